@@ -1,0 +1,102 @@
+"""turntune_nb: tune streaming turn detection from your own recorded conversations.
+
+Transcribe a folder of recordings (AssemblyAI, or offline voice activity
+detection), measure turn-taking (gaps, overlaps, pauses inside turns), recommend
+``min_turn_silence`` / ``max_turn_silence``, tune them interactively, and try
+them live.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("turntune_nb")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+from . import columns
+from .errors import (
+    APIError,
+    AudioDecodeError,
+    AuthenticationError,
+    ConfigError,
+    InputError,
+    MissingAPIKeyError,
+    NoMicrophoneError,
+    RateLimitError,
+    StreamingClosedError,
+    StreamingError,
+    TranscriptFormatError,
+    TranscriptionFailedError,
+    TurnTuneError,
+)
+from .gaps import (
+    compute_guide_gaps,
+    compute_pauses,
+    compute_transitions,
+    compute_turn_ends,
+    guide_statistics,
+    summarize_transitions,
+    summarize_values,
+)
+from .model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
+from .presets import (
+    AGGRESSIVE,
+    BALANCED,
+    CONSERVATIVE,
+    DEFAULT_CONFIG,
+    PRESETS,
+    StreamingConfig,
+    load_config,
+    recommend_preset,
+)
+from .readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
+from .results import AnalysisResult, analyze_transcripts
+
+__all__ = (
+    "__version__",
+    "columns",
+    # errors
+    "TurnTuneError",
+    "InputError",
+    "TranscriptFormatError",
+    "AudioDecodeError",
+    "ConfigError",
+    "APIError",
+    "MissingAPIKeyError",
+    "AuthenticationError",
+    "RateLimitError",
+    "TranscriptionFailedError",
+    "StreamingError",
+    "StreamingClosedError",
+    "NoMicrophoneError",
+    # model and readers
+    "Word",
+    "Utterance",
+    "Transcript",
+    "transcripts_to_frame",
+    "words_to_frame",
+    "read_assemblyai_json",
+    "read_rttm",
+    "read_csv",
+    "read_transcripts",
+    "collect_transcripts",
+    # gap math
+    "compute_guide_gaps",
+    "guide_statistics",
+    "compute_transitions",
+    "summarize_transitions",
+    "compute_pauses",
+    "compute_turn_ends",
+    "summarize_values",
+    # presets and results
+    "StreamingConfig",
+    "PRESETS",
+    "AGGRESSIVE",
+    "BALANCED",
+    "CONSERVATIVE",
+    "DEFAULT_CONFIG",
+    "recommend_preset",
+    "load_config",
+    "AnalysisResult",
+    "analyze_transcripts",
+)
