@@ -279,7 +279,10 @@ def _merge_and_link(utterances: pd.DataFrame, merge_ms: int = MERGE_MS):
     (file, start, end), with ``pred`` (-1 for none) and ``last_row`` (the row of
     `utterances` whose end is the merged segment's end)."""
     fcodes, fnames = _codes(utterances[C.FILE])
-    scodes, snames = _codes(utterances[C.SPEAKER])
+    # speakers coded in name order, so ties between identical segments break the
+    # same way whatever order the lines came in
+    scodes, snames = pd.factorize(utterances[C.SPEAKER].astype(str), sort=True)
+    scodes, snames = scodes.astype(np.int64), list(snames)
     start, end = _ints(utterances[C.START_MS]), _ints(utterances[C.END_MS])
     n = len(start)
     nspk = max(len(snames), 1)
@@ -307,7 +310,7 @@ def _merge_and_link(utterances: pd.DataFrame, merge_ms: int = MERGE_MS):
     else:
         m = {k: np.empty(0, np.int64) for k in ("file", "speaker", "start", "end", "last_row")}
     # 2. sort merged segments by (file, start, end) and link
-    o2 = np.lexsort((m["end"], m["start"], m["file"]))
+    o2 = np.lexsort((m["speaker"], m["end"], m["start"], m["file"]))
     m = {k: v[o2] for k, v in m.items()}
     k = len(m["start"])
     ram = _running_argmax(m["file"], m["end"])
