@@ -1,0 +1,333 @@
+"""The pre-recorded API v2 of the fake: ``POST /v2/upload``, ``POST /v2/transcript``,
+``GET /v2/transcript/{id}``, as ``reference/assemblyai_protocol.md`` section 1 describes.
+
+- Auth: the raw key in ``Authorization`` (any case of the header name); anything else
+  gets AssemblyAI's ``401 {"error": "Authentication error, API token missing/invalid"}``.
+- A job is ``queued`` for the first third of ``fake.options["processing_time"]``
+  seconds (read at every GET, so a test may change it mid-run), then ``processing``,
+  then ``completed`` or ``error``.
+- The transcript is a deterministic function of the audio bytes (`derive_utterances`),
+  unless a test scripted one for those bytes (`script_transcript`) or an error
+  (`script_error`). Bytes that are not audio end as AssemblyAI's "File does not appear
+  to contain audio ..." and WAVs under 160 ms as "Audio duration is too short.".
+- ``audio_url`` values that are not this fake's upload URLs are "downloaded" from
+  `add_url`'s table; an unknown URL ends as AssemblyAI's "Download error, ...".
+- Faults, queued per endpoint (``"upload"``, ``"submit"``, ``"get"``) with `inject`
+  and consumed one per request: ``{"status": 429, "retry_after": 2}``,
+  ``{"status": 500}`` (or 502/503/504), ``{"delay": seconds}``, ``{"drop": True}``
+  (the connection is cut, mid-body for uploads), ``{"malformed": True}`` (200 with a
+  truncated JSON body).
+- ``fake.state.counts`` counts requests per endpoint (``upload``, ``submit``, ``get``),
+  including refused ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import struct
+import time
+import uuid
+
+from aiohttp import web
+
+__all__ = ("register", "inject", "script_transcript", "script_error", "add_url", "derive_utterances",
+           "UPLOAD_PREFIX", "AUTH_ERROR", "audio_error")
+
+UPLOAD_PREFIX = "https://cdn.assemblyai.com/upload/"
+AUTH_ERROR = "Authentication error, API token missing/invalid"
+TOO_SHORT = "Audio duration is too short."
+LOOKUP_ERROR = "Transcript lookup error, transcript id not found"
+DEFAULT_PROCESSING_TIME = 0.2
+
+_VOCABULARY = ("so", "we", "looked", "at", "the", "numbers", "and", "I", "think", "it", "works", "okay",
+               "right", "yes", "maybe", "later", "today", "call", "back", "sure", "thanks", "plan")
+
+
+# --------------------------------------------------------------------------- test helpers
+def _store(fake) -> dict:
+    return fake.state.data.setdefault("prerecorded", {"uploads": {}, "jobs": {}, "scripts": {}, "urls": {}})
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def inject(fake, endpoint: str, *faults: dict) -> None:
+    """Queue faults for the next requests to `endpoint` (``upload``, ``submit``, ``get``)."""
+    if endpoint not in ("upload", "submit", "get"):
+        raise ValueError(f"unknown endpoint {endpoint!r}")
+    with fake.state.lock:
+        fake.state.faults.setdefault(endpoint, []).extend(dict(f) for f in faults)
+
+
+def script_transcript(fake, audio: bytes, utterances) -> None:
+    """Make the job for these audio bytes complete with these utterances.
+
+    `utterances` is a list of ``(speaker, start_ms, end_ms, text)``; the words of each
+    text are spread evenly over its span (integer ms).
+    """
+    with fake.state.lock:
+        _store(fake)["scripts"][_sha(audio)] = {"utterances": [tuple(u) for u in utterances]}
+
+
+def script_error(fake, audio: bytes, message: str) -> None:
+    """Make the job for these audio bytes end with ``status: error`` and `message`."""
+    with fake.state.lock:
+        _store(fake)["scripts"][_sha(audio)] = {"error": message}
+
+
+def add_url(fake, url: str, audio: bytes) -> None:
+    """Let the fake "download" `audio` when a job is submitted with ``audio_url=url``."""
+    with fake.state.lock:
+        _store(fake)["urls"][url] = audio
+
+
+# --------------------------------------------------------------------------- transcripts
+def _wav_duration_ms(audio: bytes) -> int | None:
+    """Duration of a PCM WAV from its header, or None when it is not a RIFF/WAVE file."""
+    if len(audio) < 12 or audio[:4] != b"RIFF" or audio[8:12] != b"WAVE":
+        return None
+    pos, byte_rate, data_len = 12, None, None
+    while pos + 8 <= len(audio):
+        cid, size = audio[pos:pos + 4], struct.unpack("<I", audio[pos + 4:pos + 8])[0]
+        if cid == b"fmt " and size >= 16:
+            byte_rate = struct.unpack("<I", audio[pos + 16:pos + 20])[0]
+        elif cid == b"data":
+            data_len = min(size, len(audio) - pos - 8)
+            break
+        pos += 8 + size + (size & 1)
+    if not byte_rate or data_len is None:
+        return 0
+    return int(data_len * 1000 / byte_rate)
+
+
+def audio_error(audio: bytes | None, url: str) -> str | None:
+    """AssemblyAI's ``error`` text for audio it cannot transcribe, or None when fine."""
+    if audio is None:
+        return (f"Download error, unable to download {url}. Please make sure the file exists "
+                "and is accessible from the internet.")
+    head = audio[:64]
+    is_audio = (
+        head[:4] in (b"RIFF", b"fLaC", b"OggS", b"FORM", b".snd", b"\x1aE\xdf\xa3")
+        or head[:3] == b"ID3"
+        or head[4:8] == b"ftyp"
+        or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    )
+    if not is_audio:
+        if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+            kind = "text/html (HTML document, ASCII text)"
+        elif audio and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+            kind = "text/plain (ASCII text)"
+        else:
+            kind = "application/octet-stream (data)"
+        return f"File does not appear to contain audio. File type is {kind}."
+    duration = _wav_duration_ms(audio)
+    if duration is not None and duration < 160:
+        return TOO_SHORT
+    return None
+
+
+def derive_utterances(audio: bytes) -> list[tuple]:
+    """A deterministic conversation for these bytes: ``(speaker, start_ms, end_ms, text)``.
+
+    4 to 8 utterances alternating between speakers A and B, 2 to 6 words each, gaps
+    of 50 to 1500 ms between them; seeded from the SHA-256 of the bytes.
+    """
+    rng = random.Random(int.from_bytes(hashlib.sha256(audio).digest()[:8], "big"))
+    out, t = [], rng.randint(100, 600)
+    for i in range(rng.randint(4, 8)):
+        n = rng.randint(2, 6)
+        words = [rng.choice(_VOCABULARY) for _ in range(n)]
+        duration = n * 300 + rng.randint(0, 400)
+        out.append(("AB"[i % 2], t, t + duration, " ".join(words).capitalize() + "."))
+        t += duration + rng.randint(50, 1500)
+    return out
+
+
+def _words(speaker, start, end, text, labelled: bool) -> list[dict]:
+    tokens = text.split() or [""]
+    step = (end - start) // len(tokens)
+    words = []
+    for j, tok in enumerate(tokens):
+        w_start = start + j * step
+        w_end = end if j == len(tokens) - 1 else start + (j + 1) * step - min(40, step // 4)
+        words.append({"text": tok, "start": w_start, "end": w_end, "confidence": 0.95,
+                      "speaker": speaker if labelled else None, "channel": None})
+    return words
+
+
+# --------------------------------------------------------------------------- wire shapes
+def _job_body(job: dict, status: str) -> dict:
+    params = job["params"]
+    labelled = bool(params.get("speaker_labels"))
+    done = status == "completed"
+    words = utterances = text = duration = None
+    if done:
+        utts = job["utterances"]
+        utterances = [
+            {"confidence": 0.95, "start": s, "end": e, "text": txt, "words": _words(spk, s, e, txt, True),
+             "speaker": spk, "channel": None}
+            for spk, s, e, txt in utts
+        ]
+        words = [w for spk, s, e, txt in utts for w in _words(spk, s, e, txt, labelled)]
+        text = " ".join(txt for *_, txt in utts)
+        duration = -(-max((e for _, _, e, _ in utts), default=0) // 1000)
+        if not labelled:
+            utterances = None
+    body = {
+        "id": job["id"],
+        "language_model": "assemblyai_default",
+        "acoustic_model": "assemblyai_default",
+        "language_code": params.get("language_code", "en_us"),
+        "status": status,
+        "audio_url": job["audio_url"],
+        "text": text,
+        "words": words,
+        "utterances": utterances,
+        "confidence": 0.95 if done else None,
+        "audio_duration": duration,
+        "punctuate": params.get("punctuate", True),
+        "format_text": params.get("format_text", True),
+        "dual_channel": None,
+        "multichannel": params.get("multichannel"),
+        "webhook_url": params.get("webhook_url"),
+        "webhook_status_code": None,
+        "webhook_auth": False,
+        "speed_boost": False,
+        "auto_highlights": False,
+        "redact_pii": False,
+        "summarization": False,
+        "speaker_labels": labelled,
+        "speakers_expected": params.get("speakers_expected"),
+        "language_detection": bool(params.get("language_detection", False)),
+        "language_confidence_threshold": params.get("language_confidence_threshold"),
+        "language_confidence": 0.99 if done and params.get("language_detection") else None,
+        "speech_model": None,
+        "speech_models": params.get("speech_models"),
+        "speech_model_used": (params.get("speech_models") or ["universal-3-5-pro"])[0] if done else None,
+        "throttled": False,
+        "metadata": {"domain_used": None, "warning": None, "warnings": []},
+    }
+    if status == "error":
+        body["error"] = job["error"]
+    return body
+
+
+def _json(data, status=200, headers=None) -> web.Response:
+    return web.json_response(data, status=status, headers=headers)
+
+
+def _error(status: int, message: str, headers=None) -> web.Response:
+    return _json({"error": message}, status, headers)
+
+
+# --------------------------------------------------------------------------- handlers
+def register(app: web.Application, fake) -> None:
+    """Add the v2 routes to `app`; their state lives in ``fake.state``."""
+    _store(fake)
+
+    async def gate(request: web.Request, endpoint: str):
+        """Count, record, check the key and apply a queued fault.
+
+        Returns a response to send instead of the normal one, ``"drop"``, or None.
+        """
+        with fake.state.lock:
+            fake.state.counts[endpoint] += 1
+            fake.state.requests.append((request.method, request.path, dict(request.headers)))
+            queue = fake.state.faults.get(endpoint) or []
+            fault = queue.pop(0) if queue else None
+        if request.headers.get("Authorization") != fake.api_key:
+            return _error(401, AUTH_ERROR)
+        if not fault:
+            return None
+        if fault.get("delay"):
+            await asyncio.sleep(fault["delay"])
+        if fault.get("drop"):
+            return "drop"
+        status = fault.get("status")
+        if status == 429:
+            return _error(429, "Too Many Requests", {"Retry-After": str(fault.get("retry_after", 1))})
+        if status == 500:
+            return _error(500, "Internal Server Error")
+        if status in (502, 503, 504):
+            reason = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}[status]
+            return web.Response(status=status, text=f"{status} {reason}")
+        if status == 401:
+            return _error(401, AUTH_ERROR)
+        if fault.get("malformed"):
+            return web.Response(status=200, text='{"upload_url": "https://cdn.assem', content_type="application/json")
+        return None
+
+    def drop(request: web.Request):
+        request.transport.abort()  # RST: the client sees the connection cut
+        raise asyncio.CancelledError
+
+    async def upload(request: web.Request) -> web.StreamResponse:
+        outcome = await gate(request, "upload")
+        if outcome == "drop":
+            await request.content.read(1024)  # take part of the body, then cut the line
+            drop(request)
+        if outcome is not None:
+            await request.read()
+            return outcome
+        audio = await request.read()
+        upload_id = str(uuid.uuid4())
+        with fake.state.lock:
+            _store(fake)["uploads"][upload_id] = audio
+        return _json({"upload_url": UPLOAD_PREFIX + upload_id})
+
+    async def submit(request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        outcome = await gate(request, "submit")
+        if outcome == "drop":
+            drop(request)
+        if outcome is not None:
+            return outcome
+        try:
+            params = json.loads(raw)
+        except ValueError:
+            return _error(400, "Invalid JSON in request body")
+        if not isinstance(params, dict) or not isinstance(params.get("audio_url"), str):
+            return _error(400, "audio_url must be a string")
+        if "format_text" in params and not isinstance(params["format_text"], bool):
+            return _error(400, "format_text must be a Boolean")
+        url = params["audio_url"]
+        store = _store(fake)
+        with fake.state.lock:
+            if url.startswith(UPLOAD_PREFIX):
+                audio = store["uploads"].get(url[len(UPLOAD_PREFIX):])
+            else:
+                audio = store["urls"].get(url)
+            script = store["scripts"].get(_sha(audio)) if audio is not None else None
+        error = (script or {}).get("error") or (None if script else audio_error(audio, url))
+        utterances = (script or {}).get("utterances") or (derive_utterances(audio) if not error else [])
+        job = {"id": str(uuid.uuid4()), "audio_url": url, "params": params, "created": time.monotonic(),
+               "error": error, "utterances": utterances}
+        with fake.state.lock:
+            store["jobs"][job["id"]] = job
+        return _json(_job_body(job, "queued"))
+
+    async def get(request: web.Request) -> web.StreamResponse:
+        outcome = await gate(request, "get")
+        if outcome == "drop":
+            drop(request)
+        if outcome is not None:
+            return outcome
+        with fake.state.lock:
+            job = _store(fake)["jobs"].get(request.match_info["id"])
+        if job is None:
+            return _error(400, LOOKUP_ERROR)
+        total = float(fake.options.get("processing_time", DEFAULT_PROCESSING_TIME))
+        elapsed = time.monotonic() - job["created"]
+        if elapsed >= total:
+            status = "error" if job["error"] else "completed"
+        else:
+            status = "queued" if elapsed < total / 3 else "processing"
+        return _json(_job_body(job, status))
+
+    app.router.add_post("/v2/upload", upload)
+    app.router.add_post("/v2/transcript", submit)
+    app.router.add_get("/v2/transcript/{id}", get)

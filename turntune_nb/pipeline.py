@@ -1,0 +1,133 @@
+"""`analyze_folder`: recordings in, `AnalysisResult` out, through AssemblyAI or offline.
+
+The one call a notebook or the CLI makes for audio: collect the inputs, transcribe
+them with the chosen backend, and hand the transcripts (and every file that failed
+or was skipped, with its reason) to `analyze_transcripts`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .batch import collect_inputs, default_cache_dir, transcribe_files
+from .errors import ConfigError, InputError
+from .files import is_url
+from .results import AnalysisResult, analyze_transcripts
+
+__all__ = ("analyze_folder", "BACKENDS", "resolve_backend")
+
+BACKENDS = ("auto", "assemblyai", "offline")
+#: Options of `analyze_folder` that configure the client rather than the request.
+_CLIENT_OPTIONS = ("retries", "backoff_factor", "timeout")
+_RUN_OPTIONS = ("poll_interval", "job_timeout", "on_submitted")
+
+
+def resolve_backend(backend: str = "auto", api_key: str | None = None) -> str:
+    """``"assemblyai"`` or ``"offline"``: ``auto`` picks AssemblyAI when a key is configured.
+
+    Examples
+    --------
+    >>> resolve_backend("offline")
+    'offline'
+    >>> resolve_backend("auto", api_key="a-key")
+    'assemblyai'
+    """
+    if backend not in BACKENDS:
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend != "auto":
+        return backend
+    key = api_key if api_key is not None else os.environ.get("ASSEMBLYAI_API_KEY", "")
+    return "assemblyai" if key.strip() else "offline"
+
+
+def _folder_label(folder_or_paths) -> str:
+    if isinstance(folder_or_paths, (str, Path)):
+        return str(folder_or_paths)
+    items = [str(p) for p in folder_or_paths]
+    return items[0] if len(items) == 1 else ", ".join(items)
+
+
+def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | None = None,
+                   base_url: str | None = None, workers: int = 8, cache_dir=None, out_dir=None,
+                   progress: bool = True, **options) -> AnalysisResult:
+    """Transcribe a folder of recordings (or files, URLs, URL lists) and analyse the turn-taking.
+
+    Parameters
+    ----------
+    folder_or_paths : str, Path or list of them
+        A folder of audio files, audio files, http(s) URLs, or ``.txt`` files of URLs.
+    backend : {"auto", "assemblyai", "offline"}
+        ``auto`` uses AssemblyAI when a key is configured (argument or
+        ``ASSEMBLYAI_API_KEY``), else the offline voice-activity backend.
+    api_key, base_url : str, optional
+        For AssemblyAI; default ``ASSEMBLYAI_API_KEY`` / ``ASSEMBLYAI_BASE_URL``.
+    workers : int
+        Uploads and submissions at once (AssemblyAI).
+    cache_dir : path, optional
+        The transcript cache (AssemblyAI); default `default_cache_dir`; ``False``
+        turns caching off.
+    out_dir : path, optional
+        The run's output folder: transcripts go to ``out_dir/transcripts``.
+    progress : bool
+        Show a progress bar.
+    **options
+        AssemblyAI request options (``speech_models``, ``language_detection``,
+        ``speakers_expected``, ``speaker_labels``, ...), client options
+        (``retries``, ``backoff_factor``, ``timeout``), run options
+        (``poll_interval``, ``job_timeout``, ``on_submitted``); for the offline
+        backend, its settings.
+
+    Returns
+    -------
+    AnalysisResult
+        ``backend`` says which backend produced the transcripts; files that failed
+        are in ``skipped`` with their reason and the stage (``input``, ``read``,
+        ``transcribe``, ``decode``).
+
+    Raises
+    ------
+    InputError
+        Nothing to transcribe (missing folder, no audio in it).
+    MissingAPIKeyError, AuthenticationError
+        ``backend="assemblyai"`` without a key, or with a refused one.
+    """
+    chosen = resolve_backend(backend, api_key)
+    inputs, skipped = collect_inputs(folder_or_paths)
+    failed = [s.as_failed() for s in skipped]
+    notes = []
+    if chosen == "assemblyai":
+        from .client import AssemblyAIClient
+
+        client_opts = {k: options.pop(k) for k in _CLIENT_OPTIONS if k in options}
+        run_opts = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
+        if "job_timeout" in run_opts:
+            run_opts["timeout"] = run_opts.pop("job_timeout")
+        if cache_dir is None:
+            cache_dir = default_cache_dir()
+        elif cache_dir is False:
+            cache_dir = None
+        with AssemblyAIClient(api_key, base_url, **client_opts) as client:
+            batch = transcribe_files(
+                inputs, client, workers=workers, cache_dir=cache_dir,
+                out_dir=None if out_dir is None else Path(out_dir) / "transcripts",
+                progress=progress, **run_opts, **options,
+            )
+        transcripts = batch.transcripts
+        failed += batch.failed_records()
+        if batch.interrupted:
+            notes.append("the run was interrupted: files not transcribed are listed as skipped; "
+                         "re-run the same call to finish (submitted jobs are collected, not paid again)")
+    else:
+        from .offline import transcribe_offline
+
+        urls = [i for i in inputs if is_url(i)]
+        files = [Path(i) for i in inputs if not is_url(i)]
+        failed += [{"filename": u, "reason": "URLs need the AssemblyAI backend (the offline one reads local files)",
+                    "stage": "input"} for u in urls]
+        transcripts, offline_failed = transcribe_offline(files, progress=progress, **options) if files else ([], [])
+        failed += [dict(f, stage=f.get("stage", "decode")) for f in offline_failed]
+    if not transcripts and not failed:
+        raise InputError(f"nothing to analyse in {_folder_label(folder_or_paths)}")
+    return analyze_transcripts(transcripts, folder_path=_folder_label(folder_or_paths), failed=failed,
+                               backend=chosen, notes=notes)
