@@ -1,0 +1,490 @@
+"""The streaming v3 WebSocket of the fake (``/v3/ws``), as
+``reference/assemblyai_protocol.md`` section 2 describes.
+
+- Handshake: query parameters are validated (``sample_rate``, ``encoding``,
+  ``speech_model``, ``min/max_turn_silence``, ``end_of_turn_confidence_threshold``,
+  ``format_turns``, ``inactivity_timeout`` 5-3600, ``keyterms_prompt`` JSON list of at
+  most 100); a bad one is refused with HTTP 400 ``{"error": ...}`` before the upgrade.
+  Auth is the key or a temporary token (`issue_token`, single use) in the
+  ``Authorization`` header, or the token in ``?token=``; otherwise the socket is
+  accepted and closed with 1008 ``Unauthorized Connection: ...``.
+- Then ``Begin``; audio must come as binary frames of 50-1000 ms
+  (``3007 Input duration violation: <t> ms. Expected between 50 and 1000 ms``) and
+  no faster than real time (``3007 Audio Transmission Rate Exceeded: Received <x>
+  sec. audio in <y> sec``; ``rate_allowance_ms`` of lead is tolerated, and
+  ``max_speed`` lets tests that are not about pacing go faster).
+- Turns (``mode="energy"``, the default) come from the energy of the audio in 10 ms
+  frames: ``SpeechStarted`` (U3 Pro models) at a turn's first speech, a partial
+  ``Turn`` every ``partial_every_ms`` of speech and at ``min_turn_silence`` of
+  silence, and the final (``end_of_turn``, formatted) at ``max_turn_silence``
+  (``end_at="min"`` ends it at ``min_turn_silence``, as U3 Pro does after a full
+  stop). Words are one per speech run (split every 400 ms), named from a fixed
+  vocabulary, with their real timings. ``mode="script"`` sends
+  ``script=[(audio_ms, message), ...]`` when that much audio has arrived;
+  ``mode="silent"`` sends nothing but Begin and Termination.
+- ``Terminate``: the open turn is finalised, ``Termination`` sent, close 1000
+  (``ignore_terminate`` to test the client's bounded wait). ``ForceEndpoint`` ends
+  the open turn; ``UpdateConfiguration`` changes thresholds; ``KeepAlive`` resets
+  the server inactivity timer; anything else is ``3006``.
+- Faults: ``error={"code": 3005, "reason": ..., "after_ms": 0, "message": True}``
+  (an ``Error`` message, then that close code), ``abrupt_after_ms`` (the TCP
+  connection is dropped without a close frame).
+- Every connection is recorded (`sessions`): parameters, auth kind, chunk sizes and
+  monotonic arrival times, client messages, server messages with send times, the
+  close code sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import numpy as np
+from aiohttp import web, WSMsgType
+
+__all__ = ("register", "configure", "issue_token", "sessions", "last_session", "wait_for_sessions",
+           "SPEECH_MODELS", "DEFAULTS")
+
+SPEECH_MODELS = ("universal-streaming-english", "universal-streaming-multilingual", "u3-rt-pro",
+                 "u3-rt-pro-beta-1", "whisper-rt", "universal-3-5-pro", "u3-pro")
+_U3 = ("u3-rt-pro", "u3-rt-pro-beta-1", "universal-3-5-pro", "u3-pro")
+_MODEL_DEFAULTS = {True: (100, 1000), False: (400, 1280)}  # U3 Pro?, (min, max)
+_VOCAB = ("so", "we", "looked", "at", "the", "numbers", "and", "I", "think", "it", "works", "okay",
+          "right", "yes", "maybe", "later", "today", "call", "back", "sure", "thanks", "plan")
+_UPDATABLE = {"min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold", "keyterms_prompt",
+              "prompt", "agent_context", "language_codes"}
+
+#: What `configure` can set, with the defaults.
+DEFAULTS = {
+    "mode": "energy",  # "energy" | "script" | "silent"
+    "script": (),  # [(audio_ms, message dict)]
+    "energy_threshold": 500.0,  # RMS of a 10 ms int16 frame above which it is speech
+    "end_at": "max",  # "max": partial at min_turn_silence, final at max; "min": final at min
+    "partial_every_ms": 750,
+    "rate_check": True,
+    "rate_allowance_ms": 1000.0,
+    "max_speed": 1.0,
+    "ignore_terminate": False,
+    "error": None,  # {"code", "reason", "after_ms", "message"}
+    "abrupt_after_ms": None,
+    "inactivity_scale": 1.0,  # multiplies the server inactivity_timeout (tests shrink it)
+    "close_timeout": 3.0,
+}
+
+
+# --------------------------------------------------------------------------- test helpers
+def _store(fake) -> dict:
+    return fake.state.data.setdefault(
+        "streaming", {"sessions": [], "tokens": set(), "config": dict(DEFAULTS), "cond": _Cond()})
+
+
+def configure(fake, **options) -> None:
+    """Set how the next connections behave (see `DEFAULTS`); unknown names are an error."""
+    unknown = set(options) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown streaming options {sorted(unknown)}")
+    with fake.state.lock:
+        _store(fake)["config"].update(options)
+
+
+def issue_token(fake) -> str:
+    """A single-use temporary token the fake accepts (header or ``?token=``)."""
+    token = "tmp-" + uuid.uuid4().hex
+    with fake.state.lock:
+        _store(fake)["tokens"].add(token)
+    return token
+
+
+def sessions(fake) -> list[dict]:
+    """The connection records so far, oldest first (live dicts: read after the end)."""
+    with fake.state.lock:
+        return list(_store(fake)["sessions"])
+
+
+def last_session(fake) -> dict:
+    found = sessions(fake)
+    if not found:
+        raise AssertionError("the fake saw no streaming connection")
+    return found[-1]
+
+
+def wait_for_sessions(fake, n: int = 1, timeout: float = 10.0) -> list[dict]:
+    """Wait until `n` connections have ended on the server side; return their records."""
+    deadline = time.monotonic() + timeout
+    store = _store(fake)
+    with store["cond"].cond:
+        while True:
+            done = [s for s in store["sessions"] if s["ended"]]
+            if len(done) >= n:
+                return done
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"only {len(done)} of {n} streaming sessions ended within {timeout} s")
+            store["cond"].cond.wait(remaining)
+
+
+class _Cond:
+    def __init__(self):
+        import threading
+
+        self.cond = threading.Condition()
+
+    def notify(self):
+        with self.cond:
+            self.cond.notify_all()
+
+
+# --------------------------------------------------------------------------- validation
+def _validate(query) -> tuple[dict, str | None]:
+    """(settings, error text or None) for the handshake's query parameters."""
+    q = dict(query)
+    s = {}
+    try:
+        encoding = q.get("encoding", "pcm_s16le")
+        if encoding not in ("pcm_s16le", "pcm_mulaw"):
+            return s, f"Invalid encoding: {encoding}"
+        s["encoding"] = encoding
+        if "sample_rate" not in q:
+            return s, "sample_rate is required for PCM audio"
+        s["sample_rate"] = int(q["sample_rate"])
+        if not 8000 <= s["sample_rate"] <= 48000:
+            return s, f"Invalid sample_rate: {q['sample_rate']}"
+        model = q.get("speech_model", "universal-streaming-english")
+        if model not in SPEECH_MODELS:
+            return s, f"Invalid speech_model: {model}"
+        s["speech_model"] = model
+        u3 = model in _U3
+        s["u3"] = u3
+        lo, hi = _MODEL_DEFAULTS[u3]
+        for key, default in (("min_turn_silence", lo), ("max_turn_silence", hi)):
+            value = int(q.get(key, default))
+            if value < 0:
+                return s, f"{key} must be a non-negative integer"
+            s[key] = value
+        if "end_of_turn_confidence_threshold" in q:
+            t = float(q["end_of_turn_confidence_threshold"])
+            if not 0.0 <= t <= 1.0:
+                return s, "end_of_turn_confidence_threshold must be between 0 and 1"
+        for key in ("format_turns", "language_detection", "speaker_labels"):
+            if key in q and q[key] not in ("true", "false"):
+                return s, f"{key} must be a Boolean"
+        s["format_turns"] = u3 or q.get("format_turns") == "true"
+        if "inactivity_timeout" in q:
+            value = int(q["inactivity_timeout"])
+            if not 5 <= value <= 3600:
+                return s, "inactivity_timeout must be between 5 and 3600 seconds"
+            s["inactivity_timeout"] = value
+        if "keyterms_prompt" in q:
+            terms = json.loads(q["keyterms_prompt"])
+            if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+                return s, "keyterms_prompt must be a JSON list of strings"
+            if len(terms) > 100:
+                return s, "keyterms_prompt accepts at most 100 terms"
+    except ValueError as err:
+        return s, f"Invalid parameter: {err}"
+    return s, None
+
+
+def _reason(text: str) -> str:
+    return text if len(text.encode()) <= 123 else "See Error message for details"
+
+
+# --------------------------------------------------------------------------- the session
+class _Turns:
+    """Energy-driven turn detection over 10 ms frames, honouring the thresholds."""
+
+    def __init__(self, settings: dict, cfg: dict):
+        self.min = settings["min_turn_silence"]
+        self.max = settings["max_turn_silence"]
+        self.u3 = settings["u3"]
+        self.formatted = settings["format_turns"]
+        self.threshold = float(cfg["energy_threshold"])
+        self.end_at = cfg["end_at"]
+        self.partial_every = int(cfg["partial_every_ms"])
+        self.frame = settings["sample_rate"] // 100
+        self.pending = np.zeros(0, dtype=np.int16)
+        self.t = 0  # ms of audio processed
+        self.order = 0
+        self.vocab_i = 0
+        self._reset_turn()
+
+    def _reset_turn(self):
+        self.in_turn = False
+        self.words: list[list] = []  # [text, start, end]
+        self.word_start = None
+        self.silence = 0
+        self.partial_at_silence = False
+        self.speech_since_partial = 0
+
+    def _close_word(self, end):
+        if self.word_start is not None:
+            self.words.append([_VOCAB[self.vocab_i % len(_VOCAB)], self.word_start, end])
+            self.vocab_i += 1
+            self.word_start = None
+
+    def message(self, final: bool) -> dict:
+        texts = [w[0] for w in self.words]
+        if final and self.formatted and texts:
+            texts = [texts[0].capitalize(), *texts[1:]]
+            texts[-1] += "."
+        transcript = " ".join(texts)
+        words = [{"start": w[1], "end": w[2], "text": text, "confidence": 0.9, "word_is_final": final}
+                 for w, text in zip(self.words, texts)]
+        return {
+            "turn_order": self.order, "turn_is_formatted": bool(final and self.formatted), "end_of_turn": final,
+            "transcript": transcript, "end_of_turn_confidence": 1.0 if final else 0.0, "words": words,
+            "utterance": transcript if final else "", "type": "Turn",
+        }
+
+    def end_turn(self) -> list[dict]:
+        """Finalise the open turn (ForceEndpoint, Terminate, max silence)."""
+        if not self.in_turn:
+            return []
+        self._close_word(self.t - self.silence)
+        out = [self.message(True)] if self.words else []
+        if self.words:
+            self.order += 1
+        self._reset_turn()
+        return out
+
+    def feed(self, samples: np.ndarray) -> list[dict]:
+        out = []
+        data = np.concatenate([self.pending, samples]) if self.pending.size else samples
+        n = data.size // self.frame
+        self.pending = data[n * self.frame:].copy()
+        if n == 0:
+            return out
+        frames = data[: n * self.frame].astype(np.float64).reshape(n, self.frame)
+        rms = np.sqrt((frames ** 2).mean(axis=1))
+        for level in rms:
+            speech = level > self.threshold
+            if speech:
+                if not self.in_turn:
+                    self.in_turn = True
+                    if self.u3:
+                        out.append({"type": "SpeechStarted", "timestamp": self.t, "confidence": 0.9})
+                if self.word_start is None:
+                    self.word_start = self.t
+                elif self.t + 10 - self.word_start >= 400:
+                    self._close_word(self.t + 10)
+                    self.word_start = self.t + 10
+                self.silence = 0
+                self.partial_at_silence = False
+                self.speech_since_partial += 10
+                if self.speech_since_partial >= self.partial_every:
+                    self._close_word(self.t + 10)
+                    self.speech_since_partial = 0
+                    out.append(self.message(False))
+            elif self.in_turn:
+                if self.word_start is not None:
+                    self._close_word(self.t)
+                self.silence += 10
+                if self.silence >= self.min and not self.partial_at_silence:
+                    self.partial_at_silence = True
+                    if self.end_at == "min":
+                        self.t += 10
+                        out.extend(self.end_turn())
+                        continue
+                    out.append(self.message(False))
+                if self.in_turn and self.silence >= self.max:
+                    self.t += 10
+                    out.extend(self.end_turn())
+                    continue
+            self.t += 10
+        return out
+
+
+async def _handle(request: web.Request, fake) -> web.StreamResponse:
+    store = _store(fake)
+    with fake.state.lock:
+        fake.state.counts["stream"] += 1
+        fake.state.requests.append(("GET", request.path, {k: v for k, v in request.headers.items()
+                                                          if k.lower() != "authorization"}))
+        cfg = dict(store["config"])
+    settings, problem = _validate(request.query)
+    rec = {
+        "params": dict(request.query), "settings": settings, "auth": None, "chunks": [], "arrivals": [],
+        "client_messages": [], "sent": [], "close": None, "terminate_received": False, "terminate_at": None,
+        "chunks_after_terminate": 0, "updates": [], "force_endpoints": 0, "keepalives": 0, "ended": False,
+        "started_at": time.monotonic(), "refused": problem,
+    }
+    with fake.state.lock:
+        store["sessions"].append(rec)
+    cond = store["cond"]
+    try:
+        if problem:
+            return web.json_response({"error": problem}, status=400)
+        return await _session(request, fake, store, cfg, settings, rec)
+    finally:
+        rec["ended"] = True
+        cond.notify()
+
+
+def _auth(request, fake, store) -> tuple[str, str | None]:
+    header = request.headers.get("Authorization")
+    token = request.query.get("token")
+    with fake.state.lock:
+        for candidate in (header, token):
+            if candidate and candidate in store["tokens"]:
+                store["tokens"].discard(candidate)
+                return "token", None
+    if header and header == fake.api_key:
+        return "key", None
+    if not header and not token:
+        return "missing", "Unauthorized Connection: Missing Authorization header"
+    return "invalid", "Unauthorized Connection: Invalid API key or token"
+
+
+async def _session(request, fake, store, cfg, settings, rec):
+    ws = web.WebSocketResponse(timeout=cfg["close_timeout"], autoping=True)
+    await ws.prepare(request)
+    kind, problem = _auth(request, fake, store)
+    rec["auth"] = kind
+
+    async def send(message: dict):
+        rec["sent"].append((time.monotonic(), message))
+        await ws.send_str(json.dumps(message))
+
+    async def close(code: int, reason: str, message: bool = False):
+        if message:
+            await send({"type": "Error", "error_code": code, "error": reason})
+        rec["close"] = (code, _reason(reason))
+        await ws.close(code=code, message=_reason(reason).encode())
+
+    if problem:
+        await close(1008, problem)
+        return ws
+
+    await send({"type": "Begin", "id": str(uuid.uuid4()), "expires_at": int(time.time()) + 10800})
+    turns = _Turns(settings, cfg)
+    script = sorted(cfg["script"] or (), key=lambda item: item[0])
+    script_i = 0
+    bytes_per_ms = settings["sample_rate"] / 1000 * (2 if settings["encoding"] == "pcm_s16le" else 1)
+    received_ms = 0.0
+    first = None
+    error = cfg["error"]
+    last_activity = time.monotonic()
+    inactivity = settings.get("inactivity_timeout")
+    inactivity_s = inactivity * float(cfg["inactivity_scale"]) if inactivity else None
+
+    async def flush_script():
+        nonlocal script_i
+        while script_i < len(script) and script[script_i][0] <= received_ms:
+            await send(script[script_i][1])
+            script_i += 1
+
+    async def terminate():
+        if cfg["mode"] == "energy":
+            for msg in turns.end_turn():
+                await send(msg)
+        await send({"type": "Termination", "audio_duration_seconds": int(round(received_ms / 1000)),
+                    "session_duration_seconds": int(round(time.monotonic() - rec["started_at"]))})
+        rec["close"] = (1000, "")
+        await ws.close(code=1000)
+
+    if cfg["mode"] == "script":
+        await flush_script()
+    if error and error.get("after_ms", 0) <= 0:
+        await close(error["code"], error["reason"], error.get("message", True))
+        return ws
+
+    while True:
+        timeout = None
+        if inactivity_s is not None:
+            timeout = max(0.0, last_activity + inactivity_s - time.monotonic())
+        try:
+            msg = await ws.receive(timeout=timeout)
+        except asyncio.TimeoutError:
+            await terminate()  # the server's own inactivity_timeout
+            return ws
+        now = time.monotonic()
+        if msg.type == WSMsgType.BINARY:
+            data = msg.data
+            rec["chunks"].append(len(data))
+            rec["arrivals"].append(now)
+            if rec["terminate_received"]:
+                rec["chunks_after_terminate"] += 1
+                continue
+            duration = len(data) / bytes_per_ms
+            if duration < 50 or duration > 1000:
+                await close(3007, f"Input duration violation: {duration:g} ms. Expected between 50 and 1000 ms",
+                            message=True)
+                return ws
+            if first is None:
+                first = now
+            received_ms += duration
+            elapsed = (now - first) * 1000.0
+            if cfg["rate_check"] and received_ms > elapsed * float(cfg["max_speed"]) + float(cfg["rate_allowance_ms"]):
+                await close(3007, f"Audio Transmission Rate Exceeded: Received {received_ms / 1000:.1f} sec. "
+                            f"audio in {elapsed / 1000:.1f} sec", message=True)
+                return ws
+            if cfg["abrupt_after_ms"] is not None and received_ms >= cfg["abrupt_after_ms"]:
+                rec["close"] = ("abrupt", "")
+                request.transport.abort()
+                return ws
+            if error and received_ms >= error.get("after_ms", 0):
+                await close(error["code"], error["reason"], error.get("message", True))
+                return ws
+            if cfg["mode"] == "energy" and settings["encoding"] == "pcm_s16le":
+                before = turns.order
+                for out in turns.feed(np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2")):
+                    await send(out)
+                if turns.in_turn or turns.order != before:
+                    last_activity = now
+            elif cfg["mode"] == "script":
+                await flush_script()
+        elif msg.type == WSMsgType.TEXT:
+            rec["client_messages"].append((now, msg.data))
+            try:
+                body = json.loads(msg.data)
+            except ValueError:
+                await close(3006, f"Invalid JSON: {msg.data}", message=True)
+                return ws
+            if not isinstance(body, dict):
+                await close(3006, f"Invalid Message: {msg.data}", message=True)
+                return ws
+            kind = body.get("type")
+            if kind == "Terminate":
+                rec["terminate_received"] = True
+                rec["terminate_at"] = now
+                if cfg["ignore_terminate"]:
+                    continue
+                await terminate()
+                return ws
+            if kind == "ForceEndpoint":
+                rec["force_endpoints"] += 1
+                for out in turns.end_turn():
+                    await send(out)
+            elif kind == "UpdateConfiguration":
+                fields = {k: v for k, v in body.items() if k != "type"}
+                bad = set(fields) - _UPDATABLE
+                if bad:
+                    await close(3006, f"Invalid Message: {msg.data}", message=True)
+                    return ws
+                rec["updates"].append(fields)
+                if fields.get("min_turn_silence") is not None:
+                    turns.min = int(fields["min_turn_silence"])
+                if fields.get("max_turn_silence") is not None:
+                    turns.max = int(fields["max_turn_silence"])
+            elif kind == "KeepAlive":
+                rec["keepalives"] += 1
+                last_activity = now
+            else:
+                await close(3006, f"Invalid Message Type: {kind}", message=True)
+                return ws
+        elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+            if rec["close"] is None:
+                rec["close"] = ("client", ws.close_code)
+            return ws
+
+
+def register(app: web.Application, fake) -> None:
+    """Add ``GET /v3/ws`` (the streaming WebSocket) to the fake's app."""
+    _store(fake)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await _handle(request, fake)
+
+    app.router.add_get("/v3/ws", handle)
