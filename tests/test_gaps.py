@@ -84,6 +84,13 @@ def test_one_utterance_and_all_overlapping_files_are_skipped_with_reasons():
     assert overall["total_files_analyzed"] == 1 and overall["total_gaps"] == 1
 
 
+def test_file_without_gaps_after_one_with_gaps_keeps_the_first_files_extremes():
+    frames = pd.concat([frame(("A", 0, 100), ("B", 200, 300), ("A", 900, 1000), name="a"),
+                        frame(("A", 0, 100), name="b")], ignore_index=True)
+    per_file, _, _ = guide_statistics(frames)
+    assert per_file[["min_gap_ms", "max_gap_ms", "average_gap_ms"]].values.tolist() == [[100.0, 600.0, 350.0]]
+
+
 def test_no_gaps_anywhere():
     per_file, overall, skipped = guide_statistics(frame(("A", 0, 100)))
     assert per_file.empty and overall["overall_average_gap_ms"] is None and overall["variability"] == "UNKNOWN"

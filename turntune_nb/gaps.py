@@ -73,11 +73,10 @@ def _sort_order(codes: np.ndarray, start: np.ndarray, end: np.ndarray):
     if len(codes) < 2:
         return None
     dc = np.diff(codes)
-    if (dc >= 0).all():
-        same = dc == 0
-        ds = np.diff(start)[same]
-        if (ds > 0).all() or ((ds > 0) | ((ds == 0) & (np.diff(end)[same] >= 0))).all():
-            return None
+    ds = np.diff(start)
+    out_of_order = (dc < 0) | ((dc == 0) & ((ds < 0) | ((ds == 0) & (end[1:] < end[:-1]))))
+    if not out_of_order.any():
+        return None
     return np.lexsort((end, start, codes))
 
 
@@ -101,33 +100,55 @@ def _sorted_group_stats(codes: np.ndarray, values: np.ndarray, ngroups: int, qua
     """count, mean, min, max and linear-interpolated quantiles of values per group.
 
     Sorting once by (group, value) puts each group's values in order; every
-    statistic is then an index into that array.
+    statistic is then an index into that array. When `codes` is already
+    nondecreasing (the common case) the groups' bounds come from a binary search.
     """
-    out = {"count": np.bincount(codes, minlength=ngroups).astype(np.int64)}
-    n = out["count"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["mean_ms"] = np.bincount(codes, weights=values, minlength=ngroups) / n
+    codes = np.asarray(codes, np.int64)
+    if len(codes) and (np.diff(codes) >= 0).all():
+        bounds = np.searchsorted(codes, np.arange(ngroups + 1))
+        n = np.diff(bounds).astype(np.int64)
+        first = bounds[:-1]
+    else:
+        n = np.bincount(codes, minlength=ngroups).astype(np.int64)
+        first = np.concatenate(([0], np.cumsum(n)[:-1])).astype(np.int64)
+    has = n > 0
+    out = {"count": n}
     if values.dtype.kind in "iu" and len(values) and values.min() > -(2**31) and values.max() < 2**31:
-        key = (codes.astype(np.int64) << 32) | (values.astype(np.int64) + 2**31)
+        key = (codes << 32) | (values.astype(np.int64) + 2**31)
         v = (np.sort(key) & 0xFFFFFFFF) - 2**31
     else:
         v = values[np.lexsort((values, codes))]
     v = v.astype(np.float64)
-    first = np.concatenate(([0], np.cumsum(n)[:-1]))
-    has = n > 0
-    fill = np.full(ngroups, np.nan)
-    out["min_ms"] = np.where(has, v[np.minimum(first, max(len(v) - 1, 0))] if len(v) else fill, np.nan)
-    out["max_ms"] = np.where(has, v[np.maximum(first + n - 1, 0)] if len(v) else fill, np.nan)
+    if not len(v):
+        for name in ("mean_ms", "min_ms", "max_ms", *quantiles):
+            out[name] = np.full(ngroups, np.nan)
+        return out
+    safe_first = np.minimum(first, len(v) - 1)
+    csum = np.concatenate(([0.0], np.cumsum(v)))
+    sums = csum[first + n] - csum[first]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean_ms"] = np.where(has, sums / np.maximum(n, 1), np.nan)
+    out["min_ms"] = np.where(has, v[safe_first], np.nan)
+    out["max_ms"] = np.where(has, v[np.clip(first + n - 1, 0, len(v) - 1)], np.nan)
     for name, q in quantiles.items():
-        if not len(v):
-            out[name] = fill.copy()
-            continue
         pos = first + q * np.maximum(n - 1, 0)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.ceil(pos).astype(np.int64)
-        lo_c, hi_c = np.minimum(lo, len(v) - 1), np.minimum(hi, len(v) - 1)
-        out[name] = np.where(has, v[lo_c] + (v[hi_c] - v[lo_c]) * (pos - lo), np.nan)
+        lo = np.minimum(np.floor(pos).astype(np.int64), len(v) - 1)
+        hi = np.minimum(np.ceil(pos).astype(np.int64), len(v) - 1)
+        out[name] = np.where(has, v[lo] + (v[hi] - v[lo]) * (pos - np.floor(pos)), np.nan)
     return out
+
+
+def _median(values: np.ndarray) -> float:
+    """The true median; for integer ms with a modest range, by counting (O(n))."""
+    if values.dtype.kind in "iu" and len(values):
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * len(values) + 1024:
+            cum = np.cumsum(np.bincount(values - lo))
+            n = len(values)
+            a = int(np.searchsorted(cum, (n - 1) // 2 + 1)) + lo
+            b = int(np.searchsorted(cum, n // 2 + 1)) + lo
+            return (a + b) / 2
+    return float(np.median(values))
 
 
 def summarize_values(frame: pd.DataFrame, value: str, by=(C.FILE,), overall: bool = True) -> pd.DataFrame:
@@ -157,6 +178,20 @@ def summarize_values(frame: pd.DataFrame, value: str, by=(C.FILE,), overall: boo
 
 
 # --------------------------------------------------------------------------- the guide
+def _guide_gap_arrays(utterances: pd.DataFrame):
+    """(file codes, gaps, file names, utterances per file) for the guide's gaps."""
+    codes, names = _codes(utterances[C.FILE])
+    start, end = _ints(utterances[C.START_MS]), _ints(utterances[C.END_MS])
+    order = _sort_order(codes, start, end)
+    if order is not None:
+        codes, start, end = codes[order], start[order], end[order]
+    gap = start[1:] - end[:-1]
+    keep = (codes[1:] == codes[:-1]) & (gap > 0)
+    counts = np.bincount(codes, minlength=len(names)) if order is not None or not len(codes) else \
+        np.diff(np.searchsorted(codes, np.arange(len(names) + 1)))
+    return codes[1:][keep], gap[keep], names, counts
+
+
 def compute_guide_gaps(utterances: pd.DataFrame) -> pd.DataFrame:
     """The guide's gaps: ``next.start - prev.end`` between consecutive utterances of
     each file (in start order), positive ones only.
@@ -168,16 +203,8 @@ def compute_guide_gaps(utterances: pd.DataFrame) -> pd.DataFrame:
     >>> compute_guide_gaps(t.to_frame())["gap_ms"].tolist()
     [300]
     """
-    codes, names = _codes(utterances[C.FILE])
-    start, end = _ints(utterances[C.START_MS]), _ints(utterances[C.END_MS])
-    order = _sort_order(codes, start, end)
-    if order is not None:
-        codes, start, end = codes[order], start[order], end[order]
-    gap = start[1:] - end[:-1]
-    keep = (codes[1:] == codes[:-1]) & (gap > 0)
-    return pd.DataFrame(
-        {C.FILE: pd.Categorical.from_codes(codes[1:][keep], categories=names), C.GAP_MS: gap[keep]}
-    )
+    codes, gaps, names, _ = _guide_gap_arrays(utterances)
+    return pd.DataFrame({C.FILE: pd.Categorical.from_codes(codes, categories=names), C.GAP_MS: gaps})
 
 
 def variability_class(ratio: float | None) -> str:
@@ -193,6 +220,35 @@ VARIABILITY_TEXT = {
     "LOW": "consistent conversation rhythm",
     "UNKNOWN": "no gap data",
 }
+
+
+def _guide_file_stats(codes: np.ndarray, gaps: np.ndarray, nfiles: int) -> dict:
+    """count, mean, min, max and true median of gaps per file.
+
+    `codes` is nondecreasing (gaps come out of file-sorted utterances), so each
+    file is one contiguous slice. One sort of (file, gap) keys orders every file's
+    gaps at once; min, max and median are then indices into it.
+    """
+    bounds = np.searchsorted(codes, np.arange(nfiles + 1))
+    first, n = bounds[:-1], np.diff(bounds)
+    has = n > 0
+    out = {"count": n.astype(np.int64)}
+    fill = np.full(nfiles, np.nan)
+    if not len(gaps):
+        return dict(out, mean_ms=fill, min_ms=fill.copy(), max_ms=fill.copy(), median_gap_ms=fill.copy())
+    if gaps.dtype.kind in "iu" and gaps.max() < 2**32:
+        v = (np.sort((codes.astype(np.int64) << 32) | gaps.astype(np.int64)) & 0xFFFFFFFF).astype(np.float64)
+    else:
+        v = gaps[np.lexsort((gaps, codes))].astype(np.float64)
+    csum = np.concatenate(([0.0], np.cumsum(v)))
+    last = np.maximum(first + n - 1, 0)
+    lo, hi = np.minimum(first + (n - 1) // 2, len(v) - 1), np.minimum(first + n // 2, len(v) - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean_ms"] = np.where(has, (csum[first + n] - csum[first]) / np.maximum(n, 1), np.nan)
+    out["min_ms"] = np.where(has, v[np.minimum(first, len(v) - 1)], np.nan)
+    out["max_ms"] = np.where(has, v[np.minimum(last, len(v) - 1)], np.nan)
+    out["median_gap_ms"] = np.where(has, (v[lo] + v[hi]) / 2, np.nan)
+    return out
 
 
 def guide_statistics(utterances: pd.DataFrame):
@@ -212,12 +268,9 @@ def guide_statistics(utterances: pd.DataFrame):
     skipped : list of dict
         ``{"filename", "reason"}`` for every file left out, never silently.
     """
-    codes, names = _codes(utterances[C.FILE])
+    gcodes, all_gaps, names, n_utts = _guide_gap_arrays(utterances)
     nfiles = len(names)
-    n_utts = np.bincount(codes, minlength=nfiles)
-    gaps = compute_guide_gaps(utterances)
-    gcodes = gaps[C.FILE].cat.codes.to_numpy(np.int64)
-    stats = _sorted_group_stats(gcodes, gaps[C.GAP_MS].to_numpy(), nfiles, {"median_gap_ms": 0.5})
+    stats = _guide_file_stats(gcodes, all_gaps, nfiles)
     ok = stats["count"] > 0
     per_file = pd.DataFrame(
         {
@@ -240,7 +293,6 @@ def guide_statistics(utterances: pd.DataFrame):
         for i in np.flatnonzero(~ok)
     ]
     per_file = per_file[ok].reset_index(drop=True)
-    all_gaps = gaps[C.GAP_MS].to_numpy()
     if len(all_gaps):
         avg = float(all_gaps.mean())
         ratio = float(all_gaps.max()) / avg
@@ -249,10 +301,10 @@ def guide_statistics(utterances: pd.DataFrame):
             "total_utterances": int(per_file["total_utterances"].sum()),
             "total_gaps": int(len(all_gaps)),
             "overall_average_gap_ms": avg,
-            "overall_median_gap_ms": float(np.median(all_gaps)),
+            "overall_median_gap_ms": float(_median(all_gaps)),
             "overall_min_gap_ms": float(all_gaps.min()),
             "overall_max_gap_ms": float(all_gaps.max()),
-            "average_of_file_averages_ms": float(per_file["average_gap_ms"].mean()),
+            "average_of_file_averages_ms": float(stats["mean_ms"][ok].mean()),
             "variability_ratio": ratio,
             "variability": variability_class(ratio),
         }
