@@ -1,0 +1,953 @@
+"""Endpointing simulator: false cut-offs against latency, on your own recordings.
+
+From the pause and turn-end tables of an analysis (`turntune_nb.gaps`) and a
+turn-detection setting, `Simulator` computes what an endpointer would have done.
+Metrics follow LiveKit's eot-bench:
+
+* a **hold** is a silence of at least `HOLD_MIN_MS` (100 ms) inside a turn; the
+  **false cut-off rate** is the share of holds in which the endpointer would fire;
+* **turns cut** is the share of turns with at least one cut;
+* **latency** is how long after a true end of turn the endpointer fires (mean, p50,
+  p90 over every turn end);
+* a turn end is **interrupted** when the next speaker starts before the endpoint
+  fires (``silence_after_ms < delay``; always, when they overlapped). Interrupted
+  turn ends are counted separately *and* stay in latency at their full delay: the
+  endpointer's own delay does not depend on the other speaker, and dropping them
+  would let a slower setting look faster.
+
+The rules (a pause of ``p`` ms, the word before it, the delay at a turn end):
+
+``silence`` (one threshold T)
+    a hold cuts when ``p >= T``; a turn end is detected after T.
+``u3-rt-pro`` (punctuation)
+    a hold cuts when ``p >= max_turn_silence``, or when ``p >= min_turn_silence``
+    and the word before ends in ``.``, ``?`` or ``!``; a turn end is detected at
+    ``min_turn_silence`` when its last word ends in terminal punctuation, else at
+    ``max_turn_silence``. Sources without words (RTTM, offline VAD) give
+    segment-level pauses whose punctuation is unknown: the punctuation rule cannot
+    be applied to them, and they are bracketed as below.
+``universal-streaming`` (confidence)
+    the model's end-of-turn confidence is not in a transcript, so the result is a
+    **bracket**: every hold and turn end lies between "confident at
+    ``min_turn_silence``" and "not confident until ``max_turn_silence``".
+
+For a bracket the headline figures are the pessimistic bound of each metric (the
+cut-off rate if the model fires early everywhere, the latency if it waits until
+``max_turn_silence`` everywhere); ``*_low`` fields hold the optimistic bounds. For
+exact rules the two coincide.
+
+Everything is counted with sorted arrays and ``searchsorted``/``bincount`` built
+once per `Simulator`; nothing loops over pauses in Python, so one setting over
+100,000 pauses takes well under a millisecond or two (see ``benchmarks/tuning.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from . import columns as C
+from .errors import ConfigError, InputError
+from .presets import MIN_SILENCE_LIMITS, StreamingConfig
+
+__all__ = (
+    "HOLD_MIN_MS",
+    "MODELS",
+    "MIN_GRID_MS",
+    "MAX_GRID_MS",
+    "THRESHOLD_GRID_MS",
+    "EndpointMetrics",
+    "Simulator",
+    "Recommendation",
+    "wilson_interval",
+    "pareto_frontier",
+    "operating_points",
+    "recommend_config",
+)
+
+#: Silences shorter than this are not holds (eot-bench's definition).
+HOLD_MIN_MS = 100
+#: Models the simulator knows; aliases map to them.
+MODELS = ("u3-rt-pro", "universal-streaming", "silence")
+_ALIASES = {
+    "u3-rt-pro": "u3-rt-pro", "u3": "u3-rt-pro", "u3-pro": "u3-rt-pro", "punctuation": "u3-rt-pro",
+    "universal-streaming": "universal-streaming", "universal-streaming-english": "universal-streaming",
+    "universal-streaming-multilingual": "universal-streaming", "confidence": "universal-streaming",
+    "silence": "silence", "silence-only": "silence", "vad": "silence",
+}
+#: Default sweep grids (ms): 50 x 50 for (min, max), 501 thresholds for silence-only.
+MIN_GRID_MS = np.arange(0, 2500, 50)
+MAX_GRID_MS = np.arange(100, 5001, 100)
+THRESHOLD_GRID_MS = np.arange(0, 5001, 10)
+#: Below these counts a recommendation carries a "too few data" warning.
+MIN_HOLDS_TO_DECIDE = 100
+MIN_TURN_ENDS_TO_DECIDE = 20
+#: Operating points, as eot-bench reports them.
+CUTOFF_TARGETS = (0.05, 0.10)
+LATENCY_BUDGETS_MS = (300, 600)
+
+# Punctuation classes of holds and turn ends.
+_TERM, _NONTERM, _UNKNOWN = 0, 1, 2
+_ALL = frozenset((_TERM, _NONTERM, _UNKNOWN))
+# For each model: (classes that fire at min in the early bound, ... in the late bound).
+# The early bound gives the most cut-offs and least latency; the late one the reverse.
+_SCENARIOS = {
+    "u3-rt-pro": (frozenset((_TERM, _UNKNOWN)), frozenset((_TERM,))),
+    "universal-streaming": (_ALL, frozenset()),
+    "silence": (_ALL, _ALL),
+}
+_LABELS = {
+    "u3-rt-pro": "u3-rt-pro punctuation rule",
+    "universal-streaming": (
+        "Universal-Streaming bracket: the model's confidence is not in a transcript; "
+        "the optimistic bound waits until max_turn_silence at every hold, the pessimistic one "
+        "fires at min_turn_silence everywhere (cut-offs) and waits until max_turn_silence at every turn end (latency)"
+    ),
+    "silence": "silence-only endpointer (one threshold)",
+}
+
+# Columns of per-file frames and sweeps.
+METRIC_COLUMNS = (
+    "holds", "cuts", "cutoff_rate", "cuts_low", "cutoff_rate_low", "turns", "turns_cut", "turns_cut_share",
+    "turn_ends", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_mean_ms_low",
+    "interrupted", "interrupted_low",
+)
+
+
+def _model(name: str) -> str:
+    key = str(name).strip().lower()
+    if key not in _ALIASES:
+        raise ConfigError(f"unknown model {name!r}: use one of {', '.join(MODELS)}")
+    return _ALIASES[key]
+
+
+def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``k / n``.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(5, 100)
+    >>> round(lo, 4), round(hi, 4)
+    (0.0215, 0.1118)
+    >>> wilson_interval(0, 0)
+    (0.0, 1.0)
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    lo = 0.0 if k <= 0 else max(0.0, centre - half)
+    hi = 1.0 if k >= n else min(1.0, centre + half)
+    return (lo, hi)
+
+
+def _ratio(num, den):
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def _two_point_quantile(q: float, n_min, n_max, lo, hi):
+    """Linear-interpolated quantile (numpy's default) of ``n_min`` values `lo` and
+    ``n_max`` values `hi` (``lo <= hi``), vectorised over settings."""
+    n_min = np.asarray(n_min, dtype=float)
+    n = n_min + np.asarray(n_max, dtype=float)
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    pos = q * np.maximum(n - 1, 0)
+    frac = np.clip(pos - (n_min - 1), 0.0, 1.0)
+    out = lo + (hi - lo) * frac
+    return np.where(n > 0, out, np.nan)
+
+
+# --------------------------------------------------------------------------- metrics
+@dataclass(frozen=True)
+class EndpointMetrics:
+    """What one setting would have done on the recordings.
+
+    Attributes
+    ----------
+    model : str
+        ``"u3-rt-pro"``, ``"universal-streaming"`` or ``"silence"``.
+    min_turn_silence, max_turn_silence : int
+        The setting (equal for ``silence``: the threshold T).
+    holds, cuts, cutoff_rate : int, int, float
+        Pauses of at least 100 ms inside turns, how many the endpointer would cut,
+        and their ratio (the pessimistic bound for a bracket).
+    cuts_low, cutoff_rate_low : int, float
+        The optimistic bound (equal to the above for exact rules).
+    turns, turns_cut, turns_cut_share : int, int, float
+        Turns, and turns with at least one cut.
+    turn_ends : int
+        True ends of turn that latency rests on.
+    latency_mean_ms, latency_p50_ms, latency_p90_ms : float
+        Delay after the true end of turn (the pessimistic bound for a bracket).
+    latency_mean_ms_low : float
+        The optimistic bound of the mean latency.
+    interrupted, interrupted_low : int
+        Turn ends where the next speaker starts before the endpoint fires.
+    bracket : bool
+        True when the figures are a bracket rather than exact.
+    label : str
+        What rule produced them.
+    notes : tuple of str
+        What the reader should know (rows the punctuation rule cannot apply to...).
+    per_file : DataFrame
+        The same figures per file (one row per file, in the tables' order).
+    """
+
+    model: str
+    min_turn_silence: int
+    max_turn_silence: int
+    holds: int
+    cuts: int
+    cutoff_rate: float
+    cuts_low: int
+    cutoff_rate_low: float
+    turns: int
+    turns_cut: int
+    turns_cut_share: float
+    turn_ends: int
+    latency_mean_ms: float
+    latency_p50_ms: float
+    latency_p90_ms: float
+    latency_mean_ms_low: float
+    interrupted: int
+    interrupted_low: int
+    bracket: bool = False
+    label: str = ""
+    notes: tuple = ()
+    per_file: pd.DataFrame = field(default=None, compare=False, repr=False)
+
+    def cutoff_ci(self, confidence: float = 0.95) -> tuple[float, float]:
+        """Wilson interval on the (headline) false cut-off rate."""
+        return wilson_interval(self.cuts, self.holds, confidence)
+
+    def to_dict(self) -> dict:
+        """JSON-safe figures (without the per-file frame)."""
+        d = {k: v for k, v in asdict(self).items() if k != "per_file"}
+        d["notes"] = list(self.notes)
+        for k, v in d.items():
+            if isinstance(v, float) and math.isnan(v):
+                d[k] = None
+        return d
+
+    def __str__(self) -> str:
+        def pct(v):
+            return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
+
+        def ms(v):
+            return "n/a" if isinstance(v, float) and math.isnan(v) else f"{v:.0f} ms"
+
+        rng = f" (optimistic {pct(self.cutoff_rate_low)})" if self.bracket else ""
+        return (
+            f"{self.model} min={self.min_turn_silence} max={self.max_turn_silence}: "
+            f"false cut-offs {pct(self.cutoff_rate)}{rng} of {self.holds} holds, "
+            f"turns cut {pct(self.turns_cut_share)} of {self.turns}, latency mean {ms(self.latency_mean_ms)} "
+            f"p50 {ms(self.latency_p50_ms)} p90 {ms(self.latency_p90_ms)} over {self.turn_ends} turn ends, "
+            f"{self.interrupted} interrupted"
+        )
+
+
+# --------------------------------------------------------------------------- simulator
+def _punct_class(terminal: pd.Series) -> np.ndarray:
+    t = terminal.astype("boolean")
+    cls = np.where(t.fillna(False).to_numpy(bool), _TERM, _NONTERM)
+    return np.where(t.isna().to_numpy(bool), _UNKNOWN, cls).astype(np.int8)
+
+
+class Simulator:
+    """Pause and turn-end tables prepared once for fast evaluation of settings.
+
+    Build it once (`from_result` or from the two tables), then call `evaluate`
+    on every slider move, `sweep` over grids, `frontier` for the Pareto front.
+
+    Parameters
+    ----------
+    pauses : DataFrame
+        `turntune_nb.gaps.compute_pauses` output (file, speaker, end_ms, pause_ms,
+        terminal, level are used).
+    turn_ends : DataFrame
+        `turntune_nb.gaps.compute_turn_ends` output (file, speaker, end_ms,
+        terminal, silence_after_ms, level are used).
+    hold_min_ms : int
+        Pauses shorter than this are not holds (default 100, as eot-bench).
+
+    Examples
+    --------
+    >>> from turntune_nb import collect_transcripts, analyze_transcripts
+    >>> ts, _ = collect_transcripts(["tests/data/assemblyai"])
+    >>> sim = Simulator.from_result(analyze_transcripts(ts))
+    >>> m = sim.evaluate((100, 1000), model="u3-rt-pro")
+    >>> m.holds, m.turn_ends, m.bracket
+    (89, 7, False)
+    >>> sim.evaluate((400, 1280)).cutoff_rate <= m.cutoff_rate
+    True
+    """
+
+    def __init__(self, pauses: pd.DataFrame, turn_ends: pd.DataFrame, hold_min_ms: int = HOLD_MIN_MS):
+        self.hold_min_ms = int(hold_min_ms)
+        names = self._file_names(pauses, turn_ends)
+        self.files = names
+        nf = len(names)
+        self._nfiles = nf
+        holds = pauses[pauses[C.PAUSE_MS].to_numpy() >= self.hold_min_ms]
+        self.n_pauses = int(len(pauses))
+        # ---- holds
+        hp = holds[C.PAUSE_MS].to_numpy(np.int64)
+        hg = self._codes(holds[C.FILE], names)
+        hcls = _punct_class(holds[C.TERMINAL])
+        # ---- turn ends
+        tg = self._codes(turn_ends[C.FILE], names)
+        tcls = _punct_class(turn_ends[C.TERMINAL])
+        silence = turn_ends[C.SILENCE_AFTER_MS].to_numpy(float)
+        # ---- holds to turns: the first turn end of the same (file, speaker) at or after the hold
+        spk_names = pd.Index(pd.concat([holds[C.SPEAKER].astype(object), turn_ends[C.SPEAKER].astype(object)]).unique())
+        hs = spk_names.get_indexer(holds[C.SPEAKER].astype(object))
+        ts = spk_names.get_indexer(turn_ends[C.SPEAKER].astype(object))
+        nspk = max(len(spk_names), 1)
+        hend = holds[C.END_MS].to_numpy(np.int64)
+        tend = turn_ends[C.END_MS].to_numpy(np.int64)
+        span = int(max(hend.max(initial=0), tend.max(initial=0))) + 1
+        tkey = (tg * nspk + ts) * span + tend
+        order = np.argsort(tkey, kind="stable")
+        skey = tkey[order]
+        hgrp = hg * nspk + hs
+        pos = np.searchsorted(skey, hgrp * span + hend, side="left")
+        posc = np.minimum(pos, max(len(skey) - 1, 0))
+        found = (pos < len(skey)) & (len(skey) > 0)
+        if len(skey):
+            found &= (skey[posc] // span) == hgrp
+        nte = len(tend)
+        turn = np.where(found, order[posc] if len(skey) else 0, -1)
+        # holds after their speaker's last turn end form one extra turn per (file, speaker)
+        orphan_codes, orphan_uniques = pd.factorize(hgrp[~found])
+        turn[~found] = nte + orphan_codes
+        n_orphan = len(orphan_uniques)
+        self.n_turns = nte + n_orphan
+        turn_file = np.concatenate([tg, np.asarray(orphan_uniques, np.int64) // nspk]).astype(np.int64)
+        self._turn_file = turn_file
+        # per turn, the longest hold of each punctuation class (-1: none)
+        self._turn_max = np.full((3, self.n_turns), -1, np.int64)
+        for c in range(3):
+            sel = hcls == c
+            np.maximum.at(self._turn_max[c], turn[sel], hp[sel])
+        self._turns_per_file = np.bincount(turn_file, minlength=nf)
+        # ---- sorted arrays, once: holds by (file, pause) and by pause, per class
+        self._hspan = int(hp.max(initial=0)) + 2
+        self._hold_keys, self._hold_flat, self._hold_bounds = [], [], []
+        for c in range(3):
+            sel = hcls == c
+            self._hold_keys.append(np.sort(hg[sel] * self._hspan + hp[sel]))
+            self._hold_flat.append(np.sort(hp[sel]))
+            self._hold_bounds.append(np.searchsorted(self._hold_keys[c], np.arange(nf + 1) * self._hspan))
+        self._holds_per_file = np.bincount(hg, minlength=nf)
+        # turn ends: counts per class and file; silences (non-NaN) sorted for interruptions
+        valid = ~np.isnan(silence)
+        sv = np.round(silence[valid]).astype(np.int64)
+        self._smin = int(sv.min(initial=0))
+        self._sspan = int(sv.max(initial=0)) - self._smin + 2
+        self._te_per_file = np.stack([np.bincount(tg[tcls == c], minlength=nf) for c in range(3)])
+        self._sil_keys, self._sil_flat, self._sil_bounds = [], [], []
+        for c in range(3):
+            sel = tcls[valid] == c
+            g, s = tg[valid][sel], sv[sel] - self._smin
+            self._sil_keys.append(np.sort(g * self._sspan + s))
+            self._sil_flat.append(np.sort(s))
+            self._sil_bounds.append(np.searchsorted(self._sil_keys[c], np.arange(nf + 1) * self._sspan))
+        self._scenario_cache = {}
+        # ---- what the reader should know
+        self.holds_by_class = {k: int((hcls == c).sum()) for k, c in (("terminal", _TERM), ("not_terminal", _NONTERM), ("unknown", _UNKNOWN))}
+        self.turn_ends_by_class = {k: int(self._te_per_file[c].sum()) for k, c in (("terminal", _TERM), ("not_terminal", _NONTERM), ("unknown", _UNKNOWN))}
+        seg_files = sorted({str(names[i]) for i in np.unique(np.concatenate([hg[hcls == _UNKNOWN], tg[tcls == _UNKNOWN]]))})
+        self.segment_level_files = seg_files
+        self.n_orphan_turns = n_orphan
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _file_names(pauses, turn_ends) -> list:
+        names = []
+        for frame in (turn_ends, pauses):
+            col = frame[C.FILE]
+            vals = list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else list(pd.unique(col))
+            names += [v for v in vals if v not in names]
+        return names
+
+    @staticmethod
+    def _codes(col: pd.Series, names: list) -> np.ndarray:
+        return pd.Categorical(col.astype(object), categories=names).codes.astype(np.int64)
+
+    @classmethod
+    def from_result(cls, result, hold_min_ms: int = HOLD_MIN_MS) -> "Simulator":
+        """A simulator over anything with ``.pauses`` and ``.turn_ends`` (an
+        `AnalysisResult`, a loaded summary), or a ``(pauses, turn_ends)`` pair."""
+        if isinstance(result, Simulator):
+            return result
+        if isinstance(result, (tuple, list)) and len(result) == 2:
+            return cls(result[0], result[1], hold_min_ms)
+        if hasattr(result, "pauses") and hasattr(result, "turn_ends"):
+            return cls(result.pauses, result.turn_ends, hold_min_ms)
+        raise InputError(
+            f"cannot simulate from {type(result).__name__}: pass an AnalysisResult, a loaded summary "
+            "or a (pauses, turn_ends) pair of DataFrames"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Simulator {sum(self._holds_per_file)} holds (of {self.n_pauses} pauses), "
+            f"{self.n_turns} turns, {int(self._te_per_file.sum())} turn ends, {self._nfiles} file(s)>"
+        )
+
+    @property
+    def holds(self) -> int:
+        return int(self._holds_per_file.sum())
+
+    @property
+    def turn_ends(self) -> int:
+        return int(self._te_per_file.sum())
+
+    @property
+    def has_words(self) -> bool:
+        """True when some holds or turn ends come with their word (punctuation known)."""
+        return (self.holds_by_class["unknown"] < self.holds) or (self.turn_ends_by_class["unknown"] < self.turn_ends)
+
+    def notes(self, model: str) -> list[str]:
+        """What the figures of `model` on these data rest on, in words."""
+        model = _model(model)
+        out = []
+        unk_h, unk_t = self.holds_by_class["unknown"], self.turn_ends_by_class["unknown"]
+        if model == "u3-rt-pro" and (unk_h or unk_t):
+            out.append(
+                f"the punctuation rule cannot be applied to {unk_h} hold(s) and {unk_t} turn end(s) from sources "
+                f"without word timings ({', '.join(self.segment_level_files)}): their figures are a bracket "
+                "between min_turn_silence and max_turn_silence"
+            )
+        if model == "universal-streaming":
+            out.append(_LABELS[model])
+        if self.holds == 0:
+            out.append("no pauses of at least 100 ms inside turns: the false cut-off rate is undefined")
+        if self.turn_ends == 0:
+            out.append("no turn ends: latency is undefined")
+        return out
+
+    # ------------------------------------------------------------------ core counting
+    def _setting(self, config, model):
+        model = _model(model)
+        if isinstance(config, StreamingConfig):
+            lo, hi = config.min_turn_silence, config.max_turn_silence
+        elif isinstance(config, (tuple, list)) and len(config) == 2:
+            lo, hi = config
+        elif isinstance(config, (int, float, np.integer, np.floating)) and not isinstance(config, bool):
+            lo = hi = config
+        else:
+            raise ConfigError(f"a setting is a StreamingConfig, a (min, max) pair or one threshold, got {config!r}")
+        if model == "silence":  # one threshold: a pair means "ends after max regardless"
+            lo = hi
+        lo, hi = int(lo), int(hi)
+        a, b = MIN_SILENCE_LIMITS
+        if not (a <= lo <= hi <= b):
+            raise ConfigError(f"need {a} <= min_turn_silence ({lo}) <= max_turn_silence ({hi}) <= {b} ms")
+        return model, lo, hi
+
+    def _count_holds_ge(self, c: int, thr: np.ndarray, per_file: bool) -> np.ndarray:
+        """Holds of class c with pause >= thr: shape (files, k) or (k,)."""
+        t = np.clip(thr, 0, self._hspan - 1)
+        if not per_file:
+            flat = self._hold_flat[c]
+            return len(flat) - np.searchsorted(flat, t, side="left")
+        keys, bounds = self._hold_keys[c], self._hold_bounds[c]
+        q = np.arange(self._nfiles)[:, None] * self._hspan + t[None, :]
+        return bounds[1:, None] - np.searchsorted(keys, q, side="left")
+
+    def _count_interrupted(self, c: int, thr: np.ndarray, per_file: bool) -> np.ndarray:
+        """Turn ends of class c whose next speaker starts before thr (silence < thr)."""
+        t = np.clip(thr - self._smin, 0, self._sspan - 1)
+        if not per_file:
+            return np.searchsorted(self._sil_flat[c], t, side="left")
+        keys, bounds = self._sil_keys[c], self._sil_bounds[c]
+        q = np.arange(self._nfiles)[:, None] * self._sspan + t[None, :]
+        return np.searchsorted(keys, q, side="left") - bounds[:-1, None]
+
+    def _turn_maxima(self, at_min: frozenset):
+        """Per turn: longest hold whose rule fires at min, and at max."""
+        if at_min not in self._scenario_cache:
+            m = self._turn_max
+            lo = np.max(m[sorted(at_min)], axis=0) if at_min else np.full(self.n_turns, -1, np.int64)
+            rest = sorted(_ALL - at_min)
+            hi = np.max(m[rest], axis=0) if rest else np.full(self.n_turns, -1, np.int64)
+            self._scenario_cache[at_min] = (lo, hi)
+        return self._scenario_cache[at_min]
+
+    def _scenario(self, at_min: frozenset, mins: np.ndarray, maxs: np.ndarray, per_file: bool, grid: bool):
+        """Counts for one bound. With ``grid`` the settings are the outer product of
+        `mins` and `maxs` (flattened, min-major); else they are pairs."""
+        if grid:
+            mn = np.repeat(mins, len(maxs))
+            mx = np.tile(maxs, len(mins))
+        else:
+            mn, mx = mins, maxs
+        cuts = 0
+        inter = 0
+        for c in range(3):
+            thr = mn if c in at_min else mx
+            cuts = cuts + self._count_holds_ge(c, thr, per_file)
+            inter = inter + self._count_interrupted(c, thr, per_file)
+        lo_m, hi_m = self._turn_maxima(at_min)
+        if per_file:  # pairs, few: a mask over turns per setting
+            cut = (lo_m[None, :] >= mn[:, None]) | (hi_m[None, :] >= mx[:, None])
+            nf = self._nfiles
+            idx = self._turn_file[None, :] + nf * np.arange(len(mn))[:, None]
+            turns_cut = np.bincount(idx[cut], minlength=nf * len(mn)).reshape(len(mn), nf).T
+        else:  # a 2-D histogram of the turns' longest holds against the grid values
+            ua, ia_back = np.unique(mn, return_inverse=True)
+            ub, ib_back = np.unique(mx, return_inverse=True)
+            ia = np.searchsorted(ua, lo_m, side="right")  # hold >= ua[i] iff i < ia
+            ib = np.searchsorted(ub, hi_m, side="right")
+            hist = np.bincount(ia * (len(ub) + 1) + ib, minlength=(len(ua) + 1) * (len(ub) + 1))
+            hist = hist.reshape(len(ua) + 1, len(ub) + 1).cumsum(0).cumsum(1)
+            not_cut = hist[ia_back, ib_back]  # turns with ia <= i and ib <= j
+            turns_cut = self.n_turns - not_cut
+        te = self._te_per_file if per_file else self._te_per_file.sum(axis=1)
+        n_min = sum(te[c] for c in at_min) if at_min else np.zeros_like(te[0])
+        n_max = sum(te[c] for c in _ALL - at_min) if len(at_min) < 3 else np.zeros_like(te[0])
+        if per_file:
+            n_min, n_max = n_min[:, None], n_max[:, None]
+        n_te = n_min + n_max
+        lat_mean = _ratio(n_min * mn + n_max * mx, n_te)
+        p50 = _two_point_quantile(0.5, n_min, n_max, mn, mx)
+        p90 = _two_point_quantile(0.9, n_min, n_max, mn, mx)
+        return {"cuts": cuts, "turns_cut": turns_cut, "lat_mean": lat_mean, "p50": p50, "p90": p90,
+                "interrupted": inter, "mn": mn, "mx": mx}
+
+    def _metrics(self, model, mins, maxs, per_file: bool, grid: bool) -> dict:
+        early, late = _SCENARIOS[model]
+        e = self._scenario(early, mins, maxs, per_file, grid)
+        lt = e if early == late else self._scenario(late, mins, maxs, per_file, grid)
+        holds = self._holds_per_file[:, None] if per_file else self.holds
+        turns = self._turns_per_file[:, None] if per_file else self.n_turns
+        te = self._te_per_file.sum(axis=0)[:, None] if per_file else self.turn_ends
+        shape = np.broadcast_shapes(np.shape(e["cuts"]), np.shape(lt["lat_mean"]))
+        out = {
+            "holds": np.broadcast_to(holds, shape),
+            "cuts": e["cuts"],
+            "cutoff_rate": _ratio(e["cuts"], holds),
+            "cuts_low": lt["cuts"],
+            "cutoff_rate_low": _ratio(lt["cuts"], holds),
+            "turns": np.broadcast_to(turns, shape),
+            "turns_cut": e["turns_cut"],
+            "turns_cut_share": _ratio(e["turns_cut"], turns),
+            "turn_ends": np.broadcast_to(te, shape),
+            "latency_mean_ms": lt["lat_mean"],
+            "latency_p50_ms": lt["p50"],
+            "latency_p90_ms": lt["p90"],
+            "latency_mean_ms_low": e["lat_mean"],
+            "interrupted": lt["interrupted"],
+            "interrupted_low": e["interrupted"],
+            "mn": e["mn"],
+            "mx": e["mx"],
+        }
+        return out
+
+    # ------------------------------------------------------------------ public API
+    def evaluate(self, config=(100, 1000), model: str = "u3-rt-pro") -> EndpointMetrics:
+        """Metrics of one setting, overall and per file.
+
+        Parameters
+        ----------
+        config : StreamingConfig, (min, max) pair, or int
+            The setting. For ``model="silence"`` an int is the threshold T (a pair
+            or config uses its ``max_turn_silence``: the silence after which
+            AssemblyAI ends a turn regardless).
+        model : {"u3-rt-pro", "universal-streaming", "silence"}
+
+        Returns
+        -------
+        EndpointMetrics
+            With ``per_file``: one row per file (``file`` plus `METRIC_COLUMNS`).
+
+        Examples
+        --------
+        >>> from turntune_nb import read_rttm, analyze_transcripts
+        >>> sim = Simulator.from_result(analyze_transcripts(read_rttm("samples/real/sample.rttm")))
+        >>> m = sim.evaluate(500, model="silence")
+        >>> m.turn_ends, m.latency_mean_ms, m.bracket
+        (9, 500.0, False)
+        """
+        model, lo, hi = self._setting(config, model)
+        mn, mx = np.array([lo], np.int64), np.array([hi], np.int64)
+        per = self._metrics(model, mn, mx, per_file=True, grid=False)
+        frame = pd.DataFrame({k: np.asarray(per[k])[:, 0] for k in METRIC_COLUMNS})
+        frame.insert(0, C.FILE, pd.Series(self.files, dtype=object))
+        tot = self._metrics(model, mn, mx, per_file=False, grid=False)
+        vals = {k: np.asarray(tot[k]).reshape(-1)[0] for k in METRIC_COLUMNS}
+        ints = {"holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends", "interrupted", "interrupted_low"}
+        vals = {k: int(v) if k in ints else float(v) for k, v in vals.items()}
+        for k in ints:
+            frame[k] = frame[k].astype(np.int64)
+        return EndpointMetrics(
+            model=model, min_turn_silence=lo, max_turn_silence=hi, **vals,
+            bracket=_SCENARIOS[model][0] != _SCENARIOS[model][1] and self._is_bracket(model),
+            label=_LABELS[model], notes=tuple(self.notes(model)), per_file=frame,
+        )
+
+    def _is_bracket(self, model: str) -> bool:
+        if model == "universal-streaming":
+            return True
+        if model == "u3-rt-pro":
+            return bool(self.holds_by_class["unknown"] or self.turn_ends_by_class["unknown"])
+        return False
+
+    def sweep(self, model: str = "u3-rt-pro", mins=None, maxs=None, thresholds=None) -> pd.DataFrame:
+        """Metrics over a grid of settings (overall), one row per setting.
+
+        Parameters
+        ----------
+        model : str
+        mins, maxs : array of int, optional
+            Grids of ``min_turn_silence`` / ``max_turn_silence`` (default
+            `MIN_GRID_MS` x `MAX_GRID_MS`); settings with min > max are left out.
+        thresholds : array of int, optional
+            The grid of T for ``model="silence"`` (default `THRESHOLD_GRID_MS`).
+
+        Returns
+        -------
+        DataFrame
+            model, min_turn_silence, max_turn_silence and `METRIC_COLUMNS`.
+
+        Examples
+        --------
+        >>> from turntune_nb import read_rttm, analyze_transcripts
+        >>> sim = Simulator.from_result(analyze_transcripts(read_rttm("samples/real/sample.rttm")))
+        >>> sim.sweep("silence", thresholds=[200, 400])["latency_mean_ms"].tolist()
+        [200.0, 400.0]
+        """
+        model = _model(model)
+        if model == "silence":
+            t = np.unique(np.asarray(THRESHOLD_GRID_MS if thresholds is None else thresholds, np.int64))
+            self._check_grid(t)
+            res = self._metrics(model, t, t, per_file=False, grid=True)
+            keep = np.repeat(t, len(t)) == np.tile(t, len(t))
+        else:
+            a = np.unique(np.asarray(MIN_GRID_MS if mins is None else mins, np.int64))
+            b = np.unique(np.asarray(MAX_GRID_MS if maxs is None else maxs, np.int64))
+            self._check_grid(a)
+            self._check_grid(b)
+            res = self._metrics(model, a, b, per_file=False, grid=True)
+            keep = np.repeat(a, len(b)) <= np.tile(b, len(a))
+        grid_mn, grid_mx = res["mn"][keep], res["mx"][keep]
+        frame = pd.DataFrame({"model": model, "min_turn_silence": grid_mn, "max_turn_silence": grid_mx})
+        for k in METRIC_COLUMNS:
+            frame[k] = np.broadcast_to(np.asarray(res[k]), keep.shape)[keep]
+        return frame.reset_index(drop=True)
+
+    @staticmethod
+    def _check_grid(values):
+        a, b = MIN_SILENCE_LIMITS
+        if len(values) == 0 or values.min() < a or values.max() > b:
+            raise ConfigError(f"grid values must lie in {a}..{b} ms and not be empty")
+
+    def frontier(self, model: str = "u3-rt-pro", **grid) -> pd.DataFrame:
+        """The Pareto frontier of `sweep` (false cut-off rate against mean latency)."""
+        return pareto_frontier(self.sweep(model, **grid))
+
+    def operating_points(self, model: str = "u3-rt-pro", **grid) -> pd.DataFrame:
+        """eot-bench's operating points of `sweep`; see `operating_points`."""
+        return operating_points(self.sweep(model, **grid))
+
+
+# --------------------------------------------------------------------------- frontier
+def pareto_frontier(sweep: pd.DataFrame, x: str = "latency_mean_ms", y: str = "cutoff_rate") -> pd.DataFrame:
+    """Settings no other setting beats on both `x` and `y` (lower is better).
+
+    Rows with an undefined metric are left out; of settings with identical
+    figures, the first (lowest min, then max) is kept. Sorted by `x`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"latency_mean_ms": [100, 200, 200, 300], "cutoff_rate": [0.5, 0.2, 0.3, 0.2]})
+    >>> pareto_frontier(df).index.tolist()
+    [0, 1]
+    """
+    d = sweep.dropna(subset=[x, y])
+    d = d.sort_values([x, y], kind="stable")
+    yv = d[y].to_numpy(float)
+    best_before = np.minimum.accumulate(np.concatenate(([np.inf], yv)))[:-1]
+    return d[yv < best_before]
+
+
+def operating_points(sweep: pd.DataFrame) -> pd.DataFrame:
+    """eot-bench's operating points: the best mean latency at <= 5 % and <= 10 %
+    false cut-offs, the lowest cut-off rate at <= 300 ms and <= 600 ms mean latency.
+
+    Returns one row per criterion (``criterion`` column first); metrics are NaN
+    when no setting of the sweep meets it.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"min_turn_silence": [1, 2, 3], "max_turn_silence": [1, 2, 3],
+    ...                    "latency_mean_ms": [200, 500, 900], "cutoff_rate": [0.3, 0.08, 0.01]})
+    >>> operating_points(df)["min_turn_silence"].tolist()
+    [3.0, 2.0, 1.0, 2.0]
+    """
+    rows = []
+    for target in CUTOFF_TARGETS:
+        rows.append((f"best latency at <= {target:.0%} cut-offs", _pick(sweep, "cutoff_rate", target, "latency_mean_ms")))
+    for budget in LATENCY_BUDGETS_MS:
+        rows.append((f"lowest cut-off rate at <= {budget} ms latency", _pick(sweep, "latency_mean_ms", budget, "cutoff_rate")))
+    out = pd.DataFrame([r for _, r in rows], columns=sweep.columns).reset_index(drop=True)
+    out.insert(0, "criterion", [c for c, _ in rows])
+    return out
+
+
+def _rank_keys(frame: pd.DataFrame, objective: str) -> list:
+    other = "cutoff_rate" if objective == "latency_mean_ms" else "latency_mean_ms"
+    keys = [objective, other]
+    for k in ("latency_p90_ms", "interrupted", "max_turn_silence", "min_turn_silence"):
+        if k in frame.columns and k not in keys:
+            keys.append(k)
+    return keys
+
+
+def _pick(sweep: pd.DataFrame, constraint: str, limit: float, objective: str) -> pd.Series:
+    ok = sweep[sweep[constraint] <= limit + 1e-12].dropna(subset=[objective])
+    if ok.empty:
+        return pd.Series(np.nan, index=sweep.columns)
+    return ok.sort_values(_rank_keys(ok, objective), kind="stable").iloc[0]
+
+
+# --------------------------------------------------------------------------- recommend
+@dataclass(frozen=True)
+class Recommendation:
+    """A data-driven setting, side by side with the guide's preset.
+
+    Attributes
+    ----------
+    config : StreamingConfig
+        The chosen setting, named ``"Data-driven"``; its ``evidence`` holds the
+        figures below in JSON-safe form, so ``config.save(path)`` keeps them.
+    model : str
+    target_cutoff : float
+    met_target : bool
+        False when no setting of the grid reaches the target (the setting with the
+        lowest cut-off rate is given instead).
+    metrics : EndpointMetrics
+        The chosen setting's figures on the data it was chosen on.
+    guide : StreamingConfig or None
+        The guide's preset for the same recordings (by average gap).
+    guide_metrics : EndpointMetrics or None
+        The guide's preset simulated with the same model.
+    cutoff_ci : (float, float)
+        Wilson interval on the chosen setting's cut-off rate.
+    confidence : float
+    silence_equivalent_ms : int or None
+        The silence-only threshold meeting the same target (for silence-only stacks).
+    evidence : dict
+        holds, pauses, turns, turn ends, files, punctuation classes.
+    warnings, notes : tuple of str
+    operating_points : DataFrame
+    """
+
+    config: StreamingConfig
+    model: str
+    target_cutoff: float
+    met_target: bool
+    metrics: EndpointMetrics
+    guide: StreamingConfig | None
+    guide_metrics: EndpointMetrics | None
+    cutoff_ci: tuple
+    confidence: float
+    silence_equivalent_ms: int | None
+    evidence: dict
+    warnings: tuple = ()
+    notes: tuple = ()
+    operating_points: pd.DataFrame = field(default=None, compare=False, repr=False)
+
+    def table(self) -> pd.DataFrame:
+        """The chosen setting and the guide's preset, side by side (one column each)."""
+        rows = ("min_turn_silence", "max_turn_silence", "cutoff_rate", "cutoff_rate_low", "turns_cut_share",
+                "latency_mean_ms", "latency_mean_ms_low", "latency_p50_ms", "latency_p90_ms", "interrupted",
+                "holds", "turns", "turn_ends")
+        cols = {self.config.name: [getattr(self.metrics, r) for r in rows]}
+        if self.guide_metrics is not None:
+            cols[f"guide: {self.guide.name}"] = [getattr(self.guide_metrics, r) for r in rows]
+        return pd.DataFrame(cols, index=list(rows))
+
+    def export(self) -> dict:
+        """The setting for AssemblyAI and the nearest equivalents elsewhere (`turntune_nb.export`)."""
+        from .export import export_settings
+
+        return export_settings(self.config, model=self.model, silence_equivalent_ms=self.silence_equivalent_ms)
+
+    def save(self, path):
+        """Write the config JSON that ``turntune stream --config`` and `load_config` read."""
+        return self.config.save(path)
+
+    def to_dict(self) -> dict:
+        g = self.guide
+        return {
+            "model": self.model,
+            "target_cutoff": self.target_cutoff,
+            "met_target": self.met_target,
+            "config": self.config.to_dict(),
+            "metrics": self.metrics.to_dict(),
+            "cutoff_ci": list(self.cutoff_ci),
+            "confidence": self.confidence,
+            "guide": None if g is None else {k: v for k, v in g.to_dict().items() if k != "evidence"},
+            "guide_metrics": None if self.guide_metrics is None else self.guide_metrics.to_dict(),
+            "silence_equivalent_ms": self.silence_equivalent_ms,
+            "evidence": self.evidence,
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "export": self.export(),
+        }
+
+    def summary_text(self) -> str:
+        m = self.metrics
+        lo, hi = self.cutoff_ci
+        lines = [
+            f"DATA-DRIVEN RECOMMENDATION ({self.model}, target <= {self.target_cutoff:.0%} false cut-offs)",
+            "=" * 70,
+            f"  min_turn_silence: {self.config.min_turn_silence} ms",
+            f"  max_turn_silence: {self.config.max_turn_silence} ms",
+            f"  {m}",
+            f"  false cut-off rate {self.confidence:.0%} Wilson interval: {lo:.1%} - {hi:.1%}",
+            f"  evidence: {self.evidence['holds']} holds, {self.evidence['turns']} turns, "
+            f"{self.evidence['turn_ends']} turn ends in {len(self.evidence['files'])} file(s)",
+        ]
+        if self.silence_equivalent_ms is not None:
+            lines.append(f"  silence-only equivalent at the same target: {self.silence_equivalent_ms} ms")
+        lines += ["", self.table().to_string(float_format=lambda v: f"{v:.3f}" if abs(v) < 1 else f"{v:.0f}")]
+        if self.warnings:
+            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
+        if self.notes:
+            lines += ["", "Notes:"] + [f"  - {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    __str__ = summary_text
+
+    def _repr_html_(self) -> str:
+        warn = "".join(f"<p><b>Warning:</b> {w}</p>" for w in self.warnings)
+        return (f"<p><b>{self.config}</b> ({self.model}, target &le; {self.target_cutoff:.0%})</p>"
+                + warn + self.table().to_html())
+
+
+def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: float = 0.05,
+                     mins=None, maxs=None, thresholds=None, confidence: float = 0.95,
+                     guide: StreamingConfig | None = None) -> Recommendation:
+    """The lowest mean latency with at most `target_cutoff` false cut-offs.
+
+    Sweeps the grid (`Simulator.sweep`), keeps the settings whose (pessimistic)
+    false cut-off rate is at most the target, and takes the lowest mean latency;
+    ties go to the lower cut-off rate, then the lower p90 latency, fewer
+    interruptions, the lower max and min. When nothing meets the target the
+    setting with the lowest cut-off rate is returned with a warning.
+
+    For ``universal-streaming`` the pessimistic bound makes the choice
+    ``min_turn_silence == max_turn_silence`` (the only setting whose cut-off rate a
+    transcript can guarantee); the guide's confidence threshold is kept.
+
+    Parameters
+    ----------
+    result_or_tables : AnalysisResult, loaded summary, Simulator or (pauses, turn_ends)
+    model : {"u3-rt-pro", "universal-streaming", "silence"}
+    target_cutoff : float
+        Highest acceptable false cut-off rate, 0..1.
+    mins, maxs, thresholds : array of int, optional
+        Grids (see `Simulator.sweep`).
+    confidence : float
+        Of the Wilson interval on the cut-off rate.
+    guide : StreamingConfig, optional
+        The guide's preset; taken from ``result.recommendation`` when there is one.
+
+    Examples
+    --------
+    >>> from turntune_nb import collect_transcripts, analyze_transcripts
+    >>> ts, _ = collect_transcripts(["tests/data/assemblyai", "samples/real/sample.rttm"])
+    >>> rec = recommend_config(analyze_transcripts(ts), target_cutoff=0.10)
+    >>> rec.config.name, rec.met_target, rec.metrics.cutoff_rate <= 0.10
+    ('Data-driven', True, True)
+    """
+    model = _model(model)
+    if not 0.0 <= float(target_cutoff) <= 1.0:
+        raise ConfigError(f"target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got {target_cutoff}")
+    target_cutoff = float(target_cutoff)
+    sim = Simulator.from_result(result_or_tables)
+    if guide is None:
+        guide = getattr(result_or_tables, "recommendation", None)
+    sweep = sim.sweep(model, mins=mins, maxs=maxs, thresholds=thresholds)
+    warnings, notes = [], list(sim.notes(model))
+    if sim.holds == 0:
+        warnings.append("no pauses of at least 100 ms inside turns: nothing to decide the cut-off rate on")
+    chosen = _pick(sweep, "cutoff_rate", target_cutoff, "latency_mean_ms")
+    met = not chosen.isna().all()
+    if not met:
+        ok = sweep.dropna(subset=["cutoff_rate"]) if sim.holds else sweep
+        chosen = ok.sort_values(_rank_keys(ok, "cutoff_rate"), kind="stable").iloc[0]
+        warnings.append(
+            f"no setting of the grid keeps false cut-offs at or below {target_cutoff:.0%}; "
+            f"the lowest ({chosen['cutoff_rate']:.1%}) is given: widen the grid or accept a higher target"
+        )
+    lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
+    metrics = sim.evaluate((lo, hi), model=model)
+    ci = metrics.cutoff_ci(confidence)
+    if sim.holds < MIN_HOLDS_TO_DECIDE or sim.turn_ends < MIN_TURN_ENDS_TO_DECIDE:
+        warnings.append(
+            f"too few data to decide: {sim.holds} holds (want >= {MIN_HOLDS_TO_DECIDE}) and {sim.turn_ends} "
+            f"turn ends (want >= {MIN_TURN_ENDS_TO_DECIDE}); the cut-off rate lies anywhere in "
+            f"{ci[0]:.1%} - {ci[1]:.1%} ({confidence:.0%}): add recordings"
+        )
+    elif met and ci[1] > target_cutoff:
+        notes.append(
+            f"the {confidence:.0%} interval on the cut-off rate ({ci[0]:.1%} - {ci[1]:.1%}) reaches above the "
+            "target: more recordings would settle it"
+        )
+    if model == "u3-rt-pro" and not sim.has_words and sim.holds:
+        warnings.append("no word timings: the punctuation rule cannot be applied; consider model='silence'")
+    silence_eq = None
+    if model != "silence":
+        s_pick = _pick(sim.sweep("silence"), "cutoff_rate", target_cutoff, "latency_mean_ms")
+        if not s_pick.isna().all():
+            silence_eq = int(s_pick["min_turn_silence"])
+    else:
+        silence_eq = lo
+    guide_metrics = sim.evaluate(guide, model=model) if guide is not None else None
+    evidence = {
+        "pauses": sim.n_pauses,
+        "holds": sim.holds,
+        "turns": sim.n_turns,
+        "turn_ends": sim.turn_ends,
+        "files": [str(f) for f in sim.files],
+        "holds_by_punctuation": dict(sim.holds_by_class),
+        "turn_ends_by_punctuation": dict(sim.turn_ends_by_class),
+        "files_without_words": list(sim.segment_level_files),
+    }
+    threshold = None
+    if model == "universal-streaming":
+        threshold = getattr(guide, "end_of_turn_confidence_threshold", None) or 0.4
+    config = StreamingConfig(
+        "Data-driven", lo, hi,
+        description=(f"Lowest mean latency with at most {target_cutoff:.0%} false cut-offs on your recordings "
+                     f"({model})" if met else f"Fewest false cut-offs reachable on your recordings ({model})"),
+        use_cases="Chosen from your own recordings",
+        end_of_turn_confidence_threshold=threshold,
+        evidence={
+            "model": model, "target_cutoff": target_cutoff, "met_target": met,
+            "metrics": metrics.to_dict(), "cutoff_ci": list(ci), "confidence": confidence,
+            "guide_preset": None if guide is None else guide.name,
+            "silence_equivalent_ms": silence_eq, **evidence, "warnings": list(warnings),
+        },
+    )
+    return Recommendation(
+        config=config, model=model, target_cutoff=target_cutoff, met_target=met, metrics=metrics,
+        guide=guide, guide_metrics=guide_metrics, cutoff_ci=ci, confidence=confidence,
+        silence_equivalent_ms=silence_eq, evidence=evidence, warnings=tuple(warnings), notes=tuple(notes),
+        operating_points=operating_points(sweep),
+    )
