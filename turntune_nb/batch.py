@@ -428,10 +428,14 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
                 return "resumed", entry["transcript_id"]
         if stop.is_set():
             return "stopped", None
-        audio_url = str(src) if is_url(src) else client.upload(src)
-        if stop.is_set():
-            return "stopped", None
-        transcript_id = client.submit(audio_url, **request)["id"]
+        try:
+            audio_url = str(src) if is_url(src) else client.upload(src)
+            if stop.is_set():
+                return "stopped", None
+            transcript_id = client.submit(audio_url, **request)["id"]
+        except AuthenticationError:
+            stop.set()  # every other file would be refused too: start no more
+            raise
         if cache is not None:  # before anything else: a crash from here on must not pay again
             cache.save_submitted(job.key, name, transcript_id, client.base_url, request)
         return "submitted", transcript_id
