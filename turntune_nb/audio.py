@@ -133,7 +133,7 @@ def _iter_blocks(path, sample_rate: int, mono: bool) -> Iterator[np.ndarray]:
                 produced += block.shape[1]
                 yield block
         if produced == 0:
-            raise AudioDecodeError(path, f"the audio stream holds no samples ({channels} channel(s), empty)")
+            raise AudioDecodeError(path, f"no samples could be decoded from its audio stream ({channels} channel(s)): the stream is empty or corrupt")
     except AudioDecodeError:
         raise
     except (av.FFmpegError, ValueError, OSError) as err:
