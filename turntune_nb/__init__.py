@@ -51,6 +51,9 @@ from .presets import (
 )
 from .readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
 from .results import AnalysisResult, analyze_transcripts
+from .batch import BatchResult, FileOutcome, TranscriptCache, collect_inputs, transcribe_files
+from .client import EU_BASE_URL, AssemblyAIClient, ask_api_key
+from .pipeline import analyze_folder
 
 __all__ = (
     "__version__",
@@ -99,4 +102,14 @@ __all__ = (
     "load_config",
     "AnalysisResult",
     "analyze_transcripts",
+    # AssemblyAI transcription
+    "AssemblyAIClient",
+    "ask_api_key",
+    "EU_BASE_URL",
+    "collect_inputs",
+    "transcribe_files",
+    "TranscriptCache",
+    "BatchResult",
+    "FileOutcome",
+    "analyze_folder",
 )
