@@ -34,7 +34,29 @@ def _add_analyze(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"where the summary JSON goes (default: {DEFAULT_OUT})")
     p.add_argument("--json", action="store_true", help="print the summary JSON on stdout and nothing else")
+    p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
+                   help="for audio: AssemblyAI, or offline voice activity detection; auto (default) "
+                   "uses AssemblyAI when ASSEMBLYAI_API_KEY is set, else offline")
+    p.add_argument("--workers", type=int, default=8, metavar="N",
+                   help="AssemblyAI uploads/submissions at once (default: 8); every submitted job is polled")
+    p.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="AssemblyAI transcript cache; a re-run makes no request for cached files "
+                   "(default: ~/.cache/turntune_nb/assemblyai)")
     p.set_defaults(func=_run_analyze)
+
+
+def _is_audio_input(path) -> bool:
+    """True for an audio file, a folder holding audio files, an http(s) URL, or a .txt list of URLs."""
+    from .files import AUDIO_EXTENSIONS, is_url
+
+    if is_url(path):
+        return True
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".txt":
+        return True
+    if path.is_dir():
+        return any(f.suffix.lower() in AUDIO_EXTENSIONS for f in path.iterdir() if f.is_file())
+    return path.suffix.lower() in AUDIO_EXTENSIONS
 
 
 def _analysis_from_args(args):
@@ -42,6 +64,13 @@ def _analysis_from_args(args):
     from .readers import collect_transcripts
     from .results import analyze_transcripts
 
+    if all(_is_audio_input(p) for p in args.paths):
+        from .pipeline import analyze_folder
+
+        return analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
+                              backend=getattr(args, "backend", "auto"), progress=not getattr(args, "json", False),
+                              workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
+                              out_dir=getattr(args, "out", None))
     transcripts, failed = collect_transcripts(args.paths)
     if not transcripts:
         detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in failed) or "no transcript files found"
