@@ -115,8 +115,9 @@ class AssemblyAIClient:
         Attempts after the first for connection errors, 429 and 5xx.
     backoff_factor : float
         urllib3's exponential backoff between retries without ``Retry-After``.
-    poll_interval : float
-        Seconds between status requests in `wait`.
+    poll_interval : float, optional
+        Seconds between status requests; default ``ASSEMBLYAI_POLLING_INTERVAL`` (the
+        official SDK's setting), then `DEFAULT_POLL_INTERVAL` (3 s, as AssemblyAI's docs).
 
     Raises
     ------
@@ -133,7 +134,7 @@ class AssemblyAIClient:
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *, session=None,
                  speech_models=DEFAULT_SPEECH_MODELS, timeout=(10.0, 120.0), retries: int = 5,
-                 backoff_factor: float = 0.5, poll_interval: float = DEFAULT_POLL_INTERVAL):
+                 backoff_factor: float = 0.5, poll_interval: float | None = None):
         key = api_key if api_key is not None else os.environ.get("ASSEMBLYAI_API_KEY", "")
         key = key.strip()
         if not key:
@@ -143,6 +144,8 @@ class AssemblyAIClient:
         self.speech_models = tuple(speech_models or ())
         self.timeout = timeout
         self.retries = retries
+        if poll_interval is None:  # the official SDK's variable, so one setting serves both
+            poll_interval = float(os.environ.get("ASSEMBLYAI_POLLING_INTERVAL") or DEFAULT_POLL_INTERVAL)
         self.poll_interval = poll_interval
         self._closed = threading.Event()
         self._owns_session = session is None
