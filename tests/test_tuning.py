@@ -404,9 +404,74 @@ def test_recommendation_meets_target_on_its_data(tabs, model, target):
     assert rec.met_target == (len(feasible) > 0)
     if rec.met_target:
         assert rec.metrics.cutoff_rate <= target
-        assert rec.metrics.latency_mean_ms == pytest.approx(feasible["latency_mean_ms"].min())
+        best = feasible["latency_mean_ms"].min()
+        assert rec.metrics.latency_mean_ms == pytest.approx(best) or (math.isnan(best) and s.turn_ends == 0)
 
 
 def test_config_name_and_validation():
     cfg = StreamingConfig("Data-driven", 100, 1000)
     assert str(cfg).startswith("Data-driven")
+
+
+# --------------------------------------------------------------------------- saved summaries and the CLI
+def test_saved_summary_round_trips_the_simulation(tmp_path):
+    from turntune_nb import analyze_transcripts, collect_transcripts
+    from turntune_nb.results import load_summary
+
+    ts, _ = collect_transcripts(["tests/data/assemblyai", "tests/data/rttm"])
+    result = analyze_transcripts(ts)
+    path = result.save(tmp_path)
+    saved = load_summary(path)
+    assert saved.recommendation == result.recommendation
+    for model in ("u3-rt-pro", "silence"):
+        a = Simulator.from_result(result).evaluate((300, 900), model=model)
+        b = Simulator.from_result(saved).evaluate((300, 900), model=model)
+        assert a == b and a.holds == 110
+    # the guide's keys are still there
+    import json
+    data = json.loads(path.read_text())
+    assert "aggregated_statistics" in data and data["tables"]["pauses"].endswith(".pauses.csv")
+
+
+def test_load_summary_without_tables_says_what_to_do(tmp_path):
+    from turntune_nb.results import load_summary
+
+    p = tmp_path / "old.json"
+    p.write_text('{"aggregated_statistics": {}}')
+    with pytest.raises(InputError, match="re-run"):
+        load_summary(p)
+
+
+def test_cli_recommend_transcripts_writes_a_loadable_config(tmp_path, capsys):
+    from turntune_nb.cli import main
+
+    out = tmp_path / "cfg.json"
+    rc = main(["recommend", "tests/data/assemblyai", "tests/data/rttm", "--target-cutoff", "0.1", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "DATA-DRIVEN RECOMMENDATION (u3-rt-pro, target <= 10% false cut-offs)" in text
+    assert "deepgram" in text and "openai_realtime" in text
+    cfg = load_config(out)
+    assert cfg.name == "Data-driven" and cfg.evidence["metrics"]["cutoff_rate"] <= 0.10
+
+
+def test_cli_recommend_json_from_saved_summary(tmp_path, capsys):
+    import json
+
+    from turntune_nb import analyze_transcripts, collect_transcripts
+    from turntune_nb.cli import main
+
+    ts, _ = collect_transcripts(["tests/data/assemblyai"])
+    path = analyze_transcripts(ts).save(tmp_path)
+    rc = main(["recommend", str(path), "--model", "silence", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0 and data["model"] == "silence" and data["metrics"]["holds"] == 89
+    assert data["metrics"]["cutoff_rate"] <= 0.05
+    assert data["config"]["min_turn_silence"] == data["config"]["max_turn_silence"] == data["silence_equivalent_ms"]
+
+
+def test_cli_recommend_bad_target(capsys):
+    from turntune_nb.cli import main
+
+    assert main(["recommend", "tests/data/assemblyai", "--target-cutoff", "5"]) == 2
+    assert "--target-cutoff" in capsys.readouterr().err

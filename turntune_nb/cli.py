@@ -90,6 +90,78 @@ def _run_analyze(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- recommend
+def _add_recommend(sub) -> None:
+    p = sub.add_parser(
+        "recommend",
+        help="a data-driven setting: false cut-offs against latency on your recordings",
+        description="Simulate the endpointer on the pauses and turn ends of transcripts, audio files "
+        "(any backend) or a saved summary, and recommend the lowest-latency setting that keeps false "
+        "cut-offs at or below a target.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="transcript or audio files, folders of them, or one summary JSON saved by `analyze`")
+    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
+                   help="the endpointing rule to simulate (default: u3-rt-pro)")
+    p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
+                   help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
+    p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
+                   help="for audio: who transcribes (default: auto; transcripts are read as they are)")
+    p.add_argument("--out", metavar="CONFIG.json", help="write the chosen setting as a config JSON (turntune stream --config)")
+    p.add_argument("--json", action="store_true", help="print the recommendation as JSON on stdout and nothing else")
+    p.set_defaults(func=_run_recommend)
+
+
+def _is_summary(path) -> bool:
+    path = Path(path)
+    if not (path.is_file() and path.suffix.lower() == ".json"):
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "aggregated_statistics" in data
+
+
+def _recommend_source(args):
+    """A saved summary, the transcripts, or the audio (through the pipeline) of the paths."""
+    summaries = [p for p in args.paths if _is_summary(p)]
+    if summaries:
+        if len(args.paths) > 1:
+            raise InputError("give one saved summary JSON, or transcripts and audio, not both")
+        from .results import load_summary
+
+        return load_summary(summaries[0])
+    if args.backend == "auto":
+        from .readers import collect_transcripts
+
+        transcripts, _ = collect_transcripts(args.paths)
+        if transcripts:
+            return _analysis_from_args(args)
+    from .pipeline import analyze_folder
+
+    return analyze_folder(args.paths if len(args.paths) > 1 else args.paths[0], backend=args.backend, progress=False)
+
+
+def _run_recommend(args) -> int:
+    from .export import export_table
+    from .tuning import recommend_config
+
+    if not 0.0 <= args.target_cutoff <= 1.0:
+        raise InputError(f"--target-cutoff is a share between 0 and 1 (0.05 = 5 %), got {args.target_cutoff}")
+    rec = recommend_config(_recommend_source(args), model=args.model, target_cutoff=args.target_cutoff)
+    path = rec.save(args.out) if args.out else None
+    if args.json:
+        print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(rec.summary_text())
+    print("\nEquivalent settings:")
+    print(export_table(rec.export()).to_string(index=False))
+    if path is not None:
+        print(f"\nConfig saved to: {path}")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -100,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_analyze,):
+    for add in (_add_analyze, _add_recommend):
         add(sub)
     return parser
 

@@ -29,7 +29,7 @@ from .gaps import (
 from .model import Transcript, transcripts_to_frame, words_to_frame
 from .presets import StreamingConfig, recommend_preset
 
-__all__ = ("AnalysisResult", "analyze_transcripts")
+__all__ = ("AnalysisResult", "analyze_transcripts", "SavedSummary", "load_summary")
 
 
 def _clean(value):
@@ -190,8 +190,15 @@ class AnalysisResult:
         out_dir.mkdir(parents=True, exist_ok=True)
         filename = filename or f"aggregated_analysis_{datetime.now():%Y%m%d_%H%M%S}.json"
         path = out_dir / filename
+        summary = self.to_summary()
+        # the pause and turn-end tables go beside the JSON, so a saved run can be re-tuned (load_summary)
+        summary["tables"] = {}
+        for key, frame in (("pauses", self.pauses), ("turn_ends", self.turn_ends)):
+            table = path.with_name(f"{path.stem}.{key}.csv")
+            frame.to_csv(table, index=False)
+            summary["tables"][key] = table.name
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         tmp.replace(path)
         return path
 
@@ -306,4 +313,90 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
         folder_path=None if folder_path is None else str(folder_path),
         backend=backend,
         notes=all_notes,
+    )
+
+
+# --------------------------------------------------------------------------- saved summaries
+@dataclass
+class SavedSummary:
+    """A summary JSON written by `AnalysisResult.save`, with its pause and turn-end tables.
+
+    Enough to re-tune a past run (`turntune_nb.tuning.recommend_config` and
+    `Simulator.from_result` take it as they take an `AnalysisResult`).
+    """
+
+    summary: dict
+    pauses: pd.DataFrame
+    turn_ends: pd.DataFrame
+    recommendation: StreamingConfig | None
+    path: Path | None = None
+
+
+def _typed_table(frame: pd.DataFrame, files: list) -> pd.DataFrame:
+    frame = frame.copy()
+    if C.FILE in frame:
+        names = [str(f) for f in files] or list(pd.unique(frame[C.FILE].astype(str)))
+        frame[C.FILE] = pd.Categorical(frame[C.FILE].astype(str), categories=names)
+    if C.TERMINAL in frame:
+        frame[C.TERMINAL] = frame[C.TERMINAL].astype("boolean")
+    for col in (C.SPEAKER, C.WORD_BEFORE, C.LAST_WORD, C.NEXT_SPEAKER, C.LEVEL):
+        if col in frame:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    for col in (C.WORD_BEFORE, C.LAST_WORD):
+        if col in frame:
+            frame[col] = frame[col].fillna("")
+    if C.SILENCE_AFTER_MS in frame:
+        frame[C.SILENCE_AFTER_MS] = frame[C.SILENCE_AFTER_MS].astype(float)
+    return frame
+
+
+def load_summary(path) -> SavedSummary:
+    """Read a summary JSON saved by `AnalysisResult.save` and the tables beside it.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not JSON, or was saved without its tables.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from turntune_nb.readers import read_rttm
+    >>> result = analyze_transcripts(read_rttm("samples/real/sample.rttm"))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     saved = load_summary(result.save(d))
+    >>> len(saved.turn_ends) == len(result.turn_ends), saved.recommendation.name
+    (True, 'Conservative')
+    """
+    from .errors import InputError
+
+    path = Path(path)
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such summary file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not a summary JSON ({err})") from err
+    tables = summary.get("tables") if isinstance(summary, dict) else None
+    if not isinstance(tables, dict) or not {"pauses", "turn_ends"} <= set(tables):
+        raise InputError(f"{path}: this summary has no pause and turn-end tables; re-run `turntune analyze` to save them")
+    files = [r.get("filename") for r in summary.get("per_file_results", [])]
+    frames = {}
+    for key in ("pauses", "turn_ends"):
+        table = path.parent / tables[key]
+        try:
+            frames[key] = pd.read_csv(table, keep_default_na=False, dtype={C.FILE: str, C.SPEAKER: str},
+                                      na_values={C.TERMINAL: [""], C.SILENCE_AFTER_MS: [""], C.NEXT_SPEAKER: [""]})
+        except FileNotFoundError:
+            raise InputError(f"{path}: its table {table.name} is missing beside it") from None
+    names = list(dict.fromkeys([str(f) for f in pd.unique(frames["turn_ends"][C.FILE].astype(str))]
+                               + [str(f) for f in pd.unique(frames["pauses"][C.FILE].astype(str))]
+                               + [str(f) for f in files if f is not None]))
+    rec = summary.get("recommended_configuration")
+    return SavedSummary(
+        summary=summary,
+        pauses=_typed_table(frames["pauses"], names),
+        turn_ends=_typed_table(frames["turn_ends"], names),
+        recommendation=StreamingConfig.from_dict(rec) if isinstance(rec, dict) else None,
+        path=path,
     )

@@ -717,7 +717,7 @@ def _rank_keys(frame: pd.DataFrame, objective: str) -> list:
 
 
 def _pick(sweep: pd.DataFrame, constraint: str, limit: float, objective: str) -> pd.Series:
-    ok = sweep[sweep[constraint] <= limit + 1e-12].dropna(subset=[objective])
+    ok = sweep[sweep[constraint] <= limit + 1e-12]  # an undefined objective (no turn ends) sorts last
     if ok.empty:
         return pd.Series(np.nan, index=sweep.columns)
     return ok.sort_values(_rank_keys(ok, objective), kind="stable").iloc[0]
