@@ -39,6 +39,9 @@ from .gaps import (
     summarize_values,
 )
 from .model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
+from .audio import AudioData, decode_audio, iter_audio_chunks
+from .offline import transcribe_offline
+from .vad import SpeechDetector, VADSettings, segment_speech
 from .presets import (
     AGGRESSIVE,
     BALANCED,
@@ -112,4 +115,12 @@ __all__ = (
     "BatchResult",
     "FileOutcome",
     "analyze_folder",
+    # offline backend: decoding and voice activity detection
+    "AudioData",
+    "decode_audio",
+    "iter_audio_chunks",
+    "VADSettings",
+    "SpeechDetector",
+    "segment_speech",
+    "transcribe_offline",
 )
