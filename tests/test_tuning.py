@@ -355,6 +355,22 @@ def test_matches_per_row_reference(tabs, lohi, model):
     for k, v in ref.items():
         got = getattr(m, k)
         assert (math.isnan(v) and math.isnan(got)) or got == pytest.approx(v), k
+    # the per-file path adds up to the overall one
+    for k in ("holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends", "interrupted", "interrupted_low"):
+        assert m.per_file[k].sum() == getattr(m, k), k
+
+
+@FAST
+@given(random_tables(), models)
+def test_sweep_path_equals_evaluate_path(tabs, model):
+    s = Simulator(*tabs)
+    sw = s.sweep(model, mins=[0, 120, 700], maxs=[100, 700, 2500], thresholds=[0, 150, 900])
+    for r in sw.itertuples():
+        m = s.evaluate((r.min_turn_silence, r.max_turn_silence), model=model)
+        for k in ("cuts", "cuts_low", "turns_cut", "interrupted", "interrupted_low", "latency_mean_ms",
+                  "latency_p50_ms", "latency_p90_ms", "latency_mean_ms_low"):
+            a, b = getattr(r, k), getattr(m, k)
+            assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b), k
 
 
 @FAST
@@ -475,3 +491,16 @@ def test_cli_recommend_bad_target(capsys):
 
     assert main(["recommend", "tests/data/assemblyai", "--target-cutoff", "5"]) == 2
     assert "--target-cutoff" in capsys.readouterr().err
+
+
+def test_cli_recommend_audio_through_the_offline_backend(tmp_path, capsys):
+    import json
+
+    from turntune_nb.cli import main
+
+    rc = main(["recommend", "samples/synthetic/conv1.wav", "--backend", "offline", "--model", "silence", "--json",
+               "--out", str(tmp_path / "c.json")])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0 and data["model"] == "silence" and data["evidence"]["files"] == ["conv1.wav"]
+    assert load_config(tmp_path / "c.json").name == "Data-driven"
+    assert not (tmp_path / "c.json").is_dir()

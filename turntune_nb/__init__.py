@@ -53,7 +53,17 @@ from .presets import (
     recommend_preset,
 )
 from .readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
-from .results import AnalysisResult, analyze_transcripts
+from .results import AnalysisResult, SavedSummary, analyze_transcripts, load_summary
+from .tuning import (
+    EndpointMetrics,
+    Recommendation,
+    Simulator,
+    operating_points,
+    pareto_frontier,
+    recommend_config,
+    wilson_interval,
+)
+from .export import export_settings, export_table
 from .batch import BatchResult, FileOutcome, TranscriptCache, collect_inputs, transcribe_files
 from .client import EU_BASE_URL, AssemblyAIClient, ask_api_key
 from .pipeline import analyze_folder
@@ -105,6 +115,18 @@ __all__ = (
     "load_config",
     "AnalysisResult",
     "analyze_transcripts",
+    "SavedSummary",
+    "load_summary",
+    # data-driven tuning and export
+    "Simulator",
+    "EndpointMetrics",
+    "Recommendation",
+    "recommend_config",
+    "pareto_frontier",
+    "operating_points",
+    "wilson_interval",
+    "export_settings",
+    "export_table",
     # AssemblyAI transcription
     "AssemblyAIClient",
     "ask_api_key",

@@ -106,7 +106,7 @@ def _add_recommend(sub) -> None:
     p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
                    help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
     p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
-                   help="for audio: who transcribes (default: auto; transcripts are read as they are)")
+                   help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
     p.add_argument("--out", metavar="CONFIG.json", help="write the chosen setting as a config JSON (turntune stream --config)")
     p.add_argument("--json", action="store_true", help="print the recommendation as JSON on stdout and nothing else")
     p.set_defaults(func=_run_recommend)
@@ -132,15 +132,8 @@ def _recommend_source(args):
         from .results import load_summary
 
         return load_summary(summaries[0])
-    if args.backend == "auto":
-        from .readers import collect_transcripts
-
-        transcripts, _ = collect_transcripts(args.paths)
-        if transcripts:
-            return _analysis_from_args(args)
-    from .pipeline import analyze_folder
-
-    return analyze_folder(args.paths if len(args.paths) > 1 else args.paths[0], backend=args.backend, progress=False)
+    # --out is the config file here, not the run's output folder
+    return _analysis_from_args(argparse.Namespace(**dict(vars(args), out=None)))
 
 
 def _run_recommend(args) -> int:

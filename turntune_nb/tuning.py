@@ -44,7 +44,7 @@ once per `Simulator`; nothing loops over pauses in Python, so one setting over
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from statistics import NormalDist
 
 import numpy as np
@@ -225,7 +225,17 @@ class EndpointMetrics:
     bracket: bool = False
     label: str = ""
     notes: tuple = ()
-    per_file: pd.DataFrame = field(default=None, compare=False, repr=False)
+    _per_file: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def per_file(self) -> pd.DataFrame:
+        """The same figures per file: ``file`` plus `METRIC_COLUMNS`, one row per file.
+
+        Computed on first access (a slider that shows only the headline never pays for it).
+        """
+        if callable(self._per_file):
+            object.__setattr__(self, "_per_file", self._per_file())
+        return self._per_file
 
     def cutoff_ci(self, confidence: float = 0.95) -> tuple[float, float]:
         """Wilson interval on the (headline) false cut-off rate."""
@@ -233,7 +243,7 @@ class EndpointMetrics:
 
     def to_dict(self) -> dict:
         """JSON-safe figures (without the per-file frame)."""
-        d = {k: v for k, v in asdict(self).items() if k != "per_file"}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_per_file"}
         d["notes"] = list(self.notes)
         for k, v in d.items():
             if isinstance(v, float) and math.isnan(v):
@@ -506,6 +516,11 @@ class Simulator:
             nf = self._nfiles
             idx = self._turn_file[None, :] + nf * np.arange(len(mn))[:, None]
             turns_cut = np.bincount(idx[cut], minlength=nf * len(mn)).reshape(len(mn), nf).T
+        elif not grid and np.array_equal(mn, mx):  # one threshold: the turn's longest hold decides
+            longest = np.sort(np.maximum(lo_m, hi_m))
+            turns_cut = len(longest) - np.searchsorted(longest, mn, side="left")
+        elif not grid:  # a few pairs: a mask over turns per setting
+            turns_cut = np.count_nonzero((lo_m[None, :] >= mn[:, None]) | (hi_m[None, :] >= mx[:, None]), axis=1)
         else:  # a 2-D histogram of the turns' longest holds against the grid values
             ua, ia_back = np.unique(mn, return_inverse=True)
             ub, ib_back = np.unique(mx, return_inverse=True)
@@ -526,6 +541,55 @@ class Simulator:
         p90 = _two_point_quantile(0.9, n_min, n_max, mn, mx)
         return {"cuts": cuts, "turns_cut": turns_cut, "lat_mean": lat_mean, "p50": p50, "p90": p90,
                 "interrupted": inter, "mn": mn, "mx": mx}
+
+    def _one_scalar(self, at_min: frozenset, lo: int, hi: int) -> dict:
+        """`_scenario` for one setting, overall, in scalars: the slider path."""
+        cuts = inter = n_min = n_max = 0
+        te = self._te_per_file.sum(axis=1).tolist()
+        h_lo, h_hi = min(max(lo, 0), self._hspan - 1), min(max(hi, 0), self._hspan - 1)
+        s_lo = min(max(lo - self._smin, 0), self._sspan - 1)
+        s_hi = min(max(hi - self._smin, 0), self._sspan - 1)
+        for c in range(3):
+            early = c in at_min
+            flat = self._hold_flat[c]
+            cuts += len(flat) - int(flat.searchsorted(h_lo if early else h_hi, side="left"))
+            inter += int(self._sil_flat[c].searchsorted(s_lo if early else s_hi, side="left"))
+            if early:
+                n_min += te[c]
+            else:
+                n_max += te[c]
+        lo_m, hi_m = self._turn_maxima(at_min)
+        turns_cut = int(np.count_nonzero((lo_m >= lo) | (hi_m >= hi)))
+        n = n_min + n_max
+
+        def quantile(q):
+            if n == 0:
+                return math.nan
+            frac = min(max(q * (n - 1) - (n_min - 1), 0.0), 1.0)
+            return lo + (hi - lo) * frac
+
+        return {"cuts": cuts, "turns_cut": turns_cut, "interrupted": inter,
+                "lat_mean": (n_min * lo + n_max * hi) / n if n else math.nan,
+                "p50": quantile(0.5), "p90": quantile(0.9)}
+
+    def _overall_one(self, model: str, lo: int, hi: int) -> dict:
+        early, late = _SCENARIOS[model]
+        e = self._one_scalar(early, lo, hi)
+        lt = e if early == late else self._one_scalar(late, lo, hi)
+        holds, turns = self.holds, self.n_turns
+
+        def ratio(a, b):
+            return a / b if b else math.nan
+
+        return {
+            "holds": holds, "cuts": e["cuts"], "cutoff_rate": ratio(e["cuts"], holds),
+            "cuts_low": lt["cuts"], "cutoff_rate_low": ratio(lt["cuts"], holds),
+            "turns": turns, "turns_cut": e["turns_cut"], "turns_cut_share": ratio(e["turns_cut"], turns),
+            "turn_ends": self.turn_ends, "latency_mean_ms": float(lt["lat_mean"]),
+            "latency_p50_ms": float(lt["p50"]), "latency_p90_ms": float(lt["p90"]),
+            "latency_mean_ms_low": float(e["lat_mean"]),
+            "interrupted": lt["interrupted"], "interrupted_low": e["interrupted"],
+        }
 
     def _metrics(self, model, mins, maxs, per_file: bool, grid: bool) -> dict:
         early, late = _SCENARIOS[model]
@@ -583,19 +647,21 @@ class Simulator:
         """
         model, lo, hi = self._setting(config, model)
         mn, mx = np.array([lo], np.int64), np.array([hi], np.int64)
-        per = self._metrics(model, mn, mx, per_file=True, grid=False)
-        frame = pd.DataFrame({k: np.asarray(per[k])[:, 0] for k in METRIC_COLUMNS})
-        frame.insert(0, C.FILE, pd.Series(self.files, dtype=object))
-        tot = self._metrics(model, mn, mx, per_file=False, grid=False)
-        vals = {k: np.asarray(tot[k]).reshape(-1)[0] for k in METRIC_COLUMNS}
+        vals = self._overall_one(model, lo, hi)
         ints = {"holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends", "interrupted", "interrupted_low"}
-        vals = {k: int(v) if k in ints else float(v) for k, v in vals.items()}
-        for k in ints:
-            frame[k] = frame[k].astype(np.int64)
+
+        def per_file():
+            per = self._metrics(model, mn, mx, per_file=True, grid=False)
+            frame = pd.DataFrame({k: np.asarray(per[k])[:, 0] for k in METRIC_COLUMNS})
+            frame.insert(0, C.FILE, pd.Series(self.files, dtype=object))
+            for k in ints:
+                frame[k] = frame[k].astype(np.int64)
+            return frame
+
         return EndpointMetrics(
             model=model, min_turn_silence=lo, max_turn_silence=hi, **vals,
             bracket=_SCENARIOS[model][0] != _SCENARIOS[model][1] and self._is_bracket(model),
-            label=_LABELS[model], notes=tuple(self.notes(model)), per_file=frame,
+            label=_LABELS[model], notes=tuple(self.notes(model)), _per_file=per_file,
         )
 
     def _is_bracket(self, model: str) -> bool:
@@ -633,8 +699,8 @@ class Simulator:
         if model == "silence":
             t = np.unique(np.asarray(THRESHOLD_GRID_MS if thresholds is None else thresholds, np.int64))
             self._check_grid(t)
-            res = self._metrics(model, t, t, per_file=False, grid=True)
-            keep = np.repeat(t, len(t)) == np.tile(t, len(t))
+            res = self._metrics(model, t, t, per_file=False, grid=False)
+            keep = np.ones(len(t), bool)
         else:
             a = np.unique(np.asarray(MIN_GRID_MS if mins is None else mins, np.int64))
             b = np.unique(np.asarray(MAX_GRID_MS if maxs is None else maxs, np.int64))
