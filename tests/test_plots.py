@@ -47,7 +47,7 @@ def test_pause_ecdf_annotates_shares_beyond_thresholds():
 def test_per_file_and_tradeoff(result):
     ax = plot_per_file(result.transitions)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["sample"]
-    sweep = pd.DataFrame({"mean_latency_ms": [100, 500, 900], "cutoff_rate": [0.5, 0.2, 0.05]})
+    sweep = pd.DataFrame({"latency_mean_ms": [100, 500, 900], "cutoff_rate": [0.5, 0.2, 0.05]})
     ax = plot_tradeoff(sweep, frontier=sweep, marks={"Balanced": (1280, 0.1), "current": (500, 0.2)},
                        ax=plt.figure().subplots())
     legend = [t.get_text() for t in ax.get_legend().get_texts()]

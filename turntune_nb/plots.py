@@ -119,7 +119,7 @@ def plot_per_file(data: pd.DataFrame, x: str = C.OFFSET_MS, y: str = C.FILE, hue
     return ax
 
 
-def plot_tradeoff(data: pd.DataFrame, x: str = "mean_latency_ms", y: str = "cutoff_rate",
+def plot_tradeoff(data: pd.DataFrame, x: str = "latency_mean_ms", y: str = "cutoff_rate",
                   frontier: pd.DataFrame | None = None, marks: dict | None = None, ax=None):
     """The trade-off between cutting speakers off and answering late.
 
