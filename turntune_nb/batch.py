@@ -412,7 +412,11 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
                     fname = f"{stem}-{n}.json"
                 used_names.add(fname)
                 path = out / fname
-                _atomic_write_json(path, data)
+                try:
+                    _atomic_write_json(path, data)
+                except OSError as err:  # the transcript is still in hand and cached: keep going
+                    log.warning("could not write %s (%s); check that the output folder is writable", path, err)
+                    path = None
             record(item, FileOutcome(str(src), name, OK, transcript=transcript, transcript_id=data.get("id"),
                                      cached=cached, output_path=path))
 
