@@ -53,7 +53,7 @@ from .presets import (
     recommend_preset,
 )
 from .readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
-from .results import AnalysisResult, SavedSummary, analyze_transcripts, load_summary
+from .results import AnalysisResult, SavedSummary, analyze_transcripts, latest_summary, load_summary
 from .tuning import (
     EndpointMetrics,
     Recommendation,
@@ -67,6 +67,9 @@ from .export import export_settings, export_table
 from .batch import BatchResult, FileOutcome, TranscriptCache, collect_inputs, transcribe_files
 from .client import EU_BASE_URL, AssemblyAIClient, ask_api_key
 from .pipeline import analyze_folder
+from .plots import plot_offsets, plot_pause_ecdf, plot_per_file, plot_tradeoff
+from .report import render_report, write_report
+from .widgets import LiveTurns, ThresholdTuner
 
 __all__ = (
     "__version__",
@@ -115,6 +118,7 @@ __all__ = (
     "load_config",
     "AnalysisResult",
     "analyze_transcripts",
+    "latest_summary",
     "SavedSummary",
     "load_summary",
     # data-driven tuning and export
@@ -145,4 +149,13 @@ __all__ = (
     "SpeechDetector",
     "segment_speech",
     "transcribe_offline",
+    # plots, report, widgets
+    "plot_offsets",
+    "plot_pause_ecdf",
+    "plot_per_file",
+    "plot_tradeoff",
+    "render_report",
+    "write_report",
+    "ThresholdTuner",
+    "LiveTurns",
 )

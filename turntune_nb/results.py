@@ -29,7 +29,7 @@ from .gaps import (
 from .model import Transcript, transcripts_to_frame, words_to_frame
 from .presets import StreamingConfig, recommend_preset
 
-__all__ = ("AnalysisResult", "analyze_transcripts", "SavedSummary", "load_summary")
+__all__ = ("AnalysisResult", "analyze_transcripts", "SavedSummary", "load_summary", "latest_summary")
 
 
 def _clean(value):
@@ -400,3 +400,17 @@ def load_summary(path) -> SavedSummary:
         recommendation=StreamingConfig.from_dict(rec) if isinstance(rec, dict) else None,
         path=path,
     )
+
+
+def latest_summary(folder) -> Path | None:
+    """The newest ``aggregated_analysis_*.json`` saved in `folder`, or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> latest_summary(tempfile.mkdtemp()) is None
+    True
+    """
+    folder = Path(folder)
+    found = sorted(folder.glob("aggregated_analysis_*.json")) if folder.is_dir() else []
+    return found[-1] if found else None

@@ -1,0 +1,164 @@
+"""Write the notebooks in notebooks/ from the cell lists below.
+
+The notebooks are the product's face and stay thin (import, call, show); keeping
+their source here makes them reviewable as code. Run after editing:
+
+    .venv/bin/python scripts/build_notebooks.py
+
+Cells tagged ``nbval-skip`` need a microphone or the live API; each has an offline
+twin next to it that does run under the test command. The first code cell of each
+notebook is tagged ``parameters`` (papermill).
+"""
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+OUT = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def md(text):
+    return new_markdown_cell(text.strip())
+
+
+def code(text, *tags):
+    cell = new_code_cell(text.strip())
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+GAP_ANALYSIS = [
+    md("""
+# 1. Turn-taking in your recordings
+
+Point this at a folder of real conversations. Each file is transcribed with speaker
+labels (AssemblyAI, when `ASSEMBLYAI_API_KEY` is set) or segmented by the offline
+voice-activity backend (no key, no network), then measured: gaps between speakers,
+overlaps, and pauses inside turns. It ends with the guide's preset and a data-driven
+setting side by side.
+"""),
+    code("""
+# Parameters: the folder of recordings and where results go.
+import os
+
+AUDIO_FOLDER = os.environ.get("TURNTUNE_AUDIO", "../samples/synthetic")
+BACKEND = "auto"  # "assemblyai" when a key is configured, else "offline"
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+MODEL = "u3-rt-pro"
+TARGET_CUTOFF = 0.05
+""", "parameters"),
+    code("""
+from turntune_nb import analyze_folder, ask_api_key, recommend_config, write_report
+from turntune_nb.plots import plot_offsets, plot_pause_ecdf, plot_per_file
+"""),
+    md("To use AssemblyAI, type your key when asked (it is kept out of the notebook and its outputs). Skip this cell to stay offline."),
+    code("ask_api_key()", "nbval-skip"),
+    md("Transcribe (or segment) every file. The progress bar counts finished and failed files; a failed file is listed with its reason and the others go on."),
+    code("result = analyze_folder(AUDIO_FOLDER, backend=BACKEND, out_dir=OUT_DIR)\nresult"),
+    md("One row per file: the guide's gap figures, then what it leaves out (overlaps, backchannels, pauses inside turns)."),
+    code("result.files"),
+    md("The guide's figures across all files (its JSON field names; the median is the true median)."),
+    code("result.overall"),
+    md("Files that could not be used, and why."),
+    code("result.skipped"),
+    md("Offsets between speakers: overlaps sit left of zero. A fifth to a half of speaker changes overlap in real conversation."),
+    code("plot_offsets(result.transitions);"),
+    md("Pauses inside turns decide whether an endpointer cuts a speaker off. The dashed lines are the guide's preset."),
+    code("plot_pause_ecdf(result.pauses, result.recommendation.min_turn_silence, result.recommendation.max_turn_silence);"),
+    md("The same offsets, file by file."),
+    code("plot_per_file(result.transitions);"),
+    md("The guide's preset (from the average gap) and the data-driven setting (lowest latency with at most the target share of false cut-offs), simulated on the same recordings."),
+    code("recommendation = recommend_config(result, model=MODEL, target_cutoff=TARGET_CUTOFF)\nrecommendation.table()"),
+    md("What the recommendation rests on, and anything to be careful about."),
+    code("print(recommendation.summary_text())"),
+    md("Save the summary (with the pause tables the tuning notebook reads), the chosen setting, and a shareable report."),
+    code("""
+summary_path = result.save(OUT_DIR)
+config_path = recommendation.save(f"{OUT_DIR}/config.json")
+report_path = write_report(result, f"{OUT_DIR}/report.html", recommendation)
+summary_path.name, config_path.name, report_path.name
+"""),
+]
+
+THRESHOLD_TUNING = [
+    md("""
+# 2. Tune the thresholds
+
+Move `min_turn_silence` and `max_turn_silence` and watch the trade-off on your own
+recordings: how often the agent would cut a speaker off (false cut-offs over pauses of
+at least 100 ms) against how long it would wait after a real end of turn (latency).
+"""),
+    code("""
+# Parameters: where notebook 1 saved its results (the bundled samples are analysed when there are none).
+import os
+
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+FALLBACK_FOLDER = "../samples/synthetic"
+MODEL = "u3-rt-pro"
+""", "parameters"),
+    code("from turntune_nb import ThresholdTuner, analyze_folder, latest_summary, load_summary"),
+    md("Load the newest saved analysis, or analyse the bundled samples offline when there is none."),
+    code("""
+summary_path = latest_summary(OUT_DIR)
+result = load_summary(summary_path) if summary_path else analyze_folder(FALLBACK_FOLDER, backend="offline", progress=False)
+"""),
+    md("The tuner: sliders, the model, the target cut-off rate, the presets and the recommendation. The metrics follow every move; the figures follow when you let go."),
+    code("tuner = ThresholdTuner(result, model=MODEL)\ntuner"),
+    md("The chosen setting, as the live session will use it."),
+    code("tuner.config"),
+    md("Save it for the live notebook (and `turntune stream --config`)."),
+    code('tuner.save(f"{OUT_DIR}/config.json")'),
+]
+
+LIVE_SESSION = [
+    md("""
+# 3. Try it live
+
+Open a real-time session with the tuned setting and watch partial and final turns
+appear. With an API key it streams to AssemblyAI (v3); without one, the offline
+endpointer applies the same silence thresholds to speech it detects locally. The
+session ends by itself after a stretch of inactivity.
+"""),
+    code("""
+# Parameters: the tuned setting, a recording to replay, and the inactivity stop.
+import os
+
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+RECORDING = "../samples/synthetic/conv2.flac"
+INACTIVITY_S = 10
+""", "parameters"),
+    code("from turntune_nb import BALANCED, LiveTurns, load_config"),
+    md("The setting saved by the tuning notebook (the Balanced preset when there is none)."),
+    code('config = load_config(f"{OUT_DIR}/config.json") if os.path.exists(f"{OUT_DIR}/config.json") else BALANCED\nconfig'),
+    md("Speak into your microphone (needs PyAudio and an input device; AssemblyAI when a key is set). Skipped by the test run."),
+    code("mic_panel = LiveTurns(config, source=\"mic\", inactivity_timeout_s=INACTIVITY_S)\nmic_panel", "nbval-skip"),
+    md("The same panel replaying a recording in real time. Press Start, or run the next cell."),
+    code("panel = LiveTurns(config, source=RECORDING, inactivity_timeout_s=INACTIVITY_S)\npanel"),
+    code("panel.start()"),
+    md("Wait for the recording to finish (or press Stop), then read why the session ended and its final turns."),
+    code("panel.wait(timeout=120)\npanel.end_reason, panel.final_turns"),
+]
+
+NOTEBOOKS = {
+    "01_gap_analysis.ipynb": GAP_ANALYSIS,
+    "02_threshold_tuning.ipynb": THRESHOLD_TUNING,
+    "03_live_session.ipynb": LIVE_SESSION,
+}
+
+
+def main():
+    OUT.mkdir(exist_ok=True)
+    for name, cells in NOTEBOOKS.items():
+        nb = new_notebook(cells=cells, metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+            "language_info": {"name": "python"},
+        })
+        nbformat.validate(nb)
+        nbformat.write(nb, OUT / name)
+        print(f"wrote notebooks/{name} ({len(cells)} cells)")
+
+
+if __name__ == "__main__":
+    main()
