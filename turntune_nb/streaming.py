@@ -164,7 +164,8 @@ class TurnEvent(_Event):
     """A partial (``end_of_turn`` false) or final (true) turn.
 
     ``start_ms`` / ``end_ms`` come from the words; the offline endpointer sets them
-    directly and leaves ``words`` empty (timing only).
+    directly and leaves ``words`` empty (timing only), with ``emitted_at_ms``: how
+    far into the audio the turn was decided.
 
     Examples
     --------
@@ -186,6 +187,7 @@ class TurnEvent(_Event):
     start_ms: int | None = None
     end_ms: int | None = None
     speaker_label: str | None = None
+    emitted_at_ms: int | None = None
     received_at: float = field(default=0.0, compare=False, repr=False)
 
     @property
