@@ -423,3 +423,55 @@ def test_a_session_runs_once(fake):
     s, _ = run(fake, silence(100))
     with pytest.raises(StreamingError, match="already started"):
         s.start()
+
+
+# --------------------------------------------------------------------------- CLI
+def _cli(args, env_extra, **kw):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSEMBLYAI_")}
+    env.update(env_extra)
+    return subprocess.Popen([sys.executable, "-m", "turntune_nb", "stream", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=str(os.path.dirname(os.path.dirname(__file__))),
+                            **kw)
+
+
+def test_cli_ctrl_c_terminates_cleanly(fake, tmp_path):
+    path = tmp_path / "talk.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(SR)
+        w.writeframes(np.concatenate([tone(800), silence(30_000)]).tobytes())
+    before = len(fs.sessions(fake))
+    proc = _cli(["--source", str(path), "--min-turn-silence", "200", "--max-turn-silence", "500", "--json"],
+                {"ASSEMBLYAI_API_KEY": KEY, "ASSEMBLYAI_STREAMING_URL": fake.ws_url})
+    lines = []
+    for line in proc.stdout:  # read until the first final turn, then press Ctrl+C
+        lines.append(json.loads(line))
+        if lines[-1].get("end_of_turn"):
+            proc.send_signal(signal.SIGINT)
+            break
+    rest, err = proc.communicate(timeout=20)
+    lines += [json.loads(x) for x in rest.splitlines()]
+    assert proc.returncode == 130, err
+    rec = fs.wait_for_sessions(fake, before + 1)[before]
+    assert rec["params"]["min_turn_silence"] == "200" and rec["params"]["max_turn_silence"] == "500"
+    assert rec["terminate_received"] and rec["close"] == (1000, "")
+    assert [x["type"] for x in lines][0] == "Begin" and lines[-2]["type"] == "Termination"
+    assert lines[-1] == {"type": "SessionEnd", "kind": "stopped", "detail": "interrupted (Ctrl+C)", "code": None}
+    assert KEY not in err and KEY not in json.dumps(lines)
+
+
+def test_cli_offline_without_a_key(tmp_path):
+    root = os.path.dirname(os.path.dirname(__file__))
+    cfg = StreamingConfig("Mine", 300, 700).save(tmp_path / "cfg.json")
+    proc = _cli(["--source", os.path.join(root, "samples/synthetic/mono_pauses.ogg"), "--config", str(cfg), "--json"], {})
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    events = [json.loads(x) for x in out.splitlines()]
+    finals = [(e["start_ms"], e["end_ms"]) for e in events if e["type"] == "Turn" and e["end_of_turn"]]
+    assert finals == [(800, 5440), (6220, 8490), (9560, 10740)]
+    assert events[-1]["kind"] == "source_exhausted"
+    bad = _cli(["--config", str(cfg), "--min-turn-silence", "100", "--offline"], {})
+    _, err = bad.communicate(timeout=30)
+    assert bad.returncode == 2 and "not both" in err

@@ -155,6 +155,81 @@ def _run_recommend(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- stream
+def _add_stream(sub) -> None:
+    p = sub.add_parser(
+        "stream",
+        help="live partial and final turns from the microphone or a recording",
+        description="Stream the microphone or a recording to AssemblyAI (v3) with a turn-detection setting and "
+        "show partial and final turns; without an API key (or with --offline) the offline endpointer gives "
+        "the same events from voice activity alone. Ctrl+C ends the session cleanly.",
+    )
+    p.add_argument("--source", default="mic", metavar="mic|FILE", help="'mic' (default) or an audio file, replayed in real time")
+    p.add_argument("--config", metavar="CONFIG.json", help="a config saved by analyze/recommend (StreamingConfig JSON)")
+    p.add_argument("--min-turn-silence", type=int, metavar="MS", help="instead of --config")
+    p.add_argument("--max-turn-silence", type=int, metavar="MS", help="instead of --config")
+    p.add_argument("--speech-model", default="u3-rt-pro", metavar="M", help="default: u3-rt-pro")
+    p.add_argument("--inactivity-timeout", type=float, metavar="S", help="end after S seconds without a new transcript")
+    p.add_argument("--offline", action="store_true", help="use the offline endpointer even if a key is set")
+    p.add_argument("--json", action="store_true", help="one JSON object per event per line on stdout")
+    p.set_defaults(func=_run_stream)
+
+
+def _run_stream(args) -> int:
+    from .endpointer import open_session
+    from .errors import ConfigError
+    from .presets import DEFAULT_CONFIG, load_config
+
+    thresholds = (args.min_turn_silence, args.max_turn_silence)
+    if args.config and any(v is not None for v in thresholds):
+        raise ConfigError("give either --config or --min-turn-silence/--max-turn-silence, not both")
+    if args.config:
+        config = load_config(args.config)
+    elif any(v is not None for v in thresholds):
+        config = DEFAULT_CONFIG.with_values(*thresholds)
+    else:
+        config = DEFAULT_CONFIG
+    source = "mic" if args.source.lower() in ("mic", "microphone") else Path(args.source)
+
+    def show(event) -> None:
+        if args.json:
+            print(json.dumps(event.to_dict(), ensure_ascii=False), flush=True)
+            return
+        kind = event.type
+        if kind == "Begin":
+            print(f"Session began ({config}). Speak now; Ctrl+C to stop.", file=sys.stderr, flush=True)
+        elif kind == "Turn":
+            span = f"[{event.start_ms}-{event.end_ms} ms]" if event.start_ms is not None else ""
+            text = event.transcript or "(speech)"
+            if event.end_of_turn:
+                print(f"\r\033[K{span} {text}", flush=True)
+            else:
+                print(f"\r\033[K... {text}", end="", flush=True)
+        elif kind == "Termination":
+            print(f"\r\033[KSession terminated: audio {event.audio_duration_seconds} s, "
+                  f"session {event.session_duration_seconds} s", file=sys.stderr, flush=True)
+        elif kind == "Error":
+            print(f"\r\033[Kturntune: {event.error}", file=sys.stderr, flush=True)
+
+    session = open_session(
+        config, source, offline=True if args.offline else None, speech_model=args.speech_model,
+        inactivity_timeout_s=args.inactivity_timeout, on_begin=show, on_speech_started=None, on_turn=show,
+        on_termination=show, on_error=show,
+    )
+    session.start()
+    try:
+        session.wait()
+    finally:
+        end = session.end_reason
+        if end is not None:
+            if args.json:
+                print(json.dumps({"type": "SessionEnd", "kind": end.kind, "detail": end.detail, "code": end.code}),
+                      flush=True)
+            else:
+                print(f"Session ended: {end}", file=sys.stderr, flush=True)
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -165,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_analyze, _add_recommend):
+    for add in (_add_analyze, _add_recommend, _add_stream):
         add(sub)
     return parser
 
