@@ -42,6 +42,18 @@ from .model import Transcript, Utterance, Word, transcripts_to_frame, words_to_f
 from .audio import AudioData, decode_audio, iter_audio_chunks
 from .offline import transcribe_offline
 from .vad import SpeechDetector, VADSettings, segment_speech
+from .sources import FileSource, IterableSource, MicrophoneSource, as_source
+from .streaming import (
+    EU_STREAMING_URL,
+    BeginEvent,
+    ErrorEvent,
+    SessionEnd,
+    SpeechStartedEvent,
+    StreamingSession,
+    TerminationEvent,
+    TurnEvent,
+)
+from .endpointer import OfflineSession, open_session
 from .presets import (
     AGGRESSIVE,
     BALANCED,
@@ -149,6 +161,21 @@ __all__ = (
     "SpeechDetector",
     "segment_speech",
     "transcribe_offline",
+    # live turns: streaming, sources, offline endpointer
+    "StreamingSession",
+    "OfflineSession",
+    "open_session",
+    "MicrophoneSource",
+    "FileSource",
+    "IterableSource",
+    "as_source",
+    "BeginEvent",
+    "SpeechStartedEvent",
+    "TurnEvent",
+    "TerminationEvent",
+    "ErrorEvent",
+    "SessionEnd",
+    "EU_STREAMING_URL",
     # plots, report, widgets
     "plot_offsets",
     "plot_pause_ecdf",
