@@ -203,11 +203,13 @@ class MicrophoneSource(AudioSource):
             raise NoMicrophoneError(f"PyAudio is not installed, so the microphone cannot be used. {_MIC_FIX}") from err
         pa = pyaudio.PyAudio()
         try:
-            if self.device_index is None:
-                try:
-                    pa.get_default_input_device_info()
-                except (IOError, OSError) as err:
-                    raise NoMicrophoneError(f"no audio input device is available ({err}). {_MIC_FIX}") from err
+            try:  # checked first: PortAudio may crash on a bad index
+                info = (pa.get_default_input_device_info() if self.device_index is None
+                        else pa.get_device_info_by_index(self.device_index))
+            except (IOError, OSError, ValueError) as err:
+                raise NoMicrophoneError(f"no audio input device is available ({err}). {_MIC_FIX}") from err
+            if int(info.get("maxInputChannels", 0)) < 1:
+                raise NoMicrophoneError(f"{info.get('name', 'the device')} is not an input device. {_MIC_FIX}")
             try:
                 stream = pa.open(
                     format=pyaudio.paInt16,

@@ -431,8 +431,8 @@ class _SessionBase:
             if self._started:
                 raise StreamingError(f"this {self._kind} was already started: create a new one for another run")
             self._started = True
-        self.source.open()
         try:
+            self.source.open()
             self._open()
         except BaseException:
             self._stop_sending.set()
