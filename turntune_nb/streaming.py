@@ -543,9 +543,9 @@ class _SessionBase:
             if thread.is_alive():
                 log.warning("%s: thread %s did not end within %.1f s", self._kind, thread.name, timeout)
 
-    def _set_end(self, end: SessionEnd, error: TurnTuneError | None = None) -> None:
+    def _set_end(self, end: SessionEnd, error: TurnTuneError | None = None, override: bool = False) -> None:
         with self._lock:
-            if self.end_reason is None:
+            if self.end_reason is None or override:
                 self.end_reason = end
             if error is not None and self.error is None:
                 self.error = error
@@ -877,7 +877,9 @@ class StreamingSession(_SessionBase):
         if prior is not None and (not reason or reason.startswith("See Error message")):
             reason = prior.error
         error = closed_error(code, reason)
-        self._set_end(SessionEnd(SessionEnd.SERVER_ERROR, reason, code), error)
+        # an error close before Termination is what ended the session, even if we had asked to end it
+        self._set_end(SessionEnd(SessionEnd.SERVER_ERROR, reason, code), error,
+                      override=not self._termination.is_set())
         if prior is None or prior.code != code:
             self._emit(ErrorEvent(code, reason, CLOSE_CODE_HINTS.get(code, ""), True, error, time.monotonic()))
 
