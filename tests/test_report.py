@@ -29,3 +29,17 @@ def test_report_states_the_overlap_share(sample_rttm):
 
     text = render_report(analyze_transcripts(read_rttm(sample_rttm)))
     assert "62% of speaker changes overlap" in text
+
+
+def test_report_command(tmp_path, monkeypatch, sample_rttm, data_dir, capsys):
+    from turntune_nb.cli import main
+
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    out = tmp_path / "share" / "report.html"
+    assert main(["report", str(sample_rttm), str(data_dir / "assemblyai"), "--out", str(out), "--title", "Q3 calls"]) == 0
+    assert f"Report written to: {out}" in capsys.readouterr().out
+    text = out.read_text()
+    assert "<h1>Q3 calls</h1>" in text and "Data-driven" in text
+    assert "Trade-off: false cut-offs against latency" in text
+    assert KEY not in text and str(tmp_path) not in text and str(data_dir.resolve()) not in text
+    assert main(["report", str(sample_rttm), "--out", str(out), "--target-cutoff", "2"]) == 2

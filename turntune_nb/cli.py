@@ -230,6 +230,41 @@ def _run_stream(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- report
+def _add_report(sub) -> None:
+    p = sub.add_parser(
+        "report",
+        help="a shareable HTML report of an analysis",
+        description="Analyse transcripts or audio and write one self-contained HTML file (figures embedded, "
+        "no scripts, no API key, no local paths) that a colleague can open offline.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
+    p.add_argument("--out", dest="report_path", default="turntune-report.html", metavar="REPORT.html",
+                   help="where the report goes (default: turntune-report.html)")
+    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
+                   help="the endpointing rule of the data-driven recommendation (default: u3-rt-pro)")
+    p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
+                   help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
+    p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
+                   help="for audio: who transcribes (default: auto)")
+    p.add_argument("--title", default="Turn-taking analysis", help="the report's title")
+    p.set_defaults(func=_run_report)
+
+
+def _run_report(args) -> int:
+    from .report import write_report
+    from .tuning import recommend_config
+
+    if not 0 < args.target_cutoff < 1:
+        raise InputError(f"--target-cutoff must lie between 0 and 1, got {args.target_cutoff}")
+    args.json = True  # no progress bar on stdout
+    result = _analysis_from_args(args)
+    recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff)
+    path = write_report(result, args.report_path, recommendation, title=args.title)
+    print(f"Report written to: {path}")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -240,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_analyze, _add_recommend, _add_stream):
+    for add in (_add_analyze, _add_recommend, _add_report, _add_stream):
         add(sub)
     return parser
 

@@ -83,6 +83,21 @@ def _config_card(title: str, cfg, extra: str = "") -> str:
     )
 
 
+def _draw_tradeoff(result, recommendation, plot_tradeoff, ax):
+    """The sweep of the recommendation's model, with the presets and the choice marked."""
+    from .presets import PRESETS
+    from .tuning import Simulator, pareto_frontier
+
+    sim = Simulator.from_result(result)
+    sweep = sim.sweep(recommendation.model)
+    marks = {}
+    for cfg in PRESETS.values():
+        m = sim.evaluate(cfg, model=recommendation.model)
+        marks[cfg.name] = (m.latency_mean_ms, m.cutoff_rate)
+    marks["recommended"] = (recommendation.metrics.latency_mean_ms, recommendation.metrics.cutoff_rate)
+    return plot_tradeoff(sweep, frontier=pareto_frontier(sweep), marks=marks, ax=ax)
+
+
 def render_report(result, recommendation=None, title: str = "Turn-taking analysis") -> str:
     """The report as an HTML string.
 
@@ -120,7 +135,7 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
         extra = ""
         if metrics is not None:
             rate = getattr(metrics, "cutoff_rate", None)
-            lat = getattr(metrics, "mean_latency_ms", None)
+            lat = getattr(metrics, "latency_mean_ms", None)
             if rate is not None and lat is not None:
                 extra = f"<p>false cut-offs <b>{rate:.1%}</b>, mean latency <b>{lat:.0f} ms</b></p>"
         cards.append(_config_card("Data-driven (cut-offs vs latency on these recordings)", chosen, extra))
@@ -154,11 +169,9 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
             lambda ax: plot_pause_ecdf(result.pauses, cfg.min_turn_silence, cfg.max_turn_silence, ax=ax))))
     if len(result.transitions):
         figs.append(("Offsets per file", _figure_png(lambda ax: plot_per_file(result.transitions, ax=ax))))
-    sweep = getattr(recommendation, "sweep", None)
-    if sweep is not None and len(sweep):
-        marks = dict(getattr(recommendation, "marks", {}) or {})
-        figs.append(("Trade-off", _figure_png(lambda ax: plot_tradeoff(
-            sweep, frontier=getattr(recommendation, "frontier", None), marks=marks, ax=ax))))
+    if chosen is not None:
+        figs.append(("Trade-off: false cut-offs against latency", _figure_png(
+            lambda ax: _draw_tradeoff(result, recommendation, plot_tradeoff, ax))))
     # images go in after the scrub: base64 text is not prose and must not be rewritten
     parts.append("<h2>Figures</h2>" + "".join(
         f'<figure><img alt="{html.escape(t)}" src="@@figure-{i}@@"><figcaption>{html.escape(t)}</figcaption></figure>'
