@@ -91,6 +91,21 @@ def _run_analyze(args) -> int:
 
 
 # --------------------------------------------------------------------------- recommend
+def _add_tuning_args(p) -> None:
+    """--model, --target-cutoff and --backend, shared by recommend and report."""
+    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
+                   help="the endpointing rule to simulate (default: u3-rt-pro)")
+    p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
+                   help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
+    p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
+                   help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
+
+
+def _check_target(value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"--target-cutoff is a share between 0 and 1 (0.05 = 5 %), got {value}")
+
+
 def _add_recommend(sub) -> None:
     p = sub.add_parser(
         "recommend",
@@ -101,12 +116,7 @@ def _add_recommend(sub) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="transcript or audio files, folders of them, or one summary JSON saved by `analyze`")
-    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
-                   help="the endpointing rule to simulate (default: u3-rt-pro)")
-    p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
-                   help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
-    p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
-                   help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
+    _add_tuning_args(p)
     p.add_argument("--out", metavar="CONFIG.json", help="write the chosen setting as a config JSON (turntune stream --config)")
     p.add_argument("--json", action="store_true", help="print the recommendation as JSON on stdout and nothing else")
     p.set_defaults(func=_run_recommend)
@@ -140,8 +150,7 @@ def _run_recommend(args) -> int:
     from .export import export_table
     from .tuning import recommend_config
 
-    if not 0.0 <= args.target_cutoff <= 1.0:
-        raise InputError(f"--target-cutoff is a share between 0 and 1 (0.05 = 5 %), got {args.target_cutoff}")
+    _check_target(args.target_cutoff)
     rec = recommend_config(_recommend_source(args), model=args.model, target_cutoff=args.target_cutoff)
     path = rec.save(args.out) if args.out else None
     if args.json:
@@ -241,12 +250,7 @@ def _add_report(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
     p.add_argument("--out", dest="report_path", default="turntune-report.html", metavar="REPORT.html",
                    help="where the report goes (default: turntune-report.html)")
-    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
-                   help="the endpointing rule of the data-driven recommendation (default: u3-rt-pro)")
-    p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
-                   help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
-    p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
-                   help="for audio: who transcribes (default: auto)")
+    _add_tuning_args(p)
     p.add_argument("--title", default="Turn-taking analysis", help="the report's title")
     p.set_defaults(func=_run_report)
 
@@ -255,8 +259,7 @@ def _run_report(args) -> int:
     from .report import write_report
     from .tuning import recommend_config
 
-    if not 0 < args.target_cutoff < 1:
-        raise InputError(f"--target-cutoff must lie between 0 and 1, got {args.target_cutoff}")
+    _check_target(args.target_cutoff)
     args.json = True  # no progress bar on stdout
     result = _analysis_from_args(args)
     recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff)

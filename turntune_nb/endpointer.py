@@ -32,9 +32,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .errors import ConfigError
 from .streaming import (
-    UPDATABLE_FIELDS,
     BeginEvent,
     SessionEnd,
     SpeechStartedEvent,
@@ -105,13 +103,7 @@ class OfflineSession(_SessionBase):
         ConfigError
             An unknown field, or thresholds out of range / min above max.
         """
-        unknown = set(fields) - UPDATABLE_FIELDS
-        if unknown:
-            raise ConfigError(f"UpdateConfiguration cannot change {sorted(unknown)}; it accepts {sorted(UPDATABLE_FIELDS)}")
-        thresholds = {k: fields[k] for k in ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold")
-                      if fields.get(k) is not None}
-        if thresholds:
-            self.config = replace(self.config, **thresholds)  # validates; read at every step
+        self.config = self._updated_config(fields)  # validates; read at every step
 
     # ------------------------------------------------------------------ the endpointer
     def _open(self) -> None:

@@ -7,7 +7,7 @@ are integer milliseconds (``end_ms >= start_ms >= 0``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd

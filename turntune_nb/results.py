@@ -206,7 +206,6 @@ class AnalysisResult:
         """A readable report: per-file table, overall figures, variability, the recommendation and why."""
         o = self.overall
         lines = ["MULTI-FILE UTTERANCE GAP ANALYSIS", "=" * 70]
-        total = len(self.transcripts) + len([s for s in self.skipped if s.get("stage") in ("read", "transcribe", "decode")])
         lines.append(f"Files: {len(self.transcripts)} read, {o['total_files_analyzed']} with gaps (backend: {self.backend})")
         if len(self.transcripts):
             table = self.files.copy()

@@ -550,6 +550,21 @@ class _SessionBase:
             if error is not None and self.error is None:
                 self.error = error
 
+    def _updated_config(self, fields: dict):
+        """The config with `fields` applied (an ``UpdateConfiguration``), validated.
+
+        Raises
+        ------
+        ConfigError
+            An unknown field, or thresholds out of range / min above max.
+        """
+        unknown = set(fields) - UPDATABLE_FIELDS
+        if unknown:
+            raise ConfigError(f"UpdateConfiguration cannot change {sorted(unknown)}; it accepts {sorted(UPDATABLE_FIELDS)}")
+        thresholds = {k: fields[k] for k in ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold")
+                      if fields.get(k) is not None}
+        return replace(self.config, **thresholds) if thresholds else self.config
+
     def _note_activity(self) -> None:
         self._last_activity = time.monotonic()
 
@@ -756,12 +771,7 @@ class StreamingSession(_SessionBase):
         ConfigError
             An unknown field, or thresholds out of range / min above max.
         """
-        unknown = set(fields) - UPDATABLE_FIELDS
-        if unknown:
-            raise ConfigError(f"UpdateConfiguration cannot change {sorted(unknown)}; it accepts {sorted(UPDATABLE_FIELDS)}")
-        thresholds = {k: fields[k] for k in ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold")
-                      if fields.get(k) is not None}
-        new_config = replace(self.config, **thresholds) if thresholds else self.config  # validates
+        new_config = self._updated_config(fields)  # validates before anything is sent
         self._send_json({"type": "UpdateConfiguration", **fields})
         self.config = new_config
 
