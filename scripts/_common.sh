@@ -1,0 +1,33 @@
+# Shared by scripts/demo and scripts/test (sourced, not run).
+# apt_install PKG...: install Debian/Ubuntu packages (as root, or with sudo).
+# ensure_venv: create .venv with python3 (>= 3.11), installing python3-venv first if
+#              this Python has no venv/ensurepip (stock Debian and Ubuntu).
+
+PY=${PYTHON:-python3}
+_apt_updated=
+
+apt_install() {
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  if [ -z "$_apt_updated" ]; then
+    $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
+    _apt_updated=1
+  fi
+  echo "installing system packages: $*"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+    --no-install-recommends "$@" >/dev/null
+}
+
+ensure_venv() {
+  if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "turntune_nb needs Python 3.11 or newer; '$PY' is $("$PY" --version 2>&1). Set PYTHON=/path/to/python3.11" >&2
+    exit 1
+  fi
+  [ -x .venv/bin/python ] && return 0
+  if ! "$PY" -c 'import ensurepip, venv' 2>/dev/null; then
+    local ver
+    ver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    apt_install "python${ver}-venv" || apt_install python3-venv
+  fi
+  "$PY" -m venv .venv
+}
