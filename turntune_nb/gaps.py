@@ -222,35 +222,6 @@ VARIABILITY_TEXT = {
 }
 
 
-def _guide_file_stats(codes: np.ndarray, gaps: np.ndarray, nfiles: int) -> dict:
-    """count, mean, min, max and true median of gaps per file.
-
-    `codes` is nondecreasing (gaps come out of file-sorted utterances), so each
-    file is one contiguous slice. One sort of (file, gap) keys orders every file's
-    gaps at once; min, max and median are then indices into it.
-    """
-    bounds = np.searchsorted(codes, np.arange(nfiles + 1))
-    first, n = bounds[:-1], np.diff(bounds)
-    has = n > 0
-    out = {"count": n.astype(np.int64)}
-    fill = np.full(nfiles, np.nan)
-    if not len(gaps):
-        return dict(out, mean_ms=fill, min_ms=fill.copy(), max_ms=fill.copy(), median_gap_ms=fill.copy())
-    if gaps.dtype.kind in "iu" and gaps.max() < 2**32:
-        v = (np.sort((codes.astype(np.int64) << 32) | gaps.astype(np.int64)) & 0xFFFFFFFF).astype(np.float64)
-    else:
-        v = gaps[np.lexsort((gaps, codes))].astype(np.float64)
-    csum = np.concatenate(([0.0], np.cumsum(v)))
-    last = np.maximum(first + n - 1, 0)
-    lo, hi = np.minimum(first + (n - 1) // 2, len(v) - 1), np.minimum(first + n // 2, len(v) - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["mean_ms"] = np.where(has, (csum[first + n] - csum[first]) / np.maximum(n, 1), np.nan)
-    out["min_ms"] = np.where(has, v[np.minimum(first, len(v) - 1)], np.nan)
-    out["max_ms"] = np.where(has, v[np.minimum(last, len(v) - 1)], np.nan)
-    out["median_gap_ms"] = np.where(has, (v[lo] + v[hi]) / 2, np.nan)
-    return out
-
-
 def guide_statistics(utterances: pd.DataFrame):
     """The guide's per-file and overall gap statistics.
 
@@ -270,7 +241,7 @@ def guide_statistics(utterances: pd.DataFrame):
     """
     gcodes, all_gaps, names, n_utts = _guide_gap_arrays(utterances)
     nfiles = len(names)
-    stats = _guide_file_stats(gcodes, all_gaps, nfiles)
+    stats = _sorted_group_stats(gcodes, all_gaps, nfiles, {"median_gap_ms": 0.5})
     ok = stats["count"] > 0
     per_file = pd.DataFrame(
         {
