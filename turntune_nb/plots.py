@@ -15,7 +15,7 @@ import seaborn as sns
 
 from . import columns as C
 
-__all__ = ("KIND_COLORS", "plot_offsets", "plot_pause_ecdf", "plot_per_file", "plot_tradeoff", "share_beyond")
+__all__ = ("KIND_COLORS", "render_figure", "plot_offsets", "plot_pause_ecdf", "plot_per_file", "plot_tradeoff", "share_beyond")
 
 #: One colour per transition kind, shared by every plot.
 KIND_COLORS = {C.GAP: "#4C72B0", C.OVERLAP: "#DD8452", C.PAUSE: "#55A868", C.CONTAINED: "#8172B3"}
@@ -27,6 +27,25 @@ def _ax(ax):
 
         ax = plt.gca()
     return ax
+
+
+def render_figure(draw, fmt: str = "png", width: float = 8.0, height: float = 4.2) -> bytes:
+    """Call ``draw(ax)`` on a fresh Figure (no pyplot state) and return the file bytes.
+
+    For ``fmt="svg"`` text stays text (``svg.fonttype: none``), so it can be searched
+    and read from the page.
+    """
+    import io
+
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "turntune"}):
+        fig = Figure(figsize=(width, height), dpi=100)
+        draw(fig.subplots())
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt)
+    return buf.getvalue()
 
 
 def share_beyond(values, threshold_ms: float) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 import re
 from datetime import datetime
@@ -42,15 +41,9 @@ figure{margin:1em 0}img{max-width:100%}.scroll{overflow-x:auto}
 
 def _figure_png(draw) -> str:
     """Run ``draw(ax)`` on a fresh figure and return the PNG as a data URI."""
-    from matplotlib.figure import Figure
+    from .plots import render_figure
 
-    fig = Figure(figsize=(8, 4.2), dpi=100)
-    ax = fig.subplots()
-    draw(ax)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(render_figure(draw, "png")).decode("ascii")
 
 
 def _table(frame: pd.DataFrame, floatfmt="{:.0f}") -> str:

@@ -11,7 +11,6 @@ slider's value or click a button from Python, and read its state.
 from __future__ import annotations
 
 import html
-import io
 import re
 import threading
 import time
@@ -29,19 +28,11 @@ MODELS = (("u3-rt-pro (punctuation)", "u3-rt-pro"),
 
 
 def figure_svg(draw, width: float = 6.0, height: float = 3.6) -> str:
-    """Draw on a fresh matplotlib Figure and return inline SVG whose text stays text
-    (searchable, and readable by a browser test)."""
-    import matplotlib
-    from matplotlib.figure import Figure
+    """Inline SVG of ``draw(ax)`` whose text stays text (searchable, and readable by a
+    browser test), scaled to its container."""
+    from .plots import render_figure
 
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "turntune"}):
-        fig = Figure(figsize=(width, height), dpi=100)
-        ax = fig.subplots()
-        draw(ax)
-        fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg")
-    svg = buf.getvalue()
+    svg = render_figure(draw, "svg", width, height).decode("utf-8")
     svg = svg[svg.index("<svg"):]
     return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', svg, count=1)
 
