@@ -149,6 +149,9 @@ class ScriptedSession:
         self.thread.join(timeout)
         return self.end_reason
 
+    def inactivity_remaining_s(self):
+        return None
+
 
 def factory_for(*events, end=SessionEnd("source_exhausted", "sample ended")):
     made = []

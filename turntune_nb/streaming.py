@@ -416,6 +416,12 @@ class _SessionBase:
         """True between `start` and the end of the session."""
         return self._started and not self._closed.is_set()
 
+    def inactivity_remaining_s(self) -> float | None:
+        """Seconds left before the inactivity rule ends the session (None without one)."""
+        if not self.inactivity_timeout_s or not self._started:
+            return None
+        return max(0.0, self._last_activity + float(self.inactivity_timeout_s) - time.monotonic())
+
     def start(self):
         """Open the source and the connection, start the threads; return self.
 
@@ -651,7 +657,7 @@ class _SessionBase:
     def _watch_inactivity(self) -> None:
         limit = float(self.inactivity_timeout_s)
         while True:
-            remaining = self._last_activity + limit - time.monotonic()
+            remaining = self.inactivity_remaining_s()
             if remaining <= 0:
                 log.info("%s: no new transcript for %.1f s: ending the session", self._kind, limit)
                 self._finish(SessionEnd(SessionEnd.INACTIVITY, f"no new transcript for {limit:g} s"))

@@ -11,6 +11,7 @@ slider's value or click a button from Python, and read its state.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 import re
 import threading
 import time
@@ -308,7 +309,7 @@ class ThresholdTuner(W.VBox):
             f"<div style='flex:1;min-width:380px'>{ecdf}</div><div style='flex:1;min-width:380px'>{trade}</div></div>")
 
 
-SAMPLE_RECORDING = __import__("pathlib").Path(__file__).with_name("data") / "sample_conversation.opus"
+SAMPLE_RECORDING = Path(__file__).with_name("data") / "sample_conversation.opus"
 
 
 def microphone_available() -> bool:
@@ -378,7 +379,6 @@ class LiveTurns(W.VBox):
         self._ticker: threading.Thread | None = None
         self._ticking = threading.Event()
         self._started_at = 0.0
-        self._last_activity = 0.0
         self._begun = False
 
         self.start_button = W.Button(description="Start", button_style="success", icon="play")
@@ -416,7 +416,7 @@ class LiveTurns(W.VBox):
         self.partial.value, self.reason.value = "", ""
         self._render_finals()
         kwargs = dict(self.session_kwargs, inactivity_timeout_s=self.inactivity_timeout_s,
-                      on_begin=self._on_begin, on_speech_started=self._on_activity, on_turn=self._on_turn,
+                      on_begin=self._on_begin, on_turn=self._on_turn,
                       on_termination=self._on_termination, on_error=self._on_error)
         if self.session_factory is None:
             kwargs["offline"] = self.offline
@@ -430,7 +430,7 @@ class LiveTurns(W.VBox):
         self.source_label = label
         self.state = "connecting"
         self.start_button.disabled, self.stop_button.disabled = True, False
-        self._started_at = self._last_activity = time.monotonic()
+        self._started_at = time.monotonic()
         self._ticking.clear()
         self._ticker = threading.Thread(target=self._tick, name="liveturns-status", daemon=True)
         self._ticker.start()
@@ -462,13 +462,8 @@ class LiveTurns(W.VBox):
         self._begun = True
         self.state = "running"
 
-    def _on_activity(self, _event=None):
-        self._last_activity = time.monotonic()
-
     def _on_turn(self, event):
         text = event.transcript or ""
-        if text.strip() or not event.words:
-            self._on_activity()
         if event.end_of_turn:
             with self._lock:
                 if self.final_turns and self.final_turns[-1].turn_order == event.turn_order:
@@ -514,8 +509,8 @@ class LiveTurns(W.VBox):
             parts.append(html.escape(getattr(self, "mode", "")))
             parts.append(html.escape(getattr(self, "source_label", "")))
             parts.append(f"{now - self._started_at:.0f} s elapsed")
-            if self.inactivity_timeout_s and self.state in ("connecting", "running"):
-                left = max(0.0, self.inactivity_timeout_s - (now - self._last_activity))
+            left = self.session.inactivity_remaining_s() if self.state in ("connecting", "running") else None
+            if left is not None:
                 parts.append(f"{left:.0f} s left before the inactivity stop")
         return "<span class='turntune-status'>" + " · ".join(p for p in parts if p) + "</span>"
 
