@@ -68,7 +68,8 @@ def _analysis_from_args(args):
         from .pipeline import analyze_folder
 
         return analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
-                              backend=getattr(args, "backend", "auto"), progress=not getattr(args, "json", False),
+                              backend=getattr(args, "backend", "auto"),
+                              progress=getattr(args, "progress", not getattr(args, "json", False)),
                               workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
                               out_dir=getattr(args, "out", None))
     transcripts, failed = collect_transcripts(args.paths)
@@ -252,7 +253,7 @@ def _add_report(sub) -> None:
                    help="where the report goes (default: turntune-report.html)")
     _add_tuning_args(p)
     p.add_argument("--title", default="Turn-taking analysis", help="the report's title")
-    p.set_defaults(func=_run_report)
+    p.set_defaults(func=_run_report, progress=False)
 
 
 def _run_report(args) -> int:
@@ -260,7 +261,6 @@ def _run_report(args) -> int:
     from .tuning import recommend_config
 
     _check_target(args.target_cutoff)
-    args.json = True  # no progress bar on stdout
     result = _analysis_from_args(args)
     recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff)
     path = write_report(result, args.report_path, recommendation, title=args.title)

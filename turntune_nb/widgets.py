@@ -11,10 +11,10 @@ slider's value or click a button from Python, and read its state.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 import re
 import threading
 import time
+from pathlib import Path
 
 import ipywidgets as W
 import traitlets
