@@ -79,9 +79,28 @@ from .export import export_settings, export_table
 from .batch import BatchResult, FileOutcome, TranscriptCache, collect_inputs, transcribe_files
 from .client import EU_BASE_URL, AssemblyAIClient, ask_api_key
 from .pipeline import analyze_folder
-from .plots import plot_offsets, plot_pause_ecdf, plot_per_file, plot_tradeoff
-from .report import render_report, write_report
-from .widgets import LiveTurns, ThresholdTuner
+
+# Plotting, reports and panels pull in seaborn, matplotlib and ipywidgets: imported on
+# first use, so the command line and the core start fast.
+_LAZY = {
+    "plot_offsets": "plots", "plot_pause_ecdf": "plots", "plot_per_file": "plots", "plot_tradeoff": "plots",
+    "render_report": "report", "write_report": "report",
+    "LiveTurns": "widgets", "ThresholdTuner": "widgets",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = (
     "__version__",
