@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.assemblyai_helpers import wav_bytes  # noqa: E402
 from tests.fake_assemblyai import FakeAssemblyAI  # noqa: E402
-from turntune_nb.batch import transcribe_files  # noqa: E402
-from turntune_nb.client import AssemblyAIClient  # noqa: E402
+from turntune_nb.assemblyai.batch import transcribe_files  # noqa: E402
+from turntune_nb.assemblyai.client import AssemblyAIClient  # noqa: E402
 
 KEY = "benchmark-key"
 

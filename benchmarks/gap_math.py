@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from turntune_nb import columns as C
-from turntune_nb.gaps import compute_transitions, guide_statistics, summarize_transitions
+from turntune_nb.analysis.gaps import compute_transitions, guide_statistics, summarize_transitions
 
 
 def make_data(files: int, per_file: int, seed: int = 0):

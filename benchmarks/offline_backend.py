@@ -21,8 +21,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from turntune_nb.audio import decode_audio, iter_audio_chunks  # noqa: E402
-from turntune_nb.vad import SpeechDetector, VADSettings  # noqa: E402
+from turntune_nb.audio.decode import decode_audio, iter_audio_chunks  # noqa: E402
+from turntune_nb.audio.vad import SpeechDetector, VADSettings  # noqa: E402
 
 MINUTES = 10
 RATE = 16000

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fake_assemblyai import FakeAssemblyAI  # noqa: E402
 from tests.fake_assemblyai import streaming as fs  # noqa: E402
-from turntune_nb.presets import StreamingConfig  # noqa: E402
-from turntune_nb.streaming import StreamingSession  # noqa: E402
+from turntune_nb.analysis.presets import StreamingConfig  # noqa: E402
+from turntune_nb.assemblyai.streaming import StreamingSession  # noqa: E402
 
 SR = 16000
 

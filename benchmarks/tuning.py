@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from turntune_nb import columns as C
-from turntune_nb.tuning import MAX_GRID_MS, MIN_GRID_MS, Simulator
+from turntune_nb.analysis.simulate import MAX_GRID_MS, MIN_GRID_MS, Simulator
 
 N_PAUSES = 100_000
 N_FILES = 100

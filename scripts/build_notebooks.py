@@ -50,8 +50,8 @@ MODEL = "u3-rt-pro"
 TARGET_CUTOFF = 0.05
 """, "parameters"),
     code("""
-from turntune_nb import analyze_folder, ask_api_key, recommend_config, write_report
-from turntune_nb.plots import plot_offsets, plot_pause_ecdf, plot_per_file
+from turntune_nb import (analyze_folder, ask_api_key, plot_offsets, plot_pause_ecdf, plot_per_file,
+                         recommend_config, write_report)
 """),
     md("To use AssemblyAI, type your key when asked (it is kept out of the notebook and its outputs). Skip this cell to stay offline."),
     code("ask_api_key()", "nbval-skip"),

@@ -33,7 +33,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from turntune_nb.audio import decode_audio  # noqa: E402
+from turntune_nb.audio.decode import decode_audio  # noqa: E402
 
 OUT = ROOT / "samples" / "synthetic"
 RATE = 16000

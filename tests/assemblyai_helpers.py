@@ -14,7 +14,7 @@ import pytest
 import urllib3.util.retry
 
 from tests.fake_assemblyai import FakeAssemblyAI
-from turntune_nb.client import AssemblyAIClient
+from turntune_nb.assemblyai.client import AssemblyAIClient
 
 KEY = "test-key-0123"
 #: Small enough that a job completes within a few polls.

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+from turntune_nb.analysis.presets import load_config
 from turntune_nb.cli import main
 
 
@@ -33,3 +34,51 @@ def test_console_script_runs(tmp_path, sample_rttm):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["recommended_configuration"]["min_turn_silence"] == 800
+
+
+def test_cli_recommend_transcripts_writes_a_loadable_config(tmp_path, capsys):
+    from turntune_nb.cli import main
+
+    out = tmp_path / "cfg.json"
+    rc = main(["recommend", "tests/data/assemblyai", "tests/data/rttm", "--target-cutoff", "0.1", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "DATA-DRIVEN RECOMMENDATION (u3-rt-pro, target <= 10% false cut-offs)" in text
+    assert "deepgram" in text and "openai_realtime" in text
+    cfg = load_config(out)
+    assert cfg.name == "Data-driven" and cfg.evidence["metrics"]["cutoff_rate"] <= 0.10
+
+
+def test_cli_recommend_json_from_saved_summary(tmp_path, capsys):
+    import json
+
+    from turntune_nb import analyze_transcripts, collect_transcripts
+    from turntune_nb.cli import main
+
+    ts, _ = collect_transcripts(["tests/data/assemblyai"])
+    path = analyze_transcripts(ts).save(tmp_path)
+    rc = main(["recommend", str(path), "--model", "silence", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0 and data["model"] == "silence" and data["metrics"]["holds"] == 89
+    assert data["metrics"]["cutoff_rate"] <= 0.05
+    assert data["config"]["min_turn_silence"] == data["config"]["max_turn_silence"] == data["silence_equivalent_ms"]
+
+
+def test_cli_recommend_bad_target(capsys):
+    from turntune_nb.cli import main
+
+    assert main(["recommend", "tests/data/assemblyai", "--target-cutoff", "5"]) == 2
+    assert "--target-cutoff" in capsys.readouterr().err
+
+
+def test_cli_recommend_audio_through_the_offline_backend(tmp_path, capsys):
+    import json
+
+    from turntune_nb.cli import main
+
+    rc = main(["recommend", "samples/synthetic/conv1.wav", "--backend", "offline", "--model", "silence", "--json",
+               "--out", str(tmp_path / "c.json")])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0 and data["model"] == "silence" and data["evidence"]["files"] == ["conv1.wav"]
+    assert load_config(tmp_path / "c.json").name == "Data-driven"
+    assert not (tmp_path / "c.json").is_dir()

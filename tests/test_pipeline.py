@@ -14,10 +14,13 @@ from tests.assemblyai_helpers import KEY, POLL_S, fake, wav_bytes, write_wavs  #
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai.prerecorded import add_url, inject, script_transcript
 from turntune_nb import cli
-from turntune_nb.client import AssemblyAIClient
+from turntune_nb.analysis.model import Transcript, Utterance
+from turntune_nb.analysis.presets import StreamingConfig
+from turntune_nb.assemblyai.client import AssemblyAIClient
+from turntune_nb.assemblyai.streaming import StreamingSession
 from turntune_nb.errors import APIError, AuthenticationError, ConfigError, MissingAPIKeyError, TurnTuneError
-from turntune_nb.model import Transcript, Utterance
-from turntune_nb.pipeline import analyze_folder, resolve_backend
+from turntune_nb.live.endpointer import OfflineSession
+from turntune_nb.pipeline import analyze_folder, open_session, resolve_backend
 
 FAST = {"poll_interval": POLL_S, "backoff_factor": 0.01, "progress": False}
 
@@ -80,7 +83,7 @@ def test_offline_backend_gets_the_files_and_reports_decode_failures(monkeypatch,
         t = Transcript(files[0].name, [Utterance("spk0", 0, 1000), Utterance("spk1", 1400, 2000)], source="offline")
         return [t], [{"filename": files[1].name, "reason": "cannot decode audio: invalid data"}]
 
-    monkeypatch.setitem(sys.modules, "turntune_nb.offline", types.SimpleNamespace(transcribe_offline=transcribe_offline))
+    monkeypatch.setitem(sys.modules, "turntune_nb.audio.offline", types.SimpleNamespace(transcribe_offline=transcribe_offline))
     files = write_wavs(tmp_path / "calls", 2)
     listing = tmp_path / "urls.txt"
     listing.write_text("https://example.org/a.wav\n")
@@ -214,3 +217,16 @@ def test_the_key_never_leaks(tmp_path, monkeypatch, capsys, caplog):
     for secret in (SECRET, WRONG):
         leaks = [where for where, text in haystacks.items() if secret in text]
         assert leaks == [], f"the key appears in {leaks}"
+
+
+def test_open_session_picks_the_api_when_a_key_is_configured(monkeypatch):
+    def quiet(ms):
+        return bytes(32 * ms)  # 16 kHz PCM16 silence
+
+    cfg = StreamingConfig("T", 200, 800)
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    assert isinstance(open_session(cfg, quiet(100), url="ws://x", speech_model="u3-rt-pro"), OfflineSession)
+    assert isinstance(open_session(cfg, quiet(100), api_key="k"), StreamingSession)
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", "k")
+    assert isinstance(open_session(cfg, quiet(100)), StreamingSession)
+    assert isinstance(open_session(cfg, quiet(100), offline=True), OfflineSession)

@@ -13,7 +13,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from . import columns
+from .analysis import columns
 from .errors import (
     APIError,
     AudioDecodeError,
@@ -29,7 +29,8 @@ from .errors import (
     TranscriptionFailedError,
     TurnTuneError,
 )
-from .gaps import (
+# analysis: pure
+from .analysis.gaps import (
     compute_guide_gaps,
     compute_pauses,
     compute_transitions,
@@ -38,23 +39,8 @@ from .gaps import (
     summarize_transitions,
     summarize_values,
 )
-from .model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
-from .audio import AudioData, decode_audio, iter_audio_chunks
-from .offline import transcribe_offline
-from .vad import SpeechDetector, VADSettings, segment_speech
-from .sources import FileSource, IterableSource, MicrophoneSource, as_source
-from .streaming import (
-    EU_STREAMING_URL,
-    BeginEvent,
-    ErrorEvent,
-    SessionEnd,
-    SpeechStartedEvent,
-    StreamingSession,
-    TerminationEvent,
-    TurnEvent,
-)
-from .endpointer import OfflineSession, open_session
-from .presets import (
+from .analysis.model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
+from .analysis.presets import (
     AGGRESSIVE,
     BALANCED,
     CONSERVATIVE,
@@ -64,28 +50,37 @@ from .presets import (
     load_config,
     recommend_preset,
 )
-from .readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
-from .results import AnalysisResult, SavedSummary, analyze_transcripts, latest_summary, load_summary
-from .tuning import (
-    EndpointMetrics,
-    Recommendation,
-    Simulator,
-    operating_points,
-    pareto_frontier,
-    recommend_config,
-    wilson_interval,
-)
-from .export import export_settings, export_table
-from .batch import BatchResult, FileOutcome, TranscriptCache, collect_inputs, transcribe_files
-from .client import EU_BASE_URL, AssemblyAIClient, ask_api_key
-from .pipeline import analyze_folder
+from .analysis.readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
+from .analysis.results import AnalysisResult, SavedSummary, analyze_transcripts, latest_summary, load_summary
+from .analysis.metrics import EndpointMetrics, wilson_interval
+from .analysis.simulate import Simulator
+from .analysis.frontier import operating_points, pareto_frontier
+from .analysis.recommend import Recommendation, recommend_config
+from .analysis.export import export_settings, export_table
+# audio: decoding, speech detection, the offline backend
+from .audio.decode import AudioData, decode_audio, iter_audio_chunks
+from .audio.vad import SpeechDetector, VADSettings, segment_speech
+from .audio.offline import transcribe_offline
+# live: sessions whatever their service
+from .live.sources import FileSource, IterableSource, MicrophoneSource, as_source
+from .live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+from .live.endpointer import OfflineSession
+# assemblyai: the service
+from .assemblyai.client import EU_BASE_URL, AssemblyAIClient, ask_api_key
+from .assemblyai.batch import BatchResult, transcribe_files
+from .assemblyai.cache import TranscriptCache
+from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
+# top level: inputs, and where a backend is chosen
+from .files import FileOutcome, collect_inputs
+from .pipeline import analyze_folder, open_session
 
 # Plotting, reports and panels pull in seaborn, matplotlib and ipywidgets: imported on
 # first use, so the command line and the core start fast.
 _LAZY = {
-    "plot_offsets": "plots", "plot_pause_ecdf": "plots", "plot_per_file": "plots", "plot_tradeoff": "plots",
-    "render_report": "report", "write_report": "report",
-    "LiveTurns": "widgets", "ThresholdTuner": "widgets",
+    "plot_offsets": "notebook.plots", "plot_pause_ecdf": "notebook.plots", "plot_per_file": "notebook.plots",
+    "plot_tradeoff": "notebook.plots",
+    "render_report": "notebook.report", "write_report": "notebook.report",
+    "ThresholdTuner": "notebook.tuner", "LiveTurns": "notebook.live_panel",
 }
 
 

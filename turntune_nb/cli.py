@@ -61,8 +61,8 @@ def _is_audio_input(path) -> bool:
 
 def _analysis_from_args(args):
     """An AnalysisResult for the paths of an ``analyze``-like command."""
-    from .readers import collect_transcripts
-    from .results import analyze_transcripts
+    from .analysis.readers import collect_transcripts
+    from .analysis.results import analyze_transcripts
 
     if all(_is_audio_input(p) for p in args.paths):
         from .pipeline import analyze_folder
@@ -140,7 +140,7 @@ def _recommend_source(args):
     if summaries:
         if len(args.paths) > 1:
             raise InputError("give one saved summary JSON, or transcripts and audio, not both")
-        from .results import load_summary
+        from .analysis.results import load_summary
 
         return load_summary(summaries[0])
     # --out is the config file here, not the run's output folder
@@ -148,8 +148,8 @@ def _recommend_source(args):
 
 
 def _run_recommend(args) -> int:
-    from .export import export_table
-    from .tuning import recommend_config
+    from .analysis.export import export_table
+    from .analysis.recommend import recommend_config
 
     _check_target(args.target_cutoff)
     rec = recommend_config(_recommend_source(args), model=args.model, target_cutoff=args.target_cutoff)
@@ -186,9 +186,9 @@ def _add_stream(sub) -> None:
 
 
 def _run_stream(args) -> int:
-    from .endpointer import open_session
+    from .analysis.presets import DEFAULT_CONFIG, load_config
     from .errors import ConfigError
-    from .presets import DEFAULT_CONFIG, load_config
+    from .pipeline import open_session
 
     thresholds = (args.min_turn_silence, args.max_turn_silence)
     if args.config and any(v is not None for v in thresholds):
@@ -257,8 +257,8 @@ def _add_report(sub) -> None:
 
 
 def _run_report(args) -> int:
-    from .report import write_report
-    from .tuning import recommend_config
+    from .analysis.recommend import recommend_config
+    from .notebook.report import write_report
 
     _check_target(args.target_cutoff)
     result = _analysis_from_args(args)

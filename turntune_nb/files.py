@@ -1,12 +1,44 @@
-"""Finding input files: audio by the guide's extension list, and URLs."""
+"""Inputs and files: what to analyse (audio by the guide's extension list, URLs,
+URL lists), how each input ended (`FileOutcome`), and safe writes (file names
+without path tricks, atomic JSON).
+
+Shared by both backends (`turntune_nb.assemblyai`, `turntune_nb.audio`) and the
+pipeline; it knows nothing of either.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError
 
-__all__ = ("AUDIO_EXTENSIONS", "find_audio_files", "is_url", "read_url_list")
+if TYPE_CHECKING:
+    from .analysis.model import Transcript
+
+__all__ = (
+    "AUDIO_EXTENSIONS",
+    "OK",
+    "FAILED",
+    "SKIPPED",
+    "FileOutcome",
+    "collect_inputs",
+    "find_audio_files",
+    "input_name",
+    "is_url",
+    "read_url_list",
+    "safe_filename",
+    "atomic_write_json",
+)
+
+#: How an input ended.
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 #: Every extension AssemblyAI's guide accepts (compared case-insensitively).
 AUDIO_EXTENSIONS = frozenset({
@@ -70,3 +102,155 @@ def read_url_list(path) -> list[str]:
             raise InputError(f"{path}, line {lineno}: not an http(s) URL: {line[:80]!r}")
         urls.append(line)
     return urls
+
+
+@dataclass
+@dataclass
+class FileOutcome:
+    """How one input ended.
+
+    Attributes
+    ----------
+    source : str
+        The path or URL as given.
+    name : str
+        The file name, or the URL without its query string.
+    status : str
+        ``"ok"``, ``"failed"`` or ``"skipped"``.
+    reason : str, optional
+        Why it failed or was skipped (AssemblyAI's own text for failed jobs).
+    stage : str, optional
+        Where: ``"input"``, ``"read"`` or ``"transcribe"``.
+    transcript : Transcript, optional
+    transcript_id : str, optional
+        AssemblyAI's job id, when a job exists.
+    cached : bool
+        True when the transcript came from the cache (no request was made).
+    output_path : Path, optional
+        Where its transcript JSON was written.
+    """
+
+    source: str
+    name: str
+    status: str
+    reason: str | None = None
+    stage: str | None = None
+    transcript: Transcript | None = None
+    transcript_id: str | None = None
+    cached: bool = False
+    output_path: Path | None = None
+
+    def as_failed(self) -> dict:
+        """The ``{"filename", "reason", "stage"}`` record `analyze_transcripts` lists as skipped."""
+        return {"filename": self.name, "reason": self.reason or self.status, "stage": self.stage or "transcribe"}
+
+
+def input_name(source) -> str:
+    """The name an input is reported by: a file's name, or a URL without its query string (a presigned
+    URL's signature stays out of messages)."""
+    if is_url(source):
+        return str(source).split("?", 1)[0].split("#", 1)[0]
+    return Path(source).name
+
+
+def collect_inputs(folder_or_paths) -> tuple[list, list]:
+    """What to transcribe: audio files and URLs, and the inputs skipped on the way.
+
+    Parameters
+    ----------
+    folder_or_paths : str, Path or iterable of them
+        Folders (their audio files, by the guide's extension list), audio files,
+        http(s) URLs, and ``.txt`` files listing URLs one per line.
+
+    Returns
+    -------
+    inputs : list of Path or str
+        In the order given (folders sorted by name), without duplicates.
+    skipped : list of FileOutcome
+        Files in a folder, or given, that are not audio by their extension.
+
+    Raises
+    ------
+    InputError
+        When a path does not exist, a folder holds no audio file, or a URL list has a
+        line that is not a URL.
+
+    Examples
+    --------
+    >>> inputs, skipped = collect_inputs("samples/real")
+    >>> [p.name for p in inputs], sorted(s.name for s in skipped)
+    (['sample.wav'], ['sample.rttm'])
+    """
+    if isinstance(folder_or_paths, (str, Path)):
+        folder_or_paths = [folder_or_paths]
+    inputs, skipped, seen = [], [], set()
+
+    def add(item):
+        ident = item if isinstance(item, str) else str(Path(item).resolve())
+        if ident not in seen:
+            seen.add(ident)
+            inputs.append(item)
+
+    def skip(path: Path):
+        ext = path.suffix or "(none)"
+        skipped.append(FileOutcome(str(path), path.name, SKIPPED, stage="input",
+                                   reason=f"not an audio file: the extension {ext} is not one AssemblyAI accepts"))
+
+    for item in folder_or_paths:
+        if is_url(item):
+            add(str(item))
+            continue
+        path = Path(item)
+        if path.is_dir():
+            audio = find_audio_files(path)
+            for f in audio:
+                add(f)
+            chosen = set(audio)
+            for f in sorted(path.iterdir()):
+                if f.is_file() and f not in chosen and not f.name.startswith("."):
+                    skip(f)
+        elif path.is_file():
+            if path.suffix.lower() == ".txt":
+                for url in read_url_list(path):
+                    add(url)
+            elif path.suffix.lower() in AUDIO_EXTENSIONS:
+                add(path)
+            else:
+                skip(path)
+        else:
+            raise InputError(f"{item}: no such file or folder, and not an http(s) URL. Check the path.")
+    return inputs, skipped
+
+
+def safe_filename(name: str, max_length: int = 100) -> str:
+    """A file name without path tricks: ASCII letters, digits, ``._-`` only.
+
+    Examples
+    --------
+    >>> safe_filename("../../etc/passwd")
+    'passwd'
+    >>> safe_filename("Call 3 (Ana & Bo).wav")
+    'Call_3_Ana_Bo_.wav'
+    >>> safe_filename("https://x.org/a/CON.mp3?sig=1")
+    '_CON.mp3'
+    """
+    base = re.split(r"[\\/]", name.split("?", 1)[0].split("#", 1)[0].rstrip("/\\"))[-1]
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip("._-")[:max_length] or "audio"
+    if base.split(".", 1)[0].upper() in _RESERVED:
+        base = "_" + base
+    return base
+
+
+def atomic_write_json(path: Path, data) -> None:
+    """Write JSON to a temporary file in the same folder, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

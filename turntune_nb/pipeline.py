@@ -1,8 +1,12 @@
-"""`analyze_folder`: recordings in, `AnalysisResult` out, through AssemblyAI or offline.
+"""Where a backend is chosen: AssemblyAI when a key is configured, offline otherwise.
 
-The one call a notebook or the CLI makes for audio: collect the inputs, transcribe
-them with the chosen backend, and hand the transcripts (and every file that failed
-or was skipped, with its reason) to `analyze_transcripts`.
+- `analyze_folder`: recordings in, `AnalysisResult` out. The one call a notebook or
+  the CLI makes for audio: collect the inputs, transcribe them with the chosen
+  backend (`turntune_nb.assemblyai` or `turntune_nb.audio`), and hand the
+  transcripts (and every file that failed or was skipped, with its reason) to
+  `turntune_nb.analysis.results.analyze_transcripts`.
+- `open_session`: a live session, AssemblyAI's (`StreamingSession`) or the offline
+  endpointer (`OfflineSession`), with the same events either way.
 """
 
 from __future__ import annotations
@@ -10,12 +14,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .batch import collect_inputs, default_cache_dir, transcribe_files
+from .analysis.results import AnalysisResult, analyze_transcripts
 from .errors import ConfigError, InputError
-from .files import is_url
-from .results import AnalysisResult, analyze_transcripts
+from .files import collect_inputs, is_url
 
-__all__ = ("analyze_folder", "BACKENDS", "resolve_backend")
+__all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 
 BACKENDS = ("auto", "assemblyai", "offline")
 #: Options of `analyze_folder` that configure the client rather than the request.
@@ -97,7 +100,9 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
     failed = [s.as_failed() for s in skipped]
     notes = []
     if chosen == "assemblyai":
-        from .client import AssemblyAIClient
+        from .assemblyai.batch import transcribe_files
+        from .assemblyai.cache import default_cache_dir
+        from .assemblyai.client import AssemblyAIClient
 
         client_opts = {k: options.pop(k) for k in _CLIENT_OPTIONS if k in options}
         run_opts = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
@@ -119,7 +124,7 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
             notes.append("the run was interrupted: files not transcribed are listed as skipped; "
                          "re-run the same call to finish (submitted jobs are collected, not paid again)")
     else:
-        from .offline import transcribe_offline
+        from .audio.offline import transcribe_offline
 
         urls = [i for i in inputs if is_url(i)]
         files = [Path(i) for i in inputs if not is_url(i)]
@@ -131,3 +136,35 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         raise InputError(f"nothing to analyse in {_folder_label(folder_or_paths)}")
     return analyze_transcripts(transcripts, folder_path=_folder_label(folder_or_paths), failed=failed,
                                backend=chosen, notes=notes)
+
+
+def open_session(config, source, offline: bool | None = None, **kwargs):
+    """A live session: AssemblyAI's when a key is configured, the offline one otherwise.
+
+    Parameters
+    ----------
+    config, source
+        As `StreamingSession`.
+    offline : bool, optional
+        True forces the offline endpointer, False the API (which then needs a key);
+        None picks the API when ``api_key``/``token`` is given or
+        ``ASSEMBLYAI_API_KEY`` is set.
+    **kwargs
+        Passed on; the API-only ones (``api_key``, ``url``, ``speech_model``...)
+        are dropped for the offline session.
+
+    Returns
+    -------
+    StreamingSession or OfflineSession
+        Not started.
+    """
+    if offline is None:
+        offline = not (kwargs.get("api_key") or kwargs.get("token") or os.environ.get("ASSEMBLYAI_API_KEY"))
+    if offline:
+        from .live.endpointer import API_ONLY_OPTIONS, OfflineSession
+
+        return OfflineSession(config, source, **{k: v for k, v in kwargs.items() if k not in API_ONLY_OPTIONS})
+    from .assemblyai.streaming import StreamingSession
+
+    kwargs.pop("vad_settings", None)
+    return StreamingSession(config, source, **kwargs)

@@ -42,7 +42,7 @@ import time
 import uuid
 
 import numpy as np
-from aiohttp import web, WSMsgType
+from aiohttp import WSMsgType, web
 
 __all__ = ("register", "configure", "issue_token", "sessions", "last_session", "wait_for_sessions",
            "SPEECH_MODELS", "DEFAULTS")

@@ -1,0 +1,264 @@
+"""Gap math: hand-worked cases, the real sample, and properties against an
+independent, deliberately naive reference implementation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from turntune_nb import columns as C
+from turntune_nb.analysis.gaps import (
+    compute_guide_gaps,
+    compute_pauses,
+    compute_transitions,
+    compute_turn_ends,
+    guide_statistics,
+    summarize_transitions,
+    variability_class,
+)
+from turntune_nb.analysis.model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
+from turntune_nb.analysis.readers import read_assemblyai_json, read_rttm
+
+
+def frame(*segs, name="f"):
+    return Transcript(name, [Utterance(s, a, b) for s, a, b in segs]).to_frame()
+
+
+def kinds(tr):
+    return list(zip(tr[C.KIND].astype(str), tr[C.OFFSET_MS].tolist()))
+
+
+# ------------------------------------------------------------------ hand-worked cases
+def test_gap_and_overlap():
+    tr = compute_transitions(frame(("A", 0, 1000), ("B", 1300, 2000), ("A", 1800, 2500)))
+    assert kinds(tr) == [("gap", 300), ("overlap", -200)]
+    assert tr[C.PREV_SPEAKER].tolist() == ["A", "B"] and tr[C.SPEAKER].tolist() == ["B", "A"]
+
+
+def test_contained_segment_is_not_a_transition_and_predecessor_is_the_floor_holder():
+    # B's "yeah" lies inside A's talk; A's next segment follows A, not B.
+    tr = compute_transitions(frame(("A", 0, 5000), ("B", 1000, 1500), ("A", 5600, 7000), ("B", 7200, 8000)))
+    assert kinds(tr) == [("contained", -4000), ("pause", 600), ("gap", 200)]
+    assert tr[C.PREV_END_MS].tolist() == [5000, 5000, 7000]
+
+
+def test_same_speaker_segments_within_10_ms_are_merged():
+    tr = compute_transitions(frame(("A", 0, 1000), ("A", 1010, 2000), ("B", 2300, 3000)))
+    assert kinds(tr) == [("gap", 300)]
+    assert tr[C.PREV_START_MS].tolist() == [0] and tr[C.PREV_END_MS].tolist() == [2000]
+    tr = compute_transitions(frame(("A", 0, 1000), ("A", 1011, 2000), ("B", 2300, 3000)))
+    assert kinds(tr) == [("pause", 11), ("gap", 300)]
+    # overlapping same-speaker segments merge too
+    tr = compute_transitions(frame(("A", 0, 1000), ("A", 500, 1200), ("B", 1250, 1400)))
+    assert kinds(tr) == [("gap", 50)]
+
+
+def test_zero_offset_speaker_change_is_a_gap_of_zero_not_dropped():
+    tr = compute_transitions(frame(("A", 0, 1000), ("B", 1000, 2000)))
+    assert kinds(tr) == [("gap", 0)]
+    assert compute_guide_gaps(frame(("A", 0, 1000), ("B", 1000, 2000))).empty  # the guide keeps > 0 only
+
+
+def test_even_and_odd_medians():
+    per_file, overall, _ = guide_statistics(frame(("A", 0, 100), ("B", 200, 300), ("A", 600, 700)))
+    # gaps 100 and 300: true median 200 (the guide's sorted(x)[n//2] would say 300)
+    assert per_file["median_gap_ms"].tolist() == [200.0]
+    assert overall["overall_median_gap_ms"] == 200.0
+    per_file, overall, _ = guide_statistics(frame(("A", 0, 100), ("B", 200, 300), ("A", 700, 800), ("B", 1000, 1100)))
+    assert per_file["median_gap_ms"].tolist() == [200.0]  # gaps 100, 400, 200
+
+
+def test_one_utterance_and_all_overlapping_files_are_skipped_with_reasons():
+    frames = pd.concat([
+        frame(("A", 0, 100), name="single"),
+        frame(("A", 0, 1000), ("B", 900, 2000), name="overlapping"),
+        frame(("A", 0, 1000), ("B", 1500, 2000), name="ok"),
+    ], ignore_index=True)
+    per_file, overall, skipped = guide_statistics(frames)
+    assert per_file["filename"].tolist() == ["ok"]
+    assert skipped == [
+        {"filename": "single", "reason": "fewer than 2 utterances (1)"},
+        {"filename": "overlapping", "reason": "no positive gap between consecutive utterances (all speech touches or overlaps)"},
+    ]
+    assert overall["total_files_analyzed"] == 1 and overall["total_gaps"] == 1
+
+
+def test_file_without_gaps_after_one_with_gaps_keeps_the_first_files_extremes():
+    frames = pd.concat([frame(("A", 0, 100), ("B", 200, 300), ("A", 900, 1000), name="a"),
+                        frame(("A", 0, 100), name="b")], ignore_index=True)
+    per_file, _, _ = guide_statistics(frames)
+    assert per_file[["min_gap_ms", "max_gap_ms", "average_gap_ms"]].values.tolist() == [[100.0, 600.0, 350.0]]
+
+
+def test_no_gaps_anywhere():
+    per_file, overall, skipped = guide_statistics(frame(("A", 0, 100)))
+    assert per_file.empty and overall["overall_average_gap_ms"] is None and overall["variability"] == "UNKNOWN"
+    assert len(skipped) == 1
+
+
+def test_variability_classes():
+    assert [variability_class(x) for x in (3.01, 3.0, 2.01, 2.0, 1.0)] == ["HIGH", "MODERATE", "MODERATE", "LOW", "LOW"]
+
+
+# ------------------------------------------------------------------ the real files
+def test_pyannote_sample_worked_by_hand(sample_rttm):
+    """samples/real/sample.rttm sorted by onset (ms):
+    90 6690-7120, 91 7550-8350, 90 8320-10020, 91 9920-11030, 90 10570-14700,
+    91 14490-17920, 90 18050-21490, 91 18150-18590, 91 21780-28500, 90 27850-30000.
+    Consecutive positive gaps (the guide): 430, 130 and 3190 (21780 - 18590, across
+    the backchannel). With predecessors: gaps 430, 130, 290 (21780 - 21490);
+    overlaps -30, -100, -460, -210, -650; 91's 18150-18590 is contained (-3340)."""
+    utts = transcripts_to_frame(read_rttm(sample_rttm))
+    per_file, overall, skipped = guide_statistics(utts)
+    assert skipped == []
+    assert overall["total_utterances"] == 10 and overall["total_gaps"] == 3
+    assert overall["overall_average_gap_ms"] == pytest.approx(1250.0)
+    assert overall["overall_median_gap_ms"] == 430.0
+    assert (overall["overall_min_gap_ms"], overall["overall_max_gap_ms"]) == (130.0, 3190.0)
+    assert overall["variability_ratio"] == pytest.approx(3190 / 1250) and overall["variability"] == "MODERATE"
+    tr = compute_transitions(utts)
+    assert kinds(tr) == [("gap", 430), ("overlap", -30), ("overlap", -100), ("overlap", -460), ("overlap", -210),
+                         ("gap", 130), ("contained", -3340), ("gap", 290), ("overlap", -650)]
+    summary = summarize_transitions(tr).set_index([C.FILE, C.KIND])
+    assert summary.loc[("sample", "overlap"), "count"] == 5
+    assert summary.loc[("sample", "overlap"), "share_of_speaker_changes"] == pytest.approx(5 / 8)
+    assert summary.loc[("sample", "gap"), "median_ms"] == 290.0
+    assert summary.loc[("sample", "gap"), "mean_ms"] == pytest.approx((430 + 130 + 290) / 3)
+    assert summary.loc[("sample", "overlap"), "p10_ms"] == pytest.approx(np.percentile([-30, -100, -460, -210, -650], 10))
+    ends = compute_turn_ends(utts)
+    assert len(ends) == 9  # 8 speaker changes + the floor holder at the end
+    assert ends[C.SILENCE_AFTER_MS].tolist()[:8] == [430, -30, -100, -460, -210, 130, 290, -650]
+    assert np.isnan(ends[C.SILENCE_AFTER_MS].iloc[-1]) and ends[C.END_MS].iloc[-1] == 30000
+    assert compute_pauses(utts).empty  # no same-speaker pauses in this file, no words
+
+
+def test_assemblyai_file_worked_by_hand(data_dir):
+    t = read_assemblyai_json(data_dir / "assemblyai" / "wildfires_speaker_labels_truncated.json")
+    utts, words = transcripts_to_frame([t]), words_to_frame([t])
+    per_file, overall, _ = guide_statistics(utts)
+    # gaps 27850-26950, 29610-28840, 38970-37400, 56276-56142, 62290-61070
+    assert compute_guide_gaps(utts)[C.GAP_MS].tolist() == [900, 770, 1570, 134, 1220]
+    assert overall["overall_average_gap_ms"] == pytest.approx(918.8)
+    assert overall["overall_median_gap_ms"] == 900.0
+    ends = compute_turn_ends(utts, words)
+    assert ends[C.LAST_WORD].tolist() == ["professor.", "morning.", "away?", "there.", "harmful.", "brain."]
+    assert ends[C.TERMINAL].tolist() == [True] * 6
+    assert (ends[C.LEVEL] == C.WORD_LEVEL).all()
+    pauses = compute_pauses(utts, words)
+    # independent count: positive gaps between consecutive words inside each utterance
+    expected = sum(1 for u in t.utterances for a, b in zip(u.words, u.words[1:]) if b.start_ms - a.end_ms > 0)
+    assert len(pauses) == expected == 225
+    first = pauses.iloc[0]
+    w = t.utterances[0].words
+    k = next(i for i in range(len(w) - 1) if w[i + 1].start_ms > w[i].end_ms)
+    assert (first[C.WORD_BEFORE], first[C.PAUSE_MS]) == (w[k].text, w[k + 1].start_ms - w[k].end_ms)
+
+
+def test_word_pauses_with_punctuation():
+    words = (Word("Hello.", 0, 400), Word("I", 900, 1000), Word("think,", 1000, 1300), Word("yes!", 1500, 1800))
+    t = Transcript("w", [Utterance("A", 0, 1800, "Hello. I think, yes!", words), Utterance("B", 2500, 3000, "ok", (Word("ok", 2500, 3000),))])
+    p = compute_pauses(transcripts_to_frame([t]), words_to_frame([t]))
+    assert list(zip(p[C.WORD_BEFORE], p[C.PAUSE_MS], p[C.TERMINAL])) == [("Hello.", 500, True), ("think,", 200, False)]
+    ends = compute_turn_ends(transcripts_to_frame([t]), words_to_frame([t]))
+    assert list(zip(ends[C.LAST_WORD], ends[C.TERMINAL], ends[C.SILENCE_AFTER_MS].fillna(-1))) == [
+        ("yes!", True, 700.0), ("ok", False, -1.0)]
+
+
+def test_pause_between_utterances_of_one_speaker_carries_the_word_before():
+    t = Transcript("w", [
+        Utterance("A", 0, 1000, "Right?", (Word("Right?", 0, 1000),)),
+        Utterance("A", 1800, 2400, "Yes", (Word("Yes", 1800, 2400),)),
+    ])
+    p = compute_pauses(transcripts_to_frame([t]), words_to_frame([t]))
+    assert list(zip(p[C.WORD_BEFORE], p[C.PAUSE_MS], p[C.TERMINAL], p[C.LEVEL])) == [("Right?", 800, True, "words")]
+
+
+# ------------------------------------------------------------------ properties
+def naive_transitions(segs, merge_ms=10):
+    """Reference: O(n^2), plain Python, written from the definition."""
+    out = []
+    for f in sorted({s[0] for s in segs}):
+        merged = []
+        for spk in sorted({s[1] for s in segs if s[0] == f}):
+            own = sorted((a, b) for ff, s, a, b in segs if ff == f and s == spk)
+            cur = None
+            for a, b in own:
+                if cur and a <= cur[1] + merge_ms:
+                    cur[1] = max(cur[1], b)
+                else:
+                    if cur:
+                        merged.append((cur[0], cur[1], spk))
+                    cur = [a, b]
+            merged.append((cur[0], cur[1], spk))
+        merged.sort()
+        for i, (a, b, spk) in enumerate(merged):
+            earlier = merged[:i]
+            if not earlier:
+                continue
+            best = max(x[1] for x in earlier)
+            pa, pb, pspk = next(x for x in earlier if x[1] == best)  # first to end last
+            off = a - pb
+            kind = "pause" if spk == pspk else "gap" if off >= 0 else "contained" if b <= pb else "overlap"
+            out.append((f, kind, pspk, spk, off))
+    return sorted(out)
+
+
+segments = st.lists(
+    st.tuples(st.sampled_from(["f1", "f2"]), st.sampled_from(["A", "B", "C"]),
+              st.integers(0, 20_000), st.integers(0, 4_000)).map(lambda t: (t[0], t[1], t[2], t[2] + t[3])),
+    min_size=1, max_size=40,
+)
+
+
+def to_frame(segs):
+    return pd.DataFrame(segs, columns=[C.FILE, C.SPEAKER, C.START_MS, C.END_MS])
+
+
+@settings(max_examples=200, deadline=None)
+@given(segments)
+def test_transitions_match_the_naive_reference(segs):
+    tr = compute_transitions(to_frame(segs))
+    got = sorted(zip(tr[C.FILE].astype(str), tr[C.KIND].astype(str), tr[C.PREV_SPEAKER], tr[C.SPEAKER], tr[C.OFFSET_MS]))
+    assert got == naive_transitions(segs)
+
+
+@settings(max_examples=100, deadline=None)
+@given(segments, st.randoms(use_true_random=False))
+def test_shuffling_lines_changes_nothing(segs, rnd):
+    shuffled = list(segs)
+    rnd.shuffle(shuffled)
+    a, b = to_frame(segs), to_frame(shuffled)
+    key = [C.FILE, C.START_MS, C.END_MS, C.SPEAKER]
+    ta = compute_transitions(a).astype({C.FILE: str}).sort_values(key).reset_index(drop=True)
+    tb = compute_transitions(b).astype({C.FILE: str}).sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(ta, tb)
+    ga, oa, sa = guide_statistics(a)
+    gb, ob, sb = guide_statistics(b)
+    assert sorted(compute_guide_gaps(a)[C.GAP_MS]) == sorted(compute_guide_gaps(b)[C.GAP_MS])
+    assert oa == ob or all((oa[k] == ob[k]) or (oa[k] is not None and ob[k] is not None and np.isclose(oa[k], ob[k])) for k in oa)
+
+
+@settings(max_examples=100, deadline=None)
+@given(segments)
+def test_no_kept_gap_is_non_positive_and_counts_add_up(segs):
+    f = to_frame(segs)
+    gaps = compute_guide_gaps(f)
+    assert (gaps[C.GAP_MS] > 0).all()
+    # independent count of the guide's gaps: consecutive utterances in (start, end) order
+    expected = 0
+    for name in {s[0] for s in segs}:
+        own = sorted((a, b) for ff, _, a, b in segs if ff == name)
+        expected += sum(1 for (a1, b1), (a2, b2) in zip(own, own[1:]) if a2 - b1 > 0)
+    assert len(gaps) == expected
+    per_file, overall, skipped = guide_statistics(f)
+    assert per_file["total_gaps"].sum() == overall["total_gaps"] == expected
+    assert len(per_file) + len(skipped) == f[C.FILE].nunique()
+    tr = compute_transitions(f)
+    summary = summarize_transitions(tr)
+    per_file_counts = summary[summary[C.FILE] != "(all files)"]["count"].sum()
+    overall_counts = summary[summary[C.FILE] == "(all files)"]["count"].sum()
+    assert per_file_counts == overall_counts == len(tr)
+    ends = compute_turn_ends(f)
+    changes = tr[C.KIND].isin([C.GAP, C.OVERLAP]).sum()
+    assert len(ends) == changes + f[C.FILE].nunique()

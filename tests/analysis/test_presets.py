@@ -1,0 +1,75 @@
+import json
+
+import pytest
+
+from turntune_nb.analysis.presets import (
+    AGGRESSIVE,
+    BALANCED,
+    CONSERVATIVE,
+    PRESETS,
+    StreamingConfig,
+    load_config,
+    recommend_preset,
+)
+from turntune_nb.errors import ConfigError
+
+
+def test_preset_values_are_the_guides():
+    assert [(c.name, c.min_turn_silence, c.max_turn_silence) for c in (AGGRESSIVE, BALANCED, CONSERVATIVE)] == [
+        ("Aggressive", 160, 400), ("Balanced", 400, 1280), ("Conservative", 800, 3600)]
+    assert AGGRESSIVE.description == "Fast-paced conversation with quick turn-taking"
+    assert BALANCED.use_cases == "General customer support, consultations, standard voice agents"
+    assert CONSERVATIVE.use_cases == "Technical support, healthcare, legal consultations, troubleshooting"
+    assert set(PRESETS) == {"aggressive", "balanced", "conservative"}
+
+
+@pytest.mark.parametrize("avg, name", [(0, "Aggressive"), (499.99, "Aggressive"), (500, "Balanced"),
+                                       (999.9, "Balanced"), (1000, "Conservative"), (5000, "Conservative")])
+def test_rule_boundaries(avg, name):
+    cfg = recommend_preset(avg, files=2, total_gaps=7)
+    assert cfg.name == name
+    assert cfg.evidence["overall_average_gap_ms"] == avg and cfg.evidence["files"] == 2 and cfg.evidence["total_gaps"] == 7
+    assert f"{avg:.0f} ms" in cfg.evidence["reason"]
+
+
+def test_no_data_is_balanced_default():
+    cfg = recommend_preset(None)
+    assert (cfg.name, cfg.min_turn_silence, cfg.max_turn_silence) == ("Balanced (Default)", 400, 1280)
+
+
+def test_connection_params_per_model():
+    u3 = CONSERVATIVE.to_connection_params()
+    assert u3 == {"sample_rate": 16000, "encoding": "pcm_s16le", "speech_model": "u3-rt-pro",
+                  "min_turn_silence": 800, "max_turn_silence": 3600}
+    us = CONSERVATIVE.to_connection_params(speech_model="universal-streaming-english", inactivity_timeout=30)
+    assert us["format_turns"] is True and us["end_of_turn_confidence_threshold"] == 0.7
+    assert us["inactivity_timeout"] == 30
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"min_turn_silence": 900, "max_turn_silence": 800}, "must not exceed"),
+    ({"min_turn_silence": -1, "max_turn_silence": 800}, "must lie in"),
+    ({"min_turn_silence": 1.5, "max_turn_silence": 800}, "whole milliseconds"),
+    ({"min_turn_silence": 100, "max_turn_silence": 800, "end_of_turn_confidence_threshold": 2}, "0..1"),
+])
+def test_validation(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        StreamingConfig("x", **kwargs)
+
+
+def test_save_and_load(tmp_path):
+    cfg = BALANCED.with_values(300, 900)
+    path = cfg.save(tmp_path / "cfg" / "config.json")
+    data = json.loads(path.read_text())
+    assert (data["name"], data["min_turn_silence"], data["max_turn_silence"]) == ("Custom", 300, 900)
+    assert load_config(path) == cfg
+    (tmp_path / "bad.json").write_text('{"min_turn_silence": 100}')
+    with pytest.raises(ConfigError, match=r"bad.json: the config lacks \['max_turn_silence'\]"):
+        load_config(tmp_path / "bad.json")
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "missing.json")
+
+
+def test_config_name_and_validation():
+    cfg = StreamingConfig("Data-driven", 100, 1000)
+    assert str(cfg).startswith("Data-driven")

@@ -1,0 +1,148 @@
+import json
+
+import pytest
+
+from turntune_nb import columns as C
+from turntune_nb.analysis.readers import (
+    collect_transcripts,
+    read_assemblyai_json,
+    read_csv,
+    read_rttm,
+    read_transcripts,
+    transcript_from_assemblyai,
+)
+from turntune_nb.errors import InputError, TranscriptFormatError
+
+
+def test_assemblyai_with_speaker_labels(data_dir):
+    t = read_assemblyai_json(data_dir / "assemblyai" / "wildfires_speaker_labels_truncated.json")
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in t.utterances] == [
+        ("A", 250, 26950), ("B", 27850, 28840), ("A", 29610, 37400),
+        ("B", 38970, 56142), ("A", 56276, 61070), ("B", 62290, 82950),
+    ]
+    assert sum(len(u.words) for u in t.utterances) == 231
+    assert t.source == "assemblyai" and not t.notes
+
+
+def test_assemblyai_without_utterances_becomes_one_unknown_stream(data_dir):
+    t = read_assemblyai_json(data_dir / "assemblyai" / "wildfires_words_only.json")
+    assert len(t.utterances) == 1
+    u = t.utterances[0]
+    assert u.speaker == C.UNKNOWN_SPEAKER and len(u.words) == 861
+    assert (u.start_ms, u.end_ms) == (240, 280530)
+    assert t.duration_ms == 282_000
+    assert any("unknown speaker" in n for n in t.notes)
+
+
+def test_assemblyai_words_with_speakers_are_grouped_into_utterances():
+    data = {"status": "completed", "utterances": None, "words": [
+        {"text": "Hi.", "start": 0, "end": 300, "speaker": "A"},
+        {"text": "there", "start": 350, "end": 600, "speaker": "A"},
+        {"text": "Yes?", "start": 900, "end": 1200, "speaker": "B"},
+        {"text": "Ok.", "start": 1500, "end": 1700, "speaker": "A"},
+    ]}
+    t = transcript_from_assemblyai(data, "x.json")
+    assert [(u.speaker, u.start_ms, u.end_ms, u.text) for u in t.utterances] == [
+        ("A", 0, 600, "Hi. there"), ("B", 900, 1200, "Yes?"), ("A", 1500, 1700, "Ok.")]
+    assert any("rebuilt from runs of words" in n for n in t.notes)
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"status": "error", "error": "Audio duration is too short."}, "status is 'error'.*too short"),
+    ({"status": "completed"}, "no 'words' or 'utterances'"),
+    ({"status": "completed", "utterances": [{"speaker": "A", "start": "0", "end": 5}]}, "utterance 0 start"),
+    ({"status": "completed", "utterances": [{"speaker": "A", "start": 10, "end": 5, "words": []}]}, "utterance 0"),
+])
+def test_assemblyai_malformed(tmp_path, payload, message):
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(payload))
+    with pytest.raises(TranscriptFormatError, match=message) as info:
+        read_assemblyai_json(p)
+    assert str(p) in str(info.value)
+
+
+def test_invalid_json_names_file_and_line(tmp_path):
+    p = tmp_path / "broken.json"
+    p.write_text('{\n  "words": [\n  oops\n]}')
+    with pytest.raises(TranscriptFormatError) as info:
+        read_transcripts(p)
+    assert info.value.line == 3 and "broken.json, line 3" in str(info.value)
+
+
+def test_rttm_unsorted_lines_na_fields_and_ms(sample_rttm):
+    (t,) = read_rttm(sample_rttm)
+    assert t.name == "sample" and t.speakers == ("speaker90", "speaker91")
+    assert (t.utterances[0].start_ms, t.utterances[0].end_ms) == (6690, 7120)  # 6.690 + 0.430 s
+    assert len(t.utterances) == 10
+
+
+def test_rttm_unsorted_voxconverse(data_dir):
+    (t,) = read_rttm(data_dir / "rttm" / "cjfer.rttm")
+    starts = [u.start_ms for u in t.utterances]
+    assert starts == sorted(starts) and len(starts) == 88
+
+
+def test_rttm_several_recordings_in_one_file(tmp_path):
+    p = tmp_path / "two.rttm"
+    p.write_text(
+        "SPEAKER rec2 1 1.000 0.500 <NA> <NA> B <NA> <NA>\n"
+        "SPEAKER rec1 1 0.000 1.000 <NA> <NA> A <NA> <NA>\n"
+        "SPKR-INFO rec1 1 <NA> <NA> <NA> unknown A <NA> <NA>\n"
+        "SPEAKER rec1 1 1.250 1.000 <NA> <NA> B <NA> <NA>\n"
+    )
+    ts = read_rttm(p)
+    assert [t.name for t in ts] == ["rec2", "rec1"]
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in ts[1].utterances] == [("A", 0, 1000), ("B", 1250, 2250)]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("SPEAKER f 1 abc 1.0 <NA> <NA> A <NA> <NA>", "onset and duration must be seconds"),
+    ("SPEAKER f 1 1.0 -1.0 <NA> <NA> A <NA> <NA>", ">= 0"),
+    ("SPEAKER f 1 1.0", "at least 8 fields"),
+    ("hello world", "expected an RTTM 'SPEAKER' line"),
+])
+def test_rttm_malformed_names_line(tmp_path, line, message):
+    p = tmp_path / "bad.rttm"
+    p.write_text("SPEAKER f 1 0.0 1.0 <NA> <NA> A <NA> <NA>\n" + line + "\n")
+    with pytest.raises(TranscriptFormatError, match=message) as info:
+        read_rttm(p)
+    assert info.value.line == 2 and "bad.rttm, line 2" in str(info.value)
+
+
+def test_csv_with_and_without_header(tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_text("start_ms,end_ms,speaker,text\n0,500,A,hello, there\n700,900,B,\n")
+    t = read_csv(a)
+    assert [(u.speaker, u.start_ms, u.end_ms, u.text) for u in t.utterances] == [
+        ("A", 0, 500, "hello, there"), ("B", 700, 900, "")]
+    b = tmp_path / "b.csv"
+    b.write_text("0,500,A\n")
+    assert read_transcripts(b)[0].utterances[0].end_ms == 500
+
+
+def test_csv_malformed(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("start_ms,end_ms,speaker\n0,500,A\n900,800,B\n")
+    with pytest.raises(TranscriptFormatError, match=r"bad.csv, line 3: .*end_ms \(800\) must be >= start_ms \(900\)"):
+        read_csv(p)
+
+
+def test_sniffing_unknown_extension(tmp_path, sample_rttm):
+    p = tmp_path / "reference.txt"
+    p.write_text(sample_rttm.read_text())
+    assert read_transcripts(p)[0].name == "sample"
+
+
+def test_collect_keeps_going_past_bad_files(tmp_path, sample_rttm):
+    (tmp_path / "good.rttm").write_text(sample_rttm.read_text())
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "notes.md").write_text("ignored: not a transcript extension")
+    transcripts, failed = collect_transcripts(tmp_path)
+    assert [t.name for t in transcripts] == ["sample"]
+    assert failed == [{"filename": "bad.json", "reason": failed[0]["reason"]}]
+    assert "not valid JSON" in failed[0]["reason"] and "line 1" in failed[0]["reason"]
+
+
+def test_collect_missing_path(tmp_path):
+    with pytest.raises(InputError, match="no such file or folder"):
+        collect_transcripts(tmp_path / "nope")

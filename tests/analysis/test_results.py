@@ -1,0 +1,68 @@
+import json
+
+import pytest
+
+from turntune_nb.analysis.readers import collect_transcripts, read_rttm
+from turntune_nb.analysis.results import analyze_transcripts
+from turntune_nb.errors import InputError
+
+GUIDE_AGGREGATED = {"total_files_analyzed", "total_utterances", "total_gaps", "overall_average_gap_ms",
+                    "overall_median_gap_ms", "overall_min_gap_ms", "overall_max_gap_ms", "variability_ratio"}
+GUIDE_PER_FILE = {"filename", "average_gap_ms", "median_gap_ms", "total_utterances", "total_gaps"}
+
+
+def test_summary_json_is_a_superset_of_the_guides(tmp_path, data_dir, sample_rttm):
+    transcripts, failed = collect_transcripts([sample_rttm, data_dir / "assemblyai"])
+    result = analyze_transcripts(transcripts, folder_path="somewhere", failed=failed)
+    path = result.save(tmp_path)
+    assert path.name.startswith("aggregated_analysis_") and path.suffix == ".json"
+    data = json.loads(path.read_text())
+    assert {"analysis_date", "folder_path", "aggregated_statistics", "per_file_results"} <= set(data)
+    assert GUIDE_AGGREGATED <= set(data["aggregated_statistics"])
+    assert all(GUIDE_PER_FILE <= set(r) for r in data["per_file_results"])
+    assert data["folder_path"] == "somewhere"
+    # sample (gaps 430, 130, 3190) + wildfires truncated (900, 770, 1570, 134, 1220)
+    agg = data["aggregated_statistics"]
+    gaps = [430, 130, 3190, 900, 770, 1570, 134, 1220]
+    assert agg["total_gaps"] == 8 and agg["overall_average_gap_ms"] == pytest.approx(sum(gaps) / 8)
+    assert agg["overall_median_gap_ms"] == pytest.approx((770 + 900) / 2)
+    assert agg["total_utterances"] == 16
+    assert agg["variability_ratio"] == pytest.approx(3190 / (sum(gaps) / 8))
+    # the words-only file has one utterance: listed as skipped with the reason
+    assert data["skipped_files"] == [{"filename": "wildfires_words_only.json", "reason": "fewer than 2 utterances (1)", "stage": "analyze"}]
+    assert data["recommended_configuration"]["name"] == "Conservative"  # average 1039.25 ms
+    assert data["transitions"]["overlap_share_of_speaker_changes"] == pytest.approx(5 / 13)
+
+
+def test_files_table_and_text(sample_rttm):
+    result = analyze_transcripts(read_rttm(sample_rttm))
+    row = result.files.iloc[0]
+    assert (row["gaps"], row["overlaps"], row["pauses"], row["contained"]) == (3, 5, 0, 1)
+    assert row["overlap_share"] == pytest.approx(5 / 8)
+    text = result.summary_text()
+    assert "Overall average gap: 1250 ms (1.25 seconds)" in text
+    assert "Variability ratio: 2.55x -> MODERATE variability" in text
+    assert "Recommended configuration (the guide's rule): Conservative" in text
+    assert "Speaker changes that overlap: 62%" in text
+    assert "recommendation Conservative" in repr(result)
+
+
+def test_failures_are_listed_not_dropped(sample_rttm):
+    result = analyze_transcripts(read_rttm(sample_rttm), failed=[{"filename": "x.wav", "reason": "corrupt", "stage": "decode"}])
+    assert result.skipped[0] == {"filename": "x.wav", "reason": "corrupt", "stage": "decode"}
+    assert "x.wav: corrupt" in result.summary_text()
+
+
+def test_empty_input_gives_default_recommendation():
+    result = analyze_transcripts([])
+    assert result.recommendation.name == "Balanced (Default)"
+    assert result.to_summary()["aggregated_statistics"]["overall_average_gap_ms"] is None
+
+
+def test_load_summary_without_tables_says_what_to_do(tmp_path):
+    from turntune_nb.analysis.results import load_summary
+
+    p = tmp_path / "old.json"
+    p.write_text('{"aggregated_statistics": {}}')
+    with pytest.raises(InputError, match="re-run"):
+        load_summary(p)

@@ -1,0 +1,190 @@
+"""Folder runs against the fake: outcomes per file, the cache (zero requests on a
+re-run, invalidation, resume after an interrupt), URL inputs, safe output names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.assemblyai_helpers import KEY, POLL_S, client, fake, jobs, wav_bytes, write_wavs  # noqa: F401
+from tests.fake_assemblyai.prerecorded import add_url, inject, script_error
+from turntune_nb.assemblyai.batch import transcribe_files
+from turntune_nb.assemblyai.cache import TranscriptCache
+from turntune_nb.assemblyai.client import AssemblyAIClient
+from turntune_nb.errors import AuthenticationError, InputError
+from turntune_nb.files import collect_inputs
+
+
+def run(inputs, client, tmp_path, **kw):
+    kw.setdefault("cache_dir", tmp_path / "cache")
+    kw.setdefault("progress", False)
+    return transcribe_files(inputs, client, **kw)
+
+
+def requests_made(fake) -> dict:
+    return {k: fake.state.counts[k] for k in ("upload", "submit", "get")}
+
+
+# --------------------------------------------------------------------------- runs
+def test_folder_with_good_corrupt_and_unsupported_files(fake, client, tmp_path):
+    folder = tmp_path / "calls"
+    write_wavs(folder, 3)
+    (folder / "corrupt.wav").write_bytes(b"\x00\x01garbage" * 50)
+    (folder / "short.wav").write_bytes(wav_bytes(99, ms=100))
+    (folder / "notes.docx").write_bytes(b"x")
+    inputs, skipped = collect_inputs(folder)
+    result = run(inputs, client, tmp_path, workers=3, poll_interval=POLL_S, out_dir=tmp_path / "out")
+    got = {o.name: (o.status, o.reason) for o in result.outcomes}
+    assert got == {
+        "call00.wav": ("ok", None), "call01.wav": ("ok", None), "call02.wav": ("ok", None),
+        "corrupt.wav": ("failed", "File does not appear to contain audio. File type is application/octet-stream (data)."),
+        "short.wav": ("failed", "Audio duration is too short."),
+    }
+    assert [s.name for s in skipped] == ["notes.docx"]
+    assert requests_made(fake)["upload"] == 5 and requests_made(fake)["submit"] == 5
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["call00.wav.json", "call01.wav.json", "call02.wav.json"]
+    saved = json.loads((tmp_path / "out" / "call01.wav.json").read_text())
+    assert saved["status"] == "completed" and saved["id"] == result.outcomes[1].transcript_id
+    assert result.failed_records()[0] == {
+        "filename": "corrupt.wav", "stage": "transcribe",
+        "reason": "File does not appear to contain audio. File type is application/octet-stream (data)."}
+
+
+def test_second_run_makes_zero_requests(fake, client, tmp_path):
+    files = write_wavs(tmp_path / "calls", 4)
+    first = run(files, client, tmp_path)
+    assert [o.status for o in first.outcomes] == ["ok"] * 4 and not any(o.cached for o in first.outcomes)
+    before = requests_made(fake)
+    assert before["upload"] == 4 and before["submit"] == 4
+    second = run(files, client, tmp_path, out_dir=tmp_path / "out")
+    assert requests_made(fake) == before
+    assert all(o.cached and o.status == "ok" for o in second.outcomes)
+    assert [o.transcript for o in second.outcomes] == [o.transcript for o in first.outcomes]
+    assert len(list((tmp_path / "out").iterdir())) == 4
+
+
+def test_changed_file_or_changed_options_transcribe_again(fake, client, tmp_path):
+    files = write_wavs(tmp_path / "calls", 3)
+    run(files, client, tmp_path)
+    files[1].write_bytes(wav_bytes(1234))
+    run(files, client, tmp_path)
+    assert requests_made(fake)["submit"] == 4  # only the changed file
+    run(files, client, tmp_path, speakers_expected=2)
+    assert requests_made(fake)["submit"] == 7
+    assert jobs(fake)[-1]["params"]["speakers_expected"] == 2
+    run(files, client, tmp_path, speakers_expected=2)
+    assert requests_made(fake)["submit"] == 7
+
+
+def test_identical_files_share_one_job(fake, client, tmp_path):
+    (tmp_path / "a.wav").write_bytes(wav_bytes(5))
+    (tmp_path / "copy of a.wav").write_bytes(wav_bytes(5))
+    result = run([tmp_path / "a.wav", tmp_path / "copy of a.wav"], client, tmp_path)
+    assert [o.status for o in result.outcomes] == ["ok", "ok"]
+    assert [o.transcript.name for o in result.outcomes] == ["a.wav", "copy of a.wav"]
+    assert requests_made(fake)["submit"] == 1
+
+
+def test_url_inputs_direct_and_from_a_list(fake, client, tmp_path):
+    add_url(fake, "https://media.example/one.wav", wav_bytes(11))
+    add_url(fake, "https://media.example/two.wav?sig=s3cr3t", wav_bytes(12))
+    listing = tmp_path / "urls.txt"
+    listing.write_text("https://media.example/two.wav?sig=s3cr3t\nhttps://media.example/gone.wav\n")
+    inputs, _ = collect_inputs(["https://media.example/one.wav", listing])
+    result = run(inputs, client, tmp_path, out_dir=tmp_path / "out")
+    assert [(o.name, o.status) for o in result.outcomes] == [
+        ("https://media.example/one.wav", "ok"), ("https://media.example/two.wav", "ok"),
+        ("https://media.example/gone.wav", "failed")]
+    assert result.outcomes[2].reason.startswith("Download error, unable to download https://media.example/gone.wav.")
+    assert requests_made(fake)["upload"] == 0 and requests_made(fake)["submit"] == 3
+    assert sorted(j["audio_url"] for j in jobs(fake)) == [  # submitted concurrently: any order
+        "https://media.example/gone.wav", "https://media.example/one.wav", "https://media.example/two.wav?sig=s3cr3t"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.wav.json", "two.wav.json"]
+
+
+def test_one_failure_never_stops_the_others(fake, client, tmp_path):
+    files = write_wavs(tmp_path / "calls", 4)
+    script_error(fake, files[0].read_bytes(), "Audio duration is too short.")
+    inject(fake, "submit", {"status": 500})  # the first submission is lost, not retried
+    result = run(files, client, tmp_path, workers=1)
+    assert [o.status for o in result.outcomes] == ["failed", "ok", "ok", "ok"]
+    assert "server error 500" in result.outcomes[0].reason
+    assert requests_made(fake)["submit"] == 4
+
+
+def test_duplicate_output_names_are_kept_apart(fake, client, tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "call.wav").write_bytes(wav_bytes(21))
+    (tmp_path / "y" / "call.wav").write_bytes(wav_bytes(22))
+    run([tmp_path / "x" / "call.wav", tmp_path / "y" / "call.wav"], client, tmp_path, out_dir=tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["call.wav-2.json", "call.wav.json"]
+
+
+def test_authentication_error_stops_the_run(fake, tmp_path):
+    files = write_wavs(tmp_path / "calls", 3)
+    with AssemblyAIClient(api_key="wrong", base_url=fake.url, poll_interval=POLL_S) as c:
+        with pytest.raises(AuthenticationError, match="Authentication error, API token missing/invalid"):
+            run(files, c, tmp_path, workers=1)
+    assert fake.state.counts["upload"] == 1  # stopped at the first refusal
+
+
+# --------------------------------------------------------------------------- resume
+def test_interrupt_returns_what_finished_and_a_rerun_pays_nothing_twice(fake, client, tmp_path):
+    files = write_wavs(tmp_path / "calls", 4)
+    fake.options["processing_time"] = 60  # nothing completes during the first run
+    inject(fake, "upload", {}, {"delay": 0.5}, {"delay": 0.5}, {"delay": 0.5})  # keep the second upload busy
+
+    def interrupt(name, transcript_id):
+        raise KeyboardInterrupt  # what a Jupyter kernel interrupt looks like in the main thread
+
+    first = run(files, client, tmp_path, workers=1, on_submitted=interrupt)
+    assert first.interrupted
+    assert [o.status for o in first.outcomes] == ["skipped"] * 4
+    assert first.outcomes[0].transcript_id == jobs(fake)[0]["id"]
+    assert "re-run to collect it without paying again" in first.outcomes[0].reason
+    assert "interrupted before it was submitted" in first.outcomes[3].reason
+    assert fake.state.counts["submit"] == 1
+    entry = TranscriptCache(tmp_path / "cache").load(
+        TranscriptCache.key(__import__("hashlib").sha256(files[0].read_bytes()).hexdigest(),
+                            {"speaker_labels": True, "speech_models": ["universal-3-5-pro"]}))
+    assert entry["state"] == "submitted" and entry["transcript_id"] == jobs(fake)[0]["id"]
+
+    fake.options["processing_time"] = 0
+    second = run(files, client, tmp_path, workers=2)
+    assert [o.status for o in second.outcomes] == ["ok"] * 4
+    assert second.outcomes[0].transcript_id == jobs(fake)[0]["id"]  # the same job, collected
+    assert fake.state.counts["submit"] == 4  # 1 in the first run + the 3 never submitted
+
+
+def test_a_failed_poll_keeps_the_job_for_the_next_run(fake, client, tmp_path):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    inject(fake, "get", *[{"status": 500}] * 4)  # 1 + 3 retries
+    first = run([f], client, tmp_path)
+    assert first.outcomes[0].status == "failed" and "a re-run polls it again" in first.outcomes[0].reason
+    second = run([f], client, tmp_path)
+    assert second.outcomes[0].status == "ok"
+    assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (1, 1)
+
+
+def test_a_recorded_job_the_server_no_longer_knows_is_submitted_again(fake, client, tmp_path):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    cache = TranscriptCache(tmp_path / "cache")
+    options = {"speaker_labels": True, "speech_models": ["universal-3-5-pro"]}
+    key = TranscriptCache.key(__import__("hashlib").sha256(f.read_bytes()).hexdigest(), options)
+    cache.save_submitted(key, f.name, "expired-job-id", client.base_url, options)
+    result = run([f], client, tmp_path)
+    assert result.outcomes[0].status == "ok" and result.outcomes[0].transcript_id != "expired-job-id"
+    assert (fake.state.counts["get"] >= 2, fake.state.counts["submit"]) == (True, 1)
+    assert cache.load(key)["state"] == "completed"
+
+
+def test_cache_writes_are_atomic_and_leave_no_temporary_files(fake, client, tmp_path):
+    files = write_wavs(tmp_path / "calls", 2)
+    run(files, client, tmp_path, out_dir=tmp_path / "out")
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+    entries = [json.loads(p.read_text()) for p in (tmp_path / "cache").rglob("*.json")]
+    assert sorted(e["source"] for e in entries) == ["call00.wav", "call01.wav"]
+    assert {e["state"] for e in entries} == {"completed"}

@@ -1,0 +1,324 @@
+"""AssemblyAIClient against the local fake, over real sockets: success, every fault,
+retries that never double-bill, configuration, and the key kept out of sight."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.assemblyai_helpers import KEY, POLL_S, client, fake, jobs, retry_sleeps, wav_bytes  # noqa: F401
+from tests.fake_assemblyai.prerecorded import (
+    AUTH_ERROR,
+    UPLOAD_PREFIX,
+    add_url,
+    inject,
+    script_error,
+    script_transcript,
+)
+from turntune_nb.analysis.readers import transcript_from_assemblyai
+from turntune_nb.assemblyai.client import (
+    DEFAULT_BASE_URL,
+    EU_BASE_URL,
+    AssemblyAIClient,
+    ask_api_key,
+)
+from turntune_nb.errors import (
+    APIError,
+    AuthenticationError,
+    InputError,
+    MissingAPIKeyError,
+    RateLimitError,
+    TranscriptionFailedError,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def audio(tmp_path):
+    p = tmp_path / "call.wav"
+    p.write_bytes(wav_bytes(1))
+    return p
+
+
+# --------------------------------------------------------------------------- success
+def test_transcribe_uploads_submits_polls_and_returns_the_scripted_transcript(fake, client, audio):
+    script_transcript(fake, audio.read_bytes(), [("A", 0, 1000, "Hello there."), ("B", 1500, 2100, "Hi.")])
+    data = client.transcribe(audio)
+    assert data["status"] == "completed"
+    assert [(u["speaker"], u["start"], u["end"]) for u in data["utterances"]] == [("A", 0, 1000), ("B", 1500, 2100)]
+    assert fake.state.counts["upload"] == 1 and fake.state.counts["submit"] == 1
+    assert fake.state.counts["get"] >= 1
+    # The raw key, no "Bearer", on every request.
+    assert {h.get("Authorization") for _, _, h in fake.state.requests} == {KEY}
+    (job,) = jobs(fake)
+    assert job["params"] == {"audio_url": job["audio_url"], "speaker_labels": True,
+                             "speech_models": ["universal-3-5-pro"]}
+    assert job["audio_url"].startswith(UPLOAD_PREFIX)
+    t = transcript_from_assemblyai(data, "call.wav")
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in t.utterances] == [("A", 0, 1000), ("B", 1500, 2100)]
+
+
+def test_upload_streams_the_file_object(fake, client, audio, monkeypatch):
+    sent = []
+    original = requests.Session.request
+
+    def spy(self, method, url, **kw):
+        sent.append(kw.get("data"))
+        return original(self, method, url, **kw)
+
+    monkeypatch.setattr(requests.Session, "request", spy)
+    url = client.upload(audio)
+    assert hasattr(sent[0], "read") and not isinstance(sent[0], (bytes, bytearray))
+    assert fake.state.data["prerecorded"]["uploads"][url[len(UPLOAD_PREFIX):]] == audio.read_bytes()
+
+
+def test_submit_sends_options_and_speech_models_override(fake, client):
+    add_url(fake, "https://example.org/a.wav", wav_bytes(2))
+    job = client.submit("https://example.org/a.wav", language_detection=True, speakers_expected=2,
+                        speech_models=["universal-2"], punctuate=False)
+    assert job["status"] == "queued"
+    assert jobs(fake)[0]["params"] == {
+        "audio_url": "https://example.org/a.wav", "speaker_labels": True, "speech_models": ["universal-2"],
+        "language_detection": True, "speakers_expected": 2, "punctuate": False}
+    assert fake.state.counts["upload"] == 0
+
+
+def test_job_moves_queued_to_completed(fake, client):
+    add_url(fake, "https://example.org/a.wav", wav_bytes(3))
+    fake.options["processing_time"] = 60
+    job = client.submit("https://example.org/a.wav")
+    assert client.get(job["id"])["status"] == "queued"
+    fake.options["processing_time"] = 0
+    done = client.get(job["id"])
+    assert done["status"] == "completed" and done["text"] and done["words"]
+
+
+# --------------------------------------------------------------------------- configuration
+def test_missing_key_says_how_to_set_it(monkeypatch):
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    with pytest.raises(MissingAPIKeyError, match="ASSEMBLYAI_API_KEY"):
+        AssemblyAIClient()
+
+
+def test_key_and_base_url_come_from_the_environment_when_built(fake, monkeypatch, audio):
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    monkeypatch.setenv("ASSEMBLYAI_BASE_URL", fake.url)
+    c = AssemblyAIClient(poll_interval=POLL_S)
+    monkeypatch.setenv("ASSEMBLYAI_BASE_URL", "http://127.0.0.1:9")  # read at build time only
+    assert c.base_url == fake.url
+    assert c.upload(audio).startswith(UPLOAD_PREFIX)
+    c.close()
+    monkeypatch.delenv("ASSEMBLYAI_BASE_URL")
+    assert AssemblyAIClient().base_url == DEFAULT_BASE_URL
+
+
+def test_eu_base_url_is_the_one_requests_go_to(fake, audio, monkeypatch):
+    """Requests built for the EU host are rerouted to the fake at the socket boundary."""
+    seen = []
+    original = requests.adapters.HTTPAdapter.send
+
+    def reroute(self, request, **kw):
+        seen.append(request.url)
+        request.url = request.url.replace(EU_BASE_URL, fake.url)
+        return original(self, request, **kw)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", reroute)
+    monkeypatch.setenv("ASSEMBLYAI_BASE_URL", EU_BASE_URL)
+    with AssemblyAIClient(api_key=KEY, poll_interval=POLL_S) as c:
+        assert c.base_url == EU_BASE_URL
+        data = c.transcribe(audio)
+    assert data["status"] == "completed"
+    assert seen[0] == "https://api.eu.assemblyai.com/v2/upload"
+    assert seen[1] == "https://api.eu.assemblyai.com/v2/transcript"
+    assert seen[2].startswith("https://api.eu.assemblyai.com/v2/transcript/")
+
+
+def test_retry_policy_never_resends_a_billed_submission(client):
+    submit = client.session.get_adapter(client.base_url + "/v2/transcript").max_retries
+    poll = client.session.get_adapter(client.base_url + "/v2/transcript/abc").max_retries
+    upload = client.session.get_adapter(client.base_url + "/v2/upload").max_retries
+    assert submit.allowed_methods == frozenset({"GET"}) and poll is submit
+    assert upload.allowed_methods == frozenset({"GET", "POST"})
+    assert set(submit.status_forcelist) == {429, 500, 502, 503, 504}
+    # 429 is retried for a POST (nothing was created), 500 is not.
+    assert submit.is_retry("POST", 429) and not submit.is_retry("POST", 500)
+    assert submit.is_retry("GET", 503) and not submit.is_retry("GET", 400) and not submit.is_retry("GET", 401)
+
+
+# --------------------------------------------------------------------------- faults
+def test_401_raises_authentication_error_with_the_servers_text_and_no_retry(fake, audio):
+    with AssemblyAIClient(api_key="wrong-key", base_url=fake.url, retries=3, backoff_factor=0.01) as c:
+        with pytest.raises(AuthenticationError) as info:
+            c.upload(audio)
+    assert AUTH_ERROR in str(info.value) and info.value.status_code == 401
+    assert "ASSEMBLYAI_API_KEY" in str(info.value)
+    assert fake.state.counts["upload"] == 1
+
+
+def test_429_honours_retry_after_on_upload_and_submit(fake, client, audio, retry_sleeps):
+    inject(fake, "upload", {"status": 429, "retry_after": 7})
+    inject(fake, "submit", {"status": 429, "retry_after": 3})
+    url = client.upload(audio)
+    client.submit(url)
+    assert fake.state.counts["upload"] == 2 and fake.state.counts["submit"] == 2
+    assert retry_sleeps == [7.0, 3.0]
+    assert len(jobs(fake)) == 1
+
+
+def test_429_after_every_retry_is_a_rate_limit_error(fake, client, audio, retry_sleeps):
+    inject(fake, "upload", *[{"status": 429, "retry_after": 1}] * 4)
+    with pytest.raises(RateLimitError, match="call.wav.*429.*Too Many Requests"):
+        client.upload(audio)
+    assert fake.state.counts["upload"] == 4  # 1 + client.retries
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_are_retried_for_polls(fake, client, status):
+    add_url(fake, "https://example.org/a.wav", wav_bytes(4))
+    job = client.submit("https://example.org/a.wav")
+    inject(fake, "get", {"status": status}, {"status": status})
+    assert client.wait(job["id"])["status"] == "completed"
+    assert fake.state.counts["get"] >= 3
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_server_errors_on_submission_are_not_retried(fake, client, status):
+    inject(fake, "submit", {"status": status})
+    with pytest.raises(APIError, match=f"server error {status}") as info:
+        client.submit("https://example.org/a.wav")
+    assert info.value.status_code == status
+    assert fake.state.counts["submit"] == 1
+
+
+def test_upload_5xx_is_retried(fake, client, audio):
+    inject(fake, "upload", {"status": 503}, {"status": 500})
+    assert client.upload(audio).startswith(UPLOAD_PREFIX)
+    assert fake.state.counts["upload"] == 3
+
+
+def test_slow_response_times_out_and_the_poll_is_retried(fake, audio):
+    add_url(fake, "https://example.org/a.wav", wav_bytes(5))
+    with AssemblyAIClient(api_key=KEY, base_url=fake.url, poll_interval=POLL_S, retries=2,
+                          backoff_factor=0.01, timeout=(2.0, 0.3)) as c:
+        job = c.submit("https://example.org/a.wav")
+        inject(fake, "get", {"delay": 1.0})
+        assert c.wait(job["id"])["status"] == "completed"
+    assert fake.state.counts["get"] >= 2
+
+
+def test_connection_dropped_mid_upload_is_retried_with_the_whole_file(fake, client, tmp_path):
+    big = tmp_path / "big.wav"
+    big.write_bytes(wav_bytes(6, ms=20_000))  # 320 kB: still being sent when the line is cut
+    inject(fake, "upload", {"drop": True})
+    url = client.upload(big)
+    assert fake.state.counts["upload"] == 2
+    assert fake.state.data["prerecorded"]["uploads"][url[len(UPLOAD_PREFIX):]] == big.read_bytes()
+
+
+def test_connection_dropped_on_submission_is_not_retried(fake, client):
+    inject(fake, "submit", {"drop": True})
+    with pytest.raises(APIError, match="could not reach AssemblyAI"):
+        client.submit("https://example.org/a.wav")
+    assert fake.state.counts["submit"] == 1
+
+
+def test_unreachable_server_is_an_api_error_naming_the_url(audio):
+    with AssemblyAIClient(api_key=KEY, base_url="http://127.0.0.1:9", retries=1, backoff_factor=0.01) as c:
+        with pytest.raises(APIError, match=r"could not reach AssemblyAI at http://127\.0\.0\.1:9"):
+            c.upload(audio)
+
+
+def test_malformed_body_is_an_api_error(fake, client, audio):
+    inject(fake, "upload", {"malformed": True})
+    with pytest.raises(APIError, match="upload of call.wav: .*not a JSON object"):
+        client.upload(audio)
+    assert fake.state.counts["upload"] == 1
+
+
+def test_missing_file_is_an_input_error(client, tmp_path):
+    with pytest.raises(InputError, match="nope.wav: cannot open"):
+        client.upload(tmp_path / "nope.wav")
+
+
+@pytest.mark.parametrize("message", [
+    "Audio duration is too short.",
+    "Download error, unable to download https://foo.bar. Please make sure the file exists and is accessible "
+    "from the internet.",
+    "File does not appear to contain audio. File type is text/html (HTML document, ASCII text).",
+])
+def test_status_error_carries_assemblyais_text(fake, client, audio, message):
+    script_error(fake, audio.read_bytes(), message)
+    with pytest.raises(TranscriptionFailedError) as info:
+        client.transcribe(audio)
+    assert info.value.reason == message
+    assert info.value.path == "call.wav" and info.value.transcript_id == jobs(fake)[0]["id"]
+    assert str(info.value) == f"call.wav: transcription failed: {message}"
+
+
+def test_derived_errors_for_text_short_audio_and_unknown_urls(fake, client, tmp_path):
+    text = tmp_path / "notes.mp3"
+    text.write_bytes(b"meeting notes, not audio\n")
+    short = tmp_path / "short.wav"
+    short.write_bytes(wav_bytes(7, ms=100))
+    with pytest.raises(TranscriptionFailedError, match=r"File type is text/plain \(ASCII text\)\."):
+        client.transcribe(text)
+    with pytest.raises(TranscriptionFailedError, match="Audio duration is too short."):
+        client.transcribe(short)
+    with pytest.raises(TranscriptionFailedError, match="Download error, unable to download https://nope.example/x.mp3"):
+        client.transcribe("https://nope.example/x.mp3")
+
+
+def test_wait_gives_up_after_its_timeout(fake, client):
+    add_url(fake, "https://example.org/a.wav", wav_bytes(8))
+    fake.options["processing_time"] = 60
+    job = client.submit("https://example.org/a.wav")
+    with pytest.raises(TranscriptionFailedError, match="still 'queued'"):
+        client.wait(job["id"], timeout=0.05)
+
+
+def test_unknown_job_id_is_reported(fake, client):
+    with pytest.raises(APIError, match="Transcript lookup error") as info:
+        client.get("no-such-id")
+    assert info.value.status_code == 400
+
+
+# --------------------------------------------------------------------------- the key
+def test_repr_hides_the_key():
+    c = AssemblyAIClient(api_key="sk-visible-if-leaked", base_url=EU_BASE_URL)
+    assert "sk-visible-if-leaked" not in repr(c) and "sk-visible-if-leaked" not in str(c)
+    assert repr(c) == "<AssemblyAIClient base_url='https://api.eu.assemblyai.com' api_key=set>"
+
+
+def test_ask_api_key_sets_the_environment_without_printing_it(monkeypatch, capsys):
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "  sk-typed-secret \n")
+    assert ask_api_key() is None
+    import os
+
+    assert os.environ["ASSEMBLYAI_API_KEY"] == "sk-typed-secret"
+    out = capsys.readouterr()
+    assert "sk-typed-secret" not in out.out + out.err and "ASSEMBLYAI_API_KEY is set" in out.out
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "")
+    with pytest.raises(MissingAPIKeyError, match="No API key was entered"):
+        ask_api_key()
+
+
+# --------------------------------------------------------------------------- the fake as a process
+def test_fake_runs_as_a_process_and_prints_its_port(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_assemblyai", "--port", "0", "--api-key", KEY],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        base = f"http://127.0.0.1:{port}"
+        r = requests.post(base + "/v2/upload", data=b"RIFF", headers={"Authorization": "bad"}, timeout=5)
+        assert (r.status_code, r.json()) == (401, {"error": AUTH_ERROR})
+        r = requests.post(base + "/v2/upload", data=wav_bytes(9), headers={"Authorization": KEY}, timeout=5)
+        assert r.status_code == 200 and r.json()["upload_url"].startswith(UPLOAD_PREFIX)
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -1,0 +1,471 @@
+"""StreamingSession against the fake's v3 WebSocket over a real socket (127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import threading
+import time
+import wave
+
+import numpy as np
+import pytest
+
+from tests.fake_assemblyai import FakeAssemblyAI
+from tests.fake_assemblyai import streaming as fs
+from turntune_nb.analysis.presets import BALANCED, StreamingConfig
+from turntune_nb.assemblyai.streaming import CLOSE_CODE_HINTS, StreamingSession
+from turntune_nb.errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
+from turntune_nb.live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+
+KEY = "sk-test-5f0e1d2c3b4a"
+SR = 16000
+CONFIG = StreamingConfig("Test", 200, 500)
+
+
+def tone(ms: int, amp: int = 8000) -> np.ndarray:
+    t = np.arange(SR * ms // 1000) / SR
+    return (amp * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
+
+
+def silence(ms: int) -> np.ndarray:
+    return np.zeros(SR * ms // 1000, dtype=np.int16)
+
+
+def speech_then_pause() -> np.ndarray:
+    # 200 silence, 800 speech, 600 silence (> max 500: a final), 500 speech, 300 silence
+    return np.concatenate([silence(200), tone(800), silence(600), tone(500), silence(300)])
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeAssemblyAI(api_key=KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(server):
+    """The module's fake, with default streaming behaviour and 4x speed allowed."""
+    with server.state.lock:
+        fs._store(server)["config"] = dict(fs.DEFAULTS, max_speed=4.0)
+    return server
+
+
+def session(fake, source, config=CONFIG, **kwargs):
+    kwargs.setdefault("api_key", KEY)
+    kwargs.setdefault("url", fake.ws_url)
+    kwargs.setdefault("pacing_speed", 4.0)
+    return StreamingSession(config, source, **kwargs)
+
+
+def run(fake, source, config=CONFIG, **kwargs):
+    """Start, wait (not raising), return (session, the fake's record of it)."""
+    before = len(fs.sessions(fake))
+    s = session(fake, source, config, **kwargs)
+    try:
+        s.start()
+    except StreamingError:
+        pass
+    else:
+        s.wait(30, raise_error=False)
+    fs.wait_for_sessions(fake, before + 1)
+    return s, fs.sessions(fake)[before]
+
+
+def no_session_threads() -> bool:
+    return not [t for t in threading.enumerate() if t.name.startswith("turntune-")]
+
+
+# --------------------------------------------------------------------------- messages
+def test_every_message_type_is_parsed_into_typed_events(fake):
+    words = [{"start": 300, "end": 500, "text": "Hello", "confidence": 0.9, "word_is_final": True},
+             {"start": 520, "end": 700, "text": "there.", "confidence": 0.8, "word_is_final": True}]
+    fs.configure(fake, mode="script", script=[
+        (0, {"type": "SpeechStarted", "timestamp": 300, "confidence": 0.98}),
+        (100, {"type": "Turn", "turn_order": 0, "turn_is_formatted": False, "end_of_turn": False,
+               "transcript": "hello", "end_of_turn_confidence": 0.0, "utterance": "", "words": words[:1]}),
+        (200, {"type": "Turn", "turn_order": 0, "turn_is_formatted": True, "end_of_turn": True,
+               "transcript": "Hello there.", "end_of_turn_confidence": 1.0, "utterance": "Hello there.",
+               "words": words, "speaker_label": "A"}),
+        (250, {"type": "Heartbeat", "total_audio_received_ms": 250}),
+    ])
+    seen = {"begin": [], "speech": [], "turn": [], "end": [], "error": []}
+    s, rec = run(fake, silence(400), on_begin=seen["begin"].append, on_speech_started=seen["speech"].append,
+                 on_turn=seen["turn"].append, on_termination=seen["end"].append, on_error=seen["error"].append)
+    assert [type(e) for e in s.events] == [BeginEvent, SpeechStartedEvent, TurnEvent, TurnEvent, TerminationEvent]
+    begin = seen["begin"][0]
+    assert begin.id == rec["sent"][0][1]["id"] and begin.expires_at == rec["sent"][0][1]["expires_at"]
+    assert seen["speech"] == [SpeechStartedEvent(300, 0.98)]
+    partial, final = seen["turn"]
+    assert partial.is_partial and not partial.turn_is_formatted and partial.transcript == "hello"
+    assert final.is_final and final.turn_is_formatted and final.transcript == final.utterance == "Hello there."
+    assert (final.start_ms, final.end_ms, final.speaker_label) == (300, 700, "A")
+    assert [w.text for w in final.words] == ["Hello", "there."] and final.words[1].confidence == 0.8
+    assert seen["end"] == [TerminationEvent(0, 0)]
+    assert seen["error"] == []
+    assert s.end_reason.kind == SessionEnd.SOURCE_EXHAUSTED
+    assert final.to_dict()["words"][0] == {"text": "Hello", "start_ms": 300, "end_ms": 500, "confidence": 0.9,
+                                           "word_is_final": True}
+    assert json.loads(json.dumps(final.to_dict()))["type"] == "Turn"
+
+
+def test_energy_turns_honour_the_thresholds(fake):
+    s, rec = run(fake, speech_then_pause())
+    finals = s.turns()
+    assert [(t.start_ms, t.end_ms, t.transcript) for t in finals] == [(200, 1000, "So we looked."), (1600, 2100, "At the.")]
+    partials = [e for e in s.turns(final_only=False) if e.is_partial]
+    assert partials and all(not p.turn_is_formatted for p in partials)
+    # the first final came when 500 ms (max_turn_silence) of silence had arrived: after 1500 ms of audio
+    first_final = next(m for m in rec["sent"] if m[1].get("end_of_turn"))
+    arrived_before = sum(1 for t in rec["arrivals"] if t <= first_final[0])
+    assert arrived_before == 1500 // 50
+
+
+def test_thresholds_and_options_reach_the_url(fake):
+    _, rec = run(fake, silence(100), StreamingConfig("X", 160, 400, end_of_turn_confidence_threshold=0.7),
+                 speech_model="universal-streaming-english", server_inactivity_timeout=30,
+                 keyterms_prompt=["account number", "Jay Smith"])
+    assert rec["params"] == {
+        "sample_rate": "16000", "encoding": "pcm_s16le", "speech_model": "universal-streaming-english",
+        "min_turn_silence": "160", "max_turn_silence": "400", "format_turns": "true",
+        "end_of_turn_confidence_threshold": "0.7", "inactivity_timeout": "30",
+        "keyterms_prompt": '["account number", "Jay Smith"]',
+    }
+    assert rec["auth"] == "key"
+    _, rec = run(fake, silence(100), BALANCED)
+    assert rec["params"] == {"sample_rate": "16000", "encoding": "pcm_s16le", "speech_model": "u3-rt-pro",
+                             "min_turn_silence": "400", "max_turn_silence": "1280"}
+
+
+def test_bad_settings_are_refused_before_connecting(fake):
+    with pytest.raises(ConfigError, match="5..3600"):
+        session(fake, silence(100), server_inactivity_timeout=4)
+    with pytest.raises(ConfigError, match="100 terms"):
+        session(fake, silence(100), keyterms_prompt=[str(i) for i in range(101)])
+    s, rec = run(fake, silence(100), speech_model="no-such-model")
+    assert rec["refused"] == "Invalid speech_model: no-such-model" and rec["chunks"] == []
+    with pytest.raises(StreamingError, match="HTTP 400.*Invalid speech_model"):
+        session(fake, silence(100), speech_model="no-such-model").start()
+
+
+# --------------------------------------------------------------------------- audio
+def test_chunks_are_50_ms_and_the_last_is_padded(fake, tmp_path):
+    audio = tone(1234)
+    s, rec = run(fake, [audio[:1000].tobytes(), audio[1000:5000], audio[5000:]], save_wav=tmp_path / "sent.wav")
+    assert rec["chunks"] == [1600] * 25 and list(s.stats.sizes) == [1600] * 25
+    with wave.open(str(tmp_path / "sent.wav")) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()) == (16000, 1, 2, 25 * 800)
+        sent = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    assert np.array_equal(sent[: audio.size], audio) and not sent[audio.size:].any()
+    assert rec["chunks_after_terminate"] == 0
+
+
+def test_paced_in_real_time_from_a_monotonic_clock(fake):
+    fs.configure(fake, max_speed=1.0, rate_allowance_ms=100.0)
+    s, rec = run(fake, silence(1000), pacing_speed=1.0)
+    assert rec["close"] == (1000, "") and s.error is None
+    assert len(rec["chunks"]) == 20
+    # never early: every send started at or after its slot t0 + k * 50 ms
+    assert len(s.stats.lateness_ms) == 20 and min(s.stats.lateness_ms) >= 0.0
+    span = rec["arrivals"][-1] - rec["arrivals"][0]
+    assert span >= 19 * 0.050 - 0.010
+
+
+def test_unpaced_audio_is_refused_with_3007(fake):
+    fs.configure(fake, max_speed=1.0, rate_allowance_ms=200.0)
+    errors = []
+    s, rec = run(fake, silence(3000), pacing_speed=None, on_error=errors.append)
+    assert rec["close"][0] == 3007
+    assert re.fullmatch(r"Audio Transmission Rate Exceeded: Received [\d.]+ sec\. audio in [\d.]+ sec", rec["close"][1])
+    assert isinstance(s.error, StreamingClosedError) and s.error.code == 3007
+    assert "no faster than real time" in str(s.error)
+    assert s.end_reason.kind == SessionEnd.SERVER_ERROR and s.end_reason.code == 3007
+    assert [e.code for e in errors] == [3007]
+    with pytest.raises(StreamingClosedError):
+        s.wait(1)
+
+
+# --------------------------------------------------------------------------- ending
+def test_stop_sends_terminate_and_awaits_termination(fake):
+    fs.configure(fake, mode="silent")
+    before = len(fs.sessions(fake))
+    s = session(fake, silence(20_000)).start()
+    assert s.running
+    end = s.stop()
+    rec = fs.wait_for_sessions(fake, before + 1)[before]
+    assert end.kind == SessionEnd.STOPPED and s.terminate_sent
+    assert rec["terminate_received"] and rec["close"] == (1000, "") and rec["chunks_after_terminate"] == 0
+    assert isinstance(s.events[-1], TerminationEvent)
+    assert s.stats.audio_ms < 20_000 and no_session_threads()
+    assert s.stop().kind == SessionEnd.STOPPED  # idempotent
+
+
+def test_stop_is_bounded_when_no_termination_comes(fake):
+    fs.configure(fake, mode="silent", ignore_terminate=True)
+    s = session(fake, silence(20_000), terminate_timeout=0.3).start()
+    t0 = time.monotonic()
+    s.stop()
+    assert time.monotonic() - t0 < 6.0
+    assert s.end_reason.kind == SessionEnd.STOPPED and no_session_threads()
+    assert not any(isinstance(e, TerminationEvent) for e in s.events)
+
+
+def test_keyboard_interrupt_in_wait_sends_terminate(fake):
+    fs.configure(fake, mode="script", script=[(100, {"type": "Turn", "turn_order": 0, "end_of_turn": False,
+                                                      "transcript": "hi", "words": []})])
+    before = len(fs.sessions(fake))
+
+    def interrupt(_event):
+        os.kill(os.getpid(), signal.SIGINT)  # a real SIGINT, delivered to the main thread in wait()
+
+    s = session(fake, silence(20_000), on_turn=interrupt).start()
+    with pytest.raises(KeyboardInterrupt):
+        s.wait()
+    rec = fs.wait_for_sessions(fake, before + 1)[before]
+    assert rec["terminate_received"] and rec["close"] == (1000, "")
+    assert s.end_reason == SessionEnd(SessionEnd.STOPPED, "interrupted (Ctrl+C)")
+    assert no_session_threads()
+
+
+def test_inactivity_fires_while_no_message_arrives(fake):
+    fs.configure(fake, mode="silent")  # nothing but Begin: the guide's check would never run
+    t0 = time.monotonic()
+    s, rec = run(fake, silence(10_000), pacing_speed=1.0, inactivity_timeout_s=0.4)
+    assert s.end_reason.kind == SessionEnd.INACTIVITY and "0.4 s" in s.end_reason.detail
+    assert rec["terminate_received"] and rec["close"] == (1000, "")
+    assert s.stats.audio_ms < 10_000 and time.monotonic() - t0 < 8.0
+    assert [type(e) for e in s.events] == [BeginEvent, TerminationEvent]
+
+
+def test_new_transcripts_postpone_inactivity(fake):
+    turn = {"type": "Turn", "turn_order": 0, "end_of_turn": False, "words": []}
+    fs.configure(fake, mode="script", script=[(ms, dict(turn, transcript="word " * (i + 1)))
+                                              for i, ms in enumerate(range(200, 1400, 200))]
+                 + [(1500, dict(turn, transcript=""))])  # empty transcripts do not count
+    s, _ = run(fake, silence(6000), pacing_speed=1.0, inactivity_timeout_s=0.6)
+    assert s.end_reason.kind == SessionEnd.INACTIVITY
+    assert s.stats.audio_ms >= 1200 + 600 - 100  # still streaming 0.6 s after the last transcript
+    assert len([e for e in s.events if isinstance(e, TurnEvent)]) == 7
+
+
+def test_server_inactivity_timeout_ends_the_session(fake):
+    fs.configure(fake, mode="silent", inactivity_scale=0.02)  # 5 s -> 100 ms
+    s, rec = run(fake, silence(5000), server_inactivity_timeout=5)
+    assert rec["params"]["inactivity_timeout"] == "5"
+    assert s.end_reason.kind == SessionEnd.SERVER_CLOSED and s.error is None
+    assert isinstance(s.events[-1], TerminationEvent) and not rec["terminate_received"]
+
+
+# --------------------------------------------------------------------------- errors
+ERRORS = [
+    (3005, "Session Cancelled: An error occurred"),
+    (3006, "Invalid Message Type: Nope"),
+    (3007, "Input duration violation: 20 ms. Expected between 50 and 1000 ms"),
+    (3008, "Session Expired: Maximum session duration exceeded"),
+    (3009, "Unauthorized Connection: Too many concurrent sessions"),
+]
+
+
+@pytest.mark.parametrize("code,reason", ERRORS)
+def test_each_server_error_code_becomes_a_clear_error(fake, code, reason):
+    fs.configure(fake, error={"code": code, "reason": reason, "after_ms": 100, "message": True})
+    errors = []
+    s, rec = run(fake, silence(3000), on_error=errors.append)
+    assert rec["close"] == (code, reason)
+    assert isinstance(s.error, StreamingClosedError) and (s.error.code, s.error.reason) == (code, reason)
+    assert str(s.error).startswith(f"streaming session closed by the server (code {code}): {reason}")
+    assert CLOSE_CODE_HINTS[code] in str(s.error)
+    assert s.end_reason == SessionEnd(SessionEnd.SERVER_ERROR, reason, code)
+    assert [(e.code, e.error, e.fatal) for e in errors] == [(code, reason, True)]
+    with pytest.raises(StreamingClosedError, match=str(code)):
+        s.wait(1)
+    assert no_session_threads()
+
+
+def test_a_long_reason_is_taken_from_the_error_message(fake):
+    long = "Session Cancelled: " + "x" * 200
+    fs.configure(fake, error={"code": 3005, "reason": long, "after_ms": 0, "message": True})
+    s, rec = run(fake, silence(1000))
+    assert rec["close"] == (3005, "See Error message for details")
+    assert s.error.reason == long and s.end_reason.detail == long
+
+
+@pytest.mark.parametrize("key,auth", [(None, "missing"), ("wrong-key", "invalid")])
+def test_unauthorized_is_1008_raised_by_start(fake, monkeypatch, key, auth):
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    s = session(fake, silence(1000), api_key="placeholder")
+    if key is None:  # no Authorization header at all: only reachable by stripping it
+        s._StreamingSession__auth = ""
+    else:
+        s._StreamingSession__auth = key
+    with pytest.raises(StreamingClosedError) as info:
+        s.start()
+    assert info.value.code == 1008 and "ASSEMBLYAI_API_KEY" in str(info.value)
+    assert fs.last_session(fake)["auth"] == auth and no_session_threads()
+
+
+def test_abrupt_close_is_a_lost_connection(fake):
+    fs.configure(fake, abrupt_after_ms=200)
+    s, rec = run(fake, silence(3000))
+    assert rec["close"] == ("abrupt", "")
+    assert s.end_reason.kind == SessionEnd.CONNECTION_LOST
+    assert isinstance(s.error, StreamingError) and "lost without a close frame" in str(s.error)
+
+
+def test_a_failing_callback_is_reported_and_the_reader_carries_on(fake, caplog):
+    calls = []
+
+    def bad(event):
+        calls.append(event)
+        raise ValueError("boom")
+
+    errors = []
+    with caplog.at_level(logging.ERROR, logger="turntune_nb.assemblyai.streaming"):
+        s, _ = run(fake, speech_then_pause(), on_turn=bad, on_error=errors.append)
+    finals = s.turns()
+    assert len(finals) == 2 and len(calls) == len(s.turns(final_only=False))
+    assert len(s.callback_errors) == len(calls) and all(isinstance(e, ValueError) for e in s.callback_errors)
+    assert errors and all(not e.fatal and "raised ValueError: boom" in e.error for e in errors)
+    assert s.end_reason.kind == SessionEnd.SOURCE_EXHAUSTED and isinstance(s.events[-1], TerminationEvent)
+    assert "boom" in caplog.text
+
+
+# --------------------------------------------------------------------------- controls
+def test_force_endpoint_and_update_configuration(fake):
+    fs.configure(fake, partial_every_ms=10_000)
+    got_turn = threading.Event()
+    s = session(fake, np.concatenate([tone(3000), silence(200)]), pacing_speed=1.0,
+                on_speech_started=lambda e: got_turn.set()).start()
+    assert got_turn.wait(5)
+    s.update_configuration(max_turn_silence=2000, min_turn_silence=300)
+    assert (s.config.min_turn_silence, s.config.max_turn_silence) == (300, 2000)
+    with pytest.raises(ConfigError, match="cannot change"):
+        s.update_configuration(sample_rate=8000)
+    with pytest.raises(ConfigError):
+        s.update_configuration(min_turn_silence=5000)  # above max: refused before sending
+    s.force_endpoint()
+    s.wait(10)
+    rec = fs.last_session(fake)
+    assert rec["updates"] == [{"max_turn_silence": 2000, "min_turn_silence": 300}]
+    assert rec["force_endpoints"] == 1
+    finals = s.turns()
+    assert len(finals) == 2 and finals[0].end_ms < 3000  # ended mid-speech by ForceEndpoint
+    with pytest.raises(StreamingError, match="not running"):
+        s.force_endpoint()
+
+
+# --------------------------------------------------------------------------- config, auth, hygiene
+def test_key_url_and_token_come_from_arguments_or_the_environment(fake, monkeypatch):
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    monkeypatch.delenv("ASSEMBLYAI_STREAMING_URL", raising=False)
+    with pytest.raises(MissingAPIKeyError, match="offline"):
+        StreamingSession(CONFIG, silence(100))
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    s = StreamingSession(CONFIG, silence(100))
+    assert s.base_url == "wss://streaming.assemblyai.com/v3/ws"
+    monkeypatch.setenv("ASSEMBLYAI_STREAMING_URL", fake.ws_url)
+    s, rec = run(fake, silence(100), api_key=None, url=None)
+    assert s.base_url == fake.ws_url and rec["auth"] == "key" and s.error is None
+    token = fs.issue_token(fake)
+    s, rec = run(fake, silence(100), api_key=None, token=token)
+    assert rec["auth"] == "token" and s.error is None
+    s, rec = run(fake, silence(100), api_key=None, token=token)  # single use
+    assert rec["auth"] == "invalid" and s.error.code == 1008
+
+
+def test_the_key_never_appears_in_reprs_urls_errors_or_logs(fake, caplog):
+    fs.configure(fake, error={"code": 3005, "reason": "Session Cancelled: An error occurred", "after_ms": 50})
+    with caplog.at_level(logging.DEBUG):
+        s, rec = run(fake, silence(500))
+        t = session(fake, silence(100), api_key="wrong-" + KEY)
+        with pytest.raises(StreamingClosedError) as info:
+            t.start()
+    texts = [repr(s), str(s), s.url, str(s.error), repr(s.error), repr(s.events), str(info.value), repr(t),
+             caplog.text, json.dumps([e.to_dict() for e in s.events]), repr(vars(s.end_reason))]
+    assert not [x for x in texts if KEY in x]
+    assert not any("Authorization" in str(h) or KEY in str(h) for _, _, h in fake.state.requests)
+
+
+def test_sessions_in_a_row_leave_no_threads_or_sockets(fake):
+    def sockets() -> int:
+        count = 0
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+            except OSError:  # the listing's own fd, gone by now
+                pass
+        return count
+
+    fs.configure(fake, mode="silent", max_speed=100.0)
+    before_sockets, before_threads = sockets(), threading.active_count()
+    start = len(fs.sessions(fake))
+    for _ in range(100):
+        with session(fake, silence(50), pacing_speed=None) as s:
+            s.wait(10)
+        assert s.end_reason.kind == SessionEnd.SOURCE_EXHAUSTED
+    records = fs.wait_for_sessions(fake, start + 100)[start:]
+    assert len(records) == 100 and all(r["close"] == (1000, "") and r["chunks"] == [1600] for r in records)
+    assert no_session_threads() and threading.active_count() == before_threads
+    assert sockets() <= before_sockets + 2
+
+
+def test_a_session_runs_once(fake):
+    s, _ = run(fake, silence(100))
+    with pytest.raises(StreamingError, match="already started"):
+        s.start()
+
+
+# --------------------------------------------------------------------------- CLI
+def _cli(args, env_extra, **kw):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSEMBLYAI_")}
+    env.update(env_extra)
+    return subprocess.Popen([sys.executable, "-m", "turntune_nb", "stream", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=str(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))),
+                            **kw)
+
+
+def test_cli_ctrl_c_terminates_cleanly(fake, tmp_path):
+    path = tmp_path / "talk.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(SR)
+        w.writeframes(np.concatenate([tone(800), silence(30_000)]).tobytes())
+    before = len(fs.sessions(fake))
+    proc = _cli(["--source", str(path), "--min-turn-silence", "200", "--max-turn-silence", "500", "--json"],
+                {"ASSEMBLYAI_API_KEY": KEY, "ASSEMBLYAI_STREAMING_URL": fake.ws_url})
+    lines = []
+    for line in proc.stdout:  # read until the first final turn, then press Ctrl+C
+        lines.append(json.loads(line))
+        if lines[-1].get("end_of_turn"):
+            proc.send_signal(signal.SIGINT)
+            break
+    rest, err = proc.communicate(timeout=20)
+    lines += [json.loads(x) for x in rest.splitlines()]
+    assert proc.returncode == 130, err
+    rec = fs.wait_for_sessions(fake, before + 1)[before]
+    assert rec["params"]["min_turn_silence"] == "200" and rec["params"]["max_turn_silence"] == "500"
+    assert rec["terminate_received"] and rec["close"] == (1000, "")
+    assert [x["type"] for x in lines][0] == "Begin" and lines[-2]["type"] == "Termination"
+    assert lines[-1] == {"type": "SessionEnd", "kind": "stopped", "detail": "interrupted (Ctrl+C)", "code": None}
+    assert KEY not in err and KEY not in json.dumps(lines)
+
+
+def test_cli_offline_without_a_key(tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    cfg = StreamingConfig("Mine", 300, 700).save(tmp_path / "cfg.json")
+    proc = _cli(["--source", os.path.join(root, "samples/synthetic/mono_pauses.ogg"), "--config", str(cfg), "--json"], {})
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    events = [json.loads(x) for x in out.splitlines()]
+    finals = [(e["start_ms"], e["end_ms"]) for e in events if e["type"] == "Turn" and e["end_of_turn"]]
+    assert finals == [(800, 5440), (6220, 8490), (9560, 10740)]
+    assert events[-1]["kind"] == "source_exhausted"
+    bad = _cli(["--config", str(cfg), "--min-turn-silence", "100", "--offline"], {})
+    _, err = bad.communicate(timeout=30)
+    assert bad.returncode == 2 and "not both" in err

@@ -1,0 +1,92 @@
+"""The offline backend: channels to speakers, per-file errors, gaps against ground truth."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from turntune_nb.analysis.columns import UNKNOWN_SPEAKER
+from turntune_nb.analysis.gaps import compute_transitions
+from turntune_nb.analysis.model import Transcript, Utterance
+from turntune_nb.audio.offline import MONO_NOTE, transcribe_offline
+from turntune_nb.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+SYNTH = ROOT / "samples" / "synthetic"
+TRUTHS = sorted((SYNTH / "truth").glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def offline():
+    truths = [json.loads(p.read_text()) for p in TRUTHS]
+    transcripts, failed = transcribe_offline([SYNTH / t["file"] for t in truths], progress=False)
+    assert failed == []
+    return dict(zip([t["file"] for t in truths], zip(truths, transcripts)))
+
+
+def reference(t):
+    mono = t["channels"] == 1
+    return Transcript(t["file"], [
+        Utterance(UNKNOWN_SPEAKER if mono else f"ch{s['channel']}", s["start_ms"], s["end_ms"])
+        for s in t["segments"]
+    ])
+
+
+def test_two_channels_become_two_speakers(offline):
+    for name, (t, tr) in offline.items():
+        assert tr.source == "offline-vad" and tr.name == name
+        if t["channels"] == 2:
+            assert tr.speakers in (("ch0", "ch1"), ("ch1", "ch0"))
+            assert all(u.channel == int(u.speaker[2]) for u in tr.utterances)
+            assert tr.notes == ()
+            assert len(tr.utterances) == len(t["segments"])
+
+
+def test_mono_is_one_unknown_speaker_and_says_so(offline):
+    t, tr = offline["mono_pauses.ogg"]
+    assert tr.speakers == (UNKNOWN_SPEAKER,) and len(tr.utterances) == 4
+    assert tr.notes == (MONO_NOTE,) and "speakers are unknown" in MONO_NOTE
+    assert all(u.channel is None for u in tr.utterances)
+
+
+@pytest.mark.parametrize("name", [json.loads(p.read_text())["file"] for p in TRUTHS])
+def test_gaps_overlaps_and_pauses_within_50ms_of_ground_truth(offline, name):
+    t, tr = offline[name]
+    want = compute_transitions(reference(t).to_frame())
+    got = compute_transitions(tr.to_frame())
+    assert list(got["kind"]) == list(want["kind"])
+    assert list(got["speaker"]) == list(want["speaker"])
+    errors = (got["offset_ms"] - want["offset_ms"]).abs()
+    assert errors.max() <= 50, list(zip(want["offset_ms"], got["offset_ms"]))
+
+
+def test_duration_is_recorded(offline):
+    t, tr = offline["conv1.wav"]
+    assert tr.duration_ms == t["duration_ms"]
+
+
+def test_bad_files_are_listed_and_the_run_goes_on(tmp_path):
+    (tmp_path / "empty.wav").write_bytes(b"")
+    (tmp_path / "notes.mp3").write_text("not audio\n" * 30)
+    files = [tmp_path / "empty.wav", SYNTH / "conv3.mp3", tmp_path / "missing.flac", tmp_path / "notes.mp3"]
+    transcripts, failed = transcribe_offline(files, progress=False)
+    assert [t.name for t in transcripts] == ["conv3.mp3"]
+    assert [f["filename"] for f in failed] == ["empty.wav", "missing.flac", "notes.mp3"]
+    assert "empty" in failed[0]["reason"] and "not found" in failed[1]["reason"]
+
+
+def test_settings_pass_through_and_unknown_ones_fail():
+    # min_silence 1000 ms bridges conv7's 750 ms same-speaker pause: ch0 has 2 segments, not 3
+    (tr,), _ = transcribe_offline([SYNTH / "conv7.mp4"], progress=False, min_silence_ms=1000)
+    assert sum(u.speaker == "ch0" for u in tr.utterances) == 2
+    with pytest.raises(ConfigError, match="unknown offline backend setting"):
+        transcribe_offline([SYNTH / "conv7.mp4"], progress=False, min_silense_ms=100)
+
+
+def test_auto_backend_without_a_key_is_offline(monkeypatch):
+    from turntune_nb.pipeline import analyze_folder
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    result = analyze_folder(SYNTH, progress=False)
+    assert result.backend == "offline" and len(result.transcripts) == len(TRUTHS)
+    assert result.to_summary()["backend"] == "offline"

@@ -1,0 +1,119 @@
+"""The offline endpointer: same interface and events as the API session, no network."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from turntune_nb.analysis.presets import StreamingConfig
+from turntune_nb.assemblyai.streaming import StreamingSession
+from turntune_nb.errors import ConfigError
+from turntune_nb.live.endpointer import OfflineSession
+from turntune_nb.live.events import BeginEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+
+SYNTH = Path(__file__).resolve().parents[2] / "samples" / "synthetic"
+FILES = sorted(p.name for p in SYNTH.glob("*") if p.is_file())
+SR = 16000
+AMBIGUOUS_MS = 75  # a pause this close to max_turn_silence may fall either way
+END_TOLERANCE_MS = 100
+
+
+def truth_segments(name: str) -> list[list[int]]:
+    data = json.loads((SYNTH / "truth" / f"{name}.json").read_text())
+    merged: list[list[int]] = []
+    for start, end in sorted((s["start_ms"], s["end_ms"]) for s in data["segments"]):
+        if merged and start <= merged[-1][1]:  # overlapping talk is one stretch of speech in the mono mix
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def speech(i: int) -> np.ndarray:
+    """Utterance `i` (0-3) of the synthetic mono sample, cut at its ground-truth times."""
+    from turntune_nb.audio.decode import decode_audio
+
+    samples = decode_audio(SYNTH / "mono_pauses.ogg").samples[0]
+    seg = json.loads((SYNTH / "truth" / "mono_pauses.ogg.json").read_text())["segments"][i]
+    return samples[seg["start_ms"] * SR // 1000: seg["end_ms"] * SR // 1000]
+
+
+def quiet(ms):
+    return np.zeros(SR * ms // 1000, dtype=np.int16)
+
+
+@pytest.mark.parametrize("config", [StreamingConfig("A", 160, 400), StreamingConfig("B", 400, 1280)],
+                         ids=["160-400", "400-1280"])
+@pytest.mark.parametrize("name", FILES)
+def test_turn_ends_match_the_ground_truth(name, config):
+    segs = truth_segments(name)
+    s = OfflineSession(config, SYNTH / name, pacing_speed=None).start()
+    s.wait(60)
+    finals = s.turns()
+    mx = config.max_turn_silence
+    gaps_after = [segs[i + 1][0] - segs[i][1] for i in range(len(segs) - 1)] + [10**9]
+    may_end = [seg[1] for seg, gap in zip(segs, gaps_after) if gap >= mx - AMBIGUOUS_MS]
+    must_end = [seg[1] for seg, gap in zip(segs, gaps_after) if gap >= mx + AMBIGUOUS_MS]
+    for turn in finals:  # every detected end is a true end after a long enough pause
+        assert min(abs(turn.end_ms - e) for e in may_end) <= END_TOLERANCE_MS, (turn, may_end)
+        if turn is not finals[-1]:  # decided after max_turn_silence of silence (the last: at the end of audio)
+            assert mx <= turn.emitted_at_ms - turn.end_ms <= mx + 10
+    for end in must_end:  # every long pause ends a turn
+        assert min(abs(t.end_ms - end) for t in finals) <= END_TOLERANCE_MS, (end, finals)
+    assert finals[0].start_ms == pytest.approx(segs[0][0], abs=END_TOLERANCE_MS)
+    partials = [t for t in s.turns(final_only=False) if t.is_partial]
+    assert all(config.min_turn_silence <= p.emitted_at_ms - p.end_ms <= config.min_turn_silence + 10 for p in partials)
+
+
+def test_same_events_and_interface_as_the_api_session():
+    a, b, c = speech(0), speech(1), speech(3)
+    ms = lambda x: x.size * 1000 // SR  # noqa: E731
+    audio = np.concatenate([quiet(300), a, quiet(500), b, quiet(1500), c, quiet(200)])
+    end0 = 300 + ms(a) + 500 + ms(b)
+    seen = []
+    cfg = StreamingConfig("T", 200, 800)
+    s = OfflineSession(cfg, audio, pacing_speed=None, on_begin=seen.append, on_speech_started=seen.append,
+                       on_turn=seen.append, on_termination=seen.append)
+    with s:
+        assert s.wait(30).kind == SessionEnd.SOURCE_EXHAUSTED
+    kinds = [type(e) for e in s.events]
+    assert kinds[0] is BeginEvent and kinds[-1] is TerminationEvent and seen == s.events
+    finals = s.turns()
+    assert len(finals) == 2 and [t.turn_order for t in finals] == [0, 1]
+    assert finals[0].start_ms == pytest.approx(300, abs=60) and finals[0].end_ms == pytest.approx(end0, abs=60)
+    assert finals[1].start_ms == pytest.approx(end0 + 1500, abs=60)
+    assert kinds.count(SpeechStartedEvent) == 2
+    # the 500 ms pause: a partial at 200 ms of silence, not an end
+    first_partial = next(t for t in s.turns(final_only=False) if t.is_partial)
+    assert first_partial.end_ms == pytest.approx(300 + ms(a), abs=60) and first_partial.turn_order == 0
+    assert first_partial.emitted_at_ms - first_partial.end_ms == pytest.approx(200, abs=10)
+    assert all(t.words == () and t.transcript == "" for t in finals)
+    assert s.events[-1].audio_duration_seconds == round(s.stats.audio_ms / 1000)
+
+
+def test_stop_force_endpoint_update_and_inactivity():
+    cfg = StreamingConfig("T", 200, 800)
+    started = threading.Event()
+    s = OfflineSession(cfg, np.concatenate([speech(2), quiet(2000)]), pacing_speed=4.0,
+                       on_speech_started=lambda e: started.set()).start()
+    assert started.wait(10)
+    s.update_configuration(max_turn_silence=1500)
+    assert s.config.max_turn_silence == 1500
+    with pytest.raises(ConfigError):
+        s.update_configuration(encoding="x")
+    s.force_endpoint()
+    s.wait(30)
+    finals = s.turns()
+    assert finals[0].end_ms < speech(2).size * 1000 // SR - 100 and s.end_reason.kind == SessionEnd.SOURCE_EXHAUSTED
+
+    s = OfflineSession(cfg, quiet(20_000), pacing_speed=1.0).start()
+    assert s.stop().kind == SessionEnd.STOPPED and isinstance(s.events[-1], TerminationEvent)
+    assert s.stats.audio_ms < 20_000
+
+    s = OfflineSession(cfg, quiet(20_000), pacing_speed=1.0, inactivity_timeout_s=0.3).start()
+    assert s.wait(10).kind == SessionEnd.INACTIVITY and s.stats.audio_ms < 20_000
+    assert not [t for t in threading.enumerate() if t.name.startswith("turntune-")]

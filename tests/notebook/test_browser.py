@@ -1,0 +1,120 @@
+"""The notebooks in a real JupyterLab page in headless Chromium (Debian's package,
+driven by Playwright with ``executable_path``; nothing is downloaded).
+
+JupyterLab serves a scratch copy of ``notebooks/`` and ``samples/`` (running a
+notebook in the browser saves it, and the repository must stay clean). Screenshots
+are kept under ``test-artifacts/browser/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from tests.browser import browser_unavailable_reason, chromium_page, running_jupyterlab
+from tests.conftest import ASSEMBLYAI_ENV, ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+
+if reason := browser_unavailable_reason():
+    pytest.skip(reason, allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab-root")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(ROOT / "samples", root / "samples")
+    out = root / "turntune-output"
+    env = {name: "" for name in ASSEMBLYAI_ENV} | {"TURNTUNE_OUT": str(out)}
+    with running_jupyterlab(root, tmp_path_factory.mktemp("lab-state"), env=env) as server:
+        yield server
+
+
+def _accept_dialog(page, timeout_ms: int) -> None:
+    """Press the affirmative button of a JupyterLab dialog if one shows up."""
+    button = page.locator(".jp-Dialog .jp-mod-accept")
+    try:
+        button.wait_for(timeout=timeout_ms)
+        button.click()
+    except Exception:  # no dialog this time
+        pass
+
+
+def open_and_run_all(page, lab, notebook: str):
+    """Open a notebook and run it top to bottom in a freshly (re)started kernel."""
+    page.goto(lab.url(f"lab/tree/notebooks/{notebook}"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+    _accept_dialog(page, 5_000)  # "Select Kernel", on some starts
+    page.wait_for_function(
+        "() => /Idle/.test(document.querySelector('.jp-StatusBar-Widget, #jp-main-statusbar')?.textContent || '')",
+        timeout=90_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Restart Kernel and Run All Cells")).click()
+    _accept_dialog(page, 10_000)  # "Restart kernel?"
+
+
+def metric_cells(page) -> dict:
+    html = page.inner_html(".turntune-tuner .turntune-metrics")
+    return dict(re.findall(r'data-metric="(\w+)"[^>]*>([^<]*)<', html))
+
+
+def test_tuning_notebook_slider_moves_the_figures(lab):
+    from turntune_nb import analyze_folder
+    from turntune_nb import columns as C
+    from turntune_nb.analysis.simulate import Simulator
+    from turntune_nb.notebook.plots import share_beyond
+    from turntune_nb.notebook.tuner import _ms, _pct
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with chromium_page() as page:
+        open_and_run_all(page, lab, "02_threshold_tuning.ipynb")
+        table = page.wait_for_selector(".turntune-tuner .turntune-metrics", timeout=180_000)
+        lo, hi = int(table.get_attribute("data-min")), int(table.get_attribute("data-max"))
+        model = table.get_attribute("data-model")
+        page.wait_for_selector(f".turntune-figures[data-min='{lo}']", timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "tuner-before.png"), full_page=True)
+
+        handle = page.locator(".turntune-tuner .noUi-handle").first  # min_turn_silence
+        handle.focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")  # step 10 ms
+        new = lo + 50
+        page.wait_for_selector(f".turntune-tuner .turntune-metrics[data-min='{new}']", timeout=30_000)
+        figures = page.wait_for_selector(f".turntune-figures[data-min='{new}']", timeout=60_000)
+        shown = metric_cells(page)
+        legend = figures.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "tuner-after.png"), full_page=True)
+
+    # the same analysis, computed here by the package for the new setting
+    result = analyze_folder(ROOT / "samples" / "synthetic", backend="offline", progress=False)
+    m = Simulator.from_result(result).evaluate((new, hi), model=model)
+    assert shown["cutoff_rate"] == _pct(m.cutoff_rate)
+    assert shown["latency_mean_ms"] == _ms(m.latency_mean_ms)
+    assert shown["interrupted"] == str(m.interrupted)
+    holds = result.pauses.loc[result.pauses[C.PAUSE_MS] >= 100, C.PAUSE_MS]
+    assert f"min_turn_silence {new} ms: {share_beyond(holds, new):.0%} of pauses as long" in legend
+    assert (ARTIFACTS / "tuner-after.png").stat().st_size > 10_000
+
+
+def test_live_panel_in_the_browser_shows_final_turns(lab):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with chromium_page() as page:
+        open_and_run_all(page, lab, "03_live_session.ipynb")
+        # the notebook shows a microphone panel (not started) and the replay panel (started): the last one
+        page.wait_for_selector(".turntune-live .turntune-final", timeout=120_000)
+        panel = page.locator(".turntune-live").last
+        panel.locator(".turntune-end").wait_for(timeout=120_000)
+        assert "offline endpointer" in panel.locator(".turntune-status").inner_text()
+        # start again from the page: a new session in the same kernel
+        panel.locator("button", has_text="Start").click()
+        panel.locator(".turntune-status", has_text=re.compile("running|connecting")).wait_for(timeout=30_000)
+        panel.locator(".turntune-final").first.wait_for(timeout=120_000)
+        panel.locator(".turntune-end").wait_for(timeout=120_000)
+        text = panel.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "live-turns.png"), full_page=True)
+    assert re.search(r"Final turns \([1-9]\d*\)", text)
+    assert "Session ended" in text

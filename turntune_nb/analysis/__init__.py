@@ -1,0 +1,20 @@
+"""The analysis wing: pure turn-taking analysis, from transcripts to a recommended setting.
+
+Imports nothing that does network, audio decoding, widgets or plotting (checked by
+the import contracts in ``pyproject.toml``), so it can be read, tested and reused
+alone. Data flows down this list:
+
+- `columns`: the DataFrame column names every table uses.
+- `model`: `Word`, `Utterance`, `Transcript` (frozen, validated) and their frames.
+- `readers`: AssemblyAI JSON, RTTM and CSV in, transcripts out.
+- `gaps`: gaps, overlaps, pauses inside turns and turn ends, per file and speaker.
+- `presets`: `StreamingConfig` and the guide's presets.
+- `results`: `AnalysisResult` (all of the above for a folder), saved summaries.
+- `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
+- `simulate`: `Simulator`, AssemblyAI's rules replayed over pauses and turn ends.
+- `frontier`: the trade-off curve and eot-bench's operating points.
+- `recommend`: the data-driven setting beside the guide's preset.
+- `export`: the setting for AssemblyAI and its peers.
+
+The public names are re-exported from `turntune_nb`.
+"""

@@ -1,0 +1,299 @@
+"""Readers: AssemblyAI transcript JSON, RTTM and plain CSV into `Transcript` objects.
+
+`read_transcripts` picks the reader from the extension, or from the content when
+the extension says nothing. Every reader raises `TranscriptFormatError` naming the
+file (and the line, for text formats) on malformed input.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+from ..errors import InputError, TranscriptFormatError
+from . import columns as C
+from .model import Transcript, Utterance, Word
+
+__all__ = (
+    "TRANSCRIPT_EXTENSIONS",
+    "read_assemblyai_json",
+    "transcript_from_assemblyai",
+    "read_rttm",
+    "read_csv",
+    "read_transcripts",
+    "collect_transcripts",
+)
+
+#: Extensions recognised as transcript files when a folder is scanned.
+TRANSCRIPT_EXTENSIONS = (".json", ".rttm", ".csv")
+
+
+def _ms(value, path, what):
+    """An AssemblyAI millisecond field as int, or a format error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and math.isnan(value)):
+        raise TranscriptFormatError(path, f"{what} must be a number of milliseconds, got {value!r}")
+    return int(round(value))
+
+
+def _word(raw, path, where) -> Word:
+    if not isinstance(raw, dict):
+        raise TranscriptFormatError(path, f"{where}: a word must be an object, got {type(raw).__name__}")
+    try:
+        return Word(
+            str(raw.get("text", "")),
+            _ms(raw.get("start"), path, f"{where} start"),
+            _ms(raw.get("end"), path, f"{where} end"),
+            raw.get("confidence"),
+            raw.get("speaker"),
+        )
+    except ValueError as err:
+        if isinstance(err, TranscriptFormatError):
+            raise
+        raise TranscriptFormatError(path, f"{where}: {err}") from err
+
+
+def transcript_from_assemblyai(data: dict, name: str, path=None) -> Transcript:
+    """Turn a ``GET /v2/transcript/{id}`` response (a dict) into a `Transcript`.
+
+    ``utterances`` may be null (no speaker labels): utterances are then rebuilt
+    from runs of words with the same speaker when the words carry speakers, and
+    otherwise all words form one stream of speaker ``UNKNOWN``. The transcript's
+    ``notes`` say which happened.
+
+    Raises
+    ------
+    TranscriptFormatError
+        When the response is not a completed transcript or a field is malformed.
+    """
+    path = path or name
+    if not isinstance(data, dict):
+        raise TranscriptFormatError(path, "an AssemblyAI transcript must be a JSON object")
+    status = data.get("status", "completed")
+    if status != "completed":
+        detail = f": {data['error']}" if data.get("error") else ""
+        raise TranscriptFormatError(path, f"transcript status is {status!r}, not 'completed'{detail}")
+    if "words" not in data and "utterances" not in data:
+        raise TranscriptFormatError(path, "no 'words' or 'utterances': not an AssemblyAI transcript")
+    duration = data.get("audio_duration")
+    duration_ms = int(round(duration * 1000)) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None
+    notes: list[str] = []
+    raw_utts = data.get("utterances")
+    utterances: list[Utterance] = []
+    if raw_utts is not None:
+        if not isinstance(raw_utts, list):
+            raise TranscriptFormatError(path, "'utterances' must be a list or null")
+        for i, ru in enumerate(raw_utts):
+            where = f"utterance {i}"
+            if not isinstance(ru, dict):
+                raise TranscriptFormatError(path, f"{where} must be an object")
+            words = tuple(_word(w, path, f"{where} word {j}") for j, w in enumerate(ru.get("words") or []))
+            try:
+                utterances.append(
+                    Utterance(
+                        str(ru.get("speaker") or C.UNKNOWN_SPEAKER),
+                        _ms(ru.get("start"), path, f"{where} start"),
+                        _ms(ru.get("end"), path, f"{where} end"),
+                        str(ru.get("text") or ""),
+                        words,
+                        ru.get("channel") if isinstance(ru.get("channel"), int) else _int_or_none(ru.get("channel")),
+                    )
+                )
+            except ValueError as err:
+                if isinstance(err, TranscriptFormatError):
+                    raise
+                raise TranscriptFormatError(path, f"{where}: {err}") from err
+    else:
+        raw_words = data.get("words") or []
+        if not isinstance(raw_words, list):
+            raise TranscriptFormatError(path, "'words' must be a list")
+        words = [_word(w, path, f"word {j}") for j, w in enumerate(raw_words)]
+        if not words:
+            notes.append("no utterances and no words in the response: nothing to measure")
+        elif all(w.speaker for w in words):
+            notes.append("utterances were null (speaker_labels off?): rebuilt from runs of words with the same speaker")
+            run: list[Word] = []
+            for w in words + [None]:
+                if run and (w is None or w.speaker != run[-1].speaker):
+                    utterances.append(
+                        Utterance(run[0].speaker, run[0].start_ms, max(x.end_ms for x in run),
+                                  " ".join(x.text for x in run), tuple(run))
+                    )
+                    run = []
+                if w is not None:
+                    run.append(w)
+        else:
+            notes.append(
+                "utterances were null and words carry no speakers (speaker_labels off): "
+                "all words form one stream of an unknown speaker, so only pauses can be measured"
+            )
+            utterances.append(
+                Utterance(C.UNKNOWN_SPEAKER, words[0].start_ms, max(w.end_ms for w in words),
+                          str(data.get("text") or " ".join(w.text for w in words)), tuple(words))
+            )
+    return Transcript(name, utterances, source="assemblyai", notes=tuple(notes), duration_ms=duration_ms)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_assemblyai_json(path, name: str | None = None) -> Transcript:
+    """Read an AssemblyAI transcript JSON file (the real wire shape).
+
+    Examples
+    --------
+    >>> t = read_assemblyai_json("tests/data/assemblyai/wildfires_speaker_labels_truncated.json")
+    >>> len(t.utterances), t.speakers
+    (6, ('A', 'B'))
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise TranscriptFormatError(path, f"not valid JSON ({err.msg})", line=err.lineno) from err
+    except UnicodeDecodeError as err:
+        raise TranscriptFormatError(path, "not UTF-8 text") from err
+    return transcript_from_assemblyai(data, name or path.name, path)
+
+
+def read_rttm(path) -> list[Transcript]:
+    """Read an RTTM file: one `Transcript` per file id, in order of first appearance.
+
+    Lines may come in any order; ``<NA>`` fields are accepted; lines of other types
+    than ``SPEAKER`` are ignored. Onsets and durations (seconds) become integer ms.
+
+    Examples
+    --------
+    >>> [t.name for t in read_rttm("samples/real/sample.rttm")]
+    ['sample']
+    """
+    path = Path(path)
+    by_file: dict[str, list[Utterance]] = defaultdict(list)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise TranscriptFormatError(path, "not UTF-8 text") from err
+    for lineno, line in enumerate(text.splitlines(), 1):
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        if fields[0] != "SPEAKER":
+            if fields[0].isupper() and fields[0].replace("-", "").isalpha():
+                continue  # another RTTM record type (SPKR-INFO, LEXEME, ...)
+            raise TranscriptFormatError(path, f"expected an RTTM 'SPEAKER' line, got {line.strip()[:60]!r}", lineno)
+        if len(fields) < 8:
+            raise TranscriptFormatError(path, f"an RTTM SPEAKER line has at least 8 fields, this one has {len(fields)}", lineno)
+        try:
+            onset, duration = float(fields[3]), float(fields[4])
+        except ValueError:
+            raise TranscriptFormatError(path, f"onset and duration must be seconds, got {fields[3]!r} and {fields[4]!r}", lineno) from None
+        if not (math.isfinite(onset) and math.isfinite(duration)) or onset < 0 or duration < 0:
+            raise TranscriptFormatError(path, f"onset and duration must be >= 0, got {fields[3]} and {fields[4]}", lineno)
+        start = int(round(onset * 1000))
+        end = int(round((onset + duration) * 1000))
+        speaker = fields[7] if fields[7] != "<NA>" else C.UNKNOWN_SPEAKER
+        by_file[fields[1]].append(Utterance(speaker, start, end, channel=_int_or_none(fields[2])))
+    if not by_file:
+        raise TranscriptFormatError(path, "no SPEAKER lines")
+    return [Transcript(fid, utts, source="rttm") for fid, utts in by_file.items()]
+
+
+def read_csv(path) -> Transcript:
+    """Read a plain CSV of ``start_ms,end_ms,speaker[,text]`` (a header line is optional)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise TranscriptFormatError(path, "not UTF-8 text") from err
+    rows = list(csv.reader(io.StringIO(text)))
+    utts = []
+    for lineno, row in enumerate(rows, 1):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if lineno == 1 and row[0].strip().lower() in ("start_ms", "start"):
+            continue
+        if len(row) < 3:
+            raise TranscriptFormatError(path, f"expected start_ms,end_ms,speaker[,text], got {len(row)} field(s)", lineno)
+        try:
+            start, end = int(row[0].strip()), int(row[1].strip())
+        except ValueError:
+            raise TranscriptFormatError(path, f"start_ms and end_ms must be whole milliseconds, got {row[0]!r} and {row[1]!r}", lineno) from None
+        try:
+            utts.append(Utterance(row[2].strip() or C.UNKNOWN_SPEAKER, start, end, ",".join(row[3:]).strip()))
+        except ValueError as err:
+            raise TranscriptFormatError(path, str(err), lineno) from err
+    if not utts:
+        raise TranscriptFormatError(path, "no rows")
+    return Transcript(path.name, utts, source="csv")
+
+
+def _sniff(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(512).lstrip()
+    if head.startswith((b"{", b"[")):
+        return ".json"
+    if head.startswith(b"SPEAKER"):
+        return ".rttm"
+    return ".csv"
+
+
+def read_transcripts(path) -> list[Transcript]:
+    """Read one transcript file of any supported format.
+
+    Returns a list because an RTTM file may hold several recordings.
+
+    Raises
+    ------
+    TranscriptFormatError
+        When the file is malformed; the message names the file (and line).
+    InputError
+        When the path does not exist or is not a file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    ext = path.suffix.lower()
+    if ext not in TRANSCRIPT_EXTENSIONS:
+        ext = _sniff(path)
+    if ext == ".json":
+        return [read_assemblyai_json(path)]
+    if ext == ".rttm":
+        return read_rttm(path)
+    return [read_csv(path)]
+
+
+def collect_transcripts(paths) -> tuple[list[Transcript], list[dict]]:
+    """Read every transcript under the given files and folders.
+
+    A malformed file is recorded in the second list (``{"filename", "reason"}``)
+    and the others are still read.
+
+    Raises
+    ------
+    InputError
+        When a given path does not exist.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in TRANSCRIPT_EXTENSIONS))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    transcripts, failed = [], []
+    for f in files:
+        try:
+            transcripts.extend(read_transcripts(f))
+        except TranscriptFormatError as err:
+            failed.append({"filename": f.name, "reason": str(err.reason) + (f" (line {err.line})" if err.line else "")})
+    return transcripts, failed

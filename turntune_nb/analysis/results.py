@@ -1,0 +1,415 @@
+"""`AnalysisResult`: every figure of one analysis run, and the summary JSON it saves.
+
+`analyze_transcripts` is the single place where transcripts become figures; the
+folder and API front ends (`analyze_folder`, the CLI, the notebooks) all end here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import columns as C
+from .gaps import (
+    ALL_FILES,
+    VARIABILITY_TEXT,
+    compute_pauses,
+    compute_transitions,
+    compute_turn_ends,
+    guide_statistics,
+    summarize_transitions,
+    summarize_values,
+)
+from .model import Transcript, transcripts_to_frame, words_to_frame
+from .presets import StreamingConfig, recommend_preset
+
+__all__ = ("AnalysisResult", "analyze_transcripts", "SavedSummary", "load_summary", "latest_summary")
+
+
+def _clean(value):
+    """JSON-safe scalars: numpy to Python, NaN to None."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [_clean(r) for r in frame.astype(object).to_dict(orient="records")]
+
+
+@dataclass
+class AnalysisResult:
+    """The figures of one analysis: per file and across all files.
+
+    Attributes
+    ----------
+    transcripts : list of Transcript
+    per_file : DataFrame
+        The guide's per-file statistics (files with gaps only).
+    overall : dict
+        The guide's aggregated statistics (true median), plus variability.
+    skipped : list of dict
+        ``{"filename", "reason"}`` for every file not in `per_file`: unreadable,
+        failed transcription, fewer than 2 utterances, no positive gap.
+    transitions, transition_summary, pauses, pause_summary, turn_ends : DataFrame
+        See `turntune_nb.analysis.gaps`.
+    recommendation : StreamingConfig
+        The guide's preset choice, with its evidence.
+    backend : str
+        What produced the transcripts (``"transcripts"``, ``"assemblyai"``, ``"offline"``).
+    """
+
+    transcripts: list
+    per_file: pd.DataFrame
+    overall: dict
+    skipped: list
+    transitions: pd.DataFrame
+    transition_summary: pd.DataFrame
+    pauses: pd.DataFrame
+    pause_summary: pd.DataFrame
+    turn_ends: pd.DataFrame
+    recommendation: StreamingConfig
+    utterances: pd.DataFrame
+    words: pd.DataFrame
+    folder_path: str | None = None
+    backend: str = "transcripts"
+    analysis_date: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+    notes: list = field(default_factory=list)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def files(self) -> pd.DataFrame:
+        """One row per transcript: counts from every table, side by side."""
+        names = [t.name for t in self.transcripts]
+        base = pd.DataFrame({
+            "filename": names,
+            "source": [t.source for t in self.transcripts],
+            "speakers": [len(t.speakers) for t in self.transcripts],
+            "utterances": [len(t.utterances) for t in self.transcripts],
+        })
+        guide = self.per_file.set_index("filename")[["average_gap_ms", "median_gap_ms", "total_gaps"]]
+        base = base.join(guide, on="filename")
+        ts = self.transition_summary
+        for kind, column in ((C.GAP, "gaps"), (C.OVERLAP, "overlaps"), (C.PAUSE, "pauses"), (C.CONTAINED, "contained")):
+            counts = ts[ts[C.KIND] == kind].set_index(C.FILE)["count"]
+            base[column] = base["filename"].map(counts).fillna(0).astype(int)
+        changes = base["gaps"] + base["overlaps"]
+        base["overlap_share"] = np.where(changes > 0, base["overlaps"] / changes.where(changes > 0, 1), np.nan)
+        ps = self.pause_summary.set_index(C.FILE)
+        base["pause_median_ms"] = base["filename"].map(ps["median_ms"])
+        base["pause_p90_ms"] = base["filename"].map(ps["p90_ms"])
+        return base
+
+    @property
+    def overlap_share(self) -> float | None:
+        """Share of speaker changes (gaps + overlaps) that overlap, over all files."""
+        ts = self.transition_summary
+        row = ts[(ts[C.FILE] == ALL_FILES) & (ts[C.KIND] == C.OVERLAP)]
+        v = float(row["share_of_speaker_changes"].iloc[0]) if len(row) else float("nan")
+        return None if math.isnan(v) else v
+
+    def __repr__(self) -> str:
+        avg = self.overall.get("overall_average_gap_ms")
+        avg_s = f"{avg:.0f} ms" if avg is not None else "n/a"
+        return (
+            f"<AnalysisResult {len(self.transcripts)} file(s), {len(self.skipped)} skipped, "
+            f"backend={self.backend!r}, average gap {avg_s}, recommendation {self.recommendation.name}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p><b>{len(self.transcripts)} file(s)</b> analysed ({self.backend}), "
+            f"{len(self.skipped)} skipped. Recommendation: <b>{self.recommendation}</b></p>"
+            + self.files.to_html(index=False, float_format=lambda x: f"{x:.0f}" if abs(x) >= 2 else f"{x:.2f}")
+        )
+
+    # ------------------------------------------------------------------ output
+    def to_summary(self) -> dict:
+        """The summary JSON (a superset of the guide's keys)."""
+        o = self.overall
+        agg_keys = ("total_files_analyzed", "total_utterances", "total_gaps", "overall_average_gap_ms",
+                    "overall_median_gap_ms", "overall_min_gap_ms", "overall_max_gap_ms", "variability_ratio")
+        aggregated = {k: o.get(k) for k in agg_keys}
+        aggregated["average_of_file_averages_ms"] = o.get("average_of_file_averages_ms")
+        aggregated["variability"] = o.get("variability")
+        aggregated["median_convention"] = "true median (mean of the two middle gaps when their count is even)"
+        per_file = [
+            {
+                "filename": r["filename"],
+                "average_gap_ms": r["average_gap_ms"],
+                "median_gap_ms": r["median_gap_ms"],
+                "total_utterances": r["total_utterances"],
+                "total_gaps": r["total_gaps"],
+                "min_gap_ms": r["min_gap_ms"],
+                "max_gap_ms": r["max_gap_ms"],
+            }
+            for r in _records(self.per_file)
+        ]
+        return _clean({
+            "analysis_date": self.analysis_date,
+            "folder_path": self.folder_path,
+            "backend": self.backend,
+            "aggregated_statistics": aggregated,
+            "per_file_results": per_file,
+            "skipped_files": list(self.skipped),
+            "transitions": {
+                "overlap_share_of_speaker_changes": self.overlap_share,
+                "summary": _records(self.transition_summary),
+            },
+            "pauses_within_turns": _records(self.pause_summary),
+            "turn_ends": {
+                "count": int(len(self.turn_ends)),
+                "with_words": int((self.turn_ends[C.LEVEL] == C.WORD_LEVEL).sum()) if len(self.turn_ends) else 0,
+            },
+            "recommended_configuration": self.recommendation.to_dict(),
+            "notes": list(self.notes),
+        })
+
+    def save(self, out_dir=".", filename: str | None = None) -> Path:
+        """Write the summary JSON into `out_dir` and return its path.
+
+        The default name is the guide's, ``aggregated_analysis_<YYYYmmdd_HHMMSS>.json``.
+        """
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        filename = filename or f"aggregated_analysis_{datetime.now():%Y%m%d_%H%M%S}.json"
+        path = out_dir / filename
+        summary = self.to_summary()
+        # the pause and turn-end tables go beside the JSON, so a saved run can be re-tuned (load_summary)
+        summary["tables"] = {}
+        for key, frame in (("pauses", self.pauses), ("turn_ends", self.turn_ends)):
+            table = path.with_name(f"{path.stem}.{key}.csv")
+            frame.to_csv(table, index=False)
+            summary["tables"][key] = table.name
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def summary_text(self) -> str:
+        """A readable report: per-file table, overall figures, variability, the recommendation and why."""
+        o = self.overall
+        lines = ["MULTI-FILE UTTERANCE GAP ANALYSIS", "=" * 70]
+        lines.append(f"Files: {len(self.transcripts)} read, {o['total_files_analyzed']} with gaps (backend: {self.backend})")
+        if len(self.transcripts):
+            table = self.files.copy()
+            for c in ("average_gap_ms", "median_gap_ms", "pause_median_ms", "pause_p90_ms"):
+                table[c] = table[c].map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+            table["overlap_share"] = table["overlap_share"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+            table["total_gaps"] = table["total_gaps"].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
+            lines += ["", table.to_string(index=False)]
+        if o["overall_average_gap_ms"] is not None:
+            lines += [
+                "",
+                f"Total utterances (files with gaps): {o['total_utterances']}",
+                f"Total gaps analyzed: {o['total_gaps']}",
+                f"Overall average gap: {o['overall_average_gap_ms']:.0f} ms ({o['overall_average_gap_ms'] / 1000:.2f} seconds)",
+                f"Overall median gap:  {o['overall_median_gap_ms']:.0f} ms",
+                f"Overall minimum gap: {o['overall_min_gap_ms']:.0f} ms",
+                f"Overall maximum gap: {o['overall_max_gap_ms']:.0f} ms",
+                f"Average of file averages: {o['average_of_file_averages_ms']:.0f} ms",
+                f"Variability ratio: {o['variability_ratio']:.2f}x -> {o['variability']} variability - "
+                f"{VARIABILITY_TEXT[o['variability']]}",
+            ]
+        share = self.overlap_share
+        if share is not None:
+            lines.append(f"Speaker changes that overlap: {share:.0%} (the guide's figures leave these out)")
+        if len(self.pauses):
+            p = self.pauses[C.PAUSE_MS]
+            lines.append(
+                f"Pauses inside turns: {len(p)}, median {p.median():.0f} ms, p90 {p.quantile(0.9):.0f} ms, "
+                f"{(p > 500).mean():.0%} over 500 ms"
+            )
+        r = self.recommendation
+        lines += [
+            "",
+            f"Recommended configuration (the guide's rule): {r.name}",
+            f"  min_turn_silence: {r.min_turn_silence} ms",
+            f"  max_turn_silence: {r.max_turn_silence} ms",
+            f"  Reasoning: {r.evidence.get('reason', r.description)}",
+            f"  Use cases: {r.use_cases}",
+        ]
+        if self.skipped:
+            lines += ["", "Skipped files:"] + [f"  - {s['filename']}: {s['reason']}" for s in self.skipped]
+        if self.notes:
+            lines += ["", "Notes:"] + [f"  - {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str = "transcripts",
+                        notes=()) -> AnalysisResult:
+    """Compute every figure for a set of transcripts.
+
+    Parameters
+    ----------
+    transcripts : iterable of Transcript
+    folder_path : str, optional
+        Recorded in the summary as the guide does.
+    failed : iterable of dict
+        Files that could not be read or transcribed (``{"filename", "reason"}``);
+        they are listed as skipped.
+    backend : str
+        What produced the transcripts.
+
+    Examples
+    --------
+    >>> from turntune_nb.analysis.readers import read_rttm
+    >>> result = analyze_transcripts(read_rttm("samples/real/sample.rttm"))
+    >>> result.overall["total_gaps"], result.recommendation.name
+    (3, 'Conservative')
+    """
+    transcripts = list(transcripts)
+    names = [t.name for t in transcripts]
+    if len(set(names)) != len(names):
+        seen, renamed = {}, []
+        for t in transcripts:
+            n = seen.get(t.name, 0)
+            seen[t.name] = n + 1
+            renamed.append(t if n == 0 else Transcript(f"{t.name}#{n + 1}", t.utterances, t.source, t.notes, t.duration_ms))
+        transcripts = renamed
+    utterances = transcripts_to_frame(transcripts)
+    words = words_to_frame(transcripts)
+    per_file, overall, too_few = guide_statistics(utterances)
+    transitions = compute_transitions(utterances)
+    pauses = compute_pauses(utterances, words)
+    pause_summary = summarize_values(pauses, C.PAUSE_MS, by=(C.FILE,))
+    turn_ends = compute_turn_ends(utterances, words)
+    recommendation = recommend_preset(
+        overall["overall_average_gap_ms"], overall["total_files_analyzed"], overall["total_gaps"],
+        {"source": backend},
+    )
+    all_notes = list(notes) + [f"{t.name}: {n}" for t in transcripts for n in t.notes]
+    skipped = [dict(s) for s in failed] + [dict(s, stage="analyze") for s in too_few]
+    return AnalysisResult(
+        transcripts=transcripts,
+        per_file=per_file,
+        overall=overall,
+        skipped=skipped,
+        transitions=transitions,
+        transition_summary=summarize_transitions(transitions),
+        pauses=pauses,
+        pause_summary=pause_summary,
+        turn_ends=turn_ends,
+        recommendation=recommendation,
+        utterances=utterances,
+        words=words,
+        folder_path=None if folder_path is None else str(folder_path),
+        backend=backend,
+        notes=all_notes,
+    )
+
+
+# --------------------------------------------------------------------------- saved summaries
+@dataclass
+class SavedSummary:
+    """A summary JSON written by `AnalysisResult.save`, with its pause and turn-end tables.
+
+    Enough to re-tune a past run (`turntune_nb.tuning.recommend_config` and
+    `Simulator.from_result` take it as they take an `AnalysisResult`).
+    """
+
+    summary: dict
+    pauses: pd.DataFrame
+    turn_ends: pd.DataFrame
+    recommendation: StreamingConfig | None
+    path: Path | None = None
+
+
+def _typed_table(frame: pd.DataFrame, files: list) -> pd.DataFrame:
+    frame = frame.copy()
+    if C.FILE in frame:
+        names = [str(f) for f in files] or list(pd.unique(frame[C.FILE].astype(str)))
+        frame[C.FILE] = pd.Categorical(frame[C.FILE].astype(str), categories=names)
+    if C.TERMINAL in frame:
+        frame[C.TERMINAL] = frame[C.TERMINAL].astype("boolean")
+    for col in (C.SPEAKER, C.WORD_BEFORE, C.LAST_WORD, C.NEXT_SPEAKER, C.LEVEL):
+        if col in frame:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    for col in (C.WORD_BEFORE, C.LAST_WORD):
+        if col in frame:
+            frame[col] = frame[col].fillna("")
+    if C.SILENCE_AFTER_MS in frame:
+        frame[C.SILENCE_AFTER_MS] = frame[C.SILENCE_AFTER_MS].astype(float)
+    return frame
+
+
+def load_summary(path) -> SavedSummary:
+    """Read a summary JSON saved by `AnalysisResult.save` and the tables beside it.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not JSON, or was saved without its tables.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from turntune_nb.analysis.readers import read_rttm
+    >>> result = analyze_transcripts(read_rttm("samples/real/sample.rttm"))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     saved = load_summary(result.save(d))
+    >>> len(saved.turn_ends) == len(result.turn_ends), saved.recommendation.name
+    (True, 'Conservative')
+    """
+    from ..errors import InputError
+
+    path = Path(path)
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such summary file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not a summary JSON ({err})") from err
+    tables = summary.get("tables") if isinstance(summary, dict) else None
+    if not isinstance(tables, dict) or not {"pauses", "turn_ends"} <= set(tables):
+        raise InputError(f"{path}: this summary has no pause and turn-end tables; re-run `turntune analyze` to save them")
+    files = [r.get("filename") for r in summary.get("per_file_results", [])]
+    frames = {}
+    for key in ("pauses", "turn_ends"):
+        table = path.parent / tables[key]
+        try:
+            frames[key] = pd.read_csv(table, keep_default_na=False, dtype={C.FILE: str, C.SPEAKER: str},
+                                      na_values={C.TERMINAL: [""], C.SILENCE_AFTER_MS: [""], C.NEXT_SPEAKER: [""]})
+        except FileNotFoundError:
+            raise InputError(f"{path}: its table {table.name} is missing beside it") from None
+    names = list(dict.fromkeys([str(f) for f in pd.unique(frames["turn_ends"][C.FILE].astype(str))]
+                               + [str(f) for f in pd.unique(frames["pauses"][C.FILE].astype(str))]
+                               + [str(f) for f in files if f is not None]))
+    rec = summary.get("recommended_configuration")
+    return SavedSummary(
+        summary=summary,
+        pauses=_typed_table(frames["pauses"], names),
+        turn_ends=_typed_table(frames["turn_ends"], names),
+        recommendation=StreamingConfig.from_dict(rec) if isinstance(rec, dict) else None,
+        path=path,
+    )
+
+
+def latest_summary(folder) -> Path | None:
+    """The newest ``aggregated_analysis_*.json`` saved in `folder`, or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> latest_summary(tempfile.mkdtemp()) is None
+    True
+    """
+    folder = Path(folder)
+    found = sorted(folder.glob("aggregated_analysis_*.json")) if folder.is_dir() else []
+    return found[-1] if found else None

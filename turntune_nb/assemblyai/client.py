@@ -1,0 +1,356 @@
+"""`AssemblyAIClient`: the pre-recorded API v2 (upload, submit, poll) over one
+`requests.Session`, with retries that can never pay twice for the same file.
+
+Configuration is read when a client is built, never at import: the key from the
+argument or ``ASSEMBLYAI_API_KEY``, the base URL from the argument or
+``ASSEMBLYAI_BASE_URL`` (default `DEFAULT_BASE_URL`; `EU_BASE_URL` for the EU).
+The key is sent raw in ``Authorization`` and never appears in a repr, a log line or
+an exception message.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ..errors import (
+    APIError,
+    AuthenticationError,
+    InputError,
+    MissingAPIKeyError,
+    RateLimitError,
+    TranscriptionFailedError,
+)
+from ..files import is_url
+
+__all__ = (
+    "AssemblyAIClient",
+    "ask_api_key",
+    "DEFAULT_BASE_URL",
+    "EU_BASE_URL",
+    "DEFAULT_SPEECH_MODELS",
+    "DEFAULT_POLL_INTERVAL",
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.assemblyai.com"
+EU_BASE_URL = "https://api.eu.assemblyai.com"
+#: Since 2026-09-02 AssemblyAI routes requests without ``speech_models`` to
+#: Universal-3.5 Pro and rejects ``["universal-3-pro"]``; sending it explicitly keeps
+#: the request valid under both the March-2026 rule (required) and the later one.
+DEFAULT_SPEECH_MODELS = ("universal-3-5-pro",)
+#: AssemblyAI's documented polling interval (docs examples and SDK default), seconds.
+DEFAULT_POLL_INTERVAL = 3.0
+#: Statuses worth another try: rate limited, or a server/gateway error.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+class _RejectedRetry(Retry):
+    """`Retry` that also retries a POST answered 429.
+
+    A 429 means the request was refused before any work was done, so sending it again
+    cannot create a second billed job; urllib3's method filter would otherwise drop
+    429 retries for POST along with the 5xx ones.
+    """
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429 and self.total:
+            return True
+        return super().is_retry(method, status_code, has_retry_after)
+
+
+def _retry(retries: int, backoff_factor: float, allowed_methods) -> Retry:
+    return _RejectedRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        backoff_factor=backoff_factor,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset(allowed_methods),
+        respect_retry_after_header=True,  # 429/503 with Retry-After: sleep exactly that long
+        raise_on_status=False,  # hand back the last response, so its error text reaches the user
+    )
+
+
+def ask_api_key(prompt: str = "AssemblyAI API key (input hidden): ") -> None:
+    """Ask for the API key without echoing it, and set ``ASSEMBLYAI_API_KEY`` for this process.
+
+    Meant for a notebook: the key lives only in this kernel's environment; it is
+    not returned (so it cannot become a cell's output), printed or saved.
+
+    Raises
+    ------
+    MissingAPIKeyError
+        When nothing was entered.
+    """
+    key = getpass.getpass(prompt).strip()
+    if not key:
+        raise MissingAPIKeyError("No API key was entered: run ask_api_key() again, or use backend='offline'.")
+    os.environ["ASSEMBLYAI_API_KEY"] = key
+    print("ASSEMBLYAI_API_KEY is set for this session (not saved anywhere).")
+
+
+class AssemblyAIClient:
+    """A client for AssemblyAI's pre-recorded transcription API (v2).
+
+    Parameters
+    ----------
+    api_key : str, optional
+        Defaults to ``ASSEMBLYAI_API_KEY``.
+    base_url : str, optional
+        Defaults to ``ASSEMBLYAI_BASE_URL``, then `DEFAULT_BASE_URL`. Use
+        `EU_BASE_URL` to keep data in the EU.
+    session : requests.Session, optional
+        A session to use (the client then does not close it).
+    speech_models : sequence of str, optional
+        Sent as ``speech_models`` with every job unless `submit` is given its own;
+        default `DEFAULT_SPEECH_MODELS`. An empty sequence sends none.
+    timeout : float or (float, float)
+        Connect and read timeouts of every request, seconds.
+    retries : int
+        Attempts after the first for connection errors, 429 and 5xx.
+    backoff_factor : float
+        urllib3's exponential backoff between retries without ``Retry-After``.
+    poll_interval : float, optional
+        Seconds between status requests; default ``ASSEMBLYAI_POLLING_INTERVAL`` (the
+        official SDK's setting), then `DEFAULT_POLL_INTERVAL` (3 s, as AssemblyAI's docs).
+
+    Raises
+    ------
+    MissingAPIKeyError
+        When there is no key in the argument or the environment.
+
+    Examples
+    --------
+    >>> client = AssemblyAIClient(api_key="not-a-real-key", base_url=EU_BASE_URL)
+    >>> client
+    <AssemblyAIClient base_url='https://api.eu.assemblyai.com' api_key=set>
+    >>> client.close()
+    """
+
+    def __init__(self, api_key: str | None = None, base_url: str | None = None, *, session=None,
+                 speech_models=DEFAULT_SPEECH_MODELS, timeout=(10.0, 120.0), retries: int = 5,
+                 backoff_factor: float = 0.5, poll_interval: float | None = None):
+        key = api_key if api_key is not None else os.environ.get("ASSEMBLYAI_API_KEY", "")
+        key = key.strip()
+        if not key:
+            raise MissingAPIKeyError()
+        self.__key = key
+        self.base_url = (base_url or os.environ.get("ASSEMBLYAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.speech_models = tuple(speech_models or ())
+        self.timeout = timeout
+        self.retries = retries
+        if poll_interval is None:  # the official SDK's variable, so one setting serves both
+            poll_interval = float(os.environ.get("ASSEMBLYAI_POLLING_INTERVAL") or DEFAULT_POLL_INTERVAL)
+        self.poll_interval = poll_interval
+        self._closed = threading.Event()
+        self._owns_session = session is None
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = key
+        # Which requests may be sent again (connection errors before anything was sent
+        # are retried for every method by urllib3; 429 for every method, see
+        # _RejectedRetry):
+        # - POST /v2/transcript creates a billed job. After a 5xx, a read timeout or a
+        #   connection cut mid-request the job may exist already, so it is NOT retried
+        #   (the file is reported failed; a re-run resubmits it). GET is idempotent.
+        # - POST /v2/upload only stores bytes and bills nothing, so it is retried like
+        #   a GET (urllib3 rewinds the file object before sending it again).
+        # The longer prefix wins in requests' adapter lookup.
+        self.session.mount(self.base_url + "/", HTTPAdapter(max_retries=_retry(retries, backoff_factor, {"GET"})))
+        self.session.mount(self.base_url + "/v2/upload",
+                           HTTPAdapter(max_retries=_retry(retries, backoff_factor, {"GET", "POST"})))
+
+    # ------------------------------------------------------------------ lifecycle
+    def __repr__(self) -> str:
+        return f"<AssemblyAIClient base_url={self.base_url!r} api_key=set>"
+
+    def close(self) -> None:
+        """Stop any `wait` in progress and close the session (when the client made it)."""
+        self._closed.set()
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> "AssemblyAIClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plumbing
+    def _redact(self, text: str) -> str:
+        return str(text).replace(self.__key, "***") if self.__key else str(text)
+
+    def _request(self, method: str, path: str, what: str, **kwargs) -> dict:
+        """Send one request (with retries) and return its JSON body, or raise a package error."""
+        url = self.base_url + path
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout as err:
+            raise APIError(
+                f"{what}: AssemblyAI ({self.base_url}) did not answer in time after {self.retries} retries "
+                f"({type(err).__name__}). Check your connection and re-run; finished files are cached."
+            ) from err
+        except requests.ConnectionError as err:
+            raise APIError(
+                f"{what}: could not reach AssemblyAI at {self.base_url} ({self._redact(_root_cause(err))}). "
+                "Check your connection and ASSEMBLYAI_BASE_URL, then re-run; finished files are cached."
+            ) from err
+        except requests.RequestException as err:
+            raise APIError(f"{what}: request failed ({self._redact(_root_cause(err))}).") from err
+        status = response.status_code
+        if status == 200:
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                raise APIError(
+                    f"{what}: AssemblyAI answered 200 with a body that is not a JSON object "
+                    f"({len(response.content)} bytes). This is a server-side problem: re-run later.", status)
+            return data
+        message = self._redact(_error_text(response))
+        if status == 401:
+            raise AuthenticationError(
+                f"{what}: AssemblyAI refused the API key (401: {message}). Check ASSEMBLYAI_API_KEY "
+                "(or api_key=...): copy the key again from https://www.assemblyai.com/app/api-keys.", status)
+        if status == 429:
+            raise RateLimitError(
+                f"{what}: still rate limited by AssemblyAI after {self.retries} retries (429: {message}). "
+                "Wait a few minutes, or lower workers=, and re-run; finished files are cached.", status)
+        if status >= 500:
+            raise APIError(
+                f"{what}: AssemblyAI server error {status} ({message}). Re-run later; finished files are cached.",
+                status)
+        raise APIError(f"{what}: AssemblyAI rejected the request ({status}: {message}).", status)
+
+    # ------------------------------------------------------------------ API
+    def upload(self, path) -> str:
+        """Upload a local file (streamed from disk, never read whole) and return its ``upload_url``.
+
+        Raises
+        ------
+        InputError
+            When the file cannot be opened.
+        APIError, AuthenticationError, RateLimitError
+        """
+        path = Path(path)
+        try:
+            f = path.open("rb")
+        except OSError as err:
+            raise InputError(f"{path}: cannot open the file ({err.strerror}); check that it exists and is readable.") from err
+        with f:
+            data = self._request("POST", "/v2/upload", f"upload of {path.name}", data=f,
+                                 headers={"Content-Type": "application/octet-stream"})
+        url = data.get("upload_url")
+        if not isinstance(url, str):
+            raise APIError(f"upload of {path.name}: the response has no 'upload_url'. Re-run later.")
+        return url
+
+    def submit(self, audio_url: str, speaker_labels: bool = True, *, speech_models=None,
+               language_detection: bool | None = None, speakers_expected: int | None = None,
+               **options) -> dict:
+        """Create a transcription job (``POST /v2/transcript``, billed) and return its JSON.
+
+        Parameters
+        ----------
+        audio_url : str
+            An ``upload_url`` or a public http(s) URL.
+        speaker_labels : bool
+            Diarisation, needed for speaker-change gaps (the guide turns it on).
+        speech_models : sequence of str, optional
+            Defaults to the client's `speech_models`.
+        language_detection : bool, optional
+        speakers_expected : int, optional
+        **options
+            Any other field of AssemblyAI's ``TranscriptParams``, sent as is.
+        """
+        body = {"audio_url": audio_url, "speaker_labels": bool(speaker_labels)}
+        models = self.speech_models if speech_models is None else tuple(speech_models)
+        if models:
+            body["speech_models"] = list(models)
+        if language_detection is not None:
+            body["language_detection"] = bool(language_detection)
+        if speakers_expected is not None:
+            body["speakers_expected"] = int(speakers_expected)
+        body.update({k: v for k, v in options.items() if v is not None})
+        data = self._request("POST", "/v2/transcript", f"submission of {_short(audio_url)}", json=body)
+        if not isinstance(data.get("id"), str):
+            raise APIError(f"submission of {_short(audio_url)}: the response has no job 'id'. Re-run later.")
+        return data
+
+    def get(self, transcript_id: str) -> dict:
+        """The job's current JSON (``GET /v2/transcript/{id}``)."""
+        return self._request("GET", f"/v2/transcript/{transcript_id}", f"status of job {transcript_id}")
+
+    def wait(self, transcript_id: str, poll_interval: float | None = None, timeout: float | None = 3 * 3600,
+             source: str | None = None) -> dict:
+        """Poll a job until it completes and return the completed transcript JSON.
+
+        Raises
+        ------
+        TranscriptionFailedError
+            When the job ends with ``status: error`` (AssemblyAI's text in ``reason``),
+            or does not finish within `timeout` seconds.
+        """
+        interval = self.poll_interval if poll_interval is None else poll_interval
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            data = self.get(transcript_id)
+            status = data.get("status")
+            if status == "completed":
+                return data
+            if status == "error":
+                raise TranscriptionFailedError(source or transcript_id, str(data.get("error") or "unknown error"),
+                                               transcript_id)
+            if deadline is not None and time.monotonic() + interval > deadline:
+                raise TranscriptionFailedError(
+                    source or transcript_id,
+                    f"job {transcript_id} still {status!r} after {timeout:.0f} s; re-run later to pick it up",
+                    transcript_id)
+            if self._closed.wait(interval):
+                raise APIError(f"job {transcript_id}: the client was closed while waiting")
+
+    def transcribe(self, path_or_url, poll_interval: float | None = None, **options) -> dict:
+        """Upload (unless it is a URL), submit and wait: the completed transcript JSON."""
+        source = str(path_or_url)
+        audio_url = source if is_url(source) else self.upload(path_or_url)
+        job = self.submit(audio_url, **options)
+        return self.wait(job["id"], poll_interval=poll_interval, source=Path(source).name if not is_url(source) else source)
+
+
+def _short(url: str) -> str:
+    """A URL without its query string (presigned URLs carry credentials there)."""
+    return url.split("?", 1)[0]
+
+
+def _error_text(response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    text = (response.text or "").strip()
+    return text[:200] or response.reason or "no details"
+
+
+def _root_cause(err: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 error, as short text."""
+    seen = err
+    while True:
+        nxt = getattr(seen, "reason", None) or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        if not isinstance(nxt, BaseException) or nxt is seen:
+            break
+        seen = nxt
+    return f"{type(seen).__name__}: {seen}"

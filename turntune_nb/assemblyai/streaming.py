@@ -1,0 +1,427 @@
+"""Live turns from AssemblyAI's v3 streaming API (Universal-Streaming, U3 Pro).
+
+`StreamingSession` streams a source (microphone, recording, any iterable of PCM)
+to ``wss://streaming.assemblyai.com/v3/ws`` with a `StreamingConfig`'s turn
+thresholds and calls you back with typed events::
+
+    with StreamingSession(config, MicrophoneSource(), on_turn=print) as session:
+        session.wait()          # Ctrl+C: Terminate is sent, Termination awaited
+
+Each session owns its socket, threads, events and lock (nothing module-level), so
+sessions can run one after another, or side by side, in one kernel. Threads:
+
+- *sender*: re-cuts the source into 50 ms frames of ``pcm_s16le`` and sends each
+  at ``t0 + k * 50 ms`` on a monotonic clock (no drift; a microphone, already real
+  time, is sent as read);
+- *reader*: parses server messages into `BeginEvent`, `SpeechStartedEvent`,
+  `TurnEvent`, `TerminationEvent`, `ErrorEvent` and calls the callbacks (an
+  exception in a callback is logged and reported through ``on_error``; it never
+  stops the reader);
+- *inactivity* (only with ``inactivity_timeout_s``): the guide's rule, end after N s
+  without a new non-empty transcript, on a timer that fires even when no message
+  arrives.
+
+Ending, whoever starts it (``stop()``, Ctrl+C in ``wait()``, inactivity, end of
+the source): no more audio, ``{"type": "Terminate"}``, a bounded wait for
+``Termination`` and the server's close, then the socket is shut. ``end_reason``
+says why the session ended; a server close code other than 1000 becomes a
+`StreamingClosedError` with a hint (``session.error``, raised by ``wait()``).
+
+The API key travels only in the ``Authorization`` header; it is never in the URL,
+a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from urllib.parse import urlencode
+
+from ..errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
+from ..live.events import (
+    BeginEvent,
+    ErrorEvent,
+    SessionEnd,
+    SpeechStartedEvent,
+    StreamWord,
+    TerminationEvent,
+    TurnEvent,
+)
+from ..live.session import LiveSession
+
+__all__ = (
+    "StreamingSession",
+    "parse_message",
+    "closed_error",
+    "DEFAULT_STREAMING_URL",
+    "EU_STREAMING_URL",
+    "US_STREAMING_URL",
+    "CLOSE_CODE_HINTS",
+)
+
+log = logging.getLogger(__name__)
+
+#: Edge-routed default endpoint.
+DEFAULT_STREAMING_URL = "wss://streaming.assemblyai.com/v3/ws"
+#: EU data zone.
+EU_STREAMING_URL = "wss://streaming.eu.assemblyai.com/v3/ws"
+#: US data zone.
+US_STREAMING_URL = "wss://streaming.us.assemblyai.com/v3/ws"
+
+#: What to do about each close code the v3 API uses.
+CLOSE_CODE_HINTS = {
+    1008: "The API key or temporary token was refused: check ASSEMBLYAI_API_KEY (or api_key=...), "
+    "that the account's balance is positive, and that a temporary token is used only once.",
+    3005: "AssemblyAI hit an internal error: start a new session, and retry later if it persists.",
+    3006: "The server could not parse a message the client sent: this is a bug in turntune_nb, "
+    "please report it with the reason above.",
+    3007: "Audio must go in chunks of 50-1000 ms and no faster than real time: stream recordings "
+    "through FileSource (paced in real time) and keep pacing_speed at 1.",
+    3008: "The session reached its maximum duration (3 h, or the temporary token's "
+    "max_session_duration_seconds): start a new session.",
+    3009: "Too many sessions were opened in a short time: wait a minute before starting another, "
+    "or ask AssemblyAI to raise the account's new-session rate.",
+}
+
+
+def closed_error(code: int | None, reason: str) -> StreamingClosedError:
+    """The error for a server close code, with what to do about it.
+
+    Examples
+    --------
+    >>> err = closed_error(3007, "Input duration violation: 20 ms. Expected between 50 and 1000 ms")
+    >>> err.code, "50-1000 ms" in str(err)
+    (3007, True)
+    """
+    return StreamingClosedError(code, reason or "(no reason given)", CLOSE_CODE_HINTS.get(code, ""))
+
+
+def _num(value, kind=float):
+    try:
+        return None if value is None else kind(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_message(msg: dict, received_at: float = 0.0):
+    """A typed event for one server message (a decoded JSON object), or None for
+    message types this package does not use (``Warning``, ``Heartbeat``...).
+
+    Examples
+    --------
+    >>> parse_message({"type": "Begin", "id": "de5d", "expires_at": 1759796682})
+    BeginEvent(id='de5d', expires_at=1759796682)
+    >>> parse_message({"type": "Error", "error_code": 3008, "error": "Session Expired"}).code
+    3008
+    >>> parse_message({"type": "Heartbeat"}) is None
+    True
+    """
+    kind = msg.get("type")
+    if kind == "Begin":
+        return BeginEvent(str(msg.get("id", "")), _num(msg.get("expires_at"), int), received_at=received_at)
+    if kind == "SpeechStarted":
+        return SpeechStartedEvent(_num(msg.get("timestamp"), int) or 0, _num(msg.get("confidence")),
+                                  received_at=received_at)
+    if kind == "Turn":
+        words = tuple(
+            StreamWord(str(w.get("text", "")), _num(w.get("start"), int), _num(w.get("end"), int),
+                       _num(w.get("confidence")), bool(w.get("word_is_final", False)))
+            for w in msg.get("words") or ()
+        )
+        return TurnEvent(
+            turn_order=_num(msg.get("turn_order"), int) or 0,
+            transcript=msg.get("transcript") or "",
+            end_of_turn=bool(msg.get("end_of_turn", False)),
+            turn_is_formatted=bool(msg.get("turn_is_formatted", False)),
+            end_of_turn_confidence=_num(msg.get("end_of_turn_confidence")),
+            utterance=msg.get("utterance") or "",
+            words=words,
+            start_ms=words[0].start_ms if words else None,
+            end_ms=words[-1].end_ms if words else None,
+            speaker_label=msg.get("speaker_label"),
+            received_at=received_at,
+        )
+    if kind == "Termination":
+        return TerminationEvent(_num(msg.get("audio_duration_seconds")), _num(msg.get("session_duration_seconds")),
+                                received_at=received_at)
+    if kind == "Error" or (kind is None and "error" in msg):
+        code = _num(msg.get("error_code"), int)
+        return ErrorEvent(code, str(msg.get("error", "")), CLOSE_CODE_HINTS.get(code, ""), True,
+                          received_at=received_at)
+    return None
+
+
+class StreamingSession(LiveSession):
+    """A live AssemblyAI v3 streaming session with a turn-detection config.
+
+    Parameters
+    ----------
+    config : StreamingConfig, dict or path
+        Supplies ``min_turn_silence`` / ``max_turn_silence`` (and the confidence
+        threshold for Universal-Streaming models).
+    source : AudioSource, path, "mic", bytes, array or iterable
+        See `turntune_nb.sources.as_source`.
+    api_key : str, optional
+        Defaults to ``ASSEMBLYAI_API_KEY``; sent in the ``Authorization`` header.
+    token : str, optional
+        A temporary streaming token, used instead of the key.
+    url : str, optional
+        Defaults to ``ASSEMBLYAI_STREAMING_URL``, then `DEFAULT_STREAMING_URL`
+        (`EU_STREAMING_URL` for the EU data zone).
+    speech_model : str
+        ``"u3-rt-pro"`` (default), ``"universal-streaming-english"``...
+    inactivity_timeout_s : float, optional
+        Client-side rule: end the session after this many seconds without a new
+        non-empty transcript, checked on a timer.
+    server_inactivity_timeout : int, optional
+        The API's own ``inactivity_timeout`` parameter (5-3600 s).
+    keyterms_prompt : list of str, optional
+    on_begin, on_speech_started, on_turn, on_termination, on_error : callable, optional
+        Called with the typed event, from the session's reader thread.
+    save_wav : path, optional
+        Write the audio actually sent to this WAV file.
+    pacing_speed : float or None
+        1 = real time (the API rejects faster); other values only for fakes.
+    connect_timeout, terminate_timeout : float
+        Seconds for the handshake and Begin; for Termination after Terminate.
+    extra_params : dict, optional
+        More query parameters (``vad_threshold``, ``prompt``...).
+
+    Raises
+    ------
+    MissingAPIKeyError
+        No key, no token and no ``ASSEMBLYAI_API_KEY`` (use the offline endpointer).
+    ConfigError
+        ``server_inactivity_timeout`` outside 5-3600 s, or another bad setting.
+    """
+
+    _kind = "streaming"
+
+    def __init__(self, config, source, *, api_key: str | None = None, token: str | None = None,
+                 url: str | None = None, speech_model: str = "u3-rt-pro",
+                 inactivity_timeout_s: float | None = None, server_inactivity_timeout: int | None = None,
+                 keyterms_prompt=None, connect_timeout: float = 10.0, terminate_timeout: float = 5.0,
+                 extra_params: dict | None = None, **kwargs):
+        super().__init__(config, source, inactivity_timeout_s=inactivity_timeout_s,
+                         terminate_timeout=terminate_timeout, **kwargs)
+        secret = token or api_key or os.environ.get("ASSEMBLYAI_API_KEY") or None
+        if not secret:
+            raise MissingAPIKeyError(
+                "No AssemblyAI API key for streaming: set ASSEMBLYAI_API_KEY, pass api_key=... or token=..., "
+                "or use the offline endpointer (open_session(..., offline=True) / turntune stream --offline)."
+            )
+        self.__auth = secret
+        if server_inactivity_timeout is not None:
+            if isinstance(server_inactivity_timeout, bool) or not 5 <= float(server_inactivity_timeout) <= 3600:
+                raise ConfigError(f"server_inactivity_timeout must lie in 5..3600 s, got {server_inactivity_timeout!r}")
+            server_inactivity_timeout = int(server_inactivity_timeout)
+        if keyterms_prompt is not None:
+            keyterms_prompt = [str(t) for t in keyterms_prompt]
+            if len(keyterms_prompt) > 100:
+                raise ConfigError(f"keyterms_prompt holds at most 100 terms, got {len(keyterms_prompt)}")
+        self.speech_model = speech_model
+        self.server_inactivity_timeout = server_inactivity_timeout
+        self.connect_timeout = float(connect_timeout)
+        params = self.config.to_connection_params(
+            speech_model=speech_model, sample_rate=self.sample_rate, encoding="pcm_s16le",
+            inactivity_timeout=server_inactivity_timeout,
+            keyterms_prompt=json.dumps(keyterms_prompt) if keyterms_prompt is not None else None,
+            **(extra_params or {}),
+        )
+        self.params = {k: ("true" if v is True else "false" if v is False else v) for k, v in params.items()}
+        self.base_url = (url or os.environ.get("ASSEMBLYAI_STREAMING_URL") or DEFAULT_STREAMING_URL).split("?")[0]
+        self.url = f"{self.base_url}?{urlencode(self.params)}"
+        self.terminate_sent = False
+        self._ws = None
+        self._server_error: ErrorEvent | None = None
+        self._termination = threading.Event()
+        self._ready = threading.Event()
+        self._closing = False
+
+    # ------------------------------------------------------------------ controls
+    def force_endpoint(self) -> None:
+        """Ask the server to end the current turn now (``ForceEndpoint``)."""
+        self._send_json({"type": "ForceEndpoint"})
+
+    def update_configuration(self, **fields) -> None:
+        """Change settings mid-session (``UpdateConfiguration``), e.g. thresholds.
+
+        Parameters
+        ----------
+        **fields
+            ``min_turn_silence``, ``max_turn_silence`` (ms),
+            ``end_of_turn_confidence_threshold``, ``keyterms_prompt``, ``prompt``...
+
+        Raises
+        ------
+        ConfigError
+            An unknown field, or thresholds out of range / min above max.
+        """
+        new_config = self._updated_config(fields)  # validates before anything is sent
+        self._send_json({"type": "UpdateConfiguration", **fields})
+        self.config = new_config
+
+    def _send_json(self, message: dict) -> None:
+        with self._send_lock:
+            if not self.running or self._audio_closed or self._ws is None:
+                raise StreamingError(f"cannot send {message['type']}: the session is not running")
+            self._ws.send(json.dumps(message))
+
+    # ------------------------------------------------------------------ transport
+    def _open(self) -> None:
+        import websocket
+
+        ws = websocket.WebSocket(enable_multithread=True)
+        try:
+            ws.connect(self.url, header={"Authorization": self.__auth}, timeout=self.connect_timeout)
+        except websocket.WebSocketBadStatusException as err:
+            body = (err.resp_body or b"").decode("utf-8", "replace").strip()[:300]
+            if err.status_code in (401, 403):
+                raise closed_error(1008, f"HTTP {err.status_code} at the handshake {body}".strip()) from err
+            raise StreamingError(f"{self.base_url} refused the connection: HTTP {err.status_code} {body}".strip()) from err
+        except (OSError, websocket.WebSocketException) as err:
+            raise StreamingError(
+                f"cannot connect to {self.base_url}: {err}. Check the network, or ASSEMBLYAI_STREAMING_URL if set."
+            ) from err
+        ws.settimeout(None)
+        self._ws = ws
+        self._spawn(self._read_loop, "reader")
+        self._ready.wait(self.connect_timeout)  # set by Begin, or by the close
+        if self._begun.is_set():
+            return
+        if self.error is not None:
+            raise self.error
+        self._closing = True
+        self._abort()
+        raise StreamingError(f"{self.base_url} sent no Begin within {self.connect_timeout:g} s")
+
+    def _deliver(self, frame: bytes) -> bool:
+        import websocket
+
+        with self._send_lock:
+            if self._audio_closed:
+                return False
+            try:
+                self._ws.send_bytes(frame)
+            except (OSError, websocket.WebSocketException) as err:
+                log.debug("streaming: sending audio failed: %s", err)
+                return False
+        return True
+
+    def _read_loop(self) -> None:
+        import websocket
+
+        ws = self._ws
+        try:
+            while True:
+                opcode, frame = ws.recv_data_frame(True)
+                now = time.monotonic()
+                if opcode == websocket.ABNF.OPCODE_TEXT:
+                    self._on_text(frame.data, now)
+                elif opcode == websocket.ABNF.OPCODE_CLOSE:
+                    data = frame.data or b""
+                    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+                    self._on_close(code, data[2:].decode("utf-8", "replace"))
+                    return
+        except (OSError, websocket.WebSocketException) as err:
+            if not self._closing:
+                error = StreamingError(
+                    f"the connection to {self.base_url} was lost without a close frame ({type(err).__name__}: {err}). "
+                    "Check the network and start a new session."
+                )
+                self._set_end(SessionEnd(SessionEnd.CONNECTION_LOST, str(err)), error)
+                self._emit(ErrorEvent(None, str(error), "", True, err))
+        except Exception as err:  # a bug in the parsing: report it, end cleanly
+            log.exception("streaming: the reader failed")
+            self._set_end(SessionEnd(SessionEnd.CONNECTION_LOST, f"reader failed: {err}"),
+                          StreamingError(f"the streaming reader failed: {err}"))
+        finally:
+            self._stop_sending.set()
+            self._termination.set()
+            self._closing = True
+            self._abort()
+            self._closed.set()
+            self._ready.set()
+
+    def _on_text(self, data: bytes, now: float) -> None:
+        try:
+            msg = json.loads(data)
+        except ValueError:
+            log.warning("streaming: the server sent a text frame that is not JSON: %.80r", data)
+            return
+        if not isinstance(msg, dict):
+            log.warning("streaming: unexpected message %.80r", data)
+            return
+        event = parse_message(msg, received_at=now)
+        if event is None:
+            log.debug("streaming: ignoring a %s message", msg.get("type"))
+            return
+        if isinstance(event, ErrorEvent):
+            self._server_error = event
+        self._emit(event)
+        if isinstance(event, BeginEvent):
+            self._ready.set()
+        elif isinstance(event, TerminationEvent):
+            self._set_end(SessionEnd(SessionEnd.SERVER_CLOSED, "the server ended the session (Termination)"))
+            self._termination.set()
+
+    def _on_close(self, code: int | None, reason: str) -> None:
+        if code in (None, 1000, 1005):
+            self._set_end(SessionEnd(SessionEnd.SERVER_CLOSED, reason or "closed by the server", code))
+            return
+        prior = self._server_error
+        if prior is not None and (not reason or reason.startswith("See Error message")):
+            reason = prior.error
+        error = closed_error(code, reason)
+        # an error close before Termination is what ended the session, even if we had asked to end it
+        self._set_end(SessionEnd(SessionEnd.SERVER_ERROR, reason, code), error,
+                      override=not self._termination.is_set())
+        if prior is None or prior.code != code:
+            self._emit(ErrorEvent(code, reason, CLOSE_CODE_HINTS.get(code, ""), True, error, time.monotonic()))
+
+    def _abort(self) -> None:
+        ws = self._ws
+        if ws is None:
+            return
+        sock = ws.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        ws.shutdown()
+
+    def _finish(self, end: SessionEnd, wait: bool = True) -> None:
+        import websocket
+
+        self._set_end(end)
+        self._stop_sending.set()
+        with self._lock:
+            if self._finishing:
+                return
+            self._finishing = True
+        with self._send_lock:
+            self._audio_closed = True
+            if not self._closed.is_set() and self._ws is not None:
+                try:
+                    self._ws.send(json.dumps({"type": "Terminate"}))
+                    self.terminate_sent = True
+                except (OSError, websocket.WebSocketException) as err:
+                    log.debug("streaming: sending Terminate failed: %s", err)
+        if not wait:
+            return
+        if not self._termination.wait(self.terminate_timeout):
+            log.warning("streaming: no Termination within %.1f s of Terminate; closing", self.terminate_timeout)
+        if not self._closed.wait(2.0):  # the server closes (1000) right after Termination
+            with self._send_lock:
+                try:
+                    self._ws.send_close()
+                except (OSError, websocket.WebSocketException):
+                    pass
+            if not self._closed.wait(1.0):
+                self._closing = True
+                self._abort()

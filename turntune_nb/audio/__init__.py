@@ -1,0 +1,10 @@
+"""The audio wing: what touches sound on this machine.
+
+- `decode`: any container or codec PyAV reads, to 16 kHz mono PCM, streamed.
+- `vad`: speech detection (WebRTC or Silero) into speech segments.
+- `offline`: the offline backend: recordings to `Transcript`s with no key and no
+  network (one speaker per channel in stereo).
+
+It produces what the analysis wing reads; it imports neither the service nor the
+notebook wing. The public names are re-exported from `turntune_nb`.
+"""

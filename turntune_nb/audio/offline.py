@@ -1,0 +1,142 @@
+"""The offline backend: speech segments from audio files, with no key and no network.
+
+Each file is streamed through the decoder (`turntune_nb.audio.decode`) in 1 s chunks and
+each channel through its own `turntune_nb.vad.SpeechDetector`, so memory stays
+bounded on hour-long files. The result is a `Transcript` of speech segments
+without text (``source="offline-vad"``):
+
+- a two-channel recording (call centres record one party per channel) gives one
+  speaker per channel, ``"ch0"`` and ``"ch1"``, with ``channel`` set, so gaps
+  and overlaps between the parties are real;
+- a mono recording gives segments of one ``UNKNOWN`` speaker, and a note saying
+  that only pauses and gaps between speech segments are measured;
+- files with more than two channels are downmixed and treated as mono (with a
+  note): there is no telling which channel is whom.
+
+Examples
+--------
+>>> transcripts, failed = transcribe_offline(["samples/synthetic/conv1.wav"], progress=False)
+>>> transcripts[0].speakers, transcripts[0].source, failed
+(('ch0', 'ch1'), 'offline-vad', [])
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..analysis.columns import UNKNOWN_SPEAKER
+from ..analysis.model import Transcript, Utterance
+from ..errors import AudioDecodeError, ConfigError
+from .decode import DEFAULT_SAMPLE_RATE, iter_audio_chunks
+from .vad import SpeechDetector, VADSettings
+
+__all__ = ("transcribe_offline", "transcribe_file_offline", "OFFLINE_SOURCE", "MONO_NOTE")
+
+log = logging.getLogger(__name__)
+
+OFFLINE_SOURCE = "offline-vad"
+CHUNK_MS = 1000
+MONO_NOTE = (
+    "mono recording: speakers are unknown, so every speech segment is attributed to "
+    f"{UNKNOWN_SPEAKER}; only pauses and gaps between speech segments are measured, "
+    "not who took the turn"
+)
+
+
+def _settings(settings: VADSettings | None, options: dict) -> VADSettings:
+    if settings is not None and options:
+        raise ConfigError("give either settings=VADSettings(...) or individual VAD settings, not both")
+    try:
+        return settings or VADSettings(**options)
+    except TypeError as err:
+        raise ConfigError(f"unknown offline backend setting: {err}; see turntune_nb.vad.VADSettings") from err
+
+
+def transcribe_file_offline(path, settings: VADSettings | None = None) -> Transcript:
+    """Speech segments of one file.
+
+    Parameters
+    ----------
+    path : str or Path
+    settings : VADSettings, optional
+
+    Returns
+    -------
+    Transcript
+        ``source="offline-vad"``, with ``duration_ms``; see the module docstring
+        for how channels become speakers.
+
+    Raises
+    ------
+    AudioDecodeError
+        When the file cannot be decoded.
+    """
+    settings = settings or VADSettings()
+    path = Path(path)
+    n = 0
+    chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=False)
+    first = next(chunks)
+    if first.shape[0] > 2:  # no telling who is on which of many channels: downmix
+        chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=True)
+        first, channels, notes = next(chunks)[None, :], 1, [MONO_NOTE, f"{path.name}: more than two channels, downmixed to one"]
+        stream = (c[None, :] for c in chunks)
+    else:
+        channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [], chunks
+    detectors = [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels)]
+    segments = [[] for _ in range(channels)]
+    for block in _chain(first, stream):
+        n += block.shape[1]
+        for ch, det in enumerate(detectors):
+            segments[ch] += det.process(block[ch])
+    for ch, det in enumerate(detectors):
+        segments[ch] += det.flush()
+    if channels == 1:
+        utts = [Utterance(UNKNOWN_SPEAKER, a, b) for a, b in segments[0]]
+    else:
+        utts = [Utterance(f"ch{ch}", a, b, channel=ch) for ch in range(channels) for a, b in segments[ch]]
+    return Transcript(path.name, utts, source=OFFLINE_SOURCE, notes=tuple(notes),
+                      duration_ms=n * 1000 // DEFAULT_SAMPLE_RATE)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def transcribe_offline(files, progress: bool = True, settings: VADSettings | None = None, **vad_settings):
+    """Speech segments of every file, with a per-file error list instead of stopping.
+
+    Parameters
+    ----------
+    files : list of str or Path
+    progress : bool
+        Show a tqdm progress bar (notebook or terminal).
+    settings : VADSettings, optional
+        All VAD settings at once; or give them one by one as keyword arguments
+        (``min_silence_ms=300``, ``detector="silero"``...).
+
+    Returns
+    -------
+    transcripts : list of Transcript
+        One per decoded file, in the order given.
+    failed : list of dict
+        ``{"filename", "reason"}`` for every file that could not be decoded.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown or out-of-range VAD setting (before any file is read).
+    """
+    from tqdm.auto import tqdm
+
+    settings = _settings(settings, vad_settings)
+    transcripts, failed = [], []
+    files = list(files)
+    for path in tqdm(files, desc="offline VAD", unit="file", disable=not progress):
+        try:
+            transcripts.append(transcribe_file_offline(path, settings))
+        except AudioDecodeError as err:
+            log.warning("%s", err)
+            failed.append({"filename": Path(path).name, "reason": err.reason})
+    return transcripts, failed

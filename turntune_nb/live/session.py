@@ -1,0 +1,386 @@
+"""The machinery every live session shares, whatever its service.
+
+`LiveSession` owns the source, the pacing of 50 ms frames on a monotonic clock,
+the callbacks, the event list, the client-side inactivity rule and the ending;
+a subclass supplies the transport (`_open`, `_deliver`, `_finish`):
+`turntune_nb.assemblyai.streaming.StreamingSession` sends the frames to
+AssemblyAI, `turntune_nb.live.endpointer.OfflineSession` feeds them to the
+offline speech detector. Each session owns its threads, events and lock (nothing
+module-level), so sessions run one after another, or side by side, in one kernel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from array import array
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from ..analysis.presets import StreamingConfig, load_config
+from ..errors import ConfigError, StreamingError, TurnTuneError
+from .events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+from .sources import CHUNK_MS, SAMPLE_RATE, WavRecorder, as_source
+
+__all__ = ("LiveSession", "SendStats", "UPDATABLE_FIELDS", "as_config")
+
+log = logging.getLogger(__name__)
+
+#: Fields ``UpdateConfiguration`` accepts (Universal-Streaming and U3 Pro).
+UPDATABLE_FIELDS = frozenset({
+    "min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold",
+    "keyterms_prompt", "prompt", "agent_context", "language_codes",
+})
+
+
+@dataclass
+class SendStats:
+    """What the sender did: chunks, bytes, send times (monotonic s) and lateness.
+
+    ``lateness_ms`` holds, per paced chunk, how late the send started against its
+    schedule ``t0 + k * 50 ms`` (the pacing error).
+    """
+
+    chunks: int = 0
+    bytes: int = 0
+    first_send: float | None = None
+    last_send: float | None = None
+    sizes: array = field(default_factory=lambda: array("I"))
+    lateness_ms: array = field(default_factory=lambda: array("d"))
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def audio_ms(self) -> float:
+        return self.bytes / 2 / self.sample_rate * 1000.0
+
+
+def as_config(config) -> StreamingConfig:
+    if isinstance(config, StreamingConfig):
+        return config
+    if isinstance(config, dict):
+        return StreamingConfig.from_dict(config)
+    if isinstance(config, (str, Path)):
+        return load_config(config)
+    raise ConfigError(f"config must be a StreamingConfig, a dict or a config JSON path, got {type(config).__name__}")
+
+
+def _frames(chunks, frame_bytes: int):
+    """Re-cut PCM chunks into frames of exactly ``frame_bytes``; the last one is
+    padded with silence so that no frame is under 50 ms."""
+    buf = bytearray()
+    for chunk in chunks:
+        buf += chunk
+        while len(buf) >= frame_bytes:
+            yield bytes(buf[:frame_bytes])
+            del buf[:frame_bytes]
+    if buf:
+        if len(buf) % 2:
+            buf += b"\x00"
+        yield bytes(buf) + b"\x00" * (frame_bytes - len(buf))
+
+
+class LiveSession:
+    """The machinery both sessions share: source, pacing, callbacks, events, ending."""
+
+    _kind = "session"
+
+    def __init__(self, config, source, *, inactivity_timeout_s: float | None = None,
+                 on_begin: Callable | None = None, on_speech_started: Callable | None = None,
+                 on_turn: Callable | None = None, on_termination: Callable | None = None,
+                 on_error: Callable | None = None, save_wav=None, pacing_speed: float | None = 1.0,
+                 sample_rate: int = SAMPLE_RATE, terminate_timeout: float = 5.0):
+        self.config = as_config(config)
+        self.sample_rate = int(sample_rate)
+        self.source = as_source(source, self.sample_rate)
+        if getattr(self.source, "sample_rate", self.sample_rate) != self.sample_rate:
+            raise ConfigError(f"the source delivers {self.source.sample_rate} Hz but the session expects {self.sample_rate} Hz")
+        if inactivity_timeout_s is not None and not inactivity_timeout_s > 0:
+            raise ConfigError(f"inactivity_timeout_s must be positive seconds, got {inactivity_timeout_s!r}")
+        if pacing_speed is not None and not pacing_speed > 0:
+            raise ConfigError(f"pacing_speed must be positive (1 = real time) or None, got {pacing_speed!r}")
+        self.inactivity_timeout_s = inactivity_timeout_s
+        self.pacing_speed = pacing_speed
+        self.terminate_timeout = float(terminate_timeout)
+        self.save_wav = Path(save_wav) if save_wav else None
+        self.on_begin, self.on_speech_started, self.on_turn = on_begin, on_speech_started, on_turn
+        self.on_termination, self.on_error = on_termination, on_error
+
+        self.events: list = []
+        self.end_reason: SessionEnd | None = None
+        self.error: TurnTuneError | None = None
+        self.callback_errors: list[BaseException] = []
+        self.stats = SendStats(sample_rate=self.sample_rate)
+        self.frame_bytes = self.sample_rate * CHUNK_MS // 1000 * 2
+
+        self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._stop_sending = threading.Event()  # no more audio
+        self._closed = threading.Event()  # transport gone: the session is over
+        self._begun = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started = False
+        self._finishing = False
+        self._audio_closed = False
+        self._last_activity = 0.0
+        self._wav: WavRecorder | None = None
+
+    # ------------------------------------------------------------------ public
+    @property
+    def running(self) -> bool:
+        """True between `start` and the end of the session."""
+        return self._started and not self._closed.is_set()
+
+    def inactivity_remaining_s(self) -> float | None:
+        """Seconds left before the inactivity rule ends the session (None without one)."""
+        if not self.inactivity_timeout_s or not self._started:
+            return None
+        return max(0.0, self._last_activity + float(self.inactivity_timeout_s) - time.monotonic())
+
+    def start(self):
+        """Open the source and the connection, start the threads; return self.
+
+        Raises
+        ------
+        StreamingError
+            Already started, or the connection failed (a `StreamingClosedError`
+            when the server refused it, e.g. 1008 for a bad key).
+        NoMicrophoneError
+            The microphone cannot be opened.
+        """
+        with self._lock:
+            if self._started:
+                raise StreamingError(f"this {self._kind} was already started: create a new one for another run")
+            self._started = True
+        try:
+            self.source.open()
+            self._open()
+        except BaseException:
+            self._stop_sending.set()
+            self._closed.set()
+            self.source.close()
+            self._join(2.0)
+            raise
+        self._last_activity = time.monotonic()
+        if self.save_wav:
+            self._wav = WavRecorder(self.save_wav, self.sample_rate)
+        self._spawn(self._send_loop, "sender")
+        if self.inactivity_timeout_s:
+            self._spawn(self._watch_inactivity, "inactivity")
+        return self
+
+    def stop(self, timeout: float = 10.0) -> SessionEnd | None:
+        """End the session (Terminate, bounded wait for Termination, close) and join
+        its threads; safe to call twice, from a callback, or after it ended.
+
+        Parameters
+        ----------
+        timeout : float
+            Seconds to wait for the threads; a stuck thread is logged.
+
+        Returns
+        -------
+        SessionEnd or None
+            Why the session ended (None if it never started).
+        """
+        if not self._started:
+            return self.end_reason
+        inside = threading.current_thread() in self._threads
+        self._finish(SessionEnd(SessionEnd.STOPPED, "stopped by the user"), wait=not inside)
+        if not inside:
+            self._join(timeout)
+        return self.end_reason
+
+    def wait(self, timeout: float | None = None, raise_error: bool = True) -> SessionEnd | None:
+        """Block until the session ends (source exhausted, inactivity, server close).
+
+        Ctrl+C (KeyboardInterrupt) while waiting stops the session cleanly
+        (Terminate sent, Termination awaited) and is re-raised.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds; None waits for the end.
+        raise_error : bool
+            Raise ``self.error`` (e.g. a `StreamingClosedError`) if the session failed.
+
+        Returns
+        -------
+        SessionEnd or None
+            Why it ended; None if ``timeout`` passed first.
+        """
+        if not self._started:
+            raise StreamingError(f"the {self._kind} was not started: call start() first")
+        try:
+            if not self._closed.wait(timeout):
+                return None
+        except KeyboardInterrupt:
+            self._finish(SessionEnd(SessionEnd.STOPPED, "interrupted (Ctrl+C)"))
+            self._join(10.0)
+            raise
+        self._join(10.0)
+        if raise_error and self.error is not None:
+            raise self.error
+        return self.end_reason
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is KeyboardInterrupt:
+            self._finish(SessionEnd(SessionEnd.STOPPED, "interrupted (Ctrl+C)"))
+        self.stop()
+
+    def turns(self, final_only: bool = True) -> list:
+        """The `TurnEvent`s received so far (finals only by default)."""
+        return [e for e in list(self.events) if isinstance(e, TurnEvent) and (e.end_of_turn or not final_only)]
+
+    # ------------------------------------------------------------------ to override
+    def _open(self) -> None:
+        raise NotImplementedError
+
+    def _deliver(self, frame: bytes) -> bool:
+        """Hand one 50 ms frame on; False when the transport is gone."""
+        raise NotImplementedError
+
+    def _finish(self, end: SessionEnd, wait: bool = True) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ machinery
+    def _spawn(self, target, role: str) -> threading.Thread:
+        thread = threading.Thread(target=target, name=f"turntune-{self._kind}-{id(self):x}-{role}", daemon=True)
+        with self._lock:
+            self._threads.append(thread)
+        thread.start()
+        return thread
+
+    def _join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        me = threading.current_thread()
+        for thread in list(self._threads):
+            if thread is me:
+                continue
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.warning("%s: thread %s did not end within %.1f s", self._kind, thread.name, timeout)
+
+    def _set_end(self, end: SessionEnd, error: TurnTuneError | None = None, override: bool = False) -> None:
+        with self._lock:
+            if self.end_reason is None or override:
+                self.end_reason = end
+            if error is not None and self.error is None:
+                self.error = error
+
+    def _updated_config(self, fields: dict):
+        """The config with `fields` applied (an ``UpdateConfiguration``), validated.
+
+        Raises
+        ------
+        ConfigError
+            An unknown field, or thresholds out of range / min above max.
+        """
+        unknown = set(fields) - UPDATABLE_FIELDS
+        if unknown:
+            raise ConfigError(f"UpdateConfiguration cannot change {sorted(unknown)}; it accepts {sorted(UPDATABLE_FIELDS)}")
+        thresholds = {k: fields[k] for k in ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold")
+                      if fields.get(k) is not None}
+        return replace(self.config, **thresholds) if thresholds else self.config
+
+    def _note_activity(self) -> None:
+        self._last_activity = time.monotonic()
+
+    def _callback_for(self, event):
+        return {
+            BeginEvent: self.on_begin,
+            SpeechStartedEvent: self.on_speech_started,
+            TurnEvent: self.on_turn,
+            TerminationEvent: self.on_termination,
+            ErrorEvent: self.on_error,
+        }.get(type(event))
+
+    def _emit(self, event) -> None:
+        """Record an event and call its callback; a failing callback is reported
+        (log, ``callback_errors``, a non-fatal `ErrorEvent`), never propagated."""
+        with self._lock:
+            self.events.append(event)
+        if isinstance(event, BeginEvent):
+            self._begun.set()
+        elif isinstance(event, TurnEvent) and event.transcript.strip():
+            self._note_activity()
+        callback = self._callback_for(event)
+        if callback is None:
+            return
+        try:
+            callback(event)
+        except Exception as err:  # a user callback must never kill our thread
+            name = getattr(callback, "__name__", repr(callback))
+            log.exception("%s: the %s callback %s raised", self._kind, event.type, name)
+            self.callback_errors.append(err)
+            if not isinstance(event, ErrorEvent):
+                self._emit(ErrorEvent(None, f"the {event.type} callback {name} raised {type(err).__name__}: {err}",
+                                      "Fix the callback; the session carries on.", False, err))
+
+    def _send_loop(self) -> None:
+        speed = None if self.source.realtime else self.pacing_speed
+        step = CHUNK_MS / 1000.0 / speed if speed else 0.0
+        stats, stop = self.stats, self._stop_sending
+        exhausted = False
+        t0 = None
+        k = 0
+        try:
+            for frame in _frames(self.source.chunks(), self.frame_bytes):
+                if stop.is_set():
+                    break
+                if speed:
+                    if t0 is None:
+                        t0 = time.monotonic()
+                    due = t0 + k * step
+                    delay = due - time.monotonic()
+                    if delay > 0 and stop.wait(delay):
+                        break
+                    now = time.monotonic()
+                    stats.lateness_ms.append((now - due) * 1000.0)
+                else:
+                    now = time.monotonic()
+                if not self._deliver(frame):
+                    break
+                if stats.first_send is None:
+                    stats.first_send = now
+                stats.last_send = now
+                stats.chunks += 1
+                stats.bytes += len(frame)
+                stats.sizes.append(len(frame))
+                if self._wav is not None:
+                    self._wav.write(frame)
+                k += 1
+            else:
+                exhausted = True
+        except Exception as err:
+            if not stop.is_set():
+                log.error("%s: the audio source %r failed: %s", self._kind, self.source, err)
+                error = err if isinstance(err, TurnTuneError) else StreamingError(f"the audio source {self.source.name} failed: {err}")
+                self._emit(ErrorEvent(None, str(error), "", True, err))
+                self._set_end(SessionEnd(SessionEnd.SOURCE_ERROR, str(error)), error)
+                self._finish(SessionEnd(SessionEnd.SOURCE_ERROR, str(error)))
+        finally:
+            self.source.close()
+            if self._wav is not None:
+                self._wav.close()
+        if exhausted and not stop.is_set():
+            self._finish(SessionEnd(SessionEnd.SOURCE_EXHAUSTED, f"{self.source.name} ended"))
+
+    def _watch_inactivity(self) -> None:
+        limit = float(self.inactivity_timeout_s)
+        while True:
+            remaining = self.inactivity_remaining_s()
+            if remaining <= 0:
+                log.info("%s: no new transcript for %.1f s: ending the session", self._kind, limit)
+                self._finish(SessionEnd(SessionEnd.INACTIVITY, f"no new transcript for {limit:g} s"))
+                return
+            if self._stop_sending.wait(remaining):
+                return
+
+    def __repr__(self) -> str:
+        state = "not started" if not self._started else "running" if self.running else f"ended: {self.end_reason}"
+        return f"{type(self).__name__}(config={self.config}, source={self.source!r}, {state})"

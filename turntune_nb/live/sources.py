@@ -1,0 +1,299 @@
+"""Where live audio comes from: the microphone, a recording, or any iterable of PCM.
+
+Every source yields raw 16-bit little-endian mono PCM (``pcm_s16le``) at
+``sample_rate`` in chunks of any size; the session re-cuts them into 50 ms frames
+and, unless the source is itself real time (``realtime = True``, the microphone),
+paces them from a monotonic clock.
+
+    MicrophoneSource()                      # PyAudio, 16 kHz mono int16, 50 ms frames
+    FileSource("call.mp3")                  # any file the offline backend decodes
+    as_source([b"...", b"..."])             # any iterable of PCM bytes or int16 arrays
+
+PyAudio is imported only when a microphone is opened, so importing this module
+(and ``turntune_nb``) never needs PortAudio.
+"""
+
+from __future__ import annotations
+
+import logging
+import wave
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..errors import InputError, NoMicrophoneError
+
+__all__ = (
+    "AudioSource",
+    "MicrophoneSource",
+    "FileSource",
+    "IterableSource",
+    "as_source",
+    "SAMPLE_RATE",
+    "CHUNK_MS",
+)
+
+log = logging.getLogger(__name__)
+
+#: The sample rate every source delivers and the session announces (Hz).
+SAMPLE_RATE = 16_000
+#: The frame length sent to the server (ms): AssemblyAI's recommended 50 ms.
+CHUNK_MS = 50
+
+_MIC_FIX = (
+    "Install PyAudio with `pip install 'turntune_nb[mic]'` (on Debian/Ubuntu first "
+    "`apt-get install portaudio19-dev`), check that an input device is connected and "
+    "allowed, or stream a recording instead (FileSource / `turntune stream --source FILE`)."
+)
+
+
+def pcm_bytes(chunk) -> bytes:
+    """Raw ``pcm_s16le`` bytes from bytes or a numpy array (int16, or float in [-1, 1]).
+
+    Examples
+    --------
+    >>> pcm_bytes(np.array([0.5, -1.0]))
+    b'\\x00@\\x01\\x80'
+    >>> pcm_bytes(b"\\x01\\x00")
+    b'\\x01\\x00'
+    """
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    arr = np.asarray(chunk)
+    if arr.dtype.kind == "f":
+        arr = np.round(np.clip(arr, -1.0, 1.0) * 32767.0)
+        arr[arr < -32767] = -32768
+    elif arr.dtype.kind not in "iu":
+        raise InputError(f"an audio chunk must be bytes or a numeric array, got {arr.dtype}")
+    return arr.astype("<i2", copy=False).tobytes()
+
+
+class AudioSource:
+    """The interface the sessions read from (duck typing is enough).
+
+    Attributes
+    ----------
+    sample_rate : int
+        Hz of the PCM the chunks hold (mono, int16).
+    realtime : bool
+        True when reading already blocks at real time (a microphone): the session
+        sends what it reads at once. False: the session paces the chunks itself.
+    name : str
+        What to show in messages.
+    """
+
+    sample_rate: int = SAMPLE_RATE
+    realtime: bool = False
+    name: str = "audio"
+
+    def open(self) -> None:
+        """Acquire the device or file; raise a clear error if that is impossible."""
+
+    def chunks(self) -> Iterator[bytes]:
+        """PCM chunks of any size until the source ends."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the device or file (idempotent)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class IterableSource(AudioSource):
+    """Any iterable of PCM chunks (bytes, int16 arrays or float arrays in [-1, 1]).
+
+    Parameters
+    ----------
+    chunks : iterable
+    sample_rate : int
+    name : str
+
+    Examples
+    --------
+    >>> src = IterableSource([b"\\x00\\x00" * 800, np.zeros(400, dtype=np.int16)])
+    >>> [len(c) for c in src.chunks()]
+    [1600, 800]
+    """
+
+    def __init__(self, chunks: Iterable, sample_rate: int = SAMPLE_RATE, name: str = "iterable"):
+        self._chunks = chunks
+        self.sample_rate = int(sample_rate)
+        self.name = name
+
+    def chunks(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            data = pcm_bytes(chunk)
+            if data:
+                yield data
+
+
+class FileSource(AudioSource):
+    """A recording, decoded as it is streamed (any file the offline backend reads).
+
+    The session paces it in real time, as if it were spoken into the microphone.
+
+    Parameters
+    ----------
+    path : str or Path
+    sample_rate : int
+        Decoded to this rate, mono.
+    chunk_ms : int
+        Decoder chunk length (the session re-cuts into 50 ms frames anyway).
+
+    Raises
+    ------
+    InputError
+        The file does not exist (on `open`); decoding errors come from
+        `turntune_nb.audio.decode` as `AudioDecodeError`.
+    """
+
+    def __init__(self, path, sample_rate: int = SAMPLE_RATE, chunk_ms: int = 200):
+        self.path = Path(path)
+        self.sample_rate = int(sample_rate)
+        self.chunk_ms = int(chunk_ms)
+        self.name = str(self.path)
+
+    def open(self) -> None:
+        if not self.path.is_file():
+            raise InputError(f"{self.path}: no such audio file")
+
+    def chunks(self) -> Iterator[bytes]:
+        from ..audio.decode import iter_audio_chunks
+
+        for chunk in iter_audio_chunks(self.path, chunk_ms=self.chunk_ms, sample_rate=self.sample_rate, mono=True):
+            data = pcm_bytes(chunk)
+            if data:
+                yield data
+
+
+class MicrophoneSource(AudioSource):
+    """The default input device through PyAudio: 16 kHz mono int16 in 50 ms frames.
+
+    Parameters
+    ----------
+    sample_rate : int
+    frame_ms : int
+        Frames per read (50 ms = 800 frames at 16 kHz).
+    device_index : int, optional
+        A PyAudio input device; the default input device if omitted.
+
+    Raises
+    ------
+    NoMicrophoneError
+        On `open`, when PyAudio is not installed or no input device can be opened;
+        the message names the fix.
+    """
+
+    realtime = True
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE, frame_ms: int = CHUNK_MS, device_index: int | None = None):
+        self.sample_rate = int(sample_rate)
+        self.frames_per_buffer = self.sample_rate * int(frame_ms) // 1000
+        self.device_index = device_index
+        self.name = "microphone" if device_index is None else f"microphone #{device_index}"
+        self._pa = None
+        self._stream = None
+
+    def open(self) -> None:
+        try:
+            import pyaudio
+        except ImportError as err:
+            raise NoMicrophoneError(f"PyAudio is not installed, so the microphone cannot be used. {_MIC_FIX}") from err
+        pa = pyaudio.PyAudio()
+        try:
+            try:  # checked first: PortAudio may crash on a bad index
+                info = (pa.get_default_input_device_info() if self.device_index is None
+                        else pa.get_device_info_by_index(self.device_index))
+            except (IOError, OSError, ValueError) as err:
+                raise NoMicrophoneError(f"no audio input device is available ({err}). {_MIC_FIX}") from err
+            if int(info.get("maxInputChannels", 0)) < 1:
+                raise NoMicrophoneError(f"{info.get('name', 'the device')} is not an input device. {_MIC_FIX}")
+            try:
+                stream = pa.open(
+                    format=pyaudio.paInt16,
+                    channels=1,
+                    rate=self.sample_rate,
+                    input=True,
+                    input_device_index=self.device_index,
+                    frames_per_buffer=self.frames_per_buffer,
+                )
+            except (IOError, OSError, ValueError) as err:
+                raise NoMicrophoneError(
+                    f"the input device could not be opened at {self.sample_rate} Hz mono ({err}). {_MIC_FIX}"
+                ) from err
+        except BaseException:
+            pa.terminate()
+            raise
+        self._pa, self._stream = pa, stream
+
+    def chunks(self) -> Iterator[bytes]:
+        if self._stream is None:
+            self.open()
+        stream = self._stream
+        while stream is not None and self._stream is stream:
+            try:
+                yield stream.read(self.frames_per_buffer, exception_on_overflow=False)
+            except (IOError, OSError) as err:
+                if self._stream is None:  # closed under us by close()
+                    return
+                raise NoMicrophoneError(f"reading the microphone failed ({err}). {_MIC_FIX}") from err
+
+    def close(self) -> None:
+        stream, pa = self._stream, self._pa
+        self._stream = self._pa = None
+        if stream is not None:
+            try:
+                stream.stop_stream()
+                stream.close()
+            except (IOError, OSError) as err:  # pragma: no cover - device vanished
+                log.debug("closing the microphone stream failed: %s", err)
+        if pa is not None:
+            pa.terminate()
+
+
+def as_source(obj, sample_rate: int = SAMPLE_RATE) -> AudioSource:
+    """An `AudioSource` for a source, a path, PCM bytes, a numpy array or an iterable.
+
+    Examples
+    --------
+    >>> as_source("mic").name, as_source(b"\\x00\\x00" * 800).name
+    ('microphone', 'bytes')
+    """
+    if isinstance(obj, AudioSource) or (hasattr(obj, "chunks") and hasattr(obj, "realtime")):
+        return obj
+    if isinstance(obj, str) and obj.lower() in ("mic", "microphone"):
+        return MicrophoneSource(sample_rate=sample_rate)
+    if isinstance(obj, (str, Path)):
+        return FileSource(obj, sample_rate=sample_rate)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return IterableSource([bytes(obj)], sample_rate, name="bytes")
+    if isinstance(obj, np.ndarray):
+        return IterableSource([obj], sample_rate, name="array")
+    try:
+        iter(obj)
+    except TypeError:
+        raise InputError(f"not an audio source: {type(obj).__name__}") from None
+    return IterableSource(obj, sample_rate)
+
+
+class WavRecorder:
+    """Write what was sent to a 16-bit mono WAV file (the session's ``save_wav``)."""
+
+    def __init__(self, path, sample_rate: int = SAMPLE_RATE):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._wav = wave.open(str(self.path), "wb")
+        self._wav.setnchannels(1)
+        self._wav.setsampwidth(2)
+        self._wav.setframerate(int(sample_rate))
+
+    def write(self, data: bytes) -> None:
+        if self._wav is not None:
+            self._wav.writeframes(data)
+
+    def close(self) -> None:
+        if self._wav is not None:
+            self._wav.close()
+            self._wav = None

@@ -1,0 +1,11 @@
+"""The notebook wing: what draws.
+
+- `plots`: seaborn figures of the analysis tables (axes-level, ``data=``, ``ax=``).
+- `tuner`: `ThresholdTuner`, sliders over the simulator.
+- `live_panel`: `LiveTurns`, a live session rendered as it happens.
+- `report`: one self-contained HTML file a colleague can open.
+
+It reads every other wing and nothing reads it (the package imports it on first
+use, so the command line and the core start without seaborn or ipywidgets). The
+public names are re-exported from `turntune_nb`.
+"""

@@ -1,0 +1,296 @@
+"""`ThresholdTuner`: sliders over the endpointing simulator, in a notebook.
+
+An ``ipywidgets.VBox`` subclass holding its child widgets as attributes, wired
+with ``observe``/``link``. The metrics follow a slider at once; the figures are
+debounced and drawn from a timer thread, which updates widgets only by setting
+values. It works without a browser: build it, set a slider's value or click a
+button from Python, and read its state.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+
+import ipywidgets as W
+import traitlets
+
+from ..analysis.presets import PRESETS, StreamingConfig, load_config
+from .plots import figure_svg
+
+__all__ = ("ThresholdTuner", "MODELS")
+
+MODELS = (("u3-rt-pro (punctuation)", "u3-rt-pro"),
+          ("Universal-Streaming (confidence, bracket)", "universal-streaming"),
+          ("silence only (one threshold)", "silence"))
+
+
+def _pct(v) -> str:
+    return "n/a" if v is None or v != v else f"{v:.1%}"
+
+
+def _ms(v) -> str:
+    return "n/a" if v is None or v != v else f"{v:.0f} ms"
+
+
+class ThresholdTuner(W.VBox):
+    """Tune ``min_turn_silence`` / ``max_turn_silence`` against your recordings.
+
+    Sliders for the two thresholds, a model choice, a target cut-off rate, buttons
+    for the presets and the data-driven recommendation. Every move updates the
+    metrics table at once and the figures after `debounce_s` (so dragging stays
+    smooth). `config` is the chosen setting; `save` / `load` write and read the
+    config JSON the live session reads.
+
+    Parameters
+    ----------
+    result : AnalysisResult or Simulator
+    config : StreamingConfig, optional
+        The starting setting (default: the analysis' own preset).
+    model : {"u3-rt-pro", "universal-streaming", "silence"}
+    target_cutoff : float
+    debounce_s : float
+        Delay before figures are redrawn after the last move; 0 redraws at once.
+
+    Examples
+    --------
+    >>> from turntune_nb import analyze_transcripts, read_assemblyai_json
+    >>> result = analyze_transcripts([read_assemblyai_json("tests/data/assemblyai/wildfires_speaker_labels_truncated.json")])
+    >>> tuner = ThresholdTuner(result, debounce_s=0)
+    >>> tuner.min_slider.value = 600
+    >>> tuner.config.min_turn_silence, tuner.config.name
+    (600, 'Custom')
+    >>> tuner.metrics.min_turn_silence
+    600
+    """
+
+    min_turn_silence = traitlets.Int(400)
+    max_turn_silence = traitlets.Int(1280)
+    model = traitlets.Unicode("u3-rt-pro")
+    target_cutoff = traitlets.Float(0.05)
+    setting_name = traitlets.Unicode("Balanced")
+
+    def __init__(self, result, config: StreamingConfig | None = None, model: str = "u3-rt-pro",
+                 target_cutoff: float = 0.05, debounce_s: float = 0.15, **kwargs):
+        from ..analysis.simulate import Simulator
+
+        self.simulator = result if isinstance(result, Simulator) else Simulator.from_result(result)
+        self.result = None if isinstance(result, Simulator) else result
+        guide = getattr(self.result, "recommendation", None)
+        config = config or guide or PRESETS["balanced"]
+        self.debounce_s = debounce_s
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._sweeps: dict = {}
+        self._preset_points: dict = {}
+        self._applying = False
+        self.recommendation = None
+        self.metrics = None
+        self.renders = 0  # figure redraws so far (tests and the browser read it)
+
+        style = {"description_width": "150px"}
+        layout = W.Layout(width="520px")
+        self.min_slider = W.IntSlider(value=config.min_turn_silence, min=0, max=3000, step=10,
+                                      description="min_turn_silence", style=style, layout=layout,
+                                      continuous_update=True)
+        self.max_slider = W.IntSlider(value=config.max_turn_silence, min=0, max=6000, step=10,
+                                      description="max_turn_silence", style=style, layout=layout,
+                                      continuous_update=True)
+        self.model_select = W.Dropdown(options=MODELS, value=model, description="model", style=style)
+        self.target_slider = W.FloatSlider(value=target_cutoff, min=0.01, max=0.3, step=0.01,
+                                           description="target cut-offs", readout_format=".0%", style=style,
+                                           layout=layout)
+        self.preset_buttons = {
+            name: W.Button(description=cfg.name, tooltip=f"{cfg.min_turn_silence} / {cfg.max_turn_silence} ms")
+            for name, cfg in PRESETS.items()
+        }
+        self.recommend_button = W.Button(description="Recommend", button_style="primary",
+                                         tooltip="lowest latency within the target cut-off rate")
+        self.title = W.HTML()
+        self.metrics_html = W.HTML()
+        self.figures_html = W.HTML()
+        self.message = W.HTML()
+
+        super().__init__(**kwargs)
+        self.add_class("turntune-tuner")
+        self.children = [
+            self.title,
+            W.HBox([W.VBox([self.min_slider, self.max_slider, self.target_slider]),
+                    W.VBox([self.model_select, W.HBox(list(self.preset_buttons.values()) + [self.recommend_button])])]),
+            self.message,
+            self.metrics_html,
+            self.figures_html,
+        ]
+        # state in traits, sliders linked to them
+        self.min_turn_silence, self.max_turn_silence = config.min_turn_silence, config.max_turn_silence
+        self.model, self.target_cutoff, self.setting_name = model, target_cutoff, config.name
+        W.link((self.min_slider, "value"), (self, "min_turn_silence"))
+        W.link((self.max_slider, "value"), (self, "max_turn_silence"))
+        W.link((self.model_select, "value"), (self, "model"))
+        W.link((self.target_slider, "value"), (self, "target_cutoff"))
+        self.observe(self._on_threshold, names=["min_turn_silence", "max_turn_silence"])
+        self.observe(self._on_model, names=["model"])
+        for name, button in self.preset_buttons.items():
+            button.on_click(lambda _b, n=name: self.apply(PRESETS[n]))
+        self.recommend_button.on_click(lambda _b: self.recommend())
+        self._update_metrics()
+        self._render_figures()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def config(self) -> StreamingConfig:
+        """The chosen setting (a preset's name while the sliders sit on it)."""
+        evidence = {"model": self.model}
+        if self.metrics is not None:
+            evidence.update(cutoff_rate=self.metrics.cutoff_rate, latency_mean_ms=self.metrics.latency_mean_ms,
+                            holds=self.metrics.holds, turn_ends=self.metrics.turn_ends)
+        base = PRESETS.get(self.setting_name.lower())
+        return StreamingConfig(
+            self.setting_name, self.min_turn_silence, self.max_turn_silence,
+            base.description if base else "Tuned on these recordings",
+            base.use_cases if base else "",
+            base.end_of_turn_confidence_threshold if base else None,
+            evidence,
+        )
+
+    def apply(self, config: StreamingConfig) -> None:
+        """Move the sliders to a setting and take its name."""
+        self._applying = True
+        try:
+            # order the two moves so min <= max holds at every step
+            if config.min_turn_silence > self.max_turn_silence:
+                self.max_turn_silence = config.max_turn_silence
+                self.min_turn_silence = config.min_turn_silence
+            else:
+                self.min_turn_silence = config.min_turn_silence
+                self.max_turn_silence = config.max_turn_silence
+        finally:
+            self._applying = False
+        self.setting_name = config.name
+        self._update_metrics()
+        self._schedule_render()
+
+    def recommend(self):
+        """Apply the data-driven recommendation for the current model and target."""
+        from ..analysis.recommend import recommend_config
+
+        self.recommendation = recommend_config(self.simulator, model=self.model, target_cutoff=self.target_cutoff,
+                                               guide=getattr(self.result, "recommendation", None))
+        self.apply(self.recommendation.config)
+        warn = "".join(f"<br>⚠ {html.escape(w)}" for w in self.recommendation.warnings)
+        self.message.value = (f"<b>Recommended</b> for at most {self.target_cutoff:.0%} false cut-offs "
+                              f"({self.model}): {self.recommendation.config.min_turn_silence} / "
+                              f"{self.recommendation.config.max_turn_silence} ms{warn}")
+        return self.recommendation
+
+    def save(self, path):
+        """Write the chosen setting as the config JSON the live session reads."""
+        return self.config.save(path)
+
+    def load(self, path) -> StreamingConfig:
+        """Read a config JSON and move the sliders to it."""
+        config = load_config(path)
+        self.apply(config)
+        return config
+
+    def flush(self) -> None:
+        """Redraw pending figures now (for tests and scripts)."""
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            self._render_figures()
+
+    # ------------------------------------------------------------------ events
+    def _on_threshold(self, change):
+        if self._applying:
+            return
+        # keep min <= max by pushing the other slider
+        if self.min_turn_silence > self.max_turn_silence:
+            if change["name"] == "min_turn_silence":
+                self.max_turn_silence = self.min_turn_silence
+            else:
+                self.min_turn_silence = self.max_turn_silence
+        self.setting_name = "Custom"
+        self._update_metrics()
+        self._schedule_render()
+
+    def _on_model(self, _change):
+        self.min_slider.disabled = self.model == "silence"
+        self._update_metrics()
+        self._schedule_render()
+
+    def _schedule_render(self):
+        if self.debounce_s <= 0:
+            self._render_figures()
+            return
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.debounce_s, self._timer_fired)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _timer_fired(self):
+        with self._lock:
+            self._timer = None
+        self._render_figures()
+
+    # ------------------------------------------------------------------ drawing
+    def _update_metrics(self):
+        m = self.simulator.evaluate((self.min_turn_silence, self.max_turn_silence), model=self.model)
+        self.metrics = m
+        lo, hi = m.cutoff_ci()
+        label = "T" if self.model == "silence" else "setting"
+        setting = (f"T = {self.max_turn_silence} ms" if self.model == "silence"
+                   else f"{self.min_turn_silence} / {self.max_turn_silence} ms")
+        rows = [
+            ("false cut-off rate", "cutoff_rate", _pct(m.cutoff_rate), f"{m.cuts} of {m.holds} pauses ≥ 100 ms; 95% CI {_pct(lo)}–{_pct(hi)}"),
+            ("turns with a cut", "turns_cut_share", _pct(m.turns_cut_share), f"{m.turns_cut} of {m.turns} turns"),
+            ("mean latency", "latency_mean_ms", _ms(m.latency_mean_ms), f"over {m.turn_ends} turn ends"),
+            ("p50 latency", "latency_p50_ms", _ms(m.latency_p50_ms), ""),
+            ("p90 latency", "latency_p90_ms", _ms(m.latency_p90_ms), ""),
+            ("interrupted turn ends", "interrupted", str(m.interrupted), "the next speaker started before the endpoint fired"),
+        ]
+        if m.bracket:
+            rows.insert(1, ("…optimistic bound", "cutoff_rate_low", _pct(m.cutoff_rate_low), "if the model is confident early"))
+        body = "".join(
+            f'<tr><th style="text-align:left">{html.escape(a)}</th><td data-metric="{key}" style="text-align:right">'
+            f"{html.escape(v)}</td><td style='color:#666'>{html.escape(note)}</td></tr>"
+            for a, key, v, note in rows)
+        notes = "".join(f"<div style='color:#666'>{html.escape(n)}</div>" for n in m.notes)
+        self.metrics_html.value = (
+            f"<table class='turntune-metrics' data-min='{self.min_turn_silence}' data-max='{self.max_turn_silence}' "
+            f"data-model='{html.escape(self.model)}'>{body}</table>{notes}")
+        self.title.value = (f"<h3 style='margin:0'>{html.escape(self.setting_name)}: {setting} "
+                            f"<span style='color:#666;font-weight:normal'>({html.escape(m.label or self.model)}, {label})</span></h3>")
+
+    def _sweep(self, model):
+        if model not in self._sweeps:
+            from ..analysis.frontier import pareto_frontier
+
+            sweep = self.simulator.sweep(model)
+            self._sweeps[model] = (sweep, pareto_frontier(sweep))
+            self._preset_points[model] = {
+                cfg.name: self.simulator.evaluate(cfg, model=model) for cfg in PRESETS.values()}
+        return self._sweeps[model]
+
+    def _render_figures(self):
+        from .plots import plot_pause_ecdf, plot_tradeoff
+
+        m = self.metrics
+        pauses = getattr(self.result, "pauses", None)
+        sweep, frontier = self._sweep(self.model)
+        marks = {name: (pm.latency_mean_ms, pm.cutoff_rate) for name, pm in self._preset_points[self.model].items()}
+        if self.recommendation is not None and self.recommendation.model == self.model:
+            rm = self.recommendation.metrics
+            marks["recommended"] = (rm.latency_mean_ms, rm.cutoff_rate)
+        marks["current"] = (m.latency_mean_ms, m.cutoff_rate)
+        lo = None if self.model == "silence" else self.min_turn_silence
+        ecdf = figure_svg(lambda ax: plot_pause_ecdf(pauses, lo, self.max_turn_silence, ax=ax)) if pauses is not None and len(pauses) else ""
+        trade = figure_svg(lambda ax: plot_tradeoff(sweep, frontier=frontier, marks=marks, ax=ax))
+        self.renders += 1
+        self.figures_html.value = (
+            f"<div class='turntune-figures' data-render='{self.renders}' data-min='{self.min_turn_silence}' "
+            f"data-max='{self.max_turn_silence}' style='display:flex;flex-wrap:wrap;gap:8px'>"
+            f"<div style='flex:1;min-width:380px'>{ecdf}</div><div style='flex:1;min-width:380px'>{trade}</div></div>")
