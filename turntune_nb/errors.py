@@ -41,7 +41,18 @@ __all__ = (
 
 
 class TurnTuneError(Exception):
-    """Base class of every error turntune_nb raises on purpose."""
+    """Base class of every error turntune_nb raises on purpose.
+
+    Errors pickle with their fields (file, line, code...), so a failure in a worker
+    process or on a cluster arrives whole.
+    """
+
+    _init_args: tuple | None = None
+
+    def __reduce__(self):
+        if self._init_args is None:
+            return super().__reduce__()
+        return (type(self), self._init_args, self.__dict__)
 
 
 class InputError(TurnTuneError, ValueError):
@@ -62,6 +73,7 @@ class TranscriptFormatError(InputError):
     """
 
     def __init__(self, path, reason: str, line: int | None = None):
+        self._init_args = (path, reason, line)
         self.path = str(path)
         self.reason = reason
         self.line = line
@@ -73,6 +85,7 @@ class AudioDecodeError(InputError):
     """An audio file cannot be decoded (corrupt, empty, not audio)."""
 
     def __init__(self, path, reason: str):
+        self._init_args = (path, reason)
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: cannot decode audio: {reason}")
@@ -94,6 +107,8 @@ class APIError(TurnTuneError):
     """
 
     def __init__(self, message: str, status_code: int | None = None):
+        if self._init_args is None:  # a subclass records its own arguments first
+            self._init_args = (message, status_code)
         self.status_code = status_code
         super().__init__(message)
 
@@ -102,6 +117,7 @@ class MissingAPIKeyError(APIError, ValueError):
     """No API key was given and ``ASSEMBLYAI_API_KEY`` is not set."""
 
     def __init__(self, message: str | None = None):
+        self._init_args = (message,)
         super().__init__(
             message
             or "No AssemblyAI API key: set the ASSEMBLYAI_API_KEY environment variable, "
@@ -132,6 +148,7 @@ class TranscriptionFailedError(APIError):
     """
 
     def __init__(self, path, reason: str, transcript_id: str | None = None, status_code=None):
+        self._init_args = (path, reason, transcript_id, status_code)
         self.path = str(path)
         self.reason = reason
         self.transcript_id = transcript_id
@@ -154,6 +171,7 @@ class StreamingClosedError(StreamingError):
     """
 
     def __init__(self, code: int | None, reason: str, hint: str = ""):
+        self._init_args = (code, reason, hint)
         self.code = code
         self.reason = reason
         msg = f"streaming session closed by the server (code {code}): {reason}"
