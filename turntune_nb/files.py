@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ __all__ = (
     "collect_inputs",
     "find_audio_files",
     "input_name",
+    "strip_url_queries",
     "is_url",
     "read_url_list",
     "safe_filename",
@@ -130,7 +131,7 @@ class FileOutcome:
         Where its transcript JSON was written.
     """
 
-    source: str
+    source: str = field(repr=False)  # as given: a presigned URL keeps its signature here, never in a repr
     name: str
     status: str
     reason: str | None = None
@@ -151,6 +152,23 @@ def input_name(source) -> str:
     if is_url(source):
         return str(source).split("?", 1)[0].split("#", 1)[0]
     return Path(source).name
+
+
+#: A URL's query string or fragment, up to whitespace or the punctuation that ends a sentence.
+_URL_QUERY = re.compile(r"(https?://[^\s?#]+)[?#]\S*?(?=[.,;:!)\]]*(?:\s|$))")
+
+
+def strip_url_queries(text: str) -> str:
+    """`text` with the query string (and fragment) of every http(s) URL in it removed:
+    AssemblyAI echoes the ``audio_url`` in its errors, and a presigned URL carries its
+    credentials there.
+
+    Examples
+    --------
+    >>> strip_url_queries("unable to download https://b.example/a.wav?X-Amz-Signature=S&k=v. Please retry.")
+    'unable to download https://b.example/a.wav. Please retry.'
+    """
+    return _URL_QUERY.sub(r"\1", text)
 
 
 def collect_inputs(folder_or_paths) -> tuple[list, list]:

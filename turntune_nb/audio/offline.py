@@ -1,7 +1,7 @@
 """The offline backend: speech segments from audio files, with no key and no network.
 
 Each file is streamed through the decoder (`turntune_nb.audio.decode`) in 1 s chunks and
-each channel through its own `turntune_nb.vad.SpeechDetector`, so memory stays
+each channel through its own `turntune_nb.audio.vad.SpeechDetector`, so memory stays
 bounded on hour-long files. The result is a `Transcript` of speech segments
 without text (``source="offline-vad"``):
 
@@ -50,7 +50,7 @@ def _settings(settings: VADSettings | None, options: dict) -> VADSettings:
     try:
         return settings or VADSettings(**options)
     except TypeError as err:
-        raise ConfigError(f"unknown offline backend setting: {err}; see turntune_nb.vad.VADSettings") from err
+        raise ConfigError(f"unknown offline backend setting: {err}; see turntune_nb.audio.vad.VADSettings") from err
 
 
 def transcribe_file_offline(path, settings: VADSettings | None = None) -> Transcript:

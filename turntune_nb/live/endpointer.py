@@ -4,7 +4,7 @@
 (``start``/``stop``/``wait``, context manager, ``on_begin``/``on_turn``/...,
 ``end_reason``, ``force_endpoint``, ``update_configuration``), but instead of
 sending the audio to AssemblyAI it runs the offline speech detector
-(`turntune_nb.vad.SpeechDetector`, WebRTC by default) over the source as it
+(`turntune_nb.audio.vad.SpeechDetector`, WebRTC by default) over the source as it
 arrives and applies the configuration's silence thresholds as a silence-only
 endpointer:
 
@@ -52,7 +52,7 @@ class OfflineSession(LiveSession):
     config : StreamingConfig, dict or path
         ``min_turn_silence`` (partial) and ``max_turn_silence`` (end of turn), ms.
     source : AudioSource, path, "mic", bytes, array or iterable
-    vad_settings : turntune_nb.vad.VADSettings, optional
+    vad_settings : turntune_nb.audio.vad.VADSettings, optional
         The detector's settings; its ``min_silence_ms`` is capped at
         ``min_turn_silence`` minus the detector's hangover, so that silences are
         noticed in time.
