@@ -3,11 +3,15 @@ re-run, invalidation, resume after an interrupt), URL inputs, safe output names.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 
 import pytest
 
 from tests.assemblyai_helpers import KEY, POLL_S, client, fake, jobs, wav_bytes, write_wavs  # noqa: F401
+from tests.assemblyai_helpers import PROCESSING_S
+from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai.prerecorded import add_url, inject, script_error
 from turntune_nb.assemblyai.batch import transcribe_files
 from turntune_nb.assemblyai.cache import TranscriptCache
@@ -24,6 +28,18 @@ def run(inputs, client, tmp_path, **kw):
 
 def requests_made(fake) -> dict:
     return {k: fake.state.counts[k] for k in ("upload", "submit", "get")}
+
+
+OPTIONS = {"speaker_labels": True, "speech_models": ["universal-3-5-pro"]}  # what run() sends by default
+
+
+def key_of(path) -> str:
+    return TranscriptCache.key(hashlib.sha256(path.read_bytes()).hexdigest(), OPTIONS)
+
+
+def gets(fake) -> list:
+    """The paths of the status requests the fake received, in order."""
+    return [path for method, path, _ in fake.state.requests if method == "GET"]
 
 
 # --------------------------------------------------------------------------- runs
@@ -103,6 +119,68 @@ def test_url_inputs_direct_and_from_a_list(fake, client, tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.wav.json", "two.wav.json"]
 
 
+def test_two_long_files_that_differ_only_after_their_first_mib_are_two_jobs(fake, client, tmp_path):
+    head = wav_bytes(41, ms=40_000)  # 640 kB of header and noise...
+    head += bytes(range(256)) * 2048  # ...and 512 kB more: past the first MiB
+    assert len(head) > 1 << 20
+    (tmp_path / "a.wav").write_bytes(head + b"\x01" * 800)
+    (tmp_path / "b.wav").write_bytes(head + b"\x02" * 800)
+    result = run([tmp_path / "a.wav", tmp_path / "b.wav"], client, tmp_path)
+    assert [o.status for o in result.outcomes] == ["ok", "ok"]
+    assert requests_made(fake)["upload"] == 2 and requests_made(fake)["submit"] == 2
+    assert result.outcomes[0].transcript_id != result.outcomes[1].transcript_id
+
+
+def test_an_echoed_key_stays_out_of_reasons_and_logs(fake, client, tmp_path, caplog):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    inject(fake, "submit", {"status": 400, "error": f"Invalid request from key {KEY}"})
+    with caplog.at_level(logging.DEBUG):
+        result = run([f], client, tmp_path)
+    (upload_id,) = fake.state.data["prerecorded"]["uploads"]
+    assert result.outcomes[0].reason == (f"submission of https://cdn.assemblyai.com/upload/{upload_id}: "
+                                         "AssemblyAI rejected the request (400: Invalid request from key ***).")
+    assert KEY not in repr(result.outcomes) and KEY not in json.dumps(result.failed_records())
+    assert KEY not in caplog.text
+
+
+def test_a_presigned_urls_query_string_stays_out_of_names_reasons_and_logs(fake, client, tmp_path, caplog):
+    lost = "https://bucket.example/lost.wav?X-Amz-Signature=SECRET1&X-Amz-Credential=AKIA"
+    good = "https://bucket.example/good.wav?X-Amz-Signature=SECRET2&X-Amz-Credential=AKIA"
+    gone = "https://bucket.example/gone.wav?X-Amz-Signature=SECRET3&X-Amz-Credential=AKIA"
+    add_url(fake, good, wav_bytes(31))
+    inject(fake, "submit", {"status": 500})  # one worker: the first submission (lost.wav) is the one lost
+    with caplog.at_level(logging.DEBUG):
+        result = run([lost, good, gone], client, tmp_path, workers=1, out_dir=tmp_path / "out")
+    lost_reason = ("submission of https://bucket.example/lost.wav: AssemblyAI server error 500 "
+                   "(Internal Server Error). Re-run later; finished files are cached.")
+    gone_reason = ("Download error, unable to download https://bucket.example/gone.wav. "
+                   "Please make sure the file exists and is accessible from the internet.")
+    assert [(o.name, o.status, o.reason) for o in result.outcomes] == [
+        ("https://bucket.example/lost.wav", "failed", lost_reason),
+        ("https://bucket.example/good.wav", "ok", None),
+        ("https://bucket.example/gone.wav", "failed", gone_reason),
+    ]
+    assert [o.source for o in result.outcomes] == [lost, good, gone]  # the input as given, kept to re-run it
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.wav.json"]
+    texts = [json.dumps(result.failed_records()), caplog.text, *(o.name for o in result.outcomes)]
+    assert not [t for t in texts if "SECRET" in t or "X-Amz" in t]
+
+
+def test_a_job_that_does_not_finish_in_time_fails_and_a_rerun_collects_it(fake, client, tmp_path):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    fake.options["processing_time"] = 3.0  # queued for its first second: far past the timeout
+    first = run([f], client, tmp_path, timeout=0.3)
+    (job,) = jobs(fake)
+    (o,) = first.outcomes
+    assert (o.status, o.stage, o.transcript_id) == ("failed", "transcribe", job["id"])
+    assert o.reason == f"job {job['id']} still 'queued' after 0.3 s; a re-run picks it up without paying again"
+    assert TranscriptCache(tmp_path / "cache").load(key_of(f))["transcript_id"] == job["id"]
+    fake.options["processing_time"] = 0
+    second = run([f], client, tmp_path)
+    assert (second.outcomes[0].status, second.outcomes[0].transcript_id) == ("ok", job["id"])
+    assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (1, 1)
+
+
 def test_one_failure_never_stops_the_others(fake, client, tmp_path):
     files = write_wavs(tmp_path / "calls", 4)
     script_error(fake, files[0].read_bytes(), "Audio duration is too short.")
@@ -178,6 +256,26 @@ def test_a_recorded_job_the_server_no_longer_knows_is_submitted_again(fake, clie
     assert result.outcomes[0].status == "ok" and result.outcomes[0].transcript_id != "expired-job-id"
     assert (fake.state.counts["get"] >= 2, fake.state.counts["submit"]) == (True, 1)
     assert cache.load(key)["state"] == "completed"
+
+
+def test_a_job_recorded_under_another_base_url_is_never_polled_here(fake, client, tmp_path):
+    """Two servers stand for two regions: the job made on the EU one is not polled on this one."""
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    with FakeAssemblyAI(api_key=KEY, processing_time=PROCESSING_S) as eu:
+        with AssemblyAIClient(api_key=KEY, base_url=eu.url, poll_interval=POLL_S) as eu_client:
+            eu_job = eu_client.submit(eu_client.upload(f))["id"]
+        cache = TranscriptCache(tmp_path / "cache")
+        cache.save_submitted(key_of(f), f.name, eu_job, eu.url, OPTIONS)
+        result = run([f], client, tmp_path)
+        assert eu.state.counts["get"] == 0
+    assert eu.url != client.base_url
+    (o,) = result.outcomes
+    assert o.status == "ok" and o.transcript_id != eu_job
+    assert f"/v2/transcript/{eu_job}" not in gets(fake)
+    assert gets(fake) and set(gets(fake)) == {f"/v2/transcript/{o.transcript_id}"}
+    assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (1, 1)  # a fresh job here
+    assert [j["id"] for j in jobs(fake)] == [o.transcript_id]
+    assert cache.load(key_of(f))["transcript_id"] == o.transcript_id
 
 
 def test_cache_writes_are_atomic_and_leave_no_temporary_files(fake, client, tmp_path):

@@ -3,6 +3,8 @@ retries that never double-bill, configuration, and the key kept out of sight."""
 
 from __future__ import annotations
 
+import logging
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -275,10 +277,12 @@ def test_derived_errors_for_text_short_audio_and_unknown_urls(fake, client, tmp_
 
 def test_wait_gives_up_after_its_timeout(fake, client):
     add_url(fake, "https://example.org/a.wav", wav_bytes(8))
-    fake.options["processing_time"] = 60
+    fake.options["processing_time"] = 3.0  # queued for its first second; done long after the timeout
     job = client.submit("https://example.org/a.wav")
-    with pytest.raises(TranscriptionFailedError, match="still 'queued'"):
+    with pytest.raises(TranscriptionFailedError) as info:
         client.wait(job["id"], timeout=0.05)
+    assert info.value.reason == f"job {job['id']} still 'queued' after 0.05 s; re-run later to pick it up"
+    assert info.value.transcript_id == job["id"]
 
 
 def test_unknown_job_id_is_reported(fake, client):
@@ -306,6 +310,54 @@ def test_ask_api_key_sets_the_environment_without_printing_it(monkeypatch, capsy
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "")
     with pytest.raises(MissingAPIKeyError, match="No API key was entered"):
         ask_api_key()
+
+
+def test_the_key_is_redacted_from_error_text_the_server_echoes(fake, client, audio, caplog):
+    inject(fake, "submit", {"status": 400, "error": f"Invalid request: key {KEY} may not use speech_models"})
+    inject(fake, "upload", {"status": 401, "error": f"Authentication error, API token {KEY} is invalid"})
+    inject(fake, "get", *[{"status": 500, "error": f"Internal error for {KEY}"}] * 4)  # 1 + 3 retries
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(APIError) as rejected:
+            client.submit("https://example.org/a.wav")
+        with pytest.raises(AuthenticationError) as refused:
+            client.upload(audio)
+        with pytest.raises(APIError) as failed:
+            client.get("job-1")
+    assert str(rejected.value) == ("submission of https://example.org/a.wav: AssemblyAI rejected the request "
+                                   "(400: Invalid request: key *** may not use speech_models).")
+    assert str(refused.value) == (
+        "upload of call.wav: AssemblyAI refused the API key (401: Authentication error, API token *** is invalid). "
+        "Check ASSEMBLYAI_API_KEY (or api_key=...): copy the key again from https://www.assemblyai.com/app/api-keys.")
+    assert str(failed.value) == ("status of job job-1: AssemblyAI server error 500 (Internal error for ***). "
+                                 "Re-run later; finished files are cached.")
+    errors = (rejected.value, refused.value, failed.value)
+    assert not [e for e in errors if KEY in repr(e) or KEY.encode() in pickle.dumps(e)]
+    assert KEY not in caplog.text
+
+
+SIGNED = "https://bucket.example/a.wav?X-Amz-Signature=SECRET&X-Amz-Credential=AKIA%2F20260101"
+
+
+def test_a_presigned_urls_query_string_stays_out_of_errors(fake, client, caplog):
+    inject(fake, "submit", {"status": 500}, {"status": 400, "error": f"audio_url {SIGNED} is not a valid URL"})
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(APIError) as lost:
+            client.submit(SIGNED)
+        with pytest.raises(APIError) as rejected:
+            client.submit(SIGNED)
+        with pytest.raises(TranscriptionFailedError) as failed:  # unknown to the fake: AssemblyAI echoes the URL
+            client.transcribe(SIGNED)
+    assert str(lost.value) == ("submission of https://bucket.example/a.wav: AssemblyAI server error 500 "
+                               "(Internal Server Error). Re-run later; finished files are cached.")
+    assert str(rejected.value) == ("submission of https://bucket.example/a.wav: AssemblyAI rejected the request "
+                                   "(400: audio_url https://bucket.example/a.wav is not a valid URL).")
+    assert failed.value.path == "https://bucket.example/a.wav"
+    assert failed.value.reason == ("Download error, unable to download https://bucket.example/a.wav. "
+                                   "Please make sure the file exists and is accessible from the internet.")
+    assert str(failed.value) == f"https://bucket.example/a.wav: transcription failed: {failed.value.reason}"
+    texts = [str(e) + repr(e) for e in (lost.value, rejected.value, failed.value)] + [caplog.text]
+    assert not [t for t in texts if "SECRET" in t or "X-Amz" in t]
+    assert jobs(fake)[0]["audio_url"] == SIGNED  # the whole URL is what AssemblyAI gets
 
 
 # --------------------------------------------------------------------------- the fake as a process

@@ -63,17 +63,26 @@ def session(fake, source, config=CONFIG, **kwargs):
 
 
 def run(fake, source, config=CONFIG, **kwargs):
-    """Start, wait (not raising), return (session, the fake's record of it)."""
+    """Start, wait until the end (not raising the session's error), return (session, the
+    fake's record of it). A failing ``start()`` raises: use `refused` for those."""
     before = len(fs.sessions(fake))
     s = session(fake, source, config, **kwargs)
-    try:
-        s.start()
-    except StreamingError:
-        pass
-    else:
-        s.wait(30, raise_error=False)
+    s.start()
+    end = s.wait(30, raise_error=False)
+    assert end is not None, "the session did not end within 30 s, or ended without a reason"
     fs.wait_for_sessions(fake, before + 1)
     return s, fs.sessions(fake)[before]
+
+
+def refused(fake, source, config=CONFIG, error=StreamingError, **kwargs):
+    """Start a session the fake must refuse: return (the error ``start()`` raised, the fake's record)."""
+    before = len(fs.sessions(fake))
+    s = session(fake, source, config, **kwargs)
+    with pytest.raises(error) as info:
+        s.start()
+    assert not s.running
+    fs.wait_for_sessions(fake, before + 1)
+    return info.value, fs.sessions(fake)[before]
 
 
 def no_session_threads() -> bool:
@@ -146,10 +155,18 @@ def test_bad_settings_are_refused_before_connecting(fake):
         session(fake, silence(100), server_inactivity_timeout=4)
     with pytest.raises(ConfigError, match="100 terms"):
         session(fake, silence(100), keyterms_prompt=[str(i) for i in range(101)])
-    s, rec = run(fake, silence(100), speech_model="no-such-model")
+    err, rec = refused(fake, silence(100), speech_model="no-such-model")
     assert rec["refused"] == "Invalid speech_model: no-such-model" and rec["chunks"] == []
-    with pytest.raises(StreamingError, match="HTTP 400.*Invalid speech_model"):
-        session(fake, silence(100), speech_model="no-such-model").start()
+    assert re.search("HTTP 400.*Invalid speech_model", str(err))
+
+
+def test_the_run_helper_raises_when_start_fails(fake):
+    """A refused connection must fail a test that expected a session, not look like one that ran."""
+    with pytest.raises(StreamingError, match="HTTP 400"):
+        run(fake, silence(100), speech_model="no-such-model")
+    with pytest.raises(StreamingClosedError, match="code 1008"):
+        run(fake, silence(100), api_key="wrong-key")
+    assert no_session_threads()
 
 
 # --------------------------------------------------------------------------- audio
@@ -252,6 +269,35 @@ def test_new_transcripts_postpone_inactivity(fake):
     assert len([e for e in s.events if isinstance(e, TurnEvent)]) == 7
 
 
+#: The client-side inactivity timer's allowed error (a bound on its correctness, not speed).
+TIMER_TOLERANCE_S = 0.25
+
+
+def test_empty_transcripts_do_not_postpone_inactivity(fake):
+    turn = {"type": "Turn", "turn_order": 0, "end_of_turn": False, "words": []}
+    fs.configure(fake, mode="script", script=[(ms, dict(turn, transcript=" " if ms % 200 else ""))
+                                              for ms in range(100, 4000, 100)])  # every 100 ms of audio
+    before = len(fs.sessions(fake))
+    s = session(fake, silence(10_000), pacing_speed=1.0, inactivity_timeout_s=1.0).start()
+    started = time.monotonic()  # the last activity: the session began
+    s.wait(10)
+    rec = fs.wait_for_sessions(fake, before + 1)[before]
+    assert s.end_reason == SessionEnd(SessionEnd.INACTIVITY, "no new transcript for 1 s")
+    assert abs(rec["terminate_at"] - started - 1.0) <= TIMER_TOLERANCE_S
+    empties = [e for e in s.events if isinstance(e, TurnEvent)]
+    assert len(empties) >= 6 and {e.transcript for e in empties} == {"", " "}  # they kept coming
+
+
+def test_inactivity_fires_on_time_after_the_last_transcript(fake):
+    fs.configure(fake, mode="script", script=[(500, {"type": "Turn", "turn_order": 0, "end_of_turn": False,
+                                                      "transcript": "so we", "words": []})])
+    turns = []
+    s, rec = run(fake, silence(10_000), pacing_speed=1.0, inactivity_timeout_s=1.0, on_turn=turns.append)
+    assert s.end_reason == SessionEnd(SessionEnd.INACTIVITY, "no new transcript for 1 s")
+    (turn,) = turns
+    assert abs(rec["terminate_at"] - turn.received_at - 1.0) <= TIMER_TOLERANCE_S
+
+
 def test_server_inactivity_timeout_ends_the_session(fake):
     fs.configure(fake, mode="silent", inactivity_scale=0.02)  # 5 s -> 100 ms
     s, rec = run(fake, silence(5000), server_inactivity_timeout=5)
@@ -283,6 +329,38 @@ def test_each_server_error_code_becomes_a_clear_error(fake, code, reason):
     assert [(e.code, e.error, e.fatal) for e in errors] == [(code, reason, True)]
     with pytest.raises(StreamingClosedError, match=str(code)):
         s.wait(1)
+    assert no_session_threads()
+
+
+@pytest.mark.parametrize("code,reason,message", [(3005, "Session Cancelled: An error occurred", True),
+                                                  (1011, "Internal error", False)])
+def test_an_error_close_after_stop_is_why_the_session_ended(fake, code, reason, message):
+    """stop() sends Terminate; the server answers with an error close instead of Termination."""
+    fs.configure(fake, mode="silent", terminate_close={"code": code, "reason": reason, "message": message})
+    before = len(fs.sessions(fake))
+    s = session(fake, silence(20_000)).start()
+    end = s.stop()
+    rec = fs.wait_for_sessions(fake, before + 1)[before]
+    assert rec["terminate_received"] and rec["close"] == (code, reason)
+    assert end == s.end_reason == SessionEnd(SessionEnd.SERVER_ERROR, reason, code)
+    assert isinstance(s.error, StreamingClosedError) and (s.error.code, s.error.reason) == (code, reason)
+    assert not any(isinstance(e, TerminationEvent) for e in s.events)
+    assert [(e.code, e.error) for e in s.events if isinstance(e, ErrorEvent)] == [(code, reason)]
+    with pytest.raises(StreamingClosedError):
+        s.wait(1)
+    assert no_session_threads()
+
+
+def test_an_error_close_after_termination_leaves_stopped(fake):
+    fs.configure(fake, mode="silent", terminate_close={"code": 3005, "reason": "Session Cancelled: late",
+                                                       "termination": True})
+    before = len(fs.sessions(fake))
+    s = session(fake, silence(20_000)).start()
+    end = s.stop()
+    rec = fs.wait_for_sessions(fake, before + 1)[before]
+    assert rec["close"] == (3005, "Session Cancelled: late")
+    assert end == s.end_reason == SessionEnd(SessionEnd.STOPPED, "stopped by the user")
+    assert isinstance(s.events[-2], TerminationEvent) and s.events[-1].code == 3005
     assert no_session_threads()
 
 
@@ -373,8 +451,8 @@ def test_key_url_and_token_come_from_arguments_or_the_environment(fake, monkeypa
     token = fs.issue_token(fake)
     s, rec = run(fake, silence(100), api_key=None, token=token)
     assert rec["auth"] == "token" and s.error is None
-    s, rec = run(fake, silence(100), api_key=None, token=token)  # single use
-    assert rec["auth"] == "invalid" and s.error.code == 1008
+    err, rec = refused(fake, silence(100), error=StreamingClosedError, api_key=None, token=token)  # single use
+    assert rec["auth"] == "invalid" and err.code == 1008
 
 
 def test_the_key_never_appears_in_reprs_urls_errors_or_logs(fake, caplog):

@@ -16,7 +16,8 @@
   and consumed one per request: ``{"status": 429, "retry_after": 2}``,
   ``{"status": 500}`` (or 502/503/504), ``{"delay": seconds}``, ``{"drop": True}``
   (the connection is cut, mid-body for uploads), ``{"malformed": True}`` (200 with a
-  truncated JSON body).
+  truncated JSON body), ``{"status": 400, "error": text}`` (that status with
+  ``{"error": text}``, e.g. a body that echoes the request).
 - ``fake.state.counts`` counts requests per endpoint (``upload``, ``submit``, ``get``),
   including refused ones.
 """
@@ -248,6 +249,8 @@ def register(app: web.Application, fake) -> None:
         if fault.get("drop"):
             return "drop"
         status = fault.get("status")
+        if fault.get("error") is not None:
+            return _error(status or 400, fault["error"])
         if status == 429:
             return _error(429, "Too Many Requests", {"Retry-After": str(fault.get("retry_after", 1))})
         if status == 500:

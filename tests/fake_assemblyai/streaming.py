@@ -23,7 +23,9 @@
   ``script=[(audio_ms, message), ...]`` when that much audio has arrived;
   ``mode="silent"`` sends nothing but Begin and Termination.
 - ``Terminate``: the open turn is finalised, ``Termination`` sent, close 1000
-  (``ignore_terminate`` to test the client's bounded wait). ``ForceEndpoint`` ends
+  (``ignore_terminate`` to test the client's bounded wait; ``terminate_close={"code":
+  3005, "reason": ..., "message": False, "termination": False}`` answers it with that
+  close code instead, after ``Termination`` only when ``termination`` is true). ``ForceEndpoint`` ends
   the open turn; ``UpdateConfiguration`` changes thresholds; ``KeepAlive`` resets
   the server inactivity timer; anything else is ``3006``.
 - Faults: ``error={"code": 3005, "reason": ..., "after_ms": 0, "message": True}``
@@ -67,6 +69,7 @@ DEFAULTS = {
     "rate_allowance_ms": 1000.0,
     "max_speed": 1.0,
     "ignore_terminate": False,
+    "terminate_close": None,  # {"code", "reason", "message", "termination"}: an error close answers Terminate
     "error": None,  # {"code", "reason", "after_ms", "message"}
     "abrupt_after_ms": None,
     "inactivity_scale": 1.0,  # multiplies the server inactivity_timeout (tests shrink it)
@@ -375,12 +378,15 @@ async def _session(request, fake, store, cfg, settings, rec):
             await send(script[script_i][1])
             script_i += 1
 
-    async def terminate():
+    async def termination():
         if cfg["mode"] == "energy":
             for msg in turns.end_turn():
                 await send(msg)
         await send({"type": "Termination", "audio_duration_seconds": int(round(received_ms / 1000)),
                     "session_duration_seconds": int(round(time.monotonic() - rec["started_at"]))})
+
+    async def terminate():
+        await termination()
         rec["close"] = (1000, "")
         await ws.close(code=1000)
 
@@ -451,6 +457,12 @@ async def _session(request, fake, store, cfg, settings, rec):
                 rec["terminate_at"] = now
                 if cfg["ignore_terminate"]:
                     continue
+                answer = cfg["terminate_close"]
+                if answer:
+                    if answer.get("termination"):
+                        await termination()
+                    await close(answer["code"], answer["reason"], answer.get("message", False))
+                    return ws
                 await terminate()
                 return ws
             if kind == "ForceEndpoint":

@@ -25,7 +25,17 @@ from tqdm.auto import tqdm
 
 from ..analysis.readers import transcript_from_assemblyai
 from ..errors import APIError, AuthenticationError, InputError, TranscriptFormatError, TurnTuneError
-from ..files import FAILED, OK, SKIPPED, FileOutcome, atomic_write_json, input_name, is_url, safe_filename
+from ..files import (
+    FAILED,
+    OK,
+    SKIPPED,
+    FileOutcome,
+    atomic_write_json,
+    input_name,
+    is_url,
+    safe_filename,
+    strip_url_queries,
+)
 from .cache import TranscriptCache, content_hash
 
 __all__ = ("BatchResult", "transcribe_files")
@@ -301,9 +311,9 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
                 elif status == "error":
                     if cache is not None:
                         cache.forget(job.key)  # a failed job is not billed; a re-run may try again
-                    fail(job, str(data.get("error") or "AssemblyAI reported an error without details"))
+                    fail(job, strip_url_queries(str(data.get("error") or "AssemblyAI reported an error without details")))
                 elif job.deadline is not None and time.monotonic() > job.deadline:
-                    fail(job, f"job {job.transcript_id} still {status!r} after {timeout:.0f} s; "
+                    fail(job, f"job {job.transcript_id} still {status!r} after {timeout:g} s; "
                               "a re-run picks it up without paying again")
                 else:
                     job.next_poll = time.monotonic() + interval

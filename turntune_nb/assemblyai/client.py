@@ -29,7 +29,7 @@ from ..errors import (
     RateLimitError,
     TranscriptionFailedError,
 )
-from ..files import is_url
+from ..files import input_name, is_url, strip_url_queries
 
 __all__ = (
     "AssemblyAIClient",
@@ -219,7 +219,7 @@ class AssemblyAIClient:
                     f"{what}: AssemblyAI answered 200 with a body that is not a JSON object "
                     f"({len(response.content)} bytes). This is a server-side problem: re-run later.", status)
             return data
-        message = self._redact(_error_text(response))
+        message = self._redact(strip_url_queries(_error_text(response)))
         if status == 401:
             raise AuthenticationError(
                 f"{what}: AssemblyAI refused the API key (401: {message}). Check ASSEMBLYAI_API_KEY "
@@ -311,12 +311,13 @@ class AssemblyAIClient:
             if status == "completed":
                 return data
             if status == "error":
-                raise TranscriptionFailedError(source or transcript_id, str(data.get("error") or "unknown error"),
+                raise TranscriptionFailedError(source or transcript_id,
+                                               strip_url_queries(str(data.get("error") or "unknown error")),
                                                transcript_id)
             if deadline is not None and time.monotonic() + interval > deadline:
                 raise TranscriptionFailedError(
                     source or transcript_id,
-                    f"job {transcript_id} still {status!r} after {timeout:.0f} s; re-run later to pick it up",
+                    f"job {transcript_id} still {status!r} after {timeout:g} s; re-run later to pick it up",
                     transcript_id)
             if self._closed.wait(interval):
                 raise APIError(f"job {transcript_id}: the client was closed while waiting")
@@ -326,7 +327,7 @@ class AssemblyAIClient:
         source = str(path_or_url)
         audio_url = source if is_url(source) else self.upload(path_or_url)
         job = self.submit(audio_url, **options)
-        return self.wait(job["id"], poll_interval=poll_interval, source=Path(source).name if not is_url(source) else source)
+        return self.wait(job["id"], poll_interval=poll_interval, source=input_name(source))
 
 
 def _short(url: str) -> str:

@@ -164,7 +164,7 @@ class StreamingSession(LiveSession):
         Supplies ``min_turn_silence`` / ``max_turn_silence`` (and the confidence
         threshold for Universal-Streaming models).
     source : AudioSource, path, "mic", bytes, array or iterable
-        See `turntune_nb.sources.as_source`.
+        See `turntune_nb.live.sources.as_source`.
     api_key : str, optional
         Defaults to ``ASSEMBLYAI_API_KEY``; sent in the ``Authorization`` header.
     token : str, optional

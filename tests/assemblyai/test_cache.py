@@ -1,0 +1,85 @@
+"""TranscriptCache and content_hash alone: what a key covers, entries on disk, the folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from turntune_nb.assemblyai.cache import TranscriptCache, content_hash, default_cache_dir
+
+OPTIONS = {"speaker_labels": True, "speech_models": ["universal-3-5-pro"]}
+MIB = 1 << 20
+
+
+# --------------------------------------------------------------------------- content_hash
+def test_content_hash_is_the_sha256_of_the_bytes(tmp_path):
+    p = tmp_path / "abc.wav"
+    p.write_bytes(b"abc")
+    # SHA-256("abc"), the FIPS 180-2 test vector
+    assert content_hash(p) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert content_hash(str(p)) == content_hash(p)
+
+
+def test_content_hash_covers_the_whole_file_not_its_first_mib(tmp_path):
+    head = bytes(range(256)) * (MIB // 256) + b"same tail start "  # 1 MiB and 16 bytes in common
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    a.write_bytes(head + b"A" * 1000)
+    b.write_bytes(head + b"B" * 1000)
+    assert content_hash(a) == hashlib.sha256(head + b"A" * 1000).hexdigest()
+    assert content_hash(b) == hashlib.sha256(head + b"B" * 1000).hexdigest()
+    assert content_hash(a) != content_hash(b)
+    assert TranscriptCache.key(content_hash(a), OPTIONS) != TranscriptCache.key(content_hash(b), OPTIONS)
+
+
+def test_content_hash_of_a_url_is_of_its_text_not_a_download():
+    url = "https://media.example/one.wav"
+    assert content_hash(url) == hashlib.sha256(b"url:https://media.example/one.wav").hexdigest()
+    assert content_hash(url + "?v=2") != content_hash(url)
+
+
+# --------------------------------------------------------------------------- keys and entries
+def test_the_key_is_the_content_hash_and_the_options_in_any_order():
+    key = TranscriptCache.key("ab" * 32, OPTIONS)
+    assert key.startswith("ab" * 32 + "-") and len(key) == 64 + 1 + 16
+    assert TranscriptCache.key("ab" * 32, dict(reversed(list(OPTIONS.items())))) == key
+    assert TranscriptCache.key("ab" * 32, dict(OPTIONS, speakers_expected=2)) != key
+
+
+def test_entries_round_trip_and_are_forgotten(tmp_path):
+    cache = TranscriptCache(tmp_path / "cache")
+    key = TranscriptCache.key("cd" * 32, OPTIONS)
+    assert cache.load(key) is None
+    cache.save_submitted(key, "call.wav", "job-1", "https://api.eu.assemblyai.com", OPTIONS)
+    assert cache.path(key) == tmp_path / "cache" / "cd" / f"{key}.json"
+    entry = cache.load(key)
+    assert {k: entry[k] for k in ("version", "state", "source", "transcript_id", "base_url", "options")} == {
+        "version": 1, "state": "submitted", "source": "call.wav", "transcript_id": "job-1",
+        "base_url": "https://api.eu.assemblyai.com", "options": OPTIONS}
+    cache.save_completed(key, "call.wav", {"id": "job-1", "status": "completed"}, OPTIONS)
+    entry = cache.load(key)
+    assert (entry["state"], entry["transcript_id"], entry["transcript"]) == (
+        "completed", "job-1", {"id": "job-1", "status": "completed"})
+    assert "base_url" not in entry
+    cache.forget(key)
+    assert cache.load(key) is None
+    cache.forget(key)  # forgetting twice is fine
+
+
+def test_unreadable_or_other_version_entries_are_ignored(tmp_path):
+    cache = TranscriptCache(tmp_path)
+    key = TranscriptCache.key("ef" * 32, OPTIONS)
+    cache.path(key).parent.mkdir(parents=True)
+    cache.path(key).write_text('{"version": 1, "state": "compl')  # cut short by a crash
+    assert cache.load(key) is None
+    cache.path(key).write_text(json.dumps({"version": 0, "state": "completed", "transcript": {}}))
+    assert cache.load(key) is None
+    cache.path(key).write_text(json.dumps(["not", "an", "entry"]))
+    assert cache.load(key) is None
+
+
+def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("TURNTUNE_CACHE_DIR", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("TURNTUNE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "turntune_nb" / "assemblyai"
