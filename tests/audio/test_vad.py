@@ -75,6 +75,48 @@ def test_padding_and_hangover_by_hand():
     assert det.process(np.zeros(450, dtype=np.int16)) + det.flush() == [(30, 160), (230, 360)]
 
 
+def run_scripted(scores, **settings):
+    """Segments and callback events of a scripted detector fed `scores` (10 ms frames)."""
+    events = []
+    det = scripted(scores, **settings)
+    det.on_speech_start = lambda s: events.append(("start", s))
+    det.on_speech_end = lambda s, e: events.append(("end", s, e))
+    got = det.process(np.zeros(len(scores) * 10, dtype=np.int16)) + det.flush()
+    return got, events
+
+
+def test_a_run_of_exactly_min_speech_is_kept_one_frame_shorter_is_dropped():
+    by_hand = dict(min_speech_ms=30, min_silence_ms=30, hangover_ms=0)
+    # speech frames 50-80 ms: exactly 30 ms, then enough silence to close it
+    exact, events = run_scripted([0] * 5 + [1] * 3 + [0] * 5, **by_hand)
+    assert exact == [(50, 80)]
+    assert events == [("start", 50), ("end", 50, 80)]
+    # 50-70 ms: 20 ms, one frame short
+    assert run_scripted([0] * 5 + [1] * 2 + [0] * 5, **by_hand) == ([], [])
+
+
+def test_padding_never_reaches_back_over_the_previous_segment():
+    # speech 50-150 ms, a 40 ms gap (closes: min_silence 30), speech 190-290 ms, silence.
+    # Padding 30 ms: the first segment becomes 20-180 (its end padded to 180, which is
+    # also where the detector has got to when it closes it); the second would start at
+    # 190 - 30 = 160, inside the first, so it starts at 180 instead; it ends 290 + 30.
+    scores = [0] * 5 + [1] * 10 + [0] * 4 + [1] * 10 + [0] * 6
+    got, events = run_scripted(scores, min_speech_ms=30, min_silence_ms=30, speech_pad_ms=30, hangover_ms=0)
+    assert got == [(20, 180), (180, 320)]
+    assert events == [("start", 20), ("end", 20, 180), ("start", 180), ("end", 180, 320)]
+    assert all(b[0] >= a[1] for a, b in zip(got, got[1:]))
+
+
+def test_flush_drops_a_too_short_run_at_the_end_of_the_stream():
+    by_hand = dict(min_speech_ms=30, min_silence_ms=30, hangover_ms=0)
+    # speech 50-150 ms (kept), then a 20 ms run at 200-220 ms that the stream ends in
+    got, events = run_scripted([0] * 5 + [1] * 10 + [0] * 5 + [1] * 2, **by_hand)
+    assert got == [(50, 150)]
+    assert events == [("start", 50), ("end", 50, 150)]
+    # the same with the last run 30 ms long (200-230 ms): flush keeps it
+    assert run_scripted([0] * 5 + [1] * 10 + [0] * 5 + [1] * 3, **by_hand)[0] == [(50, 150), (200, 230)]
+
+
 def test_streaming_in_50ms_chunks_matches_whole_file():
     path = ROOT / "samples" / "synthetic" / "mono_pauses.ogg"
     whole = segment_speech(decode_audio(path).samples[0])

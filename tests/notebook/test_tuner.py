@@ -1,47 +1,114 @@
 """Panels without a browser: set widget values and click buttons from Python,
-then check what the panel shows against the package's own computations."""
+then check what the panel shows against figures worked out by hand.
+
+The recording (`result`): one file, two speakers, word timings::
+
+    A  well 0-400 | 150 | so 550-900 | 60 | yes. 960-1400 | 800 | right. 2200-3000
+         (700 ms silence)
+    B  hmm 3700-4000 | 300 | and 4300-4600 | 1200 | then 5800-6500
+         (300 ms silence)
+    A  okay. 6800-7500
+         (2000 ms silence)
+    B  but 9500-10000
+
+Holds (pauses >= 100 ms inside a turn): 150 (after "well"), 800 (after "yes.", terminal),
+300, 1200 (after "hmm", "and"); the 60 ms pause is not a hold. Four turns, each ending
+in a turn end: A after "right." (terminal, next speaker 700 ms later), B after "then"
+(not terminal, 300 ms), A after "okay." (terminal, 2000 ms), B after "but" (not
+terminal, last: never interrupted). Turn 1 holds 150 and 800, turn 2 holds 300 and 1200.
+
+u3-rt-pro: a hold cuts when pause >= max, or pause >= min after a terminal word; a turn
+end fires at min after a terminal word, else at max; interrupted when the silence after
+it is shorter than that delay.
+"""
 
 import re
 
 import pytest
 
+from turntune_nb.analysis.model import Transcript, Utterance, Word
 from turntune_nb.analysis.presets import PRESETS, load_config
-from turntune_nb.analysis.readers import collect_transcripts
-from turntune_nb.analysis.recommend import recommend_config
 from turntune_nb.analysis.results import analyze_transcripts
-from turntune_nb.analysis.simulate import Simulator
-from turntune_nb.notebook.tuner import ThresholdTuner, _ms, _pct
+from turntune_nb.notebook.tuner import ThresholdTuner
+
+
+def utterance(speaker, *words):
+    ws = tuple(Word(text, a, b, speaker=speaker) for text, a, b in words)
+    return Utterance(speaker, ws[0].start_ms, ws[-1].end_ms, " ".join(w.text for w in ws), ws)
 
 
 @pytest.fixture(scope="module")
 def result():
-    from tests.conftest import DATA, SAMPLES
-
-    transcripts, _ = collect_transcripts([DATA / "assemblyai", SAMPLES / "real" / "sample.rttm"])
-    return analyze_transcripts(transcripts)
+    return analyze_transcripts([Transcript("call.json", (
+        utterance("A", ("well", 0, 400), ("so", 550, 900), ("yes.", 960, 1400), ("right.", 2200, 3000)),
+        utterance("B", ("hmm", 3700, 4000), ("and", 4300, 4600), ("then", 5800, 6500)),
+        utterance("A", ("okay.", 6800, 7500)),
+        utterance("B", ("but", 9500, 10000)),
+    ))])
 
 
 def shown(tuner) -> dict:
-    """The metric cells as the panel renders them."""
-    return dict(re.findall(r'data-metric="(\w+)"[^>]*>([^<]*)<', tuner.metrics_html.value))
+    """The metric cells as the panel renders them: {key: (value, note)}."""
+    return {key: (value, note) for key, value, note in re.findall(
+        r'data-metric="(\w+)"[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>', tuner.metrics_html.value)}
 
 
-def expected(sim, lo, hi, model):
-    m = sim.evaluate((lo, hi), model=model)
-    return {"cutoff_rate": _pct(m.cutoff_rate), "turns_cut_share": _pct(m.turns_cut_share),
-            "latency_mean_ms": _ms(m.latency_mean_ms), "latency_p50_ms": _ms(m.latency_p50_ms),
-            "latency_p90_ms": _ms(m.latency_p90_ms), "interrupted": str(m.interrupted)}
+def values(tuner) -> dict:
+    return {key: value for key, (value, _) in shown(tuner).items()}
 
 
-def test_slider_moves_show_the_simulators_metrics(result):
-    sim = Simulator.from_result(result)
+# (min, max) -> what the panel must show, worked out by hand from the table above
+BY_HAND = {
+    # cuts: 800 (terminal, >= 500) and 1200 (>= 1000): 2 of 4. Turns cut: 1 and 2.
+    # delays 500, 1000, 500, 1000: mean 750, p50 750, p90 at 2.7 of [500 500 1000 1000] = 1000.
+    # interrupted: B's "then" (300 < 1000).
+    (500, 1000): {"cutoff_rate": "50.0%", "turns_cut_share": "50.0%", "latency_mean_ms": "750 ms",
+                  "latency_p50_ms": "750 ms", "latency_p90_ms": "1000 ms", "interrupted": "1"},
+    # nothing reaches 900 after a terminal word nor 1300: 0 of 4; delays 900, 1300, 900, 1300;
+    # interrupted: 700 < 900 and 300 < 1300.
+    (900, 1300): {"cutoff_rate": "0.0%", "turns_cut_share": "0.0%", "latency_mean_ms": "1100 ms",
+                  "latency_p50_ms": "1100 ms", "latency_p90_ms": "1300 ms", "interrupted": "2"},
+    # cuts: 300, 800, 1200 (each >= 250): 3 of 4, still turns 1 and 2; delays 100, 250, 100, 250.
+    (100, 250): {"cutoff_rate": "75.0%", "turns_cut_share": "50.0%", "latency_mean_ms": "175 ms",
+                 "latency_p50_ms": "175 ms", "latency_p90_ms": "250 ms", "interrupted": "0"},
+}
+
+
+def test_slider_moves_show_hand_worked_metrics(result):
     tuner = ThresholdTuner(result, debounce_s=30)
-    for lo, hi in [(100, 1000), (600, 1000), (600, 2500), (1200, 2500)]:
+    for (lo, hi), expected in BY_HAND.items():
+        tuner.max_slider.value = 3000  # raise max first so min never pushes it
         tuner.min_slider.value, tuner.max_slider.value = lo, hi
-        cells = shown(tuner)
-        for key, value in expected(sim, lo, hi, "u3-rt-pro").items():
-            assert cells[key] == value, (lo, hi, key)
+        assert values(tuner) == expected, (lo, hi)
         assert tuner.config.name == "Custom" and (tuner.config.min_turn_silence, tuner.config.max_turn_silence) == (lo, hi)
+
+
+def test_metric_notes_give_the_counts_and_the_interval(result):
+    tuner = ThresholdTuner(result, debounce_s=30)
+    tuner.max_slider.value = 1000
+    tuner.min_slider.value = 500
+    cells = shown(tuner)
+    # Wilson 95 % for 2 of 4: centre 0.5, half-width z*sqrt(1/16 + z^2/64)/(1 + z^2/4) = 0.350
+    assert cells["cutoff_rate"][1] == "2 of 4 pauses ≥ 100 ms; 95% CI 15.0%–85.0%"
+    assert cells["turns_cut_share"][1] == "2 of 4 turns"
+    assert cells["latency_mean_ms"][1] == "over 4 turn ends"
+    assert "cutoff_rate_low" not in cells  # word timings everywhere: the figures are exact
+    tuner.min_slider.value = 900
+    tuner.max_slider.value = 1300
+    # 0 of 4: upper bound z^2 / (4 + z^2) = 0.490
+    assert shown(tuner)["cutoff_rate"][1] == "0 of 4 pauses ≥ 100 ms; 95% CI 0.0%–49.0%"
+
+
+def test_universal_streaming_shows_both_bounds(result):
+    tuner = ThresholdTuner(result, model="universal-streaming", debounce_s=30)
+    tuner.max_slider.value = 1000
+    tuner.min_slider.value = 500
+    # pessimistic: every hold cuts at min (800, 1200 >= 500); optimistic: only at max (1200).
+    # Latency waits until max at every turn end; 700 and 300 ms silences are shorter.
+    assert values(tuner) == {"cutoff_rate": "50.0%", "cutoff_rate_low": "25.0%", "turns_cut_share": "50.0%",
+                             "latency_mean_ms": "1000 ms", "latency_p50_ms": "1000 ms",
+                             "latency_p90_ms": "1000 ms", "interrupted": "2"}
+    assert shown(tuner)["cutoff_rate"][1] == "2 of 4 pauses ≥ 100 ms; 95% CI 15.0%–85.0%"  # the headline's count
 
 
 def test_min_above_max_pushes_max(result):
@@ -54,31 +121,35 @@ def test_min_above_max_pushes_max(result):
 
 
 def test_preset_buttons_and_recommendation(result):
-    sim = Simulator.from_result(result)
-    tuner = ThresholdTuner(result, debounce_s=30)
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"], debounce_s=30)
     tuner.preset_buttons["conservative"].click()
     assert (tuner.config.name, tuner.config.min_turn_silence, tuner.config.max_turn_silence) == ("Conservative", 800, 3600)
-    cells = shown(tuner)
-    for key, value in expected(sim, 800, 3600, "u3-rt-pro").items():
-        assert cells[key] == value, key
+    # 800 / 3600: only the 800 ms hold after "yes." cuts (terminal, >= 800); delays 800, 3600,
+    # 800, 3600; interrupted: 700 < 800 and 300 < 3600.
+    assert values(tuner) == {"cutoff_rate": "25.0%", "turns_cut_share": "25.0%", "latency_mean_ms": "2200 ms",
+                             "latency_p50_ms": "2200 ms", "latency_p90_ms": "3600 ms", "interrupted": "2"}
     tuner.preset_buttons["aggressive"].click()  # min 160 < current max: order of moves matters
     assert (tuner.min_slider.value, tuner.max_slider.value) == (160, 400)
     tuner.target_slider.value = 0.10
     tuner.recommend_button.click()
-    rec = recommend_config(sim, model="u3-rt-pro", target_cutoff=0.10)
-    assert tuner.config.name == rec.config.name == "Data-driven"
-    assert (tuner.min_slider.value, tuner.max_slider.value) == (rec.config.min_turn_silence, rec.config.max_turn_silence)
-    assert "Recommended" in tuner.message.value and "10%" in tuner.message.value
+    # at most 10 % of 4 holds: no cut at all. The 800 ms terminal hold needs min > 800 (grid:
+    # 850) and the 1200 ms one max > 1200 (grid: 1300); latency (2*min + 2*max)/4 is lowest there.
+    assert tuner.config.name == "Data-driven"
+    assert (tuner.min_slider.value, tuner.max_slider.value) == (850, 1300)
+    assert values(tuner)["cutoff_rate"] == "0.0%" and values(tuner)["latency_mean_ms"] == "1075 ms"
+    assert "<b>Recommended</b> for at most 10% false cut-offs (u3-rt-pro): 850 / 1300 ms" in tuner.message.value
+    assert "too few data to decide: 4 holds (want &gt;= 100) and 4 turn ends" in tuner.message.value
 
 
 def test_silence_model_uses_one_threshold(result):
-    sim = Simulator.from_result(result)
     tuner = ThresholdTuner(result, debounce_s=30)
     tuner.model_select.value = "silence"
     assert tuner.min_slider.disabled
-    tuner.max_slider.value = 700
-    assert shown(tuner)["cutoff_rate"] == _pct(sim.evaluate(700, model="silence").cutoff_rate)
-    assert "T = 700 ms" in tuner.title.value
+    tuner.max_slider.value = 500
+    # holds 150, 300, 800, 1200 against T = 500: 800 and 1200 cut; every turn end waits 500 ms
+    assert values(tuner) == {"cutoff_rate": "50.0%", "turns_cut_share": "50.0%", "latency_mean_ms": "500 ms",
+                             "latency_p50_ms": "500 ms", "latency_p90_ms": "500 ms", "interrupted": "1"}
+    assert "T = 500 ms" in tuner.title.value
 
 
 def test_save_and_load_round_trip(tmp_path, result):
@@ -92,13 +163,14 @@ def test_save_and_load_round_trip(tmp_path, result):
 
 
 def test_figures_are_debounced_and_follow_the_last_move(result):
-    tuner = ThresholdTuner(result, debounce_s=30)  # the timer never fires during the test
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"], debounce_s=30)  # the timer never fires here
     before = tuner.renders
     for v in (200, 300, 400, 500, 600):
         tuner.min_slider.value = v
     assert tuner.renders == before  # metrics moved, figures not redrawn yet
-    assert shown(tuner)["cutoff_rate"] == _pct(tuner.simulator.evaluate((600, tuner.max_slider.value)).cutoff_rate)
+    assert values(tuner)["cutoff_rate"] == "25.0%"  # 600 / 1280: only the 800 ms terminal hold
     tuner.flush()
     assert tuner.renders == before + 1
     assert "data-min='600'" in tuner.figures_html.value
-    assert "min_turn_silence 600 ms" in tuner.figures_html.value  # the ECDF legend, as SVG text
+    # the ECDF legend, as SVG text: 800 and 1200 of the four holds are >= 600 ms
+    assert "min_turn_silence 600 ms: 50% of pauses as long" in tuner.figures_html.value

@@ -8,7 +8,7 @@ Two detectors ship their model inside their wheel and need no torch:
   probability per 32 ms frame.
 
 Why ``"webrtc"`` is the default (measured with ``benchmarks/offline_backend.py``
-and ``tests/test_vad.py``; mode 3, 10 ms frames, the settings below):
+and ``tests/audio/test_vad.py``; mode 3, 10 ms frames, the settings below):
 
 - real two-person sample against its human RTTM, 10 ms frames: webrtc agrees on
   98.3 % of frames, silero on 98.5 % (a tie: both miss a few short stretches);

@@ -68,7 +68,7 @@ class LiveTurns(W.VBox):
         End the session after this long without a new turn (None: never).
     session_factory : callable, optional
         ``factory(config, source, **kwargs) -> session``; defaults to
-        `turntune_nb.endpointer.open_session`. Tests pass their own.
+        `turntune_nb.pipeline.open_session`. Tests pass their own.
     **session_kwargs
         Passed to the session (``speech_model``, ``api_key``, ``url``...).
     """

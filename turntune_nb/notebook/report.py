@@ -99,7 +99,7 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
     ----------
     result : AnalysisResult
     recommendation : optional
-        A data-driven recommendation from `turntune_nb.tuning.recommend_config`;
+        A data-driven recommendation from `turntune_nb.analysis.recommend.recommend_config`;
         computed here when none is given.
     title : str
     """
@@ -129,7 +129,8 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
             rate = getattr(metrics, "cutoff_rate", None)
             lat = getattr(metrics, "latency_mean_ms", None)
             if rate is not None and lat is not None:
-                extra = f"<p>false cut-offs <b>{rate:.1%}</b>, mean latency <b>{lat:.0f} ms</b></p>"
+                shown_rate = "n/a" if rate != rate else f"{rate:.1%}"  # NaN: no holds to count
+                extra = f"<p>false cut-offs <b>{shown_rate}</b>, mean latency <b>{lat:.0f} ms</b></p>"
         cards.append(_config_card("Data-driven (cut-offs vs latency on these recordings)", chosen, extra))
     parts.append('<h2>Recommendation</h2><div class="cards">' + "".join(cards) + "</div>")
     warnings = list(getattr(recommendation, "warnings", []) or [])
