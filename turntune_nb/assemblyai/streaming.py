@@ -7,17 +7,20 @@ thresholds and calls you back with typed events::
     with StreamingSession(config, MicrophoneSource(), on_turn=print) as session:
         session.wait()          # Ctrl+C: Terminate is sent, Termination awaited
 
-Each session owns its socket, threads, events and lock (nothing module-level), so
-sessions can run one after another, or side by side, in one kernel. Threads:
+The machinery every live session shares (pacing, callbacks, the inactivity rule,
+ending) is `turntune_nb.live.session.LiveSession`; this module adds the transport:
+the WebSocket, its reader thread and AssemblyAI's messages. Each session owns its
+socket, threads, events and lock (nothing module-level), so sessions can run one
+after another, or side by side, in one kernel. Threads:
 
-- *sender*: re-cuts the source into 50 ms frames of ``pcm_s16le`` and sends each
+- *sender* (`LiveSession`): re-cuts the source into 50 ms frames of ``pcm_s16le`` and sends each
   at ``t0 + k * 50 ms`` on a monotonic clock (no drift; a microphone, already real
   time, is sent as read);
 - *reader*: parses server messages into `BeginEvent`, `SpeechStartedEvent`,
   `TurnEvent`, `TerminationEvent`, `ErrorEvent` and calls the callbacks (an
   exception in a callback is logged and reported through ``on_error``; it never
   stops the reader);
-- *inactivity* (only with ``inactivity_timeout_s``): the guide's rule, end after N s
+- *inactivity* (`LiveSession`, only with ``inactivity_timeout_s``): the guide's rule, end after N s
   without a new non-empty transcript, on a timer that fires even when no message
   arrives.
 
