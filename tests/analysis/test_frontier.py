@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from tests.analysis.endpointing_cases import FAST, WORDS, models, random_tables
 from turntune_nb.analysis.frontier import operating_points, pareto_frontier
@@ -38,6 +39,8 @@ def test_operating_points_by_hand(sim):
 
 @FAST
 @given(random_tables(), models)
+@example(WORDS, "silence")  # cut-off rates 1, 0.75, 0.5, 0.25, 0 along the grid: a frontier of 5 points
+@example(WORDS, "u3-rt-pro")
 def test_frontier_has_no_dominated_point(tabs, model):
     s = Simulator(*tabs)
     grid = dict(thresholds=list(range(0, 3001, 250))) if model == "silence" else dict(
@@ -48,6 +51,9 @@ def test_frontier_has_no_dominated_point(tabs, model):
     for r in fr.itertuples():
         dominated = (x <= r.latency_mean_ms) & (y <= r.cutoff_rate) & ((x < r.latency_mean_ms) | (y < r.cutoff_rate))
         assert not dominated.any()
-    # and every point off the frontier is dominated or equal to a frontier point
-    if len(sw):
-        assert len(fr) >= 1
+    # sorted by latency, each point cutting off strictly less than the one before it
+    fx, fy = fr["latency_mean_ms"].to_numpy(), fr["cutoff_rate"].to_numpy()
+    assert (np.diff(fx) > 0).all() and (np.diff(fy) < 0).all()
+    # and every point of the sweep is dominated by a frontier point or equal to one on both figures
+    for xi, yi in zip(x, y):
+        assert ((fx <= xi) & (fy <= yi)).any(), (xi, yi)

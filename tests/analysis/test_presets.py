@@ -72,4 +72,24 @@ def test_save_and_load(tmp_path):
 
 def test_config_name_and_validation():
     cfg = StreamingConfig("Data-driven", 100, 1000)
-    assert str(cfg).startswith("Data-driven")
+    assert str(cfg) == "Data-driven (min_turn_silence=100 ms, max_turn_silence=1000 ms)"
+    # whole-number floats become ints; the API's limits 0 and 10000 ms are both accepted
+    cfg = StreamingConfig("Edges", 0.0, 10_000.0)
+    assert (cfg.min_turn_silence, cfg.max_turn_silence) == (0, 10_000) and type(cfg.min_turn_silence) is int
+    assert str(cfg) == "Edges (min_turn_silence=0 ms, max_turn_silence=10000 ms)"
+    with pytest.raises(ConfigError, match=r"max_turn_silence must lie in 0..10000 ms, got 10001"):
+        StreamingConfig("x", 100, 10_001)
+    with pytest.raises(ConfigError, match="whole milliseconds, got True"):
+        StreamingConfig("x", True, 800)
+
+
+def test_load_config_reads_a_config_wrapper(tmp_path):
+    # a file whose top-level object holds the setting under "config", beside other keys
+    path = tmp_path / "wrapped.json"
+    path.write_text(json.dumps({"saved_by": "turntune", "config": {
+        "name": "Night shift", "min_turn_silence": 250, "max_turn_silence": 1500}}))
+    cfg = load_config(path)
+    assert (cfg.name, cfg.min_turn_silence, cfg.max_turn_silence) == ("Night shift", 250, 1500)
+    # without a name inside the wrapper the setting is "Custom"
+    path.write_text('{"config": {"min_turn_silence": 300, "max_turn_silence": 900}}')
+    assert str(load_config(path)) == "Custom (min_turn_silence=300 ms, max_turn_silence=900 ms)"

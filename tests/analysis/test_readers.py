@@ -47,6 +47,19 @@ def test_assemblyai_words_with_speakers_are_grouped_into_utterances():
     assert any("rebuilt from runs of words" in n for n in t.notes)
 
 
+def test_assemblyai_json_without_status_is_read_as_completed(tmp_path):
+    # a transcript saved without its "status" (the SDK's export, a hand-made file) is taken as completed
+    p = tmp_path / "no_status.json"
+    p.write_text(json.dumps({"utterances": [
+        {"speaker": "A", "start": 0, "end": 900, "text": "Hello.", "words": [{"text": "Hello.", "start": 0, "end": 900}]},
+        {"speaker": "B", "start": 1250, "end": 2000, "text": "Hi.", "words": []},
+    ]}))
+    t = read_assemblyai_json(p)
+    assert [(u.speaker, u.start_ms, u.end_ms, u.text) for u in t.utterances] == [
+        ("A", 0, 900, "Hello."), ("B", 1250, 2000, "Hi.")]
+    assert [w.text for w in t.utterances[0].words] == ["Hello."] and t.notes == ()
+
+
 @pytest.mark.parametrize("payload, message", [
     ({"status": "error", "error": "Audio duration is too short."}, "status is 'error'.*too short"),
     ({"status": "completed"}, "no 'words' or 'utterances'"),
@@ -69,7 +82,22 @@ def test_invalid_json_names_file_and_line(tmp_path):
     assert info.value.line == 3 and "broken.json, line 3" in str(info.value)
 
 
-def test_rttm_unsorted_lines_na_fields_and_ms(sample_rttm):
+def test_rttm_unsorted_lines_na_fields_and_ms(tmp_path, sample_rttm):
+    p = tmp_path / "na.rttm"
+    p.write_text(
+        "SPEAKER rec 1 2.0004 0.0004 <NA> <NA> B <NA> <NA>\n"
+        "SPEAKER rec <NA> 1.0006 0.5 <NA> <NA> <NA> <NA> <NA>\n"
+        "SPEAKER rec 2 0.0004 0.9993 <NA> <NA> A <NA> <NA>\n"
+    )
+    (t,) = read_rttm(p)
+    # seconds -> ms, rounded to the nearest ms (truncating would give 1000-1500, 2000-2000, 0-999):
+    #   1.0006 s -> 1000.6 -> 1001; 1.0006 + 0.5 = 1.5006 s -> 1500.6 -> 1501
+    #   2.0004 s -> 2000.4 -> 2000; 2.0004 + 0.0004 = 2.0008 s -> 2000.8 -> 2001
+    #     (the end rounds onset + duration; onset + the rounded duration, 2000 + 0, would be 2000)
+    #   0.0004 s -> 0.4 -> 0;       0.0004 + 0.9993 = 0.9997 s -> 999.7 -> 1000 (not 999)
+    # lines sorted by onset; the <NA> speaker is the unknown speaker, a <NA> channel None
+    assert [(u.speaker, u.start_ms, u.end_ms, u.channel) for u in t.utterances] == [
+        ("A", 0, 1000, 2), (C.UNKNOWN_SPEAKER, 1001, 1501, None), ("B", 2000, 2001, 1)]
     (t,) = read_rttm(sample_rttm)
     assert t.name == "sample" and t.speakers == ("speaker90", "speaker91")
     assert (t.utterances[0].start_ms, t.utterances[0].end_ms) == (6690, 7120)  # 6.690 + 0.430 s
@@ -139,8 +167,9 @@ def test_collect_keeps_going_past_bad_files(tmp_path, sample_rttm):
     (tmp_path / "notes.md").write_text("ignored: not a transcript extension")
     transcripts, failed = collect_transcripts(tmp_path)
     assert [t.name for t in transcripts] == ["sample"]
-    assert failed == [{"filename": "bad.json", "reason": failed[0]["reason"]}]
-    assert "not valid JSON" in failed[0]["reason"] and "line 1" in failed[0]["reason"]
+    # the reason is the reader's, without the path, with the line: json's message for "{not json"
+    assert failed == [{"filename": "bad.json",
+                       "reason": "not valid JSON (Expecting property name enclosed in double quotes) (line 1)"}]
 
 
 def test_collect_missing_path(tmp_path):

@@ -117,6 +117,22 @@ def test_holds_after_the_last_turn_end_form_their_own_turn():
     assert s.evaluate(200, model="silence").turns_cut == 2
 
 
+def test_a_pause_of_exactly_100_ms_is_a_hold_and_99_ms_is_not():
+    # pauses of 99, 100 and 101 ms inside A's one turn (ends at 3000, B answers 400 ms later)
+    p, t = tables([("f", "A", 0, 99, False), ("f", "A", 500, 600, False), ("f", "A", 1000, 1101, False)],
+                  [("f", "A", 3000, True, 400)])
+    s = Simulator(p, t)
+    # holds are pauses >= 100 ms: 100 and 101; 99 is not one
+    assert (s.n_pauses, s.holds) == (3, 2)
+    # at T = 100 both holds cut (100 >= 100, 101 >= 100): 2 of 2
+    m = s.evaluate(100, model="silence")
+    assert (m.holds, m.cuts, m.cutoff_rate, m.turns_cut) == (2, 2, 1.0, 1)
+    assert m.per_file["holds"].tolist() == [2]
+    # at T = 101 only the 101 ms one: 1 of 2
+    m = s.evaluate(101, model="silence")
+    assert (m.holds, m.cuts, m.cutoff_rate) == (2, 1, 0.5)
+
+
 def test_bad_settings_raise(sim):
     with pytest.raises(ConfigError):
         sim.evaluate((500, 100))

@@ -457,7 +457,9 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
 
     From word timings (``level = "words"``): the silence between consecutive words
     of one utterance, with the word before it and whether that word ends in
-    ``.``, ``?`` or ``!``. From segments: every ``pause`` transition (the same
+    ``.``, ``?`` or ``!``. Words that overlap leave no silence between them: a
+    silence starts at the latest end of the words so far, and the word before it
+    is the one that ended there. From segments: every ``pause`` transition (the same
     speaker again with nobody taking the floor between); its level is ``"words"``
     when the utterance before it has words (the word before is then known), else
     ``"segments"`` (terminal unknown).
@@ -468,7 +470,7 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
         Utterance table.
     words : DataFrame, optional
         Word table whose ``utterance`` column is the row position in `utterances`
-        (as `turntune_nb.model.words_to_frame` makes it).
+        (as `turntune_nb.analysis.model.words_to_frame` makes it).
     """
     cols = [C.FILE, C.SPEAKER, C.UTTERANCE, C.START_MS, C.END_MS, C.PAUSE_MS, C.WORD_BEFORE, C.TERMINAL, C.LEVEL]
     fcodes, fnames = _codes(utterances[C.FILE])
@@ -478,11 +480,16 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
         utt = w[C.UTTERANCE].to_numpy(np.int64)
         ws, we = _ints(w[C.START_MS]), _ints(w[C.END_MS])
         texts = w[C.TEXT].to_numpy(object)
-        running_end = np.maximum.accumulate(we + utt * (int(we.max()) + 1)) - utt * (int(we.max()) + 1)
+        span = int(we.max()) + 1
+        running = np.maximum.accumulate(we + utt * span)
+        running_end = running - utt * span
+        # when words overlap, the silence starts at the latest end so far: the word
+        # before it is the last word (in start order) that ends there
+        ends_there = np.maximum.accumulate(np.where(we + utt * span == running, np.arange(len(we)), 0))
         pause = ws[1:] - running_end[:-1]
         keep = (utt[1:] == utt[:-1]) & (pause > 0)
         u = utt[1:][keep]
-        before = texts[:-1][keep]
+        before = texts[ends_there[:-1][keep]]
         parts.append(pd.DataFrame({
             C.FILE: fcodes[u], C.SPEAKER: utterances[C.SPEAKER].to_numpy(object)[u], C.UTTERANCE: u,
             C.START_MS: running_end[:-1][keep], C.END_MS: ws[1:][keep], C.PAUSE_MS: pause[keep],

@@ -78,7 +78,7 @@ class Recommendation:
         return pd.DataFrame(cols, index=list(rows))
 
     def export(self) -> dict:
-        """The setting for AssemblyAI and the nearest equivalents elsewhere (`turntune_nb.export`)."""
+        """The setting for AssemblyAI and the nearest equivalents elsewhere (`turntune_nb.analysis.export`)."""
         from .export import export_settings
 
         return export_settings(self.config, model=self.model, silence_equivalent_ms=self.silence_equivalent_ms)

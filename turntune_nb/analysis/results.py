@@ -320,7 +320,7 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
 class SavedSummary:
     """A summary JSON written by `AnalysisResult.save`, with its pause and turn-end tables.
 
-    Enough to re-tune a past run (`turntune_nb.tuning.recommend_config` and
+    Enough to re-tune a past run (`turntune_nb.analysis.recommend.recommend_config` and
     `Simulator.from_result` take it as they take an `AnalysisResult`).
     """
 

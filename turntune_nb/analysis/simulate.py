@@ -79,10 +79,10 @@ class Simulator:
     Parameters
     ----------
     pauses : DataFrame
-        `turntune_nb.gaps.compute_pauses` output (file, speaker, end_ms, pause_ms,
+        `turntune_nb.analysis.gaps.compute_pauses` output (file, speaker, end_ms, pause_ms,
         terminal, level are used).
     turn_ends : DataFrame
-        `turntune_nb.gaps.compute_turn_ends` output (file, speaker, end_ms,
+        `turntune_nb.analysis.gaps.compute_turn_ends` output (file, speaker, end_ms,
         terminal, silence_after_ms, level are used).
     hold_min_ms : int
         Pauses shorter than this are not holds (default 100, as eot-bench).
