@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.analysis.endpointing_cases import FAST, WORDS, models, random_tables
+from tests.analysis.endpointing_cases import FAST, WORDS, models, random_tables, tables
 from turntune_nb.analysis.presets import BALANCED, load_config
 from turntune_nb.analysis.recommend import recommend_config
 from turntune_nb.analysis.simulate import Simulator
@@ -82,3 +82,12 @@ def test_recommendation_meets_target_on_its_data(tabs, model, target):
         assert rec.metrics.cutoff_rate <= target
         best = feasible["latency_mean_ms"].min()
         assert rec.metrics.latency_mean_ms == pytest.approx(best) or (math.isnan(best) and s.turn_ends == 0)
+
+
+def test_without_holds_the_warnings_say_so_and_print_no_nan():
+    # one speaker, two turn ends and no pause inside a turn: 0 holds, so no cut-off rate exists
+    p, t = tables([], [("f", "A", 2000, True, 500), ("f", "A", 5000, False, 300)])
+    rec = recommend_config(Simulator(p, t), model="silence", target_cutoff=0.05, thresholds=[200, 800])
+    assert rec.warnings[0] == "no pauses of at least 100 ms inside turns: nothing to decide the cut-off rate on"
+    assert not any("no setting of the grid" in w for w in rec.warnings)
+    assert not any("nan" in w for w in rec.warnings + rec.notes)

@@ -188,10 +188,11 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
     if not met:
         ok = sweep.dropna(subset=["cutoff_rate"]) if sim.holds else sweep
         chosen = ok.sort_values(rank_keys(ok, "cutoff_rate"), kind="stable").iloc[0]
-        warnings.append(
-            f"no setting of the grid keeps false cut-offs at or below {target_cutoff:.0%}; "
-            f"the lowest ({chosen['cutoff_rate']:.1%}) is given: widen the grid or accept a higher target"
-        )
+        if sim.holds:  # without holds there is no rate to reach: the warning above says so
+            warnings.append(
+                f"no setting of the grid keeps false cut-offs at or below {target_cutoff:.0%}; "
+                f"the lowest ({chosen['cutoff_rate']:.1%}) is given: widen the grid or accept a higher target"
+            )
     lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
     metrics = sim.evaluate((lo, hi), model=model)
     ci = metrics.cutoff_ci(confidence)
