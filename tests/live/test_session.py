@@ -46,14 +46,9 @@ class MemorySession(LiveSession):
         return True
 
     def _finish(self, end: SessionEnd, wait: bool = True) -> None:
-        self._set_end(end)
-        self._stop_sending.set()
-        with self._lock:
-            if self._finishing:
-                return
-            self._finishing = True
+        if self._claim_finish(end):
             self.finished_at = time.monotonic()
-        self._closed.set()
+            self._closed.set()
 
 
 def pause(seconds: float) -> None:

@@ -401,12 +401,8 @@ class StreamingSession(LiveSession):
     def _finish(self, end: SessionEnd, wait: bool = True) -> None:
         import websocket
 
-        self._set_end(end)
-        self._stop_sending.set()
-        with self._lock:
-            if self._finishing:
-                return
-            self._finishing = True
+        if not self._claim_finish(end):
+            return
         with self._send_lock:
             self._audio_closed = True
             if not self._closed.is_set() and self._ws is not None:

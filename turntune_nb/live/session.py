@@ -265,6 +265,17 @@ class LiveSession:
             if thread.is_alive():
                 log.warning("%s: thread %s did not end within %.1f s", self._kind, thread.name, timeout)
 
+    def _claim_finish(self, end: SessionEnd) -> bool:
+        """Record why the session ends and stop the audio; True for the first caller only,
+        who then closes the transport (a `_finish` may be reached from several threads)."""
+        self._set_end(end)
+        self._stop_sending.set()
+        with self._lock:
+            if self._finishing:
+                return False
+            self._finishing = True
+            return True
+
     def _set_end(self, end: SessionEnd, error: TurnTuneError | None = None, override: bool = False) -> None:
         with self._lock:
             if self.end_reason is None or override:
