@@ -69,33 +69,12 @@ _ALIASES = {
 }
 
 
-# Punctuation classes of holds and turn ends.
-_TERM, _NONTERM, _UNKNOWN = 0, 1, 2
-_ALL = frozenset((_TERM, _NONTERM, _UNKNOWN))
-# For each model: (classes that fire at min in the early bound, ... in the late bound).
-# The early bound gives the most cut-offs and least latency; the late one the reverse.
-_SCENARIOS = {
-    "u3-rt-pro": (frozenset((_TERM, _UNKNOWN)), frozenset((_TERM,))),
-    "universal-streaming": (_ALL, frozenset()),
-    "silence": (_ALL, _ALL),
-}
-_LABELS = {
-    "u3-rt-pro": "u3-rt-pro punctuation rule",
-    "universal-streaming": (
-        "Universal-Streaming bracket: the model's confidence is not in a transcript; "
-        "the optimistic bound waits until max_turn_silence at every hold, the pessimistic one "
-        "fires at min_turn_silence everywhere (cut-offs) and waits until max_turn_silence at every turn end (latency)"
-    ),
-    "silence": "silence-only endpointer (one threshold)",
-}
-
 # Columns of per-file frames and sweeps.
 METRIC_COLUMNS = (
     "holds", "cuts", "cutoff_rate", "cuts_low", "cutoff_rate_low", "turns", "turns_cut", "turns_cut_share",
     "turn_ends", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_mean_ms_low",
     "interrupted", "interrupted_low",
 )
-
 
 
 def canonical_model(name: str) -> str:

@@ -21,18 +21,7 @@ import pandas as pd
 from ..errors import ConfigError, InputError
 from . import columns as C
 from .frontier import operating_points, pareto_frontier
-from .metrics import (
-    _ALL,
-    _LABELS,
-    _NONTERM,
-    _SCENARIOS,
-    _TERM,
-    _UNKNOWN,
-    HOLD_MIN_MS,
-    METRIC_COLUMNS,
-    EndpointMetrics,
-    canonical_model,
-)
+from .metrics import HOLD_MIN_MS, METRIC_COLUMNS, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 
 __all__ = ("MIN_GRID_MS", "MAX_GRID_MS", "THRESHOLD_GRID_MS", "Simulator")
@@ -41,6 +30,26 @@ __all__ = ("MIN_GRID_MS", "MAX_GRID_MS", "THRESHOLD_GRID_MS", "Simulator")
 MIN_GRID_MS = np.arange(0, 2500, 50)
 MAX_GRID_MS = np.arange(100, 5001, 100)
 THRESHOLD_GRID_MS = np.arange(0, 5001, 10)
+
+# Punctuation classes of holds and turn ends.
+_TERM, _NONTERM, _UNKNOWN = 0, 1, 2
+_ALL = frozenset((_TERM, _NONTERM, _UNKNOWN))
+# For each model: (classes that fire at min in the early bound, ... in the late bound).
+# The early bound gives the most cut-offs and least latency; the late one the reverse.
+_SCENARIOS = {
+    "u3-rt-pro": (frozenset((_TERM, _UNKNOWN)), frozenset((_TERM,))),
+    "universal-streaming": (_ALL, frozenset()),
+    "silence": (_ALL, _ALL),
+}
+_LABELS = {
+    "u3-rt-pro": "u3-rt-pro punctuation rule",
+    "universal-streaming": (
+        "Universal-Streaming bracket: the model's confidence is not in a transcript; "
+        "the optimistic bound waits until max_turn_silence at every hold, the pessimistic one "
+        "fires at min_turn_silence everywhere (cut-offs) and waits until max_turn_silence at every turn end (latency)"
+    ),
+    "silence": "silence-only endpointer (one threshold)",
+}
 
 
 def _ratio(num, den):
