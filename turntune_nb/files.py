@@ -106,7 +106,6 @@ def read_url_list(path) -> list[str]:
 
 
 @dataclass
-@dataclass
 class FileOutcome:
     """How one input ended.
 
