@@ -284,9 +284,9 @@ class AssemblyAIClient:
         if speakers_expected is not None:
             body["speakers_expected"] = int(speakers_expected)
         body.update({k: v for k, v in options.items() if v is not None})
-        data = self._request("POST", "/v2/transcript", f"submission of {_short(audio_url)}", json=body)
+        data = self._request("POST", "/v2/transcript", f"submission of {input_name(audio_url)}", json=body)
         if not isinstance(data.get("id"), str):
-            raise APIError(f"submission of {_short(audio_url)}: the response has no job 'id'. Re-run later.")
+            raise APIError(f"submission of {input_name(audio_url)}: the response has no job 'id'. Re-run later.")
         return data
 
     def get(self, transcript_id: str) -> dict:
@@ -328,11 +328,6 @@ class AssemblyAIClient:
         audio_url = source if is_url(source) else self.upload(path_or_url)
         job = self.submit(audio_url, **options)
         return self.wait(job["id"], poll_interval=poll_interval, source=input_name(source))
-
-
-def _short(url: str) -> str:
-    """A URL without its query string (presigned URLs carry credentials there)."""
-    return url.split("?", 1)[0]
 
 
 def _error_text(response) -> str:
