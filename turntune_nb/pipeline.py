@@ -159,7 +159,7 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
         Not started.
     """
     if offline is None:
-        offline = not (kwargs.get("api_key") or kwargs.get("token") or os.environ.get("ASSEMBLYAI_API_KEY"))
+        offline = resolve_backend("auto", kwargs.get("api_key") or kwargs.get("token")) == "offline"
     if offline:
         from .live.endpointer import API_ONLY_OPTIONS, OfflineSession
 
