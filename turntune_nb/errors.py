@@ -37,6 +37,7 @@ __all__ = (
     "StreamingError",
     "StreamingClosedError",
     "NoMicrophoneError",
+    "ReplayNotConfirmedError",
 )
 
 
@@ -180,3 +181,8 @@ class StreamingClosedError(StreamingError):
 
 class NoMicrophoneError(StreamingError):
     """PyAudio is not installed, or no audio input device is available."""
+
+
+class ReplayNotConfirmedError(TurnTuneError):
+    """A replay would stream audio (paid, with a key) and was not confirmed: pass
+    ``yes=True`` (``turntune replay --yes``) after reading how many hours it is."""

@@ -42,6 +42,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from ..errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
@@ -55,6 +56,7 @@ from ..live.events import (
     TurnEvent,
 )
 from ..live.session import LiveSession
+from ..live.sources import CHUNK_MS
 
 __all__ = (
     "StreamingSession",
@@ -245,6 +247,26 @@ class StreamingSession(LiveSession):
         self._ready = threading.Event()
         self._closing = False
 
+    def audio_clock_ms(self, at: float) -> int:
+        """How much of the recording had been spoken by monotonic time `at`, in ms.
+
+        A paced source plays the recording on the sender's clock (frame k, the audio
+        up to ``(k + 1) * 50`` ms, goes at ``t0 + k * 50 ms / pacing_speed``), so a
+        message arriving at `at` arrives ``(at - t0) * pacing_speed + 50`` ms into
+        the audio: a Turn's ``emitted_at_ms``, and ``emitted_at_ms - end_ms`` is the
+        latency a caller would feel, network and framing included (AssemblyAI's
+        messages carry no decision time; a server that states one in
+        ``x_decided_at_ms``, as the project's test fake does, is taken at its word).
+        Unpaced (``pacing_speed=None``): the audio sent so far.
+        """
+        stats = self.stats
+        speed = 1.0 if self.source.realtime else self.pacing_speed
+        if stats.first_send is None:
+            return 0
+        if not speed:
+            return int(stats.audio_ms)
+        return int(round((at - stats.first_send) * 1000.0 * speed)) + CHUNK_MS
+
     # ------------------------------------------------------------------ controls
     def force_endpoint(self) -> None:
         """Ask the server to end the current turn now (``ForceEndpoint``)."""
@@ -365,6 +387,10 @@ class StreamingSession(LiveSession):
             return
         if isinstance(event, ErrorEvent):
             self._server_error = event
+        elif isinstance(event, TurnEvent):
+            decided = msg.get("x_decided_at_ms")
+            stamp = decided if isinstance(decided, int) and not isinstance(decided, bool) else self.audio_clock_ms(now)
+            event = replace(event, emitted_at_ms=stamp)
         self._emit(event)
         if isinstance(event, BeginEvent):
             self._ready.set()
