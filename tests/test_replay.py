@@ -1,0 +1,227 @@
+"""Replay: recordings streamed through a real endpointer (the fake AssemblyAI over a
+real socket, or the offline endpointer), scored against their transcript.
+
+The fake's rules mode applies AssemblyAI's documented rules to the recording's
+reference words, so a replay against it must give exactly what the simulator
+predicts; a second fake rule 120 ms slower must show as a 120 ms gap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, SAMPLES
+from tests.fake_assemblyai import FakeAssemblyAI
+from tests.fake_assemblyai import streaming as fs
+from turntune_nb.analysis.presets import StreamingConfig
+from turntune_nb.audio.decode import decode_audio
+from turntune_nb.errors import InputError, ReplayNotConfirmedError
+from turntune_nb.replay import plan_replay, replay, rescore
+
+KEY = "sk-replay-test-7a6b5c"
+SYNTH = SAMPLES / "synthetic"
+BUNDLED = sorted(p for p in SYNTH.iterdir() if p.is_file() and p.name != "mono_pauses.ogg") + \
+    [ROOT / "turntune_nb" / "data" / "sample_conversation.opus"]
+CONFIGS = [StreamingConfig("fast", 200, 600), StreamingConfig("slow", 400, 800)]
+
+
+def worded_truth(audio: Path, folder: Path) -> list:
+    """An AssemblyAI transcript of a bundled two-voice recording, from its ground truth:
+    each segment's words spread evenly over it, every other segment ending in a full
+    stop (so both of U3 Pro's rules occur). Returns its utterances."""
+    stem = "conv5" if audio.name == "sample_conversation.opus" else audio.stem
+    truth = json.loads((SYNTH / "truth" / f"{stem}{audio.suffix}.json").read_text())
+    utts = []
+    for i, seg in enumerate(truth["segments"]):
+        toks = seg["text"].split()
+        step = (seg["end_ms"] - seg["start_ms"]) / len(toks)
+        words = []
+        for k, tok in enumerate(toks):
+            last = k == len(toks) - 1
+            words.append({"text": tok + ("." if last and i % 2 == 0 else ""), "speaker": seg["speaker"],
+                          "start": seg["start_ms"] + round(k * step),
+                          "end": seg["end_ms"] if last else seg["start_ms"] + round((k + 1) * step)})
+        utts.append({"speaker": seg["speaker"], "start": seg["start_ms"], "end": seg["end_ms"], "channel": seg["channel"],
+                     "text": " ".join(w["text"] for w in words), "words": words})
+    data = {"status": "completed", "utterances": utts, "words": [w for u in utts for w in u["words"]]}
+    (folder / f"{audio.stem}.json").write_text(json.dumps(data))
+    return utts
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeAssemblyAI(api_key=KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(server, tmp_path):
+    """The fake in rules mode, knowing the channel-0 words of every bundled recording."""
+    with server.state.lock:
+        fs._store(server)["config"] = dict(fs.DEFAULTS, mode="rules", max_speed=30.0, rate_allowance_ms=2000.0)
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    for audio in BUNDLED:
+        utts = worded_truth(audio, truth)
+        pcm = decode_audio(audio, mono=False).samples[0]
+        fs.add_reference(server, pcm, [(w["text"], w["start"], w["end"]) for u in utts if u["channel"] == 0
+                                       for w in u["words"]])
+    server.truth = truth
+    return server
+
+
+def via_fake(fake, paths, configs, tmp_path, **kwargs):
+    return replay(paths, configs, truth=fake.truth, channel=0, backend="assemblyai", api_key=KEY, url=fake.ws_url,
+                  speed=10.0, concurrency=8, yes=True, events_dir=tmp_path / "events", **kwargs)
+
+
+# --------------------------------------------------------------------------- the fake's rules
+def test_replay_against_the_fake_equals_the_simulator_on_the_bundled_recordings(fake, tmp_path):
+    result = via_fake(fake, BUNDLED, CONFIGS, tmp_path)
+    assert not result.failed
+    assert len(result.files) == len(BUNDLED) * len(CONFIGS)
+    for frame in (result.files, result.overall):
+        assert (frame["missed"] == 0).all() and (frame["other_fires"] == 0).all()
+        assert (frame["fired"] == frame["turn_ends"]).all()
+        for k in ("cutoff_rate", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "interrupted"):
+            both = frame[[k, f"predicted_{k}"]].dropna()
+            assert (both[k] == both[f"predicted_{k}"]).all(), (k, frame)
+    # by hand, conv1 side A: "... help desk." 800-2772 (B from 3122), "I can help with that." 5559-6863,
+    # "What is your user name" 7763-9019 (B from 8769): one hold of 900 ms after "that." (cut at
+    # min_turn_silence); turn ends after "desk." (at min: 200, next speaker 350 ms later) and after
+    # "name" (at max: 600, talked over): mean 400, p90 200 + 0.9 * 400 = 560, one interrupted
+    conv1 = result.files[(result.files["file"] == "conv1.wav") & (result.files["min_turn_silence"] == 200)].iloc[0]
+    assert (conv1["holds"], conv1["cuts"], conv1["turn_ends"]) == (1, 1, 2)
+    assert (conv1["latency_mean_ms"], conv1["latency_p90_ms"], conv1["interrupted"]) == (400.0, 560.0, 1)
+    # at 400/800: 400 and 800 (mean 600), both talked over (350 < 400)
+    slow = result.files[(result.files["file"] == "conv1.wav") & (result.files["min_turn_silence"] == 400)].iloc[0]
+    assert (slow["cuts"], slow["latency_mean_ms"], slow["interrupted"]) == (1, 600.0, 2)
+
+
+def test_a_fake_rule_120_ms_slower_shows_as_a_120_ms_latency_gap(fake, tmp_path):
+    fs.configure(fake, extra_eot_ms=120)
+    result = via_fake(fake, [SYNTH / "conv1.wav"], [StreamingConfig("fast", 200, 600)], tmp_path)
+    row = result.overall.iloc[0]
+    # by hand (conv1 side A, as above): ends decided at 2772 + 200 + 120 and 9019 + 600 + 120:
+    # latencies 320 and 720 against the rule's 200 and 600
+    assert (row["latency_mean_ms"], row["predicted_latency_mean_ms"], row["gap_latency_mean_ms"]) == (520.0, 400.0, 120.0)
+    assert (row["gap_latency_p50_ms"], row["gap_latency_p90_ms"]) == (120.0, 120.0)
+    # the hold of 900 ms is still cut (decided at 6863 + 200 + 120, inside it): no cut-off gap
+    assert (row["cutoff_rate"], row["gap_cutoff_rate"]) == (1.0, 0.0)
+
+
+def test_sessions_refused_with_3009_are_retried_with_backoff(fake, tmp_path):
+    fs.configure(fake, error={"code": 3009, "reason": "Unauthorized Connection: Too many concurrent sessions",
+                              "after_ms": 0, "message": True, "times": 2})
+    before = len(fs.sessions(fake))
+    result = via_fake(fake, [SYNTH / "conv5.opus"], [CONFIGS[0]], tmp_path, backoff_s=0.05)
+    assert not result.failed and result.overall.iloc[0]["fired"] == 2
+    assert [s["close"][0] for s in fs.sessions(fake)[before:]] == [3009, 3009, 1000]
+    header = json.loads((next((tmp_path / "events").glob("*.jsonl"))).read_text().splitlines()[0])
+    assert header["attempts"] == 3
+
+
+def test_a_session_that_keeps_failing_is_reported_and_the_others_finish(fake, tmp_path):
+    fs.configure(fake, error={"code": 3005, "reason": "Session Cancelled: An error occurred", "after_ms": 0,
+                              "message": True, "times": 1})
+    result = replay([SYNTH / "conv5.opus", SYNTH / "conv1.wav"], [CONFIGS[0]], truth=fake.truth, channel=0,
+                    backend="assemblyai", api_key=KEY, url=fake.ws_url, speed=10.0, concurrency=1, yes=True,
+                    events_dir=tmp_path / "events")
+    assert len(result.failed) == 1 and "3005" in result.failed[0]["reason"]
+    assert result.overall.iloc[0]["files"] == 1
+
+
+# --------------------------------------------------------------------------- offline, rescoring, files
+def test_offline_replay_is_scored_from_its_own_events_and_rescores_the_same(tmp_path):
+    events = tmp_path / "events"
+    result = replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0, backend="offline",
+                    speed=None, yes=True, events_dir=events, model="silence")
+    files = sorted(events.iterdir())
+    assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(events.stat().st_mode) == 0o700
+    lines = [json.loads(x) for x in files[0].read_text().splitlines()]
+    assert lines[0]["type"] == "ReplayHeader" and lines[0]["speakers"] == ["A"]
+    finals = [e for e in lines[1:] if e["type"] == "Turn" and e["end_of_turn"]]
+    # side A of conv5 ends its turns at 4138 and 6777 (truth RTTM): latency = fire - end, by hand from the events
+    expected = np.mean([finals[0]["emitted_at_ms"] - 4138, finals[1]["emitted_at_ms"] - 6777])
+    row = result.overall.iloc[0]
+    assert len(finals) == 2 and row["latency_mean_ms"] == expected and row["predicted_latency_mean_ms"] == 600.0
+    again = rescore(events, model="silence")
+    assert again.overall.equals(result.overall) and again.files.equals(result.files)
+    u3 = rescore(events, model="u3-rt-pro")  # no words in an RTTM: the u3 prediction is a bracket
+    assert bool(u3.overall.iloc[0]["bracket"]) and u3.overall.iloc[0]["latency_mean_ms"] == expected
+
+
+def test_rescore_names_a_malformed_events_file_and_scores_the_others(tmp_path):
+    events = tmp_path / "events"
+    replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0, backend="offline", speed=None,
+           yes=True, events_dir=events)
+    (events / "9999-broken.jsonl").write_text('{"type": "ReplayHeader"\n')
+    result = rescore(events)
+    assert len(result.overall) == 1
+    assert result.failed[0]["filename"] == "9999-broken.jsonl" and "line 1" in result.failed[0]["reason"]
+    with pytest.raises(InputError, match="no replay events"):
+        rescore(tmp_path / "nothing")
+
+
+def test_nothing_streams_without_confirmation_and_the_cost_is_stated(tmp_path):
+    with pytest.raises(ReplayNotConfirmedError, match=r"0\.006 h of audio .* 2 session\(s\)"):
+        replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=0, backend="offline",
+               events_dir=tmp_path / "events")
+    assert not (tmp_path / "events").exists()
+
+
+def test_plan_samples_with_a_seed_and_lists_bad_recordings(tmp_path):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF not really")
+    folder = [*BUNDLED[:7], bad]
+    a = plan_replay(BUNDLED[:7], CONFIGS, truth=SYNTH / "truth", channel=0, sample=3, seed=4)
+    b = plan_replay(BUNDLED[:7], CONFIGS, truth=SYNTH / "truth", channel=0, sample=3, seed=4)
+    assert [i.name for i in a.items] == [i.name for i in b.items] and len(a.items) == 3
+    assert "a sample of 3 of 7" in a.cost_text()
+    everything = plan_replay(folder, CONFIGS, truth=SYNTH / "truth", channel=0)
+    assert [f["filename"] for f in everything.failed] == ["broken.wav"]
+    assert len(everything.items) == 7 and all(i.speakers == ("A",) for i in everything.items)
+    # 9830 ms of conv5 + (600 + 500) and (800 + 500) of trailing silence
+    one = plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=1)
+    assert one.items[0].speakers == ("B",) and one.audio_hours == (2 * 9830 + 1100 + 1300) / 3_600_000
+    with pytest.raises(InputError, match="no channel 2"):
+        plan_replay([SYNTH / "conv5.opus"], CONFIGS, channel=2)
+
+
+def test_without_a_transcript_the_offline_segmentation_is_the_truth(tmp_path):
+    plan = plan_replay([SYNTH / "conv5.opus"], CONFIGS, channel=0)
+    item = plan.items[0]
+    assert item.truth_source.startswith("offline segmentation") and item.speakers == ("ch0",)
+
+
+# --------------------------------------------------------------------------- the command
+def run_cli(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("ASSEMBLYAI_API_KEY", None)
+    return subprocess.run([sys.executable, "-m", "turntune_nb", "replay", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=300)
+
+
+def test_cli_refuses_without_yes_when_it_cannot_ask_then_replays_and_rescores(tmp_path):
+    config = tmp_path / "fast.json"
+    CONFIGS[0].save(config)
+    common = [str(SYNTH / "conv5.opus"), "--config", str(config), "--truth", str(SYNTH / "truth"), "--channel", "0"]
+    refused = run_cli(*common, cwd=tmp_path)
+    assert refused.returncode == 3
+    assert "0.003 h of audio" in refused.stdout and "--yes" in refused.stderr
+    assert not (tmp_path / "turntune-replay").exists()
+    done = run_cli(*common, "--yes", "--speed", "20", "--json", "--model", "silence", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert "0.003 h" in done.stderr and data["overall"][0]["turn_ends"] == 2 and data["overall"][0]["fired"] == 2
+    again = run_cli("--rescore", "turntune-replay", "--json", "--model", "silence", cwd=tmp_path)
+    assert again.returncode == 0 and json.loads(again.stdout)["overall"] == data["overall"]
