@@ -23,7 +23,8 @@ from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai import streaming as fs
 from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.audio.decode import decode_audio
-from turntune_nb.errors import InputError, ReplayNotConfirmedError
+from turntune_nb.cli import main
+from turntune_nb.errors import ConfigError, InputError, ReplayNotConfirmedError
 from turntune_nb.replay import plan_replay, replay, rescore
 
 KEY = "sk-replay-test-7a6b5c"
@@ -118,15 +119,17 @@ def test_a_fake_rule_120_ms_slower_shows_as_a_120_ms_latency_gap(fake, tmp_path)
     assert (row["cutoff_rate"], row["gap_cutoff_rate"]) == (1.0, 0.0)
 
 
-def test_sessions_refused_with_3009_are_retried_with_backoff(fake, tmp_path):
-    fs.configure(fake, error={"code": 3009, "reason": "Unauthorized Connection: Too many concurrent sessions",
+@pytest.mark.parametrize("code", [3009, 1008])  # 1008: the older docs' close for the same limit
+def test_sessions_refused_for_too_many_sessions_are_retried_with_backoff(fake, tmp_path, code):
+    fs.configure(fake, error={"code": code, "reason": "Unauthorized Connection: Too many concurrent sessions",
                               "after_ms": 0, "message": True, "times": 2})
     before = len(fs.sessions(fake))
     result = via_fake(fake, [SYNTH / "conv5.opus"], [CONFIGS[0]], tmp_path, backoff_s=0.05)
     assert not result.failed and result.overall.iloc[0]["fired"] == 2
-    assert [s["close"][0] for s in fs.sessions(fake)[before:]] == [3009, 3009, 1000]
-    header = json.loads((next((tmp_path / "events").glob("*.jsonl"))).read_text().splitlines()[0])
-    assert header["attempts"] == 3
+    assert [s["close"][0] for s in fs.sessions(fake)[before:]] == [code, code, 1000]
+    saved = next((tmp_path / "events").glob("*.jsonl")).read_text()
+    assert json.loads(saved.splitlines()[0])["attempts"] == 3
+    assert KEY not in saved and KEY not in repr(result) and KEY not in json.dumps(result.to_dict(), default=str)
 
 
 def test_a_session_that_keeps_failing_is_reported_and_the_others_finish(fake, tmp_path):
@@ -170,6 +173,20 @@ def test_rescore_names_a_malformed_events_file_and_scores_the_others(tmp_path):
     assert result.failed[0]["filename"] == "9999-broken.jsonl" and "line 1" in result.failed[0]["reason"]
     with pytest.raises(InputError, match="no replay events"):
         rescore(tmp_path / "nothing")
+
+
+def test_assemblyai_is_never_asked_for_faster_than_real_time(tmp_path):
+    with pytest.raises(ConfigError, match="faster than real time"):
+        replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=0, backend="assemblyai",
+               api_key=KEY, speed=4.0, yes=True, events_dir=tmp_path / "events")
+    assert not (tmp_path / "events").exists()
+
+
+def test_a_mixed_stream_is_scored_for_everyone_and_says_so(tmp_path):
+    result = replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", backend="offline", speed=None,
+                    yes=True, events_dir=tmp_path / "events")
+    assert result.files.iloc[0]["speakers"] == "(all)" and result.files.iloc[0]["turn_ends"] == 5
+    assert any("streamed as a mix" in n for n in result.notes)
 
 
 def test_nothing_streams_without_confirmation_and_the_cost_is_stated(tmp_path):
@@ -225,3 +242,20 @@ def test_cli_refuses_without_yes_when_it_cannot_ask_then_replays_and_rescores(tm
     assert "0.003 h" in done.stderr and data["overall"][0]["turn_ends"] == 2 and data["overall"][0]["fired"] == 2
     again = run_cli("--rescore", "turntune-replay", "--json", "--model", "silence", cwd=tmp_path)
     assert again.returncode == 0 and json.loads(again.stdout)["overall"] == data["overall"]
+
+
+@pytest.mark.parametrize("answer, code", [("y\n", 0), ("\n", 3)])
+def test_cli_asks_on_a_terminal(tmp_path, monkeypatch, capsys, answer, code):
+    import io
+
+    config = tmp_path / "fast.json"
+    CONFIGS[0].save(config)
+    stdin = io.StringIO(answer)
+    stdin.isatty = lambda: True
+    monkeypatch.setattr(sys, "stdin", stdin)
+    monkeypatch.chdir(tmp_path)
+    rc = main(["replay", str(SYNTH / "conv5.opus"), "--config", str(config), "--truth", str(SYNTH / "truth"),
+               "--channel", "0", "--speed", "20", "--backend", "offline"])
+    out = capsys.readouterr()
+    assert rc == code and "0.003 h of audio" in out.out
+    assert (tmp_path / "turntune-replay").exists() == (code == 0)

@@ -60,6 +60,7 @@ from .analysis.readers import (
 )
 from .analysis.simulate import Simulator
 from .errors import (
+    ConfigError,
     InputError,
     ReplayNotConfirmedError,
     StreamingClosedError,
@@ -385,6 +386,10 @@ def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=No
     plan = paths if isinstance(paths, ReplayPlan) else plan_replay(
         paths, configs, truth=truth, channel=channel, speaker=speaker, sample=sample, seed=seed, backend=chosen,
         speed=speed)
+    if plan.backend == "assemblyai" and plan.speed != 1 and not (session_kwargs.get("url") or
+                                                                 os.environ.get("ASSEMBLYAI_STREAMING_URL")):
+        raise ConfigError(f"AssemblyAI refuses audio faster than real time (close code 3007): replay at speed 1, "
+                          f"not {plan.speed!r} (faster pacing is for the offline endpointer)")
     if not yes:
         raise ReplayNotConfirmedError(plan.cost_text(concurrency) + " Pass yes=True (turntune replay --yes) to stream.")
     out = Path(events_dir or "turntune-replay")
@@ -492,6 +497,9 @@ def score_records(records: list, model: str = "u3-rt-pro") -> "ReplayResult":
         row["bracket"] = predicted.bracket
         overall_rows.append(row)
         notes += [f"{lo}/{hi}: {n}" for n in predicted.notes]
+        notes += [f"{h['file']}: streamed as a mix and scored for every speaker, which a mixed stream cannot "
+                  "reproduce (the other party fills the silences); pass channel= to stream one side"
+                  for h, _ in group if not h["speakers"] and len({u["speaker"] for u in h["truth"]["utterances"]}) > 1]
     files = pd.concat(file_rows, ignore_index=True) if file_rows else pd.DataFrame()
     return ReplayResult(files, pd.DataFrame(overall_rows), model, None, [], list(dict.fromkeys(notes)))
 
