@@ -14,8 +14,9 @@ so ``except TurnTuneError`` catches everything the package raises on purpose::
      |    +-- RateLimitError                      429 after every retry
      |    +-- TranscriptionFailedError            a job ended with status "error" (file, reason)
      +-- StreamingError                           the live session failed
-          +-- StreamingClosedError                the server closed the socket (code, reason)
-          +-- NoMicrophoneError                   PyAudio or an input device is missing
+     |    +-- StreamingClosedError                the server closed the socket (code, reason)
+     |    +-- NoMicrophoneError                   PyAudio or an input device is missing
+     +-- ReplayNotConfirmedError                  a replay would stream and was not confirmed
 
 Messages say what happened, to which file, and what to do next. Third-party
 exceptions are translated once, at the boundary, with ``raise ... from err``.
