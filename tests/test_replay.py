@@ -34,10 +34,11 @@ BUNDLED = sorted(p for p in SYNTH.iterdir() if p.is_file() and p.name != "mono_p
 CONFIGS = [StreamingConfig("fast", 200, 600), StreamingConfig("slow", 400, 800)]
 
 
-def worded_truth(audio: Path, folder: Path) -> list:
+def worded_truth(audio: Path, folder: Path, punctuate: bool = True) -> list:
     """An AssemblyAI transcript of a bundled two-voice recording, from its ground truth:
     each segment's words spread evenly over it, every other segment ending in a full
-    stop (so both of U3 Pro's rules occur). Returns its utterances."""
+    stop (so both of U3 Pro's rules occur; none with ``punctuate=False``). Returns its
+    utterances."""
     stem = "conv5" if audio.name == "sample_conversation.opus" else audio.stem
     truth = json.loads((SYNTH / "truth" / f"{stem}{audio.suffix}.json").read_text())
     utts = []
@@ -47,7 +48,7 @@ def worded_truth(audio: Path, folder: Path) -> list:
         words = []
         for k, tok in enumerate(toks):
             last = k == len(toks) - 1
-            words.append({"text": tok + ("." if last and i % 2 == 0 else ""), "speaker": seg["speaker"],
+            words.append({"text": tok + ("." if punctuate and last and i % 2 == 0 else ""), "speaker": seg["speaker"],
                           "start": seg["start_ms"] + round(k * step),
                           "end": seg["end_ms"] if last else seg["start_ms"] + round((k + 1) * step)})
         utts.append({"speaker": seg["speaker"], "start": seg["start_ms"], "end": seg["end_ms"], "channel": seg["channel"],
@@ -105,6 +106,23 @@ def test_replay_against_the_fake_equals_the_simulator_on_the_bundled_recordings(
     # at 400/800: 400 and 800 (mean 600), both talked over (350 < 400)
     slow = result.files[(result.files["file"] == "conv1.wav") & (result.files["min_turn_silence"] == 400)].iloc[0]
     assert (slow["cuts"], slow["latency_mean_ms"], slow["interrupted"]) == (1, 600.0, 2)
+
+
+def test_the_last_turn_end_is_decided_by_the_endpointer_not_by_the_end_of_the_audio(fake, tmp_path):
+    # conv5 side B, no punctuation: turn ends at 2526, 5554 and 9031, the audio ends at 9830, 799 ms
+    # after the last one; at max_turn_silence 1000 every end is decided 1000 ms after it, the last
+    # one in the silence replay appends (without it the stream would end first)
+    conv5 = SYNTH / "conv5.opus"
+    truth = tmp_path / "bare"
+    truth.mkdir()
+    utts = worded_truth(conv5, truth, punctuate=False)
+    fs.add_reference(fake, decode_audio(conv5, mono=False).samples[1],
+                     [(w["text"], w["start"], w["end"]) for u in utts if u["channel"] == 1 for w in u["words"]])
+    result = replay([conv5], [StreamingConfig("x", 400, 1000)], truth=truth, channel=1, backend="assemblyai",
+                    api_key=KEY, url=fake.ws_url, speed=10.0, yes=True, events_dir=tmp_path / "events")
+    row = result.files.iloc[0]
+    assert (row["speakers"], row["turn_ends"], row["fired"]) == ("B", 3, 3)
+    assert (row["latency_mean_ms"], row["latency_p90_ms"], row["predicted_latency_mean_ms"]) == (1000.0, 1000.0, 1000.0)
 
 
 def test_a_fake_rule_120_ms_slower_shows_as_a_120_ms_latency_gap(fake, tmp_path):

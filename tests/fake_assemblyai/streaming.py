@@ -382,10 +382,14 @@ class _RuleTurns:
         return msg
 
     def due(self, received_ms: float, everything: bool = False) -> list[dict]:
-        """The messages whose audio time has arrived (all of them at Terminate)."""
+        """The messages whose audio time has arrived; at Terminate (`everything`) the
+        rest too, a turn not yet due being decided there, at the end of the audio."""
         out = []
         while self.next < len(self.plan) and (everything or self.plan[self.next][0] <= received_ms):
-            out.append(self.plan[self.next][1])
+            when, msg = self.plan[self.next]
+            if when > received_ms and "x_decided_at_ms" in msg:
+                msg = dict(msg, x_decided_at_ms=int(received_ms))
+            out.append(msg)
             self.next += 1
         return out
 

@@ -265,7 +265,7 @@ class StreamingSession(LiveSession):
             return 0
         if not speed:
             return int(stats.audio_ms)
-        return int(round((at - stats.first_send) * 1000.0 * speed)) + CHUNK_MS
+        return round((at - stats.first_send) * 1000.0 * speed) + CHUNK_MS
 
     # ------------------------------------------------------------------ controls
     def force_endpoint(self) -> None:
