@@ -304,6 +304,9 @@ def _add_replay(sub) -> None:
     p.add_argument("--speed", type=float, default=1.0, metavar="X",
                    help="pace: 1 = real time (default; AssemblyAI accepts no faster); the offline endpointer can go faster")
     p.add_argument("--concurrency", type=int, default=4, metavar="N", help="sessions at once (default: 4)")
+    p.add_argument("--sessions-per-minute", type=int, metavar="N",
+                   help="start at most N sessions a minute (AssemblyAI: 5 on free accounts); refusals (3009) are "
+                   "retried with backoff either way")
     p.add_argument("--events-dir", default="turntune-replay", metavar="DIR", help="where the events go (default: turntune-replay)")
     p.add_argument("--rescore", metavar="DIR", help="score the events a replay saved in DIR again; nothing is streamed")
     p.add_argument("--yes", action="store_true", help="stream without asking (the hours are still printed)")
@@ -336,7 +339,7 @@ def _run_replay(args) -> int:
                 _print_err("not confirmed: nothing was streamed")
                 return EXIT_NOT_CONFIRMED
         result = replay(plan, None, model=args.model, concurrency=args.concurrency, events_dir=args.events_dir,
-                        yes=True, speech_model=args.speech_model,
+                        yes=True, speech_model=args.speech_model, sessions_per_minute=args.sessions_per_minute,
                         progress=None if args.json else (lambda line: print(f"  {line}", file=out, flush=True)))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))

@@ -1,36 +1,22 @@
 """Replay: measure the real endpointer on your recordings, beside the simulator's prediction.
 
-`Simulator` predicts what a setting would do from AssemblyAI's documented rules;
-`replay` measures it. Each recording (or a seeded sample of them) is streamed
-through the streaming endpointer with each candidate setting, several sessions at
-once, and the final ``Turn`` events are aligned with the true turn ends and holds
-of the recording's transcript:
+Each recording (or a seeded sample) is streamed through the streaming endpointer
+(`pipeline.open_session`: AssemblyAI, or the offline endpointer) once per setting,
+``concurrency`` sessions at once, starts capped at ``sessions_per_minute`` and a
+refusal with close code 3009 ("Too many concurrent sessions") retried with backoff.
+A two-channel call streams one channel (``channel=``), scored on that party only.
+The final turns are aligned with the holds and turn ends of the recording's
+transcript (``truth=``, one beside it, or its offline segmentation) by
+`turntune_nb.analysis.alignment` and set beside `Simulator.evaluate` on the same
+truth, side and setting, per file and overall, with the gap.
 
-* **the side being tuned**: a two-channel call streams one channel (``channel=``)
-  and is scored on that party's holds and turn ends only (the speaker on that
-  channel, or ``speaker=``); without one the downmix is streamed and every speaker
-  is scored, which a mixed stream cannot reproduce (the other party's speech fills
-  the silences);
-* **the truth**: a transcript beside the recording or in ``truth=`` (AssemblyAI
-  JSON, RTTM, CSV; matched by name), else the offline channel segmentation;
-* **alignment** (`turntune_nb.analysis.alignment`): each final turn belongs to the
-  side's silence its speech ended at; a hold with one is **cut**, a turn end's
-  first one gives its **latency**, a turn end with none is **missed**.
-
-Real time: ``speed=1`` plays the recording on a monotonic clock, as a caller
-would speak it (AssemblyAI refuses faster audio with 3007). The fire time is the
-event's ``emitted_at_ms``: the audio position the offline endpointer decided at,
-or, for AssemblyAI, the position of the recording when the message arrived, so
-the measured latency includes the network, the 50 ms framing and the model's own
-time; the simulator's prediction is the rule alone, and the gap says what the rule
-does not. ``max_turn_silence + 500`` ms of silence follow each recording so that
-its last turn end is decided by the endpointer, not by the end of the stream.
-
-Sessions run ``concurrency`` at a time (AssemblyAI limits how many sessions an
-account opens per minute: a refusal with close code 3009, "Too many concurrent
-sessions", is retried with exponential backoff). Every session's events are saved
-(JSON lines, readable by the owner only, with the truth they are scored against),
-so `rescore` scores them again, for another model's prediction, without streaming.
+Real time: ``speed=1`` plays the recording on a monotonic clock, as a caller would
+speak it (AssemblyAI refuses faster audio, 3007). A turn's fire time is its
+``emitted_at_ms``: where the offline endpointer decided, or, with AssemblyAI, how
+far into the recording the message arrived, so measured latency includes the
+network, the 50 ms framing and the model's own time. ``max_turn_silence + 500`` ms
+of silence follow each recording so that its last turn end is the endpointer's.
+The events are saved (JSON lines, owner-only, with the truth) for `rescore`.
 """
 
 from __future__ import annotations
@@ -41,6 +27,7 @@ import math
 import os
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -71,7 +58,7 @@ from .live.session import as_config
 from .live.sources import SAMPLE_RATE
 
 __all__ = ("replay", "rescore", "plan_replay", "score_records", "ReplayPlan", "ReplayItem", "ReplayResult",
-           "DEFAULT_CONCURRENCY", "RETRY_CLOSE_CODES", "TAIL_MS")
+           "StartLimiter", "DEFAULT_CONCURRENCY", "RETRY_CLOSE_CODES", "TAIL_MS")
 
 log = logging.getLogger(__name__)
 
@@ -174,14 +161,12 @@ def _find_truth(path: Path, index: dict):
     found = index.get(_key(path.name))
     if found is not None:
         return found
-    for cand in sorted(path.parent.glob(path.stem + ".*")) + sorted(path.parent.glob(path.name + ".*")):
+    for cand in sorted({*path.parent.glob(path.stem + ".*"), *path.parent.glob(path.name + ".*")}):
         if cand.suffix.lower() in TRANSCRIPT_EXTENSIONS and cand.is_file():
-            try:
-                for t in read_transcripts(cand):
-                    if _key(t.name) == _key(path.name) or len(read_transcripts(cand)) == 1:
-                        return t, str(cand)
-            except TurnTuneError:
-                continue
+            beside = _truth_index(cand)  # named after the recording, or the only one in the file
+            found = beside.get(_key(path.name)) or (next(iter(beside.values())) if len(beside) == 1 else None)
+            if found is not None:
+                return found
     from .audio.offline import transcribe_file_offline
 
     return transcribe_file_offline(path), "offline segmentation (voice activity per channel)"
@@ -275,21 +260,65 @@ def _retryable(err) -> bool:
     return err.code in RETRY_CLOSE_CODES or (err.code == 1008 and "too many concurrent" in str(err).lower())
 
 
+class StartLimiter:
+    """At most `per_minute` session starts in any 60 s (AssemblyAI's new-session rate:
+    5 a minute on free accounts, 100+ on paid); None for no limit.
+
+    Examples
+    --------
+    >>> lim = StartLimiter(2)
+    >>> lim.record(0.0), lim.record(10.0), lim.delay(30.0)
+    (None, None, 30.0)
+    >>> lim.delay(61.0)
+    0.0
+    """
+
+    def __init__(self, per_minute: int | None):
+        self.per_minute = per_minute
+        self.starts: list[float] = []
+        self.lock = threading.Lock()
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before a start at monotonic time `now`."""
+        if not self.per_minute:
+            return 0.0
+        recent = [t for t in self.starts if t > now - 60.0]
+        return 0.0 if len(recent) < self.per_minute else max(0.0, recent[-self.per_minute] + 60.0 - now)
+
+    def record(self, now: float) -> None:
+        self.starts = [t for t in self.starts if t > now - 60.0] + [now]
+
+    def wait(self, stop: threading.Event) -> bool:
+        """Block until a start is allowed (and count it); False when `stop` came first."""
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                wait = self.delay(now)
+                if wait <= 0:
+                    self.record(now)
+                    return True
+            if stop.wait(wait):
+                return False
+
+
 def _stream_one(item, config, offline: bool, speed, stop: threading.Event, retries: int, backoff_s: float,
-                session_kwargs: dict) -> dict:
+                session_kwargs: dict, limiter: StartLimiter | None = None) -> dict:
     """Stream one recording with one setting; retry a 3009 refusal with backoff."""
     from .pipeline import open_session
 
     pcm = _pcm(item, config)
     for attempt in range(retries + 1):
         session = open_session(config, pcm, offline=offline, pacing_speed=speed, **session_kwargs)
+        if limiter is not None and not limiter.wait(stop):
+            break
         try:
             session.start()
             while session.wait(0.5, raise_error=False) is None:
                 if stop.is_set():
                     session.stop()
         except TurnTuneError as err:
-            session.stop()
+            if session.running:
+                session.stop()
             session.error = session.error or err
         error = session.error
         if error is not None and _retryable(error) and attempt < retries and not stop.is_set():
@@ -333,7 +362,8 @@ def _header(n: int, item: ReplayItem, config, plan: ReplayPlan, outcome: dict) -
 def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=None, model: str = "u3-rt-pro",
            sample: int | None = None, seed: int = 0, backend: str = "auto", speed: float | None = 1.0,
            concurrency: int = DEFAULT_CONCURRENCY, events_dir=None, yes: bool = False, retries: int = 6,
-           backoff_s: float = 2.0, progress=None, **session_kwargs) -> "ReplayResult":
+           backoff_s: float = 2.0, sessions_per_minute: int | None = None, progress=None,
+           **session_kwargs) -> "ReplayResult":
     """Stream recordings through the streaming endpointer with each setting; measured beside predicted.
 
     Parameters
@@ -369,6 +399,9 @@ def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=No
         how many hours it would have been.
     retries, backoff_s
         Retries of a session refused with 3009, waiting ``backoff_s * 2**n`` s.
+    sessions_per_minute : int, optional
+        Start at most this many sessions in any minute (the account's new-session
+        rate), so that 3009 does not happen in the first place.
     progress : callable, optional
         Called with a line of text as each session ends.
     **session_kwargs
@@ -395,11 +428,12 @@ def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=No
     out = Path(events_dir or "turntune-replay")
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     stop = threading.Event()
+    limiter = StartLimiter(sessions_per_minute)
     jobs = [(n, item, config) for n, item in enumerate(plan.items) for config in plan.configs]
     records, failed = [], list(plan.failed)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="turntune-replay") as pool:
         futures = {pool.submit(_stream_one, item, config, plan.backend == "offline", plan.speed, stop, retries,
-                               backoff_s, session_kwargs): (n, item, config) for n, item, config in jobs}
+                               backoff_s, session_kwargs, limiter): (n, item, config) for n, item, config in jobs}
         try:
             for future in as_completed(futures):
                 n, item, config = futures[future]
@@ -555,22 +589,12 @@ def rescore(events_dir, model: str = "u3-rt-pro") -> "ReplayResult":
 class ReplayResult:
     """Measured endpointing beside the simulator's prediction, per file and overall.
 
-    Attributes
-    ----------
-    files : DataFrame
-        One row per recording and setting: the measured figures (holds, cuts,
-        cutoff_rate, turn_ends, fired, missed, latency_mean/p50/p90_ms,
-        interrupted, other_fires), ``predicted_<figure>`` from `Simulator` on the
-        same truth and side, and ``gap_<figure>`` = measured - predicted.
-    overall : DataFrame
-        The same per setting, over every recording (latencies pooled).
-    model : str
-        The simulator's rule.
-    events_dir : Path
-        Where the events are (for `rescore`).
-    failed : list of dict
-        Recordings that could not be replayed, with the reason.
-    notes : list of str
+    ``files``: one row per recording and setting, the measured figures
+    (`MEASURED_COLUMNS`), ``predicted_<figure>`` from `Simulator` on the same truth
+    and side, and ``gap_<figure>`` = measured - predicted; ``overall``: the same per
+    setting over every recording (latencies pooled); ``model``: the simulator's
+    rule; ``events_dir``: the saved events (for `rescore`); ``failed``: recordings
+    that could not be replayed, with the reason; ``notes``.
     """
 
     files: pd.DataFrame
