@@ -313,7 +313,7 @@ def _stream_one(item, config, offline: bool, speed, stop: threading.Event, retri
             break
         try:
             session.start()
-            while session.wait(0.5, raise_error=False) is None:
+            while session.wait(0.5, raise_error=False) is None and session.running:
                 if stop.is_set():
                     session.stop()
         except TurnTuneError as err:
