@@ -248,6 +248,13 @@ def test_plan_samples_with_a_seed_and_lists_bad_recordings(tmp_path):
     assert one.items[0].speakers == ("B",) and one.audio_hours == (2 * 9830 + 1100 + 1300) / 3_600_000
     with pytest.raises(InputError, match="no channel 2"):
         plan_replay([SYNTH / "conv5.opus"], CONFIGS, channel=2)
+    # a transcript whose channel column does not tell the parties apart: the side must be named
+    (tmp_path / "conv5.rttm").write_text("SPEAKER conv5 1 0.800 1.726 <NA> <NA> B <NA> <NA>\n"
+                                         "SPEAKER conv5 1 2.746 1.392 <NA> <NA> A <NA> <NA>\n")
+    with pytest.raises(InputError, match=r"several speakers \(A, B\).*speaker="):
+        plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=tmp_path / "conv5.rttm", channel=0)
+    named = plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=tmp_path / "conv5.rttm", channel=0, speaker="A")
+    assert named.items[0].speakers == ("A",)
 
 
 def test_without_a_transcript_the_offline_segmentation_is_the_truth(tmp_path):

@@ -309,6 +309,9 @@ def _add_replay(sub) -> None:
                    "retried with backoff either way")
     p.add_argument("--events-dir", default="turntune-replay", metavar="DIR", help="where the events go (default: turntune-replay)")
     p.add_argument("--rescore", metavar="DIR", help="score the events a replay saved in DIR again; nothing is streamed")
+    p.add_argument("--align-tolerance", type=int, default=250, metavar="MS",
+                   help="how far a turn's speech end may lie from the true silence it is counted in (default: 250; "
+                   "widen it for transcripts with padded segment ends)")
     p.add_argument("--yes", action="store_true", help="stream without asking (the hours are still printed)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout and nothing else")
     p.set_defaults(func=_run_replay)
@@ -319,7 +322,7 @@ def _run_replay(args) -> int:
 
     out = sys.stderr if args.json else sys.stdout
     if args.rescore:
-        result = rescore(args.rescore, model=args.model)
+        result = rescore(args.rescore, model=args.model, align_tolerance_ms=args.align_tolerance)
     else:
         if not args.paths or not args.config:
             raise InputError("give recordings (PATH...) and at least one --config, or --rescore DIR")
@@ -340,6 +343,7 @@ def _run_replay(args) -> int:
                 return EXIT_NOT_CONFIRMED
         result = replay(plan, None, model=args.model, concurrency=args.concurrency, events_dir=args.events_dir,
                         yes=True, speech_model=args.speech_model, sessions_per_minute=args.sessions_per_minute,
+                        align_tolerance_ms=args.align_tolerance,
                         progress=None if args.json else (lambda line: print(f"  {line}", file=out, flush=True)))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))

@@ -36,7 +36,12 @@ import numpy as np
 import pandas as pd
 
 from .analysis import columns as C
-from .analysis.alignment import MEASURED_COLUMNS, latency_summary, measure_fires
+from .analysis.alignment import (
+    ALIGN_TOLERANCE_MS,
+    MEASURED_COLUMNS,
+    latency_summary,
+    measure_fires,
+)
 from .analysis.gaps import compute_pauses, compute_turn_ends
 from .analysis.metrics import canonical_model
 from .analysis.model import Transcript, transcripts_to_frame, words_to_frame
@@ -187,8 +192,9 @@ def _side(truth: Transcript, channel: int | None, speaker) -> tuple:
         return (f"ch{channel}",)
     on = channel + 1 if truth.source == "rttm" else channel  # RTTM numbers channels from 1
     found = tuple(dict.fromkeys(u.speaker for u in truth.utterances if u.channel == on))
-    if not found:
-        raise InputError(f"no speaker of the transcript is on channel {channel}: name the side with speaker=")
+    if len(found) != 1:
+        raise InputError(f"{'no speaker' if not found else 'several speakers (' + ', '.join(sorted(found)) + ')'} of the "
+                         f"transcript on channel {channel}: name the side with speaker= (--speaker)")
     return found
 
 
@@ -203,7 +209,7 @@ def plan_replay(paths, configs, *, truth=None, channel: int | None = None, speak
     if not configs:
         raise InputError("give at least one setting to replay (--config CONFIG.json)")
     inputs, skipped = collect_inputs(paths)
-    failed = [s.as_failed() for s in skipped]
+    failed = [s.as_failed() for s in skipped if Path(s.name).suffix.lower() not in TRANSCRIPT_EXTENSIONS + (".md",)]
     local = []
     for i in inputs:
         if is_url(i):
@@ -362,7 +368,8 @@ def _header(n: int, item: ReplayItem, config, plan: ReplayPlan, outcome: dict) -
 def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=None, model: str = "u3-rt-pro",
            sample: int | None = None, seed: int = 0, backend: str = "auto", speed: float | None = 1.0,
            concurrency: int = DEFAULT_CONCURRENCY, events_dir=None, yes: bool = False, retries: int = 6,
-           backoff_s: float = 2.0, sessions_per_minute: int | None = None, progress=None,
+           backoff_s: float = 2.0, sessions_per_minute: int | None = None, align_tolerance_ms: int = ALIGN_TOLERANCE_MS,
+           progress=None,
            **session_kwargs) -> "ReplayResult":
     """Stream recordings through the streaming endpointer with each setting; measured beside predicted.
 
@@ -402,6 +409,9 @@ def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=No
     sessions_per_minute : int, optional
         Start at most this many sessions in any minute (the account's new-session
         rate), so that 3009 does not happen in the first place.
+    align_tolerance_ms : int
+        How far a turn's speech end may lie from the silence it is counted in
+        (`turntune_nb.analysis.alignment`); widen it for padded segment ends.
     progress : callable, optional
         Called with a line of text as each session ends.
     **session_kwargs
@@ -456,7 +466,7 @@ def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=No
         except BaseException:
             stop.set()
             raise
-    result = score_records(records, model)
+    result = score_records(records, model, align_tolerance_ms)
     result.events_dir, result.failed = out, failed + result.failed
     result.notes = [plan.cost_text(concurrency)] + result.notes
     return result
@@ -484,7 +494,7 @@ def _only(frame: pd.DataFrame, sides: dict) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def score_records(records: list, model: str = "u3-rt-pro") -> "ReplayResult":
+def score_records(records: list, model: str = "u3-rt-pro", align_tolerance_ms: int = ALIGN_TOLERANCE_MS) -> "ReplayResult":
     """Score saved sessions: ``(header, events)`` pairs as `replay` writes them."""
     model = canonical_model(model)
     by_config: dict = {}
@@ -504,7 +514,7 @@ def score_records(records: list, model: str = "u3-rt-pro") -> "ReplayResult":
                               for h, events in group for e in events
                               if e.get("type") == "Turn" and e.get("end_of_turn") and e.get("emitted_at_ms") is not None],
                              columns=["file", "fire_ms", "end_ms"])
-        measured = measure_fires(names, pauses, turn_ends, fires)
+        measured = measure_fires(names, pauses, turn_ends, fires, align_tolerance_ms)
         sim = Simulator(pauses, turn_ends)
         predicted = sim.evaluate((lo, hi), model=model)
         per = predicted.per_file.set_index(C.FILE).reindex(names)
@@ -553,8 +563,8 @@ def _read_events(path: Path):
     return records[0], records[1:]
 
 
-def rescore(events_dir, model: str = "u3-rt-pro") -> "ReplayResult":
-    """Score a saved replay again (another `model` for the prediction) without streaming.
+def rescore(events_dir, model: str = "u3-rt-pro", align_tolerance_ms: int = ALIGN_TOLERANCE_MS) -> "ReplayResult":
+    """Score a saved replay again (another `model`, another alignment tolerance) without streaming.
 
     Raises
     ------
@@ -579,7 +589,7 @@ def rescore(events_dir, model: str = "u3-rt-pro") -> "ReplayResult":
             records.append((header, events))
     if not records:
         raise InputError(f"{folder}: no usable replay events ({'; '.join(f['reason'] for f in failed)})")
-    result = score_records(records, model)
+    result = score_records(records, model, align_tolerance_ms)
     result.events_dir, result.failed = folder, failed
     return result
 

@@ -36,6 +36,12 @@ def test_a_fire_never_goes_to_a_silence_that_starts_after_it():
     assert align_fires([0, 0], [1000, 3000], [0], [2990], [3010]).tolist() == [-1]  # 1000 is too far from 3010
 
 
+def test_the_tolerance_is_how_far_the_speech_end_may_be_from_the_silence():
+    # a transcript whose segment ends are padded 300 ms: the endpointer's speech end is 300 ms early
+    assert align_fires([0], [1300], [0], [1800], [1000]).tolist() == [-1]
+    assert align_fires([0], [1300], [0], [1800], [1000], tolerance_ms=300).tolist() == [0]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 50_000), min_size=1, max_size=30, unique=True),
        st.lists(st.tuples(st.integers(0, 60_000), st.integers(-300, 300)), max_size=30))

@@ -82,7 +82,8 @@ def latency_summary(values: np.ndarray) -> tuple:
     return (float(values.mean()), float(np.quantile(values, 0.5)), float(np.quantile(values, 0.9)))
 
 
-def measure_fires(names: list, pauses: pd.DataFrame, turn_ends: pd.DataFrame, fires: pd.DataFrame) -> dict:
+def measure_fires(names: list, pauses: pd.DataFrame, turn_ends: pd.DataFrame, fires: pd.DataFrame,
+                  tolerance_ms: int = ALIGN_TOLERANCE_MS) -> dict:
     """Measured figures per file and the pooled latencies.
 
     Parameters
@@ -94,6 +95,8 @@ def measure_fires(names: list, pauses: pd.DataFrame, turn_ends: pd.DataFrame, fi
     fires : DataFrame
         One row per final turn: ``file``, ``fire_ms`` (the decision, audio ms) and
         ``end_ms`` (the turn's speech end, NaN when unknown).
+    tolerance_ms : int
+        As `align_fires` (widen it for a truth whose segment ends are padded).
 
     Returns
     -------
@@ -110,7 +113,8 @@ def measure_fires(names: list, pauses: pd.DataFrame, turn_ends: pd.DataFrame, fi
     is_hold = np.concatenate([pauses[C.PAUSE_MS].to_numpy(np.int64) >= HOLD_MIN_MS, np.zeros(len(tc), bool)])
     np_ = len(pc)
     fc = np.array([code[f] for f in fires["file"]], np.int64)
-    which = align_fires(bfile, bstart, fc, fires["fire_ms"].to_numpy(np.int64), fires["end_ms"].to_numpy(float))
+    which = align_fires(bfile, bstart, fc, fires["fire_ms"].to_numpy(np.int64), fires["end_ms"].to_numpy(float),
+                        tolerance_ms)
     hit = which >= 0
     first = np.full(len(bstart), np.iinfo(np.int64).max)
     np.minimum.at(first, which[hit], fires["fire_ms"].to_numpy(np.int64)[hit])
