@@ -118,9 +118,11 @@ class ReplayPlan:
         sample = f", a sample of {len(self.items)} of {self.sampled_from}" if self.sampled_from else ""
         longest = max((i.audio_ms for i in self.items), default=0) / 1000
         pace = "in real time" if self.speed == 1 else "unpaced" if not self.speed else f"at {self.speed:g}x real time"
+        wall = "" if not self.speed else \
+            f"; it will take at least {max(longest, self.audio_hours * 3600 / concurrency) / self.speed / 60:.1f} min"
         return (f"Replay will stream {self.audio_hours:.3f} h of audio {where}: {len(self.items)} recording(s){sample} "
                 f"x {len(self.configs)} setting(s) = {self.sessions} session(s), {pace}, {concurrency} at a time "
-                f"(the longest recording is {longest:.1f} s).")
+                f"(the longest recording is {longest:.1f} s{wall}).")
 
     def __repr__(self) -> str:
         return f"<ReplayPlan {self.cost_text()}>"
