@@ -25,7 +25,7 @@ from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.audio.decode import decode_audio
 from turntune_nb.cli import main
 from turntune_nb.errors import ConfigError, InputError, ReplayNotConfirmedError
-from turntune_nb.replay import StartLimiter, plan_replay, replay, rescore
+from turntune_nb.replay import plan_replay, replay, rescore
 
 KEY = "sk-replay-test-7a6b5c"
 SYNTH = SAMPLES / "synthetic"
@@ -150,18 +150,6 @@ def test_sessions_refused_for_too_many_sessions_are_retried_with_backoff(fake, t
     assert KEY not in saved and KEY not in repr(result) and KEY not in json.dumps(result.to_dict(), default=str)
 
 
-def test_session_starts_are_spread_to_stay_under_the_rate():
-    lim = StartLimiter(3)
-    for t in (0.0, 5.0, 20.0):
-        assert lim.delay(t) == 0.0
-        lim.record(t)
-    # a fourth start must wait until the first leaves the 60 s window, then the second
-    assert lim.delay(21.0) == 39.0
-    lim.record(60.0)
-    assert lim.delay(61.0) == 4.0 and lim.delay(65.0) == 0.0
-    assert StartLimiter(None).delay(0.0) == 0.0
-
-
 def test_a_rate_limited_replay_still_streams_every_session(tmp_path):
     lim_result = replay([SYNTH / "conv5.opus", SYNTH / "conv1.wav"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0,
                         backend="offline", speed=None, yes=True, events_dir=tmp_path / "events", sessions_per_minute=5)
@@ -203,10 +191,12 @@ def test_rescore_names_a_malformed_events_file_and_scores_the_others(tmp_path):
     events = tmp_path / "events"
     replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0, backend="offline", speed=None,
            yes=True, events_dir=events)
-    (events / "9999-broken.jsonl").write_text('{"type": "ReplayHeader"\n')
+    (events / "9998-broken.jsonl").write_text('{"type": "ReplayHeader"\n')
+    (events / "9999-partial.jsonl").write_text('{"type": "ReplayHeader", "file": "x.wav"}\n{"type": "Turn"}\n')
     result = rescore(events)
-    assert len(result.overall) == 1
-    assert result.failed[0]["filename"] == "9999-broken.jsonl" and "line 1" in result.failed[0]["reason"]
+    assert len(result.overall) == 1 and result.overall.iloc[0]["files"] == 1
+    assert [f["filename"] for f in result.failed] == ["9998-broken.jsonl", "9999-partial.jsonl"]
+    assert "line 1: not JSON" in result.failed[0]["reason"] and "lacks ['audio_ms'" in result.failed[1]["reason"]
     with pytest.raises(InputError, match="no replay events"):
         rescore(tmp_path / "nothing")
 

@@ -27,7 +27,6 @@ import math
 import os
 import random
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,6 +50,7 @@ from .analysis.readers import (
     transcript_from_assemblyai,
 )
 from .analysis.simulate import Simulator
+from .assemblyai.streaming import StartLimiter
 from .errors import (
     ConfigError,
     InputError,
@@ -63,7 +63,7 @@ from .live.session import as_config
 from .live.sources import SAMPLE_RATE
 
 __all__ = ("replay", "rescore", "plan_replay", "score_records", "ReplayPlan", "ReplayItem", "ReplayResult",
-           "StartLimiter", "DEFAULT_CONCURRENCY", "RETRY_CLOSE_CODES", "TAIL_MS")
+           "DEFAULT_CONCURRENCY", "RETRY_CLOSE_CODES", "TAIL_MS")
 
 log = logging.getLogger(__name__)
 
@@ -266,47 +266,6 @@ def _retryable(err) -> bool:
     if not isinstance(err, StreamingClosedError):
         return False
     return err.code in RETRY_CLOSE_CODES or (err.code == 1008 and "too many concurrent" in str(err).lower())
-
-
-class StartLimiter:
-    """At most `per_minute` session starts in any 60 s (AssemblyAI's new-session rate:
-    5 a minute on free accounts, 100+ on paid); None for no limit.
-
-    Examples
-    --------
-    >>> lim = StartLimiter(2)
-    >>> lim.record(0.0), lim.record(10.0), lim.delay(30.0)
-    (None, None, 30.0)
-    >>> lim.delay(61.0)
-    0.0
-    """
-
-    def __init__(self, per_minute: int | None):
-        self.per_minute = per_minute
-        self.starts: list[float] = []
-        self.lock = threading.Lock()
-
-    def delay(self, now: float) -> float:
-        """Seconds to wait before a start at monotonic time `now`."""
-        if not self.per_minute:
-            return 0.0
-        recent = [t for t in self.starts if t > now - 60.0]
-        return 0.0 if len(recent) < self.per_minute else max(0.0, recent[-self.per_minute] + 60.0 - now)
-
-    def record(self, now: float) -> None:
-        self.starts = [t for t in self.starts if t > now - 60.0] + [now]
-
-    def wait(self, stop: threading.Event) -> bool:
-        """Block until a start is allowed (and count it); False when `stop` came first."""
-        while True:
-            with self.lock:
-                now = time.monotonic()
-                wait = self.delay(now)
-                if wait <= 0:
-                    self.record(now)
-                    return True
-            if stop.wait(wait):
-                return False
 
 
 def _stream_one(item, config, offline: bool, speed, stop: threading.Event, retries: int, backoff_s: float,
@@ -560,8 +519,11 @@ def _read_events(path: Path):
             records.append(json.loads(line))
         except ValueError as err:
             raise InputError(f"{path}, line {lineno}: not JSON ({err.msg}); re-run the replay for this file") from err
-    if not records or records[0].get("type") != "ReplayHeader":
+    if not records or not isinstance(records[0], dict) or records[0].get("type") != "ReplayHeader":
         raise InputError(f"{path}, line 1: not a replay events file (no ReplayHeader)")
+    missing = {"file", "config", "speakers", "truth", "audio_ms", "channel"} - set(records[0])
+    if missing:
+        raise InputError(f"{path}, line 1: the ReplayHeader lacks {sorted(missing)}; re-run the replay for this file")
     return records[0], records[1:]
 
 
@@ -597,6 +559,19 @@ def rescore(events_dir, model: str = "u3-rt-pro", align_tolerance_ms: int = ALIG
 
 
 # --------------------------------------------------------------------------- the result
+def _ms(v) -> str:
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.0f} ms"
+
+
+def _figures(r: dict) -> str:
+    rate = "n/a" if r["cutoff_rate"] is None or math.isnan(r["cutoff_rate"]) else f"{r['cutoff_rate']:.1%}"
+    pred = r["predicted_cutoff_rate"]
+    pred = "n/a" if pred is None or math.isnan(pred) else f"{pred:.1%}"
+    return (f"cut-offs {rate} of {r['holds']} holds (predicted {pred}), latency mean {_ms(r['latency_mean_ms'])} "
+            f"(predicted {_ms(r['predicted_latency_mean_ms'])}, gap {_ms(r['gap_latency_mean_ms'])}), "
+            f"{r['fired']} of {r['turn_ends']} turn ends fired, {r['missed']} missed, {r['other_fires']} other fire(s)")
+
+
 @dataclass
 class ReplayResult:
     """Measured endpointing beside the simulator's prediction, per file and overall.
@@ -617,24 +592,15 @@ class ReplayResult:
     notes: list = field(default_factory=list)
 
     def summary_text(self) -> str:
-        """The overall table as text: measured, predicted and the gap per setting."""
-        def pct(v):
-            return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
-
-        def ms(v):
-            return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.0f} ms"
-
+        """Measured, predicted and the gap: per setting overall, then per recording."""
         lines = [f"Replay: measured vs predicted ({self.model} rule)"]
         for r in self.overall.to_dict("records"):
-            lines.append(
-                f"  {r['min_turn_silence']}/{r['max_turn_silence']} ms over {r['files']} file(s): "
-                f"cut-offs {pct(r['cutoff_rate'])} of {r['holds']} holds (predicted {pct(r['predicted_cutoff_rate'])}), "
-                f"latency mean {ms(r['latency_mean_ms'])} (predicted {ms(r['predicted_latency_mean_ms'])}, "
-                f"gap {ms(r['gap_latency_mean_ms'])}), p90 {ms(r['latency_p90_ms'])} "
-                f"(predicted {ms(r['predicted_latency_p90_ms'])}); {r['fired']} of {r['turn_ends']} turn ends fired, "
-                f"{r['missed']} missed, {r['other_fires']} other fire(s)")
-        for f in self.failed:
-            lines.append(f"  failed: {f['filename']}: {f['reason']}")
+            lines.append(f"  {r['min_turn_silence']}/{r['max_turn_silence']} ms over {r['files']} file(s): "
+                         f"{_figures(r)}; p90 {_ms(r['latency_p90_ms'])} (predicted {_ms(r['predicted_latency_p90_ms'])})")
+            per = self.files[(self.files["min_turn_silence"] == r["min_turn_silence"])
+                             & (self.files["max_turn_silence"] == r["max_turn_silence"])]
+            lines += [f"    {f['file']} ({f['speakers']}): {_figures(f)}" for f in per.to_dict("records")]
+        lines += [f"  failed: {f['filename']}: {f['reason']}" for f in self.failed]
         lines += [f"  note: {n}" for n in self.notes]
         if self.events_dir is not None:
             lines.append(f"Events saved in {self.events_dir} (turntune replay --rescore {self.events_dir})")

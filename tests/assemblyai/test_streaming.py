@@ -18,7 +18,7 @@ import pytest
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai import streaming as fs
 from turntune_nb.analysis.presets import BALANCED, StreamingConfig
-from turntune_nb.assemblyai.streaming import CLOSE_CODE_HINTS, StreamingSession
+from turntune_nb.assemblyai.streaming import CLOSE_CODE_HINTS, StartLimiter, StreamingSession
 from turntune_nb.errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
 from turntune_nb.live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
 
@@ -565,3 +565,15 @@ def test_turns_carry_the_audio_time_they_arrived_at(fake):
         s.wait(20)
     finals = s.turns()
     assert finals and all(t.emitted_at_ms is not None and t.emitted_at_ms >= t.end_ms for t in finals)
+
+
+def test_session_starts_are_spread_to_stay_under_the_rate():
+    lim = StartLimiter(3)
+    for t in (0.0, 5.0, 20.0):
+        assert lim.delay(t) == 0.0
+        lim.record(t)
+    # a fourth start must wait until the first leaves the 60 s window, then the second
+    assert lim.delay(21.0) == 39.0
+    lim.record(60.0)
+    assert lim.delay(61.0) == 4.0 and lim.delay(65.0) == 0.0
+    assert StartLimiter(None).delay(0.0) == 0.0

@@ -30,6 +30,9 @@ the source): no more audio, ``{"type": "Terminate"}``, a bounded wait for
 says why the session ended; a server close code other than 1000 becomes a
 `StreamingClosedError` with a hint (``session.error``, raised by ``wait()``).
 
+`StartLimiter` keeps session starts under the account's new-session rate (5 a
+minute on free accounts, 100+ paid; over it, the server closes with 3009).
+
 The API key travels only in the ``Authorization`` header; it is never in the URL,
 a repr, a log line or an error.
 """
@@ -66,6 +69,7 @@ __all__ = (
     "EU_STREAMING_URL",
     "US_STREAMING_URL",
     "CLOSE_CODE_HINTS",
+    "StartLimiter",
 )
 
 log = logging.getLogger(__name__)
@@ -158,6 +162,47 @@ def parse_message(msg: dict, received_at: float = 0.0):
         return ErrorEvent(code, str(msg.get("error", "")), CLOSE_CODE_HINTS.get(code, ""), True,
                           received_at=received_at)
     return None
+
+
+class StartLimiter:
+    """At most `per_minute` session starts in any 60 s (AssemblyAI's new-session rate:
+    5 a minute on free accounts, 100+ on paid); None for no limit.
+
+    Examples
+    --------
+    >>> lim = StartLimiter(2)
+    >>> lim.record(0.0), lim.record(10.0), lim.delay(30.0)
+    (None, None, 30.0)
+    >>> lim.delay(61.0)
+    0.0
+    """
+
+    def __init__(self, per_minute: int | None):
+        self.per_minute = per_minute
+        self.starts: list[float] = []
+        self.lock = threading.Lock()
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before a start at monotonic time `now`."""
+        if not self.per_minute:
+            return 0.0
+        recent = [t for t in self.starts if t > now - 60.0]
+        return 0.0 if len(recent) < self.per_minute else max(0.0, recent[-self.per_minute] + 60.0 - now)
+
+    def record(self, now: float) -> None:
+        self.starts = [t for t in self.starts if t > now - 60.0] + [now]
+
+    def wait(self, stop: threading.Event) -> bool:
+        """Block until a start is allowed (and count it); False when `stop` came first."""
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                wait = self.delay(now)
+                if wait <= 0:
+                    self.record(now)
+                    return True
+            if stop.wait(wait):
+                return False
 
 
 class StreamingSession(LiveSession):
