@@ -185,6 +185,9 @@ def test_offline_replay_is_scored_from_its_own_events_and_rescores_the_same(tmp_
     assert again.overall.equals(result.overall) and again.files.equals(result.files)
     u3 = rescore(events, model="u3-rt-pro")  # no words in an RTTM: the u3 prediction is a bracket
     assert bool(u3.overall.iloc[0]["bracket"]) and u3.overall.iloc[0]["latency_mean_ms"] == expected
+    # its bounds: every end at max_turn_silence (600) or at min_turn_silence (200)
+    assert (u3.overall.iloc[0]["predicted_latency_mean_ms"], u3.overall.iloc[0]["predicted_latency_mean_ms_low"]) == (600, 200)
+    assert u3.files.iloc[0]["predicted_latency_mean_ms_low"] == 200
 
 
 def test_rescore_names_a_malformed_events_file_and_scores_the_others(tmp_path):

@@ -436,6 +436,8 @@ def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=No
 # --------------------------------------------------------------------------- scoring
 #: Figures shown measured, predicted and as their gap.
 COMPARED = ("cutoff_rate", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "interrupted")
+#: Figures whose prediction is a bracket for some rules: ``predicted_<figure>_low`` is its other bound.
+BRACKETED = ("cutoff_rate", "latency_mean_ms")
 
 
 def _label(config) -> str:
@@ -488,6 +490,8 @@ def score_records(records: list, model: str = "u3-rt-pro", align_tolerance_ms: i
         for k in COMPARED:
             frame[f"predicted_{k}"] = per[k].to_numpy(float)
             frame[f"gap_{k}"] = frame[k] - frame[f"predicted_{k}"]
+        for k in BRACKETED:  # the optimistic bound of a bracket (equal to the headline for exact rules)
+            frame[f"predicted_{k}_low"] = per[f"{k}_low"].to_numpy(float)
         file_rows.append(frame)
         holds, cuts = int(measured["holds"].sum()), int(measured["cuts"].sum())
         mean, p50, p90 = latency_summary(measured["latencies"])
@@ -499,6 +503,8 @@ def score_records(records: list, model: str = "u3-rt-pro", align_tolerance_ms: i
         for k in COMPARED:
             row[f"predicted_{k}"] = float(getattr(predicted, k))
             row[f"gap_{k}"] = row[k] - row[f"predicted_{k}"]
+        for k in BRACKETED:
+            row[f"predicted_{k}_low"] = float(getattr(predicted, f"{k}_low"))
         row["bracket"] = predicted.bracket
         overall_rows.append(row)
         notes += [f"{lo}/{hi}: {n}" for n in predicted.notes]
