@@ -28,6 +28,7 @@ from .errors import (
     TranscriptFormatError,
     TranscriptionFailedError,
     TurnTuneError,
+    ReplayNotConfirmedError,
 )
 # analysis: pure
 from .analysis.gaps import (
@@ -73,6 +74,7 @@ from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
 # top level: inputs, and where a backend is chosen
 from .files import FileOutcome, collect_inputs
 from .pipeline import analyze_folder, open_session
+from .replay import ReplayResult, plan_replay, replay, rescore
 
 # Plotting, reports and panels pull in seaborn, matplotlib and ipywidgets: imported on
 # first use, so the command line and the core start fast.
@@ -114,6 +116,7 @@ __all__ = (
     "StreamingError",
     "StreamingClosedError",
     "NoMicrophoneError",
+    "ReplayNotConfirmedError",
     # model and readers
     "Word",
     "Utterance",
@@ -190,6 +193,11 @@ __all__ = (
     "ErrorEvent",
     "SessionEnd",
     "EU_STREAMING_URL",
+    # replay: the real endpointer measured beside the simulator
+    "replay",
+    "rescore",
+    "plan_replay",
+    "ReplayResult",
     # plots, report, widgets
     "plot_offsets",
     "plot_pause_ecdf",

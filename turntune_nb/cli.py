@@ -268,6 +268,90 @@ def _run_report(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- replay
+#: ``turntune replay`` exits with this when it would stream and was not confirmed.
+EXIT_NOT_CONFIRMED = 3
+
+
+def _add_replay(sub) -> None:
+    p = sub.add_parser(
+        "replay",
+        help="measure the real endpointer on your recordings, beside the simulator's prediction",
+        description="Stream each recording (or a --sample of them) through the streaming endpointer with each "
+        "--config, several sessions at once, align the final turns with the true turn ends and holds of the "
+        "recording's transcript, and print measured false cut-offs and latency beside the simulator's prediction "
+        "for the same setting, per file and overall. AssemblyAI with ASSEMBLYAI_API_KEY (billed per streamed "
+        "hour: the hours are printed first and --yes is required), else the offline endpointer. The events are "
+        "saved (--events-dir, owner-only) so that --rescore scores them again without streaming.",
+        epilog=f"exit status: 0 done; 2 an error (message on stderr); {EXIT_NOT_CONFIRMED} not confirmed "
+        "(no --yes and no terminal to ask on); 130 interrupted.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="audio files or folders of them")
+    p.add_argument("--config", action="append", default=[], metavar="CONFIG.json",
+                   help="a setting to replay (a config JSON); repeat for several")
+    p.add_argument("--truth", action="append", default=None, metavar="PATH",
+                   help="transcripts (AssemblyAI JSON, RTTM, CSV) or folders of them, matched to recordings by "
+                   "name; default: a transcript beside each recording, else its offline segmentation")
+    p.add_argument("--channel", type=int, metavar="N", help="stream channel N (0-based) of two-channel calls: the side being tuned")
+    p.add_argument("--speaker", metavar="S", help="the transcript's speaker on that side (default: the one on --channel)")
+    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
+                   help="the simulator's rule for the prediction (default: u3-rt-pro)")
+    p.add_argument("--sample", type=int, metavar="N", help="stream a random sample of N recordings")
+    p.add_argument("--seed", type=int, default=0, help="the sample's seed (default: 0)")
+    p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
+                   help="auto (default): AssemblyAI with ASSEMBLYAI_API_KEY, else the offline endpointer")
+    p.add_argument("--speech-model", default="u3-rt-pro", metavar="M", help="AssemblyAI's model (default: u3-rt-pro)")
+    p.add_argument("--speed", type=float, default=1.0, metavar="X",
+                   help="pace: 1 = real time (default; AssemblyAI accepts no faster); the offline endpointer can go faster")
+    p.add_argument("--concurrency", type=int, default=4, metavar="N", help="sessions at once (default: 4)")
+    p.add_argument("--sessions-per-minute", type=int, metavar="N",
+                   help="start at most N sessions a minute (AssemblyAI: 5 on free accounts); refusals (3009) are "
+                   "retried with backoff either way")
+    p.add_argument("--events-dir", default="turntune-replay", metavar="DIR", help="where the events go (default: turntune-replay)")
+    p.add_argument("--rescore", metavar="DIR", help="score the events a replay saved in DIR again; nothing is streamed")
+    p.add_argument("--align-tolerance", type=int, default=250, metavar="MS",
+                   help="how far a turn's speech end may lie from the true silence it is counted in (default: 250; "
+                   "widen it for transcripts with padded segment ends)")
+    p.add_argument("--yes", action="store_true", help="stream without asking (the hours are still printed)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout and nothing else")
+    p.set_defaults(func=_run_replay)
+
+
+def _run_replay(args) -> int:
+    from .replay import plan_replay, replay, rescore
+
+    out = sys.stderr if args.json else sys.stdout
+    if args.rescore:
+        result = rescore(args.rescore, model=args.model, align_tolerance_ms=args.align_tolerance)
+    else:
+        if not args.paths or not args.config:
+            raise InputError("give recordings (PATH...) and at least one --config, or --rescore DIR")
+        from .pipeline import resolve_backend
+
+        backend = resolve_backend(args.backend)
+        plan = plan_replay(args.paths, args.config, truth=args.truth, channel=args.channel, speaker=args.speaker,
+                           sample=args.sample, seed=args.seed, backend=backend, speed=args.speed)
+        print(plan.cost_text(args.concurrency), file=out, flush=True)
+        for f in plan.failed:
+            print(f"  skipped {f['filename']}: {f['reason']}", file=out)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                _print_err("not confirmed: re-run with --yes to stream (no terminal to ask on)")
+                return EXIT_NOT_CONFIRMED
+            if input("Stream it? [y/N] ").strip().lower() not in ("y", "yes"):
+                _print_err("not confirmed: nothing was streamed")
+                return EXIT_NOT_CONFIRMED
+        result = replay(plan, None, model=args.model, concurrency=args.concurrency, events_dir=args.events_dir,
+                        yes=True, speech_model=args.speech_model, sessions_per_minute=args.sessions_per_minute,
+                        align_tolerance_ms=args.align_tolerance,
+                        progress=None if args.json else (lambda line: print(f"  {line}", file=out, flush=True)))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print(result.summary_text())
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -278,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_analyze, _add_recommend, _add_report, _add_stream):
+    for add in (_add_analyze, _add_recommend, _add_report, _add_stream, _add_replay):
         add(sub)
     return parser
 

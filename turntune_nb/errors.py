@@ -14,8 +14,9 @@ so ``except TurnTuneError`` catches everything the package raises on purpose::
      |    +-- RateLimitError                      429 after every retry
      |    +-- TranscriptionFailedError            a job ended with status "error" (file, reason)
      +-- StreamingError                           the live session failed
-          +-- StreamingClosedError                the server closed the socket (code, reason)
-          +-- NoMicrophoneError                   PyAudio or an input device is missing
+     |    +-- StreamingClosedError                the server closed the socket (code, reason)
+     |    +-- NoMicrophoneError                   PyAudio or an input device is missing
+     +-- ReplayNotConfirmedError                  a replay would stream and was not confirmed
 
 Messages say what happened, to which file, and what to do next. Third-party
 exceptions are translated once, at the boundary, with ``raise ... from err``.
@@ -37,6 +38,7 @@ __all__ = (
     "StreamingError",
     "StreamingClosedError",
     "NoMicrophoneError",
+    "ReplayNotConfirmedError",
 )
 
 
@@ -180,3 +182,8 @@ class StreamingClosedError(StreamingError):
 
 class NoMicrophoneError(StreamingError):
     """PyAudio is not installed, or no audio input device is available."""
+
+
+class ReplayNotConfirmedError(TurnTuneError):
+    """A replay would stream audio (paid, with a key) and was not confirmed: pass
+    ``yes=True`` (``turntune replay --yes``) after reading how many hours it is."""

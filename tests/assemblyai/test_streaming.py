@@ -18,7 +18,7 @@ import pytest
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai import streaming as fs
 from turntune_nb.analysis.presets import BALANCED, StreamingConfig
-from turntune_nb.assemblyai.streaming import CLOSE_CODE_HINTS, StreamingSession
+from turntune_nb.assemblyai.streaming import CLOSE_CODE_HINTS, StartLimiter, StreamingSession
 from turntune_nb.errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
 from turntune_nb.live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
 
@@ -547,3 +547,33 @@ def test_cli_offline_without_a_key(tmp_path):
     bad = _cli(["--config", str(cfg), "--min-turn-silence", "100", "--offline"], {})
     _, err = bad.communicate(timeout=30)
     assert bad.returncode == 2 and "not both" in err
+
+
+def test_the_audio_clock_says_how_much_of_the_recording_was_spoken_when_a_message_arrived():
+    s = StreamingSession(CONFIG, silence(100), api_key=KEY, url="ws://127.0.0.1:9/v3/ws", pacing_speed=2.0)
+    assert s.audio_clock_ms(5.0) == 0  # nothing sent yet
+    s.stats.first_send = 100.0
+    # frame k (audio up to (k + 1) * 50 ms) goes at t0 + k * 25 ms at 2x: 250 ms later, 550 ms are spoken
+    assert s.audio_clock_ms(100.25) == 550
+    s.pacing_speed = None  # unpaced: what was sent
+    s.stats.bytes = 16000 * 2 * 3
+    assert s.audio_clock_ms(100.25) == 3000
+
+
+def test_turns_carry_the_audio_time_they_arrived_at(fake):
+    with session(fake, speech_then_pause(), pacing_speed=4.0) as s:
+        s.wait(20)
+    finals = s.turns()
+    assert finals and all(t.emitted_at_ms is not None and t.emitted_at_ms >= t.end_ms for t in finals)
+
+
+def test_session_starts_are_spread_to_stay_under_the_rate():
+    lim = StartLimiter(3)
+    for t in (0.0, 5.0, 20.0):
+        assert lim.delay(t) == 0.0
+        lim.record(t)
+    # a fourth start must wait until the first leaves the 60 s window, then the second
+    assert lim.delay(21.0) == 39.0
+    lim.record(60.0)
+    assert lim.delay(61.0) == 4.0 and lim.delay(65.0) == 0.0
+    assert StartLimiter(None).delay(0.0) == 0.0

@@ -22,6 +22,20 @@
   vocabulary, with their real timings. ``mode="script"`` sends
   ``script=[(audio_ms, message), ...]`` when that much audio has arrived;
   ``mode="silent"`` sends nothing but Begin and Termination.
+- ``mode="rules"``: AssemblyAI's documented endpointing rules, applied
+  deterministically to a reference transcript of the audio instead of to the sound
+  (the fake has no speech recogniser). A test registers the words it will stream
+  with `add_reference` (keyed by the SHA-1 of the first 50 ms binary frame, so
+  concurrent sessions of different recordings each find theirs; an unknown audio
+  is closed with 3005). After each word, with ``s`` the silence until the next one
+  (endless after the last): the turn ends at ``min_turn_silence`` when the word
+  ends in ``.`` ``?`` ``!`` and ``s >= min``, else at ``max_turn_silence`` when
+  ``s >= max`` (the forced end), with one partial at ``min`` while it waits
+  (U3 Pro's rule, used for every model here). Each message goes out once that much
+  audio has arrived, and each ``Turn`` carries ``x_decided_at_ms``: the audio time
+  of the decision, a field only this fake sends (AssemblyAI states none), so that
+  a replay can be scored exactly. ``extra_eot_ms`` adds a fixed delay before every
+  end of turn (a second, slower rule: the same turns, each decided that much later).
 - ``Terminate``: the open turn is finalised, ``Termination`` sent, close 1000
   (``ignore_terminate`` to test the client's bounded wait; ``terminate_close={"code":
   3005, "reason": ..., "message": False, "termination": False}`` answers it with that
@@ -39,6 +53,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 import uuid
@@ -46,8 +61,8 @@ import uuid
 import numpy as np
 from aiohttp import WSMsgType, web
 
-__all__ = ("register", "configure", "issue_token", "sessions", "last_session", "wait_for_sessions",
-           "SPEECH_MODELS", "DEFAULTS")
+__all__ = ("register", "configure", "add_reference", "issue_token", "sessions", "last_session",
+           "wait_for_sessions", "SPEECH_MODELS", "DEFAULTS")
 
 SPEECH_MODELS = ("universal-streaming-english", "universal-streaming-multilingual", "u3-rt-pro",
                  "u3-rt-pro-beta-1", "whisper-rt", "universal-3-5-pro", "u3-pro")
@@ -60,7 +75,9 @@ _UPDATABLE = {"min_turn_silence", "max_turn_silence", "end_of_turn_confidence_th
 
 #: What `configure` can set, with the defaults.
 DEFAULTS = {
-    "mode": "energy",  # "energy" | "script" | "silent"
+    "mode": "energy",  # "energy" | "script" | "silent" | "rules"
+    "references": {},  # rules mode: sha1 of the first frame -> [(text, start_ms, end_ms), ...]
+    "extra_eot_ms": 0,  # rules mode: a fixed delay added before every end of turn
     "script": (),  # [(audio_ms, message dict)]
     "energy_threshold": 500.0,  # RMS of a 10 ms int16 frame above which it is speech
     "end_at": "max",  # "max": partial at min_turn_silence, final at max; "min": final at min
@@ -70,7 +87,7 @@ DEFAULTS = {
     "max_speed": 1.0,
     "ignore_terminate": False,
     "terminate_close": None,  # {"code", "reason", "message", "termination"}: an error close answers Terminate
-    "error": None,  # {"code", "reason", "after_ms", "message"}
+    "error": None,  # {"code", "reason", "after_ms", "message", "times"}: "times" = only the first N sessions
     "abrupt_after_ms": None,
     "inactivity_scale": 1.0,  # multiplies the server inactivity_timeout (tests shrink it)
     "close_timeout": 3.0,
@@ -90,6 +107,26 @@ def configure(fake, **options) -> None:
         raise ValueError(f"unknown streaming options {sorted(unknown)}")
     with fake.state.lock:
         _store(fake)["config"].update(options)
+
+
+def add_reference(fake, audio, words) -> None:
+    """Rules mode: the words of the audio a session will stream.
+
+    Parameters
+    ----------
+    audio : bytes or int16 array
+        The PCM (16-bit, the session's rate) the client will send; only its first
+        50 ms frame is used, as the key.
+    words : list of (text, start_ms, end_ms)
+        In stream time; the text's final ``.`` ``?`` ``!`` decides the rule.
+    """
+    data = audio.astype("<i2").tobytes() if isinstance(audio, np.ndarray) else bytes(audio)
+    key = hashlib.sha1(data[:1600]).hexdigest()
+    with fake.state.lock:
+        store = _store(fake)
+        refs = dict(store["config"].get("references") or {})
+        refs[key] = sorted(((str(t), int(a), int(b)) for t, a, b in words), key=lambda w: (w[1], w[2]))
+        store["config"]["references"] = refs
 
 
 def issue_token(fake) -> str:
@@ -299,6 +336,64 @@ class _Turns:
         return out
 
 
+class _RuleTurns:
+    """Rules mode: the documented endpointing rules over a reference transcript.
+
+    Every message is worked out when the reference is known (the first frame);
+    `due` hands out those whose time has come as audio arrives.
+    """
+
+    def __init__(self, settings: dict, cfg: dict, words):
+        self.min, self.max = settings["min_turn_silence"], settings["max_turn_silence"]
+        self.u3, self.formatted = settings["u3"], settings["format_turns"]
+        self.extra = int(cfg["extra_eot_ms"])
+        self.plan: list[tuple[int, dict]] = []  # (audio ms at which it is sent, message)
+        self.order = 0
+        turn: list = []
+        for i, (text, start, end) in enumerate(words):
+            if not turn and self.u3:
+                self.plan.append((start, {"type": "SpeechStarted", "timestamp": start, "confidence": 0.9}))
+            turn.append((text, start, end))
+            silence = words[i + 1][1] - end if i + 1 < len(words) else None
+            terminal = text.rstrip().endswith((".", "?", "!"))
+            wait = self.min if terminal else self.max
+            if silence is None or silence >= wait:
+                if not terminal and self.min < self.max:
+                    self.plan.append((end + self.min, self._turn(turn, False, end + self.min)))
+                decided = end + wait + self.extra
+                self.plan.append((decided, self._turn(turn, True, decided)))
+                turn = []
+            elif silence >= self.min and not terminal:
+                self.plan.append((end + self.min, self._turn(turn, False, end + self.min)))
+        self.plan.sort(key=lambda item: item[0])  # stable: a partial stays before its final
+        self.next = 0
+
+    def _turn(self, words, final: bool, decided: int) -> dict:
+        texts = [w[0] for w in words]
+        transcript = " ".join(texts)
+        msg = {
+            "turn_order": self.order, "turn_is_formatted": bool(final and self.formatted), "end_of_turn": final,
+            "transcript": transcript, "end_of_turn_confidence": 1.0 if final else 0.0,
+            "words": [{"start": a, "end": b, "text": t, "confidence": 0.9, "word_is_final": final} for t, a, b in words],
+            "utterance": transcript if final else "", "type": "Turn", "x_decided_at_ms": int(decided),
+        }
+        if final:
+            self.order += 1
+        return msg
+
+    def due(self, received_ms: float, everything: bool = False) -> list[dict]:
+        """The messages whose audio time has arrived; at Terminate (`everything`) the
+        rest too, a turn not yet due being decided there, at the end of the audio."""
+        out = []
+        while self.next < len(self.plan) and (everything or self.plan[self.next][0] <= received_ms):
+            when, msg = self.plan[self.next]
+            if when > received_ms and "x_decided_at_ms" in msg:
+                msg = dict(msg, x_decided_at_ms=int(received_ms))
+            out.append(msg)
+            self.next += 1
+        return out
+
+
 async def _handle(request: web.Request, fake) -> web.StreamResponse:
     store = _store(fake)
     with fake.state.lock:
@@ -362,6 +457,7 @@ async def _session(request, fake, store, cfg, settings, rec):
 
     await send({"type": "Begin", "id": str(uuid.uuid4()), "expires_at": int(time.time()) + 10800})
     turns = _Turns(settings, cfg)
+    rules = None
     script = sorted(cfg["script"] or (), key=lambda item: item[0])
     script_i = 0
     bytes_per_ms = settings["sample_rate"] / 1000 * (2 if settings["encoding"] == "pcm_s16le" else 1)
@@ -382,6 +478,9 @@ async def _session(request, fake, store, cfg, settings, rec):
         if cfg["mode"] == "energy":
             for msg in turns.end_turn():
                 await send(msg)
+        elif rules is not None:
+            for msg in rules.due(received_ms, everything=True):
+                await send(msg)
         await send({"type": "Termination", "audio_duration_seconds": int(round(received_ms / 1000)),
                     "session_duration_seconds": int(round(time.monotonic() - rec["started_at"]))})
 
@@ -392,6 +491,13 @@ async def _session(request, fake, store, cfg, settings, rec):
 
     if cfg["mode"] == "script":
         await flush_script()
+    if error and error.get("times") is not None:
+        with fake.state.lock:
+            left = int(store["config"]["error"].get("times", 0))
+            if left > 0:
+                store["config"]["error"] = dict(store["config"]["error"], times=left - 1)
+            else:
+                error = None
     if error and error.get("after_ms", 0) <= 0:
         await close(error["code"], error["reason"], error.get("message", True))
         return ws
@@ -441,6 +547,17 @@ async def _session(request, fake, store, cfg, settings, rec):
                     last_activity = now
             elif cfg["mode"] == "script":
                 await flush_script()
+            elif cfg["mode"] == "rules":
+                if rules is None:
+                    words = (cfg["references"] or {}).get(hashlib.sha1(data[:1600]).hexdigest())
+                    if words is None:
+                        await close(3005, "Session Cancelled: the fake has no reference transcript for this audio",
+                                    message=True)
+                        return ws
+                    rules = _RuleTurns(settings, cfg, words)
+                for out in rules.due(received_ms):
+                    await send(out)
+                last_activity = now
         elif msg.type == WSMsgType.TEXT:
             rec["client_messages"].append((now, msg.data))
             try:

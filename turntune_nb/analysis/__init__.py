@@ -12,6 +12,8 @@ alone. Data flows down this list:
 - `results`: `AnalysisResult` (all of the above for a folder), saved summaries.
 - `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
 - `simulate`: `Simulator`, AssemblyAI's rules replayed over pauses and turn ends.
+- `alignment`: measured endpointing, a real endpointer's turns aligned with the truth
+  (what `turntune_nb.replay` reports beside the simulator).
 - `frontier`: the trade-off curve and eot-bench's operating points.
 - `recommend`: the data-driven setting beside the guide's preset.
 - `export`: the setting for AssemblyAI and its peers.

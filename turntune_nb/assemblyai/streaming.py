@@ -30,6 +30,9 @@ the source): no more audio, ``{"type": "Terminate"}``, a bounded wait for
 says why the session ended; a server close code other than 1000 becomes a
 `StreamingClosedError` with a hint (``session.error``, raised by ``wait()``).
 
+`StartLimiter` keeps session starts under the account's new-session rate (5 a
+minute on free accounts, 100+ paid; over it, the server closes with 3009).
+
 The API key travels only in the ``Authorization`` header; it is never in the URL,
 a repr, a log line or an error.
 """
@@ -42,6 +45,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from ..errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
@@ -55,6 +59,7 @@ from ..live.events import (
     TurnEvent,
 )
 from ..live.session import LiveSession
+from ..live.sources import CHUNK_MS
 
 __all__ = (
     "StreamingSession",
@@ -64,6 +69,7 @@ __all__ = (
     "EU_STREAMING_URL",
     "US_STREAMING_URL",
     "CLOSE_CODE_HINTS",
+    "StartLimiter",
 )
 
 log = logging.getLogger(__name__)
@@ -158,6 +164,47 @@ def parse_message(msg: dict, received_at: float = 0.0):
     return None
 
 
+class StartLimiter:
+    """At most `per_minute` session starts in any 60 s (AssemblyAI's new-session rate:
+    5 a minute on free accounts, 100+ on paid); None for no limit.
+
+    Examples
+    --------
+    >>> lim = StartLimiter(2)
+    >>> lim.record(0.0), lim.record(10.0), lim.delay(30.0)
+    (None, None, 30.0)
+    >>> lim.delay(61.0)
+    0.0
+    """
+
+    def __init__(self, per_minute: int | None):
+        self.per_minute = per_minute
+        self.starts: list[float] = []
+        self.lock = threading.Lock()
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before a start at monotonic time `now`."""
+        if not self.per_minute:
+            return 0.0
+        recent = [t for t in self.starts if t > now - 60.0]
+        return 0.0 if len(recent) < self.per_minute else max(0.0, recent[-self.per_minute] + 60.0 - now)
+
+    def record(self, now: float) -> None:
+        self.starts = [t for t in self.starts if t > now - 60.0] + [now]
+
+    def wait(self, stop: threading.Event) -> bool:
+        """Block until a start is allowed (and count it); False when `stop` came first."""
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                wait = self.delay(now)
+                if wait <= 0:
+                    self.record(now)
+                    return True
+            if stop.wait(wait):
+                return False
+
+
 class StreamingSession(LiveSession):
     """A live AssemblyAI v3 streaming session with a turn-detection config.
 
@@ -244,6 +291,26 @@ class StreamingSession(LiveSession):
         self._termination = threading.Event()
         self._ready = threading.Event()
         self._closing = False
+
+    def audio_clock_ms(self, at: float) -> int:
+        """How much of the recording had been spoken by monotonic time `at`, in ms.
+
+        A paced source plays the recording on the sender's clock (frame k, the audio
+        up to ``(k + 1) * 50`` ms, goes at ``t0 + k * 50 ms / pacing_speed``), so a
+        message arriving at `at` arrives ``(at - t0) * pacing_speed + 50`` ms into
+        the audio: a Turn's ``emitted_at_ms``, and ``emitted_at_ms - end_ms`` is the
+        latency a caller would feel, network and framing included (AssemblyAI's
+        messages carry no decision time; a server that states one in
+        ``x_decided_at_ms``, as the project's test fake does, is taken at its word).
+        Unpaced (``pacing_speed=None``): the audio sent so far.
+        """
+        stats = self.stats
+        speed = 1.0 if self.source.realtime else self.pacing_speed
+        if stats.first_send is None:
+            return 0
+        if not speed:
+            return int(stats.audio_ms)
+        return round((at - stats.first_send) * 1000.0 * speed) + CHUNK_MS
 
     # ------------------------------------------------------------------ controls
     def force_endpoint(self) -> None:
@@ -365,6 +432,10 @@ class StreamingSession(LiveSession):
             return
         if isinstance(event, ErrorEvent):
             self._server_error = event
+        elif isinstance(event, TurnEvent):
+            decided = msg.get("x_decided_at_ms")
+            stamp = decided if isinstance(decided, int) and not isinstance(decided, bool) else self.audio_clock_ms(now)
+            event = replace(event, emitted_at_ms=stamp)
         self._emit(event)
         if isinstance(event, BeginEvent):
             self._ready.set()

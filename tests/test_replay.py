@@ -1,0 +1,297 @@
+"""Replay: recordings streamed through a real endpointer (the fake AssemblyAI over a
+real socket, or the offline endpointer), scored against their transcript.
+
+The fake's rules mode applies AssemblyAI's documented rules to the recording's
+reference words, so a replay against it must give exactly what the simulator
+predicts; a second fake rule 120 ms slower must show as a 120 ms gap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, SAMPLES
+from tests.fake_assemblyai import FakeAssemblyAI
+from tests.fake_assemblyai import streaming as fs
+from turntune_nb.analysis.presets import StreamingConfig
+from turntune_nb.audio.decode import decode_audio
+from turntune_nb.cli import main
+from turntune_nb.errors import ConfigError, InputError, ReplayNotConfirmedError
+from turntune_nb.replay import plan_replay, replay, rescore
+
+KEY = "sk-replay-test-7a6b5c"
+SYNTH = SAMPLES / "synthetic"
+BUNDLED = sorted(p for p in SYNTH.iterdir() if p.is_file() and p.name != "mono_pauses.ogg") + \
+    [ROOT / "turntune_nb" / "data" / "sample_conversation.opus"]
+CONFIGS = [StreamingConfig("fast", 200, 600), StreamingConfig("slow", 400, 800)]
+
+
+def worded_truth(audio: Path, folder: Path, punctuate: bool = True) -> list:
+    """An AssemblyAI transcript of a bundled two-voice recording, from its ground truth:
+    each segment's words spread evenly over it, every other segment ending in a full
+    stop (so both of U3 Pro's rules occur; none with ``punctuate=False``). Returns its
+    utterances."""
+    stem = "conv5" if audio.name == "sample_conversation.opus" else audio.stem
+    truth = json.loads((SYNTH / "truth" / f"{stem}{audio.suffix}.json").read_text())
+    utts = []
+    for i, seg in enumerate(truth["segments"]):
+        toks = seg["text"].split()
+        step = (seg["end_ms"] - seg["start_ms"]) / len(toks)
+        words = []
+        for k, tok in enumerate(toks):
+            last = k == len(toks) - 1
+            words.append({"text": tok + ("." if punctuate and last and i % 2 == 0 else ""), "speaker": seg["speaker"],
+                          "start": seg["start_ms"] + round(k * step),
+                          "end": seg["end_ms"] if last else seg["start_ms"] + round((k + 1) * step)})
+        utts.append({"speaker": seg["speaker"], "start": seg["start_ms"], "end": seg["end_ms"], "channel": seg["channel"],
+                     "text": " ".join(w["text"] for w in words), "words": words})
+    data = {"status": "completed", "utterances": utts, "words": [w for u in utts for w in u["words"]]}
+    (folder / f"{audio.stem}.json").write_text(json.dumps(data))
+    return utts
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeAssemblyAI(api_key=KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(server, tmp_path):
+    """The fake in rules mode, knowing the channel-0 words of every bundled recording."""
+    with server.state.lock:
+        fs._store(server)["config"] = dict(fs.DEFAULTS, mode="rules", max_speed=30.0, rate_allowance_ms=2000.0)
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    for audio in BUNDLED:
+        utts = worded_truth(audio, truth)
+        pcm = decode_audio(audio, mono=False).samples[0]
+        fs.add_reference(server, pcm, [(w["text"], w["start"], w["end"]) for u in utts if u["channel"] == 0
+                                       for w in u["words"]])
+    server.truth = truth
+    return server
+
+
+def via_fake(fake, paths, configs, tmp_path, **kwargs):
+    return replay(paths, configs, truth=fake.truth, channel=0, backend="assemblyai", api_key=KEY, url=fake.ws_url,
+                  speed=10.0, concurrency=8, yes=True, events_dir=tmp_path / "events", **kwargs)
+
+
+# --------------------------------------------------------------------------- the fake's rules
+def test_replay_against_the_fake_equals_the_simulator_on_the_bundled_recordings(fake, tmp_path):
+    result = via_fake(fake, BUNDLED, CONFIGS, tmp_path)
+    assert not result.failed
+    assert len(result.files) == len(BUNDLED) * len(CONFIGS)
+    for frame in (result.files, result.overall):
+        assert (frame["missed"] == 0).all() and (frame["other_fires"] == 0).all()
+        assert (frame["fired"] == frame["turn_ends"]).all()
+        for k in ("cutoff_rate", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "interrupted"):
+            both = frame[[k, f"predicted_{k}"]].dropna()
+            assert (both[k] == both[f"predicted_{k}"]).all(), (k, frame)
+    # by hand, conv1 side A: "... help desk." 800-2772 (B from 3122), "I can help with that." 5559-6863,
+    # "What is your user name" 7763-9019 (B from 8769): one hold of 900 ms after "that." (cut at
+    # min_turn_silence); turn ends after "desk." (at min: 200, next speaker 350 ms later) and after
+    # "name" (at max: 600, talked over): mean 400, p90 200 + 0.9 * 400 = 560, one interrupted
+    conv1 = result.files[(result.files["file"] == "conv1.wav") & (result.files["min_turn_silence"] == 200)].iloc[0]
+    assert (conv1["holds"], conv1["cuts"], conv1["turn_ends"]) == (1, 1, 2)
+    assert (conv1["latency_mean_ms"], conv1["latency_p90_ms"], conv1["interrupted"]) == (400.0, 560.0, 1)
+    # at 400/800: 400 and 800 (mean 600), both talked over (350 < 400)
+    slow = result.files[(result.files["file"] == "conv1.wav") & (result.files["min_turn_silence"] == 400)].iloc[0]
+    assert (slow["cuts"], slow["latency_mean_ms"], slow["interrupted"]) == (1, 600.0, 2)
+
+
+def test_the_last_turn_end_is_decided_by_the_endpointer_not_by_the_end_of_the_audio(fake, tmp_path):
+    # conv5 side B, no punctuation: turn ends at 2526, 5554 and 9031, the audio ends at 9830, 799 ms
+    # after the last one; at max_turn_silence 1000 every end is decided 1000 ms after it, the last
+    # one in the silence replay appends (without it the stream would end first)
+    conv5 = SYNTH / "conv5.opus"
+    truth = tmp_path / "bare"
+    truth.mkdir()
+    utts = worded_truth(conv5, truth, punctuate=False)
+    fs.add_reference(fake, decode_audio(conv5, mono=False).samples[1],
+                     [(w["text"], w["start"], w["end"]) for u in utts if u["channel"] == 1 for w in u["words"]])
+    result = replay([conv5], [StreamingConfig("x", 400, 1000)], truth=truth, channel=1, backend="assemblyai",
+                    api_key=KEY, url=fake.ws_url, speed=10.0, yes=True, events_dir=tmp_path / "events")
+    row = result.files.iloc[0]
+    assert (row["speakers"], row["turn_ends"], row["fired"]) == ("B", 3, 3)
+    assert (row["latency_mean_ms"], row["latency_p90_ms"], row["predicted_latency_mean_ms"]) == (1000.0, 1000.0, 1000.0)
+
+
+def test_a_fake_rule_120_ms_slower_shows_as_a_120_ms_latency_gap(fake, tmp_path):
+    fs.configure(fake, extra_eot_ms=120)
+    result = via_fake(fake, [SYNTH / "conv1.wav"], [StreamingConfig("fast", 200, 600)], tmp_path)
+    row = result.overall.iloc[0]
+    # by hand (conv1 side A, as above): ends decided at 2772 + 200 + 120 and 9019 + 600 + 120:
+    # latencies 320 and 720 against the rule's 200 and 600
+    assert (row["latency_mean_ms"], row["predicted_latency_mean_ms"], row["gap_latency_mean_ms"]) == (520.0, 400.0, 120.0)
+    assert (row["gap_latency_p50_ms"], row["gap_latency_p90_ms"]) == (120.0, 120.0)
+    # the hold of 900 ms is still cut (decided at 6863 + 200 + 120, inside it): no cut-off gap
+    assert (row["cutoff_rate"], row["gap_cutoff_rate"]) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize("code", [3009, 1008])  # 1008: the older docs' close for the same limit
+def test_sessions_refused_for_too_many_sessions_are_retried_with_backoff(fake, tmp_path, code):
+    fs.configure(fake, error={"code": code, "reason": "Unauthorized Connection: Too many concurrent sessions",
+                              "after_ms": 0, "message": True, "times": 2})
+    before = len(fs.sessions(fake))
+    result = via_fake(fake, [SYNTH / "conv5.opus"], [CONFIGS[0]], tmp_path, backoff_s=0.05)
+    assert not result.failed and result.overall.iloc[0]["fired"] == 2
+    assert [s["close"][0] for s in fs.sessions(fake)[before:]] == [code, code, 1000]
+    saved = next((tmp_path / "events").glob("*.jsonl")).read_text()
+    assert json.loads(saved.splitlines()[0])["attempts"] == 3
+    assert KEY not in saved and KEY not in repr(result) and KEY not in json.dumps(result.to_dict(), default=str)
+
+
+def test_a_rate_limited_replay_still_streams_every_session(tmp_path):
+    lim_result = replay([SYNTH / "conv5.opus", SYNTH / "conv1.wav"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0,
+                        backend="offline", speed=None, yes=True, events_dir=tmp_path / "events", sessions_per_minute=5)
+    assert lim_result.overall.iloc[0]["files"] == 2 and not lim_result.failed
+
+
+def test_a_session_that_keeps_failing_is_reported_and_the_others_finish(fake, tmp_path):
+    fs.configure(fake, error={"code": 3005, "reason": "Session Cancelled: An error occurred", "after_ms": 0,
+                              "message": True, "times": 1})
+    result = replay([SYNTH / "conv5.opus", SYNTH / "conv1.wav"], [CONFIGS[0]], truth=fake.truth, channel=0,
+                    backend="assemblyai", api_key=KEY, url=fake.ws_url, speed=10.0, concurrency=1, yes=True,
+                    events_dir=tmp_path / "events")
+    assert len(result.failed) == 1 and "3005" in result.failed[0]["reason"]
+    assert result.overall.iloc[0]["files"] == 1
+
+
+# --------------------------------------------------------------------------- offline, rescoring, files
+def test_offline_replay_is_scored_from_its_own_events_and_rescores_the_same(tmp_path):
+    events = tmp_path / "events"
+    result = replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0, backend="offline",
+                    speed=None, yes=True, events_dir=events, model="silence")
+    files = sorted(events.iterdir())
+    assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(events.stat().st_mode) == 0o700
+    lines = [json.loads(x) for x in files[0].read_text().splitlines()]
+    assert lines[0]["type"] == "ReplayHeader" and lines[0]["speakers"] == ["A"]
+    finals = [e for e in lines[1:] if e["type"] == "Turn" and e["end_of_turn"]]
+    # side A of conv5 ends its turns at 4138 and 6777 (truth RTTM): latency = fire - end, by hand from the events
+    expected = np.mean([finals[0]["emitted_at_ms"] - 4138, finals[1]["emitted_at_ms"] - 6777])
+    row = result.overall.iloc[0]
+    assert len(finals) == 2 and row["latency_mean_ms"] == expected and row["predicted_latency_mean_ms"] == 600.0
+    again = rescore(events, model="silence")
+    assert again.overall.equals(result.overall) and again.files.equals(result.files)
+    u3 = rescore(events, model="u3-rt-pro")  # no words in an RTTM: the u3 prediction is a bracket
+    assert bool(u3.overall.iloc[0]["bracket"]) and u3.overall.iloc[0]["latency_mean_ms"] == expected
+    # its bounds: every end at max_turn_silence (600) or at min_turn_silence (200)
+    assert (u3.overall.iloc[0]["predicted_latency_mean_ms"], u3.overall.iloc[0]["predicted_latency_mean_ms_low"]) == (600, 200)
+    assert u3.files.iloc[0]["predicted_latency_mean_ms_low"] == 200
+
+
+def test_rescore_names_a_malformed_events_file_and_scores_the_others(tmp_path):
+    events = tmp_path / "events"
+    replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0, backend="offline", speed=None,
+           yes=True, events_dir=events)
+    (events / "9998-broken.jsonl").write_text('{"type": "ReplayHeader"\n')
+    (events / "9999-partial.jsonl").write_text('{"type": "ReplayHeader", "file": "x.wav"}\n{"type": "Turn"}\n')
+    result = rescore(events)
+    assert len(result.overall) == 1 and result.overall.iloc[0]["files"] == 1
+    assert [f["filename"] for f in result.failed] == ["9998-broken.jsonl", "9999-partial.jsonl"]
+    assert "line 1: not JSON" in result.failed[0]["reason"] and "lacks ['audio_ms'" in result.failed[1]["reason"]
+    with pytest.raises(InputError, match="no replay events"):
+        rescore(tmp_path / "nothing")
+
+
+def test_assemblyai_is_never_asked_for_faster_than_real_time(tmp_path):
+    with pytest.raises(ConfigError, match="faster than real time"):
+        replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=0, backend="assemblyai",
+               api_key=KEY, speed=4.0, yes=True, events_dir=tmp_path / "events")
+    assert not (tmp_path / "events").exists()
+
+
+def test_a_mixed_stream_is_scored_for_everyone_and_says_so(tmp_path):
+    result = replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", backend="offline", speed=None,
+                    yes=True, events_dir=tmp_path / "events")
+    assert result.files.iloc[0]["speakers"] == "(all)" and result.files.iloc[0]["turn_ends"] == 5
+    assert any("streamed as a mix" in n for n in result.notes)
+
+
+def test_nothing_streams_without_confirmation_and_the_cost_is_stated(tmp_path):
+    with pytest.raises(ReplayNotConfirmedError, match=r"0\.006 h of audio .* 2 session\(s\)"):
+        replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=0, backend="offline",
+               events_dir=tmp_path / "events")
+    assert not (tmp_path / "events").exists()
+
+
+def test_plan_samples_with_a_seed_and_lists_bad_recordings(tmp_path):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF not really")
+    folder = [*BUNDLED[:7], bad]
+    a = plan_replay(BUNDLED[:7], CONFIGS, truth=SYNTH / "truth", channel=0, sample=3, seed=4)
+    b = plan_replay(BUNDLED[:7], CONFIGS, truth=SYNTH / "truth", channel=0, sample=3, seed=4)
+    assert [i.name for i in a.items] == [i.name for i in b.items] and len(a.items) == 3
+    assert "a sample of 3 of 7" in a.cost_text()
+    everything = plan_replay(folder, CONFIGS, truth=SYNTH / "truth", channel=0)
+    assert [f["filename"] for f in everything.failed] == ["broken.wav"]
+    assert len(everything.items) == 7 and all(i.speakers == ("A",) for i in everything.items)
+    # 9830 ms of conv5 + (600 + 500) and (800 + 500) of trailing silence
+    one = plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=1)
+    assert one.items[0].speakers == ("B",) and one.audio_hours == (2 * 9830 + 1100 + 1300) / 3_600_000
+    with pytest.raises(InputError, match="no channel 2"):
+        plan_replay([SYNTH / "conv5.opus"], CONFIGS, channel=2)
+    # a transcript whose channel column does not tell the parties apart: the side must be named
+    (tmp_path / "conv5.rttm").write_text("SPEAKER conv5 1 0.800 1.726 <NA> <NA> B <NA> <NA>\n"
+                                         "SPEAKER conv5 1 2.746 1.392 <NA> <NA> A <NA> <NA>\n")
+    with pytest.raises(InputError, match=r"several speakers \(A, B\).*speaker="):
+        plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=tmp_path / "conv5.rttm", channel=0)
+    named = plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=tmp_path / "conv5.rttm", channel=0, speaker="A")
+    assert named.items[0].speakers == ("A",)
+
+
+def test_without_a_transcript_the_offline_segmentation_is_the_truth(tmp_path):
+    plan = plan_replay([SYNTH / "conv5.opus"], CONFIGS, channel=0)
+    item = plan.items[0]
+    assert item.truth_source.startswith("offline segmentation") and item.speakers == ("ch0",)
+
+
+# --------------------------------------------------------------------------- the command
+def run_cli(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("ASSEMBLYAI_API_KEY", None)
+    return subprocess.run([sys.executable, "-m", "turntune_nb", "replay", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=300)
+
+
+def test_cli_refuses_without_yes_when_it_cannot_ask_then_replays_and_rescores(tmp_path):
+    config = tmp_path / "fast.json"
+    CONFIGS[0].save(config)
+    common = [str(SYNTH / "conv5.opus"), "--config", str(config), "--truth", str(SYNTH / "truth"), "--channel", "0"]
+    refused = run_cli(*common, cwd=tmp_path)
+    assert refused.returncode == 3
+    assert "0.003 h of audio" in refused.stdout and "--yes" in refused.stderr
+    assert not (tmp_path / "turntune-replay").exists()
+    done = run_cli(*common, "--yes", "--speed", "20", "--json", "--model", "silence", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert "0.003 h" in done.stderr and data["overall"][0]["turn_ends"] == 2 and data["overall"][0]["fired"] == 2
+    again = run_cli("--rescore", "turntune-replay", "--json", "--model", "silence", cwd=tmp_path)
+    assert again.returncode == 0 and json.loads(again.stdout)["overall"] == data["overall"]
+
+
+@pytest.mark.parametrize("answer, code", [("y\n", 0), ("\n", 3)])
+def test_cli_asks_on_a_terminal(tmp_path, monkeypatch, capsys, answer, code):
+    import io
+
+    config = tmp_path / "fast.json"
+    CONFIGS[0].save(config)
+    stdin = io.StringIO(answer)
+    stdin.isatty = lambda: True
+    monkeypatch.setattr(sys, "stdin", stdin)
+    monkeypatch.chdir(tmp_path)
+    rc = main(["replay", str(SYNTH / "conv5.opus"), "--config", str(config), "--truth", str(SYNTH / "truth"),
+               "--channel", "0", "--speed", "20", "--backend", "offline"])
+    out = capsys.readouterr()
+    assert rc == code and "0.003 h of audio" in out.out
+    assert (tmp_path / "turntune-replay").exists() == (code == 0)
