@@ -30,7 +30,10 @@ def test_recommendation_by_hand(sim):
     # centre = (0.25 + 0.480182) / 1.960365 = 0.372473;
     # half = 1.959964 * sqrt(0.25 * 0.75 / 4 + 3.841459 / 64) / 1.960365
     #      = 1.959964 * sqrt(0.046875 + 0.060023) / 1.960365 = 1.959964 * 0.326952 / 1.960365 = 0.326885
-    assert rec.cutoff_ci == pytest.approx((0.372473 - 0.326885, 0.372473 + 0.326885), abs=1e-4)  # 0.045588, 0.699358
+    assert rec.wilson_ci == pytest.approx((0.372473 - 0.326885, 0.372473 + 0.326885), abs=1e-4)  # 0.045588, 0.699358
+    # one recording: no spread between recordings to bootstrap, so the reported interval is undefined
+    assert all(math.isnan(v) for v in rec.cutoff_ci + rec.latency_ci)
+    assert "4.6% - 69.9% (95%, per-hold Wilson, one recording)" in rec.warnings[-1]
     assert rec.guide is None and rec.evidence["holds"] == 4 and rec.evidence["files"] == ["f"]
 
 
@@ -55,7 +58,9 @@ def test_recommendation_on_sample_data_and_config_round_trip(tmp_path):
     cfg = load_config(path)
     assert (cfg.min_turn_silence, cfg.max_turn_silence, cfg.name) == (
         rec.config.min_turn_silence, rec.config.max_turn_silence, "Data-driven")
-    assert "Wilson" in rec.summary_text()
+    text = rec.summary_text()
+    assert "Wilson" in text and "bootstrap over recordings: files are the independent units" in text
+    assert "AssemblyAI" in text and "VAD baseline" in text  # the published eot-bench rows beside yours
 
 
 def test_universal_streaming_recommendation_keeps_threshold(sim):
