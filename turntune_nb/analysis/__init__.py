@@ -12,7 +12,9 @@ alone. Data flows down this list:
 - `results`: `AnalysisResult` (all of the above for a folder), saved summaries.
 - `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
 - `simulate`: `Simulator`, AssemblyAI's rules replayed over pauses and turn ends.
+- `sides`: one side of a call (speakers, channels, roles) for every figure.
 - `frontier`: the trade-off curve and eot-bench's operating points.
+- `eotbench`: eot-bench's four cells, and the published eot-bench / TurnBench rows.
 - `recommend`: the data-driven setting beside the guide's preset.
 - `export`: the setting for AssemblyAI and its peers.
 
