@@ -173,15 +173,22 @@ def _draw_weights(rng, n_units: int, n_boot: int) -> np.ndarray:
 
 
 def _resampled_sums(values: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """``values`` (units x k) summed over each resample of the units: shape (n_boot, k)."""
+    """``values`` (units x k) summed over each resample of the units: shape (n_boot, k).
+
+    Small corpora: one cached (n_boot x units) weights matrix, reused by every call
+    (a slider re-asks for the interval on each move). Large ones: resamples drawn
+    in blocks and summed by indexing, never the whole matrix at once.
+    """
     n = values.shape[0]
     if n * n_boot <= _CACHE_LIMIT:
         return _cached_weights(n, n_boot, seed) @ values
     rng, out, done = np.random.default_rng(seed), np.empty((n_boot, values.shape[1])), 0
-    step = max(1, _CACHE_LIMIT // n)
-    while done < n_boot:  # large corpora: resamples in blocks, never the whole matrix at once
+    step = max(1, 1_000_000 // n)
+    while done < n_boot:
         k = min(step, n_boot - done)
-        out[done:done + k] = _draw_weights(rng, n, k) @ values
+        idx = rng.integers(0, n, size=(k, n))
+        for j in range(values.shape[1]):
+            out[done:done + k, j] = values[:, j][idx].sum(axis=1)
         done += k
     return out
 

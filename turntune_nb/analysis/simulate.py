@@ -142,8 +142,11 @@ class Simulator:
         tcls = _punct_class(turn_ends[C.TERMINAL])
         silence = turn_ends[C.SILENCE_AFTER_MS].to_numpy(float)
         # ---- holds to turns: the first turn end of the same (file, speaker) at or after the hold
-        floor = holds[C.FLOOR_SPEAKER] if C.FLOOR_SPEAKER in holds else holds[C.SPEAKER]
-        floor = floor.astype(object).where(floor.notna(), holds[C.SPEAKER].astype(object))
+        floor = holds[C.SPEAKER]
+        if C.FLOOR_SPEAKER in holds:
+            fs = holds[C.FLOOR_SPEAKER]
+            floor = fs.where(fs.notna(), floor) if fs.isna().any() else fs
+        floor = floor.astype(object)
         spk_names = pd.Index(pd.concat([floor, turn_ends[C.SPEAKER].astype(object)]).unique())
         hs = spk_names.get_indexer(floor)
         ts = spk_names.get_indexer(turn_ends[C.SPEAKER].astype(object))
@@ -187,10 +190,13 @@ class Simulator:
         # eot-bench's holds (200-5000 ms), cut when the pause is longer than the delay
         in_eot = (hp >= EOT_HOLD_MIN_MS) & (hp <= EOT_HOLD_MAX_MS)
         self._eot_keys, self._eot_flat, self._eot_bounds = [], [], []
-        for c in range(3):
-            sel = (hcls == c) & in_eot
-            self._eot_keys.append(np.sort(hg[sel] * self._hspan + hp[sel]))
-            self._eot_flat.append(np.sort(hp[sel]))
+        for c in range(3):  # the sorted hold arrays, filtered: still sorted, no second sort
+            k, f = self._hold_keys[c], self._hold_flat[c]
+            kp = k % self._hspan
+            self._eot_keys.append(k[(kp >= EOT_HOLD_MIN_MS) & (kp <= EOT_HOLD_MAX_MS)])
+            lo_i, hi_i = np.searchsorted(f, [EOT_HOLD_MIN_MS, EOT_HOLD_MAX_MS], side="left")[0], \
+                np.searchsorted(f, EOT_HOLD_MAX_MS, side="right")
+            self._eot_flat.append(f[lo_i:hi_i])
             self._eot_bounds.append(np.searchsorted(self._eot_keys[c], np.arange(nf + 1) * self._hspan))
         self._eot_per_file = np.bincount(hg[in_eot], minlength=nf)
         # turn ends: counts per class and file; silences (non-NaN) sorted for interruptions
@@ -530,11 +536,11 @@ class Simulator:
 
         def per_file():
             per = self._metrics(model, mn, mx, per_file=True, grid=False)
-            frame = pd.DataFrame({k: np.asarray(per[k])[:, 0] for k in METRIC_COLUMNS})
-            frame.insert(0, C.FILE, pd.Series(self.files, dtype=object))
-            for k in ints:
-                frame[k] = frame[k].astype(np.int64)
-            return frame
+            cols = {C.FILE: np.asarray(self.files, dtype=object)}
+            for k in METRIC_COLUMNS:
+                v = np.asarray(per[k])[:, 0]
+                cols[k] = v.astype(np.int64) if k in ints else v
+            return pd.DataFrame(cols)
 
         return EndpointMetrics(
             model=model, min_turn_silence=lo, max_turn_silence=hi, **vals,
