@@ -440,3 +440,14 @@ def test_a_pause_inside_a_backchannel_is_held_by_the_floor_holder():
     t = Transcript("bc", [a, b1, b2])
     p = compute_pauses(transcripts_to_frame([t]), words_to_frame([t]))
     assert p[[C.SPEAKER, C.FLOOR_SPEAKER, C.PAUSE_MS]].values.tolist() == [["B", "A", 700]]
+
+
+def test_tied_start_times_as_the_readme_says():
+    # README "Tied start times": A 0-1000 and B 0-500 -> B then A, an overlap from B to A
+    t = Transcript("t", [Utterance("A", 0, 1000), Utterance("B", 0, 500)])
+    tr = compute_transitions(t.to_frame())
+    assert tr[[C.PREV_SPEAKER, C.SPEAKER, C.KIND, C.OFFSET_MS]].values.tolist() == [["B", "A", "overlap", -500]]
+    # A 0-800 and B 0-800 (given in either order) -> A then B, B contained in A
+    for order in ([Utterance("A", 0, 800), Utterance("B", 0, 800)], [Utterance("B", 0, 800), Utterance("A", 0, 800)]):
+        tr = compute_transitions(Transcript("t", order).to_frame())
+        assert tr[[C.PREV_SPEAKER, C.SPEAKER, C.KIND]].values.tolist() == [["A", "B", "contained"]]

@@ -101,7 +101,8 @@ class Recommendation:
         """The chosen setting's cut-off rate and median latency beside TurnBench's rows."""
         from .eotbench import turnbench_table
 
-        return turnbench_table(self.metrics, f"{self.side or 'all speakers'}: {self.config}", reference)
+        label = f"{self.side or 'all speakers'}: {self.config.min_turn_silence}/{self.config.max_turn_silence} ms"
+        return turnbench_table(self.metrics, label, reference)
 
     def table(self) -> pd.DataFrame:
         """The chosen setting and the guide's preset, side by side (one column each)."""
