@@ -122,3 +122,8 @@ def test_cli_analyze_for_one_channel(tmp_path, capsys):
     assert main(["analyze", str(rttm), "--channel", "1", "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
     assert "restricted to channel 1" in out and "Pauses inside turns: 1, median 800 ms" in out
+    # the saved summary keeps the side: recommending from it says whose figures these are
+    saved = next((tmp_path / "o").glob("aggregated_analysis_*.json"))
+    assert main(["recommend", str(saved), "--model", "silence", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["side"] == "channel 1" and data["metrics"]["holds"] == 1

@@ -43,7 +43,8 @@ def test_every_figure_follows_the_side():
     assert caller.pause_summary[caller.pause_summary[C.FILE] == "call.wav"]["count"].tolist() == [2]
     # transitions after A's talk: A -> B (gap 500); B -> A is B's
     assert caller.transitions[[C.PREV_SPEAKER, C.OFFSET_MS]].values.tolist() == [["A", 500]]
-    assert any("restricted to speaker A" in n for n in caller.notes)
+    assert any("restricted to speaker A" in n for n in caller.notes) and caller.side == "speaker A"
+    assert recommend_config(caller, model="silence").side == "speaker A"  # the side travels with the result
     # silence-only at 500 ms: A's holds 600 (cut) and 300: 1 of 2; B's would be 900 of (400, 900)
     rec = recommend_config(r, model="silence", target_cutoff=0.5, thresholds=[500, 700], speakers=["A"])
     assert (rec.metrics.holds, rec.metrics.cuts, rec.metrics.turn_ends, rec.side) == (2, 1, 2, "speaker A")

@@ -92,6 +92,7 @@ class AnalysisResult:
     backend: str = "transcripts"
     analysis_date: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
     notes: list = field(default_factory=list)
+    side: str | None = None  # set by `for_speakers`: the speakers or channels the figures are restricted to
 
     # ------------------------------------------------------------------ views
     @property
@@ -149,7 +150,7 @@ class AnalysisResult:
         return replace(
             self, pauses=pauses, turn_ends=turn_ends, transitions=transitions,
             transition_summary=summarize_transitions(transitions),
-            pause_summary=summarize_values(pauses, C.PAUSE_MS, by=(C.FILE,)),
+            pause_summary=summarize_values(pauses, C.PAUSE_MS, by=(C.FILE,)), side=side,
             notes=list(self.notes) + [f"restricted to {side}: pauses, turn ends and transitions are theirs; the "
                                       "guide's gap statistics and preset are of the whole conversation"],
         )
@@ -212,6 +213,7 @@ class AnalysisResult:
             },
             "pauses_within_turns": _records(self.pause_summary),
             "floor_transfer_offsets": _records(self.floor_transfer),
+            "side": self.side,
             "turn_ends": {
                 "count": int(len(self.turn_ends)),
                 "with_words": int((self.turn_ends[C.LEVEL] == C.WORD_LEVEL).sum()) if len(self.turn_ends) else 0,
@@ -376,6 +378,7 @@ class SavedSummary:
     turn_ends: pd.DataFrame
     recommendation: StreamingConfig | None
     path: Path | None = None
+    side: str | None = None
 
 
 def _typed_table(frame: pd.DataFrame, files: list) -> pd.DataFrame:
@@ -449,6 +452,7 @@ def load_summary(path) -> SavedSummary:
         turn_ends=_typed_table(frames["turn_ends"], names),
         recommendation=StreamingConfig.from_dict(rec) if isinstance(rec, dict) else None,
         path=path,
+        side=summary.get("side"),
     )
 
 

@@ -243,7 +243,9 @@ class Simulator:
         if isinstance(result, (tuple, list)) and len(result) == 2:
             return cls(result[0], result[1], hold_min_ms)
         if hasattr(result, "pauses") and hasattr(result, "turn_ends"):
-            return cls(result.pauses, result.turn_ends, hold_min_ms)
+            sim = cls(result.pauses, result.turn_ends, hold_min_ms)
+            sim.side = getattr(result, "side", None)
+            return sim
         raise InputError(
             f"cannot simulate from {type(result).__name__}: pass an AnalysisResult, a loaded summary "
             "or a (pauses, turn_ends) pair of DataFrames"
