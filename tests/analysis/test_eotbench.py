@@ -38,6 +38,9 @@ def test_four_cells_of_a_silence_only_endpointer_by_hand():
     assert (cells["cutoff_at_300ms"], cells["cutoff_at_600ms"]) == pytest.approx((0.8, 0.6))
     assert (cells["latency_at_5pct_ms"], cells["latency_at_10pct_ms"]) == (1300.0, 1200.0)
     assert cells["settings"]["latency_at_10pct_ms"]["max_turn_silence"] == 1200
+    # one setting (the slider's path) counts the same way: the 300 ms and 1200 ms pauses are not cut
+    assert SIM.evaluate(300, model="silence").eot_cutoff_rate == pytest.approx(0.8)
+    assert (SIM.evaluate(1200, model="silence").eot_cuts, SIM.evaluate(1200, model="silence").eot_holds) == (1, 10)
     # the simulator's own cut-off rate counts every hold >= 100 ms and pause >= T:
     # at T = 1200: 1200, 1250, 6000 of 12 holds
     assert sweep.loc[4, "cutoff_rate"] == pytest.approx(3 / 12)
