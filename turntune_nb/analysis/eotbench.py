@@ -41,7 +41,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .frontier import CUTOFF_TARGETS, LATENCY_BUDGETS_MS, pick_setting
+from .frontier import CUTOFF_TARGETS, LATENCY_BUDGETS_MS
 
 __all__ = ("EOT_BENCH_ROWS", "TURNBENCH_ROWS", "EOT_CELLS", "eot_cells", "eot_table", "turnbench_table")
 
@@ -76,6 +76,18 @@ def _num(value) -> float:
     return math.nan if value is None or pd.isna(value) else float(value)
 
 
+def _pick(sweep: pd.DataFrame, constraint: str, limit: float, objective: str) -> pd.Series:
+    """The row with the lowest `objective` among those with `constraint` <= `limit`, ties
+    broken as eot-bench does (the other figure, then fewer turn ends left to the timeout, then
+    the shorter max and min); a row of NaN when none qualifies."""
+    ok = sweep[sweep[constraint] <= limit + 1e-9]
+    if ok.empty:
+        return pd.Series(np.nan, index=sweep.columns)
+    keys = [objective, constraint] + [k for k in ("never_fired_share", "max_turn_silence", "min_turn_silence")
+                                      if k in ok.columns]
+    return ok.sort_values(keys, kind="stable").iloc[0]
+
+
 def eot_cells(sweep: pd.DataFrame) -> dict:
     """eot-bench's four headline cells of a simulator sweep.
 
@@ -104,9 +116,9 @@ def eot_cells(sweep: pd.DataFrame) -> dict:
     (0.4, 0.08, 900.0, 600.0)
     """
     out, settings = {}, {}
-    picks = [(f"cutoff_at_{b}ms", pick_setting(sweep, "latency_mean_ms", b, "eot_cutoff_rate"), "eot_cutoff_rate")
+    picks = [(f"cutoff_at_{b}ms", _pick(sweep, "latency_mean_ms", b, "eot_cutoff_rate"), "eot_cutoff_rate")
              for b in LATENCY_BUDGETS_MS]
-    picks += [(f"latency_at_{round(t * 100)}pct_ms", pick_setting(sweep, "eot_cutoff_rate", t, "latency_mean_ms"),
+    picks += [(f"latency_at_{round(t * 100)}pct_ms", _pick(sweep, "eot_cutoff_rate", t, "latency_mean_ms"),
                "latency_mean_ms") for t in CUTOFF_TARGETS]
     for key, row, col in picks:
         out[key] = _num(row[col])

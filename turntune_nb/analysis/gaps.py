@@ -626,8 +626,8 @@ def floor_transfer_offsets(transitions: pd.DataFrame) -> pd.DataFrame:
     >>> from turntune_nb.analysis.model import Transcript, Utterance
     >>> t = Transcript("f", [Utterance("A", 0, 1000), Utterance("B", 1200, 2000), Utterance("A", 1900, 3000)])
     >>> fto = floor_transfer_offsets(compute_transitions(t.to_frame()))
-    >>> fto.loc[0, ["count", "mean_ms", "median_ms"]].tolist()
-    [2, 50.0, 50.0]
+    >>> int(fto.loc[0, "count"]), float(fto.loc[0, "mean_ms"]), float(fto.loc[0, "median_ms"])
+    (2, 50.0, 50.0)
     """
     ft = transitions[transitions[C.KIND].isin([C.GAP, C.OVERLAP])]
     out = summarize_values(ft, C.OFFSET_MS, by=(C.FILE,))

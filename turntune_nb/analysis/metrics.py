@@ -186,7 +186,7 @@ def _resampled_sums(values: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     step = max(1, 1_000_000 // n)
     while done < n_boot:
         k = min(step, n_boot - done)
-        idx = rng.integers(0, n, size=(k, n))
+        idx = rng.integers(0, n, size=(k, n), dtype=np.int32)
         for j in range(values.shape[1]):
             out[done:done + k, j] = values[:, j][idx].sum(axis=1)
         done += k
