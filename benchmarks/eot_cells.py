@@ -38,12 +38,14 @@ def show(title: str, result, turnbench: bool = False, **side) -> None:
         rec = recommend_config(result, model=model, target_cutoff=0.05, **side)
         m = rec.metrics
         lo, hi = rec.cutoff_ci
+        interval = "n/a (one recording)" if lo != lo and len(rec.evidence["files"]) < 2 else (
+            "n/a (no holds)" if lo != lo else f"{pct(lo)}-{pct(hi)}")
         print(f"  {model:10s} holds {m.holds:4d} (eot-bench's 200-5000 ms: {m.eot_holds:4d}), turn ends "
               f"{m.turn_ends:3d} in {len(rec.evidence['files'])} file(s)"
               + (f", side: {rec.side}" if rec.side else "")
               + (" [bracket: no punctuation]" if m.bracket else ""))
         print(f"  {'':10s} chosen {rec.config.min_turn_silence}/{rec.config.max_turn_silence} ms: cut-offs "
-              f"{pct(m.cutoff_rate)} (95% over recordings {pct(lo)}-{pct(hi)}; per-hold Wilson "
+              f"{pct(m.cutoff_rate)} (95% over recordings {interval}; per-hold Wilson "
               f"{pct(rec.wilson_ci[0])}-{pct(rec.wilson_ci[1])}), latency {ms(m.latency_mean_ms)}, "
               f"never fired {m.never_fired}/{m.turn_ends}")
         table = rec.eot_table(reference=(model == "u3-rt-pro"))
