@@ -32,6 +32,18 @@ from turntune_nb.analysis.results import analyze_transcripts
 from turntune_nb.notebook.tuner import ThresholdTuner
 
 
+@pytest.fixture(autouse=True)
+def no_pending_redraws():
+    """Cancel the figure timers a test leaves behind (debounce_s=30): matplotlib is not
+    thread-safe, and a timer firing during a later test would draw beside it."""
+    yield
+    import threading
+
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer) and getattr(thread.function, "__name__", "") == "_timer_fired":
+            thread.cancel()
+
+
 def utterance(speaker, *words):
     ws = tuple(Word(text, a, b, speaker=speaker) for text, a, b in words)
     return Utterance(speaker, ws[0].start_ms, ws[-1].end_ms, " ".join(w.text for w in ws), ws)

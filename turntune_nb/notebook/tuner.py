@@ -71,6 +71,9 @@ class ThresholdTuner(W.VBox):
     600
     """
 
+    # matplotlib is not thread-safe: every panel's timer thread draws under this one lock
+    _draw_lock = threading.Lock()
+
     min_turn_silence = traitlets.Int(400)
     max_turn_silence = traitlets.Int(1280)
     model = traitlets.Unicode("u3-rt-pro")
@@ -361,6 +364,10 @@ class ThresholdTuner(W.VBox):
         return self._sweeps[model]
 
     def _render_figures(self):
+        with ThresholdTuner._draw_lock:
+            self._draw_figures()
+
+    def _draw_figures(self):
         from .plots import plot_pause_ecdf, plot_tradeoff
 
         m = self.metrics
