@@ -103,7 +103,7 @@ class ThresholdTuner(W.VBox):
 
         style = {"description_width": "150px"}
         layout = W.Layout(width="520px")
-        self.min_slider = W.IntSlider(value=config.min_turn_silence, min=0, max=10_000, step=10,
+        self.min_slider = W.IntSlider(value=config.min_turn_silence, min=0, max=3000, step=10,
                                       description="min_turn_silence", style=style, layout=layout,
                                       continuous_update=True)
         self.max_slider = W.IntSlider(value=config.max_turn_silence, min=0, max=10_000, step=10,
