@@ -82,3 +82,48 @@ def test_cli_recommend_audio_through_the_offline_backend(tmp_path, capsys):
     assert rc == 0 and data["model"] == "silence" and data["evidence"]["files"] == ["conv1.wav"]
     assert load_config(tmp_path / "c.json").name == "Data-driven"
     assert not (tmp_path / "c.json").is_dir()
+
+
+def _two_channel_rttm(tmp_path):
+    # caller A on channel 0: 0-2.0 s and 2.5-4.0 s (a 500 ms hold), 8.2-9.0 s;
+    # agent B on channel 1: 4.3-6.0 s and 6.8-8.0 s (an 800 ms hold)
+    rows = [("0", 0.0, 2.0, "A"), ("0", 2.5, 1.5, "A"), ("1", 4.3, 1.7, "B"), ("1", 6.8, 1.2, "B"),
+            ("0", 8.2, 0.8, "A")]
+    path = tmp_path / "call.rttm"
+    path.write_text("".join(f"SPEAKER call {ch} {on:.3f} {dur:.3f} <NA> <NA> {spk} <NA> <NA>\n"
+                            for ch, on, dur, spk in rows))
+    return path
+
+
+def test_cli_recommend_for_one_side(tmp_path, capsys):
+    rttm = _two_channel_rttm(tmp_path)
+    # the caller's only hold is 500 ms: silence-only must wait past it, 510 ms on the 10 ms grid
+    for side in (["--channel", "0"], ["--speaker", "A"], ["--speaker", "caller", "--roles", "caller=A,agent=B"]):
+        assert main(["recommend", str(rttm), "--model", "silence", "--json", *side]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["metrics"]["holds"] == 1 and data["metrics"]["turn_ends"] == 2, side
+        assert data["config"]["max_turn_silence"] == 510, side
+    assert data["side"] == "speaker A (caller)"
+    assert main(["recommend", str(rttm), "--model", "silence", "--json", "--speaker", "B"]) == 0
+    assert json.loads(capsys.readouterr().out)["config"]["max_turn_silence"] == 810
+    # a grid that stops short of the agent's 800 ms hold cannot reach the target, and says how to widen it
+    assert main(["recommend", str(rttm), "--model", "silence", "--speaker", "B", "--grid-max-ms", "600"]) == 0
+    out = capsys.readouterr().out
+    assert "widen the grid (--grid-max-ms / grid_max_ms, up to 10000 ms)" in out
+    assert "side: speaker B" in out and "VAD baseline" in out
+    assert main(["recommend", str(rttm), "--speaker", "C"]) == 2
+    assert "no speaker 'C' in these data (speakers: A, B" in capsys.readouterr().err
+    assert main(["recommend", str(rttm), "--grid-max-ms", "20000"]) == 2
+    assert "grid_max_ms must lie in 100..10000" in capsys.readouterr().err
+
+
+def test_cli_analyze_for_one_channel(tmp_path, capsys):
+    rttm = _two_channel_rttm(tmp_path)
+    assert main(["analyze", str(rttm), "--channel", "1", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "restricted to channel 1" in out and "Pauses inside turns: 1, median 800 ms" in out
+    # the saved summary keeps the side: recommending from it says whose figures these are
+    saved = next((tmp_path / "o").glob("aggregated_analysis_*.json"))
+    assert main(["recommend", str(saved), "--model", "silence", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["side"] == "channel 1" and data["metrics"]["holds"] == 1

@@ -58,6 +58,11 @@ from .analysis.simulate import Simulator
 from .analysis.frontier import operating_points, pareto_frontier
 from .analysis.recommend import Recommendation, recommend_config
 from .analysis.export import export_settings, export_table
+# eot-bench-comparable figures, one side of the calls, floor-transfer offsets (issue 16)
+from .analysis.metrics import bootstrap_ratio_interval
+from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table
+from .analysis.sides import select_side
+from .analysis.gaps import floor_transfer_offsets
 # audio: decoding, speech detection, the offline backend
 from .audio.decode import AudioData, decode_audio, iter_audio_chunks
 from .audio.vad import SpeechDetector, VADSettings, segment_speech
@@ -160,6 +165,13 @@ __all__ = (
     "wilson_interval",
     "export_settings",
     "export_table",
+    "bootstrap_ratio_interval",
+    "EOT_BENCH_ROWS",
+    "TURNBENCH_ROWS",
+    "eot_cells",
+    "eot_table",
+    "select_side",
+    "floor_transfer_offsets",
     # AssemblyAI transcription
     "AssemblyAIClient",
     "ask_api_key",

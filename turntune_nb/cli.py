@@ -42,7 +42,24 @@ def _add_analyze(sub) -> None:
     p.add_argument("--cache-dir", default=None, metavar="DIR",
                    help="AssemblyAI transcript cache; a re-run makes no request for cached files "
                    "(default: ~/.cache/turntune_nb/assemblyai)")
+    _add_side_args(p)
     p.set_defaults(func=_run_analyze)
+
+
+def _add_side_args(p) -> None:
+    """--speaker, --channel and --roles: restrict every figure to one side of the calls."""
+    p.add_argument("--speaker", action="append", metavar="LABEL",
+                   help="only this speaker's holds and turn ends (repeatable); a role name works with --roles "
+                   "or when the data label speakers that way")
+    p.add_argument("--channel", action="append", type=int, metavar="N",
+                   help="only the speakers on this audio channel (repeatable; 0 = first)")
+    p.add_argument("--roles", metavar="ROLE=LABEL,...",
+                   help="name the sides, e.g. caller=A,agent=B or caller=ch0, then --speaker caller")
+
+
+def _side(args) -> dict:
+    return {"speakers": getattr(args, "speaker", None), "channels": getattr(args, "channel", None),
+            "roles": getattr(args, "roles", None)}
 
 
 def _is_audio_input(path) -> bool:
@@ -82,6 +99,8 @@ def _analysis_from_args(args):
 
 def _run_analyze(args) -> int:
     result = _analysis_from_args(args)
+    if args.speaker or args.channel:
+        result = result.for_speakers(**_side(args))
     path = result.save(args.out)
     if args.json:
         print(json.dumps(result.to_summary(), indent=2, ensure_ascii=False))
@@ -100,6 +119,10 @@ def _add_tuning_args(p) -> None:
                    help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
     p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
                    help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
+    p.add_argument("--grid-max-ms", type=int, metavar="MS",
+                   help="longest max_turn_silence / silence threshold to try, up to 10000 (default: 5000, "
+                   "widened to 10000 when nothing within 5 s meets the target)")
+    _add_side_args(p)
 
 
 def _check_target(value: float) -> None:
@@ -152,7 +175,8 @@ def _run_recommend(args) -> int:
     from .analysis.recommend import recommend_config
 
     _check_target(args.target_cutoff)
-    rec = recommend_config(_recommend_source(args), model=args.model, target_cutoff=args.target_cutoff)
+    rec = recommend_config(_recommend_source(args), model=args.model, target_cutoff=args.target_cutoff,
+                           grid_max_ms=args.grid_max_ms, **_side(args))
     path = rec.save(args.out) if args.out else None
     if args.json:
         print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False, default=str))
@@ -262,7 +286,10 @@ def _run_report(args) -> int:
 
     _check_target(args.target_cutoff)
     result = _analysis_from_args(args)
-    recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff)
+    if args.speaker or args.channel:
+        result = result.for_speakers(**_side(args))
+    recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff,
+                                      grid_max_ms=args.grid_max_ms)
     path = write_report(result, args.report_path, recommendation, title=args.title)
     print(f"Report written to: {path}")
     return 0

@@ -205,12 +205,14 @@ def test_assemblyai_file_worked_by_hand(data_dir):
     assert ends[C.TERMINAL].tolist() == [True] * 6
     assert (ends[C.LEVEL] == C.WORD_LEVEL).all()
     pauses = compute_pauses(utts, words)
-    # independent count: positive gaps between consecutive words inside each utterance
-    expected = sum(1 for u in t.utterances for a, b in zip(u.words, u.words[1:]) if b.start_ms - a.end_ms > 0)
-    assert len(pauses) == expected == 225
+    # independent count: gaps of more than 10 ms between consecutive words inside each utterance
+    # (225 positive gaps, 17 of them 1-10 ms slivers that segments would merge)
+    expected = sum(1 for u in t.utterances for a, b in zip(u.words, u.words[1:]) if b.start_ms - a.end_ms > 10)
+    slivers = sum(1 for u in t.utterances for a, b in zip(u.words, u.words[1:]) if 0 < b.start_ms - a.end_ms <= 10)
+    assert len(pauses) == expected == 208 and slivers == 17
     first = pauses.iloc[0]
     w = t.utterances[0].words
-    k = next(i for i in range(len(w) - 1) if w[i + 1].start_ms > w[i].end_ms)
+    k = next(i for i in range(len(w) - 1) if w[i + 1].start_ms > w[i].end_ms + 10)
     assert (first[C.WORD_BEFORE], first[C.PAUSE_MS]) == (w[k].text, w[k + 1].start_ms - w[k].end_ms)
 
 
@@ -398,3 +400,54 @@ def test_transition_and_turn_end_counts_add_up(segs):
     ends = compute_turn_ends(f)
     changes = tr[C.KIND].isin([C.GAP, C.OVERLAP]).sum()
     assert len(ends) == changes + f[C.FILE].nunique()
+
+
+# --------------------------------------------------------------------------- issue 16: small truths
+def test_word_slivers_of_at_most_10_ms_are_merged_as_segments_are():
+    # gaps between words: 0, 5, 10, 11 and 300 ms; segments closer than 10 ms merge, so do words:
+    # only the 11 ms and the 300 ms silences are pauses
+    words = (Word("a", 0, 100), Word("b", 100, 200), Word("c", 205, 300), Word("d", 310, 400),
+             Word("e", 411, 500), Word("f.", 800, 900))
+    t = Transcript("w", [Utterance("A", 0, 900, "a b c d e f.", words)])
+    p = compute_pauses(transcripts_to_frame([t]), words_to_frame([t]))
+    assert p[C.PAUSE_MS].tolist() == [11, 300]
+    assert p[C.WORD_BEFORE].tolist() == ["d", "e"]
+    # merge_ms=0 keeps every positive silence: 5, 10, 11, 300
+    assert compute_pauses(transcripts_to_frame([t]), words_to_frame([t]), merge_ms=0)[C.PAUSE_MS].tolist() == [5, 10, 11, 300]
+
+
+def test_floor_transfer_offsets_put_gaps_and_overlaps_on_one_axis():
+    from turntune_nb.analysis.gaps import floor_transfer_offsets
+
+    # A 0-1000, B 1200-2000 (gap +200), A 1900-3000 (overlap -100), B 2100-2200 inside A's talk
+    # (a backchannel: no floor transfer), B 3400-4000 (gap +400): offsets 200, -100, 400
+    t = Transcript("f", [Utterance("A", 0, 1000), Utterance("B", 1200, 2000), Utterance("A", 1900, 3000),
+                         Utterance("B", 2100, 2200), Utterance("B", 3400, 4000)])
+    fto = floor_transfer_offsets(compute_transitions(t.to_frame())).set_index(C.FILE)
+    row = fto.loc["f"]
+    assert (row["count"], row["mean_ms"], row["median_ms"], row["min_ms"], row["max_ms"]) == (3, 500 / 3, 200, -100, 400)
+    # p10 of (-100, 200, 400), linear: position 0.2 -> -100 + 0.2 * 300 = -40
+    assert row["p10_ms"] == pytest.approx(-40.0) and row["overlap_share"] == pytest.approx(1 / 3)
+    assert fto.loc["(all files)", "count"] == 3
+
+
+def test_a_pause_inside_a_backchannel_is_held_by_the_floor_holder():
+    # A talks 0-10000; B's backchannel 3000-4500 ("yeah" ... "right", a 700 ms pause) lies inside it;
+    # B's own turn is 12000-15000. The 700 ms pause is B's, but A holds the floor there.
+    a = Utterance("A", 0, 10_000, "long story.", (Word("long", 0, 5000), Word("story.", 5000, 10_000)))
+    b1 = Utterance("B", 3000, 4500, "yeah right", (Word("yeah", 3000, 3300), Word("right", 4000, 4500)))
+    b2 = Utterance("B", 12_000, 15_000, "my turn.", (Word("my", 12_000, 13_000), Word("turn.", 13_000, 15_000)))
+    t = Transcript("bc", [a, b1, b2])
+    p = compute_pauses(transcripts_to_frame([t]), words_to_frame([t]))
+    assert p[[C.SPEAKER, C.FLOOR_SPEAKER, C.PAUSE_MS]].values.tolist() == [["B", "A", 700]]
+
+
+def test_tied_start_times_as_the_readme_says():
+    # README "Tied start times": A 0-1000 and B 0-500 -> B then A, an overlap from B to A
+    t = Transcript("t", [Utterance("A", 0, 1000), Utterance("B", 0, 500)])
+    tr = compute_transitions(t.to_frame())
+    assert tr[[C.PREV_SPEAKER, C.SPEAKER, C.KIND, C.OFFSET_MS]].values.tolist() == [["B", "A", "overlap", -500]]
+    # A 0-800 and B 0-800 (given in either order) -> A then B, B contained in A
+    for order in ([Utterance("A", 0, 800), Utterance("B", 0, 800)], [Utterance("B", 0, 800), Utterance("A", 0, 800)]):
+        tr = compute_transitions(Transcript("t", order).to_frame())
+        assert tr[[C.PREV_SPEAKER, C.SPEAKER, C.KIND]].values.tolist() == [["A", "B", "contained"]]

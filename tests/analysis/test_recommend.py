@@ -30,7 +30,10 @@ def test_recommendation_by_hand(sim):
     # centre = (0.25 + 0.480182) / 1.960365 = 0.372473;
     # half = 1.959964 * sqrt(0.25 * 0.75 / 4 + 3.841459 / 64) / 1.960365
     #      = 1.959964 * sqrt(0.046875 + 0.060023) / 1.960365 = 1.959964 * 0.326952 / 1.960365 = 0.326885
-    assert rec.cutoff_ci == pytest.approx((0.372473 - 0.326885, 0.372473 + 0.326885), abs=1e-4)  # 0.045588, 0.699358
+    assert rec.wilson_ci == pytest.approx((0.372473 - 0.326885, 0.372473 + 0.326885), abs=1e-4)  # 0.045588, 0.699358
+    # one recording: no spread between recordings to bootstrap, so the reported interval is undefined
+    assert all(math.isnan(v) for v in rec.cutoff_ci + rec.latency_ci)
+    assert "4.6% - 69.9% (95%, per-hold Wilson, one recording)" in rec.warnings[-1]
     assert rec.guide is None and rec.evidence["holds"] == 4 and rec.evidence["files"] == ["f"]
 
 
@@ -55,7 +58,9 @@ def test_recommendation_on_sample_data_and_config_round_trip(tmp_path):
     cfg = load_config(path)
     assert (cfg.min_turn_silence, cfg.max_turn_silence, cfg.name) == (
         rec.config.min_turn_silence, rec.config.max_turn_silence, "Data-driven")
-    assert "Wilson" in rec.summary_text()
+    text = rec.summary_text()
+    assert "Wilson" in text and "bootstrap over recordings: files are the independent units" in text
+    assert "AssemblyAI" in text and "VAD baseline" in text  # the published eot-bench rows beside yours
 
 
 def test_universal_streaming_recommendation_keeps_threshold(sim):
@@ -91,3 +96,23 @@ def test_without_holds_the_warnings_say_so_and_print_no_nan():
     assert rec.warnings[0] == "no pauses of at least 100 ms inside turns: nothing to decide the cut-off rate on"
     assert not any("no setting of the grid" in w for w in rec.warnings)
     assert not any("nan" in w for w in rec.warnings + rec.notes)
+
+
+def test_grid_reaches_the_allowed_10_s():
+    from turntune_nb.analysis.recommend import grid_up_to
+    from turntune_nb.errors import ConfigError
+
+    # two holds, 300 and 6000 ms: below 6000 ms of silence the long one is always cut (50 %)
+    p, t = tables([("f", "A", 0, 300, False), ("f", "A", 1000, 7000, False)], [("f", "A", 9000, True, 400)])
+    s = Simulator(p, t)
+    rec = recommend_config(s, model="silence", target_cutoff=0.0)
+    # nothing up to 5 s meets 0 %: the grid is widened to 10 s; 6010 ms is the first 10 ms step past 6000
+    assert rec.met_target and rec.config.max_turn_silence == 6010 and rec.grid_max_ms == 10_000
+    assert any("widened to 10000 ms" in n for n in rec.notes)
+    capped = recommend_config(s, model="silence", target_cutoff=0.0, grid_max_ms=5000)
+    assert not capped.met_target
+    assert any("widen the grid (--grid-max-ms / grid_max_ms, up to 10000 ms)" in w for w in capped.warnings)
+    u3 = recommend_config(s, model="u3-rt-pro", target_cutoff=0.0, grid_max_ms=10_000)
+    assert u3.config.max_turn_silence == 6100  # max grid in 100 ms steps
+    with pytest.raises(ConfigError, match="100..10000"):
+        grid_up_to(20_000)

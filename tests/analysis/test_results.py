@@ -66,3 +66,29 @@ def test_load_summary_without_tables_says_what_to_do(tmp_path):
     p.write_text('{"aggregated_statistics": {}}')
     with pytest.raises(InputError, match="re-run"):
         load_summary(p)
+
+
+def test_pause_p10_and_floor_transfer_per_file_and_saved_tables_keep_the_side(tmp_path):
+    from turntune_nb.analysis import columns as C
+    from turntune_nb.analysis.model import Transcript, Utterance, Word
+    from turntune_nb.analysis.results import load_summary
+
+    # A's pauses (words): 200, 400, 600, 800, 1000 ms; A -> B gap 300; B -> A overlap -200
+    words = [Word("w", 0, 100)]
+    for gap in (200, 400, 600, 800, 1000):
+        start = words[-1].end_ms + gap
+        words.append(Word("w", start, start + 100))
+    a = Utterance("A", 0, words[-1].end_ms, "w " * 6, tuple(words), channel=0)
+    b = Utterance("B", a.end_ms + 300, a.end_ms + 2000, "ok", (Word("ok", a.end_ms + 300, a.end_ms + 2000),), channel=1)
+    a2 = Utterance("A", b.end_ms - 200, b.end_ms + 500, "yes", (Word("yes", b.end_ms - 200, b.end_ms + 500),), channel=0)
+    result = analyze_transcripts([Transcript("t.wav", [a, b, a2])])
+    row = result.files.iloc[0]
+    # p10 of (200, 400, 600, 800, 1000), linear: position 0.4 -> 200 + 0.4 * 200 = 280
+    assert row["pause_p10_ms"] == pytest.approx(280.0)
+    assert row["floor_transfer_median_ms"] == pytest.approx(50.0)  # (300 + -200) / 2
+    assert "Floor-transfer offsets (gaps and overlaps on one axis): 2, median 50 ms" in result.summary_text()
+    summary = result.to_summary()
+    assert summary["floor_transfer_offsets"][0]["count"] == 2
+    saved = load_summary(result.save(tmp_path))
+    assert saved.pauses[C.FLOOR_SPEAKER].tolist() == ["A"] * 5 and saved.pauses[C.CHANNEL].tolist() == [0] * 5
+    assert saved.turn_ends[C.CHANNEL].tolist() == [0, 1, 0]

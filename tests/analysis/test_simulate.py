@@ -225,3 +225,23 @@ def test_saved_summary_round_trips_the_simulation(tmp_path):
     import json
     data = json.loads(path.read_text())
     assert "aggregated_statistics" in data and data["tables"]["pauses"].endswith(".pauses.csv")
+
+
+def test_a_hold_inside_a_backchannel_is_charged_to_the_turn_it_lies_in():
+    from turntune_nb.analysis.model import Transcript, Utterance, Word
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    # A talks 0-10000 (turn end 10000); B backchannels 3000-4500 with a 700 ms pause inside; B's own
+    # turn is 12000-15000 (turn end 15000, no pause). Silence-only at 500 ms cuts the 700 ms hold.
+    a = Utterance("A", 0, 10_000, "long story.", (Word("long", 0, 5000), Word("story.", 5000, 10_000)))
+    b1 = Utterance("B", 3000, 4500, "yeah right", (Word("yeah", 3000, 3300), Word("right", 4000, 4500)))
+    b2 = Utterance("B", 12_000, 15_000, "my turn.", (Word("my", 12_000, 13_000), Word("turn.", 13_000, 15_000)))
+    result = analyze_transcripts([Transcript("bc", [a, b1, b2])])
+    sim = Simulator.from_result(result)
+    m = sim.evaluate(500, model="silence")
+    assert (m.holds, m.cuts, m.turns, m.turns_cut) == (1, 1, 2, 1)
+    # the cut turn is A's (the turn the backchannel lies in), not B's next turn seconds later
+    a_side = sim.for_speakers("A").evaluate(500, model="silence")
+    assert (a_side.holds, a_side.turns, a_side.turns_cut) == (1, 1, 1)
+    b_side = sim.for_speakers("B").evaluate(500, model="silence")
+    assert (b_side.holds, b_side.turns, b_side.turns_cut) == (0, 1, 0)

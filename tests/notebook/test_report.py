@@ -149,10 +149,11 @@ def test_report_scrub_leaves_the_image_data_alone(monkeypatch):
 
 def test_report_shows_the_recommendations_warnings():
     text = render_report(small_result())
-    # 1 hold and 3 turn ends (see small_result); Wilson interval of 0 cuts in 1 hold:
-    # upper bound z^2 / (1 + z^2) with z = 1.96 -> 79.3 %
+    # 1 hold and 3 turn ends (see small_result); one recording, so only the per-hold Wilson interval
+    # exists: 0 cuts in 1 hold, upper bound z^2 / (1 + z^2) with z = 1.96 -> 79.3 %
     assert ('<p class="warn">too few data to decide: 1 holds (want &gt;= 100) and 3 turn ends (want &gt;= 20); '
-            "the cut-off rate lies anywhere in 0.0% - 79.3% (95%): add recordings</p>") in text
+            "the cut-off rate lies anywhere in 0.0% - 79.3% (95%, per-hold Wilson, one recording): "
+            "add recordings</p>") in text
     assert ('<p class="warn">no word timings: the punctuation rule cannot be applied; '
             "consider model=&#x27;silence&#x27;</p>") in text
 
@@ -164,3 +165,26 @@ def test_report_card_says_n_a_when_there_are_no_holds(sample_rttm):
     assert len(result.pauses) == 0  # the sample's speakers never pause inside a turn
     text = render_report(result)
     assert "<p>false cut-offs <b>n/a</b>, mean latency" in text and "<b>nan%</b>" not in text
+
+
+def test_report_puts_the_eot_bench_cells_beside_the_published_rows(data_dir, sample_rttm):
+    import numpy as np
+
+    from turntune_nb.analysis import columns as C
+
+    transcripts, _ = collect_transcripts([sample_rttm, data_dir / "assemblyai"])
+    result = analyze_transcripts(transcripts)
+    rec = recommend_config(result, model="silence")
+    text = render_report(result, rec)
+    section = text.split("<h2>Beside the field's benchmarks</h2>", 1)[1].split("<h2>", 1)[0]
+    # counted here with numpy: silence only at T = 300 ms (latency 300) cuts the holds of
+    # 200-5000 ms longer than 300 ms
+    p = result.pauses[C.PAUSE_MS].to_numpy()
+    held = p[(p >= 200) & (p <= 5000)]
+    mine = f"{np.count_nonzero(held > 300) / len(held):.1%}"
+    row = re.search(r"<td>your recordings</td>\s*<td>all speakers: silence</td>\s*<td>([^<]*)</td>", section)
+    assert row and row.group(1) == mine
+    assert "49.4%" in section and "1049 ms" in section and "55.6%" in section and "1600 ms" in section
+    assert "openai_server_vad (silence)" in section and "52.5%" in section
+    assert "bootstrap; files are the independent units" in text and "per-hold Wilson" in text
+    assert "pause_p10_ms" in text and "floor_transfer_median_ms" in text

@@ -32,6 +32,18 @@ from turntune_nb.analysis.results import analyze_transcripts
 from turntune_nb.notebook.tuner import ThresholdTuner
 
 
+@pytest.fixture(autouse=True)
+def no_pending_redraws():
+    """Cancel the figure timers a test leaves behind (debounce_s=30): matplotlib is not
+    thread-safe, and a timer firing during a later test would draw beside it."""
+    yield
+    import threading
+
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer) and getattr(thread.function, "__name__", "") == "_timer_fired":
+            thread.cancel()
+
+
 def utterance(speaker, *words):
     ws = tuple(Word(text, a, b, speaker=speaker) for text, a, b in words)
     return Utterance(speaker, ws[0].start_ms, ws[-1].end_ms, " ".join(w.text for w in ws), ws)
@@ -88,15 +100,17 @@ def test_metric_notes_give_the_counts_and_the_interval(result):
     tuner.max_slider.value = 1000
     tuner.min_slider.value = 500
     cells = shown(tuner)
-    # Wilson 95 % for 2 of 4: centre 0.5, half-width z*sqrt(1/16 + z^2/64)/(1 + z^2/4) = 0.350
-    assert cells["cutoff_rate"][1] == "2 of 4 pauses ≥ 100 ms; 95% CI 15.0%–85.0%"
+    # one recording: no interval over recordings; Wilson 95 % (per hold) for 2 of 4: centre 0.5,
+    # half-width z*sqrt(1/16 + z^2/64)/(1 + z^2/4) = 0.350
+    assert cells["cutoff_rate"][1] == ("2 of 4 pauses ≥ 100 ms; 95% interval over recordings n/a (one recording); "
+                                       "per-hold Wilson 15.0%–85.0%")
     assert cells["turns_cut_share"][1] == "2 of 4 turns"
     assert cells["latency_mean_ms"][1] == "over 4 turn ends"
     assert "cutoff_rate_low" not in cells  # word timings everywhere: the figures are exact
     tuner.min_slider.value = 900
     tuner.max_slider.value = 1300
     # 0 of 4: upper bound z^2 / (4 + z^2) = 0.490
-    assert shown(tuner)["cutoff_rate"][1] == "0 of 4 pauses ≥ 100 ms; 95% CI 0.0%–49.0%"
+    assert shown(tuner)["cutoff_rate"][1].endswith("per-hold Wilson 0.0%–49.0%")
 
 
 def test_universal_streaming_shows_both_bounds(result):
@@ -108,7 +122,7 @@ def test_universal_streaming_shows_both_bounds(result):
     assert values(tuner) == {"cutoff_rate": "50.0%", "cutoff_rate_low": "25.0%", "turns_cut_share": "50.0%",
                              "latency_mean_ms": "1000 ms", "latency_p50_ms": "1000 ms",
                              "latency_p90_ms": "1000 ms", "interrupted": "2"}
-    assert shown(tuner)["cutoff_rate"][1] == "2 of 4 pauses ≥ 100 ms; 95% CI 15.0%–85.0%"  # the headline's count
+    assert shown(tuner)["cutoff_rate"][1].startswith("2 of 4 pauses ≥ 100 ms")  # the headline's count
 
 
 def test_min_above_max_pushes_max(result):
@@ -174,3 +188,40 @@ def test_figures_are_debounced_and_follow_the_last_move(result):
     assert "data-min='600'" in tuner.figures_html.value
     # the ECDF legend, as SVG text: 800 and 1200 of the four holds are >= 600 ms
     assert "min_turn_silence 600 ms: 50% of pauses as long" in tuner.figures_html.value
+
+
+def test_side_selector_restricts_every_figure(result):
+    tuner = ThresholdTuner(result, debounce_s=30, roles={"caller": "A"})
+    tuner.max_slider.value = 1000
+    tuner.min_slider.value = 500
+    assert [v for _, v in tuner.side_select.options] == ["all", "speaker:A", "speaker:B", "role:caller"]
+    tuner.side_select.value = "speaker:A"
+    # A's holds 150 and 800 (terminal, >= 500: cut); A's turn ends both terminal: 500 ms each
+    assert values(tuner)["cutoff_rate"] == "50.0%" and values(tuner)["latency_mean_ms"] == "500 ms"
+    assert shown(tuner)["cutoff_rate"][1].startswith("1 of 2 pauses")
+    tuner.side_select.value = "speaker:B"
+    # B's holds 300 and 1200 (>= max 1000: cut); B's turn ends not terminal: 1000 ms each
+    assert values(tuner)["cutoff_rate"] == "50.0%" and values(tuner)["latency_mean_ms"] == "1000 ms"
+    assert "side: speaker B" in tuner.metrics_html.value
+    tuner.side_select.value = "role:caller"
+    assert values(tuner)["latency_mean_ms"] == "500 ms"
+    tuner.side_select.value = "all"
+    assert values(tuner)["latency_mean_ms"] == "750 ms"
+    tuner.flush()  # no timer left to draw from another thread while later tests draw
+    assert "data-min='500'" in tuner.figures_html.value
+
+
+def test_eot_bench_cells_beside_the_published_rows(result):
+    tuner = ThresholdTuner(result, debounce_s=0)
+    tuner.model_select.value = "silence"
+    tuner.max_slider.value = 500
+    # holds of 200-5000 ms: 300, 800, 1200 (150 is too short); at T = 500 the endpointer fires
+    # inside 800 and 1200: 2 of 3
+    assert "<span data-eot='eot_cutoff_rate'>66.7%</span> of 3 holds" in tuner.metrics_html.value
+    eot = tuner.eot_html.value
+    # silence only: cut-offs at T = 300 ms: 800, 1200 (300 is not longer than 300) -> 66.7 %;
+    # at 600: 66.7 %; at <= 5 % and <= 10 %: no hold longer than T, T = 1200 (the 1200 ms pause
+    # is not longer than 1200: eot-bench's strict rule)
+    mine = re.search(r"<tr data-source='your recordings'>(.*?)</tr>", eot).group(1)
+    assert re.findall(r"<td data-cell='\w+'[^>]*>([^<]*)</td>", mine) == ["66.7%", "66.7%", "1200 ms", "1200 ms"]
+    assert "AssemblyAI" in eot and "49.4%" in eot and "1600 ms" in eot

@@ -14,7 +14,9 @@ alone. Data flows down this list:
 - `simulate`: `Simulator`, AssemblyAI's rules replayed over pauses and turn ends.
 - `alignment`: measured endpointing, a real endpointer's turns aligned with the truth
   (what `turntune_nb.replay` reports beside the simulator).
+- `sides`: one side of a call (speakers, channels, roles) for every figure.
 - `frontier`: the trade-off curve and eot-bench's operating points.
+- `eotbench`: eot-bench's four cells, and the published eot-bench / TurnBench rows.
 - `recommend`: the data-driven setting beside the guide's preset.
 - `export`: the setting for AssemblyAI and its peers.
 

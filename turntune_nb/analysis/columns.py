@@ -13,9 +13,9 @@ words (``Transcript.words_frame``)
 transitions (``compute_transitions``): one row per segment that has a predecessor
     FILE, KIND, PREV_SPEAKER, SPEAKER, PREV_START_MS, PREV_END_MS, START_MS, END_MS, OFFSET_MS
 pauses (``compute_pauses``): one row per silence inside a speaker's turn
-    FILE, SPEAKER, UTTERANCE, START_MS, END_MS, PAUSE_MS, WORD_BEFORE, TERMINAL, LEVEL
+    FILE, SPEAKER, UTTERANCE, START_MS, END_MS, PAUSE_MS, WORD_BEFORE, TERMINAL, LEVEL, FLOOR_SPEAKER, CHANNEL
 turn ends (``compute_turn_ends``): one row per end of a turn
-    FILE, SPEAKER, UTTERANCE, END_MS, LAST_WORD, TERMINAL, NEXT_SPEAKER, SILENCE_AFTER_MS, LEVEL
+    FILE, SPEAKER, UTTERANCE, END_MS, LAST_WORD, TERMINAL, NEXT_SPEAKER, SILENCE_AFTER_MS, LEVEL, CHANNEL
 guide gaps (``compute_guide_gaps``): the guide's positive gaps between consecutive utterances
     FILE, GAP_MS
 """
@@ -44,6 +44,9 @@ NEXT_SPEAKER = "next_speaker"
 SILENCE_AFTER_MS = "silence_after_ms"
 
 GAP_MS = "gap_ms"
+#: The speaker holding the floor where a pause lies: the pausing speaker, or, for a
+#: pause inside a backchannel, the speaker whose talk contains the backchannel.
+FLOOR_SPEAKER = "floor_speaker"
 
 # Transition kinds (values of KIND).
 GAP = "gap"  # speaker change, the next speaker starts at or after the end of the floor holder

@@ -46,6 +46,7 @@ __all__ = (
     "compute_pauses",
     "compute_turn_ends",
     "summarize_values",
+    "floor_transfer_offsets",
 )
 
 #: A speaker's own segments this close (or overlapping) are one segment.
@@ -322,7 +323,8 @@ def _merge_and_link(utterances: pd.DataFrame, merge_ms: int = MERGE_MS):
         first = np.flatnonzero(new_block)
         last = np.concatenate((first[1:], [n])) - 1
         m_end = np.maximum.reduceat(e, first)
-        argmax_pos = _running_argmax(np.cumsum(new_block) - 1, e)[last]
+        block = np.cumsum(new_block) - 1
+        argmax_pos = _running_argmax(block, e)[last]
         m = {
             "file": fcodes[order][first],
             "speaker": scodes[order][first],
@@ -331,10 +333,16 @@ def _merge_and_link(utterances: pd.DataFrame, merge_ms: int = MERGE_MS):
             "last_row": order[argmax_pos],
         }
     else:
+        block = np.empty(0, np.int64)
         m = {k: np.empty(0, np.int64) for k in ("file", "speaker", "start", "end", "last_row")}
     # 2. sort merged segments by (file, start, end) and link
     o2 = np.lexsort((m["speaker"], m["end"], m["start"], m["file"]))
     m = {k: v[o2] for k, v in m.items()}
+    # each row of `utterances` -> the merged segment it is part of (in the new order)
+    new_pos = np.empty(len(o2), np.int64)
+    new_pos[o2] = np.arange(len(o2))
+    row_seg = np.empty(n, np.int64)
+    row_seg[order] = new_pos[block]
     k = len(m["start"])
     ram = _running_argmax(m["file"], m["end"])
     pred = np.full(k, -1, np.int64)
@@ -348,6 +356,7 @@ def _merge_and_link(utterances: pd.DataFrame, merge_ms: int = MERGE_MS):
         is_file_last[:-1] = m["file"][1:] != m["file"][:-1]
     m["file_final"] = ram[is_file_last]
     m["file_names"], m["speaker_names"] = fnames, snames
+    m["row_seg"] = row_seg
     return m
 
 
@@ -451,6 +460,13 @@ def _terminal(texts) -> np.ndarray:
     return s.str.endswith(TERMINAL_PUNCTUATION).to_numpy(bool)
 
 
+def _row_channels(utterances: pd.DataFrame, rows: np.ndarray) -> pd.array:
+    """The ``channel`` of the given utterance rows (NA where unknown or absent)."""
+    if C.CHANNEL in utterances:
+        return pd.array(utterances[C.CHANNEL].to_numpy(object)[rows], dtype="Int64")
+    return pd.array(np.full(len(rows), pd.NA, dtype=object), dtype="Int64")
+
+
 def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
                    merge_ms: int = MERGE_MS) -> pd.DataFrame:
     """Silences inside speakers' turns.
@@ -459,10 +475,17 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
     of one utterance, with the word before it and whether that word ends in
     ``.``, ``?`` or ``!``. Words that overlap leave no silence between them: a
     silence starts at the latest end of the words so far, and the word before it
-    is the one that ended there. From segments: every ``pause`` transition (the same
-    speaker again with nobody taking the floor between); its level is ``"words"``
-    when the utterance before it has words (the word before is then known), else
-    ``"segments"`` (terminal unknown).
+    is the one that ended there. Silences of at most `merge_ms` between words are
+    not pauses, as segments that close are merged (word timings keep 1-10 ms
+    slivers a segmentation would not). From segments: every ``pause`` transition
+    (the same speaker again with nobody taking the floor between); its level is
+    ``"words"`` when the utterance before it has words (the word before is then
+    known), else ``"segments"`` (terminal unknown).
+
+    ``floor_speaker`` is who holds the floor where the pause lies: the pausing
+    speaker, except inside a backchannel (a ``contained`` segment), where it is
+    the speaker whose talk contains it. ``channel`` is the pausing utterance's
+    audio channel (NA when unknown).
 
     Parameters
     ----------
@@ -471,9 +494,27 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
     words : DataFrame, optional
         Word table whose ``utterance`` column is the row position in `utterances`
         (as `turntune_nb.analysis.model.words_to_frame` makes it).
+    merge_ms : int
+        Silences of at most this many ms are not pauses.
+
+    Examples
+    --------
+    >>> from turntune_nb.analysis.model import Transcript, Utterance, Word
+    >>> u = Utterance("A", 0, 900, "a b c", (Word("a", 0, 200), Word("b", 208, 400), Word("c", 700, 900)))
+    >>> t = Transcript("f", [u])
+    >>> compute_pauses(t.to_frame(), t.words_frame())["pause_ms"].tolist()
+    [300]
     """
-    cols = [C.FILE, C.SPEAKER, C.UTTERANCE, C.START_MS, C.END_MS, C.PAUSE_MS, C.WORD_BEFORE, C.TERMINAL, C.LEVEL]
+    cols = [C.FILE, C.SPEAKER, C.UTTERANCE, C.START_MS, C.END_MS, C.PAUSE_MS, C.WORD_BEFORE, C.TERMINAL, C.LEVEL,
+            C.FLOOR_SPEAKER, C.CHANNEL]
     fcodes, fnames = _codes(utterances[C.FILE])
+    m = _merge_and_link(utterances, merge_ms)
+    rows, kind = _classify(m)
+    snames_arr = np.asarray(m["speaker_names"], object)
+    # the floor holder of each merged segment: its own speaker, or its predecessor's when contained
+    floor_code = m["speaker"].copy()
+    inside = rows[kind == C.KINDS.index(C.CONTAINED)]
+    floor_code[inside] = m["speaker"][m["pred"][inside]]
     parts = []
     if words is not None and len(words):
         w = words.sort_values([C.UTTERANCE, C.START_MS, C.END_MS], kind="stable")
@@ -487,7 +528,7 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
         # before it is the last word (in start order) that ends there
         ends_there = np.maximum.accumulate(np.where(we + utt * span == running, np.arange(len(we)), 0))
         pause = ws[1:] - running_end[:-1]
-        keep = (utt[1:] == utt[:-1]) & (pause > 0)
+        keep = (utt[1:] == utt[:-1]) & (pause > merge_ms)
         u = utt[1:][keep]
         before = texts[ends_there[:-1][keep]]
         parts.append(pd.DataFrame({
@@ -495,9 +536,9 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
             C.START_MS: running_end[:-1][keep], C.END_MS: ws[1:][keep], C.PAUSE_MS: pause[keep],
             C.WORD_BEFORE: before, C.TERMINAL: pd.array(_terminal(before), dtype="boolean"),
             C.LEVEL: C.WORD_LEVEL,
+            C.FLOOR_SPEAKER: snames_arr[floor_code[m["row_seg"][u]]] if len(u) else np.empty(0, object),
+            C.CHANNEL: _row_channels(utterances, u),
         }))
-    m = _merge_and_link(utterances, merge_ms)
-    rows, kind = _classify(m)
     sel = rows[kind == C.KINDS.index(C.PAUSE)]
     if len(sel):
         p = m["pred"][sel]
@@ -507,17 +548,20 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
         term = pd.array(np.where(has_word, _terminal(last_words), False), dtype="boolean")
         term[~has_word] = pd.NA
         parts.append(pd.DataFrame({
-            C.FILE: m["file"][sel], C.SPEAKER: np.asarray(m["speaker_names"], object)[m["speaker"][sel]],
+            C.FILE: m["file"][sel], C.SPEAKER: snames_arr[m["speaker"][sel]],
             C.UTTERANCE: prev_row, C.START_MS: m["end"][p], C.END_MS: m["start"][sel],
             C.PAUSE_MS: m["start"][sel] - m["end"][p], C.WORD_BEFORE: last_words, C.TERMINAL: term,
             C.LEVEL: np.where(has_word, C.WORD_LEVEL, C.SEGMENT_LEVEL),
+            C.FLOOR_SPEAKER: snames_arr[floor_code[sel]],
+            C.CHANNEL: _row_channels(utterances, prev_row),
         }))
     if not parts:
         empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
         empty[C.FILE] = pd.Categorical([], categories=fnames)
-        for c in (C.SPEAKER, C.WORD_BEFORE, C.LEVEL):
+        for c in (C.SPEAKER, C.WORD_BEFORE, C.LEVEL, C.FLOOR_SPEAKER):
             empty[c] = empty[c].astype(object)
         empty[C.TERMINAL] = empty[C.TERMINAL].astype("boolean")
+        empty[C.CHANNEL] = empty[C.CHANNEL].astype("Int64")
         return empty[cols]
     out = pd.concat(parts, ignore_index=True).sort_values([C.FILE, C.START_MS], kind="stable")
     out[C.FILE] = pd.Categorical.from_codes(out[C.FILE].to_numpy(np.int64), categories=fnames)
@@ -558,6 +602,38 @@ def compute_turn_ends(utterances: pd.DataFrame, words: pd.DataFrame | None = Non
         C.NEXT_SPEAKER: next_spk,
         C.SILENCE_AFTER_MS: silence,
         C.LEVEL: np.where(has_word, C.WORD_LEVEL, C.SEGMENT_LEVEL),
+        C.CHANNEL: _row_channels(utterances, last_row),
     }).sort_values([C.FILE, C.END_MS], kind="stable")
     out[C.FILE] = pd.Categorical.from_codes(out[C.FILE].to_numpy(np.int64), categories=m["file_names"])
     return out.reset_index(drop=True)
+
+
+def floor_transfer_offsets(transitions: pd.DataFrame) -> pd.DataFrame:
+    """Floor-transfer offsets: gaps and overlaps on one signed axis, per file and overall.
+
+    ``offset_ms`` is the next speaker's start minus the floor holder's end:
+    positive for a gap, negative for an overlap. Backchannels (``contained``) and
+    same-speaker pauses are not floor transfers and are left out.
+
+    Returns
+    -------
+    DataFrame
+        file (with an ``"(all files)"`` row), count, mean_ms, min_ms, max_ms,
+        p10_ms, median_ms, p90_ms, p95_ms, overlap_share.
+
+    Examples
+    --------
+    >>> from turntune_nb.analysis.model import Transcript, Utterance
+    >>> t = Transcript("f", [Utterance("A", 0, 1000), Utterance("B", 1200, 2000), Utterance("A", 1900, 3000)])
+    >>> fto = floor_transfer_offsets(compute_transitions(t.to_frame()))
+    >>> int(fto.loc[0, "count"]), float(fto.loc[0, "mean_ms"]), float(fto.loc[0, "median_ms"])
+    (2, 50.0, 50.0)
+    """
+    ft = transitions[transitions[C.KIND].isin([C.GAP, C.OVERLAP])]
+    out = summarize_values(ft, C.OFFSET_MS, by=(C.FILE,))
+    neg = (ft[C.OFFSET_MS] < 0).groupby(ft[C.FILE].astype(object), sort=False).mean()
+    share = out[C.FILE].map(neg)
+    if len(ft):
+        share = share.where(out[C.FILE] != ALL_FILES, float((ft[C.OFFSET_MS] < 0).mean()))
+    out["overlap_share"] = share.astype(float)
+    return out

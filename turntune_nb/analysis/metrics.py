@@ -29,6 +29,25 @@ The rules (a pause of ``p`` ms, the word before it, the delay at a turn end):
     **bracket**: every hold and turn end lies between "confident at
     ``min_turn_silence``" and "not confident until ``max_turn_silence``".
 
+**eot-bench's cells** (LiveKit eot-bench, ``eot_harness/metrics.py``:
+``span_table_from_predictions`` keeps hold spans of 0.2-5.0 s, ``_policy_sweep_rows``
+counts a hold as cut when ``hold_dur > fire_time`` and gives a true end of turn that the
+model never fired on the latency of the ``timeout``; ``_vad_baseline_rows_from_scored_spans``
+is the silence-only row): the ``eot_*`` figures count a hold of 200-5000 ms
+(`EOT_HOLD_MIN_MS`-`EOT_HOLD_MAX_MS`) as cut when the endpointer would fire *inside*
+it (``p > delay``), and ``never_fired`` is the number of turn ends the rule did not
+end before ``max_turn_silence`` forced it (the timeout), which latency already
+counts at ``max_turn_silence``. `turntune_nb.analysis.eotbench` turns a sweep into the
+four headline cells.
+
+**Intervals.** Pauses cluster by recording and speaker, so the reported interval
+(`EndpointMetrics.cutoff_ci`, `EndpointMetrics.latency_ci`) is a percentile
+bootstrap over recordings: files are the independent units, resampled with
+replacement (`BOOTSTRAP_REPLICATES` resamples, seeded, so it is reproducible).
+It says what another sample of the same kind of calls would give. The Wilson
+interval (`EndpointMetrics.wilson_ci`) treats every hold as independent; it is
+kept as a labelled per-hold figure only.
+
 For a bracket the headline figures are the pessimistic bound of each metric (the
 cut-off rate if the model fires early everywhere, the latency if it waits until
 ``max_turn_silence`` everywhere); ``*_low`` fields hold the optimistic bounds. For
@@ -42,8 +61,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from statistics import NormalDist
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
@@ -54,11 +75,27 @@ __all__ = (
     "METRIC_COLUMNS",
     "EndpointMetrics",
     "wilson_interval",
+    "bootstrap_ratio_interval",
+    "BOOTSTRAP_REPLICATES",
+    "BOOTSTRAP_SEED",
+    "EOT_HOLD_MIN_MS",
+    "EOT_HOLD_MAX_MS",
+    "EOT_COLUMNS",
+    "INTERVAL_METHOD",
     "canonical_model",
 )
 
 #: Silences shorter than this are not holds (eot-bench's definition).
 HOLD_MIN_MS = 100
+#: eot-bench's hold spans for its cut-off rate: 0.2 s to 5.0 s, both ends included.
+EOT_HOLD_MIN_MS = 200
+EOT_HOLD_MAX_MS = 5000
+#: Resamples of the bootstrap over recordings, and its seed (the same data give the same interval).
+BOOTSTRAP_REPLICATES = 2000
+BOOTSTRAP_SEED = 0
+#: How the reported intervals are made, in words (shown beside them).
+INTERVAL_METHOD = ("bootstrap over recordings: files are the independent units, resampled with replacement "
+                   f"({BOOTSTRAP_REPLICATES} resamples, seed {BOOTSTRAP_SEED})")
 #: Models the simulator knows; aliases map to them.
 MODELS = ("u3-rt-pro", "universal-streaming", "silence")
 _ALIASES = {
@@ -74,7 +111,10 @@ METRIC_COLUMNS = (
     "holds", "cuts", "cutoff_rate", "cuts_low", "cutoff_rate_low", "turns", "turns_cut", "turns_cut_share",
     "turn_ends", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_mean_ms_low",
     "interrupted", "interrupted_low",
+    "eot_holds", "eot_cuts", "eot_cutoff_rate", "never_fired", "never_fired_share",
 )
+#: The eot-bench-comparable columns (a subset of `METRIC_COLUMNS`).
+EOT_COLUMNS = ("eot_holds", "eot_cuts", "eot_cutoff_rate", "never_fired", "never_fired_share")
 
 
 def canonical_model(name: str) -> str:
@@ -114,6 +154,88 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     return (lo, hi)
 
 
+# --------------------------------------------------------------------------- bootstrap over recordings
+_CACHE_LIMIT = 4_000_000  # weights matrices up to this many cells are kept between calls
+
+
+@lru_cache(maxsize=8)
+def _cached_weights(n_units: int, n_boot: int, seed: int) -> np.ndarray:
+    w = _draw_weights(np.random.default_rng(seed), n_units, n_boot)
+    w.setflags(write=False)
+    return w
+
+
+def _draw_weights(rng, n_units: int, n_boot: int) -> np.ndarray:
+    """How many times each unit is drawn in each resample: shape (n_boot, n_units)."""
+    idx = rng.integers(0, n_units, size=(n_boot, n_units))
+    idx += (np.arange(n_boot) * n_units)[:, None]
+    return np.bincount(idx.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units).astype(np.float64)
+
+
+def _resampled_sums(values: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """``values`` (units x k) summed over each resample of the units: shape (n_boot, k).
+
+    Small corpora: one cached (n_boot x units) weights matrix, reused by every call
+    (a slider re-asks for the interval on each move). Large ones: resamples drawn
+    in blocks and summed by indexing, never the whole matrix at once.
+    """
+    n = values.shape[0]
+    if n * n_boot <= _CACHE_LIMIT:
+        return _cached_weights(n, n_boot, seed) @ values
+    rng, out, done = np.random.default_rng(seed), np.empty((n_boot, values.shape[1])), 0
+    step = max(1, 1_000_000 // n)
+    while done < n_boot:
+        k = min(step, n_boot - done)
+        idx = rng.integers(0, n, size=(k, n), dtype=np.int32)
+        for j in range(values.shape[1]):
+            out[done:done + k, j] = values[:, j][idx].sum(axis=1)
+        done += k
+    return out
+
+
+def bootstrap_ratio_interval(num, den, confidence: float = 0.95, n_boot: int = BOOTSTRAP_REPLICATES,
+                             seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``sum(num) / sum(den)``, resampling units.
+
+    The units (rows) are recordings: each resample draws as many files as there
+    are, with replacement, and recomputes the pooled ratio (a cut-off rate is cuts
+    over holds, a mean latency is the latency sum over turn ends). Files with
+    nothing to count still take part in the draw. Seeded and vectorised: the
+    resample weights are one (n_boot x files) matrix, multiplied once.
+
+    Parameters
+    ----------
+    num, den : array of float, one value per unit
+    confidence : float
+    n_boot, seed : int
+
+    Returns
+    -------
+    (lo, hi)
+        NaN when there are fewer than 2 units with a denominator (one recording
+        gives no between-recording spread) or no denominator at all.
+
+    Examples
+    --------
+    >>> bootstrap_ratio_interval([1, 1, 1], [10, 10, 10])  # every file the same: no spread
+    (0.1, 0.1)
+    >>> bootstrap_ratio_interval([3], [10])
+    (nan, nan)
+    """
+    num = np.asarray(num, dtype=float).reshape(-1)
+    den = np.asarray(den, dtype=float).reshape(-1)
+    num = np.where(den > 0, np.nan_to_num(num), 0.0)
+    if num.shape != den.shape:
+        raise ValueError("num and den need one value per unit each")
+    if np.count_nonzero(den > 0) < 2:
+        return (math.nan, math.nan)
+    sums = _resampled_sums(np.stack([num, den], axis=1), int(n_boot), int(seed))
+    ok = sums[:, 1] > 0
+    ratios = sums[ok, 0] / sums[ok, 1]
+    alpha = (1 - confidence) / 2
+    lo, hi = np.quantile(ratios, [alpha, 1 - alpha])
+    return (float(lo), float(hi))
+
 
 # --------------------------------------------------------------------------- metrics
 @dataclass(frozen=True)
@@ -141,6 +263,12 @@ class EndpointMetrics:
         The optimistic bound of the mean latency.
     interrupted, interrupted_low : int
         Turn ends where the next speaker starts before the endpoint fires.
+    eot_holds, eot_cuts, eot_cutoff_rate : int, int, float
+        eot-bench's cut-off rate: holds of 200-5000 ms, cut when the endpointer
+        fires inside them (``pause > delay``); pessimistic bound for a bracket.
+    never_fired, never_fired_share : int, float
+        Turn ends the rule never fired on, ended only by ``max_turn_silence``
+        (eot-bench's timeout; their latency is that timeout); 0 for silence-only.
     bracket : bool
         True when the figures are a bracket rather than exact.
     label : str
@@ -173,6 +301,11 @@ class EndpointMetrics:
     label: str = ""
     notes: tuple = ()
     _per_file: object = field(default=None, compare=False, repr=False)
+    eot_holds: int = 0
+    eot_cuts: int = 0
+    eot_cutoff_rate: float = math.nan
+    never_fired: int = 0
+    never_fired_share: float = math.nan
 
     @property
     def per_file(self) -> pd.DataFrame:
@@ -184,8 +317,38 @@ class EndpointMetrics:
             object.__setattr__(self, "_per_file", self._per_file())
         return self._per_file
 
-    def cutoff_ci(self, confidence: float = 0.95) -> tuple[float, float]:
-        """Wilson interval on the (headline) false cut-off rate."""
+    def cutoff_ci(self, confidence: float = 0.95, n_boot: int = BOOTSTRAP_REPLICATES,
+                  seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+        """Interval on the (headline) false cut-off rate: a bootstrap over recordings.
+
+        Files are the independent units (pauses cluster by recording and speaker),
+        so the interval covers what another sample of the same kind of calls would
+        give. NaN with fewer than 2 files holding holds. See `wilson_ci` for the
+        per-hold figure.
+        """
+        pf = self.per_file
+        return bootstrap_ratio_interval(pf["cuts"], pf["holds"], confidence, n_boot, seed)
+
+    def eot_cutoff_ci(self, confidence: float = 0.95, n_boot: int = BOOTSTRAP_REPLICATES,
+                      seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+        """Bootstrap over recordings of the eot-bench cut-off rate (holds of 200-5000 ms)."""
+        pf = self.per_file
+        return bootstrap_ratio_interval(pf["eot_cuts"], pf["eot_holds"], confidence, n_boot, seed)
+
+    def latency_ci(self, confidence: float = 0.95, n_boot: int = BOOTSTRAP_REPLICATES,
+                   seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+        """Bootstrap over recordings of the (headline) mean latency, in ms."""
+        pf = self.per_file
+        n = pf["turn_ends"].to_numpy(float)
+        total = np.nan_to_num(pf["latency_mean_ms"].to_numpy(float)) * n
+        return bootstrap_ratio_interval(total, n, confidence, n_boot, seed)
+
+    def wilson_ci(self, confidence: float = 0.95) -> tuple[float, float]:
+        """Wilson interval on the cut-off rate, treating every hold as independent.
+
+        A per-hold figure only: pauses cluster by recording, so it is too narrow for
+        what another sample of calls would give (use `cutoff_ci`).
+        """
         return wilson_interval(self.cuts, self.holds, confidence)
 
     def to_dict(self) -> dict:

@@ -4,17 +4,19 @@ chosen on a sweep of the simulator, beside the guide's preset.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
 from .frontier import operating_points, pick_setting, rank_keys
-from .metrics import EndpointMetrics, canonical_model
-from .presets import StreamingConfig
-from .simulate import Simulator
+from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
+from .presets import MIN_SILENCE_LIMITS, StreamingConfig
+from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator
 
-__all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "recommend_config")
+__all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "recommend_config", "grid_up_to")
 
 #: Below these counts a recommendation carries a "too few data" warning.
 MIN_HOLDS_TO_DECIDE = 100
@@ -42,7 +44,8 @@ class Recommendation:
     guide_metrics : EndpointMetrics or None
         The guide's preset simulated with the same model.
     cutoff_ci : (float, float)
-        Wilson interval on the chosen setting's cut-off rate.
+        Interval on the chosen setting's cut-off rate: a bootstrap over recordings
+        (files are the independent units; `INTERVAL_METHOD`). NaN with one file.
     confidence : float
     silence_equivalent_ms : int or None
         The silence-only threshold meeting the same target (for silence-only stacks).
@@ -50,6 +53,17 @@ class Recommendation:
         holds, pauses, turns, turn ends, files, punctuation classes.
     warnings, notes : tuple of str
     operating_points : DataFrame
+    latency_ci : (float, float)
+        Bootstrap interval over recordings on the mean latency (ms).
+    wilson_ci : (float, float)
+        The per-hold Wilson interval on the cut-off rate (every hold independent).
+    eot_cells, eot_cells_silence : dict
+        eot-bench's four headline cells on these recordings for the model, and for
+        a silence-only endpointer (`turntune_nb.analysis.eotbench.eot_cells`).
+    side : str or None
+        The speakers or channels the figures are restricted to (None: all).
+    grid_max_ms : int
+        The longest ``max_turn_silence`` the sweep tried.
     """
 
     config: StreamingConfig
@@ -66,6 +80,29 @@ class Recommendation:
     warnings: tuple = ()
     notes: tuple = ()
     operating_points: pd.DataFrame = field(default=None, compare=False, repr=False)
+    latency_ci: tuple = (math.nan, math.nan)
+    wilson_ci: tuple = (math.nan, math.nan)
+    eot_cells: dict = field(default_factory=dict, compare=False, repr=False)
+    eot_cells_silence: dict = field(default_factory=dict, compare=False, repr=False)
+    side: str | None = None
+    grid_max_ms: int = int(MAX_GRID_MS[-1])
+    interval_method: str = INTERVAL_METHOD
+
+    def eot_table(self, reference: bool = True) -> pd.DataFrame:
+        """eot-bench's four cells on these recordings beside the published rows."""
+        from .eotbench import eot_table
+
+        rows = {f"{self.side or 'all speakers'}: {self.model}": self.eot_cells}
+        if self.eot_cells_silence and self.model != "silence":
+            rows[f"{self.side or 'all speakers'}: silence only"] = self.eot_cells_silence
+        return eot_table(rows, reference=reference)
+
+    def turnbench_table(self, reference: bool = True) -> pd.DataFrame:
+        """The chosen setting's cut-off rate and median latency beside TurnBench's rows."""
+        from .eotbench import turnbench_table
+
+        label = f"{self.side or 'all speakers'}: {self.config.min_turn_silence}/{self.config.max_turn_silence} ms"
+        return turnbench_table(self.metrics, label, reference)
 
     def table(self) -> pd.DataFrame:
         """The chosen setting and the guide's preset, side by side (one column each)."""
@@ -88,15 +125,24 @@ class Recommendation:
         return self.config.save(path)
 
     def to_dict(self) -> dict:
+        """JSON-safe (NaN as None): the setting, its figures, intervals, eot-bench cells, exports."""
         g = self.guide
-        return {
+        return _json_safe({
             "model": self.model,
             "target_cutoff": self.target_cutoff,
             "met_target": self.met_target,
             "config": self.config.to_dict(),
             "metrics": self.metrics.to_dict(),
             "cutoff_ci": list(self.cutoff_ci),
+            "latency_ci": list(self.latency_ci),
+            "interval_method": self.interval_method,
+            "wilson_ci_per_hold": list(self.wilson_ci),
             "confidence": self.confidence,
+            "eot_bench": {"cells": self.eot_cells, "cells_silence_only": self.eot_cells_silence,
+                          "table": self.eot_table().to_dict(orient="records"),
+                          "turnbench": self.turnbench_table().to_dict(orient="records")},
+            "side": self.side,
+            "grid_max_ms": self.grid_max_ms,
             "guide": None if g is None else {k: v for k, v in g.to_dict().items() if k != "evidence"},
             "guide_metrics": None if self.guide_metrics is None else self.guide_metrics.to_dict(),
             "silence_equivalent_ms": self.silence_equivalent_ms,
@@ -104,24 +150,33 @@ class Recommendation:
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             "export": self.export(),
-        }
+        })
 
     def summary_text(self) -> str:
         m = self.metrics
-        lo, hi = self.cutoff_ci
         lines = [
             f"DATA-DRIVEN RECOMMENDATION ({self.model}, target <= {self.target_cutoff:.0%} false cut-offs)",
             "=" * 70,
+        ]
+        if self.side:
+            lines.append(f"  side: {self.side} (holds and turn ends of the speaker holding the floor)")
+        lines += [
             f"  min_turn_silence: {self.config.min_turn_silence} ms",
             f"  max_turn_silence: {self.config.max_turn_silence} ms",
             f"  {m}",
-            f"  false cut-off rate {self.confidence:.0%} Wilson interval: {lo:.1%} - {hi:.1%}",
+            f"  {self.confidence:.0%} interval, {self.interval_method}:",
+            f"    false cut-off rate {_pct_range(self.cutoff_ci)}, mean latency {_ms_range(self.latency_ci)}",
+            f"  per-hold Wilson interval (every hold independent, too narrow across calls): "
+            f"{_pct_range(self.wilson_ci)}",
             f"  evidence: {self.evidence['holds']} holds, {self.evidence['turns']} turns, "
             f"{self.evidence['turn_ends']} turn ends in {len(self.evidence['files'])} file(s)",
         ]
         if self.silence_equivalent_ms is not None:
             lines.append(f"  silence-only equivalent at the same target: {self.silence_equivalent_ms} ms")
         lines += ["", self.table().to_string(float_format=lambda v: f"{v:.3f}" if abs(v) < 1 else f"{v:.0f}")]
+        if self.eot_cells:
+            lines += ["", "eot-bench cells (holds of 200-5000 ms; never-fired turn ends at max_turn_silence), "
+                          "beside the published rows:", _format_eot(self.eot_table())]
         if self.warnings:
             lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
         if self.notes:
@@ -136,9 +191,66 @@ class Recommendation:
                 + warn + self.table().to_html())
 
 
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _pct_range(ci) -> str:
+    lo, hi = ci
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return "n/a (one recording: no spread between recordings to measure)"
+    return f"{lo:.1%} - {hi:.1%}"
+
+
+def _ms_range(ci) -> str:
+    lo, hi = ci
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return "n/a"
+    return f"{lo:.0f} - {hi:.0f} ms"
+
+
+def _format_eot(table: pd.DataFrame) -> str:
+    t = table.copy()
+    for k in ("cutoff_at_300ms", "cutoff_at_600ms"):
+        t[k] = t[k].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
+    for k in ("latency_at_5pct_ms", "latency_at_10pct_ms"):
+        t[k] = t[k].map(lambda v: "-" if pd.isna(v) else f"{v:.0f} ms")
+    t.columns = ["source", "name", "cut@300ms", "cut@600ms", "lat@5%", "lat@10%"]
+    return t.drop(columns=["source"]).to_string(index=False)
+
+
+def grid_up_to(grid_max_ms: int):
+    """Sweep grids reaching `grid_max_ms`: (mins, maxs, thresholds).
+
+    ``max_turn_silence`` in steps of 100 ms from 100 ms, the silence-only threshold
+    in steps of 10 ms, ``min_turn_silence`` the default 0-2450 ms in 50 ms steps
+    (clipped to the grid's top).
+
+    Examples
+    --------
+    >>> mins, maxs, ts = grid_up_to(10_000)
+    >>> int(maxs[-1]), int(ts[-1]), len(maxs)
+    (10000, 10000, 100)
+    """
+    a, b = MIN_SILENCE_LIMITS
+    g = int(grid_max_ms)
+    if not 100 <= g <= b:
+        raise ConfigError(f"grid_max_ms must lie in 100..{b} ms (the allowed settings), got {grid_max_ms}")
+    return MIN_GRID_MS[MIN_GRID_MS <= g], np.arange(100, g + 1, 100), np.arange(a, g + 1, 10)
+
+
 def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: float = 0.05,
                      mins=None, maxs=None, thresholds=None, confidence: float = 0.95,
-                     guide: StreamingConfig | None = None) -> Recommendation:
+                     guide: StreamingConfig | None = None, speakers=None, channels=None, roles=None,
+                     grid_max_ms: int | None = None) -> Recommendation:
     """The lowest mean latency with at most `target_cutoff` false cut-offs.
 
     Sweeps the grid (`Simulator.sweep`), keeps the settings whose (pessimistic)
@@ -160,9 +272,16 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
     mins, maxs, thresholds : array of int, optional
         Grids (see `Simulator.sweep`).
     confidence : float
-        Of the Wilson interval on the cut-off rate.
+        Of the intervals (bootstrap over recordings; Wilson per hold).
     guide : StreamingConfig, optional
         The guide's preset; taken from ``result.recommendation`` when there is one.
+    speakers, channels, roles : optional
+        Tune for one side only (`turntune_nb.analysis.sides.select_side`): every
+        figure and the choice rest on the holds and turn ends of those speakers.
+    grid_max_ms : int, optional
+        The longest ``max_turn_silence`` (and silence-only threshold) to try, up to
+        10000 ms (`grid_up_to`). By default the grid stops at 5000 ms and is widened
+        to 10000 ms when nothing within 5 s meets the target.
 
     Examples
     --------
@@ -177,10 +296,24 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
         raise ConfigError(f"target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got {target_cutoff}")
     target_cutoff = float(target_cutoff)
     sim = Simulator.from_result(result_or_tables)
+    if speakers or channels:
+        sim = sim.for_speakers(speakers, channels, roles)
     if guide is None:
         guide = getattr(result_or_tables, "recommendation", None)
+    explicit = mins is not None or maxs is not None or thresholds is not None
+    if grid_max_ms is not None:
+        g_mins, g_maxs, g_ts = grid_up_to(grid_max_ms)
+        mins = g_mins if mins is None else mins
+        maxs = g_maxs if maxs is None else maxs
+        thresholds = g_ts if thresholds is None else thresholds
     sweep = sim.sweep(model, mins=mins, maxs=maxs, thresholds=thresholds)
     warnings, notes = [], list(sim.notes(model))
+    if not explicit and grid_max_ms is None and sim.holds and not (sweep["cutoff_rate"] <= target_cutoff + 1e-12).any():
+        mins, maxs, thresholds = grid_up_to(MIN_SILENCE_LIMITS[1])
+        sweep = sim.sweep(model, mins=mins, maxs=maxs, thresholds=thresholds)
+        notes.append(f"nothing up to {int(MAX_GRID_MS[-1])} ms met the target: the grid was widened to "
+                     f"{MIN_SILENCE_LIMITS[1]} ms, the longest allowed setting")
+    top = int(sweep["max_turn_silence"].max()) if len(sweep) else int(MAX_GRID_MS[-1])
     if sim.holds == 0:
         warnings.append("no pauses of at least 100 ms inside turns: nothing to decide the cut-off rate on")
     chosen = pick_setting(sweep, "cutoff_rate", target_cutoff, "latency_mean_ms")
@@ -191,33 +324,45 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
         if sim.holds:  # without holds there is no rate to reach: the warning above says so
             warnings.append(
                 f"no setting of the grid keeps false cut-offs at or below {target_cutoff:.0%}; "
-                f"the lowest ({chosen['cutoff_rate']:.1%}) is given: widen the grid or accept a higher target"
+                f"the lowest ({chosen['cutoff_rate']:.1%}) is given: "
+                + (f"widen the grid (--grid-max-ms / grid_max_ms, up to {MIN_SILENCE_LIMITS[1]} ms) "
+                   if top < MIN_SILENCE_LIMITS[1] else "")
+                + "or accept a higher target"
             )
     lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
     metrics = sim.evaluate((lo, hi), model=model)
     ci = metrics.cutoff_ci(confidence)
+    lat_ci = metrics.latency_ci(confidence)
+    wilson = metrics.wilson_ci(confidence)
+    shown = ci if ci[0] == ci[0] else wilson  # one recording: only the per-hold figure exists
+    label = "bootstrap over recordings" if ci[0] == ci[0] else "per-hold Wilson, one recording"
     if sim.holds < MIN_HOLDS_TO_DECIDE or sim.turn_ends < MIN_TURN_ENDS_TO_DECIDE:
         warnings.append(
             f"too few data to decide: {sim.holds} holds (want >= {MIN_HOLDS_TO_DECIDE}) and {sim.turn_ends} "
             f"turn ends (want >= {MIN_TURN_ENDS_TO_DECIDE}); the cut-off rate lies anywhere in "
-            f"{ci[0]:.1%} - {ci[1]:.1%} ({confidence:.0%}): add recordings"
+            f"{shown[0]:.1%} - {shown[1]:.1%} ({confidence:.0%}, {label}): add recordings"
         )
-    elif met and ci[1] > target_cutoff:
+    elif met and shown[1] > target_cutoff:
         notes.append(
-            f"the {confidence:.0%} interval on the cut-off rate ({ci[0]:.1%} - {ci[1]:.1%}) reaches above the "
-            "target: more recordings would settle it"
+            f"the {confidence:.0%} interval on the cut-off rate ({shown[0]:.1%} - {shown[1]:.1%}, {label}) "
+            "reaches above the target: more recordings would settle it"
         )
     if model == "u3-rt-pro" and not sim.has_words and sim.holds:
         warnings.append("no word timings: the punctuation rule cannot be applied; consider model='silence'")
+    from .eotbench import eot_cells
+
+    silence_sweep = sweep if model == "silence" else sim.sweep("silence", thresholds=thresholds if thresholds is not None
+                                                                else (THRESHOLD_GRID_MS if top <= 5000 else grid_up_to(top)[2]))
     silence_eq = None
     if model != "silence":
-        s_pick = pick_setting(sim.sweep("silence"), "cutoff_rate", target_cutoff, "latency_mean_ms")
+        s_pick = pick_setting(silence_sweep, "cutoff_rate", target_cutoff, "latency_mean_ms")
         if not s_pick.isna().all():
             silence_eq = int(s_pick["min_turn_silence"])
     else:
         silence_eq = lo
     guide_metrics = sim.evaluate(guide, model=model) if guide is not None else None
     evidence = {
+        "side": sim.side,
         "pauses": sim.n_pauses,
         "holds": sim.holds,
         "turns": sim.n_turns,
@@ -238,7 +383,8 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
         end_of_turn_confidence_threshold=threshold,
         evidence={
             "model": model, "target_cutoff": target_cutoff, "met_target": met,
-            "metrics": metrics.to_dict(), "cutoff_ci": list(ci), "confidence": confidence,
+            "metrics": metrics.to_dict(), "cutoff_ci": list(ci), "latency_ci": list(lat_ci),
+            "interval_method": INTERVAL_METHOD, "wilson_ci_per_hold": list(wilson), "confidence": confidence,
             "guide_preset": None if guide is None else guide.name,
             "silence_equivalent_ms": silence_eq, **evidence, "warnings": list(warnings),
         },
@@ -247,6 +393,7 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
         config=config, model=model, target_cutoff=target_cutoff, met_target=met, metrics=metrics,
         guide=guide, guide_metrics=guide_metrics, cutoff_ci=ci, confidence=confidence,
         silence_equivalent_ms=silence_eq, evidence=evidence, warnings=tuple(warnings), notes=tuple(notes),
-        operating_points=operating_points(sweep),
+        operating_points=operating_points(sweep), latency_ci=lat_ci, wilson_ci=wilson,
+        eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side, grid_max_ms=top,
     )
 

@@ -22,6 +22,7 @@ from .gaps import (
     compute_pauses,
     compute_transitions,
     compute_turn_ends,
+    floor_transfer_offsets,
     guide_statistics,
     summarize_transitions,
     summarize_values,
@@ -91,6 +92,7 @@ class AnalysisResult:
     backend: str = "transcripts"
     analysis_date: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
     notes: list = field(default_factory=list)
+    side: str | None = None  # set by `for_speakers`: the speakers or channels the figures are restricted to
 
     # ------------------------------------------------------------------ views
     @property
@@ -114,7 +116,44 @@ class AnalysisResult:
         ps = self.pause_summary.set_index(C.FILE)
         base["pause_median_ms"] = base["filename"].map(ps["median_ms"])
         base["pause_p90_ms"] = base["filename"].map(ps["p90_ms"])
+        base["pause_p10_ms"] = base["filename"].map(ps["p10_ms"])
+        fto = self.floor_transfer.set_index(C.FILE)
+        base["floor_transfer_median_ms"] = base["filename"].map(fto["median_ms"])
         return base
+
+    @property
+    def floor_transfer(self) -> pd.DataFrame:
+        """Floor-transfer offsets per file and overall: gaps and overlaps on one signed axis
+        (`turntune_nb.analysis.gaps.floor_transfer_offsets`)."""
+        return floor_transfer_offsets(self.transitions)
+
+    def for_speakers(self, speakers=None, channels=None, roles=None) -> "AnalysisResult":
+        """The same analysis restricted to one side (speakers, channels or role names).
+
+        Pauses and turn ends keep the rows of the speaker holding the floor
+        (`turntune_nb.analysis.sides.select_side`); transitions keep those that
+        follow the chosen speakers' talk (``prev_speaker``); their summaries are
+        recomputed. The guide's gap statistics and preset stay those of the whole
+        conversation (a note says so). `recommend_config` and `Simulator.from_result`
+        take the result as they take any other.
+        """
+        from dataclasses import replace
+
+        from .sides import select_side
+
+        pauses, turn_ends, side = select_side(self.pauses, self.turn_ends, speakers, channels, roles)
+        if side is None:
+            return self
+        kept = set(pauses[C.FLOOR_SPEAKER].astype(str) if C.FLOOR_SPEAKER in pauses else []) | set(
+            turn_ends[C.SPEAKER].astype(str))
+        transitions = self.transitions[self.transitions[C.PREV_SPEAKER].astype(str).isin(kept)].reset_index(drop=True)
+        return replace(
+            self, pauses=pauses, turn_ends=turn_ends, transitions=transitions,
+            transition_summary=summarize_transitions(transitions),
+            pause_summary=summarize_values(pauses, C.PAUSE_MS, by=(C.FILE,)), side=side,
+            notes=list(self.notes) + [f"restricted to {side}: pauses, turn ends and transitions are theirs; the "
+                                      "guide's gap statistics and preset are of the whole conversation"],
+        )
 
     @property
     def overlap_share(self) -> float | None:
@@ -173,6 +212,8 @@ class AnalysisResult:
                 "summary": _records(self.transition_summary),
             },
             "pauses_within_turns": _records(self.pause_summary),
+            "floor_transfer_offsets": _records(self.floor_transfer),
+            "side": self.side,
             "turn_ends": {
                 "count": int(len(self.turn_ends)),
                 "with_words": int((self.turn_ends[C.LEVEL] == C.WORD_LEVEL).sum()) if len(self.turn_ends) else 0,
@@ -235,6 +276,14 @@ class AnalysisResult:
             lines.append(
                 f"Pauses inside turns: {len(p)}, median {p.median():.0f} ms, p90 {p.quantile(0.9):.0f} ms, "
                 f"{(p > 500).mean():.0%} over 500 ms"
+            )
+        fto = self.floor_transfer
+        fto = fto[fto[C.FILE] == ALL_FILES]
+        if len(fto) and fto["count"].iloc[0]:
+            r = fto.iloc[0]
+            lines.append(
+                f"Floor-transfer offsets (gaps and overlaps on one axis): {int(r['count'])}, median "
+                f"{r['median_ms']:.0f} ms, p10 {r['p10_ms']:.0f} ms, p90 {r['p90_ms']:.0f} ms"
             )
         r = self.recommendation
         lines += [
@@ -329,6 +378,7 @@ class SavedSummary:
     turn_ends: pd.DataFrame
     recommendation: StreamingConfig | None
     path: Path | None = None
+    side: str | None = None
 
 
 def _typed_table(frame: pd.DataFrame, files: list) -> pd.DataFrame:
@@ -338,7 +388,9 @@ def _typed_table(frame: pd.DataFrame, files: list) -> pd.DataFrame:
         frame[C.FILE] = pd.Categorical(frame[C.FILE].astype(str), categories=names)
     if C.TERMINAL in frame:
         frame[C.TERMINAL] = frame[C.TERMINAL].astype("boolean")
-    for col in (C.SPEAKER, C.WORD_BEFORE, C.LAST_WORD, C.NEXT_SPEAKER, C.LEVEL):
+    if C.CHANNEL in frame:
+        frame[C.CHANNEL] = pd.to_numeric(frame[C.CHANNEL], errors="coerce").astype("Int64")
+    for col in (C.SPEAKER, C.WORD_BEFORE, C.LAST_WORD, C.NEXT_SPEAKER, C.LEVEL, C.FLOOR_SPEAKER):
         if col in frame:
             frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
     for col in (C.WORD_BEFORE, C.LAST_WORD):
@@ -384,8 +436,10 @@ def load_summary(path) -> SavedSummary:
     for key in ("pauses", "turn_ends"):
         table = path.parent / tables[key]
         try:
-            frames[key] = pd.read_csv(table, keep_default_na=False, dtype={C.FILE: str, C.SPEAKER: str},
-                                      na_values={C.TERMINAL: [""], C.SILENCE_AFTER_MS: [""], C.NEXT_SPEAKER: [""]})
+            frames[key] = pd.read_csv(table, keep_default_na=False,
+                                      dtype={C.FILE: str, C.SPEAKER: str, C.FLOOR_SPEAKER: str},
+                                      na_values={C.TERMINAL: [""], C.SILENCE_AFTER_MS: [""], C.NEXT_SPEAKER: [""],
+                                                 C.CHANNEL: [""]})
         except FileNotFoundError:
             raise InputError(f"{path}: its table {table.name} is missing beside it") from None
     names = list(dict.fromkeys([str(f) for f in pd.unique(frames["turn_ends"][C.FILE].astype(str))]
@@ -398,6 +452,7 @@ def load_summary(path) -> SavedSummary:
         turn_ends=_typed_table(frames["turn_ends"], names),
         recommendation=StreamingConfig.from_dict(rec) if isinstance(rec, dict) else None,
         path=path,
+        side=summary.get("side"),
     )
 
 

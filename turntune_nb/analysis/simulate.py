@@ -21,7 +21,14 @@ import pandas as pd
 from ..errors import ConfigError, InputError
 from . import columns as C
 from .frontier import operating_points, pareto_frontier
-from .metrics import HOLD_MIN_MS, METRIC_COLUMNS, EndpointMetrics, canonical_model
+from .metrics import (
+    EOT_HOLD_MAX_MS,
+    EOT_HOLD_MIN_MS,
+    HOLD_MIN_MS,
+    METRIC_COLUMNS,
+    EndpointMetrics,
+    canonical_model,
+)
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 
 __all__ = ("MIN_GRID_MS", "MAX_GRID_MS", "THRESHOLD_GRID_MS", "Simulator")
@@ -96,6 +103,14 @@ class Simulator:
     hold_min_ms : int
         Pauses shorter than this are not holds (default 100, as eot-bench).
 
+    Notes
+    -----
+    A hold is charged to the turn it lies in: the first turn end of its floor
+    holder (the ``floor_speaker`` column when the pause table has it, else the
+    pausing speaker) at or after it. A pause inside a backchannel thus counts in
+    the turn of the speaker who holds the floor around it, not in the
+    backchanneller's next turn, possibly seconds later.
+
     Examples
     --------
     >>> from turntune_nb import collect_transcripts, analyze_transcripts
@@ -110,6 +125,8 @@ class Simulator:
 
     def __init__(self, pauses: pd.DataFrame, turn_ends: pd.DataFrame, hold_min_ms: int = HOLD_MIN_MS):
         self.hold_min_ms = int(hold_min_ms)
+        self.pauses_table, self.turn_ends_table = pauses, turn_ends  # kept for `for_speakers`
+        self.side = None  # what `for_speakers` restricted the tables to
         names = self._file_names(pauses, turn_ends)
         self.files = names
         nf = len(names)
@@ -125,8 +142,13 @@ class Simulator:
         tcls = _punct_class(turn_ends[C.TERMINAL])
         silence = turn_ends[C.SILENCE_AFTER_MS].to_numpy(float)
         # ---- holds to turns: the first turn end of the same (file, speaker) at or after the hold
-        spk_names = pd.Index(pd.concat([holds[C.SPEAKER].astype(object), turn_ends[C.SPEAKER].astype(object)]).unique())
-        hs = spk_names.get_indexer(holds[C.SPEAKER].astype(object))
+        floor = holds[C.SPEAKER]
+        if C.FLOOR_SPEAKER in holds:
+            fs = holds[C.FLOOR_SPEAKER]
+            floor = fs.where(fs.notna(), floor) if fs.isna().any() else fs
+        floor = floor.astype(object)
+        spk_names = pd.Index(pd.concat([floor, turn_ends[C.SPEAKER].astype(object)]).unique())
+        hs = spk_names.get_indexer(floor)
         ts = spk_names.get_indexer(turn_ends[C.SPEAKER].astype(object))
         nspk = max(len(spk_names), 1)
         hend = holds[C.END_MS].to_numpy(np.int64)
@@ -165,6 +187,18 @@ class Simulator:
             self._hold_flat.append(np.sort(hp[sel]))
             self._hold_bounds.append(np.searchsorted(self._hold_keys[c], np.arange(nf + 1) * self._hspan))
         self._holds_per_file = np.bincount(hg, minlength=nf)
+        # eot-bench's holds (200-5000 ms), cut when the pause is longer than the delay
+        in_eot = (hp >= EOT_HOLD_MIN_MS) & (hp <= EOT_HOLD_MAX_MS)
+        self._eot_keys, self._eot_flat, self._eot_bounds = [], [], []
+        for c in range(3):  # the sorted hold arrays, filtered: still sorted, no second sort
+            k, f = self._hold_keys[c], self._hold_flat[c]
+            kp = k % self._hspan
+            self._eot_keys.append(k[(kp >= EOT_HOLD_MIN_MS) & (kp <= EOT_HOLD_MAX_MS)])
+            lo_i, hi_i = np.searchsorted(f, [EOT_HOLD_MIN_MS, EOT_HOLD_MAX_MS], side="left")[0], \
+                np.searchsorted(f, EOT_HOLD_MAX_MS, side="right")
+            self._eot_flat.append(f[lo_i:hi_i])
+            self._eot_bounds.append(np.searchsorted(self._eot_keys[c], np.arange(nf + 1) * self._hspan))
+        self._eot_per_file = np.bincount(hg[in_eot], minlength=nf)
         # turn ends: counts per class and file; silences (non-NaN) sorted for interruptions
         valid = ~np.isnan(silence)
         sv = np.round(silence[valid]).astype(np.int64)
@@ -209,7 +243,9 @@ class Simulator:
         if isinstance(result, (tuple, list)) and len(result) == 2:
             return cls(result[0], result[1], hold_min_ms)
         if hasattr(result, "pauses") and hasattr(result, "turn_ends"):
-            return cls(result.pauses, result.turn_ends, hold_min_ms)
+            sim = cls(result.pauses, result.turn_ends, hold_min_ms)
+            sim.side = getattr(result, "side", None)
+            return sim
         raise InputError(
             f"cannot simulate from {type(result).__name__}: pass an AnalysisResult, a loaded summary "
             "or a (pauses, turn_ends) pair of DataFrames"
@@ -228,6 +264,25 @@ class Simulator:
     @property
     def turn_ends(self) -> int:
         return int(self._te_per_file.sum())
+
+    @property
+    def eot_holds(self) -> int:
+        """Holds of 200-5000 ms: eot-bench's denominator of the cut-off rate."""
+        return int(self._eot_per_file.sum())
+
+    def for_speakers(self, speakers=None, channels=None, roles=None) -> "Simulator":
+        """A simulator over one side of the conversations only.
+
+        Holds and turn ends belong to the speaker holding the floor; see
+        `turntune_nb.analysis.sides.select_side` for how `speakers`, `channels`
+        and `roles` are matched. Raises `InputError` when nothing matches.
+        """
+        from .sides import select_side
+
+        pauses, turn_ends, side = select_side(self.pauses_table, self.turn_ends_table, speakers, channels, roles)
+        sim = Simulator(pauses, turn_ends, self.hold_min_ms)
+        sim.side = side
+        return sim
 
     @property
     def has_words(self) -> bool:
@@ -282,6 +337,16 @@ class Simulator:
         q = np.arange(self._nfiles)[:, None] * self._hspan + t[None, :]
         return bounds[1:, None] - np.searchsorted(keys, q, side="left")
 
+    def _count_eot_cuts(self, c: int, thr: np.ndarray, per_file: bool) -> np.ndarray:
+        """eot-bench holds of class c longer than thr (the endpointer fires inside them)."""
+        t = np.clip(thr, 0, self._hspan - 2)
+        if not per_file:
+            flat = self._eot_flat[c]
+            return len(flat) - np.searchsorted(flat, t, side="right")
+        keys, bounds = self._eot_keys[c], self._eot_bounds[c]
+        q = np.arange(self._nfiles)[:, None] * self._hspan + t[None, :]
+        return bounds[1:, None] - np.searchsorted(keys, q, side="right")
+
     def _count_interrupted(self, c: int, thr: np.ndarray, per_file: bool) -> np.ndarray:
         """Turn ends of class c whose next speaker starts before thr (silence < thr)."""
         t = np.clip(thr - self._smin, 0, self._sspan - 1)
@@ -311,9 +376,11 @@ class Simulator:
             mn, mx = mins, maxs
         cuts = 0
         inter = 0
+        eot_cuts = 0
         for c in range(3):
             thr = mn if c in at_min else mx
             cuts = cuts + self._count_holds_ge(c, thr, per_file)
+            eot_cuts = eot_cuts + self._count_eot_cuts(c, thr, per_file)
             inter = inter + self._count_interrupted(c, thr, per_file)
         lo_m, hi_m = self._turn_maxima(at_min)
         if per_file:  # pairs, few: a mask over turns per setting
@@ -345,11 +412,11 @@ class Simulator:
         p50 = _two_point_quantile(0.5, n_min, n_max, mn, mx)
         p90 = _two_point_quantile(0.9, n_min, n_max, mn, mx)
         return {"cuts": cuts, "turns_cut": turns_cut, "lat_mean": lat_mean, "p50": p50, "p90": p90,
-                "interrupted": inter, "mn": mn, "mx": mx}
+                "interrupted": inter, "mn": mn, "mx": mx, "eot_cuts": eot_cuts, "n_max": n_max}
 
     def _one_scalar(self, at_min: frozenset, lo: int, hi: int) -> dict:
         """`_scenario` for one setting, overall, in scalars: the slider path."""
-        cuts = inter = n_min = n_max = 0
+        cuts = inter = n_min = n_max = eot_cuts = 0
         te = self._te_per_file.sum(axis=1).tolist()
         h_lo, h_hi = min(max(lo, 0), self._hspan - 1), min(max(hi, 0), self._hspan - 1)
         s_lo = min(max(lo - self._smin, 0), self._sspan - 1)
@@ -358,6 +425,8 @@ class Simulator:
             early = c in at_min
             flat = self._hold_flat[c]
             cuts += len(flat) - int(flat.searchsorted(h_lo if early else h_hi, side="left"))
+            eflat = self._eot_flat[c]
+            eot_cuts += len(eflat) - int(eflat.searchsorted(lo if early else hi, side="right"))
             inter += int(self._sil_flat[c].searchsorted(s_lo if early else s_hi, side="left"))
             if early:
                 n_min += te[c]
@@ -373,7 +442,7 @@ class Simulator:
             frac = min(max(q * (n - 1) - (n_min - 1), 0.0), 1.0)
             return lo + (hi - lo) * frac
 
-        return {"cuts": cuts, "turns_cut": turns_cut, "interrupted": inter,
+        return {"cuts": cuts, "turns_cut": turns_cut, "interrupted": inter, "eot_cuts": eot_cuts, "n_max": n_max,
                 "lat_mean": (n_min * lo + n_max * hi) / n if n else math.nan,
                 "p50": quantile(0.5), "p90": quantile(0.9)}
 
@@ -394,6 +463,9 @@ class Simulator:
             "latency_p50_ms": float(lt["p50"]), "latency_p90_ms": float(lt["p90"]),
             "latency_mean_ms_low": float(e["lat_mean"]),
             "interrupted": lt["interrupted"], "interrupted_low": e["interrupted"],
+            "eot_holds": self.eot_holds, "eot_cuts": e["eot_cuts"], "eot_cutoff_rate": ratio(e["eot_cuts"], self.eot_holds),
+            "never_fired": 0 if model == "silence" else lt["n_max"],
+            "never_fired_share": ratio(0 if model == "silence" else lt["n_max"], self.turn_ends),
         }
 
     def _metrics(self, model, mins, maxs, per_file: bool, grid: bool) -> dict:
@@ -403,6 +475,8 @@ class Simulator:
         holds = self._holds_per_file[:, None] if per_file else self.holds
         turns = self._turns_per_file[:, None] if per_file else self.n_turns
         te = self._te_per_file.sum(axis=0)[:, None] if per_file else self.turn_ends
+        eot_holds = self._eot_per_file[:, None] if per_file else self.eot_holds
+        never = np.zeros_like(lt["n_max"]) if model == "silence" else lt["n_max"]
         shape = np.broadcast_shapes(np.shape(e["cuts"]), np.shape(lt["lat_mean"]))
         out = {
             "holds": np.broadcast_to(holds, shape),
@@ -422,7 +496,13 @@ class Simulator:
             "interrupted_low": e["interrupted"],
             "mn": e["mn"],
             "mx": e["mx"],
+            "eot_cuts": e["eot_cuts"],
+            "eot_cutoff_rate": _ratio(e["eot_cuts"], eot_holds),
+            "never_fired": never,
+            "never_fired_share": _ratio(never, te),
         }
+        out["eot_holds"] = np.broadcast_to(eot_holds, np.shape(out["eot_cutoff_rate"]))
+        out["never_fired"] = np.broadcast_to(never, np.shape(out["never_fired_share"]))
         return out
 
     # ------------------------------------------------------------------ public API
@@ -453,15 +533,16 @@ class Simulator:
         model, lo, hi = self._setting(config, model)
         mn, mx = np.array([lo], np.int64), np.array([hi], np.int64)
         vals = self._overall_one(model, lo, hi)
-        ints = {"holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends", "interrupted", "interrupted_low"}
+        ints = {"holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends", "interrupted", "interrupted_low",
+                "eot_holds", "eot_cuts", "never_fired"}
 
         def per_file():
             per = self._metrics(model, mn, mx, per_file=True, grid=False)
-            frame = pd.DataFrame({k: np.asarray(per[k])[:, 0] for k in METRIC_COLUMNS})
-            frame.insert(0, C.FILE, pd.Series(self.files, dtype=object))
-            for k in ints:
-                frame[k] = frame[k].astype(np.int64)
-            return frame
+            cols = {C.FILE: np.asarray(self.files, dtype=object)}
+            for k in METRIC_COLUMNS:
+                v = np.asarray(per[k])[:, 0]
+                cols[k] = v.astype(np.int64) if k in ints else v
+            return pd.DataFrame(cols)
 
         return EndpointMetrics(
             model=model, min_turn_silence=lo, max_turn_silence=hi, **vals,

@@ -76,6 +76,57 @@ def _config_card(title: str, cfg, extra: str = "") -> str:
     )
 
 
+def _pct(v) -> str:
+    return "–" if v is None or v != v else f"{v:.1%}"
+
+
+def _ms(v) -> str:
+    return "–" if v is None or v != v else f"{v:.0f} ms"
+
+
+def _interval_text(rec) -> str:
+    """The bootstrap interval (files are the units) and the per-hold Wilson figure, labelled."""
+    ci, lat, wilson = getattr(rec, "cutoff_ci", None), getattr(rec, "latency_ci", None), getattr(rec, "wilson_ci", None)
+    if ci is None:
+        return ""
+    if ci[0] == ci[0]:
+        text = (f"95% interval over recordings: cut-offs {_pct(ci[0])}–{_pct(ci[1])}, mean latency "
+                f"{_ms(lat[0])}–{_ms(lat[1])} (bootstrap; files are the independent units)")
+    else:
+        text = "95% interval over recordings: n/a (one recording)"
+    if wilson is not None:
+        text += f"; per-hold Wilson {_pct(wilson[0])}–{_pct(wilson[1])} (every hold independent: too narrow across calls)"
+    side = getattr(rec, "side", None)
+    if side:
+        text += f". Side: {side}."
+    return f'<p class="meta">{html.escape(text)}</p>'
+
+
+def _benchmarks_section(rec) -> str:
+    """eot-bench's four cells and TurnBench's figures, yours beside the published rows."""
+    eot = rec.eot_table().copy()
+    for k in ("cutoff_at_300ms", "cutoff_at_600ms"):
+        eot[k] = eot[k].map(_pct)
+    for k in ("latency_at_5pct_ms", "latency_at_10pct_ms"):
+        eot[k] = eot[k].map(_ms)
+    eot.columns = ["source", "name", "cut-offs @ 300 ms", "cut-offs @ 600 ms", "latency @ 5% cut-offs",
+                   "latency @ 10% cut-offs"]
+    tb = rec.turnbench_table().copy()
+    tb["false_fire_rate"] = tb["false_fire_rate"].map(_pct)
+    tb["latency_p50_ms"] = tb["latency_p50_ms"].map(_ms)
+    tb["recall"] = tb["recall"].map(_pct)
+    return ("<h2>Beside the field's benchmarks</h2>"
+            "<p>LiveKit eot-bench's definitions: holds of 200–5000 ms, a cut-off when the endpointer fires inside "
+            "one; a turn end never fired counts at the timeout (max_turn_silence); best cut-off rate within 300 / "
+            "600 ms mean latency, best mean latency within 5 % / 10 % cut-offs. eot-bench's turns are single user "
+            "turns given to an endpointer; yours are whole conversations: compare the kind, not the data.</p>"
+            + _table(eot, "{:.3f}")
+            + "<p>Sesame TurnBench (human-human two-channel calls): false fires on mid-turn pauses and "
+              "backchannels, median latency of detected turn ends, each system at its own operating point; "
+              "yours: the chosen setting's cut-off rate and median latency.</p>"
+            + _table(tb, "{:.3f}"))
+
+
 def _draw_tradeoff(result, recommendation, plot_tradeoff, ax):
     """The sweep of the recommendation's model, with the presets and the choice marked."""
     from ..analysis.frontier import pareto_frontier
@@ -131,11 +182,15 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
             if rate is not None and lat is not None:
                 shown_rate = "n/a" if rate != rate else f"{rate:.1%}"  # NaN: no holds to count
                 extra = f"<p>false cut-offs <b>{shown_rate}</b>, mean latency <b>{lat:.0f} ms</b></p>"
+                extra += _interval_text(recommendation)
         cards.append(_config_card("Data-driven (cut-offs vs latency on these recordings)", chosen, extra))
     parts.append('<h2>Recommendation</h2><div class="cards">' + "".join(cards) + "</div>")
     warnings = list(getattr(recommendation, "warnings", []) or [])
     for w in warnings:
         parts.append(f'<p class="warn">{html.escape(str(w))}</p>')
+
+    if getattr(recommendation, "eot_cells", None):
+        parts.append(_benchmarks_section(recommendation))
 
     parts.append("<h2>Overall</h2>")
     if o.get("overall_average_gap_ms") is not None:

@@ -42,6 +42,11 @@ class ThresholdTuner(W.VBox):
     smooth). `config` is the chosen setting; `save` / `load` write and read the
     config JSON the live session reads.
 
+    A side selector restricts every figure to one speaker, channel or role (the
+    holds and turn ends of the speaker holding the floor), as
+    ``recommend_config(..., speakers=...)`` does. Beside the metrics, eot-bench's
+    four cells on these recordings stand next to the published rows.
+
     Parameters
     ----------
     result : AnalysisResult or Simulator
@@ -51,6 +56,8 @@ class ThresholdTuner(W.VBox):
     target_cutoff : float
     debounce_s : float
         Delay before figures are redrawn after the last move; 0 redraws at once.
+    roles : dict or str, optional
+        Role names for the side selector, e.g. ``{"caller": "A", "agent": "B"}``.
 
     Examples
     --------
@@ -64,17 +71,23 @@ class ThresholdTuner(W.VBox):
     600
     """
 
+    # matplotlib is not thread-safe: every panel's timer thread draws under this one lock
+    _draw_lock = threading.Lock()
+
     min_turn_silence = traitlets.Int(400)
     max_turn_silence = traitlets.Int(1280)
     model = traitlets.Unicode("u3-rt-pro")
     target_cutoff = traitlets.Float(0.05)
     setting_name = traitlets.Unicode("Balanced")
+    side = traitlets.Unicode("all")
 
     def __init__(self, result, config: StreamingConfig | None = None, model: str = "u3-rt-pro",
-                 target_cutoff: float = 0.05, debounce_s: float = 0.15, **kwargs):
+                 target_cutoff: float = 0.05, debounce_s: float = 0.15, roles=None, **kwargs):
         from ..analysis.simulate import Simulator
 
         self.simulator = result if isinstance(result, Simulator) else Simulator.from_result(result)
+        self._all_simulator = self.simulator
+        self.roles = roles
         self.result = None if isinstance(result, Simulator) else result
         guide = getattr(self.result, "recommendation", None)
         config = config or guide or PRESETS["balanced"]
@@ -93,7 +106,7 @@ class ThresholdTuner(W.VBox):
         self.min_slider = W.IntSlider(value=config.min_turn_silence, min=0, max=3000, step=10,
                                       description="min_turn_silence", style=style, layout=layout,
                                       continuous_update=True)
-        self.max_slider = W.IntSlider(value=config.max_turn_silence, min=0, max=6000, step=10,
+        self.max_slider = W.IntSlider(value=config.max_turn_silence, min=0, max=10_000, step=10,
                                       description="max_turn_silence", style=style, layout=layout,
                                       continuous_update=True)
         self.model_select = W.Dropdown(options=MODELS, value=model, description="model", style=style)
@@ -106,8 +119,10 @@ class ThresholdTuner(W.VBox):
         }
         self.recommend_button = W.Button(description="Recommend", button_style="primary",
                                          tooltip="lowest latency within the target cut-off rate")
+        self.side_select = W.Dropdown(options=self._side_options(), value="all", description="side", style=style)
         self.title = W.HTML()
         self.metrics_html = W.HTML()
+        self.eot_html = W.HTML()
         self.figures_html = W.HTML()
         self.message = W.HTML()
 
@@ -116,9 +131,11 @@ class ThresholdTuner(W.VBox):
         self.children = [
             self.title,
             W.HBox([W.VBox([self.min_slider, self.max_slider, self.target_slider]),
-                    W.VBox([self.model_select, W.HBox(list(self.preset_buttons.values()) + [self.recommend_button])])]),
+                    W.VBox([self.model_select, self.side_select,
+                            W.HBox(list(self.preset_buttons.values()) + [self.recommend_button])])]),
             self.message,
             self.metrics_html,
+            self.eot_html,
             self.figures_html,
         ]
         # state in traits, sliders linked to them
@@ -128,6 +145,8 @@ class ThresholdTuner(W.VBox):
         W.link((self.max_slider, "value"), (self, "max_turn_silence"))
         W.link((self.model_select, "value"), (self, "model"))
         W.link((self.target_slider, "value"), (self, "target_cutoff"))
+        W.link((self.side_select, "value"), (self, "side"))
+        self.observe(self._on_side, names=["side"])
         self.observe(self._on_threshold, names=["min_turn_silence", "max_turn_silence"])
         self.observe(self._on_model, names=["model"])
         for name, button in self.preset_buttons.items():
@@ -135,6 +154,42 @@ class ThresholdTuner(W.VBox):
         self.recommend_button.on_click(lambda _b: self.recommend())
         self._update_metrics()
         self._render_figures()
+
+    # ------------------------------------------------------------------ sides
+    def _side_options(self) -> list:
+        """("label", key) pairs: everyone, each speaker, each channel, each role."""
+        from ..analysis import columns as C
+        from ..analysis.sides import parse_roles
+
+        p, t = self._all_simulator.pauses_table, self._all_simulator.turn_ends_table
+        speakers = sorted(set(t[C.SPEAKER].astype(str)) | set(
+            (p[C.FLOOR_SPEAKER] if C.FLOOR_SPEAKER in p else p[C.SPEAKER]).astype(str)))
+        channels = sorted({int(c) for f in (p, t) if C.CHANNEL in f for c in f[C.CHANNEL].dropna()})
+        opts = [("all speakers", "all")]
+        opts += [(f"speaker {s}", f"speaker:{s}") for s in speakers]
+        opts += [(f"channel {c}", f"channel:{c}") for c in channels]
+        opts += [(f"role {r}", f"role:{r}") for r in parse_roles(self.roles)]
+        return opts
+
+    def select_side(self, side: str = "all") -> None:
+        """Restrict every figure to a side: ``"all"``, ``"speaker:A"``, ``"channel:0"`` or ``"role:caller"``."""
+        self.side = side
+
+    def _on_side(self, _change):
+        kind, _, name = self.side.partition(":")
+        if kind == "speaker":
+            self.simulator = self._all_simulator.for_speakers(speakers=[name])
+        elif kind == "channel":
+            self.simulator = self._all_simulator.for_speakers(channels=[int(name)])
+        elif kind == "role":
+            self.simulator = self._all_simulator.for_speakers(speakers=[name], roles=self.roles)
+        else:
+            self.simulator = self._all_simulator
+        self._sweeps.clear()
+        self._preset_points.clear()
+        self.recommendation = None
+        self._update_metrics()
+        self._schedule_render()
 
     # ------------------------------------------------------------------ state
     @property
@@ -176,6 +231,7 @@ class ThresholdTuner(W.VBox):
 
         self.recommendation = recommend_config(self.simulator, model=self.model, target_cutoff=self.target_cutoff,
                                                guide=getattr(self.result, "recommendation", None))
+        self._render_eot(self.recommendation.eot_table())
         self.apply(self.recommendation.config)
         warn = "".join(f"<br>⚠ {html.escape(w)}" for w in self.recommendation.warnings)
         self.message.value = (f"<b>Recommended</b> for at most {self.target_cutoff:.0%} false cut-offs "
@@ -241,11 +297,15 @@ class ThresholdTuner(W.VBox):
         m = self.simulator.evaluate((self.min_turn_silence, self.max_turn_silence), model=self.model)
         self.metrics = m
         lo, hi = m.cutoff_ci()
+        w_lo, w_hi = m.wilson_ci()
+        interval = (f"95% interval over recordings {_pct(lo)}–{_pct(hi)}" if lo == lo
+                    else "95% interval over recordings n/a (one recording)")
         label = "T" if self.model == "silence" else "setting"
         setting = (f"T = {self.max_turn_silence} ms" if self.model == "silence"
                    else f"{self.min_turn_silence} / {self.max_turn_silence} ms")
         rows = [
-            ("false cut-off rate", "cutoff_rate", _pct(m.cutoff_rate), f"{m.cuts} of {m.holds} pauses ≥ 100 ms; 95% CI {_pct(lo)}–{_pct(hi)}"),
+            ("false cut-off rate", "cutoff_rate", _pct(m.cutoff_rate),
+             f"{m.cuts} of {m.holds} pauses ≥ 100 ms; {interval}; per-hold Wilson {_pct(w_lo)}–{_pct(w_hi)}"),
             ("turns with a cut", "turns_cut_share", _pct(m.turns_cut_share), f"{m.turns_cut} of {m.turns} turns"),
             ("mean latency", "latency_mean_ms", _ms(m.latency_mean_ms), f"over {m.turn_ends} turn ends"),
             ("p50 latency", "latency_p50_ms", _ms(m.latency_p50_ms), ""),
@@ -259,28 +319,61 @@ class ThresholdTuner(W.VBox):
             f"{html.escape(v)}</td><td style='color:#666'>{html.escape(note)}</td></tr>"
             for a, key, v, note in rows)
         notes = "".join(f"<div style='color:#666'>{html.escape(n)}</div>" for n in m.notes)
+        eot = (f"<div class='turntune-eot-now' style='color:#444'>eot-bench's definitions: "
+               f"<span data-eot='eot_cutoff_rate'>{_pct(m.eot_cutoff_rate)}</span> of {m.eot_holds} holds of "
+               f"200–5000 ms cut (the endpointer fires inside them); "
+               f"<span data-eot='never_fired'>{m.never_fired}</span> of {m.turn_ends} turn ends never fired, "
+               f"ended by max_turn_silence (counted at it in latency)"
+               + (f"; side: {html.escape(self.simulator.side)}" if self.simulator.side else "") + "</div>")
+        notes = eot + notes
         self.metrics_html.value = (
             f"<table class='turntune-metrics' data-min='{self.min_turn_silence}' data-max='{self.max_turn_silence}' "
             f"data-model='{html.escape(self.model)}'>{body}</table>{notes}")
         self.title.value = (f"<h3 style='margin:0'>{html.escape(self.setting_name)}: {setting} "
                             f"<span style='color:#666;font-weight:normal'>({html.escape(m.label or self.model)}, {label})</span></h3>")
 
+    def _render_eot(self, table):
+        """eot-bench's four cells on these recordings beside the published rows."""
+        def fmt(v, pct):
+            return "–" if v != v else (f"{v:.1%}" if pct else f"{v:.0f} ms")
+
+        head = "".join(f"<th>{h}</th>" for h in ("", "cut-offs @ 300 ms", "cut-offs @ 600 ms",
+                                                 "latency @ 5% cut-offs", "latency @ 10% cut-offs"))
+        body = "".join(
+            f"<tr data-source='{html.escape(r.source)}'><th style='text-align:left'>{html.escape(r.name)}</th>"
+            + "".join(f"<td data-cell='{k}' style='text-align:right'>{fmt(getattr(r, k), k.startswith('cutoff'))}</td>"
+                      for k in ("cutoff_at_300ms", "cutoff_at_600ms", "latency_at_5pct_ms", "latency_at_10pct_ms"))
+            + "</tr>" for r in table.itertuples())
+        self.eot_html.value = (f"<table class='turntune-eot'><tr>{head}</tr>{body}</table>"
+                               "<div style='color:#666'>eot-bench's cells: holds of 200–5000 ms; turn ends never "
+                               "fired count at max_turn_silence. Published rows: LiveKit eot-bench.</div>")
+
     def _sweep(self, model):
         if model not in self._sweeps:
             from ..analysis.frontier import pareto_frontier
 
+            from ..analysis.eotbench import eot_cells, eot_table
+
             sweep = self.simulator.sweep(model)
             self._sweeps[model] = (sweep, pareto_frontier(sweep))
+            label = f"{self.simulator.side or 'all speakers'}: {model}"
+            self._eot_tables = getattr(self, "_eot_tables", {})
+            self._eot_tables[model] = eot_table({label: eot_cells(sweep)})
             self._preset_points[model] = {
                 cfg.name: self.simulator.evaluate(cfg, model=model) for cfg in PRESETS.values()}
         return self._sweeps[model]
 
     def _render_figures(self):
+        with ThresholdTuner._draw_lock:
+            self._draw_figures()
+
+    def _draw_figures(self):
         from .plots import plot_pause_ecdf, plot_tradeoff
 
         m = self.metrics
         pauses = getattr(self.result, "pauses", None)
         sweep, frontier = self._sweep(self.model)
+        self._render_eot(self._eot_tables[self.model])
         marks = {name: (pm.latency_mean_ms, pm.cutoff_rate) for name, pm in self._preset_points[self.model].items()}
         if self.recommendation is not None and self.recommendation.model == self.model:
             rm = self.recommendation.metrics
