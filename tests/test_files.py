@@ -52,11 +52,11 @@ def test_safe_filename(name, expected):
     assert safe_filename(name) == expected
 
 
-def test_an_outcomes_repr_keeps_a_presigned_urls_signature_out():
+def test_an_outcome_keeps_a_presigned_urls_signature_out():
     from turntune_nb.files import SKIPPED, FileOutcome, input_name
 
     url = "https://bucket.example/calls/a.wav?X-Amz-Signature=SIGNATURE-123&X-Amz-Credential=CRED-456"
     outcome = FileOutcome(url, input_name(url), SKIPPED, reason="not transcribed")
     assert outcome.name == "https://bucket.example/calls/a.wav"
     assert "SIGNATURE-123" not in repr(outcome) and "CRED-456" not in repr(outcome)
-    assert outcome.source == url  # the input as given is still there for the code that needs it
+    assert outcome.source == "https://bucket.example/calls/a.wav"  # shown and saved: no signature

@@ -186,8 +186,9 @@ class AnalysisResult:
 
         The default name is the guide's, ``aggregated_analysis_<YYYYmmdd_HHMMSS>.json``.
         """
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
+        from ..files import atomic_write_json, atomic_write_text, make_private_dir
+
+        out_dir = make_private_dir(out_dir)
         filename = filename or f"aggregated_analysis_{datetime.now():%Y%m%d_%H%M%S}.json"
         path = out_dir / filename
         summary = self.to_summary()
@@ -195,11 +196,9 @@ class AnalysisResult:
         summary["tables"] = {}
         for key, frame in (("pauses", self.pauses), ("turn_ends", self.turn_ends)):
             table = path.with_name(f"{path.stem}.{key}.csv")
-            frame.to_csv(table, index=False)
+            atomic_write_text(table, frame.to_csv(index=False))  # 0600: the pauses hold the calls' words
             summary["tables"][key] = table.name
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_json(path, summary, indent=2)
         return path
 
     def summary_text(self) -> str:
@@ -382,7 +381,12 @@ def load_summary(path) -> SavedSummary:
     files = [r.get("filename") for r in summary.get("per_file_results", [])]
     frames = {}
     for key in ("pauses", "turn_ends"):
-        table = path.parent / tables[key]
+        name = tables[key]
+        if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
+                or "\0" in name or Path(name).is_absolute():
+            raise InputError(f"{path}: its table name {str(name)[:80]!r} is not a file name beside the summary; "
+                             "only files in the summary's own folder are read. Re-run `turntune analyze`.")
+        table = path.parent / name
         try:
             frames[key] = pd.read_csv(table, keep_default_na=False, dtype={C.FILE: str, C.SPEAKER: str},
                                       na_values={C.TERMINAL: [""], C.SILENCE_AFTER_MS: [""], C.NEXT_SPEAKER: [""]})
