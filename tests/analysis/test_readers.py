@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -198,7 +199,7 @@ def test_assemblyai_times_that_are_not_finite_or_in_range_are_errors(tmp_path, s
     p = tmp_path / "t.json"
     p.write_text('{"status": "completed", "utterances": [{"speaker": "A", "start": %s, "end": 900, "text": "x",'
                  ' "words": []}]}' % start)
-    with pytest.raises(TranscriptFormatError, match="utterance 0 start " + message.replace("(", r"\(")):
+    with pytest.raises(TranscriptFormatError, match=re.escape("utterance 0 start " + message)):
         read_assemblyai_json(p)
 
 
