@@ -22,7 +22,8 @@ def test_json_flag_prints_only_json(tmp_path, capsys, sample_rttm):
 
 def test_nothing_readable_exits_non_zero_with_a_message(tmp_path, capsys):
     (tmp_path / "bad.csv").write_text("a,b\n")
-    assert main(["analyze", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert main(["analyze", str(tmp_path), "--out", str(tmp_path / "o")]) == 4  # nothing usable
+    assert not (tmp_path / "o").exists()  # nothing written
     err = capsys.readouterr().err
     assert "nothing readable" in err and "bad.csv" in err
     assert main(["analyze", str(tmp_path / "missing")]) == 2

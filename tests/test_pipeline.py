@@ -116,13 +116,15 @@ def test_cli_analyze_audio_with_assemblyai_then_a_cached_rerun(fake, scripted_fo
     monkeypatch.setenv("ASSEMBLYAI_POLLING_INTERVAL", str(POLL_S))
     argv = ["analyze", str(scripted_folder), "--backend", "assemblyai", "--workers", "2",
             "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "--json"]
-    assert cli.main(argv) == 0
-    summary = json.loads(capsys.readouterr().out)
+    assert cli.main(argv) == 3  # broken.m4a failed, the rest was analysed and saved
+    out = capsys.readouterr()
+    summary = json.loads(out.out)
+    assert "broken.m4a: File does not appear to contain audio" in out.err
     assert summary["backend"] == "assemblyai"
     assert summary["aggregated_statistics"]["overall_average_gap_ms"] == 500
     assert sorted(p.name for p in (tmp_path / "out" / "transcripts").iterdir()) == ["one.wav.json", "two.mp3.json"]
     before = dict(fake.state.counts)
-    assert cli.main(argv) == 0
+    assert cli.main(argv) == 3
     assert dict(fake.state.counts) == {**before, "upload": before["upload"] + 1, "submit": before["submit"] + 1,
                                        "get": fake.state.counts["get"]}  # only broken.m4a is tried again
     assert fake.state.counts["get"] > before["get"]
@@ -176,7 +178,7 @@ def test_the_key_never_leaks(tmp_path, monkeypatch, capsys, caplog):
         result.save(run_dir)
         shown += [repr(result), result.summary_text(), result._repr_html_(), json.dumps(result.to_summary())]
         assert result.backend == "assemblyai" and len(result.transcripts) >= 2  # the run did happen
-        assert cli.main(["analyze", str(folder), "--out", str(run_dir / "cli"), "--cache-dir", str(run_dir / "cache")]) == 0
+        assert cli.main(["analyze", str(folder), "--out", str(run_dir / "cli"), "--cache-dir", str(run_dir / "cache")]) == 3
         with AssemblyAIClient(poll_interval=POLL_S) as c:
             shown += [repr(c), str(c)]
             try:

@@ -29,7 +29,8 @@ from .gaps import (
 from .model import Transcript, transcripts_to_frame, words_to_frame
 from .presets import StreamingConfig, recommend_preset
 
-__all__ = ("AnalysisResult", "analyze_transcripts", "SavedSummary", "load_summary", "latest_summary")
+__all__ = ("AnalysisResult", "analyze_transcripts", "analyze_transcripts_isolated", "SavedSummary", "load_summary",
+           "latest_summary")
 
 
 def _clean(value):
@@ -91,6 +92,7 @@ class AnalysisResult:
     backend: str = "transcripts"
     analysis_date: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
     notes: list = field(default_factory=list)
+    interrupted: bool = False  # the run was interrupted: files not finished are in `skipped`
 
     # ------------------------------------------------------------------ views
     @property
@@ -312,6 +314,31 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
         backend=backend,
         notes=all_notes,
     )
+
+
+def analyze_transcripts_isolated(transcripts, folder_path=None, failed=(), backend: str = "transcripts",
+                                 notes=()) -> AnalysisResult:
+    """`analyze_transcripts`, where a file whose analysis raises becomes that file's failure.
+
+    The files are analysed together as usual; only if that raises is each analysed
+    alone, and those that raise are listed in ``skipped`` (stage ``analyze``, with the
+    reason and ``"error": True``) while the others are analysed together again.
+    """
+    transcripts, failed = list(transcripts), [dict(f) for f in failed]
+    try:
+        return analyze_transcripts(transcripts, folder_path, failed, backend, notes)
+    except Exception:
+        if not transcripts:
+            raise
+    good = []
+    for t in transcripts:
+        try:
+            analyze_transcripts([t])
+            good.append(t)
+        except Exception as err:  # this file's failure, not the run's
+            failed.append({"filename": t.name, "reason": f"could not be analysed ({type(err).__name__}: {err})",
+                           "stage": "analyze", "error": True})
+    return analyze_transcripts(good, folder_path, failed, backend, notes)
 
 
 # --------------------------------------------------------------------------- saved summaries
