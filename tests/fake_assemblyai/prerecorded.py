@@ -26,6 +26,10 @@ status, created, completed, audio_url, error}]}``, ``prev_url`` leading to older
   ``{"malformed": True}`` (200 with a
   truncated JSON body), ``{"status": 400, "error": text}`` (that status with
   ``{"error": text}``, e.g. a body that echoes the request).
+- ``fake.options["latency"]``: seconds every request to an endpoint waits before it is
+  handled (``{"upload": 0.05, "submit": 0.1, ...}``), and ``"submit_reply"``: seconds
+  between a job's creation and its reply (the window where a killed client has paid
+  for a job it never heard of).
 - ``fake.state.counts`` counts requests per endpoint (``upload``, ``submit``, ``get``,
   ``list``), including refused ones.
 """
@@ -257,6 +261,9 @@ def register(app: web.Application, fake) -> None:
             fault = queue.pop(0) if queue else None
         if request.headers.get("Authorization") != fake.api_key:
             return _error(401, AUTH_ERROR)
+        latency = float((fake.options.get("latency") or {}).get(endpoint, 0))
+        if latency:
+            await asyncio.sleep(latency)
         if not fault:
             return None
         if fault.get("delay"):
@@ -332,6 +339,9 @@ def register(app: web.Application, fake) -> None:
             store["jobs"][job["id"]] = job
         if outcome_after == "drop_after":
             drop(request)
+        reply_latency = float((fake.options.get("latency") or {}).get("submit_reply", 0))
+        if reply_latency:  # the job exists; the reply is slow (a client killed now never hears of it)
+            await asyncio.sleep(reply_latency)
         return _json(_job_body(job, "queued"))
 
     def status_of(job: dict) -> str:
