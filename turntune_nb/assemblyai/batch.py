@@ -253,9 +253,9 @@ class _Run:
         problem = _parse_ok(data, job.items[0][1])
         if problem is not None:
             again = "" if cached else f" (job {job.transcript_id} stays recorded: a re-run fetches it, not pays it)"
-            for src, name in job.items:
-                self.record((src, name), FileOutcome(str(src), name, FAILED, f"unusable transcript: {problem}{again}",
-                                                     "transcribe", transcript_id=data.get("id")))
+            for item in job.items:
+                self.record(item, FileOutcome(str(item[0]), item[1], FAILED, f"unusable transcript: {problem}{again}",
+                                              "transcribe", transcript_id=data.get("id")))
             return
         if self.cache is not None and not cached:
             try:
