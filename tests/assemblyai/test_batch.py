@@ -413,3 +413,131 @@ def test_two_runs_on_one_cache_at_once_pay_once(fake, tmp_path):
         t.join(60)
     assert [[o.status for o in r.outcomes] for r in results] == [["ok"] * 6] * 2
     assert fake.state.counts["submit"] == 6 and len(jobs(fake)) == 6
+
+
+# --------------------------------------------------------------------------- the real command, killed and interrupted
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def start_cli(fake, args, **env):
+    """``python -m turntune_nb`` against the fake, as a user runs it (a real process)."""
+    import os
+    import subprocess
+    import sys
+
+    full_env = dict(os.environ, PYTHONPATH=str(ROOT), ASSEMBLYAI_API_KEY=KEY, ASSEMBLYAI_BASE_URL=fake.url,
+                    ASSEMBLYAI_POLLING_INTERVAL="0.05", **env)
+    return subprocess.Popen([sys.executable, "-m", "turntune_nb", *args], cwd=ROOT, env=full_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def jobs_per_file(fake) -> dict:
+    """{sha256 of the audio: number of jobs the fake made for it}, from its uploads and jobs."""
+    store = fake.state.data["prerecorded"]
+    per = {}
+    for job in store["jobs"].values():
+        audio = store["uploads"].get(job["audio_url"].rsplit("/", 1)[-1])
+        digest = hashlib.sha256(audio).hexdigest() if audio is not None else job["audio_url"]
+        per[digest] = per.get(digest, 0) + 1
+    return per
+
+
+def wait_for(predicate, timeout: float = 60.0) -> bool:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.slow
+def test_sigkill_at_many_points_then_a_rerun_pays_each_file_once(tmp_path):
+    """24 runs of the real command killed (SIGKILL) at points spread over uploads, submissions (before
+    the job exists, and after it exists but before its reply) and polls; some replies are lost; then a
+    run to the end: every file analysed, one job per file."""
+    import random
+    import signal
+
+    rng = random.Random(2026)
+    folder = tmp_path / "calls"
+    files = write_wavs(folder, 20)
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.4) as fake:
+        fake.options["latency"] = {"upload": 0.03, "submit": 0.06, "submit_reply": 0.06}
+        inject(fake, "submit", *[{"drop_after": True} if i % 5 == 2 else {} for i in range(40)])
+        args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "4", "--json",
+                "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+        kills = 0
+        for i in range(24):
+            counts = dict(fake.state.counts)
+            endpoint = ("upload", "submit", "submit", "get")[i % 4]
+            step = 1 + i % 3
+            proc = start_cli(fake, args)
+            reached = wait_for(lambda: fake.state.counts[endpoint] >= counts.get(endpoint, 0) + step
+                               or proc.poll() is not None, timeout=60)
+            __import__("time").sleep(rng.uniform(0, 0.08))  # somewhere inside the next request's window
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.communicate(timeout=60)
+            assert reached
+        final = start_cli(fake, args)
+        out, err = final.communicate(timeout=300)
+        per_file = jobs_per_file(fake)
+    assert kills >= 15, kills  # most runs were killed mid-way, not finished first
+    assert final.returncode == 0, err
+    assert "Traceback" not in err
+    summary = json.loads(out)
+    assert sorted(r["filename"] for r in summary["per_file_results"]) == sorted(f.name for f in files)
+    digests = {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    assert set(per_file) == digests and set(per_file.values()) == {1}, per_file  # 0 duplicate paid jobs
+
+
+@pytest.mark.slow
+def test_two_commands_on_one_cache_at_once_pay_once(tmp_path):
+    folder = tmp_path / "calls"
+    write_wavs(folder, 8)
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.2) as fake:
+        fake.options["latency"] = {"submit": 0.05}
+        procs = [start_cli(fake, ["analyze", str(folder), "--backend", "assemblyai", "--json", "--workers", "4",
+                                  "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / f"out{i}")])
+                 for i in range(2)]
+        results = [p.communicate(timeout=300) for p in procs]
+        per_file = jobs_per_file(fake)
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
+    assert [len(json.loads(out)["per_file_results"]) for out, _ in results] == [8, 8]
+    assert len(per_file) == 8 and set(per_file.values()) == {1}
+
+
+def test_ctrl_c_mid_run_exits_130_with_the_jobs_in_flight_journaled(tmp_path):
+    """Ctrl+C while three submissions wait for their replies (the jobs exist): exit 130, the journal
+    holds the three intents, and a re-run collects those jobs without paying again."""
+    import signal
+
+    folder = tmp_path / "calls"
+    files = write_wavs(folder, 3)
+    args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "3",
+            "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.05) as fake:
+        fake.options["latency"] = {"submit_reply": 600}  # the replies would take 10 minutes
+        proc = start_cli(fake, args)
+        assert wait_for(lambda: len(fake.state.data["prerecorded"]["jobs"]) == 3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)  # a bound against a hang, not a timing figure
+        assert proc.returncode == 130, err
+        assert "interrupted" in err and "Traceback" not in err
+        assert not list((tmp_path / "out").glob("aggregated_analysis_*.json"))  # nothing half-saved
+        cache = TranscriptCache(tmp_path / "cache")
+        made = {j["audio_url"] for j in fake.state.data["prerecorded"]["jobs"].values()}
+        journal = [cache.job(key_of(f), fake.url) for f in files]
+        assert [j["state"] for j in journal] == ["submitting"] * 3
+        assert {j["upload_url"] for j in journal} == made  # each in-flight job is findable by its upload URL
+        fake.options["latency"] = {}
+        again = start_cli(fake, args + ["--json"])
+        out, err = again.communicate(timeout=120)
+        assert again.returncode == 0, err
+        assert len(json.loads(out)["per_file_results"]) == 3
+        assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (3, 3)
+        assert set(jobs_per_file(fake).values()) == {1}
