@@ -455,43 +455,47 @@ def wait_for(predicate, timeout: float = 60.0) -> bool:
 
 @pytest.mark.slow
 def test_sigkill_at_many_points_then_a_rerun_pays_each_file_once(tmp_path):
-    """24 runs of the real command killed (SIGKILL) at points spread over uploads, submissions (before
-    the job exists, and after it exists but before its reply) and polls; some replies are lost; then a
-    run to the end: every file analysed, one job per file."""
+    """Three rounds of 20 files: each round, runs of the real command are killed (SIGKILL) at points
+    spread over uploads, submissions (before the job exists, and after it exists but before its
+    reply) and polls, some replies are lost, then a run goes to the end: every file analysed, one
+    job per file."""
     import random
     import signal
+    import time
 
     rng = random.Random(2026)
-    folder = tmp_path / "calls"
-    files = write_wavs(folder, 20)
+    kills, finals = 0, []
     with FakeAssemblyAI(api_key=KEY, processing_time=0.4) as fake:
         fake.options["latency"] = {"upload": 0.03, "submit": 0.06, "submit_reply": 0.06}
-        inject(fake, "submit", *[{"drop_after": True} if i % 5 == 2 else {} for i in range(40)])
-        args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "4", "--json",
-                "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
-        kills = 0
-        for i in range(24):
-            counts = dict(fake.state.counts)
-            endpoint = ("upload", "submit", "submit", "get")[i % 4]
-            step = 1 + i % 3
-            proc = start_cli(fake, args)
-            reached = wait_for(lambda: fake.state.counts[endpoint] >= counts.get(endpoint, 0) + step
-                               or proc.poll() is not None, timeout=60)
-            __import__("time").sleep(rng.uniform(0, 0.08))  # somewhere inside the next request's window
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
-            proc.communicate(timeout=60)
-            assert reached
-        final = start_cli(fake, args)
-        out, err = final.communicate(timeout=300)
+        inject(fake, "submit", *[{"drop_after": True} if i % 5 == 2 else {} for i in range(60)])
+        for round_ in range(3):
+            folder = tmp_path / f"calls{round_}"
+            files = write_wavs(folder, 20, start_seed=100 * round_)
+            args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "3", "--json",
+                    "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+            for i in range(8):
+                counts = dict(fake.state.counts)
+                endpoint = ("upload", "submit", "submit", "get")[(i + round_) % 4]
+                step = 1 + (i + round_) % 3
+                proc = start_cli(fake, args)
+                assert wait_for(lambda: fake.state.counts[endpoint] >= counts.get(endpoint, 0) + step
+                                or proc.poll() is not None, timeout=60)
+                time.sleep(rng.uniform(0, 0.08))  # somewhere inside the next request's window
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    kills += 1
+                proc.communicate(timeout=60)
+            final = start_cli(fake, args)
+            out, err = final.communicate(timeout=300)
+            finals.append((final.returncode, err, out, files))
         per_file = jobs_per_file(fake)
-    assert kills >= 15, kills  # most runs were killed mid-way, not finished first
-    assert final.returncode == 0, err
-    assert "Traceback" not in err
-    summary = json.loads(out)
-    assert sorted(r["filename"] for r in summary["per_file_results"]) == sorted(f.name for f in files)
-    digests = {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    assert kills >= 18, kills  # most runs were killed mid-way, not finished first
+    for returncode, err, out, files in finals:
+        assert returncode == 0, err
+        assert "Traceback" not in err
+        summary = json.loads(out)
+        assert sorted(r["filename"] for r in summary["per_file_results"]) == sorted(f.name for f in files)
+    digests = {hashlib.sha256(f.read_bytes()).hexdigest() for *_, files in finals for f in files}
     assert set(per_file) == digests and set(per_file.values()) == {1}, per_file  # 0 duplicate paid jobs
 
 
