@@ -193,3 +193,14 @@ def test_help_lists_the_exit_codes():
                  "130  interrupted (Ctrl+C)"):
         assert line in proc.stdout
     assert "3    some files failed" in _cli("analyze", "--help").stdout
+
+
+def test_an_unwritable_destination_is_refused_before_any_work(tmp_path, capsys, sample_rttm):
+    (tmp_path / "a-file").write_text("x")
+    for argv in (["analyze", str(sample_rttm), "--out", str(tmp_path / "a-file" / "out")],
+                 ["recommend", str(sample_rttm), "--out", str(tmp_path / "a-file" / "cfg.json")],
+                 ["report", str(sample_rttm), "--out", str(tmp_path / "a-file" / "r.html")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "cannot be written" in err and "a-file is not a writable folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

@@ -116,6 +116,19 @@ def _exit_code(result) -> int:
     return EXIT_PARTIAL
 
 
+def _check_destination(folder, what: str) -> None:
+    """Refuse, before any (paid) work, a destination folder that cannot be made or written; creates nothing."""
+    import os
+
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{what} {folder} cannot be written ({probe} is not a writable folder): choose another "
+                         "place, or fix its permissions, and run again. Nothing was uploaded or paid.")
+
+
 def _stop_if_interrupted(result) -> None:
     """Raise KeyboardInterrupt (exit 130) when the run behind `result` was interrupted."""
     if getattr(result, "interrupted", False):
@@ -133,6 +146,7 @@ def _check_usable(source) -> None:
 
 
 def _run_analyze(args) -> int:
+    _check_destination(args.out, "The output folder")
     result = _analysis_from_args(args)
     _stop_if_interrupted(result)
     path = result.save(args.out)
@@ -205,6 +219,8 @@ def _run_recommend(args) -> int:
     from .analysis.recommend import recommend_config
 
     _check_target(args.target_cutoff)
+    if args.out:
+        _check_destination(Path(args.out).parent, "The config's folder")
     source = _recommend_source(args)
     _stop_if_interrupted(source)
     _check_usable(source)
@@ -317,6 +333,7 @@ def _run_report(args) -> int:
     from .notebook.report import write_report
 
     _check_target(args.target_cutoff)
+    _check_destination(Path(args.report_path).parent, "The report's folder")
     result = _analysis_from_args(args)
     _stop_if_interrupted(result)
     _check_usable(result)
