@@ -490,6 +490,7 @@ def test_sigkill_at_many_points_then_a_rerun_pays_each_file_once(tmp_path):
             finals.append((final.returncode, err, out, files))
         per_file = jobs_per_file(fake)
     assert kills >= 18, kills  # most runs were killed mid-way, not finished first
+    assert not list((tmp_path / "cache").rglob("*.tmp"))  # half-written records of killed runs cleaned up
     for returncode, err, out, files in finals:
         assert returncode == 0, err
         assert "Traceback" not in err

@@ -171,9 +171,12 @@ def test_the_lock_keeps_a_second_run_waiting_until_the_first_ends(tmp_path):
         got.set()
         lock.release()
 
+    (tmp_path / "cache" / "ab").mkdir()
+    (tmp_path / "cache" / "ab" / ".ab-x.json.k2j3.tmp").write_text('{"half')  # a killed run's leftover
     t = threading.Thread(target=second)
     t.start()
     assert not got.wait(0.5)  # held: the second run waits
     first.release()
     t.join(10)
     assert got.is_set() and waited == [str(tmp_path / "cache" / ".turntune.lock")]
+    assert not (tmp_path / "cache" / "ab" / ".ab-x.json.k2j3.tmp").exists()  # cleaned once the lock was held

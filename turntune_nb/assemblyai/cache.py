@@ -129,6 +129,7 @@ class TranscriptCache:
         """Take the lock, waiting for another run on this cache to finish (Ctrl+C stops the wait).
 
         `on_wait` is called once, with the lock file's path, when the lock is held elsewhere.
+        Temporary files a killed run left half-written are removed once the lock is held.
         """
         lock = self.lock()
         try:
@@ -142,6 +143,8 @@ class TranscriptCache:
                     break
                 except Timeout:
                     continue
+        for tmp in self.root.glob("*/.*.tmp"):  # left by a run killed mid-write; no one else writes here now
+            tmp.unlink(missing_ok=True)
         return lock
 
     # ------------------------------------------------------------------ reading
