@@ -44,7 +44,7 @@ from .cache import SUBMITTED, SUBMITTING, TranscriptCache, content_hash
 from .pool import DaemonPool
 from .client import check_transcript_id
 
-__all__ = ("BatchResult", "transcribe_files")
+__all__ = ("BatchResult", "transcribe_files", "check_request_options")
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +121,8 @@ def check_request_options(options: dict) -> None:
         if name in options and not isinstance(options[name], bool):
             bad(name, options[name], "expected True or False")
     n = options.get("speakers_expected")
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 50):
-        bad("speakers_expected", n, "expected a whole number of speakers, 1 to 50")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        bad("speakers_expected", n, "expected a whole number of speakers, 1 or more")
     for name, value in options.items():
         if not isinstance(name, str) or not name.isidentifier():
             bad(name, value, "option names are AssemblyAI's field names")

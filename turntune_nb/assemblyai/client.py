@@ -387,6 +387,8 @@ class AssemblyAIClient:
             if len(found) == len(wanted) or not rows or not prev or (oldest is not None and oldest < horizon):
                 break
             before = rows[-1].get("id")
+            if not isinstance(before, str) or not _TRANSCRIPT_ID.fullmatch(before):
+                break  # no id to page on from
         return found
 
     def wait(self, transcript_id: str, poll_interval: float | None = None, timeout: float | None = 3 * 3600,
