@@ -22,7 +22,8 @@ def test_json_flag_prints_only_json(tmp_path, capsys, sample_rttm):
 
 def test_nothing_readable_exits_non_zero_with_a_message(tmp_path, capsys):
     (tmp_path / "bad.csv").write_text("a,b\n")
-    assert main(["analyze", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert main(["analyze", str(tmp_path), "--out", str(tmp_path / "o")]) == 4  # nothing usable
+    assert not (tmp_path / "o").exists()  # nothing written
     err = capsys.readouterr().err
     assert "nothing readable" in err and "bad.csv" in err
     assert main(["analyze", str(tmp_path / "missing")]) == 2
@@ -127,3 +128,124 @@ def test_cli_analyze_for_one_channel(tmp_path, capsys):
     assert main(["recommend", str(saved), "--model", "silence", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["side"] == "channel 1" and data["metrics"]["holds"] == 1
+
+
+# --------------------------------------------------------------------------- bad input never takes a run down
+def _cli(*args, **kw):
+    from tests.conftest import ROOT
+
+    return subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, **kw)
+
+
+def _bad_corpus(folder):
+    """The issue's bad inputs and more, beside good files; {file name: the reason it must be given}."""
+    from tests.conftest import DATA, SAMPLES
+
+    folder.mkdir()
+    (folder / "good call.rttm").write_text((SAMPLES / "real" / "sample.rttm").read_text())
+    (folder / "ünïcode.json").write_text((DATA / "assemblyai" / "wildfires_speaker_labels_truncated.json").read_text())
+    (folder / "-dash.csv").write_text("start_ms,end_ms,speaker\n0,900,A\n1200,2000,B\n2300,2600,A\n")
+    (folder / "mixed.rttm").write_text("SPEAKER m 1 0.0 1.0 <NA> <NA> A <NA> <NA>\n"
+                                       "SPEAKER m 1 1.5 -0.5 <NA> <NA> B <NA> <NA>\n"
+                                       "SPEAKER m 1 2.0 1.0 <NA> <NA> B <NA> <NA>\n"
+                                       "SPEAKER m 1 3.5 0.0 <NA> <NA> A <NA> <NA>\n"
+                                       "SPEAKER m 1 4.0 1.0 <NA> <NA> A <NA> <NA>\n")
+
+    def utt(start, end="900"):
+        return '{"status": "completed", "utterances": [{"speaker": "A", "start": %s, "end": %s, "words": []}]}' % (
+            start, end)
+
+    (folder / "infinity.json").write_text(utt("Infinity"))
+    (folder / "1e400.json").write_text(utt("1e400"))
+    (folder / "nan.json").write_text(utt("NaN"))
+    (folder / "huge_ms.json").write_text(utt(str(10**20), str(10**20 + 5)))
+    (folder / "onset.rttm").write_text("SPEAKER o 1 1e300 1.0 <NA> <NA> A <NA> <NA>\n")
+    (folder / "negative.csv").write_text("-100,50,A\n")
+    (folder / "unsorted.json").write_text(json.dumps({"utterances": [{"speaker": "A", "start": 0, "end": 900, "words": [
+        {"text": "b", "start": 500, "end": 600}, {"text": "a", "start": 100, "end": 200}]}]}))
+    (folder / "empty.json").write_text("")
+    (folder / "empty.rttm").write_text("")
+    (folder / "binary.json").write_bytes(bytes(range(256)) * 64)
+    (folder / "nested.json").write_text("[" * 200_000 + "]" * 200_000)
+    (folder / "huge.csv").write_text("not,a,number\n" * 400_000)  # 5 MB of bad rows
+    (folder / "semi;colon&.json").write_text('{"status": "error", "error": "Audio duration is too short."}')
+    return {
+        "infinity.json": "utterance 0 start must be a finite number of milliseconds, got inf",
+        "1e400.json": "utterance 0 start must be a finite number of milliseconds, got inf",
+        "nan.json": "utterance 0 start must be a number of milliseconds, got nan",
+        "huge_ms.json": "utterance 0 start is out of range: 1e+20 ms is more than a week",
+        "onset.rttm": "no usable SPEAKER lines (line 1: onset is out of range: 1e300 s is more than a week) (line 1)",
+        "negative.csv": "no usable rows (line 1: start_ms must be >= 0, got -100) (line 1)",
+        "unsorted.json": "utterance 0 word 1 starts at 100 ms, before the word ahead of it (500 ms): "
+                         "word times must be in order",
+        "empty.json": "not valid JSON (Expecting value) (line 1)",
+        "empty.rttm": "no usable SPEAKER lines",
+        "binary.json": "not UTF-8 text",
+        "nested.json": "JSON nested too deeply to be a transcript",
+        "huge.csv": "no usable rows (line 1: start_ms and end_ms must be whole milliseconds, got 'not' and 'a'; "
+                    "line 2: start_ms and end_ms must be whole milliseconds, got 'not' and 'a'; "
+                    "line 3: start_ms and end_ms must be whole milliseconds, got 'not' and 'a'; "
+                    "line 4: start_ms and end_ms must be whole milliseconds, got 'not' and 'a'; "
+                    "line 5: start_ms and end_ms must be whole milliseconds, got 'not' and 'a'; "
+                    "and 399995 more) (line 1)",
+        "semi;colon&.json": "transcript status is 'error', not 'completed': Audio duration is too short.",
+    }
+
+
+def test_a_bad_input_corpus_fails_each_bad_file_by_name_and_the_good_ones_are_analysed(tmp_path):
+    expected = _bad_corpus(tmp_path / "corpus")
+    proc = _cli("analyze", tmp_path / "corpus", "--out", tmp_path / "out", "--json")
+    assert proc.returncode == 3, proc.stderr  # some files failed, the rest analysed and saved
+    assert "Traceback" not in proc.stderr
+    summary = json.loads(proc.stdout)
+    assert sorted(r["filename"] for r in summary["per_file_results"]) == ["-dash.csv", "m", "sample", "ünïcode.json"]
+    skipped = {s["filename"]: s["reason"] for s in summary["skipped_files"]}
+    assert skipped == expected
+    for name, reason in expected.items():
+        assert f"  - {name}: {reason}" in proc.stderr
+    # the mixed RTTM kept its 3 good segments and lists its 2 bad lines
+    assert "m: mixed.rttm, line 2 skipped: duration must be >= 0, got -0.5" in summary["notes"]
+    assert "m: mixed.rttm, line 4 skipped: zero-duration segment (onset 3.5 s, duration 0.0 s)" in summary["notes"]
+    assert len(list((tmp_path / "out").glob("aggregated_analysis_*.json"))) == 1
+
+
+def test_nothing_usable_writes_nothing_and_exits_4(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.json").write_text("")
+    (bad / "onset.rttm").write_text("SPEAKER o 1 1e300 1.0 <NA> <NA> A <NA> <NA>\n")
+    proc = _cli("recommend", bad, "--out", tmp_path / "cfg" / "config.json")
+    assert proc.returncode == 4 and "nothing readable" in proc.stderr and "empty.json" in proc.stderr
+    assert not (tmp_path / "cfg").exists()
+    # readable, but one utterance per file: no pause and no turn end to recommend from (not a 0/100 ms config)
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "one.csv").write_text("0,900,A\n")
+    proc = _cli("recommend", lone, "--out", tmp_path / "cfg" / "config.json")
+    assert proc.returncode == 4 and "no config was written" in proc.stderr, proc.stderr
+    assert not (tmp_path / "cfg").exists()
+    proc = _cli("report", lone, "--out", tmp_path / "r" / "report.html")
+    assert proc.returncode == 4 and not (tmp_path / "r").exists()
+    proc = _cli("analyze", bad, "--out", tmp_path / "o")
+    assert proc.returncode == 4 and not (tmp_path / "o").exists()
+
+
+def test_help_lists_the_exit_codes():
+    proc = _cli("--help")
+    assert proc.returncode == 0
+    for line in ("0    every input was analysed", "3    some files failed", "4    nothing usable was read",
+                 "130  interrupted (Ctrl+C)"):
+        assert line in proc.stdout
+    assert "3    some files failed" in _cli("analyze", "--help").stdout
+
+
+def test_an_unwritable_destination_is_refused_before_any_work(tmp_path, capsys, sample_rttm):
+    (tmp_path / "a-file").write_text("x")
+    for argv in (["analyze", str(sample_rttm), "--out", str(tmp_path / "a-file" / "out")],
+                 ["recommend", str(sample_rttm), "--out", str(tmp_path / "a-file" / "cfg.json")],
+                 ["report", str(sample_rttm), "--out", str(tmp_path / "a-file" / "r.html")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "cannot be written" in err and "a-file is not a writable folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

@@ -52,11 +52,60 @@ def test_safe_filename(name, expected):
     assert safe_filename(name) == expected
 
 
-def test_an_outcomes_repr_keeps_a_presigned_urls_signature_out():
+def test_an_outcome_keeps_a_presigned_urls_signature_out():
     from turntune_nb.files import SKIPPED, FileOutcome, input_name
 
     url = "https://bucket.example/calls/a.wav?X-Amz-Signature=SIGNATURE-123&X-Amz-Credential=CRED-456"
     outcome = FileOutcome(url, input_name(url), SKIPPED, reason="not transcribed")
     assert outcome.name == "https://bucket.example/calls/a.wav"
     assert "SIGNATURE-123" not in repr(outcome) and "CRED-456" not in repr(outcome)
-    assert outcome.source == url  # the input as given is still there for the code that needs it
+    assert outcome.source == "https://bucket.example/calls/a.wav"  # shown and saved: no signature
+
+
+def test_atomic_writes_are_private_whatever_the_umask_and_leave_no_temporary_file(tmp_path):
+    import json
+    import os
+    import stat
+    import threading
+
+    from turntune_nb.files import atomic_write_json, atomic_write_text, make_private_dir
+
+    old = os.umask(0o000)  # the most permissive umask: modes must still be owner-only
+    try:
+        target = tmp_path / "new" / "deeper" / "summary.json"
+        atomic_write_json(target, {"a": 1})
+        atomic_write_text(tmp_path / "new" / "t.csv", "x\n")
+        make_private_dir(tmp_path / "new" / "empty")
+    finally:
+        os.umask(old)
+    assert json.loads(target.read_text()) == {"a": 1}
+    for p in [tmp_path / "new", *(tmp_path / "new").rglob("*")]:
+        assert stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600), p
+    (tmp_path / "mine").mkdir(mode=0o755)
+    atomic_write_text(tmp_path / "mine" / "a.txt", "x")  # a folder the user made is left as it is
+    assert stat.S_IMODE((tmp_path / "mine").stat().st_mode) == 0o755
+    errors = []
+
+    def write(i):
+        try:
+            for j in range(50):
+                atomic_write_json(tmp_path / "shared.json", {"writer": i, "n": j})
+        except Exception as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and json.loads((tmp_path / "shared.json").read_text())["n"] == 49
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_check_writable_dir_names_the_folder_and_what_to_do(tmp_path):
+    from turntune_nb.files import check_writable_dir
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(InputError, match=r"The output folder .*f/out cannot be written \(.*\): choose another"):
+        check_writable_dir(tmp_path / "f" / "out", "The output folder")
+    assert check_writable_dir(tmp_path / "ok", "x") == tmp_path / "ok" and not list((tmp_path / "ok").iterdir())

@@ -116,13 +116,15 @@ def test_cli_analyze_audio_with_assemblyai_then_a_cached_rerun(fake, scripted_fo
     monkeypatch.setenv("ASSEMBLYAI_POLLING_INTERVAL", str(POLL_S))
     argv = ["analyze", str(scripted_folder), "--backend", "assemblyai", "--workers", "2",
             "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "--json"]
-    assert cli.main(argv) == 0
-    summary = json.loads(capsys.readouterr().out)
+    assert cli.main(argv) == 3  # broken.m4a failed, the rest was analysed and saved
+    out = capsys.readouterr()
+    summary = json.loads(out.out)
+    assert "broken.m4a: File does not appear to contain audio" in out.err
     assert summary["backend"] == "assemblyai"
     assert summary["aggregated_statistics"]["overall_average_gap_ms"] == 500
     assert sorted(p.name for p in (tmp_path / "out" / "transcripts").iterdir()) == ["one.wav.json", "two.mp3.json"]
     before = dict(fake.state.counts)
-    assert cli.main(argv) == 0
+    assert cli.main(argv) == 3
     assert dict(fake.state.counts) == {**before, "upload": before["upload"] + 1, "submit": before["submit"] + 1,
                                        "get": fake.state.counts["get"]}  # only broken.m4a is tried again
     assert fake.state.counts["get"] > before["get"]
@@ -176,7 +178,7 @@ def test_the_key_never_leaks(tmp_path, monkeypatch, capsys, caplog):
         result.save(run_dir)
         shown += [repr(result), result.summary_text(), result._repr_html_(), json.dumps(result.to_summary())]
         assert result.backend == "assemblyai" and len(result.transcripts) >= 2  # the run did happen
-        assert cli.main(["analyze", str(folder), "--out", str(run_dir / "cli"), "--cache-dir", str(run_dir / "cache")]) == 0
+        assert cli.main(["analyze", str(folder), "--out", str(run_dir / "cli"), "--cache-dir", str(run_dir / "cache")]) == 3
         with AssemblyAIClient(poll_interval=POLL_S) as c:
             shown += [repr(c), str(c)]
             try:
@@ -230,3 +232,48 @@ def test_open_session_picks_the_api_when_a_key_is_configured(monkeypatch):
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", "k")
     assert isinstance(open_session(cfg, quiet(100)), StreamingSession)
     assert isinstance(open_session(cfg, quiet(100), offline=True), OfflineSession)
+
+
+# --------------------------------------------------------------------------- privacy over a whole run
+def test_everything_a_run_writes_is_private_and_holds_no_key(tmp_path):
+    """analyze, recommend and report on audio through AssemblyAI (the fake), as real processes under
+    umask 022: every file written is 0600, every folder the run made is 0700, and the key (echoed back
+    by the server in an error) is in no file and no output."""
+    import os
+    import stat
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "calls"
+    write_wavs(folder, 3)
+    (folder / "corrupt.wav").write_bytes(b"not audio at all")
+    run = tmp_path / "run"  # made by the run, with everything under it
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ASSEMBLYAI_API_KEY=SECRET, ASSEMBLYAI_POLLING_INTERVAL=str(POLL_S),
+               TURNTUNE_CACHE_DIR=str(run / "cache"))
+    outputs = []
+    with FakeAssemblyAI(api_key=SECRET, processing_time=0.05) as server:
+        env["ASSEMBLYAI_BASE_URL"] = server.url
+        inject(server, "submit", {"status": 400, "error": f"bad request from {SECRET}"})
+        for args in (["analyze", folder, "--out", run / "out", "--cache-dir", run / "cache", "--workers", "1"],
+                     ["recommend", folder, "--model", "silence", "--out", run / "configs" / "cfg.json"],
+                     ["report", folder, "--out", run / "reports" / "report.html"]):
+            proc = subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.umask(0o022))
+            outputs += [proc.stdout, proc.stderr]
+            assert proc.returncode == 3, proc.stderr  # corrupt.wav failed (and, first, the echoing request)
+    written = sorted(run.rglob("*"))
+    files = [p for p in written if p.is_file()]
+    names = {p.name for p in files}
+    assert {"cfg.json", "report.html", ".turntune.lock"} <= names
+    assert any(n.endswith(".pauses.csv") for n in names) and any(n.endswith(".turn_ends.csv") for n in names)
+    assert any(n.startswith("aggregated_analysis_") and n.endswith(".json") for n in names)
+    assert len([p for p in files if p.parent.parent.name == "cache"]) == 3  # 3 transcripts (a failed job is dropped)
+    assert len(list((run / "out" / "transcripts").glob("call0*.wav.json"))) == 2  # call00 hit the 400
+    modes = {str(p.relative_to(run)): oct(stat.S_IMODE(p.stat().st_mode)) for p in [run, *written]}
+    wrong = {k: v for k, v in modes.items() if v != ("0o700" if (run / k).is_dir() else "0o600")}
+    assert wrong == {}, wrong
+    assert not [p for p in files if p.name.endswith(".tmp")]
+    leaks = [str(p) for p in files if SECRET.encode() in p.read_bytes()]
+    assert leaks == [] and not [o for o in outputs if SECRET in o]
+    assert any("***" in o for o in outputs)  # the echo was there, and redacted

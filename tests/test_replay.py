@@ -269,7 +269,7 @@ def test_cli_refuses_without_yes_when_it_cannot_ask_then_replays_and_rescores(tm
     CONFIGS[0].save(config)
     common = [str(SYNTH / "conv5.opus"), "--config", str(config), "--truth", str(SYNTH / "truth"), "--channel", "0"]
     refused = run_cli(*common, cwd=tmp_path)
-    assert refused.returncode == 3
+    assert refused.returncode == 5
     assert "0.003 h of audio" in refused.stdout and "--yes" in refused.stderr
     assert not (tmp_path / "turntune-replay").exists()
     done = run_cli(*common, "--yes", "--speed", "20", "--json", "--model", "silence", cwd=tmp_path)

@@ -2,7 +2,8 @@
 
 Each sub-command is registered by an ``_add_<name>(subparsers)`` function that sets
 ``func`` on its parser; ``main`` dispatches. Errors the package raises on purpose
-(`TurnTuneError`) end the program with status 2 and their message on stderr.
+(`TurnTuneError`) end the program with status 2 and their message on stderr; the
+other exit codes are in `EXIT_CODES_HELP`.
 """
 
 from __future__ import annotations
@@ -12,15 +13,25 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import InputError, TurnTuneError
+from .errors import InputError, NothingUsableError, TurnTuneError
 
-__all__ = ("main", "build_parser")
+__all__ = ("main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_PARTIAL", "EXIT_NOTHING", "EXIT_INTERRUPTED")
 
 DEFAULT_OUT = "turntune-output"
+#: Exit codes a script can branch on (also in ``turntune --help`` and the README).
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_NOTHING, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
+EXIT_CODES_HELP = """exit codes:
+  0    every input was analysed
+  2    a usage or setup error stopped the run (bad option, refused key, unwritable folder)
+  3    some files failed (each named with its reason); the rest were analysed and saved
+  4    nothing usable was read: nothing was written (no summary, no config, no report)
+  5    replay: it would stream and was not confirmed (no --yes and no terminal to ask on)
+  130  interrupted (Ctrl+C) after the state was saved: submitted jobs are journaled,
+       re-run the same command to collect them without paying again"""
 
 
 def _print_err(msg: str) -> None:
-    print(f"turntune: {msg}", file=sys.stderr)
+    print(f"turntune: {_redact(msg)}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- analyze
@@ -30,6 +41,7 @@ def _add_analyze(sub) -> None:
         help="turn-taking statistics and a recommended streaming setting",
         description="Measure gaps, overlaps and pauses in transcripts (AssemblyAI JSON, RTTM, CSV) "
         "or audio files, and recommend min/max_turn_silence.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"where the summary JSON goes (default: {DEFAULT_OUT})")
@@ -43,6 +55,8 @@ def _add_analyze(sub) -> None:
                    help="AssemblyAI transcript cache; a re-run makes no request for cached files "
                    "(default: ~/.cache/turntune_nb/assemblyai)")
     _add_side_args(p)
+    p.add_argument("--max-retry-after", type=float, default=60.0, metavar="S",
+                   help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
     p.set_defaults(func=_run_analyze)
 
 
@@ -79,26 +93,80 @@ def _is_audio_input(path) -> bool:
 def _analysis_from_args(args):
     """An AnalysisResult for the paths of an ``analyze``-like command."""
     from .analysis.readers import collect_transcripts
-    from .analysis.results import analyze_transcripts
+    from .analysis.results import analyze_transcripts_isolated
 
     if all(_is_audio_input(p) for p in args.paths):
         from .pipeline import analyze_folder
 
-        return analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
-                              backend=getattr(args, "backend", "auto"),
-                              progress=getattr(args, "progress", not getattr(args, "json", False)),
-                              workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
-                              out_dir=getattr(args, "out", None))
+        extra = {} if getattr(args, "max_retry_after", None) is None else {"max_retry_after": args.max_retry_after}
+        result = analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
+                                backend=getattr(args, "backend", "auto"),
+                                progress=getattr(args, "progress", not getattr(args, "json", False)),
+                                workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
+                                out_dir=getattr(args, "out", None), **extra)
+        if not result.transcripts and not getattr(result, "interrupted", False):
+            detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in result.skipped) or "no input"
+            raise NothingUsableError(f"nothing usable in {', '.join(map(str, args.paths))} ({detail})")
+        return result
     transcripts, failed = collect_transcripts(args.paths)
     if not transcripts:
         detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in failed) or "no transcript files found"
-        raise InputError(f"nothing readable in {', '.join(map(str, args.paths))} ({detail})")
+        raise NothingUsableError(f"nothing readable in {', '.join(map(str, args.paths))} ({detail})")
     folder = args.paths[0] if len(args.paths) == 1 else ", ".join(map(str, args.paths))
-    return analyze_transcripts(transcripts, folder_path=folder, failed=[dict(f, stage="read") for f in failed])
+    return analyze_transcripts_isolated(transcripts, folder_path=folder, failed=[dict(f, stage="read") for f in failed])
+
+
+def _failed_files(result) -> list:
+    """The skipped entries that are failures: not a non-audio file beside the audio, not a file too short to measure."""
+    return [s for s in getattr(result, "skipped", None) or []
+            if s.get("error") or s.get("stage") in ("read", "transcribe", "decode")
+            or (s.get("stage") == "input" and not str(s.get("reason", "")).startswith("not an audio file"))]
+
+
+def _exit_code(result) -> int:
+    """`EXIT_PARTIAL` when some files failed, else `EXIT_OK`; the failures are named on stderr."""
+    failed = _failed_files(result)
+    if not failed:
+        return EXIT_OK
+    _print_err(f"{len(failed)} file(s) failed; the others were analysed:")
+    for f in failed:
+        print(f"  - {f['filename']}: {f['reason']}", file=sys.stderr)
+    return EXIT_PARTIAL
+
+
+def _check_destination(folder, what: str) -> None:
+    """Refuse, before any (paid) work, a destination folder that cannot be made or written; creates nothing."""
+    import os
+
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{what} {folder} cannot be written ({probe} is not a writable folder): choose another "
+                         "place, or fix its permissions, and run again. Nothing was uploaded or paid.")
+
+
+def _stop_if_interrupted(result) -> None:
+    """Raise KeyboardInterrupt (exit 130) when the run behind `result` was interrupted."""
+    if getattr(result, "interrupted", False):
+        raise KeyboardInterrupt
+
+
+def _check_usable(source) -> None:
+    """Refuse to recommend from nothing: without a pause inside a turn no setting can be told to cut one
+    off, so every setting "meets" the target and the fastest (0 / 100 ms) would be written."""
+    pauses = getattr(source, "pauses", None)
+    if pauses is None or len(pauses) == 0:
+        raise NothingUsableError("nothing usable to recommend from: no pause inside a turn was measured, so no "
+                                 "false cut-off rate can be estimated (give recordings with turns of several "
+                                 "words or segments); no config was written")
 
 
 def _run_analyze(args) -> int:
+    _check_destination(args.out, "The output folder")
     result = _analysis_from_args(args)
+    _stop_if_interrupted(result)
     if args.speaker or args.channel:
         result = result.for_speakers(**_side(args))
     path = result.save(args.out)
@@ -107,7 +175,7 @@ def _run_analyze(args) -> int:
     else:
         print(result.summary_text())
         print(f"\nSummary saved to: {path}")
-    return 0
+    return _exit_code(result)
 
 
 # --------------------------------------------------------------------------- recommend
@@ -175,18 +243,23 @@ def _run_recommend(args) -> int:
     from .analysis.recommend import recommend_config
 
     _check_target(args.target_cutoff)
-    rec = recommend_config(_recommend_source(args), model=args.model, target_cutoff=args.target_cutoff,
+    if args.out:
+        _check_destination(Path(args.out).parent, "The config's folder")
+    source = _recommend_source(args)
+    _stop_if_interrupted(source)
+    _check_usable(source)
+    rec = recommend_config(source, model=args.model, target_cutoff=args.target_cutoff,
                            grid_max_ms=args.grid_max_ms, **_side(args))
     path = rec.save(args.out) if args.out else None
     if args.json:
         print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False, default=str))
-        return 0
+        return _exit_code(source)
     print(rec.summary_text())
     print("\nEquivalent settings:")
     print(export_table(rec.export()).to_string(index=False))
     if path is not None:
         print(f"\nConfig saved to: {path}")
-    return 0
+    return _exit_code(source)
 
 
 # --------------------------------------------------------------------------- stream
@@ -285,19 +358,22 @@ def _run_report(args) -> int:
     from .notebook.report import write_report
 
     _check_target(args.target_cutoff)
+    _check_destination(Path(args.report_path).parent, "The report's folder")
     result = _analysis_from_args(args)
+    _stop_if_interrupted(result)
+    _check_usable(result)
     if args.speaker or args.channel:
         result = result.for_speakers(**_side(args))
     recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff,
                                       grid_max_ms=args.grid_max_ms)
     path = write_report(result, args.report_path, recommendation, title=args.title)
     print(f"Report written to: {path}")
-    return 0
+    return _exit_code(result)
 
 
 # --------------------------------------------------------------------------- replay
 #: ``turntune replay`` exits with this when it would stream and was not confirmed.
-EXIT_NOT_CONFIRMED = 3
+EXIT_NOT_CONFIRMED = 5
 
 
 def _add_replay(sub) -> None:
@@ -310,8 +386,7 @@ def _add_replay(sub) -> None:
         "for the same setting, per file and overall. AssemblyAI with ASSEMBLYAI_API_KEY (billed per streamed "
         "hour: the hours are printed first and --yes is required), else the offline endpointer. The events are "
         "saved (--events-dir, owner-only) so that --rescore scores them again without streaming.",
-        epilog=f"exit status: 0 done; 2 an error (message on stderr); {EXIT_NOT_CONFIRMED} not confirmed "
-        "(no --yes and no terminal to ask on); 130 interrupted.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="audio files or folders of them")
     p.add_argument("--config", action="append", default=[], metavar="CONFIG.json",
@@ -376,7 +451,7 @@ def _run_replay(args) -> int:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
         print(result.summary_text())
-    return 0
+    return EXIT_PARTIAL if result.failed else EXIT_OK
 
 
 # --------------------------------------------------------------------------- main
@@ -386,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="turntune",
         description="Tune streaming turn detection (endpointing) from your own recorded conversations.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -399,12 +475,24 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except NothingUsableError as err:
+        _print_err(str(err))
+        return EXIT_NOTHING
     except TurnTuneError as err:
         _print_err(str(err))
-        return 2
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        _print_err("interrupted")
-        return 130
+        _print_err("interrupted; submitted AssemblyAI jobs are journaled in the cache: re-run the same command "
+                   "to collect them without paying again")
+        return EXIT_INTERRUPTED
+
+
+def _redact(text: str) -> str:
+    """`text` without the API key (a last line of defence: messages are redacted where they are made)."""
+    import os
+
+    key = os.environ.get("ASSEMBLYAI_API_KEY", "").strip()
+    return text.replace(key, "***") if len(key) >= 6 else text
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ so ``except TurnTuneError`` catches everything the package raises on purpose::
 
     TurnTuneError
      +-- InputError (ValueError)                  nothing usable was given
+     |    +-- NothingUsableError                  every input failed: nothing to analyse
      |    +-- TranscriptFormatError               a transcript file is malformed (file, line)
      |    +-- AudioDecodeError                    an audio file cannot be decoded (file)
      +-- ConfigError (ValueError)                 a setting is out of range or unknown
@@ -27,6 +28,7 @@ from __future__ import annotations
 __all__ = (
     "TurnTuneError",
     "InputError",
+    "NothingUsableError",
     "TranscriptFormatError",
     "AudioDecodeError",
     "ConfigError",
@@ -59,6 +61,11 @@ class TurnTuneError(Exception):
 
 class InputError(TurnTuneError, ValueError):
     """Nothing usable was given: a missing folder, no readable file, an empty input."""
+
+
+class NothingUsableError(InputError):
+    """Inputs were given, but none could be read or transcribed: there is nothing to
+    analyse, so nothing is written (the command line exits with code 4)."""
 
 
 class TranscriptFormatError(InputError):

@@ -1,9 +1,17 @@
 """Inputs and files: what to analyse (audio by the guide's extension list, URLs,
 URL lists), how each input ended (`FileOutcome`), and safe writes (file names
-without path tricks, atomic JSON).
+without path tricks; atomic, private writes).
 
-Shared by both backends (`turntune_nb.assemblyai`, `turntune_nb.audio`) and the
-pipeline; it knows nothing of either.
+Every file the package writes goes through `atomic_write_bytes` (or its text and
+JSON twins): a unique temporary name in the target folder, created 0600 (owner
+only, whatever the umask), fsynced, then renamed over the target, and the folder
+fsynced, so a reader sees the old file or the new one, never half of one, even
+after a crash or with two writers at once. Folders the package creates are 0700
+(`make_private_dir`). Summaries, tables, reports, configs and the transcript cache
+all hold call timing or words: nobody else on the machine needs to read them.
+
+Shared by every wing (the analysis wing saves its summaries and configs through
+it); it knows nothing of any of them.
 """
 
 from __future__ import annotations
@@ -14,12 +22,8 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import InputError
-
-if TYPE_CHECKING:
-    from .analysis.model import Transcript
 
 __all__ = (
     "AUDIO_EXTENSIONS",
@@ -35,7 +39,16 @@ __all__ = (
     "read_url_list",
     "safe_filename",
     "atomic_write_json",
+    "atomic_write_text",
+    "atomic_write_bytes",
+    "make_private_dir",
+    "check_writable_dir",
+    "PRIVATE_FILE_MODE",
+    "PRIVATE_DIR_MODE",
 )
+
+#: Mode of every file the package writes, and of every folder it creates.
+PRIVATE_FILE_MODE, PRIVATE_DIR_MODE = 0o600, 0o700
 
 #: How an input ended.
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
@@ -130,15 +143,19 @@ class FileOutcome:
         Where its transcript JSON was written.
     """
 
-    source: str = field(repr=False)  # as given: a presigned URL keeps its signature here, never in a repr
+    source: str = field(repr=False)  # as given, but a URL without its query (a presigned URL's signature)
     name: str
     status: str
     reason: str | None = None
     stage: str | None = None
-    transcript: Transcript | None = None
+    transcript: object | None = None  # an analysis.model.Transcript
     transcript_id: str | None = None
     cached: bool = False
     output_path: Path | None = None
+
+    def __post_init__(self):
+        if is_url(self.source):  # shown and saved: the signature of a presigned URL stays out
+            self.source = input_name(self.source)
 
     def as_failed(self) -> dict:
         """The ``{"filename", "reason", "stage"}`` record `analyze_transcripts` lists as skipped."""
@@ -258,16 +275,101 @@ def safe_filename(name: str, max_length: int = 100) -> str:
     return base
 
 
-def atomic_write_json(path: Path, data) -> None:
-    """Write JSON to a temporary file in the same folder, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def make_private_dir(path) -> Path:
+    """Create `path` and its missing parents as 0700 folders (whatever the umask) and return it.
+
+    Folders that exist already are left as they are: only what the package creates
+    is made private.
+    """
+    path = Path(path)
+    missing = []
+    p = path
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue  # made by another process meanwhile
+        os.chmod(folder, PRIVATE_DIR_MODE)
+    if not path.is_dir():
+        raise NotADirectoryError(f"{path} is not a folder")
+    return path
+
+
+def check_writable_dir(path, what: str) -> Path:
+    """Make sure files can be written in `path` (created 0700 when missing) and return it.
+
+    Meant to run before any paid or slow work: a probe file is created and removed.
+
+    Raises
+    ------
+    InputError
+        Naming the folder, the reason and what to do.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_writable_dir(Path(tempfile.mkdtemp()) / "out", "the output folder").name
+    'out'
+    """
+    path = Path(path)
+    try:
+        make_private_dir(path)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".turntune-probe-", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise InputError(f"{what} {path} cannot be written ({reason}): choose another folder, "
+                         "or fix its permissions, and run again. Nothing was uploaded or paid.") from err
+    return path
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write `data` to `path` atomically and privately (0600), and return the path.
+
+    A unique temporary file in the same folder (so two writers never share one),
+    fsynced, renamed over `path`, then the folder fsynced so the rename survives a
+    power cut. Missing folders are created 0700.
+    """
+    path = Path(path)
+    make_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def atomic_write_text(path, text: str) -> Path:
+    """`atomic_write_bytes` for UTF-8 text."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path, data, *, indent: int | None = None) -> Path:
+    """`atomic_write_bytes` for JSON (UTF-8, non-ASCII kept)."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return atomic_write_text(path, text + ("\n" if indent is not None else ""))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # not possible on every platform (Windows): the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .analysis.results import AnalysisResult, analyze_transcripts
+from .analysis.results import AnalysisResult, analyze_transcripts_isolated
 from .errors import ConfigError, InputError
 from .files import collect_inputs, is_url
 
@@ -22,7 +22,7 @@ __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 
 BACKENDS = ("auto", "assemblyai", "offline")
 #: Options of `analyze_folder` that configure the client rather than the request.
-_CLIENT_OPTIONS = ("retries", "backoff_factor", "timeout")
+_CLIENT_OPTIONS = ("retries", "backoff_factor", "timeout", "max_retry_after")
 _RUN_OPTIONS = ("poll_interval", "job_timeout", "on_submitted")
 
 
@@ -77,7 +77,7 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
     **options
         AssemblyAI request options (``speech_models``, ``language_detection``,
         ``speakers_expected``, ``speaker_labels``, ...), client options
-        (``retries``, ``backoff_factor``, ``timeout``), run options
+        (``retries``, ``backoff_factor``, ``timeout``, ``max_retry_after``), run options
         (``poll_interval``, ``job_timeout``, ``on_submitted``); for the offline
         backend, its settings.
 
@@ -134,8 +134,10 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         failed += [dict(f, stage=f.get("stage", "decode")) for f in offline_failed]
     if not transcripts and not failed:
         raise InputError(f"nothing to analyse in {_folder_label(folder_or_paths)}")
-    return analyze_transcripts(transcripts, folder_path=_folder_label(folder_or_paths), failed=failed,
-                               backend=chosen, notes=notes)
+    result = analyze_transcripts_isolated(transcripts, folder_path=_folder_label(folder_or_paths), failed=failed,
+                                          backend=chosen, notes=notes)
+    result.interrupted = chosen == "assemblyai" and batch.interrupted
+    return result
 
 
 def open_session(config, source, offline: bool | None = None, **kwargs):

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -124,17 +125,42 @@ def test_rttm_several_recordings_in_one_file(tmp_path):
 
 
 @pytest.mark.parametrize("line, message", [
-    ("SPEAKER f 1 abc 1.0 <NA> <NA> A <NA> <NA>", "onset and duration must be seconds"),
-    ("SPEAKER f 1 1.0 -1.0 <NA> <NA> A <NA> <NA>", ">= 0"),
+    ("SPEAKER f 1 abc 1.0 <NA> <NA> A <NA> <NA>", "onset must be seconds, got 'abc'"),
+    ("SPEAKER f 1 1.0 -1.0 <NA> <NA> A <NA> <NA>", "duration must be >= 0, got -1.0"),
     ("SPEAKER f 1 1.0", "at least 8 fields"),
     ("hello world", "expected an RTTM 'SPEAKER' line"),
+    ("SPEAKER f 1 1e300 1.0 <NA> <NA> A <NA> <NA>", "onset is out of range: 1e300 s is more than a week"),
+    ("SPEAKER f 1 inf 1.0 <NA> <NA> A <NA> <NA>", "onset must be a finite number of seconds, got inf"),
+    ("SPEAKER f 1 NaN 1.0 <NA> <NA> A <NA> <NA>", "onset must be a finite number of seconds, got NaN"),
+    ("SPEAKER f 1 2.0 0.0 <NA> <NA> A <NA> <NA>", "zero-duration segment"),
 ])
-def test_rttm_malformed_names_line(tmp_path, line, message):
+def test_rttm_bad_line_is_skipped_and_named_the_good_ones_kept(tmp_path, line, message):
     p = tmp_path / "bad.rttm"
-    p.write_text("SPEAKER f 1 0.0 1.0 <NA> <NA> A <NA> <NA>\n" + line + "\n")
+    p.write_text("SPEAKER f 1 0.0 1.0 <NA> <NA> A <NA> <NA>\n" + line + "\nSPEAKER f 1 3.0 1.0 <NA> <NA> B <NA> <NA>\n")
+    (t,) = read_rttm(p)
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in t.utterances] == [("A", 0, 1000), ("B", 3000, 4000)]
+    assert len(t.notes) == 1 and t.notes[0].startswith("bad.rttm, line 2 skipped: ") and message in t.notes[0]
     with pytest.raises(TranscriptFormatError, match=message) as info:
-        read_rttm(p)
+        read_rttm(p, strict=True)
     assert info.value.line == 2 and "bad.rttm, line 2" in str(info.value)
+
+
+def test_rttm_every_bad_line_is_listed_and_a_file_of_bad_lines_fails(tmp_path):
+    p = tmp_path / "talkbank.rttm"
+    good = [f"SPEAKER rec 1 {i}.0 0.5 <NA> <NA> {'AB'[i % 2]} <NA> <NA>" for i in range(6)]
+    lines = good[:2] + ["SPEAKER rec 1 2.5 -0.2 <NA> <NA> A <NA> <NA>"] + good[2:] + [
+        "SPEAKER rec 1 9.0 -0.1 <NA> <NA> B <NA> <NA>"]
+    p.write_text("\n".join(lines) + "\n")
+    (t,) = read_rttm(p)
+    assert len(t.utterances) == 6  # every good segment kept
+    assert t.notes == ("talkbank.rttm, line 3 skipped: duration must be >= 0, got -0.2",
+                       "talkbank.rttm, line 8 skipped: duration must be >= 0, got -0.1")
+    only_bad = tmp_path / "all_bad.rttm"
+    only_bad.write_text("SPEAKER r 1 x 1 <NA> <NA> A <NA> <NA>\nSPEAKER r 1 1 1e999 <NA> <NA> A <NA> <NA>\n")
+    with pytest.raises(TranscriptFormatError) as info:
+        read_rttm(only_bad)
+    assert info.value.reason == ("no usable SPEAKER lines (line 1: onset must be seconds, got 'x'; "
+                                 "line 2: duration must be a finite number of seconds, got 1e999)")
 
 
 def test_csv_with_and_without_header(tmp_path):
@@ -150,9 +176,58 @@ def test_csv_with_and_without_header(tmp_path):
 
 def test_csv_malformed(tmp_path):
     p = tmp_path / "bad.csv"
-    p.write_text("start_ms,end_ms,speaker\n0,500,A\n900,800,B\n")
+    p.write_text("start_ms,end_ms,speaker\n0,500,A\n900,800,B\n1000,1000,A\n"
+                 "-5,10,B\n100000000000000000000,100000000000000000001,A\n1200,1500,B\n")
     with pytest.raises(TranscriptFormatError, match=r"bad.csv, line 3: .*end_ms \(800\) must be >= start_ms \(900\)"):
-        read_csv(p)
+        read_csv(p, strict=True)
+    t = read_csv(p)
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in t.utterances] == [("A", 0, 500), ("B", 1200, 1500)]
+    assert [n.split(": ", 1)[0] for n in t.notes] == [f"bad.csv, line {n} skipped" for n in (3, 4, 5, 6)]
+    assert "zero-duration segment (1000 to 1000 ms)" in t.notes[1]
+    assert "start_ms must be >= 0, got -5" in t.notes[2]
+    assert "start_ms is out of range: 1e+20 ms is more than a week" in t.notes[3]
+
+
+@pytest.mark.parametrize("start, message", [
+    ("Infinity", "must be a finite number of milliseconds, got inf"),
+    ("NaN", "must be a number of milliseconds, got nan"),
+    ("1e400", "must be a finite number of milliseconds, got inf"),
+    ("100000000000000000000", "is out of range: 1e+20 ms is more than a week"),
+    ("-40", "must be >= 0, got -40"),
+])
+def test_assemblyai_times_that_are_not_finite_or_in_range_are_errors(tmp_path, start, message):
+    p = tmp_path / "t.json"
+    p.write_text('{"status": "completed", "utterances": [{"speaker": "A", "start": %s, "end": 900, "text": "x",'
+                 ' "words": []}]}' % start)
+    with pytest.raises(TranscriptFormatError, match=re.escape("utterance 0 start " + message)):
+        read_assemblyai_json(p)
+
+
+def test_assemblyai_unsorted_words_and_zero_duration_utterances(tmp_path):
+    words = [{"text": "b", "start": 500, "end": 600}, {"text": "a", "start": 100, "end": 200}]
+    with pytest.raises(TranscriptFormatError, match="utterance 0 word 1 starts at 100 ms, before"):
+        transcript_from_assemblyai({"utterances": [{"speaker": "A", "start": 100, "end": 600, "words": words}]}, "u")
+    t = transcript_from_assemblyai({"utterances": [{"speaker": "A", "start": 0, "end": 500, "words": []},
+                                                   {"speaker": "B", "start": 700, "end": 700, "words": []}]}, "z")
+    assert [(u.speaker, u.start_ms) for u in t.utterances] == [("A", 0)]
+    assert t.notes == ("1 zero-duration utterance(s) skipped (utterance 1)",)
+
+
+def test_collect_names_every_bad_file_and_never_raises_for_one(tmp_path, sample_rttm):
+    (tmp_path / "good.rttm").write_text(sample_rttm.read_text())
+    (tmp_path / "empty.json").write_text("")
+    (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "nested.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "unreadable.rttm").write_text("SPEAKER a 1 0 1 <NA> <NA> A <NA> <NA>\n")
+    (tmp_path / "unreadable.rttm").chmod(0)
+    transcripts, failed = collect_transcripts(tmp_path)
+    assert [t.name for t in transcripts] == ["sample"] + (["a"] if __import__("os").geteuid() == 0 else [])
+    reasons = {f["filename"]: f["reason"] for f in failed}
+    assert reasons["empty.json"] == "not valid JSON (Expecting value) (line 1)"
+    assert reasons["binary.csv"] == "not UTF-8 text"
+    assert reasons["nested.json"] == "JSON nested too deeply to be a transcript"
+    if __import__("os").geteuid() != 0:
+        assert reasons["unreadable.rttm"].startswith("cannot read the file (Permission denied)")
 
 
 def test_sniffing_unknown_extension(tmp_path, sample_rttm):

@@ -92,3 +92,63 @@ def test_pause_p10_and_floor_transfer_per_file_and_saved_tables_keep_the_side(tm
     saved = load_summary(result.save(tmp_path))
     assert saved.pauses[C.FLOOR_SPEAKER].tolist() == ["A"] * 5 and saved.pauses[C.CHANNEL].tolist() == [0] * 5
     assert saved.turn_ends[C.CHANNEL].tolist() == [0, 1, 0]
+
+
+def test_load_summary_reads_only_files_beside_the_summary(tmp_path):
+    import json
+
+    import pytest
+
+    from turntune_nb.analysis.readers import read_rttm
+    from turntune_nb.analysis.results import analyze_transcripts, load_summary
+    from turntune_nb.errors import InputError
+
+    path = analyze_transcripts(read_rttm("samples/real/sample.rttm")).save(tmp_path / "run")
+    (tmp_path / "secret.csv").write_text("file,speaker\nx,y\n")
+    summary = json.loads(path.read_text())
+    for crafted in ("../secret.csv", str(tmp_path / "secret.csv"), "sub/../../secret.csv", "..", "", 7):
+        summary["tables"]["pauses"] = crafted
+        path.write_text(json.dumps(summary))
+        with pytest.raises(InputError, match="only files in the summary's own folder are read"):
+            load_summary(path)
+
+
+def test_concurrent_saves_of_one_summary_never_collide(tmp_path):
+    import threading
+
+    from turntune_nb.analysis.readers import read_rttm
+    from turntune_nb.analysis.results import analyze_transcripts, load_summary
+
+    result = analyze_transcripts(read_rttm("samples/real/sample.rttm"))
+    errors = []
+
+    def save():
+        try:
+            for _ in range(10):
+                result.save(tmp_path, filename="same.json")
+        except Exception as err:  # a fixed temporary name made half of these fail
+            errors.append(err)
+
+    threads = [threading.Thread(target=save) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.json", "same.pauses.csv", "same.turn_ends.csv"]
+    assert len(load_summary(tmp_path / "same.json").turn_ends) == len(result.turn_ends)
+
+
+def test_a_file_whose_analysis_raises_is_that_files_failure_only():
+    from turntune_nb.analysis.model import Transcript, Utterance
+    from turntune_nb.analysis.results import analyze_transcripts_isolated
+
+    good = read_rttm("samples/real/sample.rttm")
+    broken = Utterance("A", 0, 10)
+    object.__setattr__(broken, "end_ms", 10**30)  # past validation, as a bug upstream could leave it
+    result = analyze_transcripts_isolated(good + [Transcript("broken.json", [broken, Utterance("B", 20, 30)])],
+                                          failed=[{"filename": "x.csv", "reason": "r", "stage": "read"}])
+    assert [t.name for t in result.transcripts] == ["sample"] and result.overall["total_gaps"] == 3
+    assert result.skipped[0] == {"filename": "x.csv", "reason": "r", "stage": "read"}
+    assert result.skipped[1]["filename"] == "broken.json" and result.skipped[1]["error"] is True
+    assert result.skipped[1]["reason"].startswith("could not be analysed (OverflowError")

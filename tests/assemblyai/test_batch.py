@@ -152,7 +152,9 @@ def test_a_presigned_urls_query_string_stays_out_of_names_reasons_and_logs(fake,
     with caplog.at_level(logging.DEBUG):
         result = run([lost, good, gone], client, tmp_path, workers=1, out_dir=tmp_path / "out")
     lost_reason = ("submission of https://bucket.example/lost.wav: AssemblyAI server error 500 "
-                   "(Internal Server Error). Re-run later; finished files are cached.")
+                   "(Internal Server Error). Re-run later; finished files are cached. Whether AssemblyAI made "
+                   "the job is not known yet: the submission is journaled, and a re-run looks it up before "
+                   "paying again.")
     gone_reason = ("Download error, unable to download https://bucket.example/gone.wav. "
                    "Please make sure the file exists and is accessible from the internet.")
     assert [(o.name, o.status, o.reason) for o in result.outcomes] == [
@@ -160,7 +162,8 @@ def test_a_presigned_urls_query_string_stays_out_of_names_reasons_and_logs(fake,
         ("https://bucket.example/good.wav", "ok", None),
         ("https://bucket.example/gone.wav", "failed", gone_reason),
     ]
-    assert [o.source for o in result.outcomes] == [lost, good, gone]  # the input as given, kept to re-run it
+    # shown and saved without the signature
+    assert [o.source for o in result.outcomes] == [u.split("?")[0] for u in (lost, good, gone)]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.wav.json"]
     texts = [json.dumps(result.failed_records()), caplog.text, *(o.name for o in result.outcomes)]
     assert not [t for t in texts if "SECRET" in t or "X-Amz" in t]
@@ -286,3 +289,260 @@ def test_cache_writes_are_atomic_and_leave_no_temporary_files(fake, client, tmp_
     entries = [json.loads(p.read_text()) for p in (tmp_path / "cache").rglob("*.json")]
     assert sorted(e["source"] for e in entries) == ["call00.wav", "call01.wav"]
     assert {e["state"] for e in entries} == {"completed"}
+
+
+# --------------------------------------------------------------------------- the journal of paid work
+def test_a_lost_reply_is_found_in_the_list_not_paid_again(fake, client, tmp_path):
+    files = write_wavs(tmp_path / "calls", 2)
+    inject(fake, "submit", {"drop_after": True})  # the first job is made, its reply never arrives
+    result = run(files, client, tmp_path, workers=1)
+    assert [o.status for o in result.outcomes] == ["ok", "ok"]
+    assert fake.state.counts["submit"] == 2 and len(jobs(fake)) == 2  # no second job for the first file
+    assert result.outcomes[0].transcript_id == jobs(fake)[0]["id"]
+    assert fake.state.counts["list"] >= 1
+
+
+def test_an_intent_left_by_a_crash_is_settled_through_the_list(fake, client, tmp_path):
+    """A run died between sending the submission and journaling its reply: the job exists."""
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    upload_url = client.upload(f)
+    cache = TranscriptCache(tmp_path / "cache")
+    cache.save_intent(key_of(f), f.name, client.base_url, OPTIONS, upload_url)
+    made = client.submit(upload_url, speech_models=["universal-3-5-pro"])["id"]  # what the dead run had sent
+    before = requests_made(fake)
+    result = run([f], client, tmp_path, orphan_grace=0)
+    assert (result.outcomes[0].status, result.outcomes[0].transcript_id) == ("ok", made)
+    assert requests_made(fake)["upload"] == before["upload"] and requests_made(fake)["submit"] == before["submit"]
+
+
+def test_an_intent_whose_job_was_never_made_is_submitted_without_uploading_again(fake, client, tmp_path):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    upload_url = client.upload(f)
+    TranscriptCache(tmp_path / "cache").save_intent(key_of(f), f.name, client.base_url, OPTIONS, upload_url)
+    result = run([f], client, tmp_path, orphan_grace=0.2)
+    assert result.outcomes[0].status == "ok"
+    assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (1, 1)  # the journaled upload reused
+    assert jobs(fake)[0]["audio_url"] == upload_url
+    assert fake.state.counts["list"] == 2  # looked up, then again after the grace (a young intent)
+
+
+def test_an_intent_is_not_paid_again_when_the_list_cannot_be_read(fake, client, tmp_path):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    TranscriptCache(tmp_path / "cache").save_intent(key_of(f), f.name, client.base_url, OPTIONS,
+                                                    "https://cdn.assemblyai.com/upload/gone")
+    inject(fake, "list", *[{"status": 500}] * 4)
+    result = run([f], client, tmp_path, orphan_grace=0)
+    (o,) = result.outcomes
+    assert o.status == "failed" and "the list of transcripts could not be read" in o.reason
+    assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (0, 0)
+
+
+def test_checks_before_paying_refuse_with_what_to_do(fake, client, tmp_path):
+    from turntune_nb.errors import ConfigError
+
+    files = write_wavs(tmp_path / "calls", 2)
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(InputError, match=r"The cache folder .* cannot be written .* Nothing was uploaded or paid"):
+        run(files, client, tmp_path, cache_dir=tmp_path / "a-file" / "cache")
+    with pytest.raises(InputError, match=r"The output folder .* cannot be written"):
+        run(files, client, tmp_path, out_dir=tmp_path / "a-file" / "out")
+    TranscriptCache(tmp_path / "cache").path(key_of(files[1])).mkdir(parents=True)
+    with pytest.raises(InputError, match="cache entries that are not files"):
+        run(files, client, tmp_path)
+    with pytest.raises(ConfigError, match=r"option speakers_expected='two': expected a whole number"):
+        run(files, client, tmp_path / "other", speakers_expected="two")
+    with pytest.raises(ConfigError, match="workers must be"):
+        run(files, client, tmp_path / "other", workers=0)
+    assert requests_made(fake) == {"upload": 0, "submit": 0, "get": 0}
+
+
+def test_a_result_that_cannot_be_cached_is_kept_in_the_run(fake, client, tmp_path, monkeypatch, caplog):
+    files = write_wavs(tmp_path / "calls", 2)
+
+    def disk_full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(TranscriptCache, "save_completed", disk_full)
+    result = run(files, client, tmp_path, out_dir=tmp_path / "out")
+    assert [o.status for o in result.outcomes] == ["ok", "ok"] and all(o.transcript for o in result.outcomes)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["call00.wav.json", "call01.wav.json"]
+    assert "could not cache the transcript of call00.wav (No space left on device)" in caplog.text
+
+
+def test_a_cached_transcript_that_fails_to_parse_is_fetched_again_not_paid(fake, client, tmp_path):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    first = run([f], client, tmp_path)
+    cache = TranscriptCache(tmp_path / "cache")
+    entry = cache.load(key_of(f))
+    entry["transcript"]["utterances"][0]["start"] = float("inf")  # saved as Infinity
+    cache.path(key_of(f)).write_text(json.dumps(entry))
+    second = run([f], client, tmp_path)
+    assert second.outcomes[0].status == "ok" and second.outcomes[0].transcript_id == first.outcomes[0].transcript_id
+    assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (1, 1)
+    assert cache.load(key_of(f))["transcript"]["utterances"][0]["start"] != float("inf")  # the good one cached
+
+
+def test_a_transcript_with_bad_times_fails_its_file_only_and_is_not_cached(fake, client, tmp_path):
+    from tests.fake_assemblyai.prerecorded import script_transcript
+
+    files = write_wavs(tmp_path / "calls", 2)
+    script_transcript(fake, files[0].read_bytes(), [("A", 0, 10**20, "Far."), ("B", 10**20 + 5, 10**20 + 9, "Away.")])
+    result = run(files, client, tmp_path)
+    bad, good = result.outcomes
+    assert good.status == "ok" and bad.status == "failed"
+    assert bad.reason.startswith("unusable transcript: utterance 0 word 0 end is out of range: 1e+20 ms")
+    assert "stays recorded: a re-run fetches it, not pays it" in bad.reason
+    assert TranscriptCache(tmp_path / "cache").load(key_of(files[0]))["state"] == "submitted"
+
+
+def test_two_runs_on_one_cache_at_once_pay_once(fake, tmp_path):
+    import threading
+
+    files = write_wavs(tmp_path / "calls", 6)
+    fake.options["latency"] = {"submit": 0.05}
+    results = []
+
+    def one_run():
+        with AssemblyAIClient(api_key=KEY, base_url=fake.url, poll_interval=POLL_S) as c:
+            results.append(run(files, c, tmp_path, workers=3))
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [[o.status for o in r.outcomes] for r in results] == [["ok"] * 6] * 2
+    assert fake.state.counts["submit"] == 6 and len(jobs(fake)) == 6
+
+
+# --------------------------------------------------------------------------- the real command, killed and interrupted
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def start_cli(fake, args, **env):
+    """``python -m turntune_nb`` against the fake, as a user runs it (a real process)."""
+    import os
+    import subprocess
+    import sys
+
+    full_env = dict(os.environ, PYTHONPATH=str(ROOT), ASSEMBLYAI_API_KEY=KEY, ASSEMBLYAI_BASE_URL=fake.url,
+                    ASSEMBLYAI_POLLING_INTERVAL="0.05", **env)
+    return subprocess.Popen([sys.executable, "-m", "turntune_nb", *args], cwd=ROOT, env=full_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def jobs_per_file(fake) -> dict:
+    """{sha256 of the audio: number of jobs the fake made for it}, from its uploads and jobs."""
+    store = fake.state.data["prerecorded"]
+    per = {}
+    for job in store["jobs"].values():
+        audio = store["uploads"].get(job["audio_url"].rsplit("/", 1)[-1])
+        digest = hashlib.sha256(audio).hexdigest() if audio is not None else job["audio_url"]
+        per[digest] = per.get(digest, 0) + 1
+    return per
+
+
+def wait_for(predicate, timeout: float = 60.0) -> bool:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.slow
+def test_sigkill_at_many_points_then_a_rerun_pays_each_file_once(tmp_path):
+    """Three rounds of 20 files: each round, runs of the real command are killed (SIGKILL) at points
+    spread over uploads, submissions (before the job exists, and after it exists but before its
+    reply) and polls, some replies are lost, then a run goes to the end: every file analysed, one
+    job per file."""
+    import random
+    import signal
+    import time
+
+    rng = random.Random(2026)
+    kills, finals = 0, []
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.4) as fake:
+        fake.options["latency"] = {"upload": 0.03, "submit": 0.06, "submit_reply": 0.06}
+        inject(fake, "submit", *[{"drop_after": True} if i % 5 == 2 else {} for i in range(60)])
+        for round_ in range(3):
+            folder = tmp_path / f"calls{round_}"
+            files = write_wavs(folder, 20, start_seed=100 * round_)
+            args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "3", "--json",
+                    "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+            for i in range(8):
+                counts = dict(fake.state.counts)
+                endpoint = ("upload", "submit", "submit", "get")[(i + round_) % 4]
+                step = 1 + (i + round_) % 3
+                proc = start_cli(fake, args)
+                assert wait_for(lambda: fake.state.counts[endpoint] >= counts.get(endpoint, 0) + step
+                                or proc.poll() is not None, timeout=60)
+                time.sleep(rng.uniform(0, 0.08))  # somewhere inside the next request's window
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    kills += 1
+                proc.communicate(timeout=60)
+            final = start_cli(fake, args)
+            out, err = final.communicate(timeout=300)
+            finals.append((final.returncode, err, out, files))
+        per_file = jobs_per_file(fake)
+    assert kills >= 18, kills  # most runs were killed mid-way, not finished first
+    assert not list((tmp_path / "cache").rglob("*.tmp"))  # half-written records of killed runs cleaned up
+    for returncode, err, out, files in finals:
+        assert returncode == 0, err
+        assert "Traceback" not in err
+        summary = json.loads(out)
+        assert sorted(r["filename"] for r in summary["per_file_results"]) == sorted(f.name for f in files)
+    digests = {hashlib.sha256(f.read_bytes()).hexdigest() for *_, files in finals for f in files}
+    assert set(per_file) == digests and set(per_file.values()) == {1}, per_file  # 0 duplicate paid jobs
+
+
+@pytest.mark.slow
+def test_two_commands_on_one_cache_at_once_pay_once(tmp_path):
+    folder = tmp_path / "calls"
+    write_wavs(folder, 8)
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.2) as fake:
+        fake.options["latency"] = {"submit": 0.05}
+        procs = [start_cli(fake, ["analyze", str(folder), "--backend", "assemblyai", "--json", "--workers", "4",
+                                  "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / f"out{i}")])
+                 for i in range(2)]
+        results = [p.communicate(timeout=300) for p in procs]
+        per_file = jobs_per_file(fake)
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
+    assert [len(json.loads(out)["per_file_results"]) for out, _ in results] == [8, 8]
+    assert len(per_file) == 8 and set(per_file.values()) == {1}
+
+
+def test_ctrl_c_mid_run_exits_130_with_the_jobs_in_flight_journaled(tmp_path):
+    """Ctrl+C while three submissions wait for their replies (the jobs exist): exit 130, the journal
+    holds the three intents, and a re-run collects those jobs without paying again."""
+    import signal
+
+    folder = tmp_path / "calls"
+    files = write_wavs(folder, 3)
+    args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "3",
+            "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.05) as fake:
+        fake.options["latency"] = {"submit_reply": 600}  # the replies would take 10 minutes
+        proc = start_cli(fake, args)
+        assert wait_for(lambda: len(fake.state.data["prerecorded"]["jobs"]) == 3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)  # a bound against a hang, not a timing figure
+        assert proc.returncode == 130, err
+        assert "interrupted" in err and "Traceback" not in err
+        assert not list((tmp_path / "out").glob("aggregated_analysis_*.json"))  # nothing half-saved
+        cache = TranscriptCache(tmp_path / "cache")
+        made = {j["audio_url"] for j in fake.state.data["prerecorded"]["jobs"].values()}
+        journal = [cache.job(key_of(f), fake.url) for f in files]
+        assert [j["state"] for j in journal] == ["submitting"] * 3
+        assert {j["upload_url"] for j in journal} == made  # each in-flight job is findable by its upload URL
+        fake.options["latency"] = {}
+        again = start_cli(fake, args + ["--json"])
+        out, err = again.communicate(timeout=120)
+        assert again.returncode == 0, err
+        assert len(json.loads(out)["per_file_results"]) == 3
+        assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (3, 3)
+        assert set(jobs_per_file(fake).values()) == {1}

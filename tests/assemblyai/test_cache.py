@@ -83,3 +83,100 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("TURNTUNE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "turntune_nb" / "assemblyai"
+
+
+# --------------------------------------------------------------------------- the journal
+EU, US = "https://api.eu.assemblyai.com", "https://api.assemblyai.com"
+
+
+def test_the_journal_goes_upload_intent_job_per_region(tmp_path):
+    cache = TranscriptCache(tmp_path / "cache")
+    key = TranscriptCache.key("aa" * 32, OPTIONS)
+    cache.save_uploaded(key, "call.wav", EU, OPTIONS, "https://cdn.eu.assemblyai.com/upload/u1")
+    assert cache.job(key, EU)["state"] == "uploaded" and cache.job(key, US) is None
+    cache.save_intent(key, "call.wav", EU, OPTIONS, "https://cdn.eu.assemblyai.com/upload/u1")
+    job = cache.job(key, EU)
+    assert (job["state"], job["upload_url"], job["transcript_id"]) == (
+        "submitting", "https://cdn.eu.assemblyai.com/upload/u1", None)
+    assert isinstance(job["intent_time"], float)
+    cache.save_submitted(key, "call.wav", "eu-job", EU, OPTIONS)
+    # a fresh submission in another region does not overwrite the EU job
+    cache.save_intent(key, "call.wav", US, OPTIONS, "https://cdn.assemblyai.com/upload/u2")
+    cache.save_submitted(key, "call.wav", "us-job", US, OPTIONS)
+    assert cache.job(key, EU)["transcript_id"] == "eu-job"
+    assert cache.job(key, EU)["upload_url"] == "https://cdn.eu.assemblyai.com/upload/u1"
+    assert cache.job(key, US)["transcript_id"] == "us-job"
+    cache.forget_job(key, US)
+    assert cache.job(key, US) is None and cache.job(key, EU)["transcript_id"] == "eu-job"
+    cache.forget_job(key, EU)
+    assert not cache.path(key).exists()
+
+
+def test_an_entry_written_before_the_journal_is_still_a_job_of_its_region(tmp_path):
+    cache = TranscriptCache(tmp_path)
+    key = TranscriptCache.key("ab" * 32, OPTIONS)
+    cache.path(key).parent.mkdir(parents=True)
+    cache.path(key).write_text(json.dumps({"version": 1, "state": "submitted", "source": "a.wav",
+                                           "transcript_id": "old-job", "base_url": EU, "options": OPTIONS}))
+    assert cache.job(key, EU) == {"state": "submitted", "transcript_id": "old-job"}
+    assert cache.job(key, US) is None
+    cache.save_submitted(key, "a.wav", "new-us-job", US, OPTIONS)  # keeps the EU one
+    assert cache.job(key, EU)["transcript_id"] == "old-job"
+
+
+def test_entries_and_folders_are_private_whatever_the_umask(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        cache = TranscriptCache(tmp_path / "a" / "cache")
+        key = TranscriptCache.key("cd" * 32, OPTIONS)
+        cache.save_submitted(key, "call.wav", "job-1", US, OPTIONS)
+        with cache.lock():
+            pass
+    finally:
+        os.umask(old)
+    for p in [tmp_path / "a", *(tmp_path / "a").rglob("*")]:
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode == (0o700 if p.is_dir() else 0o600), (p, oct(mode))
+    assert (tmp_path / "a" / "cache" / ".turntune.lock").exists()
+
+
+def test_check_refuses_an_entry_that_is_not_a_file_and_an_unwritable_folder(tmp_path):
+    import pytest
+
+    from turntune_nb.errors import InputError
+
+    cache = TranscriptCache(tmp_path / "cache")
+    key = TranscriptCache.key("ef" * 32, OPTIONS)
+    cache.check([key])  # nothing there yet: fine
+    cache.path(key).mkdir(parents=True)
+    with pytest.raises(InputError, match=r"cache entries that are not files: .*-[0-9a-f]{16}\.json\. Remove them"):
+        cache.check([key])
+    (tmp_path / "plain-file").write_text("x")
+    with pytest.raises(InputError, match=r"The cache folder .*plain-file/cache cannot be written"):
+        TranscriptCache(tmp_path / "plain-file" / "cache").check([key])
+
+
+def test_the_lock_keeps_a_second_run_waiting_until_the_first_ends(tmp_path):
+    import threading
+
+    cache = TranscriptCache(tmp_path / "cache")
+    first = cache.acquire()
+    waited, got = [], threading.Event()
+
+    def second():
+        lock = TranscriptCache(tmp_path / "cache").acquire(on_wait=waited.append)
+        got.set()
+        lock.release()
+
+    (tmp_path / "cache" / "ab").mkdir()
+    (tmp_path / "cache" / "ab" / ".ab-x.json.k2j3.tmp").write_text('{"half')  # a killed run's leftover
+    t = threading.Thread(target=second)
+    t.start()
+    assert not got.wait(0.5)  # held: the second run waits
+    first.release()
+    t.join(10)
+    assert got.is_set() and waited == [str(tmp_path / "cache" / ".turntune.lock")]
+    assert not (tmp_path / "cache" / "ab" / ".ab-x.json.k2j3.tmp").exists()  # cleaned once the lock was held

@@ -31,6 +31,7 @@ from turntune_nb.assemblyai.client import (
 from turntune_nb.errors import (
     APIError,
     AuthenticationError,
+    ConfigError,
     InputError,
     MissingAPIKeyError,
     RateLimitError,
@@ -172,6 +173,18 @@ def test_429_honours_retry_after_on_upload_and_submit(fake, client, audio, retry
     assert len(jobs(fake)) == 1
 
 
+def test_a_long_retry_after_is_cut_to_the_cap(fake, audio, retry_sleeps):
+    inject(fake, "upload", {"status": 429, "retry_after": 600}, {"status": 503}, {"status": 429, "retry_after": 2})
+    with AssemblyAIClient(api_key=KEY, base_url=fake.url, retries=3, backoff_factor=0.0,
+                          max_retry_after=5) as c:
+        c.upload(audio)
+    assert retry_sleeps == [5.0, 2.0]  # 600 s cut to 5 s; 2 s honoured; the 503 had no Retry-After
+    with AssemblyAIClient(api_key=KEY, base_url=fake.url) as c:
+        assert c.max_retry_after == 60.0  # the default cap
+    with pytest.raises(ConfigError, match="max_retry_after"):
+        AssemblyAIClient(api_key=KEY, max_retry_after=float("inf"))
+
+
 def test_429_after_every_retry_is_a_rate_limit_error(fake, client, audio, retry_sleeps):
     inject(fake, "upload", *[{"status": 429, "retry_after": 1}] * 4)
     with pytest.raises(RateLimitError, match="call.wav.*429.*Too Many Requests"):
@@ -289,6 +302,71 @@ def test_unknown_job_id_is_reported(fake, client):
     with pytest.raises(APIError, match="Transcript lookup error") as info:
         client.get("no-such-id")
     assert info.value.status_code == 400
+
+
+@pytest.mark.parametrize("bad", ["../upload", "a/b", "x?limit=1", "", "id with space", "é", None, 7])
+def test_a_transcript_id_is_checked_before_it_goes_into_a_url(fake, client, bad):
+    with pytest.raises(InputError, match="is not a transcript id"):
+        client.get(bad)
+    assert fake.state.counts["get"] == 0  # no request was made
+
+
+# --------------------------------------------------------------------------- the list of transcripts
+def _add_jobs(fake, n: int, url_of=lambda i: f"https://cdn.assemblyai.com/upload/u{i}") -> list:
+    """n jobs in the fake's store, oldest first, created 1 s apart ending now (a test-side shortcut
+    to 250 jobs; the list handler reads the store as it reads jobs made by POST)."""
+    import time as _t
+    store = fake.state.data["prerecorded"]["jobs"]
+    ids, now = [], _t.time()
+    for i in range(n):
+        jid = f"job-{i:04d}"
+        store[jid] = {"id": jid, "audio_url": url_of(i), "params": {}, "created": _t.monotonic() - 100,
+                      "created_at": now - (n - i), "error": None, "utterances": [], "seq": len(store)}
+        ids.append(jid)
+    return ids
+
+
+def test_list_is_newest_first_with_pages_that_lead_to_older_ones(fake, client):
+    ids = _add_jobs(fake, 250)
+    first = client.list_transcripts(200)
+    assert [r["id"] for r in first["transcripts"]] == ids[::-1][:200]
+    details = first["page_details"]
+    assert (details["limit"], details["result_count"]) == (200, 200)
+    assert details["prev_url"].endswith(f"limit=200&before_id={ids[50]}")
+    assert details["next_url"].endswith(f"limit=200&after_id={ids[249]}")
+    row = first["transcripts"][0]
+    assert set(row) == {"id", "resource_url", "status", "created", "completed", "audio_url", "error"}
+    assert row["status"] == "completed" and row["audio_url"] == "https://cdn.assemblyai.com/upload/u249"
+    second = client.list_transcripts(200, before_id=ids[50])
+    assert [r["id"] for r in second["transcripts"]] == ids[49::-1]
+    assert second["page_details"]["prev_url"] is None  # nothing older
+    newer = client.list_transcripts(3, after_id=ids[10])
+    assert [r["id"] for r in newer["transcripts"]] == [ids[13], ids[12], ids[11]]
+    assert client.list_transcripts(5, status="queued")["transcripts"] == []
+    with pytest.raises(ConfigError, match="limit is 1..200"):
+        client.list_transcripts(201)
+
+
+def test_find_transcripts_pages_until_it_finds_each_upload_url(fake, client):
+    import time as _t
+    ids = _add_jobs(fake, 450)
+    found = client.find_transcripts(["https://cdn.assemblyai.com/upload/u3", "https://cdn.assemblyai.com/upload/u400",
+                                     "https://cdn.assemblyai.com/upload/never"], since=_t.time() - 1000)
+    assert found == {"https://cdn.assemblyai.com/upload/u3": ids[3],
+                     "https://cdn.assemblyai.com/upload/u400": ids[400]}
+    assert fake.state.counts["list"] == 3  # 450 rows at 200 a page
+
+
+def test_find_transcripts_stops_at_rows_older_than_the_intent(fake, client):
+    import time as _t
+    _add_jobs(fake, 450)  # created 450..1 s ago
+    assert client.find_transcripts(["https://cdn.assemblyai.com/upload/nowhere"], since=_t.time(), skew=100) == {}
+    assert fake.state.counts["list"] == 1  # the first page already reaches 200 s back
+    # a public URL is not unique: a job made for it before the intent is not this file's
+    public = "https://media.example/a.wav"
+    _add_jobs(fake, 1, url_of=lambda i: public)
+    assert client.find_transcripts([public], since=_t.time() + 700) == {}
+    assert client.find_transcripts([public], since=_t.time()) != {}
 
 
 # --------------------------------------------------------------------------- the key

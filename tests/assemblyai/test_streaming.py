@@ -468,6 +468,22 @@ def test_the_key_never_appears_in_reprs_urls_errors_or_logs(fake, caplog):
     assert not any("Authorization" in str(h) or KEY in str(h) for _, _, h in fake.state.requests)
 
 
+@pytest.mark.parametrize("message", [False, True])
+def test_a_close_reason_or_error_that_echoes_the_key_is_redacted(fake, caplog, message):
+    echoed = f"Unauthorized Connection: key {KEY} is not valid"
+    fs.configure(fake, error={"code": 3005, "reason": echoed, "after_ms": 50, "message": message})
+    errors = []
+    with caplog.at_level(logging.DEBUG):
+        s, rec = run(fake, silence(500), on_error=errors.append)
+    assert rec["close"] == (3005, echoed)  # the server did send the key back
+    redacted = "Unauthorized Connection: key *** is not valid"
+    assert s.error.reason == redacted and s.end_reason.detail == redacted
+    assert [e.error for e in errors] == [redacted]
+    texts = [str(s.error), repr(s.error), repr(s.events), caplog.text, repr(vars(s.end_reason)),
+             json.dumps([e.to_dict() for e in s.events], default=str)]
+    assert not [x for x in texts if KEY in x]
+
+
 def test_sessions_in_a_row_leave_no_threads_or_sockets(fake):
     def sockets() -> int:
         count = 0

@@ -1,5 +1,11 @@
 """The pre-recorded API v2 of the fake: ``POST /v2/upload``, ``POST /v2/transcript``,
-``GET /v2/transcript/{id}``, as ``reference/assemblyai_protocol.md`` section 1 describes.
+``GET /v2/transcript/{id}``, as ``reference/assemblyai_protocol.md`` section 1 describes,
+and ``GET /v2/transcript`` (the list), as AssemblyAI's API reference does: newest first,
+``limit`` 1..200 (default 10), ``status``, ``created_on`` (``YYYY-MM-DD``), ``before_id``
+(older than that job) and ``after_id`` (newer); the body is ``{"page_details": {limit,
+result_count, current_url, prev_url, next_url}, "transcripts": [{id, resource_url,
+status, created, completed, audio_url, error}]}``, ``prev_url`` leading to older jobs
+(null when there are none), ``next_url`` to newer ones.
 
 - Auth: the raw key in ``Authorization`` (any case of the header name); anything else
   gets AssemblyAI's ``401 {"error": "Authentication error, API token missing/invalid"}``.
@@ -15,11 +21,17 @@
 - Faults, queued per endpoint (``"upload"``, ``"submit"``, ``"get"``) with `inject`
   and consumed one per request: ``{"status": 429, "retry_after": 2}``,
   ``{"status": 500}`` (or 502/503/504), ``{"delay": seconds}``, ``{"drop": True}``
-  (the connection is cut, mid-body for uploads), ``{"malformed": True}`` (200 with a
+  (the connection is cut, mid-body for uploads), ``{"drop_after": True}`` (submit only:
+  the job is created, then the connection is cut before the reply: a lost reply),
+  ``{"malformed": True}`` (200 with a
   truncated JSON body), ``{"status": 400, "error": text}`` (that status with
   ``{"error": text}``, e.g. a body that echoes the request).
-- ``fake.state.counts`` counts requests per endpoint (``upload``, ``submit``, ``get``),
-  including refused ones.
+- ``fake.options["latency"]``: seconds every request to an endpoint waits before it is
+  handled (``{"upload": 0.05, "submit": 0.1, ...}``), and ``"submit_reply"``: seconds
+  between a job's creation and its reply (the window where a killed client has paid
+  for a job it never heard of).
+- ``fake.state.counts`` counts requests per endpoint (``upload``, ``submit``, ``get``,
+  ``list``), including refused ones.
 """
 
 from __future__ import annotations
@@ -28,9 +40,11 @@ import asyncio
 import hashlib
 import json
 import random
+import re
 import struct
 import time
 import uuid
+from datetime import datetime, timezone
 
 from aiohttp import web
 
@@ -58,7 +72,7 @@ def _sha(data: bytes) -> str:
 
 def inject(fake, endpoint: str, *faults: dict) -> None:
     """Queue faults for the next requests to `endpoint` (``upload``, ``submit``, ``get``)."""
-    if endpoint not in ("upload", "submit", "get"):
+    if endpoint not in ("upload", "submit", "get", "list"):
         raise ValueError(f"unknown endpoint {endpoint!r}")
     with fake.state.lock:
         fake.state.faults.setdefault(endpoint, []).extend(dict(f) for f in faults)
@@ -217,6 +231,11 @@ def _job_body(job: dict, status: str) -> dict:
     return body
 
 
+def _iso(epoch: float) -> str:
+    """AssemblyAI's ``created`` shape: ISO 8601 in UTC without a zone, microseconds."""
+    return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
 def _json(data, status=200, headers=None) -> web.Response:
     return web.json_response(data, status=status, headers=headers)
 
@@ -242,12 +261,17 @@ def register(app: web.Application, fake) -> None:
             fault = queue.pop(0) if queue else None
         if request.headers.get("Authorization") != fake.api_key:
             return _error(401, AUTH_ERROR)
+        latency = float((fake.options.get("latency") or {}).get(endpoint, 0))
+        if latency:
+            await asyncio.sleep(latency)
         if not fault:
             return None
         if fault.get("delay"):
             await asyncio.sleep(fault["delay"])
         if fault.get("drop"):
             return "drop"
+        if fault.get("drop_after"):
+            return "drop_after"
         status = fault.get("status")
         if fault.get("error") is not None:
             return _error(status or 400, fault["error"])
@@ -287,7 +311,8 @@ def register(app: web.Application, fake) -> None:
         outcome = await gate(request, "submit")
         if outcome == "drop":
             drop(request)
-        if outcome is not None:
+        outcome_after = outcome if outcome == "drop_after" else None
+        if outcome is not None and outcome_after is None:
             return outcome
         try:
             params = json.loads(raw)
@@ -308,10 +333,83 @@ def register(app: web.Application, fake) -> None:
         error = (script or {}).get("error") or (None if script else audio_error(audio, url))
         utterances = (script or {}).get("utterances") or (derive_utterances(audio) if not error else [])
         job = {"id": str(uuid.uuid4()), "audio_url": url, "params": params, "created": time.monotonic(),
-               "error": error, "utterances": utterances}
+               "created_at": time.time(), "error": error, "utterances": utterances}
         with fake.state.lock:
+            job["seq"] = len(store["jobs"])
             store["jobs"][job["id"]] = job
+        if outcome_after == "drop_after":
+            drop(request)
+        reply_latency = float((fake.options.get("latency") or {}).get("submit_reply", 0))
+        if reply_latency:  # the job exists; the reply is slow (a client killed now never hears of it)
+            await asyncio.sleep(reply_latency)
         return _json(_job_body(job, "queued"))
+
+    def status_of(job: dict) -> str:
+        total = float(fake.options.get("processing_time", DEFAULT_PROCESSING_TIME))
+        elapsed = time.monotonic() - job["created"]
+        if elapsed >= total:
+            return "error" if job["error"] else "completed"
+        return "queued" if elapsed < total / 3 else "processing"
+
+    async def list_jobs(request: web.Request) -> web.StreamResponse:
+        outcome = await gate(request, "list")
+        if outcome == "drop":
+            drop(request)
+        if outcome is not None:
+            return outcome
+        q = request.query
+        try:
+            limit = int(q.get("limit", "10"))
+        except ValueError:
+            return _error(400, "limit must be an integer")
+        if not 1 <= limit <= 200:
+            return _error(400, "limit must be between 1 and 200")
+        status = q.get("status")
+        if status is not None and status not in ("queued", "processing", "completed", "error"):
+            return _error(400, "status must be one of queued, processing, completed, error")
+        created_on = q.get("created_on")
+        if created_on is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", created_on):
+            return _error(400, "created_on must be a date, YYYY-MM-DD")
+        with fake.state.lock:
+            rows = sorted(_store(fake)["jobs"].values(), key=lambda j: j["seq"], reverse=True)  # newest first
+        for name in ("before_id", "after_id"):
+            if q.get(name) is not None and not any(j["id"] == q[name] for j in rows):
+                return _error(400, LOOKUP_ERROR)
+        seq = {j["id"]: j["seq"] for j in rows}
+        if q.get("before_id"):
+            rows = [j for j in rows if j["seq"] < seq[q["before_id"]]]
+        if q.get("after_id"):
+            rows = [j for j in rows if j["seq"] > seq[q["after_id"]]][-limit:]  # the newer ones next to it
+        if created_on:
+            rows = [j for j in rows if _iso(j["created_at"])[:10] == created_on]
+        if status:
+            rows = [j for j in rows if status_of(j) == status]
+        older_exist = bool(rows[limit:])
+        page = rows[:limit]
+        base = f"{request.scheme}://{request.host}/v2/transcript"
+        keep = {k: v for k, v in q.items() if k not in ("before_id", "after_id")}
+        keep["limit"] = str(limit)
+
+        def url(**extra) -> str:
+            params = dict(keep, **extra)
+            return base + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+        items = []
+        for j in page:
+            st = status_of(j)
+            done_at = j["created_at"] + float(fake.options.get("processing_time", DEFAULT_PROCESSING_TIME))
+            items.append({"id": j["id"], "resource_url": f"{base}/{j['id']}", "status": st,
+                          "created": _iso(j["created_at"]),
+                          "completed": _iso(done_at) if st in ("completed", "error") else None,
+                          "audio_url": j["audio_url"], "error": j["error"] if st == "error" else None})
+        return _json({
+            "page_details": {
+                "limit": limit, "result_count": len(items), "current_url": str(request.url),
+                "prev_url": url(before_id=page[-1]["id"]) if page and older_exist else None,
+                "next_url": url(after_id=page[0]["id"]) if page else None,
+            },
+            "transcripts": items,
+        })
 
     async def get(request: web.Request) -> web.StreamResponse:
         outcome = await gate(request, "get")
@@ -323,14 +421,9 @@ def register(app: web.Application, fake) -> None:
             job = _store(fake)["jobs"].get(request.match_info["id"])
         if job is None:
             return _error(400, LOOKUP_ERROR)
-        total = float(fake.options.get("processing_time", DEFAULT_PROCESSING_TIME))
-        elapsed = time.monotonic() - job["created"]
-        if elapsed >= total:
-            status = "error" if job["error"] else "completed"
-        else:
-            status = "queued" if elapsed < total / 3 else "processing"
-        return _json(_job_body(job, status))
+        return _json(_job_body(job, status_of(job)))
 
     app.router.add_post("/v2/upload", upload)
     app.router.add_post("/v2/transcript", submit)
+    app.router.add_get("/v2/transcript", list_jobs)
     app.router.add_get("/v2/transcript/{id}", get)

@@ -52,6 +52,7 @@ def test_file_source_streams_the_decoded_audio(tmp_path):
         sent = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     assert sent.size == -(-decoded.size // 800) * 800  # whole 50 ms frames, last one padded
     assert np.array_equal(sent[: decoded.size], decoded) and not sent[decoded.size:].any()
+    assert (tmp_path / "sent.wav").stat().st_mode & 0o777 == 0o600  # the call itself: owner only
     with pytest.raises(InputError, match="no such audio file"):
         OfflineSession(StreamingConfig("T", 300, 700), FileSource(tmp_path / "missing.wav")).start()
 

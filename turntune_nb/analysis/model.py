@@ -14,10 +14,36 @@ import pandas as pd
 
 from . import columns as C
 
-__all__ = ("Word", "Utterance", "Transcript", "transcripts_to_frame", "words_to_frame", "TERMINAL_PUNCTUATION")
+__all__ = ("Word", "Utterance", "Transcript", "transcripts_to_frame", "words_to_frame", "TERMINAL_PUNCTUATION",
+           "MAX_TIME_MS", "check_time_ms")
 
 #: Characters that end a sentence for AssemblyAI's punctuation-based endpointing.
 TERMINAL_PUNCTUATION = (".", "?", "!")
+#: The latest time a recording may hold: one week, in ms (far past any call, far below int64).
+MAX_TIME_MS = 7 * 24 * 3600 * 1000
+
+
+def check_time_ms(value, what: str = "time"):
+    """`value` when it is a finite number of milliseconds in ``[0, MAX_TIME_MS]``, else ValueError.
+
+    Examples
+    --------
+    >>> check_time_ms(1500)
+    1500
+    >>> check_time_ms(float("inf"), "start")
+    Traceback (most recent call last):
+    ...
+    ValueError: start must be a finite number of milliseconds, got inf
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)):
+        raise ValueError(f"{what} must be a number of milliseconds, got {value!r}")
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number of milliseconds, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{what} must be >= 0, got {value!r}")
+    if value > MAX_TIME_MS:
+        raise ValueError(f"{what} is out of range: {value:.6g} ms is more than a week")
+    return value
 
 
 def _check_times(owner: str, start_ms, end_ms) -> tuple[int, int]:
@@ -25,8 +51,10 @@ def _check_times(owner: str, start_ms, end_ms) -> tuple[int, int]:
     for name, value in (("start_ms", start_ms), ("end_ms", end_ms)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)):
             raise ValueError(f"{owner}: {name} must be a number of milliseconds, got {value!r}")
-        if isinstance(value, (float, np.floating)) and (math.isnan(value) or value != int(value)):
-            raise ValueError(f"{owner}: {name} must be a whole number of milliseconds, got {value!r}")
+        if isinstance(value, (float, np.floating)) and (not math.isfinite(value) or value != int(value)):
+            raise ValueError(f"{owner}: {name} must be a whole number of milliseconds (and finite), got {value!r}")
+        if value > MAX_TIME_MS:
+            raise ValueError(f"{owner}: {name} is out of range: {value:.6g} ms is more than a week")
     start, end = int(start_ms), int(end_ms)
     if start < 0:
         raise ValueError(f"{owner}: start_ms must be >= 0, got {start}")

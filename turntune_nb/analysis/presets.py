@@ -131,10 +131,10 @@ class StreamingConfig:
 
     def save(self, path) -> Path:
         """Write the config JSON that the live session and ``turntune stream --config`` read."""
+        from ..files import atomic_write_text
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
-        return path
+        return atomic_write_text(path, json.dumps(self.to_dict(), indent=2, default=str) + "\n")
 
 
 def load_config(path) -> StreamingConfig:

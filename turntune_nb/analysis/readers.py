@@ -3,6 +3,13 @@
 `read_transcripts` picks the reader from the extension, or from the content when
 the extension says nothing. Every reader raises `TranscriptFormatError` naming the
 file (and the line, for text formats) on malformed input.
+
+Times are validated: non-finite (``Infinity``, ``NaN``, ``1e400``), negative and
+out-of-range ones (past `MAX_TIME_MS`) are errors. In the line formats (RTTM, CSV)
+a bad line (and a zero-duration segment) is skipped and listed in the transcript's
+``notes`` with its line number; the good lines are kept (``strict=True`` raises on
+the first bad line instead). `collect_transcripts` turns any failure of one file
+into that file's entry in the failed list, so the other files are still read.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from pathlib import Path
 
 from ..errors import InputError, TranscriptFormatError
 from . import columns as C
-from .model import Transcript, Utterance, Word
+from .model import MAX_TIME_MS, Transcript, Utterance, Word, check_time_ms
 
 __all__ = (
     "TRANSCRIPT_EXTENSIONS",
@@ -32,11 +39,47 @@ __all__ = (
 TRANSCRIPT_EXTENSIONS = (".json", ".rttm", ".csv")
 
 
+#: Bad lines listed one by one in a transcript's notes; past this, they are counted.
+MAX_LISTED_LINES = 20
+
+
 def _ms(value, path, what):
     """An AssemblyAI millisecond field as int, or a format error."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and math.isnan(value)):
         raise TranscriptFormatError(path, f"{what} must be a number of milliseconds, got {value!r}")
+    try:
+        check_time_ms(value, what)
+    except ValueError as err:
+        raise TranscriptFormatError(path, str(err)) from None
     return int(round(value))
+
+
+def _line_notes(path: Path, bad: list) -> list[str]:
+    """``"<file>, line N skipped: reason"`` for the first bad lines, then a count of the rest."""
+    notes = [f"{path.name}, line {n} skipped: {reason}" for n, reason in bad[:MAX_LISTED_LINES]]
+    if len(bad) > MAX_LISTED_LINES:
+        notes.append(f"{path.name}: {len(bad) - MAX_LISTED_LINES} more bad lines skipped")
+    return notes
+
+
+def _no_good_lines(path: Path, bad: list, what: str) -> TranscriptFormatError:
+    listed = "; ".join(f"line {n}: {r}" for n, r in bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+    return TranscriptFormatError(path, f"{what} ({listed})" if bad else what, bad[0][0] if bad else None)
+
+
+def _seconds(text: str, what: str) -> float:
+    """An RTTM field in seconds, finite, >= 0 and within `MAX_TIME_MS`; ValueError otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be seconds, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number of seconds, got {text}")
+    if value < 0:
+        raise ValueError(f"{what} must be >= 0, got {text}")
+    if value * 1000 > MAX_TIME_MS:
+        raise ValueError(f"{what} is out of range: {text} s is more than a week")
+    return value
 
 
 def _word(raw, path, where) -> Word:
@@ -70,6 +113,15 @@ def transcript_from_assemblyai(data: dict, name: str, path=None) -> Transcript:
         When the response is not a completed transcript or a field is malformed.
     """
     path = path or name
+    try:
+        return _from_assemblyai(data, name, path)
+    except TranscriptFormatError:
+        raise
+    except (ValueError, TypeError, OverflowError) as err:  # a field of an unexpected type or size
+        raise TranscriptFormatError(path, f"malformed transcript ({err})") from err
+
+
+def _from_assemblyai(data, name: str, path) -> Transcript:
     if not isinstance(data, dict):
         raise TranscriptFormatError(path, "an AssemblyAI transcript must be a JSON object")
     status = data.get("status", "completed")
@@ -79,7 +131,10 @@ def transcript_from_assemblyai(data: dict, name: str, path=None) -> Transcript:
     if "words" not in data and "utterances" not in data:
         raise TranscriptFormatError(path, "no 'words' or 'utterances': not an AssemblyAI transcript")
     duration = data.get("audio_duration")
-    duration_ms = int(round(duration * 1000)) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None
+    duration_ms = None
+    if isinstance(duration, (int, float)) and not isinstance(duration, bool) and math.isfinite(duration) \
+            and 0 <= duration * 1000 <= MAX_TIME_MS:
+        duration_ms = int(round(duration * 1000))
     notes: list[str] = []
     raw_utts = data.get("utterances")
     utterances: list[Utterance] = []
@@ -90,7 +145,15 @@ def transcript_from_assemblyai(data: dict, name: str, path=None) -> Transcript:
             where = f"utterance {i}"
             if not isinstance(ru, dict):
                 raise TranscriptFormatError(path, f"{where} must be an object")
-            words = tuple(_word(w, path, f"{where} word {j}") for j, w in enumerate(ru.get("words") or []))
+            raw_words = ru.get("words") or []
+            if not isinstance(raw_words, list):
+                raise TranscriptFormatError(path, f"{where}: 'words' must be a list")
+            words = tuple(_word(w, path, f"{where} word {j}") for j, w in enumerate(raw_words))
+            for j in range(1, len(words)):
+                if words[j].start_ms < words[j - 1].start_ms:
+                    raise TranscriptFormatError(
+                        path, f"{where} word {j} starts at {words[j].start_ms} ms, before the word ahead of it "
+                              f"({words[j - 1].start_ms} ms): word times must be in order")
             try:
                 utterances.append(
                     Utterance(
@@ -134,13 +197,17 @@ def transcript_from_assemblyai(data: dict, name: str, path=None) -> Transcript:
                 Utterance(C.UNKNOWN_SPEAKER, words[0].start_ms, max(w.end_ms for w in words),
                           str(data.get("text") or " ".join(w.text for w in words)), tuple(words))
             )
+    zero = [i for i, u in enumerate(utterances) if u.end_ms == u.start_ms and not u.words]
+    if zero:
+        notes.append(f"{len(zero)} zero-duration utterance(s) skipped (utterance {', '.join(map(str, zero[:10]))})")
+        utterances = [u for i, u in enumerate(utterances) if i not in set(zero)]
     return Transcript(name, utterances, source="assemblyai", notes=tuple(notes), duration_ms=duration_ms)
 
 
 def _int_or_none(value):
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -160,14 +227,24 @@ def read_assemblyai_json(path, name: str | None = None) -> Transcript:
         raise TranscriptFormatError(path, f"not valid JSON ({err.msg})", line=err.lineno) from err
     except UnicodeDecodeError as err:
         raise TranscriptFormatError(path, "not UTF-8 text") from err
+    except RecursionError:
+        raise TranscriptFormatError(path, "JSON nested too deeply to be a transcript") from None
     return transcript_from_assemblyai(data, name or path.name, path)
 
 
-def read_rttm(path) -> list[Transcript]:
+def read_rttm(path, strict: bool = False) -> list[Transcript]:
     """Read an RTTM file: one `Transcript` per file id, in order of first appearance.
 
     Lines may come in any order; ``<NA>`` fields are accepted; lines of other types
     than ``SPEAKER`` are ignored. Onsets and durations (seconds) become integer ms.
+    A bad line (unreadable, negative, non-finite or out-of-range time, zero duration)
+    is skipped and listed in the notes of its recording with its line number; with
+    `strict`, it raises instead.
+
+    Raises
+    ------
+    TranscriptFormatError
+        When no line is usable (the bad ones listed), or with `strict` at the first bad line.
 
     Examples
     --------
@@ -176,6 +253,7 @@ def read_rttm(path) -> list[Transcript]:
     """
     path = Path(path)
     by_file: dict[str, list[Utterance]] = defaultdict(list)
+    bad: list[tuple[int, str, str | None]] = []
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
@@ -184,54 +262,89 @@ def read_rttm(path) -> list[Transcript]:
         fields = line.split()
         if not fields or fields[0].startswith("#"):
             continue
-        if fields[0] != "SPEAKER":
-            if fields[0].isupper() and fields[0].replace("-", "").isalpha():
-                continue  # another RTTM record type (SPKR-INFO, LEXEME, ...)
-            raise TranscriptFormatError(path, f"expected an RTTM 'SPEAKER' line, got {line.strip()[:60]!r}", lineno)
-        if len(fields) < 8:
-            raise TranscriptFormatError(path, f"an RTTM SPEAKER line has at least 8 fields, this one has {len(fields)}", lineno)
         try:
-            onset, duration = float(fields[3]), float(fields[4])
-        except ValueError:
-            raise TranscriptFormatError(path, f"onset and duration must be seconds, got {fields[3]!r} and {fields[4]!r}", lineno) from None
-        if not (math.isfinite(onset) and math.isfinite(duration)) or onset < 0 or duration < 0:
-            raise TranscriptFormatError(path, f"onset and duration must be >= 0, got {fields[3]} and {fields[4]}", lineno)
-        start = int(round(onset * 1000))
-        end = int(round((onset + duration) * 1000))
-        speaker = fields[7] if fields[7] != "<NA>" else C.UNKNOWN_SPEAKER
-        by_file[fields[1]].append(Utterance(speaker, start, end, channel=_int_or_none(fields[2])))
+            if fields[0] != "SPEAKER":
+                if fields[0].isupper() and fields[0].replace("-", "").isalpha():
+                    continue  # another RTTM record type (SPKR-INFO, LEXEME, ...)
+                raise ValueError(f"expected an RTTM 'SPEAKER' line, got {line.strip()[:60]!r}")
+            if len(fields) < 8:
+                raise ValueError(f"an RTTM SPEAKER line has at least 8 fields, this one has {len(fields)}")
+            onset = _seconds(fields[3], "onset")
+            duration = _seconds(fields[4], "duration")
+            start = int(round(onset * 1000))
+            end = int(round((onset + duration) * 1000))
+            if end > MAX_TIME_MS:
+                raise ValueError(f"onset + duration is out of range: {onset + duration:.6g} s is more than a week")
+            if end == start:
+                raise ValueError(f"zero-duration segment (onset {fields[3]} s, duration {fields[4]} s)")
+            speaker = fields[7] if fields[7] != "<NA>" else C.UNKNOWN_SPEAKER
+            utt = Utterance(speaker, start, end, channel=_int_or_none(fields[2]))
+        except ValueError as err:
+            if strict:
+                raise TranscriptFormatError(path, str(err), lineno) from None
+            bad.append((lineno, str(err), fields[1] if len(fields) > 1 else None))
+            continue
+        by_file[fields[1]].append(utt)
     if not by_file:
-        raise TranscriptFormatError(path, "no SPEAKER lines")
-    return [Transcript(fid, utts, source="rttm") for fid, utts in by_file.items()]
+        raise _no_good_lines(path, [(n, r) for n, r, _ in bad], "no usable SPEAKER lines")
+    notes: dict[str, list] = defaultdict(list)
+    first = next(iter(by_file))
+    for n, reason, fid in bad:
+        notes[fid if fid in by_file else first].append((n, reason))
+    return [Transcript(fid, utts, source="rttm", notes=tuple(_line_notes(path, notes.get(fid, []))))
+            for fid, utts in by_file.items()]
 
 
-def read_csv(path) -> Transcript:
-    """Read a plain CSV of ``start_ms,end_ms,speaker[,text]`` (a header line is optional)."""
+def read_csv(path, strict: bool = False) -> Transcript:
+    """Read a plain CSV of ``start_ms,end_ms,speaker[,text]`` (a header line is optional).
+
+    A bad row (unreadable, negative, non-finite or out-of-range time, end before
+    start, zero duration) is skipped and listed in the notes with its line number;
+    with `strict`, it raises instead.
+
+    Raises
+    ------
+    TranscriptFormatError
+        When no row is usable (the bad ones listed), or with `strict` at the first bad row.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise TranscriptFormatError(path, "not UTF-8 text") from err
-    rows = list(csv.reader(io.StringIO(text)))
-    utts = []
+    if "\0" in text:
+        raise TranscriptFormatError(path, "binary data, not a CSV of start_ms,end_ms,speaker")
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as err:
+        raise TranscriptFormatError(path, f"not a readable CSV ({err})") from None
+    utts, bad = [], []
     for lineno, row in enumerate(rows, 1):
         if not row or all(not c.strip() for c in row):
             continue
         if lineno == 1 and row[0].strip().lower() in ("start_ms", "start"):
             continue
-        if len(row) < 3:
-            raise TranscriptFormatError(path, f"expected start_ms,end_ms,speaker[,text], got {len(row)} field(s)", lineno)
         try:
-            start, end = int(row[0].strip()), int(row[1].strip())
-        except ValueError:
-            raise TranscriptFormatError(path, f"start_ms and end_ms must be whole milliseconds, got {row[0]!r} and {row[1]!r}", lineno) from None
-        try:
-            utts.append(Utterance(row[2].strip() or C.UNKNOWN_SPEAKER, start, end, ",".join(row[3:]).strip()))
+            if len(row) < 3:
+                raise ValueError(f"expected start_ms,end_ms,speaker[,text], got {len(row)} field(s)")
+            try:
+                start, end = int(row[0].strip()), int(row[1].strip())
+            except ValueError:
+                raise ValueError(f"start_ms and end_ms must be whole milliseconds, got {row[0]!r} and {row[1]!r}") from None
+            check_time_ms(start, "start_ms")
+            check_time_ms(end, "end_ms")
+            utt = Utterance(row[2].strip() or C.UNKNOWN_SPEAKER, start, end, ",".join(row[3:]).strip())
+            if end == start:
+                raise ValueError(f"zero-duration segment ({start} to {end} ms)")
         except ValueError as err:
-            raise TranscriptFormatError(path, str(err), lineno) from err
+            if strict:
+                raise TranscriptFormatError(path, str(err), lineno) from None
+            bad.append((lineno, str(err)))
+            continue
+        utts.append(utt)
     if not utts:
-        raise TranscriptFormatError(path, "no rows")
-    return Transcript(path.name, utts, source="csv")
+        raise _no_good_lines(path, bad, "no usable rows")
+    return Transcript(path.name, utts, source="csv", notes=tuple(_line_notes(path, bad)))
 
 
 def _sniff(path: Path) -> str:
@@ -296,4 +409,11 @@ def collect_transcripts(paths) -> tuple[list[Transcript], list[dict]]:
             transcripts.extend(read_transcripts(f))
         except TranscriptFormatError as err:
             failed.append({"filename": f.name, "reason": str(err.reason) + (f" (line {err.line})" if err.line else "")})
+        except OSError as err:
+            failed.append({"filename": f.name, "reason": f"cannot read the file ({err.strerror or err}); "
+                                                         "check that it exists and is readable"})
+        except MemoryError:
+            failed.append({"filename": f.name, "reason": "too large to read into memory"})
+        except Exception as err:  # any failure of one file is that file's, never the run's
+            failed.append({"filename": f.name, "reason": f"unreadable ({type(err).__name__}: {err})"})
     return transcripts, failed

@@ -30,7 +30,8 @@ from .gaps import (
 from .model import Transcript, transcripts_to_frame, words_to_frame
 from .presets import StreamingConfig, recommend_preset
 
-__all__ = ("AnalysisResult", "analyze_transcripts", "SavedSummary", "load_summary", "latest_summary")
+__all__ = ("AnalysisResult", "analyze_transcripts", "analyze_transcripts_isolated", "SavedSummary", "load_summary",
+           "latest_summary")
 
 
 def _clean(value):
@@ -93,6 +94,7 @@ class AnalysisResult:
     analysis_date: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
     notes: list = field(default_factory=list)
     side: str | None = None  # set by `for_speakers`: the speakers or channels the figures are restricted to
+    interrupted: bool = False  # the run was interrupted: files not finished are in `skipped`
 
     # ------------------------------------------------------------------ views
     @property
@@ -227,8 +229,9 @@ class AnalysisResult:
 
         The default name is the guide's, ``aggregated_analysis_<YYYYmmdd_HHMMSS>.json``.
         """
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
+        from ..files import atomic_write_json, atomic_write_text, make_private_dir
+
+        out_dir = make_private_dir(out_dir)
         filename = filename or f"aggregated_analysis_{datetime.now():%Y%m%d_%H%M%S}.json"
         path = out_dir / filename
         summary = self.to_summary()
@@ -236,11 +239,9 @@ class AnalysisResult:
         summary["tables"] = {}
         for key, frame in (("pauses", self.pauses), ("turn_ends", self.turn_ends)):
             table = path.with_name(f"{path.stem}.{key}.csv")
-            frame.to_csv(table, index=False)
+            atomic_write_text(table, frame.to_csv(index=False))  # 0600: the pauses hold the calls' words
             summary["tables"][key] = table.name
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_json(path, summary, indent=2)
         return path
 
     def summary_text(self) -> str:
@@ -364,6 +365,31 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
     )
 
 
+def analyze_transcripts_isolated(transcripts, folder_path=None, failed=(), backend: str = "transcripts",
+                                 notes=()) -> AnalysisResult:
+    """`analyze_transcripts`, where a file whose analysis raises becomes that file's failure.
+
+    The files are analysed together as usual; only if that raises is each analysed
+    alone, and those that raise are listed in ``skipped`` (stage ``analyze``, with the
+    reason and ``"error": True``) while the others are analysed together again.
+    """
+    transcripts, failed = list(transcripts), [dict(f) for f in failed]
+    try:
+        return analyze_transcripts(transcripts, folder_path, failed, backend, notes)
+    except Exception:
+        if not transcripts:
+            raise
+    good = []
+    for t in transcripts:
+        try:
+            analyze_transcripts([t])
+            good.append(t)
+        except Exception as err:  # this file's failure, not the run's
+            failed.append({"filename": t.name, "reason": f"could not be analysed ({type(err).__name__}: {err})",
+                           "stage": "analyze", "error": True})
+    return analyze_transcripts(good, folder_path, failed, backend, notes)
+
+
 # --------------------------------------------------------------------------- saved summaries
 @dataclass
 class SavedSummary:
@@ -434,7 +460,12 @@ def load_summary(path) -> SavedSummary:
     files = [r.get("filename") for r in summary.get("per_file_results", [])]
     frames = {}
     for key in ("pauses", "turn_ends"):
-        table = path.parent / tables[key]
+        name = tables[key]
+        if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
+                or "\0" in name or Path(name).is_absolute():
+            raise InputError(f"{path}: its table name {str(name)[:80]!r} is not a file name beside the summary; "
+                             "only files in the summary's own folder are read. Re-run `turntune analyze`.")
+        table = path.parent / name
         try:
             frames[key] = pd.read_csv(table, keep_default_na=False,
                                       dtype={C.FILE: str, C.SPEAKER: str, C.FLOOR_SPEAKER: str},

@@ -2,8 +2,10 @@
 
 - `client`: the v2 pre-recorded API (upload, submit, poll) over one
   ``requests.Session`` with urllib3 ``Retry``.
-- `cache`: completed transcripts and submitted job ids on disk, so nothing is paid twice.
-- `batch`: many files at once, concurrently, resumable.
+- `cache`: completed transcripts and the write-ahead journal of paid work (upload
+  URLs, intents, job ids) on disk, under an inter-process lock, so nothing is paid twice.
+- `batch`: many files at once, concurrently, resumable; checks before paying.
+- `pool`: daemon worker threads an interrupt can walk away from.
 - `streaming`: the v3 streaming protocol: `StreamingSession` (a `LiveSession`
   whose transport is AssemblyAI's WebSocket) and its messages.
 

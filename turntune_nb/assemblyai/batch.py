@@ -3,19 +3,22 @@
 `transcribe_files` uploads and submits with a pool of workers (default 8) while one
 loop polls every job in flight, so 50 two-minute jobs take about as long as one.
 Every input ends as ``ok``, ``failed`` (with the reason) or ``skipped``; one failure
-never stops the others, and an interrupt (KeyboardInterrupt, which is how a Jupyter
-kernel interrupt arrives) stops new submissions and returns what finished.
+never stops the others, and an interrupt (KeyboardInterrupt, which is how Ctrl+C and a
+Jupyter kernel interrupt arrive) returns at once with what finished: requests in
+flight are abandoned (the workers are daemon threads), their jobs already journaled.
 
-`TranscriptCache` stores each completed transcript as JSON keyed by the audio's
-content hash plus the request options, so a re-run makes no request for it. Job
-ids are recorded the moment a job exists, so an interrupted run resumes polling
-those jobs instead of paying for them again. Every write is atomic.
+Paid work is never lost or paid twice (see `turntune_nb.assemblyai.cache`): before
+anything is uploaded the folders, cache entries and options are checked; the cache is
+locked against other runs; the journal is settled first (an intent without a job id
+is looked up in AssemblyAI's list of transcripts by its unique upload URL); then each
+upload URL, intent and job id is journaled as it happens.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import json
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,26 +27,33 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..analysis.readers import transcript_from_assemblyai
-from ..errors import APIError, AuthenticationError, InputError, TranscriptFormatError, TurnTuneError
+from ..errors import APIError, AuthenticationError, ConfigError, InputError, TurnTuneError
 from ..files import (
     FAILED,
     OK,
     SKIPPED,
     FileOutcome,
     atomic_write_json,
+    check_writable_dir,
     input_name,
     is_url,
     safe_filename,
     strip_url_queries,
 )
-from .cache import TranscriptCache, content_hash
+from .cache import SUBMITTED, SUBMITTING, TranscriptCache, content_hash
+from .pool import DaemonPool
+from .client import check_transcript_id
 
-__all__ = ("BatchResult", "transcribe_files")
+__all__ = ("BatchResult", "transcribe_files", "check_request_options")
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+#: An intent younger than this may still become a job that the list does not show yet (a
+#: submission sent just before the process died): it is looked up again after this long, seconds.
+ORPHAN_GRACE_S = 3.0
+
+
 @dataclass
 class BatchResult:
     """Every input's outcome, in input order, and whether the run was interrupted."""
@@ -90,12 +100,52 @@ class _Job:
     deadline: float | None = None
     resumed: bool = False
     done: bool = False
+    found_id: str | None = None  # an orphan found in the list before the run started
+
+
+def check_request_options(options: dict) -> None:
+    """Refuse request options AssemblyAI would refuse or that cannot be journaled, before paying.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option, the value and what it should be.
+    """
+    def bad(name, value, what):
+        raise ConfigError(f"option {name}={value!r}: {what}. Fix it and run again; nothing was uploaded or paid.")
+
+    models = options.get("speech_models")
+    if not isinstance(models, list) or not all(isinstance(m, str) and m.strip() for m in models):
+        bad("speech_models", models, "expected a list of model names such as ['universal-3-5-pro']")
+    for name in ("speaker_labels", "language_detection", "punctuate", "format_text", "multichannel"):
+        if name in options and not isinstance(options[name], bool):
+            bad(name, options[name], "expected True or False")
+    n = options.get("speakers_expected")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        bad("speakers_expected", n, "expected a whole number of speakers, 1 or more")
+    for name, value in options.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            bad(name, value, "option names are AssemblyAI's field names")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            bad(name, value, "expected a JSON value (text, number, true/false, list or object)")
+
+
+def _parse_ok(data, name) -> str | None:
+    """None when `data` is a usable completed transcript, else why not."""
+    try:
+        transcript_from_assemblyai(data, name)
+    except Exception as err:  # any failure of one transcript is that file's, never the run's
+        return getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
+    return None
 
 
 def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_dir=None, progress: bool = True,
                      poll_interval: float | None = None, timeout: float | None = 3 * 3600,
-                     speaker_labels: bool = True, on_submitted=None, **options) -> BatchResult:
-    """Transcribe files and URLs concurrently, through a resumable cache.
+                     speaker_labels: bool = True, on_submitted=None, orphan_grace: float = ORPHAN_GRACE_S,
+                     **options) -> BatchResult:
+    """Transcribe files and URLs concurrently, through a resumable cache and a journal of paid work.
 
     Parameters
     ----------
@@ -106,7 +156,8 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
     workers : int
         Uploads and submissions at once; every submitted job is polled regardless.
     cache_dir : path or None
-        Where completed transcripts and submitted job ids are kept; None = no cache.
+        Where completed transcripts and the journal of submitted jobs are kept; None =
+        no cache (and no journal: an interrupted run cannot be resumed without paying).
     out_dir : path or None
         Where each transcript's JSON is written, under a safe file name.
     progress : bool
@@ -118,6 +169,9 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
     speaker_labels : bool
     on_submitted : callable, optional
         ``on_submitted(name, transcript_id)``, called as each job is created.
+    orphan_grace : float
+        An intent journaled less than this many seconds ago, whose job the list does
+        not show, is looked up once more after that long before it is submitted again.
     **options
         Request options for `AssemblyAIClient.submit` (``speech_models``,
         ``language_detection``, ``speakers_expected``, ...). They are part of the
@@ -129,231 +183,424 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
 
     Raises
     ------
+    ConfigError
+        A bad option, before anything is uploaded.
+    InputError
+        The cache or output folder cannot be written, or a cache entry is not a file,
+        before anything is uploaded.
     AuthenticationError
         When the key is refused: no file could succeed, so the run stops.
     """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a whole number >= 1, got {workers!r}")
     interval = client.poll_interval if poll_interval is None else poll_interval
-    request = {"speaker_labels": bool(speaker_labels),
+    if not (isinstance(interval, (int, float)) and 0 <= interval < math.inf):
+        raise ConfigError(f"poll_interval is seconds >= 0, got {interval!r}")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ConfigError(f"timeout is seconds > 0 (or None), got {timeout!r}")
+    request = {"speaker_labels": speaker_labels,
                "speech_models": list(options.pop("speech_models", None) or client.speech_models)}
     request.update({k: v for k, v in options.items() if v is not None})
+    check_request_options(request)
     cache = TranscriptCache(cache_dir) if cache_dir is not None else None
     out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        check_writable_dir(out, "The output folder")
+    if cache is not None:
+        check_writable_dir(cache.root, "The cache folder")
     items = [(src, input_name(src)) for src in inputs]
-    outcomes: dict[int, FileOutcome] = {}
-    index = {id(it): i for i, it in enumerate(items)}
-    used_names: set[str] = set()
-    stop = threading.Event()
-    wake = threading.Event()
     bar = tqdm(total=len(items), desc="Transcribing", unit="file", disable=not progress)
-    counts = {OK: 0, FAILED: 0}
+    run = _Run(client, cache, out, request, items, workers, interval, timeout, on_submitted, bar, orphan_grace)
+    try:
+        return run.execute()
+    finally:
+        bar.close()
 
-    def record(item, outcome: FileOutcome) -> None:
-        outcomes[index[id(item)]] = outcome
-        if outcome.status in counts:
-            counts[outcome.status] += 1
-        bar.set_postfix(done=counts[OK], failed=counts[FAILED], refresh=False)
-        bar.update(1)
 
-    def fail(job: _Job, reason: str, stage: str = "transcribe") -> None:
+class _Run:
+    """The state of one `transcribe_files` call (a class so its steps can be read apart)."""
+
+    def __init__(self, client, cache, out, request, items, workers, interval, timeout, on_submitted, bar, grace):
+        self.client, self.cache, self.out, self.request = client, cache, out, request
+        self.items, self.workers, self.interval, self.timeout = items, workers, interval, timeout
+        self.on_submitted, self.bar, self.grace = on_submitted, bar, grace
+        self.base_url = client.base_url
+        self.outcomes: dict[int, FileOutcome] = {}
+        self.index = {id(it): i for i, it in enumerate(items)}
+        self.used_names: set[str] = set()
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.counts = {OK: 0, FAILED: 0}
+        self.jobs: list[_Job] = []
+
+    # ------------------------------------------------------------------ outcomes
+    def record(self, item, outcome: FileOutcome) -> None:
+        self.outcomes[self.index[id(item)]] = outcome
+        if outcome.status in self.counts:
+            self.counts[outcome.status] += 1
+        self.bar.set_postfix(done=self.counts[OK], failed=self.counts[FAILED], refresh=False)
+        self.bar.update(1)
+
+    def fail(self, job: _Job, reason: str, stage: str = "transcribe") -> None:
         job.done = True
         for item in job.items:
-            record(item, FileOutcome(str(item[0]), item[1], FAILED, reason, stage, transcript_id=job.transcript_id))
+            self.record(item, FileOutcome(str(item[0]), item[1], FAILED, reason, stage,
+                                          transcript_id=job.transcript_id))
 
-    def finish(job: _Job, data: dict, cached: bool) -> None:
+    def finish(self, job: _Job, data: dict, cached: bool) -> None:
+        """A completed transcript: checked first, then written, then cached (a bad one is never cached)."""
         job.done = True
-        if cache is not None and not cached:
+        problem = _parse_ok(data, job.items[0][1])
+        if problem is not None:
+            again = "" if cached else f" (job {job.transcript_id} stays recorded: a re-run fetches it, not pays it)"
+            for item in job.items:
+                self.record(item, FileOutcome(str(item[0]), item[1], FAILED, f"unusable transcript: {problem}{again}",
+                                              "transcribe", transcript_id=data.get("id")))
+            return
+        if self.cache is not None and not cached:
             try:
-                cache.save_completed(job.key, job.items[0][1], data, request)
-            except OSError as err:
-                log.warning("could not cache the transcript of %s (%s)", job.items[0][1], err)
+                self.cache.save_completed(job.key, job.items[0][1], data, self.request)
+            except OSError as err:  # the transcript is in hand: keep it in this run's result and output
+                log.warning("could not cache the transcript of %s (%s); it is kept in this run's result",
+                            job.items[0][1], err.strerror or err)
         for item in job.items:
             src, name = item
-            try:
-                transcript = transcript_from_assemblyai(data, name)
-            except TranscriptFormatError as err:
-                record(item, FileOutcome(str(src), name, FAILED, f"unusable transcript: {err.reason}", "transcribe",
-                                         transcript_id=data.get("id")))
-                continue
+            transcript = transcript_from_assemblyai(data, name)
             path = None
-            if out is not None:
+            if self.out is not None:
                 stem = safe_filename(name)
                 fname, n = f"{stem}.json", 1
-                while fname in used_names:
+                while fname in self.used_names:
                     n += 1
                     fname = f"{stem}-{n}.json"
-                used_names.add(fname)
-                path = out / fname
+                self.used_names.add(fname)
+                path = self.out / fname
                 try:
                     atomic_write_json(path, data)
                 except OSError as err:  # the transcript is still in hand and cached: keep going
                     log.warning("could not write %s (%s); check that the output folder is writable", path, err)
                     path = None
-            record(item, FileOutcome(str(src), name, OK, transcript=transcript, transcript_id=data.get("id"),
-                                     cached=cached, output_path=path))
+            self.record(item, FileOutcome(str(src), name, OK, transcript=transcript, transcript_id=data.get("id"),
+                                          cached=cached, output_path=path))
 
-    def prepare(job: _Job, ignore_pending: bool = False):
-        """In a worker: cached result, pending job id, or upload + submit."""
+    # ------------------------------------------------------------------ one job's paid steps (in a worker)
+    def prepare(self, job: _Job, ignore_pending: bool = False):
+        """Cached result, known job id, or (upload +) intent + submit, each journaled first."""
         src, name = job.items[0]
+        cache, client, record = self.cache, self.client, None
         if cache is not None:
             entry = cache.load(job.key)
-            if entry and entry.get("state") == "completed" and isinstance(entry.get("transcript"), dict):
-                return "completed", entry["transcript"]
-            if (entry and entry.get("state") == "submitted" and not ignore_pending
-                    and entry.get("base_url") == client.base_url and entry.get("transcript_id")):
-                return "resumed", entry["transcript_id"]
-        if stop.is_set():
+            if entry and entry.get("state") == "completed":
+                data = entry.get("transcript")
+                if isinstance(data, dict) and _parse_ok(data, name) is None:
+                    return "completed", data
+                tid = entry.get("transcript_id")
+                if not ignore_pending and _valid_id(tid):  # fetched again: free, where a new job is paid
+                    log.warning("the cached transcript of %s cannot be read; fetching job %s again", name, tid)
+                    return "resumed", tid
+            record = None if ignore_pending else cache.job(job.key, self.base_url)
+            if record and record.get("state") == SUBMITTED and _valid_id(record.get("transcript_id")):
+                return "resumed", record["transcript_id"]
+        if job.found_id and not ignore_pending:
+            return "resumed", job.found_id
+        if self.stop.is_set():
             return "stopped", None
         try:
-            audio_url = str(src) if is_url(src) else client.upload(src)
-            if stop.is_set():
+            if is_url(src):
+                audio_url = str(src)
+            elif record and isinstance(record.get("upload_url"), str):
+                audio_url = record["upload_url"]  # uploaded by an earlier run: not uploaded again
+            else:
+                audio_url = client.upload(src)
+                if cache is not None:
+                    try:
+                        cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
+                    except OSError as err:
+                        log.warning("could not journal the upload of %s (%s)", name, err)
+            if self.stop.is_set():
                 return "stopped", None
-            transcript_id = client.submit(audio_url, **request)["id"]
+            intent_time = time.time()
+            if cache is not None:
+                try:
+                    cache.save_intent(job.key, name, self.base_url, self.request, audio_url)
+                except OSError as err:
+                    raise TurnTuneError(f"could not journal the submission of {name} before paying for it "
+                                     f"({err.strerror or err}); fix the cache folder and re-run. "
+                                     "Nothing was paid for this file.") from err
+            transcript_id = self._submit(job, name, audio_url, intent_time)
         except AuthenticationError:
-            stop.set()  # every other file would be refused too: start no more
+            self.stop.set()  # every other file would be refused too: start no more
             raise
-        if cache is not None:  # before anything else: a crash from here on must not pay again
-            cache.save_submitted(job.key, name, transcript_id, client.base_url, request)
+        if cache is not None:
+            try:
+                cache.save_submitted(job.key, name, transcript_id, self.base_url, self.request)
+            except OSError as err:  # the intent is journaled: a re-run finds this job in the list
+                log.warning("could not journal job %s of %s (%s)", transcript_id, name, err)
         return "submitted", transcript_id
 
-    # Hash first (in the pool), so that identical files share one job.
-    jobs: list[_Job] = []
-    prepare_pool = cf.ThreadPoolExecutor(workers, thread_name_prefix="turntune-submit")
-    poll_pool = cf.ThreadPoolExecutor(workers, thread_name_prefix="turntune-poll")
-    prepare_futs: dict = {}
-    poll_futs: dict = {}
-    waiting: list[_Job] = []
-    interrupted = False
+    def _submit(self, job: _Job, name: str, audio_url: str, intent_time: float) -> str:
+        """Submit; when the reply is lost, find the job in the list rather than pay again."""
+        try:
+            return self.client.submit(audio_url, **self.request)["id"]
+        except APIError as err:
+            refused = err.status_code is not None and err.status_code < 500
+            if refused:  # no job was made: the intent is withdrawn (the upload is kept)
+                if self.cache is not None and not is_url(audio_url):
+                    self.cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
+                elif self.cache is not None:
+                    self.cache.forget_job(job.key, self.base_url)
+                raise
+            try:
+                found = self.client.find_transcripts([audio_url], since=intent_time)
+            except APIError:
+                found = {}
+            if audio_url in found:
+                log.info("the reply to the submission of %s was lost; found its job %s in the list",
+                         name, found[audio_url])
+                return found[audio_url]
+            raise APIError(f"{err} Whether AssemblyAI made the job is not known yet: the submission is journaled, "
+                           "and a re-run looks it up before paying again.", err.status_code) from err
 
-    def launch(job: _Job, ignore_pending: bool = False) -> None:
-        fut = prepare_pool.submit(prepare, job, ignore_pending)
-        prepare_futs[fut] = job
-        fut.add_done_callback(lambda f: wake.set())
+    # ------------------------------------------------------------------ before anything is paid
+    def settle_journal(self) -> None:
+        """Resolve every intent without a job id through the list of transcripts, before new paid work."""
+        if self.cache is None:
+            return
+        open_intents = {}
+        for job in self.jobs:
+            record = self.cache.job(job.key, self.base_url)
+            if record and record.get("state") == SUBMITTING and isinstance(record.get("upload_url"), str):
+                open_intents[job.key] = (job, record["upload_url"], float(record.get("intent_time") or 0.0))
+        if not open_intents:
+            return
+        since = min(t for _, _, t in open_intents.values())
+        pending = dict(open_intents)
+        for attempt in range(2):
+            try:
+                found = self.client.find_transcripts([u for _, u, _ in pending.values()], since=since)
+            except AuthenticationError:
+                raise
+            except APIError as err:
+                for job, url, _ in pending.values():
+                    self.fail(job, f"an earlier run may have paid for it, and the list of transcripts could not "
+                                   f"be read to check ({err}); re-run later: nothing was paid again")
+                return
+            for key, (job, url, _) in list(pending.items()):
+                if url in found:
+                    job.found_id = found[url]
+                    name = job.items[0][1]
+                    log.info("%s: job %s of an interrupted run found in the list; collecting it", name, found[url])
+                    try:
+                        self.cache.save_submitted(job.key, name, found[url], self.base_url, self.request)
+                    except OSError as err:
+                        log.warning("could not journal job %s of %s (%s)", found[url], name, err)
+                    del pending[key]
+            young = [t for _, _, t in pending.values() if time.time() - t < self.grace]
+            if attempt or not young:
+                break
+            # a submission sent just before a crash may not be in the list yet
+            wait = max(0.0, self.grace - (time.time() - min(young)))
+            self.stop.wait(wait)
 
-    try:
-        by_key: dict[str, _Job] = {}
-        hashes = list(prepare_pool.map(_safe_hash, [src for src, _ in items]))
-        for item, digest in zip(items, hashes):
-            if isinstance(digest, OSError):
-                record(item, FileOutcome(str(item[0]), item[1], FAILED, f"cannot read the file: {digest.strerror}; "
-                                         "check that it exists and is readable", "read"))
-                continue
-            key = TranscriptCache.key(digest, request)
-            if key in by_key:
-                by_key[key].items.append(item)
-            else:
-                by_key[key] = _Job(key, [item])
-                jobs.append(by_key[key])
-        for job in jobs:
-            launch(job)
+    # ------------------------------------------------------------------ the run
+    def execute(self) -> BatchResult:
+        pool = DaemonPool(self.workers, "turntune-submit")
+        poll_pool = DaemonPool(self.workers, "turntune-poll")
+        lock = None
+        try:
+            by_key: dict[str, _Job] = {}
+            hash_futs = [pool.submit(_safe_hash, src) for src, _ in self.items]
+            hashes = [f.result() for f in hash_futs]
+            for item, digest in zip(self.items, hashes):
+                if isinstance(digest, OSError):
+                    self.record(item, FileOutcome(str(item[0]), item[1], FAILED,
+                                                  f"cannot read the file: {digest.strerror}; "
+                                                  "check that it exists and is readable", "read"))
+                    continue
+                key = TranscriptCache.key(digest, self.request)
+                if key in by_key:
+                    by_key[key].items.append(item)
+                else:
+                    by_key[key] = _Job(key, [item])
+                    self.jobs.append(by_key[key])
+            if self.cache is not None:
+                self.cache.check(by_key)
+                lock = self.cache.acquire(on_wait=lambda path: log.warning(
+                    "another turntune run is using the cache folder %s; waiting for it to finish "
+                    "(Ctrl+C to stop waiting)", self.cache.root))
+                self.settle_journal()
+        except BaseException:
+            self.stop.set()
+            pool.shutdown(wait=False)
+            poll_pool.shutdown(wait=False)
+            if lock is not None:
+                lock.release()
+            raise
+        interrupted = False
+        prepare_futs: dict = {}
+        try:
+            self._loop(pool, poll_pool, prepare_futs)
+        except KeyboardInterrupt:
+            interrupted = True
+            log.warning("interrupted: requests in flight are abandoned; every submitted job is journaled and "
+                        "a re-run collects it without paying again")
+        except BaseException:
+            self.stop.set()
+            self._release(pool, poll_pool, lock, prepare_futs)
+            raise
+        self.stop.set()
+        self._release(pool, poll_pool, lock, prepare_futs)
+        return self._result(interrupted, prepare_futs)
 
+    def _release(self, pool, poll_pool, lock, prepare_futs) -> None:
+        """Stop the pools without waiting; the lock is released once no worker can still write the journal."""
+        pool.shutdown(wait=False)
+        poll_pool.shutdown(wait=False)
+        if lock is None:
+            return
+        if not any(f.running() for f in prepare_futs):
+            lock.release()
+            return
+
+        def release_later():  # an abandoned upload or submission still journals its outcome
+            pool.join()
+            lock.release()
+        threading.Thread(target=release_later, name="turntune-cache-unlock", daemon=True).start()
+
+    def _loop(self, pool, poll_pool, prepare_futs) -> None:
+        poll_futs: dict = {}
+        waiting: list[_Job] = []
+
+        def launch(job: _Job, ignore_pending: bool = False) -> None:
+            fut = pool.submit(self.prepare, job, ignore_pending)
+            prepare_futs[fut] = job
+            fut.add_done_callback(lambda f: self.wake.set())
+
+        for job in self.jobs:
+            if not job.done:
+                launch(job)
         while prepare_futs or poll_futs or waiting:
-            wake.clear()
+            self.wake.clear()
             progressed = False
             now = time.monotonic()
             for job in [j for j in waiting if j.next_poll <= now]:
                 waiting.remove(job)
-                fut = poll_pool.submit(client.get, job.transcript_id)
+                fut = poll_pool.submit(self.client.get, job.transcript_id)
                 poll_futs[fut] = job
-                fut.add_done_callback(lambda f: wake.set())
+                fut.add_done_callback(lambda f: self.wake.set())
             for fut in [f for f in prepare_futs if f.done()]:
                 job, progressed = prepare_futs.pop(fut), True
-                try:
-                    state, value = fut.result()
-                except AuthenticationError:
-                    raise
-                except TurnTuneError as err:
-                    fail(job, _reason(err), "read" if isinstance(err, InputError) else "transcribe")
-                    continue
-                except Exception as err:  # a bug or an unexpected library error: this file only
-                    log.exception("unexpected error while submitting %s", job.items[0][1])
-                    fail(job, f"unexpected error: {type(err).__name__}: {err}")
-                    continue
-                if state == "completed":
-                    finish(job, value, cached=True)
-                elif state in ("submitted", "resumed"):
-                    job.transcript_id, job.resumed = value, state == "resumed"
-                    job.next_poll = time.monotonic() + (0 if job.resumed else interval)
-                    job.deadline = None if timeout is None else time.monotonic() + timeout
-                    waiting.append(job)
-                    if state == "submitted" and on_submitted is not None:
-                        try:
-                            on_submitted(job.items[0][1], value)
-                        except Exception:
-                            log.exception("on_submitted callback failed for %s", job.items[0][1])
+                self._prepared(job, fut, waiting)
             for fut in [f for f in poll_futs if f.done()]:
                 job, progressed = poll_futs.pop(fut), True
-                try:
-                    data = fut.result()
-                except AuthenticationError:
-                    raise
-                except APIError as err:
-                    if job.resumed and err.status_code in (400, 404):
-                        # The recorded job is unknown to this server (expired, other account):
-                        # the only way to a transcript is a new job.
-                        log.info("job %s of %s is not known any more; submitting again", job.transcript_id,
-                                 job.items[0][1])
-                        if cache is not None:
-                            cache.forget(job.key)
-                        job.transcript_id, job.resumed = None, False
-                        launch(job, ignore_pending=True)
-                    else:
-                        fail(job, f"{_reason(err)} (job {job.transcript_id} is recorded: a re-run polls it again)")
-                    continue
-                except Exception as err:
-                    log.exception("unexpected error while polling %s", job.items[0][1])
-                    fail(job, f"unexpected error: {type(err).__name__}: {err}")
-                    continue
-                status = data.get("status")
-                if status == "completed":
-                    finish(job, data, cached=False)
-                elif status == "error":
-                    if cache is not None:
-                        cache.forget(job.key)  # a failed job is not billed; a re-run may try again
-                    fail(job, strip_url_queries(str(data.get("error") or "AssemblyAI reported an error without details")))
-                elif job.deadline is not None and time.monotonic() > job.deadline:
-                    fail(job, f"job {job.transcript_id} still {status!r} after {timeout:g} s; "
-                              "a re-run picks it up without paying again")
-                else:
-                    job.next_poll = time.monotonic() + interval
-                    waiting.append(job)
+                self._polled(job, fut, waiting, launch)
             if not progressed:
                 due = min((j.next_poll for j in waiting), default=time.monotonic() + 1.0)
-                wake.wait(max(0.0, min(due - time.monotonic(), 1.0)))
-    except KeyboardInterrupt:
-        interrupted = True
-        log.warning("interrupted: no new submissions; jobs already submitted are recorded and resume on a re-run")
-    except BaseException:
-        stop.set()
-        prepare_pool.shutdown(wait=True, cancel_futures=True)
-        poll_pool.shutdown(wait=True, cancel_futures=True)
-        bar.close()
-        raise
-    stop.set()
-    prepare_pool.shutdown(wait=True, cancel_futures=True)
-    poll_pool.shutdown(wait=True, cancel_futures=True)
-    bar.close()
-    for fut, job in prepare_futs.items():  # submitted just as the interrupt came: recorded, say so
-        if fut.done() and not fut.cancelled() and fut.exception() is None:
-            state, value = fut.result()
-            if state in ("submitted", "resumed"):
-                job.transcript_id = value
+                self.wake.wait(max(0.0, min(due - time.monotonic(), 1.0)))
 
-    result = []
-    for i, (src, name) in enumerate(items):
-        if i in outcomes:
-            result.append(outcomes[i])
-            continue
-        job = next((j for j in jobs if (src, name) in j.items), None)
-        if job is not None and job.transcript_id:
-            reason = (f"interrupted while AssemblyAI was transcribing it (job {job.transcript_id}); "
-                      "re-run to collect it without paying again")
+    def _prepared(self, job: _Job, fut, waiting: list) -> None:
+        try:
+            state, value = fut.result()
+        except AuthenticationError:
+            raise
+        except TurnTuneError as err:
+            self.fail(job, _reason(err), "read" if isinstance(err, InputError) else "transcribe")
+            return
+        except Exception as err:  # a bug or an unexpected library error: this file only
+            log.exception("unexpected error while submitting %s", job.items[0][1])
+            self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
+            return
+        if state == "completed":
+            try:
+                self.finish(job, value, cached=True)
+            except Exception as err:
+                log.exception("unexpected error with the cached transcript of %s", job.items[0][1])
+                if not job.done:
+                    self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
+        elif state in ("submitted", "resumed"):
+            job.transcript_id, job.resumed = value, state == "resumed"
+            job.next_poll = time.monotonic() + (0 if job.resumed else self.interval)
+            job.deadline = None if self.timeout is None else time.monotonic() + self.timeout
+            waiting.append(job)
+            if state == "submitted" and self.on_submitted is not None:
+                try:
+                    self.on_submitted(job.items[0][1], value)
+                except Exception:
+                    log.exception("on_submitted callback failed for %s", job.items[0][1])
+        # "stopped": the run is ending; the file is reported as not submitted
+
+    def _polled(self, job: _Job, fut, waiting: list, launch) -> None:
+        try:
+            data = fut.result()
+        except AuthenticationError:
+            raise
+        except APIError as err:
+            if job.resumed and err.status_code in (400, 404):
+                # The recorded job is unknown to this server (expired, other account):
+                # the only way to a transcript is a new job.
+                log.info("job %s of %s is not known any more; submitting again", job.transcript_id, job.items[0][1])
+                if self.cache is not None:
+                    self.cache.forget_job(job.key, self.base_url)
+                job.transcript_id, job.resumed, job.found_id = None, False, None
+                launch(job, ignore_pending=True)
+            else:
+                self.fail(job, f"{_reason(err)} (job {job.transcript_id} is recorded: a re-run polls it again)")
+            return
+        except Exception as err:
+            log.exception("unexpected error while polling %s", job.items[0][1])
+            self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
+            return
+        status = data.get("status")
+        if status == "completed":
+            try:
+                self.finish(job, data, cached=False)
+            except Exception as err:
+                log.exception("unexpected error with the transcript of %s", job.items[0][1])
+                if not job.done or not any(self.index[id(it)] in self.outcomes for it in job.items):
+                    self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
+        elif status == "error":
+            if self.cache is not None:
+                self.cache.forget_job(job.key, self.base_url)  # a failed job is not billed; a re-run may try again
+            self.fail(job, strip_url_queries(str(data.get("error") or "AssemblyAI reported an error without details")))
+        elif job.deadline is not None and time.monotonic() > job.deadline:
+            self.fail(job, f"job {job.transcript_id} still {status!r} after {self.timeout:g} s; "
+                           "a re-run picks it up without paying again")
         else:
-            reason = "interrupted before it was submitted; re-run to transcribe it"
-        result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",
-                                  transcript_id=job.transcript_id if job else None))
-    return BatchResult(result, interrupted)
+            job.next_poll = time.monotonic() + self.interval
+            waiting.append(job)
+
+    def _result(self, interrupted: bool, prepare_futs: dict) -> BatchResult:
+        for fut, job in prepare_futs.items():  # submitted just as the interrupt came: recorded, say so
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                state, value = fut.result()
+                if state in ("submitted", "resumed"):
+                    job.transcript_id = value
+        in_flight = {id(job) for fut, job in prepare_futs.items() if fut.running()}
+        result = []
+        for i, (src, name) in enumerate(self.items):
+            if i in self.outcomes:
+                result.append(self.outcomes[i])
+                continue
+            job = next((j for j in self.jobs if (src, name) in j.items), None)
+            if job is not None and job.transcript_id:
+                reason = (f"interrupted while AssemblyAI was transcribing it (job {job.transcript_id}); "
+                          "re-run to collect it without paying again")
+            elif job is not None and id(job) in in_flight and self.cache is not None:
+                reason = ("interrupted while uploading or submitting it; the submission is journaled, so a "
+                          "re-run finds its job (if one was made) before paying again")
+            else:
+                reason = "interrupted before it was submitted; re-run to transcribe it"
+            result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",
+                                      transcript_id=job.transcript_id if job else None))
+        return BatchResult(result, interrupted)
+
+
+def _valid_id(value) -> bool:
+    try:
+        check_transcript_id(value)
+    except InputError:
+        return False
+    return True
 
 
 def _safe_hash(source):

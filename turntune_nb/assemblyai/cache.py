@@ -1,7 +1,19 @@
-"""The transcript cache: completed transcripts and submitted job ids, one JSON file
-per (audio content, request options), so a re-run makes no request for a finished
-file and resumes polling a submitted one instead of paying for it again. Every
-write is atomic.
+"""The transcript cache and the journal of paid work: one JSON file per (audio
+content, request options), holding the completed transcript, or, per region (base
+URL), where its job stands.
+
+Paid work is journaled ahead, as a database journals a write: the upload URL as
+soon as the upload answers (so a resumed file is not uploaded again), the intent
+(``state: "submitting"``, with the upload URL, options and time) *before* the
+billed ``POST /v2/transcript`` is sent, the job id the moment the reply arrives.
+A run killed at any point leaves either no intent (nothing was paid), an intent
+(the job may exist: `AssemblyAIClient.find_transcript` finds it by its unique
+upload URL before anything is paid again) or a job id (polled, not paid again).
+
+Every write goes to a unique temporary name, is fsynced and renamed (see
+`turntune_nb.files.atomic_write_bytes`); files are 0600 in 0700 folders. One run
+at a time per cache folder: `TranscriptCache.lock` is an inter-process lock
+(``filelock``), held for a whole run.
 """
 
 from __future__ import annotations
@@ -13,7 +25,10 @@ import os
 import time
 from pathlib import Path
 
-from ..files import atomic_write_json, is_url
+from filelock import FileLock, Timeout
+
+from ..errors import InputError
+from ..files import PRIVATE_FILE_MODE, atomic_write_json, is_url, make_private_dir
 
 __all__ = ("TranscriptCache", "default_cache_dir", "content_hash")
 
@@ -21,6 +36,8 @@ log = logging.getLogger(__name__)
 
 _CACHE_VERSION = 1
 _HASH_CHUNK = 1 << 20
+#: Journal states of a job, in the order a job goes through them.
+UPLOADED, SUBMITTING, SUBMITTED = "uploaded", "submitting", "submitted"
 
 
 def content_hash(source) -> str:
@@ -42,13 +59,29 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "turntune_nb" / "assemblyai"
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 class TranscriptCache:
-    """Completed transcripts and submitted job ids, one JSON file per (content, options).
+    """Completed transcripts and the journal of submitted jobs, one JSON file per (content, options).
 
     Parameters
     ----------
     root : path
-        The cache folder (created when first written).
+        The cache folder (created 0700 when first written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cache = TranscriptCache(tempfile.mkdtemp())
+    >>> key = TranscriptCache.key("ab" * 32, {"speaker_labels": True})
+    >>> cache.save_intent(key, "call.wav", "https://api.assemblyai.com", {}, "https://cdn.example/u1")
+    >>> cache.job(key, "https://api.assemblyai.com")["state"]
+    'submitting'
+    >>> cache.save_submitted(key, "call.wav", "job-1", "https://api.assemblyai.com", {})
+    >>> cache.job(key, "https://api.assemblyai.com")["transcript_id"], cache.job(key, "https://api.eu.assemblyai.com")
+    ('job-1', None)
     """
 
     def __init__(self, root):
@@ -61,8 +94,60 @@ class TranscriptCache:
         return f"{content_hash}-{opts}"
 
     def path(self, key: str) -> Path:
+        """Where the entry of `key` is kept."""
         return self.root / key[:2] / f"{key}.json"
 
+    # ------------------------------------------------------------------ checks and the lock
+    def check(self, keys) -> None:
+        """Refuse a cache whose folder cannot be written, or whose entries are not files.
+
+        Runs before anything is uploaded: a cache that cannot record a job would pay for
+        it again on every run.
+
+        Raises
+        ------
+        InputError
+            Naming the folder or entry and what to do.
+        """
+        from ..files import check_writable_dir
+
+        check_writable_dir(self.root, "The cache folder")
+        bad = [self.path(k) for k in keys if self.path(k).exists() and not self.path(k).is_file()]
+        bad += [self.path(k).parent for k in keys if self.path(k).parent.exists() and not self.path(k).parent.is_dir()]
+        if bad:
+            shown = ", ".join(str(p) for p in bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+            raise InputError(f"cache entries that are not files: {shown}. Remove them (they are not "
+                             "turntune's) or use another --cache-dir, then run again. Nothing was uploaded or paid.")
+
+    def lock(self, timeout: float = -1) -> FileLock:
+        """The inter-process lock of this cache (acquire it with ``with``; ``timeout=-1`` waits)."""
+        make_private_dir(self.root)
+        # not thread-local: after an interrupt, the thread that waits out an abandoned request releases it
+        return FileLock(self.root / ".turntune.lock", timeout=timeout, mode=PRIVATE_FILE_MODE, thread_local=False)
+
+    def acquire(self, on_wait=None) -> FileLock:
+        """Take the lock, waiting for another run on this cache to finish (Ctrl+C stops the wait).
+
+        `on_wait` is called once, with the lock file's path, when the lock is held elsewhere.
+        Temporary files a killed run left half-written are removed once the lock is held.
+        """
+        lock = self.lock()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait is not None:
+                on_wait(lock.lock_file)
+            while True:  # in short waits: the same process may hold it (an abandoned run finishing)
+                try:
+                    lock.acquire(timeout=0.5)
+                    break
+                except Timeout:
+                    continue
+        for tmp in self.root.glob("*/.*.tmp"):  # left by a run killed mid-write; no one else writes here now
+            tmp.unlink(missing_ok=True)
+        return lock
+
+    # ------------------------------------------------------------------ reading
     def load(self, key: str) -> dict | None:
         """The entry for `key`, or None (also for an unreadable entry, which is then rewritten)."""
         path = self.path(key)
@@ -70,22 +155,75 @@ class TranscriptCache:
             entry = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, RecursionError) as err:
             log.warning("ignoring unreadable cache entry %s (%s)", path, err)
             return None
         return entry if isinstance(entry, dict) and entry.get("version") == _CACHE_VERSION else None
 
+    def job(self, key: str, base_url: str) -> dict | None:
+        """What the journal holds for `key`'s job at `base_url` (a region): ``state``
+        (``uploaded``, ``submitting``, ``submitted``), ``upload_url``, ``transcript_id``,
+        ``intent_time`` (seconds since the epoch); None when there is none."""
+        entry = self.load(key)
+        if not entry or entry.get("state") == "completed":
+            return None
+        jobs = entry.get("jobs")
+        if isinstance(jobs, dict) and isinstance(jobs.get(base_url), dict):
+            return dict(jobs[base_url])
+        if entry.get("state") == SUBMITTED and entry.get("base_url") == base_url:  # written before the journal
+            return {"state": SUBMITTED, "transcript_id": entry.get("transcript_id")}
+        return None
+
+    # ------------------------------------------------------------------ writing
+    def _record(self, key: str, name: str, base_url: str, options: dict, **job) -> None:
+        entry = self.load(key)
+        if not entry or entry.get("state") == "completed":
+            entry = {"version": _CACHE_VERSION, "jobs": {}}
+        jobs = entry.get("jobs") if isinstance(entry.get("jobs"), dict) else {}
+        if entry.get("state") == SUBMITTED and entry.get("base_url") and entry.get("base_url") not in jobs:
+            jobs[entry["base_url"]] = {"state": SUBMITTED, "transcript_id": entry.get("transcript_id")}
+        merged = dict(jobs.get(base_url) or {}, **job, saved=_now())
+        jobs[base_url] = merged
+        entry.update({"version": _CACHE_VERSION, "state": merged["state"], "source": name,
+                      "transcript_id": merged.get("transcript_id"), "base_url": base_url, "options": options,
+                      "saved": _now(), "jobs": jobs})
+        atomic_write_json(self.path(key), entry)
+
+    def save_uploaded(self, key: str, name: str, base_url: str, options: dict, upload_url: str) -> None:
+        """Journal an upload's URL, so a resumed run does not upload the file again."""
+        self._record(key, name, base_url, options, state=UPLOADED, upload_url=upload_url, transcript_id=None)
+
+    def save_intent(self, key: str, name: str, base_url: str, options: dict, audio_url: str) -> None:
+        """Journal the intent to submit `audio_url`, before the billed request is sent."""
+        self._record(key, name, base_url, options, state=SUBMITTING, upload_url=audio_url, transcript_id=None,
+                     intent_time=time.time())
+
     def save_submitted(self, key: str, name: str, transcript_id: str, base_url: str, options: dict) -> None:
-        atomic_write_json(self.path(key), {
-            "version": _CACHE_VERSION, "state": "submitted", "source": name, "transcript_id": transcript_id,
-            "base_url": base_url, "options": options, "saved": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        })
+        """Journal the job id the submission returned."""
+        self._record(key, name, base_url, options, state=SUBMITTED, transcript_id=transcript_id)
 
     def save_completed(self, key: str, name: str, data: dict, options: dict) -> None:
+        """Keep a completed transcript (the journal of its jobs is closed)."""
         atomic_write_json(self.path(key), {
             "version": _CACHE_VERSION, "state": "completed", "source": name, "transcript_id": data.get("id"),
-            "options": options, "saved": time.strftime("%Y-%m-%dT%H:%M:%S"), "transcript": data,
+            "options": options, "saved": _now(), "transcript": data,
         })
 
+    def forget_job(self, key: str, base_url: str) -> None:
+        """Drop the journal of `key`'s job at `base_url` (it failed, or the server forgot it)."""
+        entry = self.load(key)
+        if not entry or entry.get("state") == "completed":
+            return
+        jobs = entry.get("jobs") if isinstance(entry.get("jobs"), dict) else {}
+        jobs.pop(base_url, None)
+        if entry.get("base_url") == base_url:
+            entry.update(state=None, transcript_id=None, base_url=None)
+        if not jobs:
+            self.forget(key)
+            return
+        entry["jobs"] = jobs
+        atomic_write_json(self.path(key), entry)
+
     def forget(self, key: str) -> None:
+        """Remove the entry of `key`."""
         self.path(key).unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from urllib3.util.retry import Retry
 from ..errors import (
     APIError,
     AuthenticationError,
+    ConfigError,
     InputError,
     MissingAPIKeyError,
     RateLimitError,
@@ -38,6 +40,8 @@ __all__ = (
     "EU_BASE_URL",
     "DEFAULT_SPEECH_MODELS",
     "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_MAX_RETRY_AFTER",
+    "check_transcript_id",
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,12 @@ DEFAULT_SPEECH_MODELS = ("universal-3-5-pro",)
 DEFAULT_POLL_INTERVAL = 3.0
 #: Statuses worth another try: rate limited, or a server/gateway error.
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+#: The longest ``Retry-After`` honoured by default, seconds.
+DEFAULT_MAX_RETRY_AFTER = 60.0
+#: Where AssemblyAI's upload URLs live: each names one upload, so it identifies a job alone.
+_UPLOAD_URL_PREFIXES = ("https://cdn.assemblyai.com/upload/", "https://cdn.eu.assemblyai.com/upload/")
+#: What a transcript id may look like before it goes into a URL (AssemblyAI's are UUID-like).
+_TRANSCRIPT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
 class _RejectedRetry(Retry):
@@ -62,14 +72,30 @@ class _RejectedRetry(Retry):
     429 retries for POST along with the 5xx ones.
     """
 
+    #: The longest ``Retry-After`` honoured, seconds (a longer one is cut to this).
+    max_retry_after = DEFAULT_MAX_RETRY_AFTER
+
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code == 429 and self.total:
             return True
         return super().is_retry(method, status_code, has_retry_after)
 
+    def new(self, **kw):
+        retry = super().new(**kw)
+        retry.max_retry_after = self.max_retry_after
+        return retry
 
-def _retry(retries: int, backoff_factor: float, allowed_methods) -> Retry:
-    return _RejectedRetry(
+    def get_retry_after(self, response):
+        """The server's ``Retry-After``, capped: a ``Retry-After: 600`` must not block a run for 10 minutes."""
+        seconds = super().get_retry_after(response)
+        if seconds is not None and seconds > self.max_retry_after:
+            log.info("AssemblyAI asked to wait %.0f s; waiting %.0f s (max_retry_after)", seconds, self.max_retry_after)
+            return self.max_retry_after
+        return seconds
+
+
+def _retry(retries: int, backoff_factor: float, allowed_methods, max_retry_after: float = None) -> Retry:
+    retry = _RejectedRetry(
         total=retries,
         connect=retries,
         read=retries,
@@ -81,6 +107,9 @@ def _retry(retries: int, backoff_factor: float, allowed_methods) -> Retry:
         respect_retry_after_header=True,  # 429/503 with Retry-After: sleep exactly that long
         raise_on_status=False,  # hand back the last response, so its error text reaches the user
     )
+    if max_retry_after is not None:
+        retry.max_retry_after = float(max_retry_after)
+    return retry
 
 
 def ask_api_key(prompt: str = "AssemblyAI API key (input hidden): ") -> None:
@@ -125,6 +154,9 @@ class AssemblyAIClient:
     poll_interval : float, optional
         Seconds between status requests; default ``ASSEMBLYAI_POLLING_INTERVAL`` (the
         official SDK's setting), then `DEFAULT_POLL_INTERVAL` (3 s, as AssemblyAI's docs).
+    max_retry_after : float
+        The longest ``Retry-After`` honoured, seconds (default 60); a longer one is cut
+        to this, so one answer cannot stall a run for long.
 
     Raises
     ------
@@ -141,7 +173,10 @@ class AssemblyAIClient:
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *, session=None,
                  speech_models=DEFAULT_SPEECH_MODELS, timeout=(10.0, 120.0), retries: int = 5,
-                 backoff_factor: float = 0.5, poll_interval: float | None = None):
+                 backoff_factor: float = 0.5, poll_interval: float | None = None,
+                 max_retry_after: float = DEFAULT_MAX_RETRY_AFTER):
+        if not (isinstance(max_retry_after, (int, float)) and 0 <= max_retry_after < float("inf")):
+            raise ConfigError(f"max_retry_after is a number of seconds >= 0, got {max_retry_after!r}")
         key = api_key if api_key is not None else os.environ.get("ASSEMBLYAI_API_KEY", "")
         key = key.strip()
         if not key:
@@ -167,9 +202,11 @@ class AssemblyAIClient:
         # - POST /v2/upload only stores bytes and bills nothing, so it is retried like
         #   a GET (urllib3 rewinds the file object before sending it again).
         # The longer prefix wins in requests' adapter lookup.
-        self.session.mount(self.base_url + "/", HTTPAdapter(max_retries=_retry(retries, backoff_factor, {"GET"})))
-        self.session.mount(self.base_url + "/v2/upload",
-                           HTTPAdapter(max_retries=_retry(retries, backoff_factor, {"GET", "POST"})))
+        self.max_retry_after = float(max_retry_after)
+        self.session.mount(self.base_url + "/", HTTPAdapter(
+            max_retries=_retry(retries, backoff_factor, {"GET"}, max_retry_after)))
+        self.session.mount(self.base_url + "/v2/upload", HTTPAdapter(
+            max_retries=_retry(retries, backoff_factor, {"GET", "POST"}, max_retry_after)))
 
     # ------------------------------------------------------------------ lifecycle
     def __repr__(self) -> str:
@@ -290,8 +327,69 @@ class AssemblyAIClient:
         return data
 
     def get(self, transcript_id: str) -> dict:
-        """The job's current JSON (``GET /v2/transcript/{id}``)."""
+        """The job's current JSON (``GET /v2/transcript/{id}``).
+
+        Raises
+        ------
+        InputError
+            When `transcript_id` is not shaped like an id (it is never put in a URL then).
+        """
+        check_transcript_id(transcript_id)
         return self._request("GET", f"/v2/transcript/{transcript_id}", f"status of job {transcript_id}")
+
+    def list_transcripts(self, limit: int = 200, *, before_id: str | None = None, after_id: str | None = None,
+                         status: str | None = None, created_on: str | None = None) -> dict:
+        """One page of the account's transcripts, newest first (``GET /v2/transcript``).
+
+        Returns AssemblyAI's JSON: ``transcripts`` (rows with ``id``, ``status``,
+        ``audio_url``, ``created``, ...) and ``page_details`` (``prev_url`` leads to
+        older ones). Listing is free.
+        """
+        if not 1 <= int(limit) <= 200:
+            raise ConfigError(f"limit is 1..200, got {limit}")
+        params = {"limit": int(limit)}
+        for name, value in (("before_id", before_id), ("after_id", after_id)):
+            if value is not None:
+                params[name] = check_transcript_id(value)
+        if status is not None:
+            params["status"] = status
+        if created_on is not None:
+            params["created_on"] = created_on
+        data = self._request("GET", "/v2/transcript", "list of transcripts", params=params)
+        if not isinstance(data.get("transcripts"), list):
+            raise APIError("list of transcripts: the response has no 'transcripts' list. Re-run later.")
+        return data
+
+    def find_transcripts(self, audio_urls, since: float, max_pages: int = 50, skew: float = 600.0) -> dict:
+        """The jobs made for `audio_urls` since `since` (epoch seconds): ``{audio_url: id}``.
+
+        Pages through the list (newest first) until every URL is found or the rows are
+        older than `since` less `skew` seconds (clocks differ). An upload URL is unique
+        to its upload, so a row with it is that file's job: this is how a submission
+        whose reply was lost, or whose process died, is found instead of paid again.
+        A public URL is not unique: only rows created after ``since - skew`` count.
+        Jobs that ended in ``error`` are not billed and are not returned.
+        """
+        wanted, found, before = set(audio_urls), {}, None
+        horizon = since - skew
+        for _ in range(max_pages):
+            page = self.list_transcripts(200, before_id=before)
+            rows = [r for r in page["transcripts"] if isinstance(r, dict)]
+            for row in rows:  # newest first: the newest job for a URL wins
+                url = row.get("audio_url")
+                created = _epoch(row.get("created"))
+                if url in wanted and url not in found and isinstance(row.get("id"), str) \
+                        and row.get("status") != "error" \
+                        and (created is None or created >= horizon or url.startswith(_UPLOAD_URL_PREFIXES)):
+                    found[url] = row["id"]
+            oldest = _epoch(rows[-1].get("created")) if rows else None
+            prev = (page.get("page_details") or {}).get("prev_url")
+            if len(found) == len(wanted) or not rows or not prev or (oldest is not None and oldest < horizon):
+                break
+            before = rows[-1].get("id")
+            if not isinstance(before, str) or not _TRANSCRIPT_ID.fullmatch(before):
+                break  # no id to page on from
+        return found
 
     def wait(self, transcript_id: str, poll_interval: float | None = None, timeout: float | None = 3 * 3600,
              source: str | None = None) -> dict:
@@ -328,6 +426,38 @@ class AssemblyAIClient:
         audio_url = source if is_url(source) else self.upload(path_or_url)
         job = self.submit(audio_url, **options)
         return self.wait(job["id"], poll_interval=poll_interval, source=input_name(source))
+
+
+def check_transcript_id(transcript_id) -> str:
+    """`transcript_id` when it is shaped like an AssemblyAI id (letters, digits, ``-``, ``_``).
+
+    Raises
+    ------
+    InputError
+        Otherwise: an id read from a damaged cache is never pasted into a URL.
+
+    Examples
+    --------
+    >>> check_transcript_id("5551722-f677-48a6-9287-39c0aafd9ac1")
+    '5551722-f677-48a6-9287-39c0aafd9ac1'
+    """
+    if not isinstance(transcript_id, str) or not _TRANSCRIPT_ID.fullmatch(transcript_id):
+        raise InputError(f"{str(transcript_id)[:40]!r} is not a transcript id (letters, digits, '-' and '_' only); "
+                         "if it came from the cache, delete that entry and run again")
+    return transcript_id
+
+
+def _epoch(created) -> float | None:
+    """AssemblyAI's ``created`` (ISO 8601, UTC when it has no zone) as epoch seconds, or None."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
 
 
 def _error_text(response) -> str:

@@ -349,13 +349,14 @@ class StreamingSession(LiveSession):
         try:
             ws.connect(self.url, header={"Authorization": self.__auth}, timeout=self.connect_timeout)
         except websocket.WebSocketBadStatusException as err:
-            body = (err.resp_body or b"").decode("utf-8", "replace").strip()[:300]
+            body = self._redact((err.resp_body or b"").decode("utf-8", "replace")).strip()[:300]
             if err.status_code in (401, 403):
                 raise closed_error(1008, f"HTTP {err.status_code} at the handshake {body}".strip()) from err
             raise StreamingError(f"{self.base_url} refused the connection: HTTP {err.status_code} {body}".strip()) from err
         except (OSError, websocket.WebSocketException) as err:
             raise StreamingError(
-                f"cannot connect to {self.base_url}: {err}. Check the network, or ASSEMBLYAI_STREAMING_URL if set."
+                f"cannot connect to {self.base_url}: {self._redact(err)}. Check the network, or "
+                "ASSEMBLYAI_STREAMING_URL if set."
             ) from err
         ws.settimeout(None)
         self._ws = ws
@@ -395,7 +396,7 @@ class StreamingSession(LiveSession):
                 elif opcode == websocket.ABNF.OPCODE_CLOSE:
                     data = frame.data or b""
                     code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
-                    self._on_close(code, data[2:].decode("utf-8", "replace"))
+                    self._on_close(code, self._redact(data[2:].decode("utf-8", "replace")))
                     return
         except (OSError, websocket.WebSocketException) as err:
             if not self._closing:
@@ -417,7 +418,18 @@ class StreamingSession(LiveSession):
             self._closed.set()
             self._ready.set()
 
+    def _redact(self, text) -> str:
+        """`text` without the key or token (a server may echo it in an error or a close reason)."""
+        text = str(text)
+        for secret in (self.__auth, os.environ.get("ASSEMBLYAI_API_KEY", "").strip()):
+            if secret and len(secret) >= 6:
+                text = text.replace(secret, "***")
+        return text
+
     def _on_text(self, data: bytes, now: float) -> None:
+        if isinstance(data, (bytes, bytearray)):
+            data = data.decode("utf-8", "replace")
+        data = self._redact(data)
         try:
             msg = json.loads(data)
         except ValueError:

@@ -16,6 +16,7 @@ PyAudio is imported only when a microphone is opened, so importing this module
 from __future__ import annotations
 
 import logging
+import os
 import wave
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -279,12 +280,18 @@ def as_source(obj, sample_rate: int = SAMPLE_RATE) -> AudioSource:
 
 
 class WavRecorder:
-    """Write what was sent to a 16-bit mono WAV file (the session's ``save_wav``)."""
+    """Write what was sent to a 16-bit mono WAV file (the session's ``save_wav``), readable by its
+    owner only (0600, in a folder created 0700): it is the call itself."""
 
     def __init__(self, path, sample_rate: int = SAMPLE_RATE):
+        from ..files import PRIVATE_FILE_MODE, make_private_dir
+
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._wav = wave.open(str(self.path), "wb")
+        make_private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+        self._file = os.fdopen(fd, "wb")
+        self._wav = wave.open(self._file, "wb")
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
         self._wav.setframerate(int(sample_rate))
@@ -296,4 +303,5 @@ class WavRecorder:
     def close(self) -> None:
         if self._wav is not None:
             self._wav.close()
+            self._file.close()  # wave does not close a file object it was given
             self._wav = None

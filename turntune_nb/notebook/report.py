@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import columns as C
+from ..files import atomic_write_text
 
 __all__ = ("render_report", "write_report")
 
@@ -259,8 +260,5 @@ def write_report(result, path="turntune-report.html", recommendation=None, title
     False
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render_report(result, recommendation, title), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, render_report(result, recommendation, title))  # unique temporary name, 0600
     return path
