@@ -280,7 +280,7 @@ def test_cli_refuses_without_yes_when_it_cannot_ask_then_replays_and_rescores(tm
     assert again.returncode == 0 and json.loads(again.stdout)["overall"] == data["overall"]
 
 
-@pytest.mark.parametrize("answer, code", [("y\n", 0), ("\n", 3)])
+@pytest.mark.parametrize("answer, code", [("y\n", 0), ("\n", 5)])
 def test_cli_asks_on_a_terminal(tmp_path, monkeypatch, capsys, answer, code):
     import io
 
