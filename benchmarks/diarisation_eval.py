@@ -107,7 +107,7 @@ def der(ref, hyp, duration_ms: int) -> float:
         for perm in itertools.permutations(range(max(nr, nh)), nh):
             best = max(best, sum(co[p, j] for j, p in enumerate(perm) if p < nr))
     conf = both.sum() - best
-    return (miss + fa + conf) / max(speech.sum(), 1)
+    return (miss + fa + conf) / max(speech.sum(), 1), conf / max(both.sum(), 1)
 
 
 def spokenwoz(folder: Path, tmp: Path, encoder, settings):
@@ -141,7 +141,8 @@ def meetings(pairs, encoder, settings):
         rows.append(dict(file=wav.stem, ref_speakers=n_ref, est_speakers=len(est.speakers),
                          ref_changes=len(r_t), hyp_changes=len(h_t),
                          recall=m / max(len(r_t), 1), precision=m / max(len(h_t), 1),
-                         der_known=der(ref, known, dur), der_est=der(ref, est, dur)))
+                         der_known=der(ref, known, dur)[0], confusion_known=der(ref, known, dur)[1],
+                         der_est=der(ref, est, dur)[0], confusion_est=der(ref, est, dur)[1]))
     return rows
 
 
@@ -157,10 +158,14 @@ def show(title, rows, total_keys=()):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a DiarisationSettings value to try (repeatable)")
+    parser.add_argument("--calls-only", action="store_true", help="only the SpokenWOZ table")
     args = parser.parse_args(argv)
     shared = Path(args.shared)
     encoder = VoiceEncoder()
-    settings = DiarisationSettings()
+    changes_ = {k: float(v) if "." in v else int(v) for k, v in (item.split("=", 1) for item in args.set)}
+    settings = DiarisationSettings(**changes_)
     print(f"settings: {settings}")
     with tempfile.TemporaryDirectory() as tmp:
         calls = show("SpokenWOZ calls downmixed to mono, speakers=2, against the tool's two-channel result",
@@ -172,6 +177,8 @@ def main(argv=None) -> int:
           f"|median FTO mono - 2ch| per call: {np.abs(calls.fto_mono - calls.fto_2ch).round().tolist()} ms "
           f"(target <= 200); |overlap share diff|: {(100 * np.abs(calls.ovl_mono - calls.ovl_2ch)).round(1).tolist()} "
           "points (target <= 15)")
+    if args.calls_only:
+        return 0
     ami = shared / "ami_debug_train"
     refs = {t.name: t for t in read_rttm(ami / "debug.train.rttm")}
     pairs = [(w, refs[w.stem.replace("ñ", "n")]) for w in sorted(ami.glob("*.wav")) if w.stem.replace("ñ", "n") in refs]
@@ -180,7 +187,9 @@ def main(argv=None) -> int:
     print(f"all clips: change recall {(meet.recall * meet.ref_changes).sum() / meet.ref_changes.sum():.0%}, "
           f"precision {(meet.precision * meet.hyp_changes).sum() / max(meet.hyp_changes.sum(), 1):.0%}; "
           f"speaker count right in {(meet.ref_speakers == meet.est_speakers).sum()} of {len(meet)}; "
-          f"mean DER known count {meet.der_known.mean():.0%}, estimated {meet.der_est.mean():.0%}")
+          f"mean DER known count {meet.der_known.mean():.0%}, estimated {meet.der_est.mean():.0%}; "
+          f"confusion where both say speech: known {meet.confusion_known.mean():.0%}, "
+          f"estimated {meet.confusion_est.mean():.0%}")
     return 0
 
 

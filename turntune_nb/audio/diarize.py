@@ -93,15 +93,19 @@ class DiarisationSettings:
         Frame scores are averaged over this span before the speaker is chosen.
     min_turn_ms : int
         A change of speaker inside a speech segment must last this long.
+    embedding_weight : float
+        How strongly a segment's own embeddings pull its frames to their speaker
+        (added to that speaker's smoothed per-frame log-likelihood).
     """
 
     window_ms: int = 1500
     min_window_ms: int = 400
     embed_every_ms: int = 3000
     max_speakers: int = 6
-    merge_cosine: float = 0.80
+    merge_cosine: float = 0.70
     smooth_ms: int = 300
     min_turn_ms: int = 300
+    embedding_weight: float = 10.0
 
     def __post_init__(self):
         for name in ("window_ms", "min_window_ms", "embed_every_ms", "smooth_ms", "min_turn_ms"):
@@ -434,7 +438,7 @@ class MonoDiariser:
 
     def _embed(self, segments):
         encoder = self._encoder or VoiceEncoder()
-        rows, embeddings, stats = [], [], []
+        rows, firsts, lengths, embeddings, stats = [], [], [], [], []
         for length, items in sorted(self._windows(segments).items()):
             for k in range(0, len(items), 128):
                 batch = items[k:k + 128]
@@ -445,9 +449,11 @@ class MonoDiariser:
                 embeddings.append(encoder.embed(mels))
                 stats += [(f[:, :N_MELS].sum(0), (f[:, :N_MELS] ** 2).sum(0), len(f)) for f in feats]
                 rows += [idx for idx, _, _ in batch]
+                firsts += [first for _, first, _ in batch]
+                lengths += [n for _, _, n in batch]
         if not rows:
-            return np.empty(0, int), np.empty((0, 256), np.float32), []
-        return np.array(rows), np.concatenate(embeddings), stats
+            return np.empty(0, int), np.empty(0, int), np.empty(0, int), np.empty((0, 256), np.float32), []
+        return np.array(rows), np.array(firsts), np.array(lengths), np.concatenate(embeddings), stats
 
     def finish(self, segments) -> list[tuple[str, int, int]] | None:
         """The speaker turns of the speech segments.
@@ -471,7 +477,7 @@ class MonoDiariser:
             self._file.close()
 
     def _finish(self, segments):
-        seg_rows, emb, stats = self._embed(segments)
+        seg_rows, win_first, win_len, emb, stats = self._embed(segments)
         self.windows = len(seg_rows)
         if not len(seg_rows):
             return None
@@ -496,9 +502,11 @@ class MonoDiariser:
                 x = np.zeros((1, N_MELS), np.float32)
             ll = -0.5 * (((x[:, None, :] - mean[None]) ** 2 / var[None]).sum(2) + log_det[None])
             ll = _moving_average(ll, self.settings.smooth_ms // 10)
-            votes = labels[seg_rows == idx]
-            if len(votes):   # the segment's own embeddings outweigh the frame models where they agree
-                ll[:, np.bincount(votes, minlength=k).argmax()] += 0.0
+            mine = np.flatnonzero(seg_rows == idx)
+            if len(mine):   # each frame is pulled towards the speaker of the segment's nearest window
+                centres = win_first[mine] + win_len[mine] / 2 - a
+                nearest = np.argmin(np.abs(np.arange(len(ll))[:, None] - centres[None, :]), axis=1)
+                ll[np.arange(len(ll)), labels[mine][nearest]] += self.settings.embedding_weight
             frame_labels = _smooth_runs(np.argmax(ll, axis=1), self.settings.min_turn_ms // 10)
             change = np.flatnonzero(np.diff(frame_labels)) + 1
             cuts = [int(start)] + [int(min(max((a + c) * 10, start), end)) for c in change] + [int(end)]
