@@ -42,7 +42,15 @@ def _add_analyze(sub) -> None:
     p.add_argument("--cache-dir", default=None, metavar="DIR",
                    help="AssemblyAI transcript cache; a re-run makes no request for cached files "
                    "(default: ~/.cache/turntune_nb/assemblyai)")
+    _add_speakers_arg(p)
     p.set_defaults(func=_run_analyze)
+
+
+def _add_speakers_arg(p) -> None:
+    p.add_argument("--speakers", type=int, default=None, metavar="N",
+                   help="for audio: how many people speak in each recording, when you know it; offline, mono "
+                   "recordings are split into N speakers (estimated when not given); AssemblyAI: speakers_expected. "
+                   "With --backend offline, analyze writes the speaker segments it found as RTTM under OUT/segments/")
 
 
 def _is_audio_input(path) -> bool:
@@ -71,7 +79,8 @@ def _analysis_from_args(args):
                               backend=getattr(args, "backend", "auto"),
                               progress=getattr(args, "progress", not getattr(args, "json", False)),
                               workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
-                              out_dir=getattr(args, "out", None))
+                              out_dir=getattr(args, "out", None),
+                              **({"speakers": args.speakers} if getattr(args, "speakers", None) is not None else {}))
     transcripts, failed = collect_transcripts(args.paths)
     if not transcripts:
         detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in failed) or "no transcript files found"
@@ -100,6 +109,7 @@ def _add_tuning_args(p) -> None:
                    help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
     p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
                    help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
+    _add_speakers_arg(p)
 
 
 def _check_target(value: float) -> None:

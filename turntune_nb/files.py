@@ -28,6 +28,7 @@ __all__ = (
     "SKIPPED",
     "FileOutcome",
     "collect_inputs",
+    "atomic_write_text",
     "find_audio_files",
     "input_name",
     "strip_url_queries",
@@ -271,3 +272,23 @@ def atomic_write_json(path: Path, data) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write text readable by the owner only (0600), through a temporary file renamed over `path`.
+
+    The folder is created (0700) when missing. Returns `path`.
+    """
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mkstemp: 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

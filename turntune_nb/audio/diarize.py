@@ -246,7 +246,8 @@ class VoiceEncoder:
         batch, steps, _ = x.shape
         h = np.zeros((batch, 256), np.float32)
         for layer, (w_ih, w_hh, bias) in enumerate(self._layers):
-            gates_in = (x.reshape(batch * steps, -1) @ w_ih + bias).reshape(batch, steps, 1024)
+            gates_in = (x.reshape(batch * steps, -1) @ w_ih).reshape(batch, steps, 1024)
+            gates_in += bias
             h = np.zeros((batch, 256), np.float32)
             c = np.zeros((batch, 256), np.float32)
             out = np.empty((batch, steps, 256), np.float32) if layer < 2 else None
@@ -343,6 +344,7 @@ def cluster_embeddings(x: np.ndarray, speakers: int | None = None, settings: Dia
 
 # --------------------------------------------------------------------------- the diariser
 _COLS = N_MELS + 1  # log-mel and log-energy per frame, float16 in the temporary file
+_BATCH = 64        # embedding windows per encoder call (memory: ~40 MB of gates at 150 frames)
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -440,8 +442,8 @@ class MonoDiariser:
         encoder = self._encoder or VoiceEncoder()
         rows, firsts, lengths, embeddings, stats = [], [], [], [], []
         for length, items in sorted(self._windows(segments).items()):
-            for k in range(0, len(items), 128):
-                batch = items[k:k + 128]
+            for k in range(0, len(items), _BATCH):
+                batch = items[k:k + _BATCH]
                 feats = [self._read(first, first + length) for _, first, _ in batch]
                 mels = np.stack([np.exp(f[:, :N_MELS]) for f in feats])
                 mean_square = np.array([np.mean(np.exp(f[:, N_MELS])) for f in feats])

@@ -31,12 +31,15 @@ from pathlib import Path
 
 from ..analysis.columns import UNKNOWN_SPEAKER
 from ..analysis.model import Transcript, Utterance
+from ..analysis.readers import format_rttm
 from ..errors import AudioDecodeError, ConfigError
+from ..files import atomic_write_text, safe_filename
 from .decode import DEFAULT_SAMPLE_RATE, iter_audio_chunks
 from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, VoiceEncoder
 from .vad import SpeechDetector, VADSettings
 
-__all__ = ("transcribe_offline", "transcribe_file_offline", "OFFLINE_SOURCE", "MONO_NOTE", "DIARISATION_NOTE")
+__all__ = ("transcribe_offline", "transcribe_file_offline", "OFFLINE_SOURCE", "MONO_NOTE", "DIARISATION_NOTE",
+           "write_segments")
 
 log = logging.getLogger(__name__)
 
@@ -176,3 +179,29 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
             log.warning("%s", err)
             failed.append({"filename": Path(path).name, "reason": err.reason})
     return transcripts, failed
+
+
+def write_segments(transcripts, folder) -> list[Path]:
+    """One RTTM file per transcript in `folder` (created 0700; files 0600), for any RTTM tool.
+
+    The speaker labels are the ones the analysis used (``ch0``/``ch1``, ``spk0``...,
+    or ``UNKNOWN``). File names are the transcript names made safe, ending in
+    ``.rttm`` (``call 1.wav`` -> ``call_1.wav.rttm``); the RTTM file id is the name
+    without its extension.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of `transcripts`.
+    """
+    folder = Path(folder)
+    written, used = [], set()
+    for t in transcripts:
+        name = safe_filename(t.name)
+        stem, n = name, 1
+        while name in used:  # two inputs with the same name in different folders
+            n += 1
+            name = f"{stem}-{n}"
+        used.add(name)
+        written.append(atomic_write_text(folder / f"{name}.rttm", format_rttm(t)))
+    return written
