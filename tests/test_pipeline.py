@@ -230,3 +230,17 @@ def test_open_session_picks_the_api_when_a_key_is_configured(monkeypatch):
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", "k")
     assert isinstance(open_session(cfg, quiet(100)), StreamingSession)
     assert isinstance(open_session(cfg, quiet(100), offline=True), OfflineSession)
+
+
+def test_offline_speakers_reach_the_diariser_and_segments_are_written(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    mono = Path(__file__).resolve().parents[1] / "samples" / "synthetic" / "mono_pauses.ogg"
+    result = analyze_folder(mono, "offline", speakers=2, out_dir=tmp_path, progress=False)
+    (t,) = result.transcripts
+    assert set(t.speakers) == {"spk0", "spk1"}
+    lines = (tmp_path / "segments" / "mono_pauses.ogg.rttm").read_text().splitlines()
+    assert [line.split()[7] for line in lines] == [u.speaker for u in t.utterances]
+    one = analyze_folder(mono, "offline", speakers=1, progress=False)
+    assert one.transcripts[0].speakers == ("spk0",)
