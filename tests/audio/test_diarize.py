@@ -102,8 +102,9 @@ def test_spherical_kmeans_groups_by_direction():
     assert np.allclose(np.linalg.norm(centres, axis=1), 1.0)
 
 
-def test_cluster_count_is_estimated_by_merging_close_centroids():
-    # three tight groups on three axes: centroids have cosine ~0 with each other, so none merge
+def test_cluster_count_is_estimated_at_the_elbow():
+    # three tight groups on three axes: mean cosine to the centroid W(1) ~ 0.58, W(2) ~ 0.79, W(3) ~ 1.0,
+    # W(4) ~ 1.0: the gain from 2 to 3 clusters is ~0.21, from 3 to 4 ~0.0001, the largest ratio: k = 3
     x = unit([[1, 0.02, 0], [1, 0, 0.02], [0, 1, 0.01], [0.02, 1, 0], [0, 0.01, 1], [0.01, 0, 1]])
     labels, centres = cluster_embeddings(x, settings=DiarisationSettings(max_speakers=5))
     assert len(centres) == 3
@@ -114,7 +115,7 @@ def test_cluster_count_is_estimated_by_merging_close_centroids():
 
 
 def test_one_voice_is_one_cluster():
-    x = unit([[1, 0.01 * i, 0] for i in range(6)])   # all within cosine 0.998 of each other
+    x = unit([[1, 0.01 * i, 0] for i in range(6)])   # all within cosine 0.998: every gain < min_gain (0.02)
     labels, centres = cluster_embeddings(x, settings=DiarisationSettings(max_speakers=4))
     assert len(centres) == 1 and set(labels) == {0}
 
@@ -132,8 +133,8 @@ def test_bad_settings_and_counts_are_refused():
         MonoDiariser(speakers=True)
     with pytest.raises(ConfigError, match="min_window_ms"):
         DiarisationSettings(window_ms=500, min_window_ms=800)
-    with pytest.raises(ConfigError, match="merge_cosine"):
-        DiarisationSettings(merge_cosine=1.5)
+    with pytest.raises(ConfigError, match="elbow_ratio"):
+        DiarisationSettings(elbow_ratio=0.5)
 
 
 # ---------------------------------------------------------------- two real voices in one channel

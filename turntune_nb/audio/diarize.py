@@ -18,9 +18,10 @@ measured without a key:
    costly part: embedding every frame would run at about 80x real time on one core).
 3. **Clustering** per file: spherical k-means (k-means++ starts) on the cosine of
    the embeddings, into ``speakers`` clusters when the count is known; otherwise
-   the count is estimated: clusters are merged while two centroids are closer
-   than `DiarisationSettings.merge_cosine` (a threshold chosen on the shared AMI,
-   pyannote and SpokenWOZ recordings with ``benchmarks/diarisation_eval.py``).
+   the count is estimated at the elbow of the mean cosine to the centroids
+   against k (`DiarisationSettings.elbow_ratio`, `DiarisationSettings.min_gain`,
+   chosen on the shared SpokenWOZ calls, their single channels, the AMI clips and
+   the pyannote sample with ``benchmarks/diarisation_eval.py``).
 4. **Frame assignment**: a diagonal Gaussian per speaker on the log-mel frames of
    that speaker's windows scores every speech frame; the scores are smoothed over
    `DiarisationSettings.smooth_ms` and each speech segment is cut where the
@@ -84,11 +85,17 @@ class DiarisationSettings:
         are still assigned by the per-speaker frame models.
     embed_every_ms : int
         One embedding window per this much speech in a long segment (speed).
+    min_windows : int
+        Short files get denser windows (down to one per ``window_ms / 2``) so that
+        at least this many describe the voices, when there is speech enough.
     max_speakers : int
         Upper bound when the count is estimated.
-    merge_cosine : float
-        When estimating the count, clusters whose centroids have a cosine
-        similarity above this are one speaker.
+    elbow_ratio : float
+        When estimating the count: k speakers (k >= 2) need the gain in mean
+        cosine to the centroid from k-1 to k clusters to be at least this many
+        times the gain from k to k+1 (an elbow), and the largest such ratio wins.
+    min_gain : float
+        ... and that gain to be at least this (one voice split in two gains less).
     smooth_ms : int
         Frame scores are averaged over this span before the speaker is chosen.
     min_turn_ms : int
@@ -102,7 +109,9 @@ class DiarisationSettings:
     min_window_ms: int = 400
     embed_every_ms: int = 3000
     max_speakers: int = 6
-    merge_cosine: float = 0.70
+    min_windows: int = 40
+    elbow_ratio: float = 1.8
+    min_gain: float = 0.02
     smooth_ms: int = 300
     min_turn_ms: int = 300
     embedding_weight: float = 10.0
@@ -116,8 +125,10 @@ class DiarisationSettings:
             raise ConfigError("diarisation setting min_window_ms must not exceed window_ms")
         if not isinstance(self.max_speakers, (int, np.integer)) or self.max_speakers < 1:
             raise ConfigError(f"max_speakers must be a whole number >= 1, got {self.max_speakers!r}")
-        if not 0.0 < self.merge_cosine < 1.0:
-            raise ConfigError(f"merge_cosine must be between 0 and 1, got {self.merge_cosine!r}")
+        if not isinstance(self.min_windows, (int, np.integer)) or self.min_windows < 1:
+            raise ConfigError(f"min_windows must be a whole number >= 1, got {self.min_windows!r}")
+        if not self.elbow_ratio > 1.0 or not 0.0 <= self.min_gain < 1.0:
+            raise ConfigError(f"elbow_ratio must be > 1 and min_gain in [0, 1), got {self.elbow_ratio!r}, {self.min_gain!r}")
 
 
 # --------------------------------------------------------------------------- features
@@ -314,8 +325,12 @@ def spherical_kmeans(x: np.ndarray, k: int, restarts: int = 8, iterations: int =
 def cluster_embeddings(x: np.ndarray, speakers: int | None = None, settings: DiarisationSettings | None = None):
     """Cluster embeddings into `speakers` groups, or into an estimated number.
 
-    The estimate starts from ``max_speakers`` clusters and merges the two whose
-    centroids are most alike while their cosine exceeds ``merge_cosine``.
+    The estimate clusters into k = 1 .. ``max_speakers + 1`` groups and measures
+    W(k), the mean cosine of each embedding to its centroid. Splitting one voice
+    in two raises W a little, and about as much as the next split; splitting two
+    voices apart raises it much more than the next split. So k >= 2 is chosen
+    where the gain W(k) - W(k-1) is largest relative to W(k+1) - W(k), if that
+    ratio reaches ``elbow_ratio`` and the gain ``min_gain``; otherwise k = 1.
 
     Returns
     -------
@@ -326,20 +341,16 @@ def cluster_embeddings(x: np.ndarray, speakers: int | None = None, settings: Dia
         return np.empty(0, int), np.empty((0, x.shape[1] if x.ndim == 2 else 256))
     if speakers is not None:
         return spherical_kmeans(x, speakers)
-    labels, c = spherical_kmeans(x, settings.max_speakers)
-    while len(c) > 1:
-        sim = c @ c.T
-        np.fill_diagonal(sim, -1.0)
-        a, b = np.unravel_index(np.argmax(sim), sim.shape)
-        if sim[a, b] < settings.merge_cosine:
-            break
-        labels = np.where(labels == b, a, labels)
-        keep = [j for j in range(len(c)) if j != b]
-        labels = np.searchsorted(keep, labels)
-        merged = np.array([x[labels == j].sum(0) for j in range(len(keep))])
-        c = merged / np.maximum(np.linalg.norm(merged, axis=1, keepdims=True), 1e-12)
-        labels, c = spherical_kmeans(x, len(c)) if len(c) > 1 else (np.zeros(len(x), int), c)
-    return labels, c
+    top = min(settings.max_speakers + 1, len(x))
+    fits = [spherical_kmeans(x, k) for k in range(1, top + 1)]
+    within = np.array([np.mean(np.sum(x * c[labels], axis=1)) for labels, c in fits])
+    gains = np.diff(within)
+    best, best_ratio = 1, 0.0
+    for k in range(2, top):   # gains[k - 2]: from k-1 to k clusters; gains[k - 1]: from k to k+1
+        ratio = gains[k - 2] / max(gains[k - 1], 1e-6)
+        if gains[k - 2] >= settings.min_gain and ratio >= settings.elbow_ratio and ratio > best_ratio:
+            best, best_ratio = k, ratio
+    return fits[best - 1]
 
 
 # --------------------------------------------------------------------------- the diariser
@@ -425,12 +436,14 @@ class MonoDiariser:
         """(segment index, first frame, length) of the embedding windows, one list per length."""
         s = self.settings
         out: dict[int, list] = {}
+        usable = sum(e - b for b, e in segments if e - b >= s.min_window_ms)
+        every = min(s.embed_every_ms, max(s.window_ms // 2, usable // s.min_windows))
         for idx, (start, end) in enumerate(segments):
             a, b = start // 10, min(end // 10, self.frames)
             n = b - a
             if n * 10 < s.min_window_ms:
                 continue
-            count = max(1, int(round(n * 10 / s.embed_every_ms)))
+            count = max(1, int(round(n * 10 / every)))
             length = (min(n, s.window_ms // 10) // 10) * 10
             for j in range(count):
                 first = a + int((j + 0.5) * n / count) - length // 2
