@@ -169,7 +169,8 @@ def two_voices(tmp_path_factory):
 def test_known_count_separates_two_real_voices(two_voices):
     path, truth = two_voices
     t = transcribe_file_offline(path, speakers=2)
-    assert t.notes == (DIARISATION_NOTE,) and "speaker_source=diarisation" in DIARISATION_NOTE
+    assert t.notes == (DIARISATION_NOTE, "2 speaker(s) found by diarisation, the count as given (speakers=N)")
+    assert "speaker_source=diarisation" in DIARISATION_NOTE
     assert len(t.utterances) == len(truth)
     # first appearance order: speaker90 -> spk0, speaker91 -> spk1
     assert [u.speaker for u in t.utterances] == ["spk0", "spk1", "spk0", "spk1", "spk0"]

@@ -95,7 +95,7 @@ def test_auto_backend_without_a_key_is_offline(monkeypatch):
 
 def test_mono_is_diarised_by_default():
     (tr,), _ = transcribe_offline([SYNTH / "mono_pauses.ogg"], progress=False, speakers=2)
-    assert tr.notes == (DIARISATION_NOTE,)
+    assert tr.notes == (DIARISATION_NOTE, "2 speaker(s) found by diarisation, the count as given (speakers=N)")
     assert set(tr.speakers) == {"spk0", "spk1"} and len(tr.utterances) == 4
     with pytest.raises(ConfigError, match="speakers"):
         transcribe_offline([SYNTH / "mono_pauses.ogg"], progress=False, speakers=-1)

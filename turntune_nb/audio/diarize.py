@@ -57,7 +57,7 @@ import numpy as np
 from ..errors import ConfigError
 
 __all__ = ("VoiceEncoder", "MonoDiariser", "DiarisationSettings", "mel_filterbank", "MelFrames",
-           "spherical_kmeans", "cluster_embeddings", "ENCODER_PATH", "DIARISATION_SOURCE")
+           "spherical_kmeans", "cluster_embeddings", "check_speakers", "ENCODER_PATH", "DIARISATION_SOURCE")
 
 #: Resemblyzer's GE2E weights, converted (see ``scripts/export_voice_encoder.py``).
 ENCODER_PATH = Path(__file__).resolve().parents[1] / "data" / "voice_encoder.npz"
@@ -385,6 +385,20 @@ def _smooth_runs(labels: np.ndarray, min_len: int) -> np.ndarray:
         labels[starts[j]:ends[j]] = labels[starts[j - 1]] if left >= right else labels[starts[j + 1]]
 
 
+def check_speakers(speakers) -> int | None:
+    """`speakers` as an int, or None (estimate it); `ConfigError` for anything else.
+
+    Examples
+    --------
+    >>> check_speakers(2), check_speakers(None)
+    (2, None)
+    """
+    if speakers is not None and (not isinstance(speakers, (int, np.integer)) or isinstance(speakers, bool)
+                                 or speakers < 1):
+        raise ConfigError(f"speakers must be a whole number >= 1 (or None to estimate it), got {speakers!r}")
+    return None if speakers is None else int(speakers)
+
+
 class MonoDiariser:
     """Speaker turns of one mono stream: feed int16 chunks, then `finish` with its speech segments.
 
@@ -404,10 +418,7 @@ class MonoDiariser:
 
     def __init__(self, speakers: int | None = None, settings: DiarisationSettings | None = None,
                  encoder: VoiceEncoder | None = None):
-        if speakers is not None and (not isinstance(speakers, (int, np.integer)) or isinstance(speakers, bool)
-                                     or speakers < 1):
-            raise ConfigError(f"speakers must be a whole number >= 1 (or None to estimate it), got {speakers!r}")
-        self.speakers = None if speakers is None else int(speakers)
+        self.speakers = check_speakers(speakers)
         self.settings = settings or DiarisationSettings()
         self._encoder = encoder
         self._mel = MelFrames()

@@ -35,7 +35,7 @@ from ..analysis.readers import format_rttm
 from ..errors import AudioDecodeError, ConfigError
 from ..files import atomic_write_text, safe_filename
 from .decode import DEFAULT_SAMPLE_RATE, iter_audio_chunks
-from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, VoiceEncoder
+from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, VoiceEncoder, check_speakers
 from .vad import SpeechDetector, VADSettings
 
 __all__ = ("transcribe_offline", "transcribe_file_offline", "OFFLINE_SOURCE", "MONO_NOTE", "DIARISATION_NOTE",
@@ -122,6 +122,8 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
     if turns is not None:
         utts = [Utterance(who, a, b) for who, a, b in turns]
         notes = [DIARISATION_NOTE if note == MONO_NOTE else note for note in notes]
+        how = "as given (speakers=N)" if diariser.speakers is not None else "estimated; give speakers=N if you know it"
+        notes.append(f"{diariser.found_speakers} speaker(s) found by diarisation, the count {how}")
     elif channels == 1:
         utts = [Utterance(UNKNOWN_SPEAKER, a, b) for a, b in segments[0]]
     else:
@@ -167,7 +169,7 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
     from tqdm.auto import tqdm
 
     settings = _settings(settings, vad_settings)
-    MonoDiariser(speakers).finish([])  # checks `speakers` before any file is read
+    speakers = check_speakers(speakers)  # before any file is read
     encoder = VoiceEncoder() if diarise else None
     transcripts, failed = [], []
     files = list(files)
