@@ -206,10 +206,6 @@ class MelFrames:
 
 
 # --------------------------------------------------------------------------- encoder
-def _sigmoid(x):
-    return 0.5 * np.tanh(0.5 * x) + 0.5
-
-
 class VoiceEncoder:
     """Resemblyzer's GE2E speaker encoder, in numpy.
 
@@ -235,8 +231,13 @@ class VoiceEncoder:
                               "or rebuild them with scripts/export_voice_encoder.py") from err
         with data:
             w = {k: data[k].astype(np.float32) for k in data.files if k.startswith(("lstm_", "linear_"))}
-        self._layers = [(np.ascontiguousarray(w[f"lstm_weight_ih_l{i}"].T), np.ascontiguousarray(w[f"lstm_weight_hh_l{i}"].T),
-                         w[f"lstm_bias_ih_l{i}"] + w[f"lstm_bias_hh_l{i}"]) for i in range(3)]
+        # sigmoid(x) = (tanh(x / 2) + 1) / 2: the input, forget and output gates' weights are halved here,
+        # so one tanh over all four gates does the work of three sigmoids and a tanh
+        half = np.ones(1024, np.float32)
+        half[:512] = half[768:] = 0.5
+        self._layers = [(np.ascontiguousarray(w[f"lstm_weight_ih_l{i}"].T * half),
+                         np.ascontiguousarray(w[f"lstm_weight_hh_l{i}"].T * half),
+                         (w[f"lstm_bias_ih_l{i}"] + w[f"lstm_bias_hh_l{i}"]) * half) for i in range(3)]
         self._linear = (np.ascontiguousarray(w["linear_weight"].T), w["linear_bias"])
 
     def embed(self, mels: np.ndarray) -> np.ndarray:
@@ -253,22 +254,26 @@ class VoiceEncoder:
         numpy.ndarray
             ``(batch, 256)`` float32, non-negative, L2-normalised.
         """
-        x = np.asarray(mels, dtype=np.float32)
-        batch, steps, _ = x.shape
+        x = np.ascontiguousarray(np.asarray(mels, dtype=np.float32).transpose(1, 0, 2))  # time first
+        steps, batch, _ = x.shape
         h = np.zeros((batch, 256), np.float32)
+        g = np.empty((batch, 1024), np.float32)
         for layer, (w_ih, w_hh, bias) in enumerate(self._layers):
-            gates_in = (x.reshape(batch * steps, -1) @ w_ih).reshape(batch, steps, 1024)
+            gates_in = (x.reshape(steps * batch, -1) @ w_ih).reshape(steps, batch, 1024)
             gates_in += bias
             h = np.zeros((batch, 256), np.float32)
             c = np.zeros((batch, 256), np.float32)
-            out = np.empty((batch, steps, 256), np.float32) if layer < 2 else None
+            out = np.empty((steps, batch, 256), np.float32) if layer < 2 else None
             for t in range(steps):
-                g = gates_in[:, t] + h @ w_hh      # PyTorch gate order: input, forget, cell, output
-                i, f, o = _sigmoid(g[:, :256]), _sigmoid(g[:, 256:512]), _sigmoid(g[:, 768:])
-                c = f * c + i * np.tanh(g[:, 512:768])
-                h = o * np.tanh(c)
+                np.matmul(h, w_hh, out=g)      # PyTorch gate order: input, forget, cell, output
+                g += gates_in[t]
+                np.tanh(g, out=g)
+                sig = g[:, :512] * 0.5 + 0.5   # input and forget gates
+                c *= sig[:, 256:]
+                c += sig[:, :256] * g[:, 512:768]
+                h = (g[:, 768:] * 0.5 + 0.5) * np.tanh(c)
                 if out is not None:
-                    out[:, t] = h
+                    out[t] = h
             x = out if out is not None else x
         raw = np.maximum(h @ self._linear[0] + self._linear[1], 0.0)
         norm = np.linalg.norm(raw, axis=1, keepdims=True)
