@@ -211,3 +211,13 @@ def test_too_little_speech_stays_unknown(tmp_path):
     d = MonoDiariser()
     d.process(x)
     assert d.finish([(300, 600)]) is None and d.windows == 0
+
+
+def test_long_segments_are_labelled_in_blocks_with_the_same_result(two_voices, monkeypatch):
+    import turntune_nb.audio.diarize as diarize
+
+    path, _ = two_voices
+    whole = transcribe_file_offline(path, speakers=2).utterances
+    monkeypatch.setattr(diarize, "_BLOCK", 70)   # 0.7 s blocks: every segment crosses block edges
+    blocked = transcribe_file_offline(path, speakers=2).utterances
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in blocked] == [(u.speaker, u.start_ms, u.end_ms) for u in whole]

@@ -361,6 +361,7 @@ def cluster_embeddings(x: np.ndarray, speakers: int | None = None, settings: Dia
 # --------------------------------------------------------------------------- the diariser
 _COLS = N_MELS + 1  # log-mel and log-energy per frame, float16 in the temporary file
 _BATCH = 64        # embedding windows per encoder call (memory: ~40 MB of gates at 150 frames)
+_BLOCK = 6000      # frames (60 s) of a long speech segment labelled at a time
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -486,6 +487,25 @@ class MonoDiariser:
             return np.empty(0, int), np.empty(0, int), np.empty(0, int), np.empty((0, 256), np.float32), []
         return np.array(rows), np.array(firsts), np.array(lengths), np.concatenate(embeddings), stats
 
+    def _label_frames(self, lo, hi, mean, var, log_det, centres, voices) -> np.ndarray:
+        """The speaker of each frame lo..hi-1: frame models, smoothed, pulled towards the nearest window's voice."""
+        x = self._read(lo, hi)[:, :N_MELS]
+        if not len(x):
+            x = np.zeros((max(hi - lo, 1), N_MELS), np.float32)
+        ll = np.empty((len(x), len(mean)))
+        for j in range(len(mean)):
+            ll[:, j] = -0.5 * (np.sum((x - mean[j]) ** 2 / var[j], axis=1) + log_det[j])
+        ll = _moving_average(ll, self.settings.smooth_ms // 10)
+        if len(centres):
+            frames = np.arange(lo, lo + len(ll)) + 0.5
+            nearest = np.zeros(len(ll), int)
+            if len(centres) > 1:
+                right = np.clip(np.searchsorted(centres, frames), 1, len(centres) - 1)
+                left = right - 1
+                nearest = np.where(frames - centres[left] <= centres[right] - frames, left, right)
+            ll[np.arange(len(ll)), voices[nearest]] += self.settings.embedding_weight
+        return _smooth_runs(np.argmax(ll, axis=1), self.settings.min_turn_ms // 10)
+
     def finish(self, segments) -> list[tuple[str, int, int]] | None:
         """The speaker turns of the speech segments.
 
@@ -525,24 +545,28 @@ class MonoDiariser:
             var[j] = sum(q for _, q, _ in chosen) / n - mean[j] ** 2
         var = np.maximum(var, 0.05)
         log_det = np.log(var).sum(1)
+        by_segment = np.argsort(seg_rows, kind="stable")
+        bounds = np.searchsorted(seg_rows[by_segment], np.arange(len(segments) + 1))
         turns = []
         for idx, (start, end) in enumerate(segments):
+            mine = by_segment[bounds[idx]:bounds[idx + 1]]
+            by_time = np.argsort(win_first[mine] + win_len[mine] / 2)
+            centres = (win_first[mine] + win_len[mine] / 2)[by_time]
+            voices = labels[mine][by_time]
             a, b = start // 10, max(start // 10 + 1, min(end // 10, self.frames))
-            x = self._read(a, b)[:, :N_MELS]
-            if not len(x):
-                x = np.zeros((1, N_MELS), np.float32)
-            ll = -0.5 * (((x[:, None, :] - mean[None]) ** 2 / var[None]).sum(2) + log_det[None])
-            ll = _moving_average(ll, self.settings.smooth_ms // 10)
-            mine = np.flatnonzero(seg_rows == idx)
-            if len(mine):   # each frame is pulled towards the speaker of the segment's nearest window
-                centres = win_first[mine] + win_len[mine] / 2 - a
-                nearest = np.argmin(np.abs(np.arange(len(ll))[:, None] - centres[None, :]), axis=1)
-                ll[np.arange(len(ll)), labels[mine][nearest]] += self.settings.embedding_weight
-            frame_labels = _smooth_runs(np.argmax(ll, axis=1), self.settings.min_turn_ms // 10)
-            change = np.flatnonzero(np.diff(frame_labels)) + 1
-            cuts = [int(start)] + [int(min(max((a + c) * 10, start), end)) for c in change] + [int(end)]
-            turns += [(int(frame_labels[([0] + list(change))[i]]), cuts[i], cuts[i + 1])
-                      for i in range(len(cuts) - 1) if cuts[i + 1] > cuts[i]]
+            for lo in range(a, b, _BLOCK):   # long segments in blocks: memory stays bounded
+                hi = min(lo + _BLOCK, b)
+                piece = self._label_frames(lo, hi, mean, var, log_det, centres, voices)
+                change = np.flatnonzero(np.diff(piece)) + 1
+                edges = [max(lo * 10, start)] + [(lo + c) * 10 for c in change] + [end if hi == b else hi * 10]
+                for i, first in enumerate([0, *change]):
+                    who, s_ms, e_ms = int(piece[first]), int(edges[i]), int(min(edges[i + 1], end))
+                    if e_ms <= s_ms:
+                        continue
+                    if turns and turns[-1][0] == who and turns[-1][2] == s_ms:   # across a block edge
+                        turns[-1] = (who, turns[-1][1], e_ms)
+                    else:
+                        turns.append((who, s_ms, e_ms))
         order = {}
         for label, _, _ in turns:
             order.setdefault(label, f"spk{len(order)}")
