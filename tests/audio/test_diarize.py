@@ -218,6 +218,6 @@ def test_long_segments_are_labelled_in_blocks_with_the_same_result(two_voices, m
 
     path, _ = two_voices
     whole = transcribe_file_offline(path, speakers=2).utterances
-    monkeypatch.setattr(diarize, "_BLOCK", 70)   # 0.7 s blocks: every segment crosses block edges
+    monkeypatch.setattr(diarize, "_BLOCK", 20)   # 0.2 s blocks: every segment crosses several block edges
     blocked = transcribe_file_offline(path, speakers=2).utterances
     assert [(u.speaker, u.start_ms, u.end_ms) for u in blocked] == [(u.speaker, u.start_ms, u.end_ms) for u in whole]

@@ -554,9 +554,11 @@ class MonoDiariser:
             centres = (win_first[mine] + win_len[mine] / 2)[by_time]
             voices = labels[mine][by_time]
             a, b = start // 10, max(start // 10 + 1, min(end // 10, self.frames))
-            for lo in range(a, b, _BLOCK):   # long segments in blocks: memory stays bounded
+            margin = 2 * (self.settings.smooth_ms + self.settings.min_turn_ms) // 10
+            for lo in range(a, b, _BLOCK):   # long segments in blocks, with context: memory stays bounded
                 hi = min(lo + _BLOCK, b)
-                piece = self._label_frames(lo, hi, mean, var, log_det, centres, voices)
+                ctx_lo, ctx_hi = max(a, lo - margin), min(b, hi + margin)
+                piece = self._label_frames(ctx_lo, ctx_hi, mean, var, log_det, centres, voices)[lo - ctx_lo:hi - ctx_lo]
                 change = np.flatnonzero(np.diff(piece)) + 1
                 edges = [max(lo * 10, start)] + [(lo + c) * 10 for c in change] + [end if hi == b else hi * 10]
                 for i, first in enumerate([0, *change]):
