@@ -51,9 +51,15 @@ from turntune_nb.analysis.gaps import compute_transitions  # noqa: E402
 from turntune_nb.analysis.readers import read_rttm  # noqa: E402
 from turntune_nb.audio.decode import decode_audio  # noqa: E402
 from turntune_nb.audio.diarize import DiarisationSettings, VoiceEncoder  # noqa: E402
-from turntune_nb.audio.offline import transcribe_file_offline  # noqa: E402
+from turntune_nb.audio.offline import transcribe_file_offline as _transcribe  # noqa: E402
+from turntune_nb.audio.vad import VADSettings  # noqa: E402
 
 TOLERANCE_MS = 500
+VAD = None  # the package's default detector unless --detector says otherwise
+
+
+def transcribe_file_offline(path, **kwargs):
+    return _transcribe(path, VAD, **kwargs)
 
 
 def changes(transcript):
@@ -223,12 +229,16 @@ def main(argv=None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a DiarisationSettings value to try (repeatable)")
     parser.add_argument("--calls-only", action="store_true", help="only the SpokenWOZ table")
+    parser.add_argument("--detector", default=None, help="the speech detector (default: the package's)")
     args = parser.parse_args(argv)
     shared = Path(args.shared)
     encoder = VoiceEncoder()
     changes_ = {k: float(v) if "." in v else int(v) for k, v in (item.split("=", 1) for item in args.set)}
     settings = DiarisationSettings(**changes_)
-    print(f"settings: {settings}")
+    if args.detector:
+        global VAD
+        VAD = VADSettings(detector=args.detector)
+    print(f"settings: {settings}; detector: {(VAD or VADSettings()).detector}")
     with tempfile.TemporaryDirectory() as tmp:
         calls = show("SpokenWOZ calls downmixed to mono, speakers=2, against the tool's two-channel result",
                      spokenwoz(shared / "spokenwoz", Path(tmp), encoder, settings))
