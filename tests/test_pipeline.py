@@ -244,3 +244,15 @@ def test_offline_speakers_reach_the_diariser_and_segments_are_written(monkeypatc
     assert [line.split()[7] for line in lines] == [u.speaker for u in t.utterances]
     one = analyze_folder(mono, "offline", speakers=1, progress=False)
     assert one.transcripts[0].speakers == ("spk0",)
+
+
+def test_speakers_become_speakers_expected_for_assemblyai(fake, tmp_path):
+    from tests.fake_assemblyai.prerecorded import _store
+
+    write_wavs(tmp_path / "calls", 1)
+    analyze_folder(tmp_path / "calls", "assemblyai", api_key=KEY, base_url=fake.url, cache_dir=False,
+                   speakers=3, **FAST)
+    jobs = list(_store(fake)["jobs"].values())
+    assert len(jobs) == 1
+    assert jobs[0]["params"]["speakers_expected"] == 3 and jobs[0]["params"]["speaker_labels"] is True
+    assert "speakers" not in jobs[0]["params"]

@@ -53,8 +53,8 @@ MONO_NOTE = (
 #: The note on a diarised mono recording; ``speaker_source`` is ``"diarisation"``.
 DIARISATION_NOTE = (
     f"speaker_source={DIARISATION_SOURCE}: a mono recording, split between speakers by offline speaker "
-    "diarisation (voice embeddings clustered per file); two people talking at once are counted as one, "
-    "so overlaps are under-counted"
+    "diarisation (voice embeddings clustered per file); overlapped speech is not detected in mono: "
+    "two people talking at once count as one, so overlaps are reported as none"
 )
 
 
