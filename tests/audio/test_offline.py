@@ -93,7 +93,7 @@ def test_auto_backend_without_a_key_is_offline(monkeypatch):
     assert result.to_summary()["backend"] == "offline"
 
 
-def test_mono_is_diarised_by_default():
+def test_mono_is_diarised_into_the_given_count_and_bad_counts_fail():
     (tr,), _ = transcribe_offline([SYNTH / "mono_pauses.ogg"], progress=False, speakers=2)
     assert tr.notes == (DIARISATION_NOTE, "2 speaker(s) found by diarisation, the count as given (speakers=N)")
     assert set(tr.speakers) == {"spk0", "spk1"} and len(tr.utterances) == 4
