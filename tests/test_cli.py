@@ -249,3 +249,44 @@ def test_an_unwritable_destination_is_refused_before_any_work(tmp_path, capsys, 
         err = capsys.readouterr().err
         assert "cannot be written" in err and "a-file is not a writable folder" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_cli_analyze_offline_writes_what_it_found_as_rttm(tmp_path, capsys, monkeypatch):
+    """conv1.wav: two channels, truth in samples/synthetic/truth (made with the audio, not by the tool)."""
+    import shutil
+    from pathlib import Path
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy("samples/synthetic/conv1.wav", folder)
+    shutil.copy("samples/synthetic/mono_pauses.ogg", folder)
+    out = tmp_path / "run"
+    assert main(["analyze", str(folder), "--backend", "offline", "--out", str(out), "--speakers", "2", "--json"]) == 0
+    json.loads(capsys.readouterr().out)
+    written = sorted(p.name for p in (out / "segments").iterdir())
+    assert written == ["conv1.wav.rttm", "mono_pauses.ogg.rttm"]
+    assert all((out / "segments" / n).stat().st_mode & 0o777 == 0o600 for n in written)
+
+    def rows(path):   # an independent reader: field positions of the RTTM format
+        for line in Path(path).read_text().splitlines():
+            f = line.split()
+            yield f[1], f[7], round(float(f[3]) * 1000), round((float(f[3]) + float(f[4])) * 1000)
+
+    truth = json.loads(Path("samples/synthetic/truth/conv1.wav.json").read_text())["segments"]
+    got = sorted(rows(out / "segments" / "conv1.wav.rttm"), key=lambda r: r[2])
+    assert [(r[0], r[1]) for r in got] == [("conv1", f"ch{s['channel']}") for s in truth]
+    assert all(abs(r[2] - s["start_ms"]) <= 100 and abs(r[3] - s["end_ms"]) <= 100 for r, s in zip(got, truth))
+    # and exactly the segments the analysis used
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    used = transcribe_file_offline("samples/synthetic/conv1.wav")
+    assert [r[1:] for r in got] == [(u.speaker, u.start_ms, u.end_ms) for u in used.utterances]
+    mono = list(rows(out / "segments" / "mono_pauses.ogg.rttm"))
+    assert len(mono) == 4 and {r[1] for r in mono} == {"spk0", "spk1"}
+
+
+def test_cli_speakers_must_be_positive(tmp_path, capsys):
+    assert main(["analyze", "samples/synthetic/mono_pauses.ogg", "--backend", "offline", "--speakers", "0",
+                 "--out", str(tmp_path)]) == 2
+    assert "speakers must be a whole number >= 1" in capsys.readouterr().err

@@ -277,3 +277,29 @@ def test_everything_a_run_writes_is_private_and_holds_no_key(tmp_path):
     leaks = [str(p) for p in files if SECRET.encode() in p.read_bytes()]
     assert leaks == [] and not [o for o in outputs if SECRET in o]
     assert any("***" in o for o in outputs)  # the echo was there, and redacted
+
+
+def test_offline_speakers_reach_the_diariser_and_segments_are_written(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    mono = Path(__file__).resolve().parents[1] / "samples" / "synthetic" / "mono_pauses.ogg"
+    result = analyze_folder(mono, "offline", speakers=2, out_dir=tmp_path, progress=False)
+    (t,) = result.transcripts
+    assert set(t.speakers) == {"spk0", "spk1"}
+    lines = (tmp_path / "segments" / "mono_pauses.ogg.rttm").read_text().splitlines()
+    assert [line.split()[7] for line in lines] == [u.speaker for u in t.utterances]
+    one = analyze_folder(mono, "offline", speakers=1, progress=False)
+    assert one.transcripts[0].speakers == ("spk0",)
+
+
+def test_speakers_become_speakers_expected_for_assemblyai(fake, tmp_path):
+    from tests.fake_assemblyai.prerecorded import _store
+
+    write_wavs(tmp_path / "calls", 1)
+    analyze_folder(tmp_path / "calls", "assemblyai", api_key=KEY, base_url=fake.url, cache_dir=False,
+                   speakers=3, **FAST)
+    jobs = list(_store(fake)["jobs"].values())
+    assert len(jobs) == 1
+    assert jobs[0]["params"]["speakers_expected"] == 3 and jobs[0]["params"]["speaker_labels"] is True
+    assert "speakers" not in jobs[0]["params"]

@@ -67,6 +67,7 @@ from .analysis.gaps import floor_transfer_offsets
 from .audio.decode import AudioData, decode_audio, iter_audio_chunks
 from .audio.vad import SpeechDetector, VADSettings, segment_speech
 from .audio.offline import transcribe_offline
+from .audio.diarize import DiarisationSettings, MonoDiariser
 # live: sessions whatever their service
 from .live.sources import FileSource, IterableSource, MicrophoneSource, as_source
 from .live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
@@ -190,6 +191,8 @@ __all__ = (
     "SpeechDetector",
     "segment_speech",
     "transcribe_offline",
+    "DiarisationSettings",
+    "MonoDiariser",
     # live turns: streaming, sources, offline endpointer
     "StreamingSession",
     "OfflineSession",

@@ -55,6 +55,7 @@ def _add_analyze(sub) -> None:
                    help="AssemblyAI transcript cache; a re-run makes no request for cached files "
                    "(default: ~/.cache/turntune_nb/assemblyai)")
     _add_side_args(p)
+    _add_speakers_arg(p)
     p.add_argument("--max-retry-after", type=float, default=60.0, metavar="S",
                    help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
     p.set_defaults(func=_run_analyze)
@@ -74,6 +75,13 @@ def _add_side_args(p) -> None:
 def _side(args) -> dict:
     return {"speakers": getattr(args, "speaker", None), "channels": getattr(args, "channel", None),
             "roles": getattr(args, "roles", None)}
+
+
+def _add_speakers_arg(p) -> None:
+    p.add_argument("--speakers", type=int, default=None, metavar="N",
+                   help="for audio: how many people speak in each recording, when you know it; offline, mono "
+                   "recordings are split into N speakers (estimated when not given); AssemblyAI: speakers_expected. "
+                   "With --backend offline, analyze writes the speaker segments it found as RTTM under OUT/segments/")
 
 
 def _is_audio_input(path) -> bool:
@@ -99,6 +107,8 @@ def _analysis_from_args(args):
         from .pipeline import analyze_folder
 
         extra = {} if getattr(args, "max_retry_after", None) is None else {"max_retry_after": args.max_retry_after}
+        if getattr(args, "speakers", None) is not None:
+            extra["speakers"] = args.speakers
         result = analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
                                 backend=getattr(args, "backend", "auto"),
                                 progress=getattr(args, "progress", not getattr(args, "json", False)),
@@ -191,6 +201,7 @@ def _add_tuning_args(p) -> None:
                    help="longest max_turn_silence / silence threshold to try, up to 10000 (default: 5000, "
                    "widened to 10000 when nothing within 5 s meets the target)")
     _add_side_args(p)
+    _add_speakers_arg(p)
 
 
 def _check_target(value: float) -> None:

@@ -32,6 +32,7 @@ __all__ = (
     "SKIPPED",
     "FileOutcome",
     "collect_inputs",
+    "atomic_write_text",
     "find_audio_files",
     "input_name",
     "strip_url_queries",

@@ -80,6 +80,11 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         (``retries``, ``backoff_factor``, ``timeout``, ``max_retry_after``), run options
         (``poll_interval``, ``job_timeout``, ``on_submitted``); for the offline
         backend, its settings.
+        ``speakers=N`` says how many people speak in each recording, when known:
+        the offline backend splits mono recordings into that many speakers
+        (estimated otherwise); AssemblyAI gets it as ``speakers_expected``.
+        With the offline backend and `out_dir`, what it found is written as one
+        RTTM file per recording under ``out_dir/segments`` (files 0600).
 
     Returns
     -------
@@ -104,6 +109,9 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         from .assemblyai.cache import default_cache_dir
         from .assemblyai.client import AssemblyAIClient
 
+        if options.get("speakers") is not None:
+            options["speakers_expected"] = options.pop("speakers")
+        options.pop("speakers", None)
         client_opts = {k: options.pop(k) for k in _CLIENT_OPTIONS if k in options}
         run_opts = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
         if "job_timeout" in run_opts:
@@ -132,6 +140,10 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
                     "stage": "input"} for u in urls]
         transcripts, offline_failed = transcribe_offline(files, progress=progress, **options) if files else ([], [])
         failed += [dict(f, stage=f.get("stage", "decode")) for f in offline_failed]
+        if out_dir is not None and transcripts:
+            from .audio.offline import write_segments
+
+            write_segments(transcripts, Path(out_dir) / "segments")
     if not transcripts and not failed:
         raise InputError(f"nothing to analyse in {_folder_label(folder_or_paths)}")
     result = analyze_transcripts_isolated(transcripts, folder_path=_folder_label(folder_or_paths), failed=failed,

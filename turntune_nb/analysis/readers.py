@@ -30,6 +30,7 @@ __all__ = (
     "read_assemblyai_json",
     "transcript_from_assemblyai",
     "read_rttm",
+    "format_rttm",
     "read_csv",
     "read_transcripts",
     "collect_transcripts",
@@ -293,6 +294,36 @@ def read_rttm(path, strict: bool = False) -> list[Transcript]:
         notes[fid if fid in by_file else first].append((n, reason))
     return [Transcript(fid, utts, source="rttm", notes=tuple(_line_notes(path, notes.get(fid, []))))
             for fid, utts in by_file.items()]
+
+
+def format_rttm(transcript: Transcript, file_id: str | None = None) -> str:
+    """The utterances of a transcript as RTTM text, the inverse of `read_rttm`.
+
+    One ``SPEAKER`` line per utterance, in start order: onset and duration in
+    seconds with millisecond precision, channel 1, the speaker label as the
+    analysis used it. Whitespace in the file id and labels becomes ``_`` (RTTM
+    fields are separated by spaces).
+
+    Parameters
+    ----------
+    transcript : Transcript
+    file_id : str, optional
+        The RTTM file id; default the transcript's name without its extension.
+
+    Examples
+    --------
+    >>> t = Transcript("call 1.wav", [Utterance("spk0", 0, 1250), Utterance("spk1", 1400, 2000)])
+    >>> print(format_rttm(t), end="")
+    SPEAKER call_1 1 0.000 1.250 <NA> <NA> spk0 <NA> <NA>
+    SPEAKER call_1 1 1.400 0.600 <NA> <NA> spk1 <NA> <NA>
+    """
+    fid = "_".join((file_id if file_id is not None else Path(transcript.name).stem).split()) or "file"
+    lines = [
+        f"SPEAKER {fid} 1 {u.start_ms // 1000}.{u.start_ms % 1000:03d} {(u.end_ms - u.start_ms) // 1000}."
+        f"{(u.end_ms - u.start_ms) % 1000:03d} <NA> <NA> {'_'.join(u.speaker.split()) or C.UNKNOWN_SPEAKER} <NA> <NA>\n"
+        for u in transcript.utterances
+    ]
+    return "".join(lines)
 
 
 def read_csv(path, strict: bool = False) -> Transcript:

@@ -2,8 +2,10 @@
 
 - `decode`: any container or codec PyAV reads, to 16 kHz mono PCM, streamed.
 - `vad`: speech detection (WebRTC or Silero) into speech segments.
+- `diarize`: who spoke when in a mono recording: a speaker encoder shipped in the
+  package (Resemblyzer's GE2E, run in numpy), clustered per file.
 - `offline`: the offline backend: recordings to `Transcript`s with no key and no
-  network (one speaker per channel in stereo).
+  network (one speaker per channel in stereo, diarised speakers in mono).
 
 It produces what the analysis wing reads; it imports neither the service nor the
 notebook wing. The public names are re-exported from `turntune_nb`.

@@ -1,0 +1,109 @@
+"""Speed and memory of the offline backend on a 60-minute two-speaker mono file, one core.
+
+Builds 60 minutes of a real two-person conversation (``samples/real/sample.wav``,
+30 s, looped) as 16 kHz mono FLAC in a temporary folder, then runs, each in its own
+child process pinned to one CPU (so peak RSS is each run's own):
+
+- ``decode``: decoding alone, in 1 s chunks (the baseline);
+- ``vad``: decode + the default speech detector;
+- ``diarise``: decode + detector + speaker diarisation (``speakers=2``), i.e.
+  `transcribe_file_offline` as the offline backend runs it.
+
+Prints the real-time factor of each (audio seconds per wall-clock second), the
+ratio of the full run to the decode baseline, and peak RSS. Target: the full run
+at >= 100x real time and < 300 MB peak RSS. Asserts nothing.
+
+    taskset -c 0 .venv/bin/python benchmarks/diarisation.py [--minutes 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RATE = 16000
+
+
+def build(path: Path, minutes: float) -> None:
+    from turntune_nb.audio.decode import decode_audio
+
+    x = decode_audio(ROOT / "samples" / "real" / "sample.wav").samples[0]
+    need = int(minutes * 60 * RATE)
+    with av.open(str(path), "w", format="flac") as out:
+        stream = out.add_stream("flac", rate=RATE, layout="mono")
+        done = 0
+        while done < need:
+            part = x[:need - done]
+            frame = av.AudioFrame.from_ndarray(part[None, :], format="s16", layout="mono")
+            frame.rate = RATE
+            for packet in stream.encode(frame):
+                out.mux(packet)
+            done += len(part)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
+def child(mode: str, path: str) -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    from turntune_nb.audio.decode import iter_audio_chunks
+    from turntune_nb.audio.offline import transcribe_file_offline
+    from turntune_nb.audio.vad import SpeechDetector
+
+    t0 = time.perf_counter()
+    info = {}
+    if mode == "decode":
+        info["samples"] = sum(len(c) for c in iter_audio_chunks(path, chunk_ms=1000))
+    elif mode == "vad":
+        det = SpeechDetector(RATE)
+        info["segments"] = sum(len(det.process(c)) for c in iter_audio_chunks(path, chunk_ms=1000)) + len(det.flush())
+    else:
+        t = transcribe_file_offline(path, speakers=2)
+        info["utterances"], info["speakers"] = len(t.utterances), list(t.speakers)
+    info["seconds"] = time.perf_counter() - t0
+    info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(info))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    audio_s = args.minutes * 60
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "long.flac"
+        build(path, args.minutes)
+        print(f"{args.minutes:g} min two-speaker mono FLAC, one core")
+        results = {}
+        for mode in ("decode", "vad", "diarise"):
+            out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)], check=True,
+                                 capture_output=True, text=True).stdout
+            results[mode] = json.loads(out.strip().splitlines()[-1])
+            r = results[mode]
+            print(f"{mode:8s} {r['seconds']:7.1f} s  {audio_s / r['seconds']:7.0f}x real time  "
+                  f"peak RSS {r['peak_rss_mb']:6.0f} MB  {dict((k, v) for k, v in r.items() if k not in ('seconds', 'peak_rss_mb'))}")
+    full = results["diarise"]["seconds"]
+    print(f"decode + detector + diarisation: {audio_s / full:.0f}x real time (target >= 100x), "
+          f"{full / results['decode']['seconds']:.1f}x the decode-alone time, "
+          f"peak RSS {results['diarise']['peak_rss_mb']:.0f} MB (target < 300 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Diarisation: the encoder against independent implementations, clustering by hand, speakers in a real mix."""
+
+import json
+import os
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from turntune_nb.analysis.readers import read_rttm
+from turntune_nb.audio.decode import decode_audio
+from turntune_nb.audio.diarize import (
+    DiarisationSettings,
+    MelFrames,
+    MonoDiariser,
+    VoiceEncoder,
+    _smooth_runs,
+    cluster_embeddings,
+    mel_filterbank,
+    spherical_kmeans,
+)
+from turntune_nb.audio.offline import DIARISATION_NOTE, transcribe_file_offline
+from turntune_nb.audio.vad import segment_speech
+from turntune_nb.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = json.loads((ROOT / "tests" / "data" / "voice_encoder_reference.json").read_text())
+
+
+# ---------------------------------------------------------------- the same inputs scripts/check_voice_encoder.py used
+def chirp() -> np.ndarray:
+    t = np.arange(8000) / 16000
+    phase = 2 * np.pi * (150 * t + 750 * t * t)
+    x = 0.3 * np.sin(phase) + 0.1 * np.sin(2 * phase) + 0.05 * np.sin(3 * phase)
+    return np.round(x * 32767).astype(np.int16)
+
+
+def fixed_mels() -> np.ndarray:
+    t = np.arange(60)[:, None]
+    m = np.arange(40)[None, :]
+    a = np.exp(np.sin(0.21 * t + 0.37 * m) * 2.0 - 1.0) * 0.05
+    b = np.exp(np.cos(0.13 * t * (m % 7 + 1) / 4.0) * 1.5 - 2.0) * 0.2
+    return np.stack([a, b]).astype(np.float32)
+
+
+def test_mel_frames_match_librosa():
+    """Expected values: librosa.feature.melspectrogram as Resemblyzer calls it (stored by the check script)."""
+    want = np.array(REFERENCE["mel_frames"], dtype=np.float64)
+    got, energy = MelFrames().process(chirp())
+    assert got.shape == want.shape == (49, 40)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6 * want.max())
+    # frame 10 is centred on sample 1600: its energy is the mean square of samples 1520..1680
+    x = chirp().astype(np.float64) / 32768
+    assert energy[10] == pytest.approx(np.mean(x[1520:1680] ** 2), rel=1e-5)
+
+
+def test_streamed_mel_frames_do_not_depend_on_chunking():
+    x = chirp()
+    whole, _ = MelFrames().process(x)
+    frames = MelFrames()
+    parts = [frames.process(x[i:i + 333])[0] for i in range(0, len(x), 333)]
+    np.testing.assert_allclose(np.concatenate(parts), whole, rtol=1e-5)
+
+
+def test_mel_filterbank_is_slaney_normalised():
+    fb = mel_filterbank()
+    # Slaney mel is linear below 1 kHz: 200/3 Hz per mel; with 42 points from 0 to 8000 Hz
+    # (45.245 mel) the first filter peaks at 1.1035 mel = 73.57 Hz, nearest FFT bin (40 Hz apart) is bin 2
+    assert int(np.argmax(fb[0])) == 2
+    # "slaney" area normalisation: each triangle's height is 2 / (its width in Hz)
+    mel_max = 15 + np.log(8) / (np.log(6.4) / 27)
+    edges = np.linspace(0, mel_max, 42)[:3] * 200 / 3
+    assert fb[0].max() <= 2 / (edges[2] - edges[0]) + 1e-9
+
+
+def test_encoder_matches_onnx_runtime_lstm():
+    """Expected values: ONNX Runtime's LSTM with Resemblyzer's float32 weights (stored by the check script)."""
+    want = np.array(REFERENCE["embeddings"])
+    got = VoiceEncoder().embed(fixed_mels())
+    assert got.shape == (2, 256)
+    assert np.max(np.abs(got - want)) < 1e-3
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0) and (got >= 0).all()
+
+
+def test_missing_weights_say_what_to_do(tmp_path):
+    with pytest.raises(ConfigError, match="export_voice_encoder"):
+        VoiceEncoder(tmp_path / "nope.npz")
+
+
+# ---------------------------------------------------------------- clustering, worked by hand
+def unit(rows):
+    x = np.array(rows, dtype=float)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_spherical_kmeans_groups_by_direction():
+    x = unit([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0.1, 0.95, 0], [0, 0.05, 1]])
+    labels, centres = spherical_kmeans(x, 3)
+    assert labels[0] == labels[1] and labels[2] == labels[3]
+    assert len({labels[0], labels[2], labels[4]}) == 3
+    assert np.allclose(np.linalg.norm(centres, axis=1), 1.0)
+
+
+def test_cluster_count_is_estimated_at_the_elbow():
+    # three tight groups on three axes: mean cosine to the centroid W(1) ~ 0.58, W(2) ~ 0.79, W(3) ~ 1.0,
+    # W(4) ~ 1.0: the gain from 2 to 3 clusters is ~0.21, from 3 to 4 ~0.0001, the largest ratio: k = 3
+    x = unit([[1, 0.02, 0], [1, 0, 0.02], [0, 1, 0.01], [0.02, 1, 0], [0, 0.01, 1], [0.01, 0, 1]])
+    labels, centres = cluster_embeddings(x, settings=DiarisationSettings(max_speakers=5))
+    assert len(centres) == 3
+    assert labels[0] == labels[1] != labels[2] == labels[3] != labels[4] == labels[5]
+    # the count, when given, wins
+    labels, centres = cluster_embeddings(x, speakers=2)
+    assert len(centres) == 2 and len(set(labels)) == 2
+
+
+def test_one_voice_is_one_cluster():
+    x = unit([[1, 0.01 * i, 0] for i in range(6)])   # all within cosine 0.998: every gain < min_gain (0.02)
+    labels, centres = cluster_embeddings(x, settings=DiarisationSettings(max_speakers=4))
+    assert len(centres) == 1 and set(labels) == {0}
+
+
+def test_short_runs_take_the_longer_neighbours_label():
+    labels = np.array([0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 0])
+    assert _smooth_runs(labels, 2).tolist() == [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    assert _smooth_runs(labels, 1).tolist() == labels.tolist()
+
+
+def test_bad_settings_and_counts_are_refused():
+    with pytest.raises(ConfigError, match="speakers"):
+        MonoDiariser(speakers=0)
+    with pytest.raises(ConfigError, match="speakers"):
+        MonoDiariser(speakers=True)
+    with pytest.raises(ConfigError, match="min_window_ms"):
+        DiarisationSettings(window_ms=500, min_window_ms=800)
+    with pytest.raises(ConfigError, match="elbow_ratio"):
+        DiarisationSettings(elbow_ratio=0.5)
+
+
+# ---------------------------------------------------------------- two real voices in one channel
+# samples/real/sample.wav is a real two-person conversation; its human RTTM (samples/real/sample.rttm)
+# gives stretches where only one of them speaks. Five such stretches, cut by hand from inside those
+# segments and joined with 700 ms of silence, make a mono file whose truth is known by construction.
+PIECES = [("speaker90", 8.40, 10.00), ("speaker91", 21.80, 24.80), ("speaker90", 10.60, 14.40),
+          ("speaker91", 24.80, 27.80), ("speaker90", 18.60, 21.40)]
+
+
+@pytest.fixture(scope="module")
+def two_voices(tmp_path_factory):
+    ref = read_rttm(ROOT / "samples" / "real" / "sample.rttm")[0]
+    audio = decode_audio(ROOT / "samples" / "real" / "sample.wav").samples[0]
+    gap = np.zeros(11200, np.int16)
+    parts, truth, at = [gap], [], len(gap)
+    for who, a, b in PIECES:
+        # the piece lies inside one reference segment of that speaker and no other speaker's
+        inside = [u for u in ref.utterances if u.start_ms <= a * 1000 and b * 1000 <= u.end_ms]
+        assert {u.speaker for u in inside} == {who}
+        piece = audio[int(a * 16000):int(b * 16000)]
+        truth.append((who, at // 16, (at + len(piece)) // 16))
+        parts += [piece, gap]
+        at += len(piece) + len(gap)
+    path = tmp_path_factory.mktemp("mix") / "two voices.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(np.concatenate(parts).tobytes())
+    return path, truth
+
+
+def test_known_count_separates_two_real_voices(two_voices):
+    path, truth = two_voices
+    t = transcribe_file_offline(path, speakers=2)
+    assert t.notes == (DIARISATION_NOTE, "2 speaker(s) found by diarisation, the count as given (speakers=N)")
+    assert "speaker_source=diarisation" in DIARISATION_NOTE
+    assert len(t.utterances) == len(truth)
+    # first appearance order: speaker90 -> spk0, speaker91 -> spk1
+    assert [u.speaker for u in t.utterances] == ["spk0", "spk1", "spk0", "spk1", "spk0"]
+    for u, (_, a, b) in zip(t.utterances, truth):
+        assert abs(u.start_ms - a) <= 50 and abs(u.end_ms - b) <= 60
+
+
+def test_diariser_covers_every_segment_and_only_them(two_voices):
+    path, _ = two_voices
+    samples = decode_audio(path).samples[0]
+    segments = segment_speech(samples)
+    d = MonoDiariser(speakers=2)
+    for i in range(0, len(samples), 16000):
+        d.process(samples[i:i + 16000])
+    turns = d.finish(segments)
+    covered = {}
+    for _, a, b in turns:
+        covered.setdefault(next(i for i, (s, e) in enumerate(segments) if s <= a and b <= e), []).append((a, b))
+    for i, (s, e) in enumerate(segments):   # each segment is tiled exactly by its turns
+        pieces = sorted(covered[i])
+        assert pieces[0][0] == s and pieces[-1][1] == e
+        assert all(p[1] == q[0] for p, q in zip(pieces, pieces[1:]))
+    assert d.found_speakers == 2 and d.windows >= len(segments)
+
+
+def test_one_speaker_and_no_diarisation(two_voices):
+    path, _ = two_voices
+    one = transcribe_file_offline(path, speakers=1)
+    assert one.speakers == ("spk0",) and len(one.utterances) == 5
+    off = transcribe_file_offline(path, diarise=False)
+    assert off.speakers == ("UNKNOWN",) and "speakers are unknown" in off.notes[0]
+
+
+def test_too_little_speech_stays_unknown(tmp_path):
+    # 300 ms of a tone: speech to the detector, but shorter than min_window_ms (400): no embedding
+    t = np.arange(16000) / 16000
+    x = np.where((t > 0.3) & (t < 0.6), 8000 * np.sin(2 * np.pi * 220 * t), 0).astype(np.int16)
+    d = MonoDiariser()
+    d.process(x)
+    assert d.finish([(300, 600)]) is None and d.windows == 0
+
+
+def test_long_segments_are_labelled_in_blocks_with_the_same_result(two_voices, monkeypatch):
+    import turntune_nb.audio.diarize as diarize
+
+    path, _ = two_voices
+    whole = transcribe_file_offline(path, speakers=2).utterances
+    monkeypatch.setattr(diarize, "_BLOCK", 20)   # 0.2 s blocks: every segment crosses several block edges
+    blocked = transcribe_file_offline(path, speakers=2).utterances
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in blocked] == [(u.speaker, u.start_ms, u.end_ms) for u in whole]
