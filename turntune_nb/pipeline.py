@@ -134,6 +134,8 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
     else:
         from .audio.offline import transcribe_offline
 
+        for name in _CLIENT_OPTIONS:  # the AssemblyAI client's (the CLI always sets max_retry_after): no use offline
+            options.pop(name, None)
         urls = [i for i in inputs if is_url(i)]
         files = [Path(i) for i in inputs if not is_url(i)]
         failed += [{"filename": u, "reason": "URLs need the AssemblyAI backend (the offline one reads local files)",
