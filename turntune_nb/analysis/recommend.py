@@ -12,6 +12,7 @@ from ..errors import ConfigError
 from .frontier import operating_points, pick_setting, rank_keys
 from .metrics import EndpointMetrics, canonical_model
 from .presets import StreamingConfig
+from .results import result_caveats
 from .simulate import Simulator
 
 __all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "recommend_config")
@@ -112,6 +113,7 @@ class Recommendation:
         lines = [
             f"DATA-DRIVEN RECOMMENDATION ({self.model}, target <= {self.target_cutoff:.0%} false cut-offs)",
             "=" * 70,
+            *[f"!! {w}" for w in self.warnings if w.startswith("SPEAKERS UNKNOWN")],
             f"  min_turn_silence: {self.config.min_turn_silence} ms",
             f"  max_turn_silence: {self.config.max_turn_silence} ms",
             f"  {m}",
@@ -180,7 +182,8 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
     if guide is None:
         guide = getattr(result_or_tables, "recommendation", None)
     sweep = sim.sweep(model, mins=mins, maxs=maxs, thresholds=thresholds)
-    warnings, notes = [], list(sim.notes(model))
+    # how the speech and the speakers were found comes first: it bounds every figure below
+    warnings, notes = result_caveats(result_or_tables), list(sim.notes(model))
     if sim.holds == 0:
         warnings.append("no pauses of at least 100 ms inside turns: nothing to decide the cut-off rate on")
     chosen = pick_setting(sweep, "cutoff_rate", target_cutoff, "latency_mean_ms")

