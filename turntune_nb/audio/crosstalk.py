@@ -12,11 +12,12 @@ false backchannels appear.
    delay, the lag (0-300 ms) at which ``dst``'s energy follows ``src``'s most
    closely while ``src`` speaks, and its gain, a low percentile of the level
    difference at that lag (frames where ``dst`` is silent but for the leak set it).
-2. A frame of ``dst`` is its own speech only when ``dst`` is at least ``margin_db``
-   louder than the leak predicted from ``src`` (delayed and attenuated).
-3. The detector's segments keep their own-speech parts: runs of leak frames cut
-   them, and pieces shorter than ``min_speech_ms`` are dropped. Segments with no
-   leak frame keep their boundaries exactly.
+2. A frame of ``dst`` is leak when the copy predicted from ``src`` (delayed and
+   attenuated) is audible there and ``dst`` is not at least ``margin_db`` louder.
+3. The detector's segments are cut at their leak runs; a piece is kept when it is
+   at least ``min_speech_ms`` long and half of that is loud (20 dB over the
+   channel's floor) without being leak. Segments with no leak frame keep their
+   boundaries exactly.
 
 Examples
 --------
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ("LEVEL_FRAME_MS", "Leak", "estimate_leak", "resolve_crosstalk", "own_speech_mask")
+__all__ = ("LEVEL_FRAME_MS", "Leak", "estimate_leak", "resolve_crosstalk", "leak_mask")
 
 #: The frame of the energy envelopes compared across channels.
 LEVEL_FRAME_MS = 10
@@ -42,6 +43,13 @@ LEVEL_FRAME_MS = 10
 MAX_LAG_MS = 300
 #: A source frame this far over its channel's floor counts as "speaking" for the leak estimate.
 ACTIVE_DB = 20.0
+#: A frame at least this much louder than the predicted leak is the channel's own speech.
+MARGIN_DB = 8.0
+#: A predicted leak this far over the receiving channel's floor is audible there.
+AUDIBLE_LEAK_DB = 3.0
+#: A piece of a segment cut by leak is kept only with this much evidence: frames of its
+#: own, this far over the channel's floor, for at least half of ``min_speech_ms``.
+EVIDENCE_DB = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +120,17 @@ def estimate_leak(levels_db: np.ndarray, src: int, dst: int) -> Leak:
     return Leak(src, dst, best * LEVEL_FRAME_MS, gain, int(on.sum()))
 
 
-def own_speech_mask(levels_db: np.ndarray, dst: int, leak: Leak, margin_db: float = 8.0) -> np.ndarray:
-    """True where channel ``dst`` is at least `margin_db` louder than ``src``'s predicted leak."""
+def leak_mask(levels_db: np.ndarray, dst: int, leak: Leak, margin_db: float = 8.0) -> np.ndarray:
+    """True where channel ``dst`` holds an audible leak of ``src`` and is not `margin_db` louder than it."""
     d = levels_db[dst]
     if leak.frames == 0 or not np.isfinite(leak.gain_db):
-        return np.ones(len(d), dtype=bool)
-    s = levels_db[leak.src]
-    predicted = _shift(s, leak.lag_ms // LEVEL_FRAME_MS, -240.0) + leak.gain_db
+        return np.zeros(len(d), dtype=bool)
+    predicted = _shift(levels_db[leak.src], leak.lag_ms // LEVEL_FRAME_MS, -240.0) + leak.gain_db
     # smooth over 30 ms: single frames of either envelope are noisy
     k = np.ones(3) / 3
-    excess = np.convolve(d, k, mode="same") - np.convolve(predicted, k, mode="same")
-    return excess >= margin_db
+    d_s, p_s = np.convolve(d, k, mode="same"), np.convolve(predicted, k, mode="same")
+    audible = p_s >= float(np.percentile(d, 5)) + AUDIBLE_LEAK_DB
+    return audible & (d_s - p_s < margin_db)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -131,31 +139,31 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
-def _trim(segments, own: np.ndarray, min_speech_ms: int, min_silence_ms: int) -> list[tuple[int, int]]:
+def _trim(segments, leak: np.ndarray, evidence: np.ndarray, min_speech_ms: int,
+          min_silence_ms: int) -> list[tuple[int, int]]:
+    """Cut each segment at its leak runs; keep the pieces with enough evidence of own speech."""
     f = LEVEL_FRAME_MS
     out = []
     for a, b in segments:
-        lo, hi = a // f, min(-(-b // f), len(own))
-        inside = own[lo:hi]
-        if inside.all() or hi <= lo:
+        lo, hi = a // f, min(-(-b // f), len(leak))
+        inside = ~leak[lo:hi]
+        if hi <= lo or inside.all():
             out.append((a, b))
             continue
-        # bridge leak runs shorter than min_silence (as the detector bridges silences)
-        runs = _runs(inside)
         merged: list[list[int]] = []
-        for r0, r1 in runs:
+        for r0, r1 in _runs(inside):        # leak runs shorter than min_silence do not cut
             if merged and (r0 - merged[-1][1]) * f < min_silence_ms:
                 merged[-1][1] = r1
             else:
                 merged.append([r0, r1])
         for r0, r1 in merged:
             s_ms, e_ms = max(a, (lo + r0) * f), min(b, (lo + r1) * f)
-            if e_ms - s_ms >= min_speech_ms:
+            if e_ms - s_ms >= min_speech_ms and evidence[lo + r0:lo + r1].sum() * f >= min_speech_ms // 2:
                 out.append((s_ms, e_ms))
     return out
 
 
-def resolve_crosstalk(segments: list, levels_db: np.ndarray, margin_db: float = 8.0,
+def resolve_crosstalk(segments: list, levels_db: np.ndarray, margin_db: float | None = None,
                       min_speech_ms: int = 100, min_silence_ms: int = 60) -> list:
     """Each channel's speech segments without the other channel's leak.
 
@@ -166,9 +174,9 @@ def resolve_crosstalk(segments: list, levels_db: np.ndarray, margin_db: float = 
     levels_db : numpy.ndarray
         Shaped ``(2, n)``: the energy of each channel per 10 ms frame, dB re full
         scale (`turntune_nb.audio.vad.frame_levels_db`).
-    margin_db : float
+    margin_db : float, optional
         How much louder than the predicted leak a frame must be to be the
-        channel's own speech.
+        channel's own speech (default `MARGIN_DB`).
     min_speech_ms, min_silence_ms : int
         As `VADSettings`: pieces shorter than this are dropped, leak runs shorter
         than this do not cut.
@@ -179,9 +187,11 @@ def resolve_crosstalk(segments: list, levels_db: np.ndarray, margin_db: float = 
     """
     if len(segments) != 2 or levels_db.shape[0] != 2:
         raise ValueError("resolve_crosstalk compares exactly two channels")
+    margin_db = MARGIN_DB if margin_db is None else margin_db
     out = []
     for dst in (0, 1):
-        leak = estimate_leak(levels_db, 1 - dst, dst)
-        own = own_speech_mask(levels_db, dst, leak, margin_db)
-        out.append(_trim(segments[dst], own, min_speech_ms, min_silence_ms))
+        leak = leak_mask(levels_db, dst, estimate_leak(levels_db, 1 - dst, dst), margin_db)
+        d = levels_db[dst]
+        evidence = ~leak & (d >= float(np.percentile(d, 5)) + EVIDENCE_DB)
+        out.append(_trim(segments[dst], leak, evidence, min_speech_ms, min_silence_ms))
     return out
