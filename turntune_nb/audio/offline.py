@@ -6,10 +6,16 @@ bounded on hour-long files. The result is a `Transcript` of speech segments
 without text (``source="offline-vad"``):
 
 - a two-channel recording (call centres record one party per channel) gives one
-  speaker per channel, ``"ch0"`` and ``"ch1"``, with ``channel`` set, so gaps
-  and overlaps between the parties are real;
-- a mono recording gives segments of one ``UNKNOWN`` speaker, and a note saying
-  that only pauses and gaps between speech segments are measured;
+  speaker per channel, ``"ch0"`` and ``"ch1"``, with ``channel`` set and
+  ``speaker_source="channels"``, so gaps and overlaps between the parties are
+  real; speech that is only the other party's leak (crosstalk) is removed
+  (`turntune_nb.audio.crosstalk`);
+- a mono recording gives segments of one ``UNKNOWN`` speaker
+  (``speaker_source="unknown"``), and a note saying that only pauses and gaps
+  between speech segments are measured;
+- every transcript's notes name the detector and its settings; a truncated or
+  damaged file is analysed as far as it decodes, with a note giving the decoded
+  and expected durations (`turntune_nb.audio.decode.DecodeReport`);
 - files with more than two channels are downmixed and treated as mono (with a
   note): there is no telling which channel is whom.
 
@@ -31,7 +37,7 @@ from ..analysis.columns import UNKNOWN_SPEAKER
 from ..analysis.model import SPEAKERS_FROM_CHANNELS, SPEAKERS_UNKNOWN, Transcript, Utterance
 from ..errors import AudioDecodeError, ConfigError
 from .crosstalk import LEVEL_FRAME_MS, resolve_crosstalk
-from .decode import DEFAULT_SAMPLE_RATE, iter_audio_chunks
+from .decode import DEFAULT_SAMPLE_RATE, DecodeReport, iter_audio_chunks
 from .vad import SpeechDetector, VADSettings, frame_levels_db
 
 __all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE")
@@ -82,10 +88,12 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk
     settings = settings or VADSettings()
     path = Path(path)
     n = 0
-    chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=False)
+    report = DecodeReport()
+    chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=False, report=report)
     first = next(chunks)
     if first.shape[0] > 2:  # no telling who is on which of many channels: downmix
-        chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=True)
+        report = DecodeReport()
+        chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=True, report=report)
         first, channels, notes = next(chunks)[None, :], 1, [MONO_NOTE, f"{path.name}: more than two channels, downmixed to one"]
         stream = (c[None, :] for c in chunks)
     else:
@@ -112,6 +120,7 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk
             if removed >= 1000:
                 notes.append(f"crosstalk: {removed / 1000:.1f} s of ch{ch} was only ch{1 - ch}'s leak and is not "
                              f"counted as ch{ch}'s speech")
+    notes += report.notes()   # a truncated or damaged file: how much of it was analysed
     if channels == 1:
         utts = [Utterance(UNKNOWN_SPEAKER, a, b) for a, b in segments[0]]
     else:
