@@ -42,7 +42,49 @@ def _add_analyze(sub) -> None:
     p.add_argument("--cache-dir", default=None, metavar="DIR",
                    help="AssemblyAI transcript cache; a re-run makes no request for cached files "
                    "(default: ~/.cache/turntune_nb/assemblyai)")
+    _add_vad_args(p)
     p.set_defaults(func=_run_analyze)
+
+
+def _add_vad_args(p) -> None:
+    """--vad and --vad-set, for the offline backend."""
+    from .audio.vad import DETECTORS
+
+    p.add_argument("--vad", choices=DETECTORS, default=None,
+                   help="offline backend: the speech detector (default: silero-lite, with a noise gate; "
+                   "see benchmarks/vad_eval.py for how each does on real recordings)")
+    p.add_argument("--vad-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="offline backend: one detector setting, e.g. --vad-set min_silence_ms=100 "
+                   "--vad-set onset=0.4 (any field of VADSettings; repeat as needed)")
+
+
+def _vad_options(args) -> dict:
+    """The offline detector options given on the command line (ConfigError for a bad one)."""
+    from .audio.vad import VADSettings
+    from .errors import ConfigError
+
+    out = {}
+    if getattr(args, "vad", None):
+        out["vad"] = args.vad
+    fields = VADSettings.__dataclass_fields__
+    for item in getattr(args, "vad_set", None) or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in fields or key == "detector":
+            known = ", ".join(k for k in fields if k != "detector")
+            raise ConfigError(f"--vad-set {item!r}: give KEY=VALUE with KEY one of {known} (the detector is --vad)")
+        raw = raw.strip()
+        value = raw.lower() in ("1", "true", "yes", "on") if fields[key].type in ("bool", bool) else raw
+        if not isinstance(value, bool):
+            try:
+                value = int(raw)
+            except ValueError:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    raise ConfigError(f"--vad-set {item!r}: {raw!r} is not a number") from None
+        out[key] = value
+    return out
 
 
 def _is_audio_input(path) -> bool:
@@ -71,7 +113,7 @@ def _analysis_from_args(args):
                               backend=getattr(args, "backend", "auto"),
                               progress=getattr(args, "progress", not getattr(args, "json", False)),
                               workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
-                              out_dir=getattr(args, "out", None))
+                              out_dir=getattr(args, "out", None), **_vad_options(args))
     transcripts, failed = collect_transcripts(args.paths)
     if not transcripts:
         detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in failed) or "no transcript files found"
@@ -100,6 +142,7 @@ def _add_tuning_args(p) -> None:
                    help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
     p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
                    help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
+    _add_vad_args(p)
 
 
 def _check_target(value: float) -> None:

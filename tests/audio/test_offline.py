@@ -18,8 +18,11 @@ TRUTHS = sorted((SYNTH / "truth").glob("*.json"))
 
 @pytest.fixture(scope="module")
 def offline():
+    # the truth lists whole utterances; espeak leaves real silences of 100-150 ms between some
+    # words (conv2 ch0: -64 dBFS from 1390 to 1510 ms), which the default keeps visible, so
+    # these utterance-level checks bridge silences under 200 ms as the truth does
     truths = [json.loads(p.read_text()) for p in TRUTHS]
-    transcripts, failed = transcribe_offline([SYNTH / t["file"] for t in truths], progress=False)
+    transcripts, failed = transcribe_offline([SYNTH / t["file"] for t in truths], progress=False, min_silence_ms=200)
     assert failed == []
     return dict(zip([t["file"] for t in truths], zip(truths, transcripts)))
 
@@ -38,14 +41,16 @@ def test_two_channels_become_two_speakers(offline):
         if t["channels"] == 2:
             assert tr.speakers in (("ch0", "ch1"), ("ch1", "ch0"))
             assert all(u.channel == int(u.speaker[2]) for u in tr.utterances)
-            assert tr.notes == ()
+            assert tr.speaker_source == "channels"
+            assert len(tr.notes) == 1 and tr.notes[0].startswith("speech found by the offline silero-lite detector")
             assert len(tr.utterances) == len(t["segments"])
 
 
 def test_mono_is_one_unknown_speaker_and_says_so(offline):
     t, tr = offline["mono_pauses.ogg"]
     assert tr.speakers == (UNKNOWN_SPEAKER,) and len(tr.utterances) == 4
-    assert tr.notes == (MONO_NOTE,) and "speakers are unknown" in MONO_NOTE
+    assert tr.speaker_source == "unknown"
+    assert tr.notes[0] == MONO_NOTE and "speakers are unknown" in MONO_NOTE
     assert all(u.channel is None for u in tr.utterances)
 
 

@@ -57,11 +57,21 @@ __all__ = ("VADSettings", "SpeechDetector", "segment_speech", "DETECTORS", "HANG
 DETECTORS = ("webrtc", "silero", "silero-lite")
 #: How late each detector's segment ends come, measured on the synthetic samples
 #: (ms after the last audible sample); `VADSettings.hangover_ms` defaults to these.
-HANGOVER_MS = {"webrtc": 50, "silero": 60, "silero-lite": 16}
-#: The noise floor follows any drop at once and rises at most this fast (dB per second).
-FLOOR_RISE_DB_PER_S = 3.0
-#: The floor never goes below this (digital silence would otherwise make every sound "loud").
-FLOOR_MIN_DB = -90.0
+HANGOVER_MS = {"webrtc": 50, "silero": 60, "silero-lite": 0}
+#: The noise floor: this percentile of the frame levels of the last `FLOOR_WINDOW_MS`,
+#: recomputed every `FLOOR_EVERY` frames (so it does not depend on how the audio is chunked).
+FLOOR_PERCENTILE = 10
+FLOOR_WINDOW_MS = 20_000
+FLOOR_EVERY = 8
+#: Frames quieter than this are digital silence (a codec's, an editor's): they do not set the floor,
+#: which would otherwise make the recording's real noise "loud".
+FLOOR_MIN_DB = -85.0
+#: Segment edges are placed at this resolution (quarter frames: 8 ms for silero-lite at 16 kHz)...
+EDGE_BLOCKS = 4
+#: ... looking back at most this many frames, where the level is at least `VADSettings.edge_db`
+#: over the floor and no more than this far under the segment's loudest frame.
+EDGE_RING = 48
+EDGE_BELOW_PEAK_DB = 40.0
 #: With the gate on, frames quieter than this (dB re full scale) are never speech.
 GATE_MIN_DB = -70.0
 
@@ -138,10 +148,11 @@ class VADSettings:
     webrtc_frame_ms: int = 10
     model_rate: int = 16000
     gate: bool = True
-    gate_db: float = 3.0
+    gate_db: float = 6.0
     max_flatness: float = 0.5
     grow_db: float = 15.0
     grow_ms: int = 1000
+    edge_db: float | None = 10.0
 
     def __post_init__(self):
         if self.detector not in DETECTORS:
@@ -306,7 +317,7 @@ class SpeechDetector:
         self.frame_ms = self.frame_samples * 1000 / self.sample_rate
         self.on_speech_start = on_speech_start
         self.on_speech_end = on_speech_end
-        self._rise_db = FLOOR_RISE_DB_PER_S * self.frame_ms / 1000
+        self._floor_window = max(FLOOR_EVERY, int(FLOOR_WINDOW_MS / self.frame_ms))
         self._grow_frames = int(round(self.settings.grow_ms / self.frame_ms))
         self.reset()
 
@@ -321,7 +332,10 @@ class SpeechDetector:
         self._announced = False
         self._prev_end_ms = 0         # end of the last reported segment (padding never crosses it)
         self._floor_db = None         # the noise floor tracked so far (dB re full scale)
+        self._levels = np.full(self._floor_window, np.nan)   # recent frame levels (ring), NaN = none yet
+        self._subs = np.full((EDGE_RING, EDGE_BLOCKS), -240.0)  # quarter-frame levels of recent frames (ring)
         self._loud_run = 0            # loud frames in a row just before the current one
+        self._peak_db = -240.0        # loudest frame of the current speech run
         self.last_score = None
 
     # ------------------------------------------------------------------ state
@@ -373,7 +387,9 @@ class SpeechDetector:
         if n:
             frames = buf[:n * fs].reshape(n, fs)
             levels = frame_levels_db(frames)
+            subs = frame_levels_db(frames.reshape(n * EDGE_BLOCKS, fs // EDGE_BLOCKS)).reshape(n, EDGE_BLOCKS)
             for i in range(n):
+                self._subs[self._frames % EDGE_RING] = subs[i]
                 seg = self._step(frames[i], float(levels[i]))
                 if seg:
                     done.append(seg)
@@ -385,9 +401,12 @@ class SpeechDetector:
         s = self.settings
         fs = self.frame_samples
         rate = self.sample_rate
+        if level_db >= FLOOR_MIN_DB:
+            self._levels[self._frames % self._floor_window] = level_db
+        if self._frames % FLOOR_EVERY == 0 or self._floor_db is None:
+            seen = self._levels[~np.isnan(self._levels)]
+            self._floor_db = float(np.percentile(seen, FLOOR_PERCENTILE)) if len(seen) else FLOOR_MIN_DB
         floor = self._floor_db
-        floor = max(level_db, FLOOR_MIN_DB) if floor is None else max(min(level_db, floor + self._rise_db), FLOOR_MIN_DB)
-        self._floor_db = floor
         gated = s.gate and (level_db < floor + s.gate_db or level_db < GATE_MIN_DB)
         if gated:
             score = 0.0
@@ -400,12 +419,15 @@ class SpeechDetector:
         self._frames += 1
         seg = None
         if self._run_start is None:
-            if score >= s.onset and not (s.gate and spectral_flatness(frame) > s.max_flatness):
-                back = min(self._loud_run, self._grow_frames) if s.grow_ms else 0
-                self._run_start = frame_start - back * fs
+            if score >= s.onset and not (s.gate and (level_db < floor + (s.edge_db or 0)
+                                                      or spectral_flatness(frame) > s.max_flatness)):
+                self._peak_db = level_db
+                back = min(self._loud_run, self._grow_frames, EDGE_RING - 2) if s.grow_ms else 0
+                self._run_start = self._refine_start(frame_start - back * fs, frame_end)
                 self._last_speech = self._last_model = frame_end
         elif score >= s.offset:
             self._last_speech = self._last_model = frame_end
+            self._peak_db = max(self._peak_db, level_db)
         elif loud and self._last_speech == frame_start and frame_end - self._last_model <= s.grow_ms * rate // 1000:
             self._last_speech = frame_end
         elif frame_end - self._last_speech >= s.min_silence_ms * rate // 1000:
@@ -418,8 +440,40 @@ class SpeechDetector:
                 self.on_speech_start(self.speech_start_ms)
         return seg
 
+    def _edge_threshold(self) -> float | None:
+        s = self.settings
+        if s.edge_db is None or self._floor_db is None:
+            return None
+        return max(self._floor_db + s.edge_db, self._peak_db - EDGE_BELOW_PEAK_DB)
+
+    def _refine_start(self, start: int, limit: int) -> int:
+        """Move a segment start forward to the first quarter-frame `edge_db` over the floor."""
+        thr = self._edge_threshold()
+        if thr is None:
+            return start
+        q = self.frame_samples // EDGE_BLOCKS
+        for pos in range(start, limit - q, q):
+            if self._subs[(pos // self.frame_samples) % EDGE_RING, (pos % self.frame_samples) // q] >= thr:
+                return pos
+        return start
+
+    def _refine_end(self, start: int, end: int) -> int:
+        """Move a segment end back to just after the last quarter-frame `edge_db` over the floor
+        (the model's score decays for a while after speech stops; the energy does not)."""
+        thr = self._edge_threshold()
+        if thr is None:
+            return end
+        q = self.frame_samples // EDGE_BLOCKS
+        oldest = max(start, (self._frames - EDGE_RING + 1) * self.frame_samples)
+        pos = end
+        while pos - q >= oldest + q:
+            if self._subs[((pos - q) // self.frame_samples) % EDGE_RING, ((pos - q) % self.frame_samples) // q] >= thr:
+                return pos
+            pos -= q
+        return end
+
     def _close(self, min_speech: int) -> tuple[int, int] | None:
-        start, end = self._run_start, self._last_speech
+        start, end = self._run_start, self._refine_end(self._run_start, self._last_speech)
         self._run_start = self._last_speech = None
         self._announced = False
         if end - start < min_speech:
