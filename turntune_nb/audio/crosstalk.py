@@ -157,8 +157,13 @@ def _trim(segments, leak: np.ndarray, evidence: np.ndarray, min_speech_ms: int,
             else:
                 merged.append([r0, r1])
         for r0, r1 in merged:
-            s_ms, e_ms = max(a, (lo + r0) * f), min(b, (lo + r1) * f)
-            if e_ms - s_ms >= min_speech_ms and evidence[lo + r0:lo + r1].sum() * f >= min_speech_ms // 2:
+            own = np.flatnonzero(evidence[lo + r0:lo + r1])
+            if len(own) * f < min_speech_ms // 2:
+                continue
+            # where a leak run cut it, a piece starts (ends) at its first (last) frame of own speech
+            s_ms = a if r0 == 0 else (lo + r0 + int(own[0])) * f
+            e_ms = b if r1 == hi - lo else (lo + r0 + int(own[-1]) + 1) * f
+            if e_ms - s_ms >= min_speech_ms:
                 out.append((s_ms, e_ms))
     return out
 

