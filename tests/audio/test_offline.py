@@ -54,15 +54,43 @@ def test_mono_is_one_unknown_speaker_and_says_so(offline):
     assert all(u.channel is None for u in tr.utterances)
 
 
+#: Worst offset error allowed. The truth marks the clean speech's first and last sample over
+#: -54 dBFS; segment edges sit on the file's energy (8 ms steps), which lossless files keep
+#: (measured: 8 ms wav, 12 ms flac) and lossy codecs smear by tens of ms (measured: mp3 32,
+#: ogg 40, opus 36, webm 64, m4a 64, mp4 70 ms).
+LOSSLESS_MS, LOSSY_MS = 20, 80
+
+
 @pytest.mark.parametrize("name", [json.loads(p.read_text())["file"] for p in TRUTHS])
-def test_gaps_overlaps_and_pauses_within_50ms_of_ground_truth(offline, name):
+def test_gaps_overlaps_and_pauses_close_to_ground_truth(offline, name):
     t, tr = offline[name]
     want = compute_transitions(reference(t).to_frame())
     got = compute_transitions(tr.to_frame())
     assert list(got["kind"]) == list(want["kind"])
     assert list(got["speaker"]) == list(want["speaker"])
     errors = (got["offset_ms"] - want["offset_ms"]).abs()
-    assert errors.max() <= 50, list(zip(want["offset_ms"], got["offset_ms"]))
+    bound = LOSSLESS_MS if name.endswith((".wav", ".flac")) else LOSSY_MS
+    assert errors.max() <= bound, list(zip(want["offset_ms"], got["offset_ms"]))
+
+
+def test_a_real_120ms_pause_inside_an_utterance_is_kept_by_default():
+    """conv2 ch0 is at the -64 dBFS floor from 1390 to 1510 ms inside its first utterance
+    (measured on the file: 10 ms levels -65..-63 dB there, -29..-17 dB around)."""
+    (tr,), _ = transcribe_offline([SYNTH / "conv2.flac"], progress=False)
+    ch0 = [(u.start_ms, u.end_ms) for u in tr.utterances if u.channel == 0]
+    assert any(abs(e - 1390) <= 20 for _, e in ch0) and any(abs(s - 1510) <= 20 for s, _ in ch0)
+
+
+def test_truncated_file_is_analysed_as_far_as_it_goes_with_a_note(tmp_path):
+    data = (SYNTH / "conv1.wav").read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: len(data) // 2])                 # half the bytes: 5.2 of its 10.4 s
+    (tr,), failed = transcribe_offline([cut], progress=False)
+    assert failed == [] and 5100 <= tr.duration_ms <= 5300
+    note = [n for n in tr.notes if n.startswith("truncated or damaged")]
+    assert note and f"decoded {tr.duration_ms / 1000:.1f} s of the 10.4 s its header announces" in note[0]
+    # what was decoded is analysed: conv1's first two utterances (ch0 800-2772, ch1 3122-4959 ms)
+    assert [(u.speaker, round(u.start_ms, -2)) for u in tr.utterances][:2] == [("ch0", 800), ("ch1", 3100)]
 
 
 def test_duration_is_recorded(offline):
