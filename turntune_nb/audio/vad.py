@@ -63,8 +63,8 @@ HANGOVER_MS = {"webrtc": 50, "silero": 60, "silero-lite": 0}
 FLOOR_PERCENTILE = 10
 FLOOR_WINDOW_MS = 20_000
 FLOOR_EVERY = 8
-#: Frames quieter than this are digital silence (a codec's, an editor's): they do not set the floor,
-#: which would otherwise make the recording's real noise "loud".
+#: Frames quieter than this are digital silence (a codec's, an editor's, a synthetic voice's):
+#: they count as this level, so the floor never sinks to -inf.
 FLOOR_MIN_DB = -85.0
 #: Segment edges are placed at this resolution (quarter frames: 8 ms for silero-lite at 16 kHz)...
 EDGE_BLOCKS = 4
@@ -72,6 +72,8 @@ EDGE_BLOCKS = 4
 #: over the floor and no more than this far under the segment's loudest frame.
 EDGE_RING = 48
 EDGE_BELOW_PEAK_DB = 40.0
+#: Growth (`VADSettings.grow_ms`) takes in only frames within this many dB of the speech's loudest.
+GROW_BELOW_PEAK_DB = 30.0
 #: With the gate on, frames quieter than this (dB re full scale) are never speech.
 GATE_MIN_DB = -70.0
 
@@ -334,7 +336,6 @@ class SpeechDetector:
         self._floor_db = None         # the noise floor tracked so far (dB re full scale)
         self._levels = np.full(self._floor_window, np.nan)   # recent frame levels (ring), NaN = none yet
         self._subs = np.full((EDGE_RING, EDGE_BLOCKS), -240.0)  # quarter-frame levels of recent frames (ring)
-        self._loud_run = 0            # loud frames in a row just before the current one
         self._peak_db = -240.0        # loudest frame of the current speech run
         self.last_score = None
 
@@ -350,6 +351,11 @@ class SpeechDetector:
     def noise_floor_db(self) -> float | None:
         """The noise floor tracked so far, dB re full scale (None before the first frame)."""
         return self._floor_db
+
+    @property
+    def open_speech_end_ms(self) -> int | None:
+        """While a speech run is open (confirmed or not): the end of its last speech frame; else None."""
+        return None if self._last_speech is None else self._ms(self._last_speech)
 
     @property
     def in_speech(self) -> bool:
@@ -402,8 +408,7 @@ class SpeechDetector:
         s = self.settings
         fs = self.frame_samples
         rate = self.sample_rate
-        if level_db >= FLOOR_MIN_DB:
-            self._levels[self._frames % self._floor_window] = level_db
+        self._levels[self._frames % self._floor_window] = max(level_db, FLOOR_MIN_DB)
         if self._frames % FLOOR_EVERY == 0 or self._floor_db is None:
             seen = self._levels[~np.isnan(self._levels)]
             self._floor_db = float(np.percentile(seen, FLOOR_PERCENTILE)) if len(seen) else FLOOR_MIN_DB
@@ -414,7 +419,6 @@ class SpeechDetector:
         else:
             score = self._scorer.score(frame)
         self.last_score = score
-        loud = s.grow_ms > 0 and level_db >= floor + s.grow_db
         frame_start = self._frames * fs
         frame_end = frame_start + fs
         self._frames += 1
@@ -423,23 +427,38 @@ class SpeechDetector:
             if score >= s.onset and not (s.gate and (level_db < floor + (s.edge_db or 0)
                                                       or spectral_flatness(frame) > s.max_flatness)):
                 self._peak_db = level_db
-                back = min(self._loud_run, self._grow_frames, EDGE_RING - 2) if s.grow_ms else 0
-                self._run_start = self._refine_start(frame_start - back * fs, frame_end)
+                self._run_start = self._refine_start(frame_start - self._grow_back(floor) * fs, frame_end)
                 self._last_speech = self._last_model = frame_end
         elif score >= s.offset:
             self._last_speech = self._last_model = frame_end
             self._peak_db = max(self._peak_db, level_db)
-        elif loud and self._last_speech == frame_start and frame_end - self._last_model <= s.grow_ms * rate // 1000:
+        elif s.grow_ms and level_db >= self._grow_threshold(floor) and self._last_speech == frame_start \
+                and frame_end - self._last_model <= s.grow_ms * rate // 1000:
             self._last_speech = frame_end
         elif frame_end - self._last_speech >= s.min_silence_ms * rate // 1000:
             seg = self._close(s.min_speech_ms * rate // 1000)
-        self._loud_run = self._loud_run + 1 if loud else 0
         if self._run_start is not None and not self._announced and \
                 self._last_speech - self._run_start >= s.min_speech_ms * rate // 1000:
             self._announced = True
             if self.on_speech_start:
                 self.on_speech_start(self.speech_start_ms)
         return seg
+
+    def _grow_threshold(self, floor: float) -> float:
+        """Loud enough to belong to the speech next to it: `grow_db` over the floor, and within
+        `GROW_BELOW_PEAK_DB` of the speech's loudest frame."""
+        return max(floor + self.settings.grow_db, self._peak_db - GROW_BELOW_PEAK_DB)
+
+    def _grow_back(self, floor: float) -> int:
+        """How many frames just before the current one are loud enough to join the speech it starts."""
+        if not self.settings.grow_ms:
+            return 0
+        thr = self._grow_threshold(floor)
+        limit = min(self._grow_frames, EDGE_RING - 2, self._frames - 1, self._floor_window - 1)
+        back = 0
+        while back < limit and self._levels[(self._frames - 2 - back) % self._floor_window] >= thr:
+            back += 1
+        return back
 
     def _edge_threshold(self) -> float | None:
         s = self.settings
