@@ -58,7 +58,7 @@ from .analysis.frontier import operating_points, pareto_frontier
 from .analysis.recommend import Recommendation, recommend_config
 from .analysis.export import export_settings, export_table
 # audio: decoding, speech detection, the offline backend
-from .audio.decode import AudioData, decode_audio, iter_audio_chunks
+from .audio.decode import AudioData, DecodeReport, decode_audio, iter_audio_chunks
 from .audio.vad import SpeechDetector, VADSettings, segment_speech
 from .audio.offline import transcribe_offline
 # live: sessions whatever their service
@@ -171,6 +171,7 @@ __all__ = (
     "AudioData",
     "decode_audio",
     "iter_audio_chunks",
+    "DecodeReport",
     "VADSettings",
     "SpeechDetector",
     "segment_speech",

@@ -68,7 +68,7 @@ class OfflineSession(LiveSession):
     >>> s = OfflineSession(StreamingConfig("X", 300, 700), "samples/synthetic/mono_pauses.ogg", pacing_speed=None)
     >>> _ = s.start().wait()
     >>> [(t.start_ms, t.end_ms) for t in s.turns()]  # the 500 ms pause is inside a turn at 700 ms
-    [(800, 5440), (6220, 8490), (9560, 10740)]
+    [(800, 5464), (6224, 8464), (9536, 10696)]
     >>> s.end_reason.kind
     'source_exhausted'
     """
