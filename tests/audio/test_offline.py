@@ -8,7 +8,7 @@ import pytest
 from turntune_nb.analysis.columns import UNKNOWN_SPEAKER
 from turntune_nb.analysis.gaps import compute_transitions
 from turntune_nb.analysis.model import Transcript, Utterance
-from turntune_nb.audio.offline import MONO_NOTE, transcribe_offline
+from turntune_nb.audio.offline import CHANNELS_NOTE, MONO_NOTE, transcribe_offline
 from turntune_nb.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,8 @@ def test_two_channels_become_two_speakers(offline):
             assert tr.speakers in (("ch0", "ch1"), ("ch1", "ch0"))
             assert all(u.channel == int(u.speaker[2]) for u in tr.utterances)
             assert tr.speaker_source == "channels"
-            assert len(tr.notes) == 1 and tr.notes[0].startswith("speech found by the offline silero-lite detector")
+            assert tr.notes[0] == CHANNELS_NOTE and "speaker_source=channels" in CHANNELS_NOTE
+            assert len(tr.notes) == 2 and tr.notes[1].startswith("speech found by the offline silero-lite detector")
             assert len(tr.utterances) == len(t["segments"])
 
 
@@ -50,7 +51,7 @@ def test_mono_is_one_unknown_speaker_and_says_so(offline):
     t, tr = offline["mono_pauses.ogg"]
     assert tr.speakers == (UNKNOWN_SPEAKER,) and len(tr.utterances) == 4
     assert tr.speaker_source == "unknown"
-    assert tr.notes[0] == MONO_NOTE and "speakers are unknown" in MONO_NOTE
+    assert tr.notes[0] == MONO_NOTE and "speakers are unknown (speaker_source=unknown)" in MONO_NOTE
     assert all(u.channel is None for u in tr.utterances)
 
 

@@ -40,14 +40,19 @@ from .crosstalk import LEVEL_FRAME_MS, resolve_crosstalk
 from .decode import DEFAULT_SAMPLE_RATE, DecodeReport, iter_audio_chunks
 from .vad import SpeechDetector, VADSettings, frame_levels_db
 
-__all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE")
+__all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE",
+           "CHANNELS_NOTE")
 
 log = logging.getLogger(__name__)
 
 OFFLINE_SOURCE = "offline-vad"
 CHUNK_MS = 1000
+CHANNELS_NOTE = (
+    "speakers from channels (speaker_source=channels): ch0 and ch1 are the parties recorded on the "
+    "file's two channels, so speaker changes, gaps and overlaps between them are measured"
+)
 MONO_NOTE = (
-    "mono recording: speakers are unknown, so every speech segment is attributed to "
+    "mono recording: speakers are unknown (speaker_source=unknown), so every speech segment is attributed to "
     f"{UNKNOWN_SPEAKER}; only pauses and gaps between speech segments are measured, "
     "not who took the turn"
 )
@@ -97,7 +102,7 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk
         first, channels, notes = next(chunks)[None, :], 1, [MONO_NOTE, f"{path.name}: more than two channels, downmixed to one"]
         stream = (c[None, :] for c in chunks)
     else:
-        channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [], chunks
+        channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [CHANNELS_NOTE], chunks
     detectors = [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels)]
     segments = [[] for _ in range(channels)]
     hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
