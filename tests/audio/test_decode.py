@@ -182,6 +182,7 @@ def test_corrupt_stretch_in_an_mp3_is_skipped_and_later_audio_keeps_its_time(tmp
     audio = decode_audio(bad, report=report)            # one bad stretch no longer throws the file away
     assert report.skipped_packets >= 1 and report.filled_ms > 500
     assert "undecodable packet(s) skipped" in " ".join(report.notes())
+    assert f"{audio.duration_ms / 1000:.1f} s decoded of the 10.0 s its header announces" in report.notes()[-1]
     # tone onsets by construction at 2, 4, 6, 8 s: the one inside the damage may go, the rest stay put
     onsets = _onsets_ms(audio.samples)
     assert all(any(abs(o - want) <= 30 for o in onsets) for want in (2000, 8000)), onsets

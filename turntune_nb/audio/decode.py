@@ -155,7 +155,10 @@ class DecodeReport:
                        f"{self.expected_ms / 1000:.1f} s its header announces; the rest is not analysed")
         if self.skipped_packets:
             out.append(f"damaged: {self.skipped_packets} undecodable packet(s) skipped"
-                       + (f", {self.filled_ms / 1000:.2f} s of silence put in their place" if self.filled_ms else ""))
+                       + (f", {self.filled_ms / 1000:.2f} s of silence put in their place" if self.filled_ms else "")
+                       + ("" if self.expected_ms is None else
+                          f"; {self.decoded_ms / 1000:.1f} s decoded of the {self.expected_ms / 1000:.1f} s "
+                          "its header announces"))
         if self.stopped:
             out.append(f"reading stopped early ({self.stopped})"
                        + ("" if self.expected_ms is None else
