@@ -108,8 +108,8 @@ def frame_levels_db(frames: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(np.einsum("ij,ij->i", x, x) / frames.shape[1] + 1e-24)
 
 
-def spectral_flatness(frame: np.ndarray) -> float:
-    """Geometric over arithmetic mean of the power spectrum, 100 Hz - 4 kHz of a 16 kHz frame.
+def spectral_flatness(frame: np.ndarray, sample_rate: int = 16000) -> float:
+    """Geometric over arithmetic mean of the power spectrum between 100 Hz and 4 kHz (or Nyquist).
 
     Near 0.56 for white noise (the mean of a chi-square's log), far lower for voiced
     speech; the gate lets no noise-like frame start speech.
@@ -122,7 +122,8 @@ def spectral_flatness(frame: np.ndarray) -> float:
     """
     n = len(frame)
     power = np.abs(np.fft.rfft(frame.astype(np.float32) * np.hanning(n).astype(np.float32))) ** 2 + 1e-6
-    lo, hi = max(1, n * 100 // 16000), max(2, n * 4000 // 16000)
+    lo = max(1, n * 100 // sample_rate)
+    hi = max(lo + 1, min(n // 2, n * 4000 // sample_rate))
     band = power[lo:hi]
     return float(np.exp(np.mean(np.log(band))) / np.mean(band))
 
@@ -460,7 +461,7 @@ class SpeechDetector:
         seg = None
         if self._run_start is None:
             if score >= s.onset and not (s.gate and (level_db < floor + (s.edge_db or 0)
-                                                      or spectral_flatness(frame) > s.max_flatness)):
+                                                      or spectral_flatness(frame, rate) > s.max_flatness)):
                 self._peak_db = level_db
                 self._run_start = self._refine_start(frame_start - self._grow_back(floor) * fs, frame_end)
                 self._last_speech = self._last_model = frame_end
