@@ -124,3 +124,13 @@ def test_auto_backend_without_a_key_is_offline(monkeypatch):
     result = analyze_folder(SYNTH, progress=False)
     assert result.backend == "offline" and len(result.transcripts) == len(TRUTHS)
     assert result.to_summary()["backend"] == "offline"
+
+
+def test_a_folder_reuses_its_detectors_and_each_file_starts_afresh():
+    """Files analysed one after another with shared (reset) detectors give what each gives alone."""
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    alone = [transcribe_file_offline(SYNTH / n) for n in ("conv1.wav", "mono_pauses.ogg", "conv2.flac")]
+    together, failed = transcribe_offline([SYNTH / n for n in ("conv1.wav", "mono_pauses.ogg", "conv2.flac")],
+                                          progress=False)
+    assert failed == [] and [t.utterances for t in together] == [t.utterances for t in alone]

@@ -67,7 +67,8 @@ def _settings(settings: VADSettings | None, options: dict) -> VADSettings:
         raise ConfigError(f"unknown offline backend setting: {err}; see turntune_nb.audio.vad.VADSettings") from err
 
 
-def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk: bool = True) -> Transcript:
+def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk: bool = True,
+                            detectors: list | None = None) -> Transcript:
     """Speech segments of one file.
 
     Parameters
@@ -77,6 +78,10 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk
     crosstalk : bool
         In two-channel files, drop speech that is only the other channel's leak
         (`turntune_nb.audio.crosstalk`).
+    detectors : list, optional
+        `SpeechDetector`\ s with these `settings` to reuse (reset first), extended
+        as needed: loading the model costs about 90 ms, so a folder of short files
+        shares them (`transcribe_offline` does).
 
     Returns
     -------
@@ -103,7 +108,11 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk
         stream = (c[None, :] for c in chunks)
     else:
         channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [CHANNELS_NOTE], chunks
-    detectors = [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels)]
+    pool = detectors if detectors is not None else []
+    pool += [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels - len(pool))]
+    detectors = pool[:channels]
+    for det in detectors:
+        det.reset()
     segments = [[] for _ in range(channels)]
     hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
     levels = [[] for _ in range(channels)] if channels == 2 and crosstalk else None
@@ -197,10 +206,11 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
 
     settings = _settings(settings, vad_settings)
     transcripts, failed = [], []
+    detectors: list = []    # one model per channel, loaded once for the whole folder
     files = list(files)
     for path in tqdm(files, desc="offline VAD", unit="file", disable=not progress):
         try:
-            transcripts.append(transcribe_file_offline(path, settings))
+            transcripts.append(transcribe_file_offline(path, settings, detectors=detectors))
         except AudioDecodeError as err:
             log.warning("%s", err)
             failed.append({"filename": Path(path).name, "reason": err.reason})
