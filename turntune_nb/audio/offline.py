@@ -79,7 +79,7 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk
         In two-channel files, drop speech that is only the other channel's leak
         (`turntune_nb.audio.crosstalk`).
     detectors : list, optional
-        `SpeechDetector`\ s with these `settings` to reuse (reset first), extended
+        Speech detectors (`SpeechDetector`) with these `settings` to reuse (reset first), extended
         as needed: loading the model costs about 90 ms, so a folder of short files
         shares them (`transcribe_offline` does).
 
