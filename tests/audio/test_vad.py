@@ -24,9 +24,13 @@ def test_bad_settings_raise_config_error(bad):
 
 
 def test_hangover_defaults_per_detector():
-    assert VADSettings().hangover_ms == HANGOVER_MS["silero-lite"] == 0   # its edges are placed on the energy
-    assert VADSettings(detector="webrtc").hangover_ms == HANGOVER_MS["webrtc"] == 50
-    assert VADSettings(detector="silero").hangover_ms == HANGOVER_MS["silero"]
+    # with energy edges (the default) no detector's end needs pulling back
+    assert VADSettings().hangover_ms == VADSettings(detector="webrtc").hangover_ms == 0
+    assert VADSettings(detector="silero").hangover_ms == 0
+    # on the detector's own frames, each end comes as late as measured
+    assert VADSettings(detector="webrtc", edge_db=None).hangover_ms == HANGOVER_MS["webrtc"] == 50
+    assert VADSettings(detector="silero", edge_db=None).hangover_ms == HANGOVER_MS["silero"] == 60
+    assert VADSettings(edge_db=None).hangover_ms == HANGOVER_MS["silero-lite"] == 0
     assert VADSettings(hangover_ms=0).hangover_ms == 0
 
 

@@ -74,7 +74,8 @@ __all__ = ("VADSettings", "SpeechDetector", "segment_speech", "DETECTORS", "HANG
 #: The detectors `VADSettings.detector` accepts.
 DETECTORS = ("webrtc", "silero", "silero-lite")
 #: How late each detector's segment ends come, measured on the synthetic samples
-#: (ms after the last audible sample); `VADSettings.hangover_ms` defaults to these.
+#: (ms after the last audible sample); `VADSettings.hangover_ms` defaults to these when
+#: ``edge_db`` is None (with energy edges, to 0).
 HANGOVER_MS = {"webrtc": 50, "silero": 60, "silero-lite": 0}
 #: The noise floor: this percentile of the frame levels of the last `FLOOR_WINDOW_MS`,
 #: recomputed every `FLOOR_EVERY` frames (so it does not depend on how the audio is chunked).
@@ -151,7 +152,8 @@ class VADSettings:
     hangover_ms : int, optional
         Taken off each segment's end: how long the detector keeps scoring speech
         after speech stops (WebRTC has a built-in hangover; Silero's recurrent state
-        decays). None uses the detector's measured value (`HANGOVER_MS`).
+        decays). None: 0 with energy edges (``edge_db``), else the detector's measured
+        value (`HANGOVER_MS`).
     webrtc_mode : int
         WebRTC aggressiveness, 0 (keeps most as speech) to 3 (strictest).
     webrtc_frame_ms : {10, 20, 30}
@@ -201,8 +203,8 @@ class VADSettings:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 0:
                 raise ConfigError(f"VAD setting {name} must be a whole number of ms >= 0, got {value!r}")
-        if self.hangover_ms is None:
-            object.__setattr__(self, "hangover_ms", HANGOVER_MS[self.detector])
+        if self.hangover_ms is None:  # edges placed on the energy need no correction for the score's lag
+            object.__setattr__(self, "hangover_ms", HANGOVER_MS[self.detector] if self.edge_db is None else 0)
         elif not isinstance(self.hangover_ms, (int, np.integer)) or self.hangover_ms < 0:
             raise ConfigError(f"VAD setting hangover_ms must be a whole number of ms >= 0, got {self.hangover_ms!r}")
         if self.webrtc_mode not in (0, 1, 2, 3):
