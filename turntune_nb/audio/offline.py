@@ -150,7 +150,7 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, crosstalk
 _MEASURED = {
     "silero-lite": "on real meetings it missed about 4 % of the audible speech and added about 2 %, on phone "
                    "calls about 1 % and 0.2 %, and found no speech in loud noise, music or knocks",
-    "webrtc": "on real meetings it missed about 10 % of the audible speech and added about 6 %, and it takes "
+    "webrtc": "on real meetings it missed about 6 % of the audible speech and added about 7 %, and it takes "
               "loud noise for speech",
     "silero": "on real meetings it missed about 12 % of the audible speech (quiet and overlapped talk) and "
               "added 0.2 %; it is about 10x slower than silero-lite",
