@@ -18,8 +18,8 @@ found, FA = speech found outside the reference, as shares of reference speech):
 - the old default (webrtc, mode 3, silences under 200 ms bridged): meetings 14.4 %
   missed, 5.6 % FA; it called all of 1 s of loud white noise speech and kept only
   24 % of pauses of 100-300 ms visible;
-- Silero alone (0.5/0.35): meetings 11.6 % missed, 0.3 % FA, no speech in loud noise;
-- the default below: meetings 3.8 % missed, 2.0 % FA; calls 1.3 % / 0.2 %; no speech in
+- Silero alone (0.5/0.35): meetings 11.3 % missed, 0.3 % FA, no speech in loud noise;
+- the default below: meetings 3.8 % missed, 2.0 % FA; calls 1.4 % / 0.2 %; no speech in
   any of 7 kinds of loud non-speech (noise, hum, a music-like chord run, clicks, a
   door slam); every inserted pause of 100-300 ms visible.
 
