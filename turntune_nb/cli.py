@@ -56,6 +56,7 @@ def _add_analyze(sub) -> None:
                    "(default: ~/.cache/turntune_nb/assemblyai)")
     _add_side_args(p)
     _add_speakers_arg(p)
+    _add_vad_args(p)
     p.add_argument("--max-retry-after", type=float, default=60.0, metavar="S",
                    help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
     p.set_defaults(func=_run_analyze)
@@ -82,6 +83,47 @@ def _add_speakers_arg(p) -> None:
                    help="for audio: how many people speak in each recording, when you know it; offline, mono "
                    "recordings are split into N speakers (estimated when not given); AssemblyAI: speakers_expected. "
                    "With --backend offline, analyze writes the speaker segments it found as RTTM under OUT/segments/")
+
+
+def _add_vad_args(p) -> None:
+    """--vad and --vad-set, for the offline backend."""
+    from .audio.vad import DETECTORS
+
+    p.add_argument("--vad", choices=DETECTORS, default=None,
+                   help="offline backend: the speech detector (default: silero-lite, with a noise gate; "
+                   "see benchmarks/vad_eval.py for how each does on real recordings)")
+    p.add_argument("--vad-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="offline backend: one detector setting, e.g. --vad-set min_silence_ms=100 "
+                   "--vad-set onset=0.4 (any field of VADSettings; repeat as needed)")
+
+
+def _vad_options(args) -> dict:
+    """The offline detector options given on the command line (ConfigError for a bad one)."""
+    from .audio.vad import VADSettings
+    from .errors import ConfigError
+
+    out = {}
+    if getattr(args, "vad", None):
+        out["vad"] = args.vad
+    fields = VADSettings.__dataclass_fields__
+    for item in getattr(args, "vad_set", None) or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in fields or key == "detector":
+            known = ", ".join(k for k in fields if k != "detector")
+            raise ConfigError(f"--vad-set {item!r}: give KEY=VALUE with KEY one of {known} (the detector is --vad)")
+        raw = raw.strip()
+        value = raw.lower() in ("1", "true", "yes", "on") if fields[key].type in ("bool", bool) else raw
+        if not isinstance(value, bool):
+            try:
+                value = int(raw)
+            except ValueError:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    raise ConfigError(f"--vad-set {item!r}: {raw!r} is not a number") from None
+        out[key] = value
+    return out
 
 
 def _is_audio_input(path) -> bool:
@@ -113,7 +155,7 @@ def _analysis_from_args(args):
                                 backend=getattr(args, "backend", "auto"),
                                 progress=getattr(args, "progress", not getattr(args, "json", False)),
                                 workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
-                                out_dir=getattr(args, "out", None), **extra)
+                                out_dir=getattr(args, "out", None), **extra, **_vad_options(args))
         if not result.transcripts and not getattr(result, "interrupted", False):
             detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in result.skipped) or "no input"
             raise NothingUsableError(f"nothing usable in {', '.join(map(str, args.paths))} ({detail})")
@@ -202,6 +244,7 @@ def _add_tuning_args(p) -> None:
                    "widened to 10000 when nothing within 5 s meets the target)")
     _add_side_args(p)
     _add_speakers_arg(p)
+    _add_vad_args(p)
 
 
 def _check_target(value: float) -> None:

@@ -53,7 +53,7 @@ def _folder_label(folder_or_paths) -> str:
 
 def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | None = None,
                    base_url: str | None = None, workers: int = 8, cache_dir=None, out_dir=None,
-                   progress: bool = True, **options) -> AnalysisResult:
+                   progress: bool = True, vad=None, **options) -> AnalysisResult:
     """Transcribe a folder of recordings (or files, URLs, URL lists) and analyse the turn-taking.
 
     Parameters
@@ -74,6 +74,11 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         The run's output folder: transcripts go to ``out_dir/transcripts``.
     progress : bool
         Show a progress bar.
+    vad : str or VADSettings, optional
+        Offline backend: the speech detector (``"silero-lite"``, the default,
+        ``"webrtc"``, ``"silero"``; see `turntune_nb.audio.vad`) or all its
+        settings as a `VADSettings`. Single settings go in `options`
+        (``min_silence_ms=100``...).
     **options
         AssemblyAI request options (``speech_models``, ``language_detection``,
         ``speakers_expected``, ``speaker_labels``, ...), client options
@@ -128,6 +133,8 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
             )
         transcripts = batch.transcripts
         failed += batch.failed_records()
+        if vad is not None:
+            notes.append("vad= applies to the offline backend only: AssemblyAI found the speech here")
         if batch.interrupted:
             notes.append("the run was interrupted: files not transcribed are listed as skipped; "
                          "re-run the same call to finish (submitted jobs are collected, not paid again)")
@@ -140,6 +147,10 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         files = [Path(i) for i in inputs if not is_url(i)]
         failed += [{"filename": u, "reason": "URLs need the AssemblyAI backend (the offline one reads local files)",
                     "stage": "input"} for u in urls]
+        if isinstance(vad, str):
+            options["detector"] = vad
+        elif vad is not None:
+            options["settings"] = vad
         transcripts, offline_failed = transcribe_offline(files, progress=progress, **options) if files else ([], [])
         failed += [dict(f, stage=f.get("stage", "decode")) for f in offline_failed]
         if out_dir is not None and transcripts:

@@ -54,3 +54,13 @@ def test_concatenated_word_table_points_at_utterance_rows():
     assert isinstance(utts[C.FILE].dtype, pd.CategoricalDtype)
     assert words[C.UTTERANCE].tolist() == [0, 2, 2]
     assert utts.loc[words[C.UTTERANCE], C.START_MS].tolist() == [0, 60, 60]
+
+
+def test_speaker_source_is_one_of_three_or_none():
+    from turntune_nb.analysis.model import SPEAKER_SOURCES
+
+    assert SPEAKER_SOURCES == ("channels", "diarisation", "unknown")
+    assert Transcript("a.wav", speaker_source="channels").speaker_source == "channels"
+    assert Transcript("a.wav").speaker_source is None
+    with pytest.raises(ValueError, match="speaker_source must be one of"):
+        Transcript("a.wav", speaker_source="guessed")

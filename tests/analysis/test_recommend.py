@@ -116,3 +116,31 @@ def test_grid_reaches_the_allowed_10_s():
     assert u3.config.max_turn_silence == 6100  # max grid in 100 ms steps
     with pytest.raises(ConfigError, match="100..10000"):
         grid_up_to(20_000)
+
+
+def test_unknown_speakers_and_the_detector_lead_the_warnings(tmp_path):
+    """A mono recording analysed without diarisation: the recommendation must say first
+    that its figures rest on unknown speakers, and which detector found the speech."""
+    from turntune_nb.analysis.model import Transcript, Utterance
+    from turntune_nb.analysis.results import analyze_transcripts, load_summary
+
+    segs = [(0, 900), (1300, 2500), (2650, 4000), (4900, 6000), (6300, 8000)]
+    mono = Transcript("meeting.wav", [Utterance("UNKNOWN", a, b) for a, b in segs], source="offline-vad",
+                      speaker_source="unknown", notes=("speech found by the offline silero-lite detector",))
+    result = analyze_transcripts([mono], backend="offline")
+    for source in (result, load_summary(result.save(tmp_path))):
+        rec = recommend_config(source)
+        assert rec.warnings[0].startswith("SPEAKERS UNKNOWN in 1 of 1 file(s) (meeting.wav)")
+        assert rec.warnings[1] == "speech found by the offline silero-lite detector"
+        assert rec.config.evidence["warnings"][:2] == list(rec.warnings[:2])
+        text = rec.summary_text()
+        assert text.splitlines()[2].startswith("!! SPEAKERS UNKNOWN")
+        assert rec.to_dict()["warnings"][0].startswith("SPEAKERS UNKNOWN")
+
+
+def test_labelled_transcripts_carry_no_speaker_caveat():
+    from turntune_nb.analysis.readers import read_rttm
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    rec = recommend_config(analyze_transcripts(read_rttm("samples/real/sample.rttm")))
+    assert not any(w.startswith("SPEAKERS UNKNOWN") for w in rec.warnings)

@@ -152,3 +152,68 @@ def test_a_file_whose_analysis_raises_is_that_files_failure_only():
     assert result.skipped[0] == {"filename": "x.csv", "reason": "r", "stage": "read"}
     assert result.skipped[1]["filename"] == "broken.json" and result.skipped[1]["error"] is True
     assert result.skipped[1]["reason"].startswith("could not be analysed (OverflowError")
+
+
+# --------------------------------------------------------------------------- how the speakers were found
+def _mono(name="mono.wav", source="unknown"):
+    from turntune_nb.analysis.model import Transcript, Utterance
+
+    # one undivided speaker: silences of 500, 400 and 1200 ms between four segments
+    return Transcript(name, [Utterance("UNKNOWN", 0, 1000), Utterance("UNKNOWN", 1500, 3000),
+                             Utterance("UNKNOWN", 3400, 5000), Utterance("UNKNOWN", 6200, 7000)],
+                      source="offline-vad", speaker_source=source,
+                      notes=("speech found by the offline silero-lite detector (onset 0.25)",))
+
+
+def test_unknown_speakers_give_unknown_speaker_changes_not_zero(sample_rttm):
+    import math
+
+    result = analyze_transcripts(read_rttm(sample_rttm) + [_mono()])
+    files = result.files.set_index("filename")
+    assert files.loc["mono.wav", "speaker_source"] == "unknown"
+    assert files.loc["sample", "speaker_source"] == "transcript"
+    for column in ("gaps", "overlaps", "contained"):
+        assert files[column].isna().loc["mono.wav"]
+    assert (files.loc["sample", "gaps"], files.loc["sample", "overlaps"]) == (3, 5)
+    assert files.loc["mono.wav", "pauses"] == 3                       # pauses are still counted
+    ts = result.transition_summary
+    mono_gap = ts[(ts["file"] == "mono.wav") & (ts["kind"] == "gap")]["count"].iloc[0]
+    assert math.isnan(mono_gap)
+    summary = result.to_summary()
+    assert summary["speaker_sources"] == {"sample": "transcript", "mono.wav": "unknown"}
+    assert summary["caveats"][0].startswith("SPEAKERS UNKNOWN in 1 of 2 file(s) (mono.wav)")
+    assert "speech found by the offline silero-lite detector (onset 0.25)" in summary["caveats"]
+    mono_rows = [r for r in summary["transitions"]["summary"] if r["file"] == "mono.wav" and r["kind"] == "gap"]
+    assert mono_rows[0]["count"] is None                            # JSON null, not 0
+
+
+def test_all_unknown_makes_the_overall_figures_unknown_and_the_preset_says_so():
+    result = analyze_transcripts([_mono()])
+    assert result.overlap_share is None
+    ts = result.transition_summary
+    overall = ts[ts["file"] == "(all files)"].set_index("kind")["count"]
+    assert overall.isna()[["gap", "overlap", "contained"]].all() and overall["pause"] == 3
+    # the guide's rule still runs on the 3 silences (average 700 ms -> Balanced) but says what they are
+    assert result.recommendation.name == "Balanced"
+    reason = result.recommendation.evidence["reason"]
+    assert reason.startswith("SPEAKERS UNKNOWN in 1 of 1 file(s)") and "Average gap of 700 ms" in reason
+    text = result.summary_text()
+    assert text.splitlines()[2].startswith("!! SPEAKERS UNKNOWN")
+    assert "Speaker changes: unknown" in text
+
+
+def test_speaker_source_is_derived_for_transcripts_that_do_not_say(sample_rttm):
+    from turntune_nb.analysis.model import Transcript, Utterance
+    from turntune_nb.analysis.results import speaker_source_of
+
+    assert speaker_source_of(read_rttm(sample_rttm)[0]) == "transcript"
+    assert speaker_source_of(Transcript("w.json", [Utterance("UNKNOWN", 0, 10)])) == "unknown"
+    assert speaker_source_of(_mono(source="channels")) == "channels"
+
+
+def test_saved_summary_keeps_the_caveats(tmp_path):
+    from turntune_nb.analysis.results import load_summary, result_caveats
+
+    result = analyze_transcripts([_mono()])
+    saved = load_summary(result.save(tmp_path))
+    assert result_caveats(saved) == result_caveats(result) == result.caveats and result.caveats

@@ -4,10 +4,11 @@ import json
 import os
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
-from turntune_nb.audio.decode import AudioData, decode_audio, iter_audio_chunks
+from turntune_nb.audio.decode import AudioData, DecodeReport, _wav_data_ms, decode_audio, iter_audio_chunks
 from turntune_nb.errors import AudioDecodeError, InputError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,3 +132,73 @@ def test_unreadable_file(tmp_path):
     f.chmod(0)
     with pytest.raises(AudioDecodeError, match="permission denied"):
         decode_audio(f)
+
+
+# --------------------------------------------------------------------------- truncated, damaged, telephone
+def _tone_bursts(path, fmt, codec, rate=16000):
+    """10 s: a 220 Hz tone on during the even seconds (0-1, 2-3, ...), off during the odd ones."""
+    t = np.arange(rate * 10) / rate
+    x = (np.sin(2 * np.pi * 220 * t) * 8000 * ((t.astype(int) % 2) == 0)).astype(np.int16)
+    with av.open(str(path), "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        frame = av.AudioFrame.from_ndarray(x[None, :], format="s16", layout="mono")
+        frame.rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return path
+
+
+def _onsets_ms(samples):
+    x = samples[0][: len(samples[0]) // 160 * 160].astype(float)
+    on = np.abs(x).reshape(-1, 160).mean(axis=1) > 1000
+    return ((np.flatnonzero(np.diff(on.astype(int)) == 1) + 1) * 10).tolist()
+
+
+@pytest.mark.parametrize("fmt, codec, ext", [("wav", "pcm_s16le", "wav"), ("mp3", "mp3", "mp3")])
+def test_truncated_file_decodes_as_far_as_it_goes_and_says_so(tmp_path, fmt, codec, ext):
+    full = _tone_bursts(tmp_path / f"full.{ext}", fmt, codec)
+    data = full.read_bytes()
+    cut = tmp_path / f"cut.{ext}"
+    cut.write_bytes(data[: len(data) * 4 // 10])          # 40 % of the bytes: about 4 of the 10 s
+    report = DecodeReport()
+    audio = decode_audio(cut, report=report)
+    assert 3500 <= audio.duration_ms <= 4100
+    assert report.expected_ms == 10000 and report.decoded_ms == audio.duration_ms and report.truncated
+    note = report.notes()[0]
+    assert f"decoded {audio.duration_ms / 1000:.1f} s of the 10.0 s its header announces" in note
+    whole = DecodeReport()
+    decode_audio(full, report=whole)
+    assert not whole.truncated and whole.notes() == []
+
+
+def test_corrupt_stretch_in_an_mp3_is_skipped_and_later_audio_keeps_its_time(tmp_path):
+    full = _tone_bursts(tmp_path / "full.mp3", "mp3", "mp3")
+    data = bytearray(full.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 3000] = np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(bytes(data))
+    report = DecodeReport()
+    audio = decode_audio(bad, report=report)            # one bad stretch no longer throws the file away
+    assert report.skipped_packets >= 1 and report.filled_ms > 500
+    assert "undecodable packet(s) skipped" in " ".join(report.notes())
+    assert f"{audio.duration_ms / 1000:.1f} s decoded of the 10.0 s its header announces" in report.notes()[-1]
+    # tone onsets by construction at 2, 4, 6, 8 s: the one inside the damage may go, the rest stay put
+    onsets = _onsets_ms(audio.samples)
+    assert all(any(abs(o - want) <= 30 for o in onsets) for want in (2000, 8000)), onsets
+    assert abs(audio.duration_ms - 10000) <= 100
+
+
+def test_wav_header_length_is_read_from_the_data_chunk(tmp_path):
+    path = _tone_bursts(tmp_path / "t.wav", "wav", "pcm_s16le", rate=8000)
+    assert _wav_data_ms(path) == 10000
+    (tmp_path / "not.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    assert _wav_data_ms(tmp_path / "not.wav") is None
+
+
+@pytest.mark.parametrize("codec", ["pcm_mulaw", "pcm_alaw"])
+def test_8khz_telephone_wav_decodes_to_16khz(tmp_path, codec):
+    path = _tone_bursts(tmp_path / f"{codec}.wav", "wav", codec, rate=8000)
+    audio = decode_audio(path)
+    assert audio.sample_rate == 16000 and audio.duration_ms == 10000
+    assert _onsets_ms(audio.samples) == [2000, 4000, 6000, 8000]

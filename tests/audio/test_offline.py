@@ -8,7 +8,7 @@ import pytest
 from turntune_nb.analysis.columns import UNKNOWN_SPEAKER
 from turntune_nb.analysis.gaps import compute_transitions
 from turntune_nb.analysis.model import Transcript, Utterance
-from turntune_nb.audio.offline import DIARISATION_NOTE, MONO_NOTE, transcribe_offline, write_segments
+from turntune_nb.audio.offline import CHANNELS_NOTE, DIARISATION_NOTE, MONO_NOTE, transcribe_offline, write_segments
 from turntune_nb.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,9 +18,13 @@ TRUTHS = sorted((SYNTH / "truth").glob("*.json"))
 
 @pytest.fixture(scope="module")
 def offline():
+    # the truth lists whole utterances; espeak leaves real silences of 100-150 ms between some
+    # words (conv2 ch0: -64 dBFS from 1390 to 1510 ms), which the default keeps visible, so
+    # these utterance-level checks bridge silences under 200 ms as the truth does
     truths = [json.loads(p.read_text()) for p in TRUTHS]
     # diarise=False: these tests check the detector's timing and the channels; diarisation has its own
-    transcripts, failed = transcribe_offline([SYNTH / t["file"] for t in truths], progress=False, diarise=False)
+    transcripts, failed = transcribe_offline([SYNTH / t["file"] for t in truths], progress=False, diarise=False,
+                                          min_silence_ms=200)
     assert failed == []
     return dict(zip([t["file"] for t in truths], zip(truths, transcripts)))
 
@@ -39,26 +43,57 @@ def test_two_channels_become_two_speakers(offline):
         if t["channels"] == 2:
             assert tr.speakers in (("ch0", "ch1"), ("ch1", "ch0"))
             assert all(u.channel == int(u.speaker[2]) for u in tr.utterances)
-            assert tr.notes == ()
+            assert tr.speaker_source == "channels"
+            assert tr.notes[0] == CHANNELS_NOTE and "speaker_source=channels" in CHANNELS_NOTE
+            assert len(tr.notes) == 2 and tr.notes[1].startswith("speech found by the offline silero-lite detector")
             assert len(tr.utterances) == len(t["segments"])
 
 
 def test_mono_without_diarisation_is_one_unknown_speaker_and_says_so(offline):
     t, tr = offline["mono_pauses.ogg"]
     assert tr.speakers == (UNKNOWN_SPEAKER,) and len(tr.utterances) == 4
-    assert tr.notes == (MONO_NOTE,) and "speakers are unknown" in MONO_NOTE
+    assert tr.speaker_source == "unknown"
+    assert tr.notes[0] == MONO_NOTE and "speakers are unknown (speaker_source=unknown)" in MONO_NOTE
     assert all(u.channel is None for u in tr.utterances)
 
 
+#: Worst offset error allowed. The truth marks the clean speech's first and last sample over
+#: -54 dBFS; segment edges sit on the file's energy (8 ms steps), which lossless files keep
+#: (measured: 8 ms wav, 12 ms flac) and lossy codecs smear by tens of ms (measured: mp3 32,
+#: ogg 40, opus 36, webm 64, m4a 64, mp4 70 ms).
+LOSSLESS_MS, LOSSY_MS = 20, 80
+
+
 @pytest.mark.parametrize("name", [json.loads(p.read_text())["file"] for p in TRUTHS])
-def test_gaps_overlaps_and_pauses_within_50ms_of_ground_truth(offline, name):
+def test_gaps_overlaps_and_pauses_close_to_ground_truth(offline, name):
     t, tr = offline[name]
     want = compute_transitions(reference(t).to_frame())
     got = compute_transitions(tr.to_frame())
     assert list(got["kind"]) == list(want["kind"])
     assert list(got["speaker"]) == list(want["speaker"])
     errors = (got["offset_ms"] - want["offset_ms"]).abs()
-    assert errors.max() <= 50, list(zip(want["offset_ms"], got["offset_ms"]))
+    bound = LOSSLESS_MS if name.endswith((".wav", ".flac")) else LOSSY_MS
+    assert errors.max() <= bound, list(zip(want["offset_ms"], got["offset_ms"]))
+
+
+def test_a_real_120ms_pause_inside_an_utterance_is_kept_by_default():
+    """conv2 ch0 is at the -64 dBFS floor from 1390 to 1510 ms inside its first utterance
+    (measured on the file: 10 ms levels -65..-63 dB there, -29..-17 dB around)."""
+    (tr,), _ = transcribe_offline([SYNTH / "conv2.flac"], progress=False)
+    ch0 = [(u.start_ms, u.end_ms) for u in tr.utterances if u.channel == 0]
+    assert any(abs(e - 1390) <= 20 for _, e in ch0) and any(abs(s - 1510) <= 20 for s, _ in ch0)
+
+
+def test_truncated_file_is_analysed_as_far_as_it_goes_with_a_note(tmp_path):
+    data = (SYNTH / "conv1.wav").read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: len(data) // 2])                 # half the bytes: 5.2 of its 10.4 s
+    (tr,), failed = transcribe_offline([cut], progress=False)
+    assert failed == [] and 5100 <= tr.duration_ms <= 5300
+    note = [n for n in tr.notes if n.startswith("truncated or damaged")]
+    assert note and f"decoded {tr.duration_ms / 1000:.1f} s of the 10.4 s its header announces" in note[0]
+    # what was decoded is analysed: conv1's first two utterances (ch0 800-2772, ch1 3122-4959 ms)
+    assert [(u.speaker, round(u.start_ms, -2)) for u in tr.utterances][:2] == [("ch0", 800), ("ch1", 3100)]
 
 
 def test_duration_is_recorded(offline):
@@ -95,7 +130,8 @@ def test_auto_backend_without_a_key_is_offline(monkeypatch):
 
 def test_mono_is_diarised_into_the_given_count_and_bad_counts_fail():
     (tr,), _ = transcribe_offline([SYNTH / "mono_pauses.ogg"], progress=False, speakers=2)
-    assert tr.notes == (DIARISATION_NOTE, "2 speaker(s) found by diarisation, the count as given (speakers=N)")
+    assert tr.notes[0] == DIARISATION_NOTE and tr.speaker_source == "diarisation"
+    assert "2 speaker(s) found by diarisation, the count as given (speakers=N)" in tr.notes
     assert set(tr.speakers) == {"spk0", "spk1"} and len(tr.utterances) == 4
     with pytest.raises(ConfigError, match="speakers"):
         transcribe_offline([SYNTH / "mono_pauses.ogg"], progress=False, speakers=-1)
@@ -125,3 +161,13 @@ def test_segments_are_written_as_private_rttm_files(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o600
         want = [(t.name.rsplit(".", 1)[0].replace(" ", "_"), "1", u.speaker, u.start_ms, u.end_ms) for u in t.utterances]
         assert parse_rttm(path.read_text()) == want
+
+
+def test_a_folder_reuses_its_detectors_and_each_file_starts_afresh():
+    """Files analysed one after another with shared (reset) detectors give what each gives alone."""
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    alone = [transcribe_file_offline(SYNTH / n) for n in ("conv1.wav", "mono_pauses.ogg", "conv2.flac")]
+    together, failed = transcribe_offline([SYNTH / n for n in ("conv1.wav", "mono_pauses.ogg", "conv2.flac")],
+                                          progress=False)
+    assert failed == [] and [t.utterances for t in together] == [t.utterances for t in alone]

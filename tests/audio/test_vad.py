@@ -16,6 +16,7 @@ REAL = ROOT / "samples" / "real"
 @pytest.mark.parametrize("bad", [
     {"detector": "torch"}, {"onset": 0.3, "offset": 0.5}, {"offset": 0.0}, {"min_silence_ms": -1},
     {"min_speech_ms": 1.5}, {"webrtc_mode": 4}, {"webrtc_frame_ms": 15}, {"hangover_ms": -10},
+    {"model_rate": 22050}, {"grow_ms": -1}, {"grow_db": 80}, {"gate_db": -3}, {"max_flatness": 0},
 ])
 def test_bad_settings_raise_config_error(bad):
     with pytest.raises(ConfigError):
@@ -23,8 +24,13 @@ def test_bad_settings_raise_config_error(bad):
 
 
 def test_hangover_defaults_per_detector():
-    assert VADSettings().hangover_ms == HANGOVER_MS["webrtc"] == 50
-    assert VADSettings(detector="silero").hangover_ms == HANGOVER_MS["silero"]
+    # with energy edges (the default) no detector's end needs pulling back
+    assert VADSettings().hangover_ms == VADSettings(detector="webrtc").hangover_ms == 0
+    assert VADSettings(detector="silero").hangover_ms == 0
+    # on the detector's own frames, each end comes as late as measured
+    assert VADSettings(detector="webrtc", edge_db=None).hangover_ms == HANGOVER_MS["webrtc"] == 50
+    assert VADSettings(detector="silero", edge_db=None).hangover_ms == HANGOVER_MS["silero"] == 60
+    assert VADSettings(edge_db=None).hangover_ms == HANGOVER_MS["silero-lite"] == 0
     assert VADSettings(hangover_ms=0).hangover_ms == 0
 
 
@@ -48,6 +54,8 @@ class _Scripted:
 
 
 def scripted(scores, **settings):
+    # the state machine alone: no noise gate, growth or energy edges (they read the samples, all 0 here)
+    settings = {"gate": False, "grow_ms": 0, "edge_db": None, **settings}
     det = SpeechDetector(16000, VADSettings(**settings))
     det._scorer, det.frame_samples, det.sample_rate = _Scripted(scores), 10, 1000
     return det
@@ -164,25 +172,127 @@ def frame_agreement(ref, hyp, duration_ms, step=10):
 
 def test_real_sample_against_human_reference():
     """The pyannote sample's human RTTM merges to 4 speech regions:
-    6690-7120, 7550-17920, 18050-21490, 21780-30000 ms. Measured with the default
-    settings: (6790, 7080), (7670, 17850), (18100, 21450), (21820, 29950), i.e.
-    98.3 % of 10 ms frames agree and no boundary is more than 120 ms off.
-    Human boundaries are placed by ear (a few syllables of tolerance is the norm in
-    diarization scoring: the usual collar is 250 ms), so the pinned bounds are:
-    the same 4 regions, every boundary within 150 ms, at least 97 % of frames agree.
+    6690-7120, 7550-17920, 18050-21490, 21780-30000 ms. The human bridges the
+    speakers' pauses; the default keeps silences of 60 ms and more visible, so it
+    finds 10 segments inside those regions. Measured with the default settings:
+    (6752, 7112), (7600, 11600), (11728, 17832), (18016, 19936), (20008, 21448),
+    (21808, 24384), (24488, 26544), (26656, 27392), (27496, 27808), (27880, 29960).
+    Human boundaries are placed by ear (the usual collar in diarization scoring is
+    250 ms), so the pinned bounds are: every reference boundary has a detected one
+    within 100 ms, nothing is found outside the regions, and bridging the pauses
+    under 200 ms as the human does gives back 98.8 % frame agreement (>= 98 %).
     """
     audio = decode_audio(REAL / "sample.wav")
     ref = read_rttm_union(REAL / "sample.rttm")
     assert ref == [(6690, 7120), (7550, 17920), (18050, 21490), (21780, 30000)]
     hyp = segment_speech(audio.samples[0])
-    assert len(hyp) == len(ref)
-    for (hs, he), (rs, re_) in zip(hyp, ref):
-        assert abs(hs - rs) <= 150 and abs(he - re_) <= 150
-    assert frame_agreement(ref, hyp, audio.duration_ms) >= 0.97
+    assert len(hyp) == 10
+    starts, ends = [s for s, _ in hyp], [e for _, e in hyp]
+    for rs, re_ in ref:
+        assert min(abs(rs - s) for s in starts) <= 100 and min(abs(re_ - e) for e in ends) <= 100
+    assert all(any(rs - 100 <= hs and he <= re_ + 100 for rs, re_ in ref) for hs, he in hyp)
+    bridged = segment_speech(audio.samples[0], settings=VADSettings(min_silence_ms=200))
+    assert frame_agreement(ref, bridged, audio.duration_ms) >= 0.98
+
+
+def test_old_webrtc_default_on_real_sample():
+    """WebRTC as it was the default (mode 3, 200 ms silences bridged, no gate): 98.3 %."""
+    audio = decode_audio(REAL / "sample.wav")
+    old = VADSettings(detector="webrtc", onset=0.5, offset=0.35, min_silence_ms=200, gate=False, grow_ms=0,
+                      edge_db=None)
+    hyp = segment_speech(audio.samples[0], settings=old)
+    assert frame_agreement(read_rttm_union(REAL / "sample.rttm"), hyp, audio.duration_ms) >= 0.97
 
 
 def test_silero_alternative_on_real_sample():
     """Silero (measured: 98.5 % frame agreement) is held to the same frame bound."""
     audio = decode_audio(REAL / "sample.wav")
-    hyp = segment_speech(audio.samples[0], settings=VADSettings(detector="silero"))
+    hyp = segment_speech(audio.samples[0], settings=VADSettings(detector="silero", min_silence_ms=200))
     assert frame_agreement(read_rttm_union(REAL / "sample.rttm"), hyp, audio.duration_ms) >= 0.97
+
+
+# --------------------------------------------------------------------------- issue 11: evidence-based default
+def _loud(kind: str, rng) -> np.ndarray:
+    """1 s of loud non-speech between 0.5 s of faint noise, int16 at 16 kHz."""
+    t = np.arange(16000) / 16000
+    if kind == "white noise":
+        y = rng.standard_normal(16000) * 0.25                        # -12 dBFS
+    elif kind == "music-like":                                       # four notes rich in harmonics
+        note = np.repeat([220.0, 277.2, 329.6, 440.0], 4000)
+        y = sum(np.sin(2 * np.pi * note * k * t) / k for k in range(1, 10)) * 0.2
+    elif kind == "hum":
+        y = sum(np.sin(2 * np.pi * 50 * k * t) / k for k in range(1, 8)) * 0.25
+    else:                                                            # door slam: a burst that rings down
+        y = np.zeros(16000)
+        y[1600:] = (rng.standard_normal(14400) + 3 * np.sin(2 * np.pi * 90 * t[1600:])) * np.exp(-np.arange(14400) / 1920) * 0.3
+    faint = rng.standard_normal(8000) * 0.001                        # -60 dBFS
+    return (np.clip(np.concatenate([faint, y, faint]), -1, 1) * 32767).astype(np.int16)
+
+
+@pytest.mark.parametrize("kind", ["white noise", "music-like", "hum", "door slam"])
+def test_loud_non_speech_is_not_speech(kind):
+    """Made here, so known to hold no speech; the old WebRTC default called the noise speech."""
+    x = _loud(kind, np.random.default_rng(3))
+    assert segment_speech(x) == []
+
+
+def test_old_webrtc_default_calls_loud_noise_speech():
+    x = _loud("white noise", np.random.default_rng(3))
+    old = VADSettings(detector="webrtc", onset=0.5, offset=0.35, min_silence_ms=200, gate=False, grow_ms=0,
+                      edge_db=None)
+    assert sum(b - a for a, b in segment_speech(x, settings=old)) >= 900
+
+
+def _with_pause(x: np.ndarray, at_ms: int, pause_ms: int) -> np.ndarray:
+    """`x` with `pause_ms` of its own room tone (from 0.2 s on, before anyone speaks) cut in at `at_ms`."""
+    cut = at_ms * 16
+    return np.concatenate([x[:cut], x[3200:3200 + pause_ms * 16], x[cut:]])
+
+
+@pytest.mark.parametrize("pause_ms", [100, 150, 300])
+def test_pauses_of_100ms_and_more_stay_visible(pause_ms):
+    """A silence (the room's own tone) cut into the middle of the real sample's speech (at
+    9.00 s, where the first speaker talks from 7.6 s to 11.6 s without a pause) must show:
+    the detector reports no speech over at least 60 % of it."""
+    audio = decode_audio(REAL / "sample.wav")
+    x = _with_pause(audio.samples[0], 9000, pause_ms)
+    segs = segment_speech(x)
+    covered = sum(max(0, min(b, 9000 + pause_ms) - max(a, 9000)) for a, b in segs)
+    assert pause_ms - covered >= 0.6 * pause_ms, segs
+    # and the speech on both sides is still found
+    assert any(a <= 8800 and b >= 8990 for a, b in segs) and any(a <= 9000 + pause_ms + 10 and b >= 9400 + pause_ms for a, b in segs)
+
+
+def test_8khz_audio_runs_the_8khz_model():
+    """Telephone audio fed at 8 kHz: the model runs at 8 kHz (32 ms windows of 256 samples)
+    and finds the same speech as at 16 kHz (segment edges within 100 ms)."""
+    import av
+
+    audio = decode_audio(REAL / "sample.wav")
+    at8 = decode_audio(REAL / "sample.wav", sample_rate=8000)
+    det = SpeechDetector(8000)
+    assert det.frame_samples == 256 and det.frame_ms == 32
+    got8 = det.process(at8.samples[0]) + det.flush()
+    got16 = segment_speech(audio.samples[0])
+    assert len(got8) >= 4
+    for a, b in got8:
+        assert any(abs(a - c) <= 100 for c, _ in got16) or any(c <= a <= d for c, d in got16)
+    assert av is not None
+
+
+def test_model_rate_must_fit_the_audio():
+    with pytest.raises(ConfigError, match="8 or 16 kHz"):
+        SpeechDetector(8000, VADSettings(model_rate=16000))
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_spectral_flatness_tells_noise_from_a_voice_like_tone(rate):
+    from turntune_nb.audio.vad import spectral_flatness
+
+    n = rate * 32 // 1000
+    t = np.arange(n) / rate
+    voiced = sum(np.sin(2 * np.pi * 150 * k * t) / k for k in range(1, 20)) * 3000     # 150 Hz and harmonics
+    noise = np.random.default_rng(1).standard_normal(n) * 3000
+    # white noise: the mean of a chi-square's log, e^-0.577 = 0.56; a harmonic spectrum is mostly empty
+    assert 0.4 < spectral_flatness(noise.astype(np.int16), rate) < 0.7
+    assert spectral_flatness(voiced.astype(np.int16), rate) < 0.1

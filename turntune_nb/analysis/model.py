@@ -15,7 +15,15 @@ import pandas as pd
 from . import columns as C
 
 __all__ = ("Word", "Utterance", "Transcript", "transcripts_to_frame", "words_to_frame", "TERMINAL_PUNCTUATION",
-           "MAX_TIME_MS", "check_time_ms")
+           "MAX_TIME_MS", "check_time_ms",
+           "SPEAKER_SOURCES", "SPEAKERS_FROM_CHANNELS", "SPEAKERS_FROM_DIARISATION", "SPEAKERS_UNKNOWN")
+
+
+#: How a transcript's speakers were found (`Transcript.speaker_source`).
+SPEAKERS_FROM_CHANNELS = "channels"
+SPEAKERS_FROM_DIARISATION = "diarisation"
+SPEAKERS_UNKNOWN = "unknown"
+SPEAKER_SOURCES = (SPEAKERS_FROM_CHANNELS, SPEAKERS_FROM_DIARISATION, SPEAKERS_UNKNOWN)
 
 #: Characters that end a sentence for AssemblyAI's punctuation-based endpointing.
 TERMINAL_PUNCTUATION = (".", "?", "!")
@@ -148,6 +156,11 @@ class Transcript:
         What a reader should know, e.g. that speakers were not labelled.
     duration_ms : int, optional
         Length of the audio, when known.
+    speaker_source : str, optional
+        How the speakers were found: ``"channels"`` (one party per channel),
+        ``"diarisation"`` (told apart by their voices), ``"unknown"`` (one
+        undivided speaker: speaker changes cannot be counted); None when the
+        transcript's own labels are taken as they are (AssemblyAI, RTTM, CSV).
 
     Examples
     --------
@@ -163,8 +176,12 @@ class Transcript:
     source: str = "unknown"
     notes: tuple[str, ...] = ()
     duration_ms: int | None = None
+    speaker_source: str | None = None
 
     def __post_init__(self):
+        if self.speaker_source is not None and self.speaker_source not in SPEAKER_SOURCES:
+            raise ValueError(f"{self.name}: speaker_source must be one of {', '.join(SPEAKER_SOURCES)} or None, "
+                             f"got {self.speaker_source!r}")
         if not self.name:
             raise ValueError("a transcript needs a name (the file it came from)")
         utts = tuple(self.utterances)

@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from .frontier import operating_points, pick_setting, rank_keys
 from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
+from .results import result_caveats
 from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator
 
 __all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "recommend_config", "grid_up_to")
@@ -157,6 +158,7 @@ class Recommendation:
         lines = [
             f"DATA-DRIVEN RECOMMENDATION ({self.model}, target <= {self.target_cutoff:.0%} false cut-offs)",
             "=" * 70,
+            *[f"!! {w}" for w in self.warnings if w.startswith("SPEAKERS UNKNOWN")],
         ]
         if self.side:
             lines.append(f"  side: {self.side} (holds and turn ends of the speaker holding the floor)")
@@ -307,7 +309,8 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
         maxs = g_maxs if maxs is None else maxs
         thresholds = g_ts if thresholds is None else thresholds
     sweep = sim.sweep(model, mins=mins, maxs=maxs, thresholds=thresholds)
-    warnings, notes = [], list(sim.notes(model))
+    # how the speech and the speakers were found comes first: it bounds every figure below
+    warnings, notes = result_caveats(result_or_tables), list(sim.notes(model))
     if not explicit and grid_max_ms is None and sim.holds and not (sweep["cutoff_rate"] <= target_cutoff + 1e-12).any():
         mins, maxs, thresholds = grid_up_to(MIN_SILENCE_LIMITS[1])
         sweep = sim.sweep(model, mins=mins, maxs=maxs, thresholds=thresholds)

@@ -27,11 +27,74 @@ from .gaps import (
     summarize_transitions,
     summarize_values,
 )
-from .model import Transcript, transcripts_to_frame, words_to_frame
+from .model import (
+    SPEAKERS_FROM_DIARISATION,
+    SPEAKERS_UNKNOWN,
+    Transcript,
+    transcripts_to_frame,
+    words_to_frame,
+)
 from .presets import StreamingConfig, recommend_preset
 
 __all__ = ("AnalysisResult", "analyze_transcripts", "analyze_transcripts_isolated", "SavedSummary", "load_summary",
-           "latest_summary")
+           "latest_summary", "speaker_source_of", "SPEAKERS_FROM_TRANSCRIPT", "result_caveats")
+
+#: `speaker_source_of` for a transcript whose own speaker labels are taken as they are.
+SPEAKERS_FROM_TRANSCRIPT = "transcript"
+#: The kinds that exist only where speakers are known: speaker changes and backchannels.
+_SPEAKER_CHANGE_KINDS = (C.GAP, C.OVERLAP, C.CONTAINED)
+
+
+def speaker_source_of(transcript: Transcript) -> str:
+    """How a transcript's speakers were found: ``channels``, ``diarisation``, ``unknown`` or ``transcript``.
+
+    A transcript that says nothing is ``unknown`` when all its speech is one
+    ``UNKNOWN`` speaker, else ``transcript`` (its own labels).
+
+    Examples
+    --------
+    >>> from turntune_nb.analysis.model import Utterance
+    >>> speaker_source_of(Transcript("a.wav", [Utterance("UNKNOWN", 0, 10)]))
+    'unknown'
+    >>> speaker_source_of(Transcript("b.json", [Utterance("A", 0, 10)]))
+    'transcript'
+    """
+    if transcript.speaker_source is not None:
+        return transcript.speaker_source
+    if transcript.utterances and set(transcript.speakers) == {C.UNKNOWN_SPEAKER}:
+        return SPEAKERS_UNKNOWN
+    return SPEAKERS_FROM_TRANSCRIPT
+
+
+def _speaker_caveats(transcripts) -> list[str]:
+    """Warnings a recommendation must carry: unknown or estimated speakers, machine-found speech."""
+    out = []
+    sources = {t.name: speaker_source_of(t) for t in transcripts}
+    unknown = [n for n, s in sources.items() if s == SPEAKERS_UNKNOWN]
+    if unknown:
+        out.append(
+            f"SPEAKERS UNKNOWN in {len(unknown)} of {len(sources)} file(s) ({', '.join(unknown[:5])}"
+            f"{', ...' if len(unknown) > 5 else ''}): all speech there is one undivided speaker, so speaker "
+            "changes, gaps, overlaps and backchannels are unknown (not 0), every silence between two people "
+            "is counted as a pause inside a turn, and turn ends are missing: the cut-off rate and latency "
+            "are not to be trusted. Use two-channel recordings, diarisation (--speakers N) or transcripts "
+            "with speaker labels"
+        )
+    diarised = [n for n, s in sources.items() if s == SPEAKERS_FROM_DIARISATION]
+    if diarised:
+        out.append(f"speakers in {len(diarised)} file(s) were told apart by offline diarisation (estimated from "
+                   "voices, not known): speaker changes carry its errors")
+    detectors = dict.fromkeys(n for t in transcripts for n in t.notes if n.startswith("speech found by the offline"))
+    out += list(detectors)
+    return out
+
+
+def result_caveats(result_or_summary) -> list[str]:
+    """The caveats of an `AnalysisResult` or a `SavedSummary` (empty for anything else)."""
+    caveats = getattr(result_or_summary, "caveats", None)
+    if caveats is None and isinstance(getattr(result_or_summary, "summary", None), dict):
+        caveats = result_or_summary.summary.get("caveats")
+    return list(caveats or [])
 
 
 def _clean(value):
@@ -95,8 +158,13 @@ class AnalysisResult:
     notes: list = field(default_factory=list)
     side: str | None = None  # set by `for_speakers`: the speakers or channels the figures are restricted to
     interrupted: bool = False  # the run was interrupted: files not finished are in `skipped`
+    caveats: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ views
+    @property
+    def speaker_sources(self) -> dict:
+        """File name -> how its speakers were found (`speaker_source_of`)."""
+        return {t.name: speaker_source_of(t) for t in self.transcripts}
     @property
     def files(self) -> pd.DataFrame:
         """One row per transcript: counts from every table, side by side."""
@@ -104,6 +172,7 @@ class AnalysisResult:
         base = pd.DataFrame({
             "filename": names,
             "source": [t.source for t in self.transcripts],
+            "speaker_source": [speaker_source_of(t) for t in self.transcripts],
             "speakers": [len(t.speakers) for t in self.transcripts],
             "utterances": [len(t.utterances) for t in self.transcripts],
         })
@@ -113,8 +182,13 @@ class AnalysisResult:
         for kind, column in ((C.GAP, "gaps"), (C.OVERLAP, "overlaps"), (C.PAUSE, "pauses"), (C.CONTAINED, "contained")):
             counts = ts[ts[C.KIND] == kind].set_index(C.FILE)["count"]
             base[column] = base["filename"].map(counts).fillna(0).astype(int)
-        changes = base["gaps"] + base["overlaps"]
-        base["overlap_share"] = np.where(changes > 0, base["overlaps"] / changes.where(changes > 0, 1), np.nan)
+        unknown = base["speaker_source"] == SPEAKERS_UNKNOWN
+        if unknown.any():  # speaker changes cannot be counted there: unknown, not 0
+            for column in ("gaps", "overlaps", "contained"):
+                base[column] = base[column].astype("Int64").mask(unknown)
+        changes = (base["gaps"] + base["overlaps"]).astype(float)
+        base["overlap_share"] = np.where(changes > 0, base["overlaps"].astype(float) / changes.where(changes > 0, 1),
+                                         np.nan)
         ps = self.pause_summary.set_index(C.FILE)
         base["pause_median_ms"] = base["filename"].map(ps["median_ms"])
         base["pause_p90_ms"] = base["filename"].map(ps["p90_ms"])
@@ -221,6 +295,8 @@ class AnalysisResult:
                 "with_words": int((self.turn_ends[C.LEVEL] == C.WORD_LEVEL).sum()) if len(self.turn_ends) else 0,
             },
             "recommended_configuration": self.recommendation.to_dict(),
+            "speaker_sources": self.speaker_sources,
+            "caveats": list(self.caveats),
             "notes": list(self.notes),
         })
 
@@ -248,6 +324,7 @@ class AnalysisResult:
         """A readable report: per-file table, overall figures, variability, the recommendation and why."""
         o = self.overall
         lines = ["MULTI-FILE UTTERANCE GAP ANALYSIS", "=" * 70]
+        lines += [f"!! {c}" for c in self.caveats if c.startswith("SPEAKERS UNKNOWN")]
         lines.append(f"Files: {len(self.transcripts)} read, {o['total_files_analyzed']} with gaps (backend: {self.backend})")
         if len(self.transcripts):
             table = self.files.copy()
@@ -272,6 +349,8 @@ class AnalysisResult:
         share = self.overlap_share
         if share is not None:
             lines.append(f"Speaker changes that overlap: {share:.0%} (the guide's figures leave these out)")
+        elif any(v == SPEAKERS_UNKNOWN for v in self.speaker_sources.values()):
+            lines.append("Speaker changes: unknown (speakers unknown; see the caveats)")
         if len(self.pauses):
             p = self.pauses[C.PAUSE_MS]
             lines.append(
@@ -297,6 +376,8 @@ class AnalysisResult:
         ]
         if self.skipped:
             lines += ["", "Skipped files:"] + [f"  - {s['filename']}: {s['reason']}" for s in self.skipped]
+        if self.caveats:
+            lines += ["", "Caveats:"] + [f"  - {c}" for c in self.caveats]
         if self.notes:
             lines += ["", "Notes:"] + [f"  - {n}" for n in self.notes]
         return "\n".join(lines)
@@ -331,7 +412,8 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
         for t in transcripts:
             n = seen.get(t.name, 0)
             seen[t.name] = n + 1
-            renamed.append(t if n == 0 else Transcript(f"{t.name}#{n + 1}", t.utterances, t.source, t.notes, t.duration_ms))
+            renamed.append(t if n == 0 else Transcript(f"{t.name}#{n + 1}", t.utterances, t.source, t.notes, t.duration_ms,
+                                                           speaker_source=t.speaker_source))
         transcripts = renamed
     utterances = transcripts_to_frame(transcripts)
     words = words_to_frame(transcripts)
@@ -340,10 +422,21 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
     pauses = compute_pauses(utterances, words)
     pause_summary = summarize_values(pauses, C.PAUSE_MS, by=(C.FILE,))
     turn_ends = compute_turn_ends(utterances, words)
+    sources = {t.name: speaker_source_of(t) for t in transcripts}
+    unknown = [n for n, v in sources.items() if v == SPEAKERS_UNKNOWN]
     recommendation = recommend_preset(
         overall["overall_average_gap_ms"], overall["total_files_analyzed"], overall["total_gaps"],
-        {"source": backend},
+        {"source": backend, "speaker_sources": sorted(set(sources.values()))},
     )
+    if unknown and overall["overall_average_gap_ms"] is not None:
+        evidence = dict(recommendation.evidence)
+        evidence["reason"] = (
+            f"SPEAKERS UNKNOWN in {len(unknown)} of {len(sources)} file(s): the 'gaps' there are silences between "
+            "speech segments of one undivided speaker, pauses inside turns and gaps between people mixed, so "
+            "this preset rests on an unknown number of real speaker changes. " + evidence["reason"])
+        evidence["speaker_changes_known"] = False
+        recommendation = StreamingConfig(**{**recommendation.to_dict(), "evidence": evidence})
+    transition_summary = _unknown_as_nan(summarize_transitions(transitions), unknown, len(unknown) == len(sources))
     all_notes = list(notes) + [f"{t.name}: {n}" for t in transcripts for n in t.notes]
     skipped = [dict(s) for s in failed] + [dict(s, stage="analyze") for s in too_few]
     return AnalysisResult(
@@ -352,7 +445,7 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
         overall=overall,
         skipped=skipped,
         transitions=transitions,
-        transition_summary=summarize_transitions(transitions),
+        transition_summary=transition_summary,
         pauses=pauses,
         pause_summary=pause_summary,
         turn_ends=turn_ends,
@@ -362,6 +455,7 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
         folder_path=None if folder_path is None else str(folder_path),
         backend=backend,
         notes=all_notes,
+        caveats=_speaker_caveats(transcripts),
     )
 
 
@@ -388,6 +482,19 @@ def analyze_transcripts_isolated(transcripts, folder_path=None, failed=(), backe
             failed.append({"filename": t.name, "reason": f"could not be analysed ({type(err).__name__}: {err})",
                            "stage": "analyze", "error": True})
     return analyze_transcripts(good, folder_path, failed, backend, notes)
+
+
+def _unknown_as_nan(summary: pd.DataFrame, unknown: list, all_unknown: bool) -> pd.DataFrame:
+    """Speaker-change rows of files whose speakers are unknown: NaN, not 0."""
+    if not unknown:
+        return summary
+    files = list(unknown) + ([ALL_FILES] if all_unknown else [])
+    rows = summary[C.FILE].astype(str).isin(files) & summary[C.KIND].astype(str).isin(_SPEAKER_CHANGE_KINDS)
+    out = summary.copy()
+    numeric = [c for c in out.columns if c not in (C.FILE, C.KIND)]
+    out[numeric] = out[numeric].astype(float)
+    out.loc[rows, numeric] = np.nan
+    return out
 
 
 # --------------------------------------------------------------------------- saved summaries

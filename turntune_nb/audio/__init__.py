@@ -2,6 +2,7 @@
 
 - `decode`: any container or codec PyAV reads, to 16 kHz mono PCM, streamed.
 - `vad`: speech detection (WebRTC or Silero) into speech segments.
+- `crosstalk`: two-channel calls: speech that is only the other channel's leak is dropped.
 - `diarize`: who spoke when in a mono recording: a speaker encoder shipped in the
   package (Resemblyzer's GE2E, run in numpy), clustered per file.
 - `offline`: the offline backend: recordings to `Transcript`s with no key and no

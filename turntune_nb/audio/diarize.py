@@ -57,6 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis.model import SPEAKERS_FROM_DIARISATION
 from ..errors import ConfigError
 
 __all__ = ("VoiceEncoder", "MonoDiariser", "DiarisationSettings", "mel_filterbank", "MelFrames",
@@ -65,7 +66,7 @@ __all__ = ("VoiceEncoder", "MonoDiariser", "DiarisationSettings", "mel_filterban
 #: Resemblyzer's GE2E weights, converted (see ``scripts/export_voice_encoder.py``).
 ENCODER_PATH = Path(__file__).resolve().parents[1] / "data" / "voice_encoder.npz"
 #: The value of ``speaker_source`` for transcripts whose speakers came from here.
-DIARISATION_SOURCE = "diarisation"
+DIARISATION_SOURCE = SPEAKERS_FROM_DIARISATION
 
 SAMPLE_RATE = 16000
 HOP = 160          # 10 ms frames

@@ -6,14 +6,20 @@ bounded on hour-long files. The result is a `Transcript` of speech segments
 without text (``source="offline-vad"``):
 
 - a two-channel recording (call centres record one party per channel) gives one
-  speaker per channel, ``"ch0"`` and ``"ch1"``, with ``channel`` set, so gaps
-  and overlaps between the parties are real;
+  speaker per channel, ``"ch0"`` and ``"ch1"``, with ``channel`` set and
+  ``speaker_source="channels"``, so gaps and overlaps between the parties are
+  real; speech that is only the other party's leak (crosstalk) is removed
+  (`turntune_nb.audio.crosstalk`);
 - a mono recording is diarised (`turntune_nb.audio.diarize`): its speech is split
   between speakers ``spk0``, ``spk1``... (``speakers=N`` when the count is known,
-  estimated otherwise), with a note (`DIARISATION_NOTE`) saying so; with
-  ``diarise=False``, or too little speech to tell voices apart, it gives segments
-  of one ``UNKNOWN`` speaker and a note saying that only pauses and gaps between
-  speech segments are measured;
+  estimated otherwise; ``speaker_source="diarisation"``), with a note
+  (`DIARISATION_NOTE`) saying so; with ``diarise=False``, or too little speech to
+  tell voices apart, it gives segments of one ``UNKNOWN`` speaker
+  (``speaker_source="unknown"``) and a note saying that only pauses and gaps
+  between speech segments are measured;
+- every transcript's notes name the detector and its settings; a truncated or
+  damaged file is analysed as far as it decodes, with a note giving the decoded
+  and expected durations (`turntune_nb.audio.decode.DecodeReport`);
 - files with more than two channels are downmixed and treated as mono (with a
   note): there is no telling which channel is whom.
 
@@ -29,24 +35,31 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from ..analysis.columns import UNKNOWN_SPEAKER
-from ..analysis.model import Transcript, Utterance
+from ..analysis.model import SPEAKERS_FROM_CHANNELS, SPEAKERS_FROM_DIARISATION, SPEAKERS_UNKNOWN, Transcript, Utterance
 from ..analysis.readers import format_rttm
 from ..errors import AudioDecodeError, ConfigError
 from ..files import atomic_write_text, safe_filename
-from .decode import DEFAULT_SAMPLE_RATE, iter_audio_chunks
+from .crosstalk import LEVEL_FRAME_MS, resolve_crosstalk
+from .decode import DEFAULT_SAMPLE_RATE, DecodeReport, iter_audio_chunks
 from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, VoiceEncoder, check_speakers
-from .vad import SpeechDetector, VADSettings
+from .vad import SpeechDetector, VADSettings, frame_levels_db
 
-__all__ = ("transcribe_offline", "transcribe_file_offline", "OFFLINE_SOURCE", "MONO_NOTE", "DIARISATION_NOTE",
-           "write_segments")
+__all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE",
+           "CHANNELS_NOTE", "DIARISATION_NOTE", "write_segments")
 
 log = logging.getLogger(__name__)
 
 OFFLINE_SOURCE = "offline-vad"
 CHUNK_MS = 1000
+CHANNELS_NOTE = (
+    "speakers from channels (speaker_source=channels): ch0 and ch1 are the parties recorded on the "
+    "file's two channels, so speaker changes, gaps and overlaps between them are measured"
+)
 MONO_NOTE = (
-    "mono recording: speakers are unknown, so every speech segment is attributed to "
+    "mono recording: speakers are unknown (speaker_source=unknown), so every speech segment is attributed to "
     f"{UNKNOWN_SPEAKER}; only pauses and gaps between speech segments are measured, "
     "not who took the turn"
 )
@@ -69,7 +82,8 @@ def _settings(settings: VADSettings | None, options: dict) -> VADSettings:
 
 def transcribe_file_offline(path, settings: VADSettings | None = None, speakers: int | None = None,
                             diarise: bool = True, diarisation: DiarisationSettings | None = None,
-                            encoder: VoiceEncoder | None = None) -> Transcript:
+                            encoder: VoiceEncoder | None = None, crosstalk: bool = True,
+                            detectors: list | None = None) -> Transcript:
     """Speech segments of one file.
 
     Parameters
@@ -84,12 +98,20 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
     diarisation : DiarisationSettings, optional
     encoder : VoiceEncoder, optional
         Share one between files (the weights are loaded once).
+    crosstalk : bool
+        In two-channel files, drop speech that is only the other channel's leak
+        (`turntune_nb.audio.crosstalk`).
+    detectors : list, optional
+        Speech detectors (`SpeechDetector`) with these `settings` to reuse (reset first), extended
+        as needed: loading the model costs about 90 ms, so a folder of short files
+        shares them (`transcribe_offline` does).
 
     Returns
     -------
     Transcript
-        ``source="offline-vad"``, with ``duration_ms``; see the module docstring
-        for how channels become speakers.
+        ``source="offline-vad"``, with ``duration_ms`` and ``speaker_source``
+        (``"channels"`` for two channels, ``"unknown"`` for mono); see the module
+        docstring for how channels become speakers.
 
     Raises
     ------
@@ -99,37 +121,90 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
     settings = settings or VADSettings()
     path = Path(path)
     n = 0
-    chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=False)
+    report = DecodeReport()
+    chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=False, report=report)
     first = next(chunks)
     if first.shape[0] > 2:  # no telling who is on which of many channels: downmix
-        chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=True)
+        report = DecodeReport()
+        chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=True, report=report)
         first, channels, notes = next(chunks)[None, :], 1, [MONO_NOTE, f"{path.name}: more than two channels, downmixed to one"]
         stream = (c[None, :] for c in chunks)
     else:
-        channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [], chunks
-    detectors = [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels)]
+        channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [CHANNELS_NOTE], chunks
+    pool = detectors if detectors is not None else []
+    pool += [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels - len(pool))]
+    detectors = pool[:channels]
+    for det in detectors:
+        det.reset()
     diariser = MonoDiariser(speakers, diarisation, encoder) if channels == 1 and diarise else None
     segments = [[] for _ in range(channels)]
+    hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
+    levels = [[] for _ in range(channels)] if channels == 2 and crosstalk else None
     for block in _chain(first, stream):
         n += block.shape[1]
         for ch, det in enumerate(detectors):
             segments[ch] += det.process(block[ch])
+            if levels is not None:
+                whole = block.shape[1] // hop * hop
+                levels[ch].append(frame_levels_db(block[ch, :whole].reshape(-1, hop)))
         if diariser is not None:
             diariser.process(block[0])
     for ch, det in enumerate(detectors):
         segments[ch] += det.flush()
+    if levels is not None:
+        before = [sum(b - a for a, b in segs) for segs in segments]
+        segments = resolve_crosstalk(segments, np.vstack([np.concatenate(lv) for lv in levels]),
+                                     min_speech_ms=settings.min_speech_ms, min_silence_ms=settings.min_silence_ms)
+        for ch in (0, 1):
+            removed = before[ch] - sum(b - a for a, b in segments[ch])
+            if removed >= 1000:
+                notes.append(f"crosstalk: {removed / 1000:.1f} s of ch{ch} was only ch{1 - ch}'s leak and is not "
+                             f"counted as ch{ch}'s speech")
+    notes += report.notes()   # a truncated or damaged file: how much of it was analysed
     turns = diariser.finish(segments[0]) if diariser is not None else None
+    source = SPEAKERS_FROM_CHANNELS if channels == 2 else SPEAKERS_UNKNOWN
     if turns is not None:
         utts = [Utterance(who, a, b) for who, a, b in turns]
         notes = [DIARISATION_NOTE if note == MONO_NOTE else note for note in notes]
         how = "as given (speakers=N)" if diariser.speakers is not None else "estimated; give speakers=N if you know it"
         notes.append(f"{diariser.found_speakers} speaker(s) found by diarisation, the count {how}")
+        source = SPEAKERS_FROM_DIARISATION
     elif channels == 1:
         utts = [Utterance(UNKNOWN_SPEAKER, a, b) for a, b in segments[0]]
     else:
         utts = [Utterance(f"ch{ch}", a, b, channel=ch) for ch in range(channels) for a, b in segments[ch]]
+    notes.append(detector_note(settings))
     return Transcript(path.name, utts, source=OFFLINE_SOURCE, notes=tuple(notes),
-                      duration_ms=n * 1000 // DEFAULT_SAMPLE_RATE)
+                      duration_ms=n * 1000 // DEFAULT_SAMPLE_RATE,
+                      speaker_source=source)
+
+
+#: What benchmarks/vad_eval.py measured for each detector at its default settings (real meetings
+#: and phone calls against human references).
+_MEASURED = {
+    "silero-lite": "on real meetings it missed about 4 % of the audible speech and added about 2 %, on phone "
+                   "calls about 1 % and 0.2 %, and found no speech in loud noise, music or knocks",
+    "webrtc": "on real meetings it missed about 6 % of the audible speech and added about 7 %, and it takes "
+              "loud noise for speech",
+    "silero": "on real meetings it missed about 12 % of the audible speech (quiet and overlapped talk) and "
+              "added 0.2 %; it is about 10x slower than silero-lite",
+}
+
+
+def detector_note(settings: VADSettings) -> str:
+    """What found the speech, and how far to trust it (goes into every offline transcript's notes).
+
+    Examples
+    --------
+    >>> detector_note(VADSettings()).startswith("speech found by the offline silero-lite detector")
+    True
+    """
+    evaluated = settings == VADSettings(detector=settings.detector)
+    how = _MEASURED.get(settings.detector, "") if evaluated else (
+        "with settings other than those evaluated in benchmarks/vad_eval.py, so its accuracy is not measured")
+    return (f"speech found by the offline {settings.detector} detector (onset {settings.onset}, "
+            f"min silence {settings.min_silence_ms} ms, noise gate {'on' if settings.gate else 'off'}), "
+            f"not by a human or a transcription service: {how} (benchmarks/vad_eval.py)")
 
 
 def _chain(first, rest):
@@ -172,11 +247,12 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
     speakers = check_speakers(speakers)  # before any file is read
     encoder = VoiceEncoder() if diarise else None
     transcripts, failed = [], []
+    detectors: list = []    # one model per channel, loaded once for the whole folder
     files = list(files)
     for path in tqdm(files, desc="offline VAD", unit="file", disable=not progress):
         try:
             transcripts.append(transcribe_file_offline(path, settings, speakers=speakers, diarise=diarise,
-                                                       encoder=encoder))
+                                                       encoder=encoder, detectors=detectors))
         except AudioDecodeError as err:
             log.warning("%s", err)
             failed.append({"filename": Path(path).name, "reason": err.reason})

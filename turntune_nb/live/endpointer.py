@@ -68,7 +68,7 @@ class OfflineSession(LiveSession):
     >>> s = OfflineSession(StreamingConfig("X", 300, 700), "samples/synthetic/mono_pauses.ogg", pacing_speed=None)
     >>> _ = s.start().wait()
     >>> [(t.start_ms, t.end_ms) for t in s.turns()]  # the 500 ms pause is inside a turn at 700 ms
-    [(800, 5440), (6220, 8490), (9560, 10740)]
+    [(800, 5464), (6224, 8464), (9536, 10696)]
     >>> s.end_reason.kind
     'source_exhausted'
     """
@@ -114,6 +114,7 @@ class OfflineSession(LiveSession):
         self._turn_end = None  # end of the last finished speech segment of the open turn
         self._partial_sent = False
         self._last_voiced = 0
+        self._fed = 0  # samples fed to the detector
         self._order = 0
         self._t0 = time.monotonic()
         self._emit(BeginEvent(self.id, None, received_at=self._t0))
@@ -142,10 +143,15 @@ class OfflineSession(LiveSession):
             if self._turn_start is None:  # a run too short to announce: still speech
                 self._turn_start = start
             self._turn_end = end
-        now = det.processed_ms
-        if det.last_score is not None and det.last_score >= det.settings.onset:
-            # a run not yet long enough to confirm is not silence either (less the detector's hangover)
-            self._last_voiced = now - self._hangover
+        self._fed += len(samples)
+        # decisions on the 10 ms clock of the audio fed; the detector has seen all of it but the
+        # part of a frame it is still filling (up to 32 ms for silero-lite), which cannot hold a
+        # whole speech frame yet
+        now = self._fed * 1000 // self.sample_rate
+        # a run still open (even one not yet long enough to confirm) is not silence either; once
+        # closed, its end is the segment's (placed on the energy, so earlier than the model's score)
+        open_end = det.open_speech_end_ms
+        self._last_voiced = 0 if open_end is None else open_end - self._hangover
         if self._turn_start is None:
             return
         if self._force.is_set():
