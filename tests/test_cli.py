@@ -313,9 +313,17 @@ def test_cli_bad_vad_setting_exits_2_naming_it(tmp_path, capsys):
 
 
 def test_cli_recommend_on_mono_audio_says_speakers_are_unknown_first(tmp_path, capsys):
-    rc = main(["recommend", "samples/synthetic/mono_pauses.ogg", "--backend", "offline", "--model", "silence"])
+    rc = main(["recommend", "samples/synthetic/mono_pauses.ogg", "--backend", "offline", "--model", "silence",
+               "--no-diarise"])
     out = capsys.readouterr().out
     assert rc == 0
     lines = out.splitlines()
     assert lines[2].startswith("!! SPEAKERS UNKNOWN in 1 of 1 file(s) (mono_pauses.ogg)")
     assert "speech found by the offline silero-lite detector" in out
+    # diarised (the default; a real two-person mono recording), the speakers are estimated, not unknown,
+    # and the warning says so
+    assert main(["recommend", "samples/real/sample.wav", "--backend", "offline", "--model", "silence",
+                 "--speakers", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "SPEAKERS UNKNOWN" not in out
+    assert "speakers in 1 file(s) were told apart by offline diarisation" in out

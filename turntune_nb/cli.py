@@ -83,6 +83,9 @@ def _add_speakers_arg(p) -> None:
                    help="for audio: how many people speak in each recording, when you know it; offline, mono "
                    "recordings are split into N speakers (estimated when not given); AssemblyAI: speakers_expected. "
                    "With --backend offline, analyze writes the speaker segments it found as RTTM under OUT/segments/")
+    p.add_argument("--no-diarise", dest="diarise", action="store_false",
+                   help="offline: keep a mono recording's speech as one UNKNOWN speaker (no speaker diarisation); "
+                   "speaker changes are then reported as unknown")
 
 
 def _add_vad_args(p) -> None:
@@ -151,6 +154,8 @@ def _analysis_from_args(args):
         extra = {} if getattr(args, "max_retry_after", None) is None else {"max_retry_after": args.max_retry_after}
         if getattr(args, "speakers", None) is not None:
             extra["speakers"] = args.speakers
+        if getattr(args, "diarise", True) is False:
+            extra["diarise"] = False
         result = analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
                                 backend=getattr(args, "backend", "auto"),
                                 progress=getattr(args, "progress", not getattr(args, "json", False)),
