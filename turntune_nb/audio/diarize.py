@@ -364,7 +364,7 @@ def cluster_embeddings(x: np.ndarray, speakers: int | None = None, settings: Dia
 
 # --------------------------------------------------------------------------- the diariser
 _COLS = N_MELS + 1  # log-mel and log-energy per frame, float16 in the temporary file
-_BATCH = 64        # embedding windows per encoder call (memory: ~40 MB of gates at 150 frames)
+_BATCH = 16        # embedding windows per encoder call (memory: ~10 MB of gates at 150 frames)
 _BLOCK = 6000      # frames (60 s) of a long speech segment labelled at a time
 
 
