@@ -107,6 +107,11 @@ class DiarisationSettings:
     embedding_weight : float
         How strongly a segment's own embeddings pull its frames to their speaker
         (added to that speaker's smoothed per-frame log-likelihood).
+    bridge_ms : int
+        Speech segments closer than this are one stretch for the embedding
+        windows (a detector that keeps 60 ms pauses visible would otherwise leave
+        windows too short to tell voices apart); frames are still labelled per
+        segment, so the pauses stay.
     """
 
     window_ms: int = 1500
@@ -119,9 +124,10 @@ class DiarisationSettings:
     smooth_ms: int = 300
     min_turn_ms: int = 300
     embedding_weight: float = 10.0
+    bridge_ms: int = 200
 
     def __post_init__(self):
-        for name in ("window_ms", "min_window_ms", "embed_every_ms", "smooth_ms", "min_turn_ms"):
+        for name in ("window_ms", "min_window_ms", "embed_every_ms", "smooth_ms", "min_turn_ms", "bridge_ms"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 10:
                 raise ConfigError(f"diarisation setting {name} must be a whole number of ms >= 10, got {value!r}")
@@ -532,7 +538,16 @@ class MonoDiariser:
             self._file.close()
 
     def _finish(self, segments):
-        seg_rows, win_first, win_len, emb, stats = self._embed(segments)
+        # windows are taken from stretches of speech (segments closer than bridge_ms joined);
+        # each segment's frames are pulled towards its stretch's windows
+        stretches, stretch_of = [], []
+        for start, end in segments:
+            if stretches and start - stretches[-1][1] < self.settings.bridge_ms:
+                stretches[-1] = (stretches[-1][0], max(end, stretches[-1][1]))
+            else:
+                stretches.append((start, end))
+            stretch_of.append(len(stretches) - 1)
+        seg_rows, win_first, win_len, emb, stats = self._embed(stretches)
         self.windows = len(seg_rows)
         if not len(seg_rows):
             return None
@@ -550,10 +565,10 @@ class MonoDiariser:
         var = np.maximum(var, 0.05)
         log_det = np.log(var).sum(1)
         by_segment = np.argsort(seg_rows, kind="stable")
-        bounds = np.searchsorted(seg_rows[by_segment], np.arange(len(segments) + 1))
+        bounds = np.searchsorted(seg_rows[by_segment], np.arange(len(stretches) + 1))
         turns = []
         for idx, (start, end) in enumerate(segments):
-            mine = by_segment[bounds[idx]:bounds[idx + 1]]
+            mine = by_segment[bounds[stretch_of[idx]]:bounds[stretch_of[idx] + 1]]
             by_time = np.argsort(win_first[mine] + win_len[mine] / 2)
             centres = (win_first[mine] + win_len[mine] / 2)[by_time]
             voices = labels[mine][by_time]
