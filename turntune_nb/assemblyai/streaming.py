@@ -283,6 +283,7 @@ class StreamingSession(LiveSession):
                 "or use the offline endpointer (open_session(..., offline=True) / turntune stream --offline)."
             )
         self.__auth = secret
+        self._auth_is_token = bool(token)
         self.temporary_token = temporary_token
         if temporary_token and token:
             raise ConfigError("pass either token=... or temporary_token=True, not both")
@@ -365,6 +366,14 @@ class StreamingSession(LiveSession):
         self._send_json({"type": "UpdateConfiguration", **fields})
         self.config = new_config
 
+    def _mint_token(self, expires_in_seconds: int = 60) -> str:
+        """A single-use temporary token for this session, minted with its key (a session
+        given ``token=`` returns that token); the key itself never leaves this object."""
+        if self._auth_is_token:
+            return self.__auth
+        return create_temporary_token(self.__auth, expires_in_seconds=expires_in_seconds, url=self.base_url,
+                                      timeout=self.connect_timeout)
+
     def _send_json(self, message: dict) -> None:
         with self._send_lock:
             if not self.running or self._audio_closed or self._ws is None:
@@ -376,9 +385,8 @@ class StreamingSession(LiveSession):
         import websocket
 
         if self.temporary_token:
-            expires = 60 if self.temporary_token is True else int(self.temporary_token)
-            self.__auth = create_temporary_token(self.__auth, expires_in_seconds=expires, url=self.base_url,
-                                                 timeout=self.connect_timeout)
+            self.__auth = self._mint_token(60 if self.temporary_token is True else int(self.temporary_token))
+            self._auth_is_token = True
             self.temporary_token = False  # single use: a new session mints its own
         ws = websocket.WebSocket(enable_multithread=True)
         try:
