@@ -5,6 +5,7 @@ the fake AssemblyAI over real sockets. The real page is tested in test_browser.p
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -195,3 +196,113 @@ def test_no_secure_context_is_said_not_raised_into_the_kernel():
     panel = LiveTurns(CONFIG, source=mic)
     assert panel.start() is None
     assert "getUserMedia needs a secure context" in panel.reason.value and SECURE_CONTEXT_NOTE
+
+
+# --------------------------------------------------------------------------- a real page: JupyterLab + Chromium
+def write_microphone_wav(path, seconds: int = 20) -> np.ndarray:
+    """The bundled sample conversation (conv2.flac), 16 kHz mono PCM16, as Chromium's microphone."""
+    import wave
+
+    pcm = speech_recording()[: SR * seconds]
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(SR), w.writeframes(pcm.astype("<i2").tobytes())
+    return pcm
+
+
+def live_notebook(path, offline: bool) -> None:
+    """A notebook with the live panel on the browser microphone (the user presses Start)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    args = "offline=True" if offline else 'speech_model="universal-3-5-pro", mode="balanced"'
+    nb = new_notebook(cells=[new_code_cell(
+        "from turntune_nb import LiveTurns, StreamingConfig\n"
+        f"panel = LiveTurns(StreamingConfig('Test', 200, 600), source='browser', inactivity_timeout_s=None, {args})\n"
+        "panel")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture(scope="module")
+def browser_lab(tmp_path_factory):
+    from tests.browser import browser_unavailable_reason, running_jupyterlab
+    from tests.conftest import ASSEMBLYAI_ENV, ROOT
+
+    if reason := browser_unavailable_reason():
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("mic-lab")
+    with FakeAssemblyAI(api_key=KEY) as server:
+        env = {name: "" for name in ASSEMBLYAI_ENV} | {"ASSEMBLYAI_API_KEY": KEY,
+                                                        "ASSEMBLYAI_STREAMING_URL": server.ws_url,
+                                                        "PYTHONPATH": str(ROOT)}  # this checkout's package
+        with running_jupyterlab(root, tmp_path_factory.mktemp("mic-lab-state"), env=env) as lab:
+            yield lab, server, root
+
+
+def run_in_page(lab, root, notebook: str, wav, finals: int):
+    """Open the notebook, run it, press Start, wait for `finals` final turns, Stop; return
+    (panel text, page HTML, the page's capture/message log, saved notebook text)."""
+    from tests.browser import chromium_page, fake_microphone_args
+    from tests.notebook.test_browser import open_and_run_all
+
+    with chromium_page(extra_args=fake_microphone_args(wav)) as page:
+        open_and_run_all(page, lab, notebook)
+        panel = page.locator(".turntune-live:visible").last  # JupyterLab may restore an earlier notebook
+        panel.locator(".turntune-mic-status").wait_for(timeout=120_000)
+        panel.locator("button", has_text="Start").click()
+        panel.locator(".turntune-final").nth(finals - 1).wait_for(timeout=180_000)
+        log = page.evaluate("() => window.__turntuneMic")
+        panel.locator("button", has_text="Stop").click()
+        panel.locator(".turntune-end").wait_for(timeout=60_000)
+        text = panel.inner_text()
+        html_text = page.content()
+        page.keyboard.press("Control+s")
+        page.wait_for_timeout(1000)
+    return text, html_text, log, (root / "notebooks" / notebook).read_text()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_real_page_streams_its_microphone_to_the_fake_with_a_token(browser_lab, tmp_path):
+    lab, fake, root = browser_lab
+    (root / "notebooks").mkdir(exist_ok=True)
+    live_notebook(root / "notebooks" / "mic_assemblyai.ipynb", offline=False)
+    write_microphone_wav(tmp_path / "mic.wav")
+    before = len(fs.sessions(fake))
+    text, page_html, log, saved = run_in_page(lab, root, "mic_assemblyai.ipynb", tmp_path / "mic.wav", 3)
+    rec = fs.sessions(fake)[before]
+    fs.wait_for_sessions(fake, before + 1, timeout=30)
+    # the page authenticated with a temporary token the kernel minted; the key went nowhere near it
+    assert rec["auth"] == "token" and rec["params"]["token"].startswith("tmp-")
+    assert all(KEY not in str(v) for v in rec["params"].values())
+    assert KEY not in page_html and KEY not in saved and KEY not in json.dumps(log)
+    assert rec["params"]["sample_rate"] == "16000" and rec["params"]["encoding"] == "pcm_s16le"
+    assert rec["params"]["speech_model"] == "universal-3-5-pro" and rec["params"]["mode"] == "balanced"
+    # 16 kHz PCM16 in 50-1000 ms chunks, at real-time pace (the fake's own rate check closes 3007 otherwise)
+    assert rec["chunks"] and all(1600 <= n <= 32000 and n % 2 == 0 for n in rec["chunks"])
+    assert rec["close"] is not None and rec["close"][0] in (1000, "client")
+    audio_s = sum(rec["chunks"]) / 2 / SR
+    wall_s = rec["arrivals"][-1] - rec["arrivals"][0]
+    assert audio_s <= wall_s + 1.0  # never ahead of real time (plus the first chunk's worth of lead)
+    # the panel shows the turns the fake decided, one for one
+    finals = [m for _, m in rec["sent"] if m.get("type") == "Turn" and m.get("end_of_turn")]
+    shown = int(re.search(r"Final turns \((\d+)\)", text).group(1))
+    assert shown >= 3 and shown == len(finals)
+    assert "straight from the browser" in text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_real_page_without_a_key_goes_through_the_kernel(browser_lab, tmp_path):
+    lab, fake, root = browser_lab
+    (root / "notebooks").mkdir(exist_ok=True)
+    live_notebook(root / "notebooks" / "mic_offline.ipynb", offline=True)
+    write_microphone_wav(tmp_path / "mic.wav")
+    before = len(fs.sessions(fake))
+    text, _page_html, log, _saved = run_in_page(lab, root, "mic_offline.ipynb", tmp_path / "mic.wav", 2)
+    assert len(fs.sessions(fake)) == before  # nothing went to the service
+    assert "offline endpointer (audio through the kernel)" in text
+    assert int(re.search(r"Final turns \((\d+)\)", text).group(1)) >= 2
+    session = [s for s in log["sessions"] if s["target"] == "kernel"][-1]
+    assert session["captures"] and session["captures"][-1][0] >= 5000  # at least 5 s of audio sent
+    assert "dropped" not in text  # the idle kernel kept up: nothing was dropped

@@ -90,8 +90,12 @@ function render({ model, el }) {
       "(https://, or http://localhost / 127.0.0.1). Open JupyterLab over https or through an SSH tunnel to " +
       "localhost, or replay a recording instead.";
   }
-  const show = () => { status.textContent = `browser microphone: ${model.get("status")}`; };
+  const show = () => {
+    const error = model.get("error");
+    status.textContent = `browser microphone: ${model.get("status")}` + (error ? ` (${error})` : "");
+  };
   model.on("change:status", show);
+  model.on("change:error", show);
   show();
 
   let s = null; // the running capture
