@@ -123,16 +123,16 @@ class LiveTurns(W.VBox):
 
         if isinstance(source, BrowserMicrophone):
             return source
-        if source == "browser" or (source == "auto" and not microphone_available()):
+        if isinstance(source, str) and (source == "browser" or (source == "auto" and not microphone_available())):
             return BrowserMicrophone()
         return None
 
     def _resolve_source(self):
         if self.microphone is not None:
             return self.microphone, "browser microphone"
-        if self.source_choice == "sample":
+        if isinstance(self.source_choice, str) and self.source_choice == "sample":
             return str(SAMPLE_RECORDING), f"sample recording ({SAMPLE_RECORDING.name})"
-        if self.source_choice != "auto":
+        if not (isinstance(self.source_choice, str) and self.source_choice == "auto"):
             return self.source_choice, str(self.source_choice)
         return "mic", "microphone"
 
