@@ -152,7 +152,7 @@ class PushSource(AudioSource):
     Examples
     --------
     >>> src = PushSource(max_ms=100)
-    >>> [src.push(b"\x00\x00" * 800) for _ in range(3)]    # 50 ms each: the third does not fit
+    >>> [src.push(bytes(1600)) for _ in range(3)]    # 50 ms each: the third does not fit
     [True, True, False]
     >>> src.end(); [len(c) for c in src.chunks()], src.dropped_chunks, src.dropped_ms
     ([1600, 1600], 1, 50.0)
