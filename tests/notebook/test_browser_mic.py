@@ -190,10 +190,12 @@ def test_a_busy_kernel_drops_counted_audio_not_silently():
 
 def test_no_secure_context_is_said_not_raised_into_the_kernel():
     mic = BrowserMicrophone()
+    panel = LiveTurns(CONFIG, source=mic)
+    assert panel.reason.value == ""
     mic.media_available = False  # what the page reports over http://a-remote-host
+    assert "getUserMedia needs a secure context (https://" in panel.reason.value  # said before any Start
     with pytest.raises(NoMicrophoneError, match="secure context"):
         mic.open_session(CONFIG, offline=True)
-    panel = LiveTurns(CONFIG, source=mic)
     assert panel.start() is None
     assert "getUserMedia needs a secure context" in panel.reason.value and SECURE_CONTEXT_NOTE
 

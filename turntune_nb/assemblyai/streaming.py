@@ -34,7 +34,9 @@ says why the session ended; a server close code other than 1000 becomes a
 minute on free accounts, 100+ paid; over it, the server closes with 3009).
 
 The API key travels only in the ``Authorization`` header; it is never in the URL,
-a repr, a log line or an error.
+a repr, a log line or an error. ``temporary_token=True`` mints a single-use token
+(`turntune_nb.assemblyai.tokens`) and connects with it instead; a browser (the
+notebook wing's `BrowserMicrophone`) gets only such a token, in ``?token=``.
 """
 
 from __future__ import annotations

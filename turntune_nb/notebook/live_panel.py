@@ -113,6 +113,8 @@ class LiveTurns(W.VBox):
         self.add_class("turntune-live")
         self.children = [W.HBox([self.start_button, self.stop_button, self.status]), self.partial, self.finals,
                          self.reason] + ([self.microphone] if self.microphone is not None else [])
+        if self.microphone is not None:  # the page reports whether it may open a microphone at all
+            self.microphone.observe(self._on_media_available, names="media_available")
         self.start_button.on_click(lambda _b: self.start())
         self.stop_button.on_click(lambda _b: self.stop())
         self._render_finals()
@@ -126,6 +128,12 @@ class LiveTurns(W.VBox):
         if isinstance(source, str) and (source == "browser" or (source == "auto" and not microphone_available())):
             return BrowserMicrophone()
         return None
+
+    def _on_media_available(self, change):
+        from .browser_mic import SECURE_CONTEXT_NOTE
+
+        if change["new"] is False:
+            self.reason.value = f"<div class='turntune-mic-note'>{html.escape(SECURE_CONTEXT_NOTE)}</div>"
 
     def _resolve_source(self):
         if self.microphone is not None:
