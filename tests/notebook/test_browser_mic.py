@@ -308,3 +308,18 @@ def test_a_real_page_without_a_key_goes_through_the_kernel(browser_lab, tmp_path
     session = [s for s in log["sessions"] if s["target"] == "kernel"][-1]
     assert session["captures"] and session["captures"][-1][0] >= 5000  # at least 5 s of audio sent
     assert "dropped" not in text  # the idle kernel kept up: nothing was dropped
+
+
+def test_the_inactivity_stop_works_when_the_browser_streams(fake):
+    tone = (8000 * np.sin(2 * np.pi * 220 * np.arange(SR * 300 // 1000) / SR)).astype(np.int16)
+    pcm = np.concatenate([np.zeros(SR // 5, np.int16), tone, np.zeros(SR * 30, np.int16)])  # 30.5 s
+    mic = BrowserMicrophone()
+    page = StandInPage(mic, pcm, speed=4.0)  # the whole recording would take 7.6 s
+    session = mic.open_session(CONFIG, api_key=KEY, url=fake.ws_url, inactivity_timeout_s=1.0)
+    session.start()
+    end = session.wait(30)
+    assert end.kind == "inactivity" and "no new transcript for 1 s" in end.detail
+    assert [c["cmd"] for c in page.commands] == ["start", "terminate"]
+    rec = fs.wait_for_sessions(fake, 1)[0]
+    assert rec["terminate_received"] and len(session.turns()) == 1
+    assert sum(rec["chunks"]) < pcm.size * 2 // 2  # ended well before the recording did
