@@ -43,7 +43,7 @@ import anywidget
 import traitlets
 
 from ..assemblyai.streaming import StreamingSession
-from ..assemblyai.tokens import create_temporary_token, streaming_url_with_token
+from ..assemblyai.tokens import streaming_url_with_token
 from ..errors import NoMicrophoneError, StreamingError
 from ..live.endpointer import API_ONLY_OPTIONS, OfflineSession
 from ..live.events import SessionEnd
