@@ -132,8 +132,16 @@ INACTIVITY_S = 10
     code("from turntune_nb import BALANCED, LiveTurns, load_config"),
     md("The setting saved by the tuning notebook (the Balanced preset when there is none)."),
     code('config = load_config(f"{OUT_DIR}/config.json") if os.path.exists(f"{OUT_DIR}/config.json") else BALANCED\nconfig'),
-    md("Speak into your microphone (needs PyAudio and an input device; AssemblyAI when a key is set). Skipped by the test run."),
-    code("mic_panel = LiveTurns(config, source=\"mic\", inactivity_timeout_s=INACTIVITY_S)\nmic_panel", "nbval-skip"),
+    md("""
+Speak into your microphone and press Start. `source="auto"` uses the kernel's
+microphone (PyAudio) when it has one; on a remote JupyterLab, a JupyterHub or Colab
+it uses **your browser's microphone** instead (the browser asks for permission; it
+needs https or localhost). With an API key the browser streams straight to
+AssemblyAI with a short-lived token the kernel mints (the key never leaves the
+kernel); without one the audio comes to the kernel and the offline endpointer.
+Nothing starts until you press Start, so Run All does not wait here.
+"""),
+    code("mic_panel = LiveTurns(config, source=\"auto\", inactivity_timeout_s=INACTIVITY_S)\nmic_panel"),
     md("The same panel replaying a recording in real time. Press Start, or run the next cell."),
     code("panel = LiveTurns(config, source=RECORDING, inactivity_timeout_s=INACTIVITY_S)\npanel"),
     code("panel.start()"),

@@ -106,13 +106,19 @@ def running_jupyterlab(root_dir: Path, workdir: Path, env: dict | None = None, t
             proc.wait(5)
 
 
+def fake_microphone_args(wav) -> list:
+    """Chromium flags that make a WAV file the page's microphone (permission granted)."""
+    return ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}", "--autoplay-policy=no-user-gesture-required"]
+
+
 @contextlib.contextmanager
-def chromium_page(width: int = 1400, height: int = 1000):
-    """A Playwright page in headless Debian Chromium."""
+def chromium_page(width: int = 1400, height: int = 1000, extra_args: list | None = None):
+    """A Playwright page in headless Debian Chromium (`extra_args`: more command-line flags)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra_args or ()))
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             yield page

@@ -77,6 +77,7 @@ from .assemblyai.client import EU_BASE_URL, AssemblyAIClient, ask_api_key
 from .assemblyai.batch import BatchResult, transcribe_files
 from .assemblyai.cache import TranscriptCache
 from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
+from .assemblyai.tokens import create_temporary_token
 # top level: inputs, and where a backend is chosen
 from .files import FileOutcome, collect_inputs
 from .pipeline import analyze_folder, open_session
@@ -89,6 +90,7 @@ _LAZY = {
     "plot_tradeoff": "notebook.plots",
     "render_report": "notebook.report", "write_report": "notebook.report",
     "ThresholdTuner": "notebook.tuner", "LiveTurns": "notebook.live_panel",
+    "BrowserMicrophone": "notebook.browser_mic",
 }
 
 
@@ -196,6 +198,7 @@ __all__ = (
     "MonoDiariser",
     # live turns: streaming, sources, offline endpointer
     "StreamingSession",
+    "create_temporary_token",
     "OfflineSession",
     "open_session",
     "MicrophoneSource",
@@ -223,4 +226,5 @@ __all__ = (
     "write_report",
     "ThresholdTuner",
     "LiveTurns",
+    "BrowserMicrophone",
 )

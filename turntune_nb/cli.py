@@ -334,7 +334,16 @@ def _add_stream(sub) -> None:
     p.add_argument("--config", metavar="CONFIG.json", help="a config saved by analyze/recommend (StreamingConfig JSON)")
     p.add_argument("--min-turn-silence", type=int, metavar="MS", help="instead of --config")
     p.add_argument("--max-turn-silence", type=int, metavar="MS", help="instead of --config")
-    p.add_argument("--speech-model", default="u3-rt-pro", metavar="M", help="default: u3-rt-pro")
+    p.add_argument("--speech-model", default="u3-rt-pro", metavar="M",
+                   help="u3-rt-pro (default), universal-3-5-pro, universal-streaming-english...")
+    p.add_argument("--mode", choices=("min_latency", "balanced", "max_accuracy"),
+                   help="U3 Pro's accuracy/latency trade-off (the service's default: balanced)")
+    p.add_argument("--interruption-delay", type=int, metavar="MS", help="U3 Pro: ms before the first partial (0-1000)")
+    p.add_argument("--vad-threshold", type=float, metavar="X", help="the service's speech threshold (0-1)")
+    p.add_argument("--server-inactivity-timeout", type=int, metavar="S",
+                   help="the service's own inactivity_timeout (5-3600 s), beside --inactivity-timeout")
+    p.add_argument("--temporary-token", action="store_true",
+                   help="mint a single-use temporary token with the key and stream with it")
     p.add_argument("--inactivity-timeout", type=float, metavar="S", help="end after S seconds without a new transcript")
     p.add_argument("--offline", action="store_true", help="use the offline endpointer even if a key is set")
     p.add_argument("--json", action="store_true", help="one JSON object per event per line on stdout")
@@ -355,6 +364,15 @@ def _run_stream(args) -> int:
         config = DEFAULT_CONFIG.with_values(*thresholds)
     else:
         config = DEFAULT_CONFIG
+    surface = {k: getattr(args, k) for k in ("mode", "interruption_delay", "vad_threshold")
+               if getattr(args, k, None) is not None}
+    if surface:
+        config = config.with_values(name=config.name, **surface)
+    api = {"server_inactivity_timeout": args.server_inactivity_timeout, "temporary_token": args.temporary_token}
+    if not args.offline and surface:
+        from .analysis.presets import check_streaming_fields
+
+        check_streaming_fields(surface, args.speech_model)
     source = "mic" if args.source.lower() in ("mic", "microphone") else Path(args.source)
 
     def show(event) -> None:
@@ -380,7 +398,7 @@ def _run_stream(args) -> int:
     session = open_session(
         config, source, offline=True if args.offline else None, speech_model=args.speech_model,
         inactivity_timeout_s=args.inactivity_timeout, on_begin=show, on_speech_started=None, on_turn=show,
-        on_termination=show, on_error=show,
+        on_termination=show, on_error=show, **{k: v for k, v in api.items() if v},
     )
     session.start()
     try:

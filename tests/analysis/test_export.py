@@ -29,3 +29,13 @@ def test_export_table_flattens():
     t = export_table(export_settings(StreamingConfig("x", 100, 1000)))
     assert len(t) == 3 + 1 + 2 + 1 + 2
     assert t.loc[t["parameter"] == "turn_detection.silence_duration_ms", "value"].item() == 1000
+
+
+def test_new_streaming_fields_go_to_the_models_that_take_them():
+    c = StreamingConfig("x", 100, 900, mode="min_latency", interruption_delay=250, vad_threshold=0.55)
+    u35 = export_settings(c, model="universal-3-5-pro")["assemblyai"]["params"]
+    assert u35 == {"speech_model": "universal-3-5-pro", "min_turn_silence": 100, "max_turn_silence": 900,
+                   "mode": "min_latency", "interruption_delay": 250, "vad_threshold": 0.55}
+    us = export_settings(c, model="universal-streaming")["assemblyai"]["params"]
+    assert us == {"speech_model": "universal-streaming-english", "min_turn_silence": 100, "max_turn_silence": 900,
+                  "vad_threshold": 0.55}

@@ -93,3 +93,24 @@ def test_load_config_reads_a_config_wrapper(tmp_path):
     # without a name inside the wrapper the setting is "Custom"
     path.write_text('{"config": {"min_turn_silence": 300, "max_turn_silence": 900}}')
     assert str(load_config(path)) == "Custom (min_turn_silence=300 ms, max_turn_silence=900 ms)"
+
+
+def test_new_fields_validate_and_survive_a_save(tmp_path):
+    import pytest
+
+    from turntune_nb.analysis.presets import StreamingConfig, check_streaming_fields, load_config
+    from turntune_nb.errors import ConfigError
+
+    c = StreamingConfig("x", 100, 1000, mode="max_accuracy", interruption_delay=800, vad_threshold=0.25)
+    back = load_config(c.save(tmp_path / "c.json"))
+    assert (back.mode, back.interruption_delay, back.vad_threshold) == ("max_accuracy", 800, 0.25)
+    for bad in ({"vad_threshold": 1.5}, {"vad_threshold": -0.1}, {"vad_threshold": "0.3"}, {"mode": "fast"},
+                {"interruption_delay": 1001}, {"interruption_delay": 2.5}, {"interruption_delay": True}):
+        with pytest.raises(ConfigError):
+            StreamingConfig("x", 100, 1000, **bad)
+    with pytest.raises(ConfigError, match="U3 Pro"):
+        check_streaming_fields({"mode": "balanced"}, "universal-streaming-english")
+    check_streaming_fields({"vad_threshold": 0.9}, "universal-streaming-english")  # every model takes it
+    params = c.to_connection_params("u3-rt-pro")
+    assert (params["mode"], params["interruption_delay"], params["vad_threshold"]) == ("max_accuracy", 800, 0.25)
+    assert "interruption_delay" not in c.to_connection_params("whisper-rt")

@@ -302,7 +302,7 @@ def test_server_inactivity_timeout_ends_the_session(fake):
     fs.configure(fake, mode="silent", inactivity_scale=0.02)  # 5 s -> 100 ms
     s, rec = run(fake, silence(5000), server_inactivity_timeout=5)
     assert rec["params"]["inactivity_timeout"] == "5"
-    assert s.end_reason.kind == SessionEnd.SERVER_CLOSED and s.error is None
+    assert s.end_reason.kind == SessionEnd.SERVER_INACTIVITY and s.error is None  # issue 14: says which rule fired
     assert isinstance(s.events[-1], TerminationEvent) and not rec["terminate_received"]
 
 
@@ -594,3 +594,153 @@ def test_session_starts_are_spread_to_stay_under_the_rate():
     lim.record(60.0)
     assert lim.delay(61.0) == 4.0 and lim.delay(65.0) == 0.0
     assert StartLimiter(None).delay(0.0) == 0.0
+
+
+# --------------------------------------------------------------------------- issue 14: the current surface
+# universal-3-5-pro, mode, interruption_delay, vad_threshold, server vs client inactivity,
+# temporary tokens, UpdateConfiguration for every documented field.
+
+
+def record(fake, before: int, timeout: float = 10.0) -> dict:
+    """The fake's record of the first connection opened after `before`, once it has ended."""
+    store = fs._store(fake)
+    with store["cond"].cond:
+        ok = store["cond"].cond.wait_for(lambda: len(store["sessions"]) > before and store["sessions"][before]["ended"],
+                                         timeout)
+    assert ok, "the fake's session did not end"
+    return store["sessions"][before]
+
+
+def test_new_parameters_reach_the_url_and_the_fake_accepts_them(fake):
+    config = StreamingConfig("x", 200, 500, mode="max_accuracy")
+    s, rec = run(fake, speech_then_pause(), config, speech_model="universal-3-5-pro",
+                 interruption_delay=300, vad_threshold=0.55, server_inactivity_timeout=30)
+    assert rec["refused"] is None and rec["auth"] == "key"
+    assert rec["params"]["speech_model"] == "universal-3-5-pro"
+    assert rec["params"]["mode"] == "max_accuracy"
+    assert rec["params"]["interruption_delay"] == "300"
+    assert rec["params"]["vad_threshold"] == "0.55"
+    assert rec["params"]["inactivity_timeout"] == "30"
+    assert rec["settings"]["mode"] == "max_accuracy" and rec["settings"]["interruption_delay"] == 300
+    # the recording has two speech runs, each ended by a pause of more than max_turn_silence
+    assert len(s.turns()) == 2
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"vad_threshold": "1.5"}, "vad_threshold must be between 0.0 and 1.0"),
+    ({"vad_threshold": "loud"}, "vad_threshold must be a number"),
+    ({"interruption_delay": "1200"}, "interruption_delay must be between 0 and 1000"),
+    ({"interruption_delay": "0.5"}, "interruption_delay must be an integer"),
+    ({"mode": "fastest"}, "mode must be one of"),
+    ({"mode": "balanced", "speech_model": "universal-streaming-english"}, "mode is not supported"),
+])
+def test_the_fake_refuses_bad_values_at_the_handshake(fake, query, message):
+    """Raw handshakes (not through StreamingSession, which refuses them first)."""
+    import websocket
+
+    params = {"sample_rate": "16000", "speech_model": "universal-3-5-pro", **query}
+    url = fake.ws_url + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    with pytest.raises(websocket.WebSocketBadStatusException) as info:
+        websocket.create_connection(url, header={"Authorization": KEY}, timeout=5)
+    assert info.value.status_code == 400
+    assert message in json.loads(info.value.resp_body)["error"]
+
+
+def test_the_client_refuses_what_the_service_would(fake):
+    before = len(fs.sessions(fake))
+    for kwargs in ({"vad_threshold": 1.5}, {"interruption_delay": -1}, {"mode": "fast"},
+                   {"mode": "balanced", "speech_model": "universal-streaming-english"},
+                   {"interruption_delay": 100, "speech_model": "whisper-rt"}):
+        with pytest.raises(ConfigError):
+            session(fake, silence(500), **kwargs)
+    assert len(fs.sessions(fake)) == before  # refused before connecting
+
+
+def test_update_configuration_sends_every_documented_field(fake):
+    fields = [{"mode": "min_latency"}, {"interruption_delay": 200}, {"vad_threshold": 0.6},
+              {"min_turn_silence": 150, "max_turn_silence": 900}, {"keyterms_prompt": ["account number"]},
+              {"prompt": "Transcribe."}, {"agent_context": "a support call"}, {"keyterms_prompt": []}]
+    before = len(fs.sessions(fake))
+    s = session(fake, np.concatenate([tone(300), silence(4000)]), speech_model="universal-3-5-pro")
+    s.start()
+    for f in fields:
+        s.update_configuration(**f)
+    s.wait(30, raise_error=False)
+    rec = record(fake, before)
+    assert rec["updates"] == fields and rec["refused_updates"] == []
+    assert (s.config.mode, s.config.interruption_delay, s.config.vad_threshold) == ("min_latency", 200, 0.6)
+    assert (s.config.min_turn_silence, s.config.max_turn_silence) == (150, 900)
+    assert rec["settings"]["vad_threshold"] == 0.6
+
+
+def test_update_configuration_is_checked_before_sending(fake):
+    before = len(fs.sessions(fake))
+    s = session(fake, np.concatenate([tone(300), silence(3000)]), speech_model="universal-streaming-english")
+    s.start()
+    for bad in ({"vad_threshold": 1.5}, {"mode": "balanced"}, {"interruption_delay": 100}, {"colour": "red"},
+                {"keyterms_prompt": "one"}):
+        with pytest.raises(ConfigError):
+            s.update_configuration(**bad)
+    s.update_configuration(vad_threshold=0.2, end_of_turn_confidence_threshold=0.6)
+    s.wait(30, raise_error=False)
+    rec = record(fake, before)
+    assert rec["updates"] == [{"vad_threshold": 0.2, "end_of_turn_confidence_threshold": 0.6}]
+
+
+def test_the_fake_closes_3006_on_a_bad_update_it_is_sent(fake):
+    """The fake validates UpdateConfiguration itself (a client without our checks)."""
+    import websocket
+
+    before = len(fs.sessions(fake))
+    ws = websocket.create_connection(fake.ws_url + "?sample_rate=16000&speech_model=universal-streaming-english",
+                                     header={"Authorization": KEY}, timeout=5)
+    assert json.loads(ws.recv())["type"] == "Begin"
+    ws.send(json.dumps({"type": "UpdateConfiguration", "vad_threshold": 1.5}))
+    error = json.loads(ws.recv())
+    assert error["type"] == "Error" and error["error_code"] == 3006 and "vad_threshold" in error["error"]
+    rec = record(fake, before)
+    assert rec["close"][0] == 3006 and rec["refused_updates"][0][0] == {"vad_threshold": 1.5}
+    ws.close()
+
+
+def test_server_inactivity_and_client_inactivity_are_told_apart(fake):
+    fs.configure(fake, inactivity_scale=0.1)  # the fake's 5 s timer fires after 0.5 s
+    s, rec = run(fake, np.concatenate([tone(300), silence(20000)]), server_inactivity_timeout=5, pacing_speed=1.0)
+    assert s.end_reason.kind == SessionEnd.SERVER_INACTIVITY and "inactivity_timeout (5 s)" in s.end_reason.detail
+    assert not s.terminate_sent
+    fs.configure(fake, inactivity_scale=1.0)
+    s, rec = run(fake, np.concatenate([tone(300), silence(20000)]), server_inactivity_timeout=3600,
+                 inactivity_timeout_s=0.5, pacing_speed=1.0)
+    assert s.end_reason.kind == SessionEnd.INACTIVITY and s.terminate_sent
+
+
+def test_a_temporary_token_is_minted_and_the_socket_never_sees_the_key(fake):
+    s, rec = run(fake, speech_then_pause(), temporary_token=30, speech_model="universal-3-5-pro")
+    minted = fs.tokens_minted(fake)[-1]
+    assert minted["query"] == {"expires_in_seconds": "30"}
+    assert rec["auth"] == "token" and len(s.turns()) == 2
+    assert KEY not in s.url and KEY not in repr(s)
+    # single use: the same token is refused the second time
+    s2 = session(fake, silence(500), api_key=None, token=minted["token"])
+    with pytest.raises(StreamingClosedError) as info:
+        s2.start()
+        s2.wait(10)
+    assert info.value.code == 1008
+
+
+def test_a_token_in_the_url_works_as_a_browser_uses_it(fake):
+    import websocket
+
+    from turntune_nb.assemblyai.tokens import create_temporary_token, streaming_url_with_token
+
+    before = len(fs.sessions(fake))
+    token = create_temporary_token(KEY, expires_in_seconds=60, url=fake.ws_url)
+    url = streaming_url_with_token(token, {"sample_rate": 16000, "speech_model": "universal-3-5-pro",
+                                           "mode": "balanced"}, fake.ws_url)
+    ws = websocket.create_connection(url, timeout=5)  # no Authorization header at all
+    assert json.loads(ws.recv())["type"] == "Begin"
+    ws.send(json.dumps({"type": "Terminate"}))
+    assert json.loads(ws.recv())["type"] == "Termination"
+    ws.close()
+    rec = record(fake, before)
+    assert rec["auth"] == "token" and rec["settings"]["mode"] == "balanced"

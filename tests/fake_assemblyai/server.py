@@ -2,7 +2,8 @@
 background thread (its own event loop) on 127.0.0.1 with a random port.
 
 The protocol lives in sibling modules, each exposing ``register(app, fake)``:
-``prerecorded`` (``/v2/upload``, ``/v2/transcript``) and ``streaming`` (``/v3/ws``).
+``prerecorded`` (``/v2/upload``, ``/v2/transcript``), ``streaming`` (``/v3/ws``) and
+``tokens`` (``/v3/token``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-PROTOCOL_MODULES = ("prerecorded", "streaming")
+PROTOCOL_MODULES = ("prerecorded", "streaming", "tokens")
 
 
 @dataclass

@@ -4,7 +4,18 @@
 - Handshake: query parameters are validated (``sample_rate``, ``encoding``,
   ``speech_model``, ``min/max_turn_silence``, ``end_of_turn_confidence_threshold``,
   ``format_turns``, ``inactivity_timeout`` 5-3600, ``keyterms_prompt`` JSON list of at
-  most 100); a bad one is refused with HTTP 400 ``{"error": ...}`` before the upgrade.
+  most 100, ``mode`` min_latency|balanced|max_accuracy, ``interruption_delay`` integer
+  0-1000 ms, ``vad_threshold`` number 0-1); a bad one is refused with HTTP 400
+  ``{"error": ...}`` before the upgrade. Choices where AssemblyAI's docs are silent:
+  ``mode`` and ``interruption_delay`` with a Universal-Streaming model are refused
+  (400; the docs list them as U3 Pro only and the LiveKit plugin raises on them);
+  ``vad_threshold`` is accepted by every model. ``mode`` is recorded but does not
+  change the fake's timing (its per-mode values are unpublished).
+- ``GET /v3/token?expires_in_seconds=N[&max_session_duration_seconds=M]`` with the key
+  in ``Authorization``: ``{"token", "expires_in_seconds"}`` (N 1-600, M 60-10800, else
+  400; a bad key 401). The token is single-use and must open its session within N s
+  (the fake's choice for a late one: the same 1008 as an unknown token). Minted
+  tokens are recorded (`tokens_minted`).
   Auth is the key or a temporary token (`issue_token`, single use) in the
   ``Authorization`` header, or the token in ``?token=``; otherwise the socket is
   accepted and closed with 1008 ``Unauthorized Connection: ...``.
@@ -40,7 +51,10 @@
   (``ignore_terminate`` to test the client's bounded wait; ``terminate_close={"code":
   3005, "reason": ..., "message": False, "termination": False}`` answers it with that
   close code instead, after ``Termination`` only when ``termination`` is true). ``ForceEndpoint`` ends
-  the open turn; ``UpdateConfiguration`` changes thresholds; ``KeepAlive`` resets
+  the open turn; ``UpdateConfiguration`` changes thresholds (fields, types and
+  ranges checked as at the handshake, per model; a bad one is closed with ``3006
+  Invalid Message``: the docs do not say what the service answers, this is the
+  fake's choice); ``KeepAlive`` resets
   the server inactivity timer; anything else is ``3006``.
 - Faults: ``error={"code": 3005, "reason": ..., "after_ms": 0, "message": True}``
   (an ``Error`` message, then that close code), ``abrupt_after_ms`` (the TCP
@@ -61,7 +75,7 @@ import uuid
 import numpy as np
 from aiohttp import WSMsgType, web
 
-__all__ = ("register", "configure", "add_reference", "issue_token", "sessions", "last_session",
+__all__ = ("register", "configure", "add_reference", "issue_token", "tokens_minted", "sessions", "last_session",
            "wait_for_sessions", "SPEECH_MODELS", "DEFAULTS")
 
 SPEECH_MODELS = ("universal-streaming-english", "universal-streaming-multilingual", "u3-rt-pro",
@@ -71,7 +85,10 @@ _MODEL_DEFAULTS = {True: (100, 1000), False: (400, 1280)}  # U3 Pro?, (min, max)
 _VOCAB = ("so", "we", "looked", "at", "the", "numbers", "and", "I", "think", "it", "works", "okay",
           "right", "yes", "maybe", "later", "today", "call", "back", "sure", "thanks", "plan")
 _UPDATABLE = {"min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold", "keyterms_prompt",
-              "prompt", "agent_context", "language_codes"}
+              "prompt", "agent_context", "language_codes", "mode", "interruption_delay", "vad_threshold"}
+#: Fields only the U3 Pro models take ("Updating configuration mid-stream": Models column).
+_U3_ONLY = {"mode", "interruption_delay", "prompt", "agent_context"}
+_MODES = ("min_latency", "balanced", "max_accuracy")
 
 #: What `configure` can set, with the defaults.
 DEFAULTS = {
@@ -94,10 +111,44 @@ DEFAULTS = {
 }
 
 
+def _check_fields(fields: dict, u3: bool, typed: bool) -> str | None:
+    """The error for the new streaming fields, or None. `typed`: JSON values (an
+    UpdateConfiguration); otherwise query strings."""
+    for key in sorted(set(fields) & _U3_ONLY):
+        if not u3 and fields[key] is not None:
+            return f"{key} is not supported for this speech_model (U3 Pro only)"
+    mode = fields.get("mode")
+    if mode is not None and mode not in _MODES:
+        return f"mode must be one of {', '.join(_MODES)}"
+    for key, lo, hi, kind in (("interruption_delay", 0, 1000, int), ("vad_threshold", 0.0, 1.0, float),
+                              ("min_turn_silence", 0, None, int), ("max_turn_silence", 0, None, int),
+                              ("end_of_turn_confidence_threshold", 0.0, 1.0, float)):
+        value = fields.get(key)
+        if value is None:
+            continue
+        if typed:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (kind is float or value == int(value))
+        else:
+            try:
+                value = kind(value)
+                ok = True
+            except ValueError:
+                ok = False
+        if not ok:
+            return f"{key} must be {'an integer' if kind is int else 'a number'}"
+        if value < lo or (hi is not None and value > hi):
+            return f"{key} must be between {lo} and {hi}" if hi is not None else f"{key} must be non-negative"
+    terms = fields.get("keyterms_prompt")
+    if typed and terms is not None and (not isinstance(terms, list) or not all(isinstance(t, str) for t in terms)
+                                        or len(terms) > 100):
+        return "keyterms_prompt must be a list of at most 100 strings"
+    return None
+
+
 # --------------------------------------------------------------------------- test helpers
 def _store(fake) -> dict:
     return fake.state.data.setdefault(
-        "streaming", {"sessions": [], "tokens": set(), "config": dict(DEFAULTS), "cond": _Cond()})
+        "streaming", {"sessions": [], "tokens": {}, "minted": [], "config": dict(DEFAULTS), "cond": _Cond()})
 
 
 def configure(fake, **options) -> None:
@@ -129,12 +180,18 @@ def add_reference(fake, audio, words) -> None:
         store["config"]["references"] = refs
 
 
-def issue_token(fake) -> str:
+def issue_token(fake, expires_in_seconds: float = 600.0) -> str:
     """A single-use temporary token the fake accepts (header or ``?token=``)."""
     token = "tmp-" + uuid.uuid4().hex
     with fake.state.lock:
-        _store(fake)["tokens"].add(token)
+        _store(fake)["tokens"][token] = time.monotonic() + expires_in_seconds
     return token
+
+
+def tokens_minted(fake) -> list[dict]:
+    """The ``GET /v3/token`` requests answered: query and the token given, oldest first."""
+    with fake.state.lock:
+        return list(_store(fake)["minted"])
 
 
 def sessions(fake) -> list[dict]:
@@ -222,6 +279,13 @@ def _validate(query) -> tuple[dict, str | None]:
                 return s, "keyterms_prompt must be a JSON list of strings"
             if len(terms) > 100:
                 return s, "keyterms_prompt accepts at most 100 terms"
+        problem = _check_fields({k: q[k] for k in ("mode", "interruption_delay", "vad_threshold", "prompt")
+                                 if k in q}, u3, typed=False)
+        if problem:
+            return s, problem
+        for key, kind in (("mode", str), ("interruption_delay", int), ("vad_threshold", float)):
+            if key in q:
+                s[key] = kind(q[key])
     except ValueError as err:
         return s, f"Invalid parameter: {err}"
     return s, None
@@ -405,7 +469,7 @@ async def _handle(request: web.Request, fake) -> web.StreamResponse:
     rec = {
         "params": dict(request.query), "settings": settings, "auth": None, "chunks": [], "arrivals": [],
         "client_messages": [], "sent": [], "close": None, "terminate_received": False, "terminate_at": None,
-        "chunks_after_terminate": 0, "updates": [], "force_endpoints": 0, "keepalives": 0, "ended": False,
+        "chunks_after_terminate": 0, "updates": [], "refused_updates": [], "force_endpoints": 0, "keepalives": 0, "ended": False,
         "started_at": time.monotonic(), "refused": problem,
     }
     with fake.state.lock:
@@ -426,7 +490,9 @@ def _auth(request, fake, store) -> tuple[str, str | None]:
     with fake.state.lock:
         for candidate in (header, token):
             if candidate and candidate in store["tokens"]:
-                store["tokens"].discard(candidate)
+                expires = store["tokens"].pop(candidate)
+                if time.monotonic() > expires:
+                    return "expired", "Unauthorized Connection: Invalid API key or token"
                 return "token", None
     if header and header == fake.api_key:
         return "key", None
@@ -505,7 +571,10 @@ async def _session(request, fake, store, cfg, settings, rec):
     while True:
         timeout = None
         if inactivity_s is not None:
-            timeout = max(0.0, last_activity + inactivity_s - time.monotonic())
+            timeout = last_activity + inactivity_s - time.monotonic()
+            if timeout <= 0:  # silence (or nothing) for inactivity_timeout: the server ends it
+                await terminate()
+                return ws
         try:
             msg = await ws.receive(timeout=timeout)
         except asyncio.TimeoutError:
@@ -589,14 +658,19 @@ async def _session(request, fake, store, cfg, settings, rec):
             elif kind == "UpdateConfiguration":
                 fields = {k: v for k, v in body.items() if k != "type"}
                 bad = set(fields) - _UPDATABLE
-                if bad:
-                    await close(3006, f"Invalid Message: {msg.data}", message=True)
+                problem = _check_fields(fields, settings["u3"], typed=True)
+                if bad or problem:
+                    rec["refused_updates"].append((fields, problem or f"unknown fields {sorted(bad)}"))
+                    await close(3006, f"Invalid Message: {problem or msg.data}", message=True)
                     return ws
                 rec["updates"].append(fields)
                 if fields.get("min_turn_silence") is not None:
                     turns.min = int(fields["min_turn_silence"])
                 if fields.get("max_turn_silence") is not None:
                     turns.max = int(fields["max_turn_silence"])
+                for key in ("mode", "interruption_delay", "vad_threshold"):
+                    if fields.get(key) is not None:
+                        settings[key] = fields[key]
             elif kind == "KeepAlive":
                 rec["keepalives"] += 1
                 last_activity = now

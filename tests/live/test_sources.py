@@ -171,3 +171,52 @@ def test_microphone_session_captures_a_recording_played_into_pulseaudio(pulse, t
     assert abs((e0 - s0) - (truth[0][1] - truth[0][0])) <= 100
     assert abs((e1 - s1) - (truth[1][1] - truth[1][0])) <= 100
     assert abs((s1 - s0) - (truth[1][0] - truth[0][0])) <= 100
+
+
+# --------------------------------------------------------------------------- PushSource (issue 14)
+def test_push_source_bounds_the_queue_and_counts_drops_across_threads():
+    import threading
+
+    from turntune_nb.live.sources import PushSource
+
+    src = PushSource(max_ms=200)  # four 50 ms chunks
+    chunk = b"\x01\x00" * 800
+    results = [src.push(chunk) for _ in range(6)]
+    assert results == [True] * 4 + [False] * 2
+    assert (src.dropped_chunks, src.dropped_ms, src.pushed_ms) == (2, 100.0, 200.0)
+    got = []
+    reader = threading.Thread(target=lambda: got.extend(src.chunks()))
+    reader.start()
+    accepted, pause = 0, threading.Event()
+    while accepted < 10:  # room again as the reader drains; each refusal is counted
+        if src.push(chunk):
+            accepted += 1
+        else:
+            pause.wait(0.005)
+    src.end()
+    reader.join(10)
+    assert not reader.is_alive() and len(got) == 14
+    assert src.pushed_chunks == 14 and src.pushed_ms == 700.0
+    before = src.dropped_chunks
+    assert src.push(chunk) is False and src.dropped_chunks == before + 1  # after the end, counted too
+
+
+def test_offline_session_reads_pushed_audio():
+    import numpy as np
+
+    from turntune_nb.analysis.presets import StreamingConfig
+    from turntune_nb.live.endpointer import OfflineSession
+    from turntune_nb.live.sources import PushSource
+
+    sr = 16000
+    t = np.arange(sr) / sr
+    speech = (6000 * np.sin(2 * np.pi * 200 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))).astype(np.int16)
+    src = PushSource(max_ms=60_000)
+    s = OfflineSession(StreamingConfig("x", 200, 600), src)
+    s.start()
+    for block in np.split(np.concatenate([np.zeros(sr // 2, np.int16), speech, np.zeros(sr * 2, np.int16)]), 70):
+        src.push(block)
+    src.end()
+    s.wait(30)
+    assert s.end_reason.kind == "source_exhausted"
+    assert src.dropped_chunks == 0 and s.stats.audio_ms >= 3500

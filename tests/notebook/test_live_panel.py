@@ -123,3 +123,30 @@ def test_live_turns_with_the_real_offline_endpointer(sample_rttm):
     assert panel.final_turns and all(t.end_of_turn for t in panel.final_turns)
     assert f"Final turns ({len(panel.final_turns)})" in panel.finals.value
     assert "offline endpointer" in panel.status.value
+
+
+def test_the_panel_says_which_inactivity_rule_fired():
+    """Server-side inactivity_timeout against the fake over a real socket, then the client-side rule."""
+    import numpy as np
+
+    from tests.fake_assemblyai import FakeAssemblyAI
+    from tests.fake_assemblyai import streaming as fs
+
+    key = "sk-panel-inactivity-77"
+    tone = (8000 * np.sin(2 * np.pi * 220 * np.arange(4800) / 16000)).astype(np.int16)
+    audio = np.concatenate([tone, np.zeros(16000 * 20, np.int16)])
+    with FakeAssemblyAI(api_key=key) as fake:
+        fs.configure(fake, inactivity_scale=0.1)  # 5 s on the server's clock -> 0.5 s
+        panel = LiveTurns(PRESETS["balanced"], audio, offline=False, inactivity_timeout_s=None, api_key=key,
+                          url=fake.ws_url, server_inactivity_timeout=5)
+        panel.start()
+        panel.wait(30)
+        server_side = panel.reason.value
+        fs.configure(fake, inactivity_scale=1.0)
+        panel = LiveTurns(PRESETS["balanced"], audio, offline=False, inactivity_timeout_s=0.5, api_key=key,
+                          url=fake.ws_url, server_inactivity_timeout=3600)
+        panel.start()
+        panel.wait(30)
+        client_side = panel.reason.value
+    assert "inactivity (server-side inactivity_timeout)" in server_side
+    assert "inactivity (client-side rule)" in client_side

@@ -225,3 +225,60 @@ def test_eot_bench_cells_beside_the_published_rows(result):
     mine = re.search(r"<tr data-source='your recordings'>(.*?)</tr>", eot).group(1)
     assert re.findall(r"<td data-cell='\w+'[^>]*>([^<]*)</td>", mine) == ["66.7%", "66.7%", "1200 ms", "1200 ms"]
     assert "AssemblyAI" in eot and "49.4%" in eot and "1600 ms" in eot
+
+
+# --------------------------------------------------------------------------- sliders drive a live session (issue 14)
+def test_slider_moves_change_a_running_session_over_a_real_socket(result):
+    import numpy as np
+
+    from tests.fake_assemblyai import FakeAssemblyAI
+    from tests.fake_assemblyai import streaming as fs
+    from turntune_nb.assemblyai.streaming import StreamingSession
+
+    with FakeAssemblyAI(api_key="sk-tuner-live-42") as fake:
+        fs.configure(fake, max_speed=4.0)
+        tuner = ThresholdTuner(result, PRESETS["balanced"], debounce_s=30)
+        session = StreamingSession(tuner.config, np.zeros(16000 * 8, np.int16), api_key="sk-tuner-live-42",
+                                   url=fake.ws_url, speech_model="universal-3-5-pro", pacing_speed=4.0)
+        tuner.connect(session)
+        tuner.min_slider.value = 300  # before the start: nothing to send yet
+        session.start()
+        tuner.min_slider.value = 200
+        tuner.max_slider.value = 900
+        tuner.mode_select.value = "max_accuracy"
+        tuner.vad_slider.value = 0.6
+        tuner.interruption_slider.value = 250
+        tuner.vad_slider.value = 1.0  # the top of the slider is still valid
+        tuner.apply(PRESETS["conservative"])  # one update for a whole preset
+        session.wait(30, raise_error=False)
+        rec = fs.wait_for_sessions(fake, 1)[0]
+    expected = [{"min_turn_silence": 200, "max_turn_silence": 1280}, {"min_turn_silence": 200, "max_turn_silence": 900},
+                {"mode": "max_accuracy"}, {"vad_threshold": 0.6}, {"interruption_delay": 250}, {"vad_threshold": 1.0},
+                {"min_turn_silence": 800, "max_turn_silence": 3600}]
+    assert rec["updates"] == expected == tuner.live_updates
+    assert rec["refused_updates"] == []
+    assert (session.config.min_turn_silence, session.config.mode, session.config.interruption_delay) == (
+        800, "max_accuracy", 250)
+    saved = tuner.config
+    assert (saved.mode, saved.vad_threshold, saved.interruption_delay) == ("max_accuracy", 1.0, 250)
+
+
+def test_a_universal_streaming_session_gets_no_u3_fields(result):
+    class Recorder:
+        running = True
+        speech_model = "universal-streaming-english"
+
+        def __init__(self):
+            self.sent = []
+
+        def update_configuration(self, **fields):
+            self.sent.append(fields)
+
+    tuner = ThresholdTuner(result, debounce_s=30)
+    rec = Recorder()
+    tuner.connect(rec)
+    tuner.mode_select.value = "min_latency"
+    tuner.interruption_slider.value = 100
+    tuner.vad_slider.value = 0.3
+    assert rec.sent == [{"vad_threshold": 0.3}]
+    assert "not a U3 Pro model" in tuner.live_html.value or "sent" in tuner.live_html.value

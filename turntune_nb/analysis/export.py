@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .presets import StreamingConfig
+from .presets import StreamingConfig, is_u3_pro
 
 __all__ = ("export_settings", "export_table")
 
@@ -27,8 +27,10 @@ def export_settings(config: StreamingConfig, model: str = "u3-rt-pro",
     ----------
     config : StreamingConfig
     model : str
-        The AssemblyAI model the setting was chosen for (``u3-rt-pro`` or
-        ``universal-streaming``); ``silence`` exports as ``u3-rt-pro``.
+        The AssemblyAI model the setting was chosen for (``u3-rt-pro``,
+        ``universal-3-5-pro`` or ``universal-streaming``); ``silence`` exports as
+        ``u3-rt-pro``. The config's ``mode`` and ``interruption_delay`` go to the U3
+        Pro models only, ``vad_threshold`` to any.
     silence_equivalent_ms : int, optional
         The silence-only threshold for stacks that only have a silence timer.
 
@@ -41,19 +43,26 @@ def export_settings(config: StreamingConfig, model: str = "u3-rt-pro",
     >>> out["livekit"]["params"], out["pipecat"]["params"]
     ({'min_endpointing_delay': 0.3, 'max_endpointing_delay': 1.2}, {'VADParams.stop_secs': 0.9})
     """
-    speech_model = "universal-streaming-english" if model.startswith("universal") else "u3-rt-pro"
+    if is_u3_pro(model):
+        speech_model = model
+    else:
+        speech_model = "universal-streaming-english" if model.startswith("universal") else "u3-rt-pro"
     silence = int(config.max_turn_silence if silence_equivalent_ms is None else silence_equivalent_ms)
     basis = ("the silence-only threshold meeting the same cut-off target on your recordings"
              if silence_equivalent_ms is not None else "max_turn_silence (no silence-only equivalent given)")
     aai = {"speech_model": speech_model, "min_turn_silence": config.min_turn_silence,
            "max_turn_silence": config.max_turn_silence}
-    if speech_model.startswith("universal") and config.end_of_turn_confidence_threshold is not None:
+    if not is_u3_pro(speech_model) and config.end_of_turn_confidence_threshold is not None:
         aai["end_of_turn_confidence_threshold"] = config.end_of_turn_confidence_threshold
+    if is_u3_pro(speech_model):
+        aai.update({k: getattr(config, k) for k in ("mode", "interruption_delay") if getattr(config, k) is not None})
+    if config.vad_threshold is not None:
+        aai["vad_threshold"] = config.vad_threshold
     return {
         "assemblyai": {
             "params": aai,
             "note": ("u3-rt-pro ends at min_turn_silence after terminal punctuation, else at max_turn_silence"
-                     if speech_model == "u3-rt-pro" else
+                     if is_u3_pro(speech_model) else
                      "ends at min_turn_silence when the model is confident, else at max_turn_silence"),
         },
         "deepgram": {

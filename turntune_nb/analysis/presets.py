@@ -24,10 +24,62 @@ __all__ = (
     "DEFAULT_CONFIG",
     "recommend_preset",
     "load_config",
+    "MODES",
+    "U3_PRO_MODELS",
+    "is_u3_pro",
+    "check_streaming_fields",
 )
 
 #: Limits the streaming API accepts (ms); also the slider ranges.
 MIN_SILENCE_LIMITS = (0, 10_000)
+#: U3 Pro's accuracy/latency trade-off (``mode``); the service's default is "balanced".
+MODES = ("min_latency", "balanced", "max_accuracy")
+#: ``interruption_delay`` limits (ms), U3 Pro only; the service's default is 500.
+INTERRUPTION_DELAY_LIMITS = (0, 1000)
+#: The U3 Pro streaming models (punctuation-based turns; ``mode`` and ``interruption_delay``).
+U3_PRO_MODELS = ("universal-3-5-pro", "u3-rt-pro", "u3-rt-pro-beta-1", "u3-pro")
+
+
+def is_u3_pro(speech_model: str) -> bool:
+    """True for the U3 Pro streaming models (``universal-3-5-pro``, ``u3-rt-pro``...).
+
+    Examples
+    --------
+    >>> is_u3_pro("universal-3-5-pro"), is_u3_pro("universal-streaming-english")
+    (True, False)
+    """
+    return str(speech_model) in U3_PRO_MODELS
+
+
+def check_streaming_fields(fields: dict, speech_model: str | None = None) -> None:
+    """Raise `ConfigError` when a U3 Pro field (``mode``, ``interruption_delay``) or
+    ``vad_threshold`` holds a value the service refuses, or a field is set for a
+    model that does not accept it (``speech_model`` None: no model check).
+
+    Examples
+    --------
+    >>> check_streaming_fields({"mode": "balanced", "vad_threshold": 0.5}, "universal-3-5-pro")
+    >>> check_streaming_fields({"vad_threshold": 1.5})
+    Traceback (most recent call last):
+    ...
+    turntune_nb.errors.ConfigError: vad_threshold must be a number in 0..1, got 1.5
+    """
+    mode = fields.get("mode")
+    if mode is not None and mode not in MODES:
+        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    delay = fields.get("interruption_delay")
+    if delay is not None:
+        lo, hi = INTERRUPTION_DELAY_LIMITS
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay != int(delay) or not lo <= delay <= hi:
+            raise ConfigError(f"interruption_delay must be whole milliseconds in {lo}..{hi}, got {delay!r}")
+    vad = fields.get("vad_threshold")
+    if vad is not None and (isinstance(vad, bool) or not isinstance(vad, (int, float)) or not 0.0 <= vad <= 1.0):
+        raise ConfigError(f"vad_threshold must be a number in 0..1, got {vad!r}")
+    if speech_model is not None and not is_u3_pro(speech_model):
+        only_u3 = sorted(k for k in ("mode", "interruption_delay") if fields.get(k) is not None)
+        if only_u3:
+            raise ConfigError(f"{', '.join(only_u3)} apply only to the U3 Pro models ({', '.join(U3_PRO_MODELS)}), "
+                              f"not {speech_model}: drop them or choose universal-3-5-pro")
 
 
 @dataclass(frozen=True)
@@ -43,6 +95,14 @@ class StreamingConfig:
     description, use_cases : str
     end_of_turn_confidence_threshold : float, optional
         Universal-Streaming only; u3-rt-pro ignores it.
+    mode : str, optional
+        U3 Pro only: ``"min_latency"``, ``"balanced"`` (the service's default) or
+        ``"max_accuracy"``.
+    interruption_delay : int, optional
+        U3 Pro only: ms before the first partial (0-1000; the service's default 500).
+    vad_threshold : float, optional
+        Speech/non-speech threshold of the service's VAD (0-1; defaults 0.3 U3 Pro,
+        0.4 Universal-Streaming).
     evidence : dict
         What the choice rests on (average gap, files, counts...).
 
@@ -59,6 +119,9 @@ class StreamingConfig:
     use_cases: str = ""
     end_of_turn_confidence_threshold: float | None = None
     evidence: dict = field(default_factory=dict, compare=False)
+    mode: str | None = None
+    interruption_delay: int | None = None
+    vad_threshold: float | None = None
 
     def __post_init__(self):
         for key in ("min_turn_silence", "max_turn_silence"):
@@ -76,6 +139,12 @@ class StreamingConfig:
         t = self.end_of_turn_confidence_threshold
         if t is not None and not 0.0 <= t <= 1.0:
             raise ConfigError(f"end_of_turn_confidence_threshold must lie in 0..1, got {t}")
+        check_streaming_fields({"mode": self.mode, "interruption_delay": self.interruption_delay,
+                                "vad_threshold": self.vad_threshold})
+        if self.interruption_delay is not None:
+            object.__setattr__(self, "interruption_delay", int(self.interruption_delay))
+        if self.vad_threshold is not None:
+            object.__setattr__(self, "vad_threshold", float(self.vad_threshold))
 
     def __str__(self) -> str:
         return f"{self.name} (min_turn_silence={self.min_turn_silence} ms, max_turn_silence={self.max_turn_silence} ms)"
@@ -96,7 +165,17 @@ class StreamingConfig:
 
         ``format_turns`` and ``end_of_turn_confidence_threshold`` are sent only to
         the Universal-Streaming models that use them (u3-rt-pro always formats and
-        ignores the threshold).
+        ignores the threshold); ``mode`` and ``interruption_delay`` only to the U3
+        Pro models; ``vad_threshold`` to all, when set.
+
+        Examples
+        --------
+        >>> c = BALANCED.with_values(mode="max_accuracy", interruption_delay=300, vad_threshold=0.5)
+        >>> p = c.to_connection_params("universal-3-5-pro")
+        >>> p["mode"], p["interruption_delay"], p["vad_threshold"]
+        ('max_accuracy', 300, 0.5)
+        >>> "mode" in c.to_connection_params("universal-streaming-english")
+        False
         """
         params = {
             "sample_rate": sample_rate,
@@ -109,6 +188,12 @@ class StreamingConfig:
             params["format_turns"] = True
             if self.end_of_turn_confidence_threshold is not None:
                 params["end_of_turn_confidence_threshold"] = self.end_of_turn_confidence_threshold
+        if is_u3_pro(speech_model):
+            for key in ("mode", "interruption_delay"):
+                if getattr(self, key) is not None:
+                    params[key] = getattr(self, key)
+        if self.vad_threshold is not None:
+            params["vad_threshold"] = self.vad_threshold
         params.update({k: v for k, v in extra.items() if v is not None})
         return params
 

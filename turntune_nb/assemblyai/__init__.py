@@ -8,6 +8,8 @@
 - `pool`: daemon worker threads an interrupt can walk away from.
 - `streaming`: the v3 streaming protocol: `StreamingSession` (a `LiveSession`
   whose transport is AssemblyAI's WebSocket) and its messages.
+- `tokens`: single-use temporary streaming tokens (``GET /v3/token``), so a
+  browser or another process streams without holding the key.
 
 It produces what the analysis wing reads (transcripts) and what the live wing
 defines (events); it never imports the notebook wing. The public names are

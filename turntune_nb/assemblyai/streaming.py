@@ -34,7 +34,9 @@ says why the session ended; a server close code other than 1000 becomes a
 minute on free accounts, 100+ paid; over it, the server closes with 3009).
 
 The API key travels only in the ``Authorization`` header; it is never in the URL,
-a repr, a log line or an error.
+a repr, a log line or an error. ``temporary_token=True`` mints a single-use token
+(`turntune_nb.assemblyai.tokens`) and connects with it instead; a browser (the
+notebook wing's `BrowserMicrophone`) gets only such a token, in ``?token=``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import time
 from dataclasses import replace
 from urllib.parse import urlencode
 
+from ..analysis.presets import check_streaming_fields
 from ..errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
 from ..live.events import (
     BeginEvent,
@@ -60,6 +63,7 @@ from ..live.events import (
 )
 from ..live.session import LiveSession
 from ..live.sources import CHUNK_MS
+from .tokens import create_temporary_token
 
 __all__ = (
     "StreamingSession",
@@ -219,16 +223,26 @@ class StreamingSession(LiveSession):
         Defaults to ``ASSEMBLYAI_API_KEY``; sent in the ``Authorization`` header.
     token : str, optional
         A temporary streaming token, used instead of the key.
+    temporary_token : bool or int, optional
+        Mint a single-use temporary token with the key when the session starts
+        (`create_temporary_token`; an int is its ``expires_in_seconds``) and
+        connect with it, so the socket never carries the key.
     url : str, optional
         Defaults to ``ASSEMBLYAI_STREAMING_URL``, then `DEFAULT_STREAMING_URL`
         (`EU_STREAMING_URL` for the EU data zone).
     speech_model : str
-        ``"u3-rt-pro"`` (default), ``"universal-streaming-english"``...
+        ``"u3-rt-pro"`` (default), ``"universal-3-5-pro"``, ``"universal-streaming-english"``...
+    mode, interruption_delay, vad_threshold : optional
+        Override the config's: U3 Pro's ``mode`` (``min_latency``, ``balanced``,
+        ``max_accuracy``) and ``interruption_delay`` (0-1000 ms), and the VAD's
+        ``vad_threshold`` (0-1, any model).
     inactivity_timeout_s : float, optional
         Client-side rule: end the session after this many seconds without a new
         non-empty transcript, checked on a timer.
     server_inactivity_timeout : int, optional
-        The API's own ``inactivity_timeout`` parameter (5-3600 s).
+        The API's own ``inactivity_timeout`` parameter (5-3600 s): the server ends
+        the session (``end_reason.kind == "server_inactivity"``) after this long
+        without speech; the client-side rule ends as ``"inactivity"``.
     keyterms_prompt : list of str, optional
     on_begin, on_speech_started, on_turn, on_termination, on_error : callable, optional
         Called with the typed event, from the session's reader thread.
@@ -255,9 +269,15 @@ class StreamingSession(LiveSession):
                  url: str | None = None, speech_model: str = "u3-rt-pro",
                  inactivity_timeout_s: float | None = None, server_inactivity_timeout: int | None = None,
                  keyterms_prompt=None, connect_timeout: float = 10.0, terminate_timeout: float = 5.0,
-                 extra_params: dict | None = None, **kwargs):
+                 extra_params: dict | None = None, mode: str | None = None, interruption_delay: int | None = None,
+                 vad_threshold: float | None = None, temporary_token: bool | int = False, **kwargs):
         super().__init__(config, source, inactivity_timeout_s=inactivity_timeout_s,
                          terminate_timeout=terminate_timeout, **kwargs)
+        overrides = {k: v for k, v in (("mode", mode), ("interruption_delay", interruption_delay),
+                                       ("vad_threshold", vad_threshold)) if v is not None}
+        check_streaming_fields(overrides, speech_model)
+        if overrides:
+            self.config = replace(self.config, **overrides)
         secret = token or api_key or os.environ.get("ASSEMBLYAI_API_KEY") or None
         if not secret:
             raise MissingAPIKeyError(
@@ -265,6 +285,10 @@ class StreamingSession(LiveSession):
                 "or use the offline endpointer (open_session(..., offline=True) / turntune stream --offline)."
             )
         self.__auth = secret
+        self._auth_is_token = bool(token)
+        self.temporary_token = temporary_token
+        if temporary_token and token:
+            raise ConfigError("pass either token=... or temporary_token=True, not both")
         if server_inactivity_timeout is not None:
             if isinstance(server_inactivity_timeout, bool) or not 5 <= float(server_inactivity_timeout) <= 3600:
                 raise ConfigError(f"server_inactivity_timeout must lie in 5..3600 s, got {server_inactivity_timeout!r}")
@@ -323,17 +347,34 @@ class StreamingSession(LiveSession):
         Parameters
         ----------
         **fields
-            ``min_turn_silence``, ``max_turn_silence`` (ms),
-            ``end_of_turn_confidence_threshold``, ``keyterms_prompt``, ``prompt``...
+            ``mode``, ``min_turn_silence``, ``max_turn_silence``, ``interruption_delay``
+            (ms), ``vad_threshold``, ``end_of_turn_confidence_threshold``,
+            ``keyterms_prompt`` (``[]`` clears it), ``prompt``, ``agent_context``,
+            ``language_codes``.
 
         Raises
         ------
         ConfigError
-            An unknown field, or thresholds out of range / min above max.
+            An unknown field, a value out of range (min above max, ``vad_threshold``
+            outside 0..1...), or a U3 Pro field for another model.
         """
         new_config = self._updated_config(fields)  # validates before anything is sent
+        terms = fields.get("keyterms_prompt")
+        if terms is not None and (not isinstance(terms, (list, tuple)) or len(terms) > 100
+                                  or not all(isinstance(t, str) for t in terms)):
+            raise ConfigError("keyterms_prompt must be a list of at most 100 strings ([] clears it)")
+        if "keyterms_prompt" in fields and terms is not None:
+            fields = dict(fields, keyterms_prompt=list(terms))
         self._send_json({"type": "UpdateConfiguration", **fields})
         self.config = new_config
+
+    def _mint_token(self, expires_in_seconds: int = 60) -> str:
+        """A single-use temporary token for this session, minted with its key (a session
+        given ``token=`` returns that token); the key itself never leaves this object."""
+        if self._auth_is_token:
+            return self.__auth
+        return create_temporary_token(self.__auth, expires_in_seconds=expires_in_seconds, url=self.base_url,
+                                      timeout=self.connect_timeout)
 
     def _send_json(self, message: dict) -> None:
         with self._send_lock:
@@ -345,6 +386,10 @@ class StreamingSession(LiveSession):
     def _open(self) -> None:
         import websocket
 
+        if self.temporary_token:
+            self.__auth = self._mint_token(60 if self.temporary_token is True else int(self.temporary_token))
+            self._auth_is_token = True
+            self.temporary_token = False  # single use: a new session mints its own
         ws = websocket.WebSocket(enable_multithread=True)
         try:
             ws.connect(self.url, header={"Authorization": self.__auth}, timeout=self.connect_timeout)
@@ -452,6 +497,10 @@ class StreamingSession(LiveSession):
         if isinstance(event, BeginEvent):
             self._ready.set()
         elif isinstance(event, TerminationEvent):
+            if self.server_inactivity_timeout and not self.terminate_sent:
+                # the server ended it unasked: with inactivity_timeout set, that is its timer
+                self._set_end(SessionEnd(SessionEnd.SERVER_INACTIVITY,
+                                         f"server-side inactivity_timeout ({self.server_inactivity_timeout} s) fired"))
             self._set_end(SessionEnd(SessionEnd.SERVER_CLOSED, "the server ended the session (Termination)"))
             self._termination.set()
 

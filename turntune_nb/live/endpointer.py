@@ -41,7 +41,7 @@ STEP_MS = 10
 
 #: Options only AssemblyAI's session takes; `open_session` drops them for this one.
 API_ONLY_OPTIONS = ("api_key", "token", "url", "speech_model", "server_inactivity_timeout", "keyterms_prompt",
-             "connect_timeout", "extra_params")
+             "connect_timeout", "extra_params", "temporary_token", "mode", "interruption_delay", "vad_threshold")
 
 
 class OfflineSession(LiveSession):

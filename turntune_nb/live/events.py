@@ -149,8 +149,9 @@ class SessionEnd:
     kind : str
         ``"stopped"`` (``stop()`` or Ctrl+C), ``"inactivity"`` (the client-side
         rule), ``"source_exhausted"``, ``"source_error"``, ``"server_error"`` (close
-        code other than 1000), ``"server_closed"`` (the server ended it, e.g. its own
-        ``inactivity_timeout``), ``"connection_lost"``.
+        code other than 1000), ``"server_inactivity"`` (the server's own
+        ``inactivity_timeout`` ended it), ``"server_closed"`` (the server ended it
+        otherwise), ``"connection_lost"``.
     detail : str
     code : int, optional
         The close code, for server-side endings.
@@ -162,6 +163,7 @@ class SessionEnd:
     SOURCE_ERROR: ClassVar[str] = "source_error"
     SERVER_ERROR: ClassVar[str] = "server_error"
     SERVER_CLOSED: ClassVar[str] = "server_closed"
+    SERVER_INACTIVITY: ClassVar[str] = "server_inactivity"
     CONNECTION_LOST: ClassVar[str] = "connection_lost"
 
     kind: str

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from ..analysis.presets import StreamingConfig, load_config
+from ..analysis.presets import StreamingConfig, check_streaming_fields, load_config
 from ..errors import ConfigError, StreamingError, TurnTuneError
 from .events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
 from .sources import CHUNK_MS, SAMPLE_RATE, WavRecorder, as_source
@@ -28,11 +28,16 @@ __all__ = ("LiveSession", "SendStats", "UPDATABLE_FIELDS", "as_config")
 
 log = logging.getLogger(__name__)
 
-#: Fields ``UpdateConfiguration`` accepts (Universal-Streaming and U3 Pro).
+#: Fields ``UpdateConfiguration`` accepts (Universal-Streaming and U3 Pro; AssemblyAI's
+#: "Updating configuration mid-stream" page): ``mode`` and ``interruption_delay`` are U3 Pro only.
 UPDATABLE_FIELDS = frozenset({
     "min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold",
     "keyterms_prompt", "prompt", "agent_context", "language_codes",
+    "mode", "interruption_delay", "vad_threshold",
 })
+#: The fields of `UPDATABLE_FIELDS` that a `StreamingConfig` carries.
+CONFIG_FIELDS = ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold",
+                 "mode", "interruption_delay", "vad_threshold")
 
 
 @dataclass
@@ -289,13 +294,14 @@ class LiveSession:
         Raises
         ------
         ConfigError
-            An unknown field, or thresholds out of range / min above max.
+            An unknown field, a value out of range (min above max, ``vad_threshold``
+            outside 0..1...), or a U3 Pro field for another model.
         """
         unknown = set(fields) - UPDATABLE_FIELDS
         if unknown:
             raise ConfigError(f"UpdateConfiguration cannot change {sorted(unknown)}; it accepts {sorted(UPDATABLE_FIELDS)}")
-        thresholds = {k: fields[k] for k in ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold")
-                      if fields.get(k) is not None}
+        check_streaming_fields(fields, getattr(self, "speech_model", None))
+        thresholds = {k: fields[k] for k in CONFIG_FIELDS if fields.get(k) is not None}
         return replace(self.config, **thresholds) if thresholds else self.config
 
     def _note_activity(self) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 import wave
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -30,6 +32,7 @@ __all__ = (
     "MicrophoneSource",
     "FileSource",
     "IterableSource",
+    "PushSource",
     "as_source",
     "SAMPLE_RATE",
     "CHUNK_MS",
@@ -128,6 +131,90 @@ class IterableSource(AudioSource):
             data = pcm_bytes(chunk)
             if data:
                 yield data
+
+
+class PushSource(AudioSource):
+    """Audio pushed from outside (a browser's microphone, another process): a real-time
+    source fed by `push`, read by the session's sender thread.
+
+    The queue between them is bounded (``max_ms`` of audio): when the reader falls
+    behind, a pushed chunk is dropped and counted (`dropped_chunks`, `dropped_ms`,
+    a warning in the log the first time), never dropped silently and never allowed
+    to grow without bound. `end` (or `close`) ends the stream after what is queued.
+
+    Parameters
+    ----------
+    sample_rate : int
+    max_ms : int
+        How much audio may wait for the reader before chunks are dropped.
+    name : str
+
+    Examples
+    --------
+    >>> src = PushSource(max_ms=100)
+    >>> [src.push(bytes(1600)) for _ in range(3)]    # 50 ms each: the third does not fit
+    [True, True, False]
+    >>> src.end(); [len(c) for c in src.chunks()], src.dropped_chunks, src.dropped_ms
+    ([1600, 1600], 1, 50.0)
+    """
+
+    realtime = True
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE, max_ms: int = 5000, name: str = "pushed audio"):
+        if not max_ms > 0:
+            raise InputError(f"max_ms must be positive, got {max_ms!r}")
+        self.sample_rate = int(sample_rate)
+        self.name = name
+        self.max_ms = max_ms
+        self.pushed_chunks = 0
+        self.pushed_ms = 0.0
+        self.dropped_chunks = 0
+        self.dropped_ms = 0.0
+        self._queued_ms = 0.0
+        self._items: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._ended = False
+
+    def _ms(self, data: bytes) -> float:
+        return len(data) / 2 / self.sample_rate * 1000.0
+
+    def push(self, chunk) -> bool:
+        """Queue a chunk (bytes or array); False when it was dropped (queue full or ended)."""
+        data = pcm_bytes(chunk)
+        ms = self._ms(data)
+        with self._lock:
+            if self._ended or self._queued_ms + ms > self.max_ms:
+                self.dropped_chunks += 1
+                self.dropped_ms += ms
+                if self.dropped_chunks == 1:
+                    log.warning("%s: the reader fell %.0f ms behind; dropping audio (counted in dropped_ms)",
+                                self.name, self._queued_ms)
+                return False
+            self._queued_ms += ms
+            self.pushed_chunks += 1
+            self.pushed_ms += ms
+        self._items.put(data)
+        return True
+
+    def end(self) -> None:
+        """No more audio: the reader finishes what is queued, then the source ends."""
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+        self._items.put(None)
+
+    def chunks(self) -> Iterator[bytes]:
+        while True:
+            data = self._items.get()
+            if data is None:
+                return
+            with self._lock:
+                self._queued_ms -= self._ms(data)
+            yield data
+
+    def close(self) -> None:
+        self.end()
 
 
 class FileSource(AudioSource):

@@ -3,6 +3,9 @@
 - `plots`: seaborn figures of the analysis tables (axes-level, ``data=``, ``ax=``).
 - `tuner`: `ThresholdTuner`, sliders over the simulator.
 - `live_panel`: `LiveTurns`, a live session rendered as it happens.
+- `browser_mic`: `BrowserMicrophone` (anywidget + ``browser_mic.js``), the page's
+  microphone as a live source: straight to AssemblyAI with a temporary token, or
+  through the kernel to the offline endpointer.
 - `report`: one self-contained HTML file a colleague can open.
 
 It reads every other wing and nothing reads it (the package imports it on first

@@ -40,6 +40,13 @@ def microphone_available() -> bool:
         pa.terminate()
 
 
+#: How the panel names each way a session ends (the two inactivity rules told apart).
+_END_LABELS = {
+    "inactivity": "inactivity (client-side rule)",
+    "server_inactivity": "inactivity (server-side inactivity_timeout)",
+}
+
+
 def _clock(ms) -> str:
     if ms is None:
         return "?"
@@ -58,9 +65,11 @@ class LiveTurns(W.VBox):
     ----------
     config : StreamingConfig, optional
         The turn-detection setting (default: the Balanced preset).
-    source : "auto", "mic", a path, or any source `StreamingSession` takes
-        ``"auto"``: the microphone when one is available, otherwise a bundled
-        sample recording replayed in real time.
+    source : "auto", "mic", "browser", a `BrowserMicrophone`, a path, or any source `StreamingSession` takes
+        ``"auto"``: the kernel's microphone (PyAudio) when it has one, otherwise the
+        microphone of the browser showing the notebook (`BrowserMicrophone`, shown in
+        the panel; remote JupyterLab, JupyterHub, Colab). ``"sample"``: a bundled
+        recording replayed in real time.
     offline : bool, optional
         Force the offline endpointer (True) or the API (False); default: the API
         when a key is configured, the offline endpointer otherwise.
@@ -99,21 +108,41 @@ class LiveTurns(W.VBox):
         self.partial = W.HTML()
         self.finals = W.HTML()
         self.reason = W.HTML()
+        self.microphone = self._browser_microphone(source)
         super().__init__()
         self.add_class("turntune-live")
         self.children = [W.HBox([self.start_button, self.stop_button, self.status]), self.partial, self.finals,
-                         self.reason]
+                         self.reason] + ([self.microphone] if self.microphone is not None else [])
+        if self.microphone is not None:  # the page reports whether it may open a microphone at all
+            self.microphone.observe(self._on_media_available, names="media_available")
         self.start_button.on_click(lambda _b: self.start())
         self.stop_button.on_click(lambda _b: self.stop())
         self._render_finals()
 
     # ------------------------------------------------------------------ control
+    def _browser_microphone(self, source):
+        from .browser_mic import BrowserMicrophone
+
+        if isinstance(source, BrowserMicrophone):
+            return source
+        if isinstance(source, str) and (source == "browser" or (source == "auto" and not microphone_available())):
+            return BrowserMicrophone()
+        return None
+
+    def _on_media_available(self, change):
+        from .browser_mic import SECURE_CONTEXT_NOTE
+
+        if change["new"] is False:
+            self.reason.value = f"<div class='turntune-mic-note'>{html.escape(SECURE_CONTEXT_NOTE)}</div>"
+
     def _resolve_source(self):
-        if self.source_choice != "auto":
+        if self.microphone is not None:
+            return self.microphone, "browser microphone"
+        if isinstance(self.source_choice, str) and self.source_choice == "sample":
+            return str(SAMPLE_RECORDING), f"sample recording ({SAMPLE_RECORDING.name})"
+        if not (isinstance(self.source_choice, str) and self.source_choice == "auto"):
             return self.source_choice, str(self.source_choice)
-        if microphone_available():
-            return "mic", "microphone"
-        return str(SAMPLE_RECORDING), f"sample recording ({SAMPLE_RECORDING.name}, no microphone found)"
+        return "mic", "microphone"
 
     def start(self):
         """Open a new session and start streaming (a running one is stopped first)."""
@@ -124,6 +153,8 @@ class LiveTurns(W.VBox):
 
         source, label = self._resolve_source()
         factory = self.session_factory or open_session
+        if self.microphone is not None and self.session_factory is None:
+            factory = lambda config, _source, **kw: self.microphone.open_session(config, **kw)  # noqa: E731
         with self._lock:
             self.final_turns, self.partial_text, self.end_reason, self._begun = [], "", None, False
         self.partial.value, self.reason.value = "", ""
@@ -140,6 +171,9 @@ class LiveTurns(W.VBox):
             self.reason.value = f"<b>Could not start:</b> {html.escape(str(err))}"
             return None
         self.mode = "offline endpointer" if isinstance(self.session, OfflineSession) else "AssemblyAI streaming"
+        if self.microphone is not None:
+            self.mode += " (audio " + ("straight from the browser" if self.mode.startswith("Assembly")
+                                       else "through the kernel") + ")"
         self.source_label = label
         self.state = "connecting"
         self.start_button.disabled, self.stop_button.disabled = True, False
@@ -225,6 +259,8 @@ class LiveTurns(W.VBox):
             left = self.session.inactivity_remaining_s() if self.state in ("connecting", "running") else None
             if left is not None:
                 parts.append(f"{left:.0f} s left before the inactivity stop")
+            if self.microphone is not None and self.microphone.dropped_ms:
+                parts.append(f"{self.microphone.dropped_ms:.0f} ms of audio dropped (the kernel was busy)")
         return "<span class='turntune-status'>" + " · ".join(p for p in parts if p) + "</span>"
 
     def _tick(self):
@@ -247,7 +283,7 @@ class LiveTurns(W.VBox):
         self.end_reason = end
         self.state = "ended"
         self.start_button.disabled, self.stop_button.disabled = False, True
-        why = detail or (f"{end.kind}" + (f" (code {end.code})" if getattr(end, "code", None) else "")
+        why = detail or (_END_LABELS.get(end.kind, end.kind) + (f" (code {end.code})" if getattr(end, "code", None) else "")
                          + (f": {end.detail}" if getattr(end, "detail", "") else "") if end else "ended")
         error = getattr(session, "error", None)
         extra = f"<br><span style='color:#a00'>{html.escape(str(error))}</span>" if error else ""

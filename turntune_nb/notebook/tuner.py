@@ -15,7 +15,7 @@ import threading
 import ipywidgets as W
 import traitlets
 
-from ..analysis.presets import PRESETS, StreamingConfig, load_config
+from ..analysis.presets import MODES, PRESETS, StreamingConfig, is_u3_pro, load_config
 from .plots import figure_svg
 
 __all__ = ("ThresholdTuner", "MODELS")
@@ -80,6 +80,9 @@ class ThresholdTuner(W.VBox):
     target_cutoff = traitlets.Float(0.05)
     setting_name = traitlets.Unicode("Balanced")
     side = traitlets.Unicode("all")
+    mode = traitlets.Unicode("")  # "" = the service's default
+    vad_threshold = traitlets.Float(None, allow_none=True)
+    interruption_delay = traitlets.Int(None, allow_none=True)
 
     def __init__(self, result, config: StreamingConfig | None = None, model: str = "u3-rt-pro",
                  target_cutoff: float = 0.05, debounce_s: float = 0.15, roles=None, **kwargs):
@@ -100,6 +103,7 @@ class ThresholdTuner(W.VBox):
         self.recommendation = None
         self.metrics = None
         self.renders = 0  # figure redraws so far (tests and the browser read it)
+        self.live_updates: list[dict] = []  # UpdateConfiguration fields sent to a connected session
 
         style = {"description_width": "150px"}
         layout = W.Layout(width="520px")
@@ -120,6 +124,18 @@ class ThresholdTuner(W.VBox):
         self.recommend_button = W.Button(description="Recommend", button_style="primary",
                                          tooltip="lowest latency within the target cut-off rate")
         self.side_select = W.Dropdown(options=self._side_options(), value="all", description="side", style=style)
+        # the rest of AssemblyAI's live surface: sent to a connected session as it moves
+        self.session = None
+        self.mode_select = W.Dropdown(options=[("service default", ""), *[(m, m) for m in MODES]],
+                                      value=config.mode or "", description="mode (U3 Pro)", style=style)
+        self.vad_slider = W.FloatSlider(value=0.4 if config.vad_threshold is None else config.vad_threshold,
+                                        min=0.0, max=1.0, step=0.05, description="vad_threshold", style=style,
+                                        layout=layout, continuous_update=False)
+        self.interruption_slider = W.IntSlider(value=500 if config.interruption_delay is None else
+                                               config.interruption_delay, min=0, max=1000, step=50,
+                                               description="interruption_delay", style=style, layout=layout,
+                                               continuous_update=False)
+        self.live_html = W.HTML()
         self.title = W.HTML()
         self.metrics_html = W.HTML()
         self.eot_html = W.HTML()
@@ -133,6 +149,7 @@ class ThresholdTuner(W.VBox):
             W.HBox([W.VBox([self.min_slider, self.max_slider, self.target_slider]),
                     W.VBox([self.model_select, self.side_select,
                             W.HBox(list(self.preset_buttons.values()) + [self.recommend_button])])]),
+            W.HBox([W.VBox([self.vad_slider, self.interruption_slider]), W.VBox([self.mode_select, self.live_html])]),
             self.message,
             self.metrics_html,
             self.eot_html,
@@ -149,6 +166,13 @@ class ThresholdTuner(W.VBox):
         self.observe(self._on_side, names=["side"])
         self.observe(self._on_threshold, names=["min_turn_silence", "max_turn_silence"])
         self.observe(self._on_model, names=["model"])
+        self.mode, self.vad_threshold, self.interruption_delay = (config.mode or "", config.vad_threshold,
+                                                                   config.interruption_delay)
+        W.link((self.mode_select, "value"), (self, "mode"))
+        self.vad_slider.observe(lambda c: setattr(self, "vad_threshold", c["new"]), names="value")
+        self.interruption_slider.observe(lambda c: setattr(self, "interruption_delay", c["new"]), names="value")
+        self.observe(self._on_live_field, names=["min_turn_silence", "max_turn_silence", "mode", "vad_threshold",
+                                                 "interruption_delay"])
         for name, button in self.preset_buttons.items():
             button.on_click(lambda _b, n=name: self.apply(PRESETS[n]))
         self.recommend_button.on_click(lambda _b: self.recommend())
@@ -206,7 +230,49 @@ class ThresholdTuner(W.VBox):
             base.use_cases if base else "",
             base.end_of_turn_confidence_threshold if base else None,
             evidence,
+            mode=self.mode or None,
+            interruption_delay=self.interruption_delay,
+            vad_threshold=self.vad_threshold,
         )
+
+    # ------------------------------------------------------------------ a live session
+    def connect(self, session) -> None:
+        """Send every later slider move to `session` while it runs (``UpdateConfiguration``).
+
+        `session` is a `StreamingSession` (or an `OfflineSession`, or a `LiveTurns`
+        panel, whose current session is used). ``mode`` and ``interruption_delay``
+        go only to a U3 Pro session; a refused update is shown, never raised.
+        """
+        self.session = session
+        self.live_html.value = "<i>connected: slider moves change the live session</i>"
+
+    def _live_session(self):
+        target = self.session
+        target = getattr(target, "session", target) if not hasattr(target, "update_configuration") else target
+        return target if target is not None and getattr(target, "running", False) else None
+
+    def _on_live_field(self, change):
+        session = self._live_session()
+        if session is None or self._applying:
+            return
+        name = change["name"]
+        value = change["new"]
+        if name == "mode" and not value:
+            return  # the service's default: nothing to send mid-session
+        fields = {name: value}
+        if name in ("min_turn_silence", "max_turn_silence"):  # both, so that min <= max holds on the server too
+            fields = {"min_turn_silence": self.min_turn_silence, "max_turn_silence": self.max_turn_silence}
+        model = getattr(session, "speech_model", None)
+        if name in ("mode", "interruption_delay") and model is not None and not is_u3_pro(model):
+            self.live_html.value = f"<i>{name} not sent: {html.escape(model)} is not a U3 Pro model</i>"
+            return
+        try:
+            session.update_configuration(**fields)
+        except Exception as err:  # shown in the panel: a slider must never raise into the kernel
+            self.live_html.value = f"<span style='color:#a00'>update refused: {html.escape(str(err))}</span>"
+            return
+        self.live_updates.append(fields)
+        self.live_html.value = "<i>sent " + html.escape(", ".join(f"{k}={v}" for k, v in fields.items())) + "</i>"
 
     def apply(self, config: StreamingConfig) -> None:
         """Move the sliders to a setting and take its name."""
@@ -219,11 +285,20 @@ class ThresholdTuner(W.VBox):
             else:
                 self.min_turn_silence = config.min_turn_silence
                 self.max_turn_silence = config.max_turn_silence
+            if config.mode is not None:
+                self.mode = config.mode
+            if config.vad_threshold is not None:
+                self.vad_slider.value = config.vad_threshold
+            if config.interruption_delay is not None:
+                self.interruption_slider.value = config.interruption_delay
         finally:
             self._applying = False
         self.setting_name = config.name
         self._update_metrics()
         self._schedule_render()
+        session = self._live_session()
+        if session is not None:  # one update for the whole setting
+            self._on_live_field({"name": "min_turn_silence", "new": config.min_turn_silence})
 
     def recommend(self):
         """Apply the data-driven recommendation for the current model and target."""
