@@ -17,6 +17,7 @@ from pathlib import Path
 from .analysis.results import AnalysisResult, analyze_transcripts_isolated
 from .errors import ConfigError, InputError
 from .files import collect_inputs, is_url
+from .remote import RemoteFile
 
 __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 
@@ -53,7 +54,7 @@ def _folder_label(folder_or_paths) -> str:
 
 def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | None = None,
                    base_url: str | None = None, workers: int = 8, cache_dir=None, out_dir=None,
-                   progress: bool = True, **options) -> AnalysisResult:
+                   progress: bool = True, executor=None, **options) -> AnalysisResult:
     """Transcribe a folder of recordings (or files, URLs, URL lists) and analyse the turn-taking.
 
     Parameters
@@ -74,6 +75,13 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         The run's output folder: transcripts go to ``out_dir/transcripts``.
     progress : bool
         Show a progress bar.
+    executor : str or concurrent.futures.Executor, optional
+        Where the offline backend runs: ``"serial"``, ``"thread"``, ``"process"``,
+        ``"dask"`` (a `LocalCluster`), or any `Executor` (a Dask
+        ``Client.get_executor()``); ``scheduler="tcp://host:8786"`` joins a Dask
+        cluster, ``executor_workers=N`` sizes a local pool. Default: a process pool
+        for `PARALLEL_FROM` files or more, else in this process. See
+        `turntune_nb.audio.executor`.
     **options
         AssemblyAI request options (``speech_models``, ``language_detection``,
         ``speakers_expected``, ``speaker_labels``, ...), client options
@@ -112,6 +120,8 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         if options.get("speakers") is not None:
             options["speakers_expected"] = options.pop("speakers")
         options.pop("speakers", None)
+        for name in ("scheduler", "executor_workers"):  # the offline backend's
+            options.pop(name, None)
         client_opts = {k: options.pop(k) for k in _CLIENT_OPTIONS if k in options}
         run_opts = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
         if "job_timeout" in run_opts:
@@ -132,15 +142,13 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
             notes.append("the run was interrupted: files not transcribed are listed as skipped; "
                          "re-run the same call to finish (submitted jobs are collected, not paid again)")
     else:
-        from .audio.offline import transcribe_offline
-
         for name in _CLIENT_OPTIONS:  # the AssemblyAI client's (the CLI always sets max_retry_after): no use offline
             options.pop(name, None)
         urls = [i for i in inputs if is_url(i)]
-        files = [Path(i) for i in inputs if not is_url(i)]
+        files = [i if isinstance(i, RemoteFile) else Path(i) for i in inputs if not is_url(i)]
         failed += [{"filename": u, "reason": "URLs need the AssemblyAI backend (the offline one reads local files)",
                     "stage": "input"} for u in urls]
-        transcripts, offline_failed = transcribe_offline(files, progress=progress, **options) if files else ([], [])
+        transcripts, offline_failed = _run_offline(files, executor, progress, options)
         failed += [dict(f, stage=f.get("stage", "decode")) for f in offline_failed]
         if out_dir is not None and transcripts:
             from .audio.offline import write_segments
@@ -152,6 +160,27 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
                                           backend=chosen, notes=notes)
     result.interrupted = chosen == "assemblyai" and batch.interrupted
     return result
+
+
+#: The offline backend runs on a process pool from this many files (when no executor is given).
+PARALLEL_FROM = 16
+
+
+def _run_offline(files, executor, progress, options):
+    """The offline backend in this process (few local files, no executor), else on an executor."""
+    from .audio.executor import transcribe_with_executor
+    from .audio.offline import transcribe_offline
+
+    scheduler, workers = options.pop("scheduler", None), options.pop("executor_workers", None)
+    if not files:
+        return [], []
+    remote = any(isinstance(f, RemoteFile) for f in files)
+    if executor is None and scheduler is None and not remote and len(files) < PARALLEL_FROM:
+        return transcribe_offline(files, progress=progress, **options)
+    if executor is None and scheduler is None:
+        executor = "process" if len(files) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else "serial"
+    return transcribe_with_executor(files, executor, progress=progress, workers=workers, scheduler=scheduler,
+                                    **options)
 
 
 def open_session(config, source, offline: bool | None = None, **kwargs):
