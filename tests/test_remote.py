@@ -2,69 +2,19 @@
 with an index page, and an S3-compatible server (moto in server mode, as s3fs's own tests use).
 Every remote run is compared with the local run of the same files (DataFrames, figures)."""
 
-import functools
 import hashlib
-import http.server
-import os
-import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.remote_helpers import AUDIO, SYNTHETIC, QuietHandler, http_folder, s3  # noqa: F401
 from turntune_nb import analyze_folder
 from turntune_nb.errors import InputError
 from turntune_nb.files import collect_inputs
 from turntune_nb.remote import RemoteFile, fetch, is_remote, public_url, resolve_remote, signed_url
 
 ROOT = Path(__file__).resolve().parent.parent
-SYNTHETIC = ROOT / "samples" / "synthetic"
-AUDIO = sorted(p.name for p in SYNTHETIC.iterdir() if p.is_file())  # the folder holds audio only (and truth/)
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    requests: list = []
-
-    def log_message(self, *args):
-        _Quiet.requests.append((self.command, self.path))
-
-
-@pytest.fixture(scope="module")
-def http_folder():
-    """``python -m http.server`` in a thread: an index page linking the samples."""
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SYNTHETIC)))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/"
-    srv.shutdown()
-
-
-@pytest.fixture(scope="module")
-def s3():
-    """A moto S3 server on loopback holding the synthetic samples (and one text file) in a bucket."""
-    moto_server = pytest.importorskip("moto.server")
-    s3fs = pytest.importorskip("s3fs")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    env = {"AWS_ACCESS_KEY_ID": "testing-key-id", "AWS_SECRET_ACCESS_KEY": "testing-secret-0123",
-           "AWS_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    s3fs.S3FileSystem.clear_instance_cache()
-    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": endpoint})
-    fs.mkdir("calls")
-    for name in AUDIO:
-        fs.put_file(str(SYNTHETIC / name), f"calls/month/{name}")
-    fs.pipe_file("calls/month/notes.txt", b"not audio")
-    yield {"endpoint": endpoint, "fs": fs}
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    s3fs.S3FileSystem.clear_instance_cache()
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +53,13 @@ def test_http_folder_gives_the_local_runs_figures(http_folder, local_result, tmp
 
 def test_a_fetched_object_is_fetched_once(http_folder, tmp_path):
     remote = collect_inputs(http_folder)[0][0]
-    _Quiet.requests.clear()
+    QuietHandler.requests.clear()
     first = fetch(remote, tmp_path)
     second = fetch(remote, tmp_path)
     assert first == second and first.name == remote.name
     assert first.read_bytes() == (SYNTHETIC / remote.name).read_bytes()
     assert oct(first.stat().st_mode & 0o777) == "0o600"
-    assert [r for r in _Quiet.requests if r[0] == "GET"] == [("GET", f"/{remote.name}")]
+    assert [r for r in QuietHandler.requests if r[0] == "GET"] == [("GET", f"/{remote.name}")]
     changed = RemoteFile(remote.url, remote.size, "another-etag")  # the object changed: fetched again
     assert fetch(changed, tmp_path) != first
 

@@ -86,7 +86,9 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         AssemblyAI request options (``speech_models``, ``language_detection``,
         ``speakers_expected``, ``speaker_labels``, ...), client options
         (``retries``, ``backoff_factor``, ``timeout``, ``max_retry_after``), run options
-        (``poll_interval``, ``job_timeout``, ``on_submitted``); for the offline
+        (``poll_interval``, ``job_timeout``, ``on_submitted``), ``upload_codec="flac"``
+        (16-bit WAV uploaded as lossless FLAC), ``fetch_dir`` (where remote objects are
+        copied when they must be read here or uploaded); for the offline
         backend, its settings.
         ``speakers=N`` says how many people speak in each recording, when known:
         the offline backend splits mono recordings into that many speakers
@@ -137,11 +139,14 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
                 progress=progress, **run_opts, **options,
             )
         transcripts = batch.transcripts
+        if batch.uploads.note():
+            notes.append(batch.uploads.note())
         failed += batch.failed_records()
         if batch.interrupted:
             notes.append("the run was interrupted: files not transcribed are listed as skipped; "
                          "re-run the same call to finish (submitted jobs are collected, not paid again)")
     else:
+        options.pop("upload_codec", None)  # AssemblyAI's: nothing is uploaded offline
         for name in _CLIENT_OPTIONS:  # the AssemblyAI client's (the CLI always sets max_retry_after): no use offline
             options.pop(name, None)
         urls = [i for i in inputs if is_url(i)]
@@ -172,6 +177,7 @@ def _run_offline(files, executor, progress, options):
     from .audio.offline import transcribe_offline
 
     scheduler, workers = options.pop("scheduler", None), options.pop("executor_workers", None)
+    fetch_dir = options.pop("fetch_dir", None)
     if not files:
         return [], []
     remote = any(isinstance(f, RemoteFile) for f in files)
@@ -180,7 +186,7 @@ def _run_offline(files, executor, progress, options):
     if executor is None and scheduler is None:
         executor = "process" if len(files) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else "serial"
     return transcribe_with_executor(files, executor, progress=progress, workers=workers, scheduler=scheduler,
-                                    **options)
+                                    fetch_dir=fetch_dir, **options)
 
 
 def open_session(config, source, offline: bool | None = None, **kwargs):

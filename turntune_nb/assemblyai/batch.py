@@ -42,6 +42,8 @@ from ..files import (
 )
 from .cache import SUBMITTED, SUBMITTING, TranscriptCache, content_hash
 from .pool import DaemonPool
+from .sources import UploadStats, audio_url_for, check_upload_codec
+from ..remote import RemoteFile, signed_url
 from .client import check_transcript_id
 
 __all__ = ("BatchResult", "transcribe_files", "check_request_options")
@@ -60,6 +62,7 @@ class BatchResult:
 
     outcomes: list = field(default_factory=list)
     interrupted: bool = False
+    uploads: UploadStats = field(default_factory=UploadStats)  # sent by URL, uploaded, bytes saved
 
     @property
     def ok(self) -> list:
@@ -144,14 +147,15 @@ def _parse_ok(data, name) -> str | None:
 def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_dir=None, progress: bool = True,
                      poll_interval: float | None = None, timeout: float | None = 3 * 3600,
                      speaker_labels: bool = True, on_submitted=None, orphan_grace: float = ORPHAN_GRACE_S,
-                     **options) -> BatchResult:
+                     upload_codec: str | None = None, fetch_dir=None, **options) -> BatchResult:
     """Transcribe files and URLs concurrently, through a resumable cache and a journal of paid work.
 
     Parameters
     ----------
     inputs : list of Path or str
-        Audio files and http(s) URLs (see `collect_inputs`). URLs are submitted as
-        ``audio_url`` without upload.
+        Audio files, http(s) URLs and `RemoteFile`s (see `collect_inputs`). URLs, and
+        remote objects the service can fetch (presigned by ``fs.sign()``), are submitted
+        as ``audio_url`` without upload (see `turntune_nb.assemblyai.sources`).
     client : AssemblyAIClient
     workers : int
         Uploads and submissions at once; every submitted job is polled regardless.
@@ -172,6 +176,11 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
     orphan_grace : float
         An intent journaled less than this many seconds ago, whose job the list does
         not show, is looked up once more after that long before it is submitted again.
+    upload_codec : {None, "flac"}
+        ``"flac"``: 16-bit PCM WAV files are uploaded as lossless FLAC; the bytes saved
+        are in ``BatchResult.uploads``.
+    fetch_dir : path, optional
+        Where remote objects no service can fetch are copied before upload.
     **options
         Request options for `AssemblyAIClient.submit` (``speech_models``,
         ``language_detection``, ``speakers_expected``, ...). They are part of the
@@ -202,6 +211,7 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
                "speech_models": list(options.pop("speech_models", None) or client.speech_models)}
     request.update({k: v for k, v in options.items() if v is not None})
     check_request_options(request)
+    check_upload_codec(upload_codec)
     cache = TranscriptCache(cache_dir) if cache_dir is not None else None
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
@@ -211,6 +221,7 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
     items = [(src, input_name(src)) for src in inputs]
     bar = tqdm(total=len(items), desc="Transcribing", unit="file", disable=not progress)
     run = _Run(client, cache, out, request, items, workers, interval, timeout, on_submitted, bar, orphan_grace)
+    run.upload_codec, run.fetch_dir = upload_codec, fetch_dir
     try:
         return run.execute()
     finally:
@@ -232,6 +243,7 @@ class _Run:
         self.wake = threading.Event()
         self.counts = {OK: 0, FAILED: 0}
         self.jobs: list[_Job] = []
+        self.uploads, self.upload_codec, self.fetch_dir = UploadStats(), None, None
 
     # ------------------------------------------------------------------ outcomes
     def record(self, item, outcome: FileOutcome) -> None:
@@ -306,12 +318,14 @@ class _Run:
         if self.stop.is_set():
             return "stopped", None
         try:
-            if is_url(src):
-                audio_url = str(src)
+            direct = str(src) if is_url(src) else signed_url(src) if isinstance(src, RemoteFile) else None
+            if direct:  # the service fetches it: nothing is uploaded (a presigned URL is never shown)
+                audio_url = direct
+                self.uploads.add(by_url=1)
             elif record and isinstance(record.get("upload_url"), str):
                 audio_url = record["upload_url"]  # uploaded by an earlier run: not uploaded again
             else:
-                audio_url = client.upload(src)
+                audio_url, _ = audio_url_for(src, client, self.upload_codec, self.uploads, self.fetch_dir)
                 if cache is not None:
                     try:
                         cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
@@ -592,7 +606,7 @@ class _Run:
                 reason = "interrupted before it was submitted; re-run to transcribe it"
             result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",
                                       transcript_id=job.transcript_id if job else None))
-        return BatchResult(result, interrupted)
+        return BatchResult(result, interrupted, self.uploads)
 
 
 def _valid_id(value) -> bool:
