@@ -173,16 +173,17 @@ PARALLEL_FROM = 16
 
 def _run_offline(files, executor, progress, options):
     """The offline backend in this process (few local files, no executor), else on an executor."""
-    from .audio.executor import transcribe_with_executor
-    from .audio.offline import transcribe_offline
-
     scheduler, workers = options.pop("scheduler", None), options.pop("executor_workers", None)
     fetch_dir = options.pop("fetch_dir", None)
     if not files:
         return [], []
     remote = any(isinstance(f, RemoteFile) for f in files)
     if executor is None and scheduler is None and not remote and len(files) < PARALLEL_FROM:
+        from .audio.offline import transcribe_offline
+
         return transcribe_offline(files, progress=progress, **options)
+    from .audio.executor import transcribe_with_executor
+
     if executor is None and scheduler is None:
         executor = "process" if len(files) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else "serial"
     return transcribe_with_executor(files, executor, progress=progress, workers=workers, scheduler=scheduler,
