@@ -81,6 +81,8 @@ from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
 from .files import FileOutcome, collect_inputs
 from .pipeline import analyze_folder, open_session
 from .replay import ReplayResult, plan_replay, replay, rescore
+from .remote import RemoteFile
+from .audio.executor import transcribe_with_executor
 
 # Plotting, reports and panels pull in seaborn, matplotlib and ipywidgets: imported on
 # first use, so the command line and the core start fast.
@@ -213,6 +215,9 @@ __all__ = (
     "rescore",
     "plan_replay",
     "ReplayResult",
+    # past one machine: remote folders, executors
+    "RemoteFile",
+    "transcribe_with_executor",
     # plots, report, widgets
     "plot_offsets",
     "plot_pause_ecdf",
