@@ -89,3 +89,22 @@ def test_upload_stats_and_codec_check():
                             "instead of 1,000 (600 bytes, 60% saved)")
     with pytest.raises(ConfigError, match="upload_codec"):
         check_upload_codec("mp3")
+
+
+def test_files_of_an_http_folder_are_submitted_by_their_own_url(fetching_fake, fclient, tmp_path):
+    from tests.remote_helpers import QuietHandler
+    import functools
+    import http.server
+    import threading
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SYNTHETIC)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{srv.server_address[1]}/"
+        result = transcribe_files(collect_inputs(base)[0], fclient, cache_dir=None, progress=False,
+                                  poll_interval=POLL_S)
+    finally:
+        srv.shutdown()
+    assert fetching_fake.state.counts["upload"] == 0
+    assert sorted(j["audio_url"] for j in jobs(fetching_fake)) == [base + n for n in AUDIO]
+    assert [o.status for o in result.outcomes] == ["ok"] * len(AUDIO)
