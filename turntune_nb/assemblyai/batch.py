@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 #: An intent younger than this may still become a job that the list does not show yet (a
 #: submission sent just before the process died): it is looked up again after this long, seconds.
 ORPHAN_GRACE_S = 3.0
+#: The first poll after a submission comes this soon (or at the poll interval, when shorter), seconds.
+FIRST_POLL_S = 1.0
 
 
 @dataclass
@@ -100,6 +102,7 @@ class _Job:
     items: list  # of (source, name)
     transcript_id: str | None = None
     next_poll: float = 0.0
+    submitted: float = 0.0  # monotonic time of the submission (or of the resume)
     deadline: float | None = None
     resumed: bool = False
     done: bool = False
@@ -533,7 +536,8 @@ class _Run:
                     self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
         elif state in ("submitted", "resumed"):
             job.transcript_id, job.resumed = value, state == "resumed"
-            job.next_poll = time.monotonic() + (0 if job.resumed else self.interval)
+            job.submitted = time.monotonic()
+            job.next_poll = job.submitted + (0 if job.resumed else self._wait(job))
             job.deadline = None if self.timeout is None else time.monotonic() + self.timeout
             waiting.append(job)
             if state == "submitted" and self.on_submitted is not None:
@@ -542,6 +546,11 @@ class _Run:
                 except Exception:
                     log.exception("on_submitted callback failed for %s", job.items[0][1])
         # "stopped": the run is ending; the file is reported as not submitted
+
+    def _wait(self, job: _Job) -> float:
+        """Seconds to the next poll: soon after a submission (a short file is done in seconds), then
+        half the job's age, up to the poll interval: 1, 2, 3, 4.5 s ... for a 3 s interval."""
+        return min(self.interval, max(FIRST_POLL_S, 0.5 * (time.monotonic() - job.submitted)))
 
     def _polled(self, job: _Job, fut, waiting: list, launch) -> None:
         try:
@@ -580,7 +589,7 @@ class _Run:
             self.fail(job, f"job {job.transcript_id} still {status!r} after {self.timeout:g} s; "
                            "a re-run picks it up without paying again")
         else:
-            job.next_poll = time.monotonic() + self.interval
+            job.next_poll = time.monotonic() + self._wait(job)
             waiting.append(job)
 
     def _result(self, interrupted: bool, prepare_futs: dict) -> BatchResult:
