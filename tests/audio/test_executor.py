@@ -112,7 +112,7 @@ def test_a_worker_killed_mid_run_loses_no_file(inputs, serial, cluster, tmp_path
 
     killer = threading.Thread(target=kill_one_busy_worker)
     killer.start()
-    transcripts, failed = transcribe_with_executor(many, cluster.get_executor(pure=False), progress=False)
+    transcripts, failed = transcribe_with_executor(many, cluster.get_executor(pure=False), progress=False, chunk=3)
     killer.join()
     assert killed, "no worker was busy to kill"
     assert failed == []
@@ -121,3 +121,10 @@ def test_a_worker_killed_mid_run_loses_no_file(inputs, serial, cluster, tmp_path
     assert all(t.utterances == by_name[t.name.split("_", 1)[1]].utterances for t in transcripts)
     cluster.wait_for_workers(2, timeout=60)
     assert killed[0] not in cluster.run(os.getpid).values()  # the nanny started a new worker process
+
+
+def test_files_shipped_several_per_task_keep_their_order_and_their_own_failures(inputs, serial):
+    # broken.wav shares its task with three good files: only it fails
+    transcripts, failed = transcribe_with_executor(inputs, "process", workers=2, progress=False, chunk=4)
+    assert _key(transcripts) == _key(serial[0])
+    assert [f["filename"] for f in failed] == ["broken.wav"]

@@ -39,7 +39,7 @@ from .diarize import VoiceEncoder, check_speakers
 from .offline import transcribe_file_offline
 from .vad import VADSettings
 
-__all__ = ("transcribe_with_executor", "open_executor", "EXECUTORS")
+__all__ = ("transcribe_with_executor", "open_executor", "chunk_size", "EXECUTORS")
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,22 @@ def _transcribe_one(source, settings, speakers, diarise, fetch_dir):
     except Exception as err:  # anything else is this file's failure, not the run's
         return "failed", {"filename": name, "reason": f"unexpected error: {type(err).__name__}: {err}",
                           "stage": "decode"}
+
+
+def _transcribe_chunk(sources, settings, speakers, diarise, fetch_dir):
+    """One task of several files (fewer round trips to the scheduler): their results, in order."""
+    return [_transcribe_one(src, settings, speakers, diarise, fetch_dir) for src in sources]
+
+
+def chunk_size(n_files: int) -> int:
+    """Files per task: 1 up to 63 files, then up to 8 (about 64 tasks), so a task outlasts its overhead.
+
+    Examples
+    --------
+    >>> chunk_size(10), chunk_size(400), chunk_size(100_000)
+    (1, 6, 8)
+    """
+    return 1 if n_files < 64 else min(8, n_files // 64)
 
 
 def open_executor(kind="process", workers: int | None = None, scheduler: str | None = None):
@@ -130,7 +146,7 @@ def open_executor(kind="process", workers: int | None = None, scheduler: str | N
 
 def transcribe_with_executor(sources, executor="process", *, progress: bool = True, workers: int | None = None,
                              scheduler: str | None = None, settings=None, speakers: int | None = None,
-                             diarise: bool = True, fetch_dir=None, **vad_settings):
+                             diarise: bool = True, fetch_dir=None, chunk: int | None = None, **vad_settings):
     """`transcribe_offline` on an executor: each file a task, shipped as a path or `RemoteFile`.
 
     Parameters
@@ -146,6 +162,8 @@ def transcribe_with_executor(sources, executor="process", *, progress: bool = Tr
         As `transcribe_offline`.
     fetch_dir : path, optional
         Where workers keep fetched remote objects; default `turntune_nb.remote.default_fetch_dir`.
+    chunk : int, optional
+        Files per task; default `chunk_size` (1 for a few files, up to 8 for many).
 
     Returns
     -------
@@ -166,18 +184,23 @@ def transcribe_with_executor(sources, executor="process", *, progress: bool = Tr
     sources = list(sources)
     pool, close = open_executor(executor, workers, scheduler)
     results: dict[int, tuple] = {}
+    size = chunk if chunk is not None else chunk_size(len(sources))
     try:
-        futures = {pool.submit(_transcribe_one, src, settings, speakers, diarise, fetch_dir): i
-                   for i, src in enumerate(sources)}
+        futures = {pool.submit(_transcribe_chunk, sources[i:i + size], settings, speakers, diarise, fetch_dir): i
+                   for i in range(0, len(sources), size)}
         with tqdm(total=len(sources), desc="offline VAD", unit="file", disable=not progress) as bar:
             for fut in as_completed(futures):
-                i = futures[fut]
+                first = futures[fut]
+                part = sources[first:first + size]
                 try:
-                    results[i] = fut.result()
-                except Exception as err:  # the worker (or the pool) died: this file's failure
-                    results[i] = ("failed", {"filename": input_name(sources[i]), "stage": "decode",
-                                             "reason": f"the worker running it failed ({type(err).__name__}: {err})"})
-                bar.update(1)
+                    done = fut.result()
+                except Exception as err:  # the worker (or the pool) died: these files' failure
+                    done = [("failed", {"filename": input_name(src), "stage": "decode",
+                                        "reason": f"the worker running it failed ({type(err).__name__}: {err})"})
+                            for src in part]
+                for k, outcome in enumerate(done):
+                    results[first + k] = outcome
+                bar.update(len(part))
     finally:
         close()
     transcripts = [results[i][1] for i in range(len(sources)) if results[i][0] == "ok"]
