@@ -85,7 +85,7 @@ def scale_out(count: int) -> None:
         pool_s, got = time_executor(files, "process")
         same_pool = [t.utterances for t in got] == [t.utterances for t in ref]
         print(f"  2-worker process pool:     {pool_s:7.1f} s   {serial_s / pool_s:.2f}x   same segments: {same_pool}")
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as lc, \
                 Client(lc) as client:
             time_executor(files[:4], client.get_executor(pure=False))  # workers warm (imports, first decode) first
             dask_s, got = time_executor(files, client.get_executor(pure=False))

@@ -40,7 +40,7 @@ def serial(inputs):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as lc, \
             distributed.Client(lc) as client:
         yield client
 
@@ -128,3 +128,15 @@ def test_files_shipped_several_per_task_keep_their_order_and_their_own_failures(
     transcripts, failed = transcribe_with_executor(inputs, "process", workers=2, progress=False, chunk=4)
     assert _key(transcripts) == _key(serial[0])
     assert [f["filename"] for f in failed] == ["broken.wav"]
+
+
+def test_a_scheduler_address_and_the_dask_kind_run_on_dask(inputs, serial, cluster):
+    some = [p for p in inputs if p.name != "broken.wav"][:2]
+    want = _key([t for t in serial[0] if t.name in {p.name for p in some}])
+    got, failed = transcribe_with_executor(some, scheduler=cluster.scheduler.address, progress=False)
+    assert _key(got) == want and failed == []
+    # the files ran on the cluster's workers: their task log grew
+    log = cluster.run(lambda dask_worker: [t for t in dask_worker.state.log if "_transcribe_chunk" in str(t)])
+    assert any(log.values())
+    got, _ = transcribe_with_executor(some, "dask", workers=1, progress=False)  # a LocalCluster of its own
+    assert _key(got) == want

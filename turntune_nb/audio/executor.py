@@ -139,7 +139,7 @@ def open_executor(kind="process", workers: int | None = None, scheduler: str | N
         client = stack.enter_context(Client(scheduler))
     else:
         cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None))
+                                                   dashboard_address=":0"))
         client = stack.enter_context(Client(cluster))
     return client.get_executor(pure=False), stack.close
 
