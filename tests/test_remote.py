@@ -106,3 +106,10 @@ def test_file_urls_and_a_missing_protocol_package(tmp_path):
     except ImportError:
         with pytest.raises(InputError, match=r"gs:// protocol needs .*pip install 'turntune_nb\[gcs\]'"):
             collect_inputs("gs://no-such-bucket-turntune/calls/")
+
+
+def test_credentials_in_a_folder_url_stay_out_of_the_result(http_folder, tmp_path):
+    with_user = http_folder.replace("http://", "http://someone:hunter2-secret@")
+    result = analyze_folder(with_user, backend="offline", progress=False, fetch_dir=tmp_path)
+    assert result.folder_path == http_folder
+    assert "hunter2" not in repr(result.to_summary()) and "hunter2" not in result.summary_text()

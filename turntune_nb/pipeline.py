@@ -17,7 +17,7 @@ from pathlib import Path
 from .analysis.results import AnalysisResult, analyze_transcripts_isolated
 from .errors import ConfigError, InputError
 from .files import collect_inputs, is_url
-from .remote import RemoteFile
+from .remote import RemoteFile, public_url
 
 __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 
@@ -46,9 +46,12 @@ def resolve_backend(backend: str = "auto", api_key: str | None = None) -> str:
 
 
 def _folder_label(folder_or_paths) -> str:
+    def shown(p) -> str:  # a URL without user information or query (credentials, signatures)
+        return public_url(p) if isinstance(p, str) and "://" in p else str(p)
+
     if isinstance(folder_or_paths, (str, Path)):
-        return str(folder_or_paths)
-    items = [str(p) for p in folder_or_paths]
+        return shown(folder_or_paths)
+    items = [shown(p) for p in folder_or_paths]
     return items[0] if len(items) == 1 else ", ".join(items)
 
 
