@@ -2,6 +2,9 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from tests.remote_helpers import SYNTHETIC, s3  # noqa: F401
 from turntune_nb.analysis.presets import load_config
 from turntune_nb.cli import main
 
@@ -377,3 +380,21 @@ def test_cli_stream_refuses_a_vad_threshold_out_of_range(tmp_path):
     proc = _cli("stream", "--source", "x.wav", "--speech-model", "universal-streaming-english", "--mode", "balanced",
                 env={**__import__("os").environ, "ASSEMBLYAI_API_KEY": "k"})
     assert proc.returncode != 0 and "apply only to the U3 Pro models" in proc.stderr
+
+
+def test_analyze_a_remote_folder_on_a_process_pool_with_parquet_tables(tmp_path, capsys, monkeypatch, s3):
+    """`turntune analyze s3://calls/month/ --executor process --table-format parquet`: the moto S3 server's
+    copy of the samples gives the local folder's figures; the tables are Parquet."""
+    pytest.importorskip("pyarrow")
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    monkeypatch.setenv("TURNTUNE_FETCH_DIR", str(tmp_path / "fetched"))
+    assert main(["analyze", str(SYNTHETIC), "--backend", "offline", "--out", str(tmp_path / "local"), "--json"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    code = main(["analyze", "s3://calls/month/", "--backend", "offline", "--executor", "process",
+                 "--executor-workers", "2", "--table-format", "parquet", "--out", str(tmp_path / "s3"), "--json"])
+    remote = json.loads(capsys.readouterr().out)
+    assert code == 0  # notes.txt is skipped as not audio, which is no failure
+    assert remote["aggregated_statistics"] == local["aggregated_statistics"]
+    assert remote["per_file_results"] == local["per_file_results"]
+    assert sorted(p.name.split(".", 1)[1] for p in (tmp_path / "s3").glob("*.parquet")) == [
+        "pauses.parquet", "turn_ends.parquet"]

@@ -82,6 +82,8 @@ from .assemblyai.tokens import create_temporary_token
 from .files import FileOutcome, collect_inputs
 from .pipeline import analyze_folder, open_session
 from .replay import ReplayResult, plan_replay, replay, rescore
+from .remote import RemoteFile
+from .audio.executor import transcribe_with_executor
 
 # Plotting, reports and panels pull in seaborn, matplotlib and ipywidgets: imported on
 # first use, so the command line and the core start fast.
@@ -217,6 +219,9 @@ __all__ = (
     "rescore",
     "plan_replay",
     "ReplayResult",
+    # past one machine: remote folders, executors
+    "RemoteFile",
+    "transcribe_with_executor",
     # plots, report, widgets
     "plot_offsets",
     "plot_pause_ecdf",

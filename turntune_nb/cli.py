@@ -59,7 +59,21 @@ def _add_analyze(sub) -> None:
     _add_vad_args(p)
     p.add_argument("--max-retry-after", type=float, default=60.0, metavar="S",
                    help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
+    _add_scale_args(p)
     p.set_defaults(func=_run_analyze)
+
+
+def _add_scale_args(p) -> None:
+    """--executor, --scheduler, --executor-workers, --upload-codec, --table-format: runs past one machine."""
+    p.add_argument("--executor", choices=("serial", "thread", "process", "dask"), default=None,
+                   help="where the offline backend runs: dask starts a LocalCluster (pip install "
+                   "'turntune_nb[dask]'); default: a process pool for 16 files or more, else this process")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run the offline backend on this Dask cluster")
+    p.add_argument("--executor-workers", type=int, metavar="N", help="workers of a local pool or cluster (default: CPUs)")
+    p.add_argument("--upload-codec", choices=("flac",), default=None,
+                   help="AssemblyAI: send 16-bit WAV files as lossless FLAC (fewer bytes over a slow uplink)")
+    p.add_argument("--table-format", choices=("csv", "parquet"), default="csv",
+                   help="the pause and turn-end tables beside the summary (parquet needs 'turntune_nb[parquet]')")
 
 
 def _add_side_args(p) -> None:
@@ -133,7 +147,9 @@ def _is_audio_input(path) -> bool:
     """True for an audio file, a folder holding audio files, an http(s) URL, or a .txt list of URLs."""
     from .files import AUDIO_EXTENSIONS, is_url
 
-    if is_url(path):
+    from .remote import is_remote
+
+    if is_url(path) or is_remote(path):
         return True
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".txt":
@@ -156,6 +172,11 @@ def _analysis_from_args(args):
             extra["speakers"] = args.speakers
         if getattr(args, "diarise", True) is False:
             extra["diarise"] = False
+        for name in ("scheduler", "executor_workers", "upload_codec"):
+            if getattr(args, name, None) is not None:
+                extra[name] = getattr(args, name)
+        if getattr(args, "executor", None) is not None:
+            extra["executor"] = args.executor
         result = analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
                                 backend=getattr(args, "backend", "auto"),
                                 progress=getattr(args, "progress", not getattr(args, "json", False)),
@@ -226,7 +247,7 @@ def _run_analyze(args) -> int:
     _stop_if_interrupted(result)
     if args.speaker or args.channel:
         result = result.for_speakers(**_side(args))
-    path = result.save(args.out)
+    path = result.save(args.out, format=getattr(args, "table_format", "csv"))
     if args.json:
         print(json.dumps(result.to_summary(), indent=2, ensure_ascii=False))
     else:

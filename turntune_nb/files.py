@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .remote import RemoteFile, is_remote, resolve_remote
 
 __all__ = (
     "AUDIO_EXTENSIONS",
@@ -166,6 +167,8 @@ class FileOutcome:
 def input_name(source) -> str:
     """The name an input is reported by: a file's name, or a URL without its query string (a presigned
     URL's signature stays out of messages)."""
+    if isinstance(source, RemoteFile):
+        return source.name
     if is_url(source):
         return str(source).split("?", 1)[0].split("#", 1)[0]
     return Path(source).name
@@ -195,11 +198,15 @@ def collect_inputs(folder_or_paths) -> tuple[list, list]:
     ----------
     folder_or_paths : str, Path or iterable of them
         Folders (their audio files, by the guide's extension list), audio files,
-        http(s) URLs, and ``.txt`` files listing URLs one per line.
+        http(s) URLs, and ``.txt`` files listing URLs one per line. Remote folders
+        and files by fsspec URL (``s3://bucket/calls/``, ``gs://``, ``az://``,
+        ``file://``, an ``http(s)://host/calls/`` index page: note the final ``/``;
+        without it an http(s) URL is one audio file) give `RemoteFile`s, listed and
+        filtered the same way (see `turntune_nb.remote`).
 
     Returns
     -------
-    inputs : list of Path or str
+    inputs : list of Path, str or RemoteFile
         In the order given (folders sorted by name), without duplicates.
     skipped : list of FileOutcome
         Files in a folder, or given, that are not audio by their extension.
@@ -221,7 +228,10 @@ def collect_inputs(folder_or_paths) -> tuple[list, list]:
     inputs, skipped, seen = [], [], set()
 
     def add(item):
-        ident = item if isinstance(item, str) else str(Path(item).resolve())
+        if isinstance(item, RemoteFile):
+            ident = item.fingerprint
+        else:
+            ident = item if isinstance(item, str) else str(Path(item).resolve())
         if ident not in seen:
             seen.add(ident)
             inputs.append(item)
@@ -232,6 +242,9 @@ def collect_inputs(folder_or_paths) -> tuple[list, list]:
                                    reason=f"not an audio file: the extension {ext} is not one AssemblyAI accepts"))
 
     for item in folder_or_paths:
+        if is_remote(item):
+            _collect_remote(item, add, skipped)
+            continue
         if is_url(item):
             add(str(item))
             continue
@@ -255,6 +268,26 @@ def collect_inputs(folder_or_paths) -> tuple[list, list]:
         else:
             raise InputError(f"{item}: no such file or folder, and not an http(s) URL. Check the path.")
     return inputs, skipped
+
+
+def _collect_remote(item, add, skipped) -> None:
+    """`collect_inputs` for one `RemoteFile` or fsspec URL: its audio files added, the rest skipped."""
+    if isinstance(item, RemoteFile):
+        found, folder = [item], False
+    else:
+        found, folder = resolve_remote(str(item))
+    audio = [r for r in found if r.suffix.lower() in AUDIO_EXTENSIONS]
+    for r in found:
+        if r.suffix.lower() in AUDIO_EXTENSIONS:
+            add(r)
+        elif not r.name.startswith("."):
+            skipped.append(FileOutcome(str(r), r.name, SKIPPED, stage="input",
+                                       reason=f"not an audio file: the extension {r.suffix or '(none)'} "
+                                              "is not one AssemblyAI accepts"))
+    if folder and not audio:
+        shown = ", ".join(r.name for r in found[:10]) + (f", ... ({len(found)} in all)" if len(found) > 10 else "")
+        raise InputError(f"No audio files found in {item} (it holds: {shown or 'nothing'}). "
+                         f"Accepted extensions: {', '.join(sorted(AUDIO_EXTENSIONS))}")
 
 
 def safe_filename(name: str, max_length: int = 100) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from .analysis.results import AnalysisResult, analyze_transcripts_isolated
 from .errors import ConfigError, InputError
 from .files import collect_inputs, is_url
+from .remote import RemoteFile, public_url
 
 __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 
@@ -45,15 +46,18 @@ def resolve_backend(backend: str = "auto", api_key: str | None = None) -> str:
 
 
 def _folder_label(folder_or_paths) -> str:
+    def shown(p) -> str:  # a URL without user information or query (credentials, signatures)
+        return public_url(p) if isinstance(p, str) and "://" in p else str(p)
+
     if isinstance(folder_or_paths, (str, Path)):
-        return str(folder_or_paths)
-    items = [str(p) for p in folder_or_paths]
+        return shown(folder_or_paths)
+    items = [shown(p) for p in folder_or_paths]
     return items[0] if len(items) == 1 else ", ".join(items)
 
 
 def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | None = None,
                    base_url: str | None = None, workers: int = 8, cache_dir=None, out_dir=None,
-                   progress: bool = True, vad=None, **options) -> AnalysisResult:
+                   progress: bool = True, vad=None, executor=None, **options) -> AnalysisResult:
     """Transcribe a folder of recordings (or files, URLs, URL lists) and analyse the turn-taking.
 
     Parameters
@@ -79,11 +83,20 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         ``"webrtc"``, ``"silero"``; see `turntune_nb.audio.vad`) or all its
         settings as a `VADSettings`. Single settings go in `options`
         (``min_silence_ms=100``...).
+    executor : str or concurrent.futures.Executor, optional
+        Where the offline backend runs: ``"serial"``, ``"thread"``, ``"process"``,
+        ``"dask"`` (a `LocalCluster`), or any `Executor` (a Dask
+        ``Client.get_executor()``); ``scheduler="tcp://host:8786"`` joins a Dask
+        cluster, ``executor_workers=N`` sizes a local pool. Default: a process pool
+        for `PARALLEL_FROM` files or more, else in this process. See
+        `turntune_nb.audio.executor`.
     **options
         AssemblyAI request options (``speech_models``, ``language_detection``,
         ``speakers_expected``, ``speaker_labels``, ...), client options
         (``retries``, ``backoff_factor``, ``timeout``, ``max_retry_after``), run options
-        (``poll_interval``, ``job_timeout``, ``on_submitted``); for the offline
+        (``poll_interval``, ``job_timeout``, ``on_submitted``), ``upload_codec="flac"``
+        (16-bit WAV uploaded as lossless FLAC), ``fetch_dir`` (where remote objects are
+        copied when they must be read here or uploaded); for the offline
         backend, its settings.
         ``speakers=N`` says how many people speak in each recording, when known:
         the offline backend splits mono recordings into that many speakers
@@ -117,6 +130,8 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         if options.get("speakers") is not None:
             options["speakers_expected"] = options.pop("speakers")
         options.pop("speakers", None)
+        for name in ("scheduler", "executor_workers"):  # the offline backend's
+            options.pop(name, None)
         client_opts = {k: options.pop(k) for k in _CLIENT_OPTIONS if k in options}
         run_opts = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
         if "job_timeout" in run_opts:
@@ -132,6 +147,8 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
                 progress=progress, **run_opts, **options,
             )
         transcripts = batch.transcripts
+        if batch.uploads.note():
+            notes.append(batch.uploads.note())
         failed += batch.failed_records()
         if vad is not None:
             notes.append("vad= applies to the offline backend only: AssemblyAI found the speech here")
@@ -139,19 +156,18 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
             notes.append("the run was interrupted: files not transcribed are listed as skipped; "
                          "re-run the same call to finish (submitted jobs are collected, not paid again)")
     else:
-        from .audio.offline import transcribe_offline
-
+        options.pop("upload_codec", None)  # AssemblyAI's: nothing is uploaded offline
         for name in _CLIENT_OPTIONS:  # the AssemblyAI client's (the CLI always sets max_retry_after): no use offline
             options.pop(name, None)
         urls = [i for i in inputs if is_url(i)]
-        files = [Path(i) for i in inputs if not is_url(i)]
+        files = [i if isinstance(i, RemoteFile) else Path(i) for i in inputs if not is_url(i)]
         failed += [{"filename": u, "reason": "URLs need the AssemblyAI backend (the offline one reads local files)",
                     "stage": "input"} for u in urls]
         if isinstance(vad, str):
             options["detector"] = vad
         elif vad is not None:
             options["settings"] = vad
-        transcripts, offline_failed = transcribe_offline(files, progress=progress, **options) if files else ([], [])
+        transcripts, offline_failed = _run_offline(files, executor, progress, options)
         failed += [dict(f, stage=f.get("stage", "decode")) for f in offline_failed]
         if out_dir is not None and transcripts:
             from .audio.offline import write_segments
@@ -163,6 +179,29 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
                                           backend=chosen, notes=notes)
     result.interrupted = chosen == "assemblyai" and batch.interrupted
     return result
+
+
+#: The offline backend runs on a process pool from this many files (when no executor is given).
+PARALLEL_FROM = 16
+
+
+def _run_offline(files, executor, progress, options):
+    """The offline backend in this process (few local files, no executor), else on an executor."""
+    scheduler, workers = options.pop("scheduler", None), options.pop("executor_workers", None)
+    fetch_dir = options.pop("fetch_dir", None)
+    if not files:
+        return [], []
+    remote = any(isinstance(f, RemoteFile) for f in files)
+    if executor is None and scheduler is None and not remote and len(files) < PARALLEL_FROM:
+        from .audio.offline import transcribe_offline
+
+        return transcribe_offline(files, progress=progress, **options)
+    from .audio.executor import transcribe_with_executor
+
+    if executor is None and scheduler is None:
+        executor = "process" if len(files) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else "serial"
+    return transcribe_with_executor(files, executor, progress=progress, workers=workers, scheduler=scheduler,
+                                    fetch_dir=fetch_dir, **options)
 
 
 def open_session(config, source, offline: bool | None = None, **kwargs):

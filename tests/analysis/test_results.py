@@ -217,3 +217,30 @@ def test_saved_summary_keeps_the_caveats(tmp_path):
     result = analyze_transcripts([_mono()])
     saved = load_summary(result.save(tmp_path))
     assert result_caveats(saved) == result_caveats(result) == result.caveats and result.caveats
+
+
+def test_parquet_tables_read_back_as_the_csv_ones(tmp_path, data_dir, sample_rttm):
+    import os
+
+    import pandas as pd
+
+    from turntune_nb.analysis import columns as C
+    from turntune_nb.analysis.results import load_summary
+
+    pytest.importorskip("pyarrow")
+    transcripts, failed = collect_transcripts([sample_rttm, data_dir / "assemblyai"])
+    result = analyze_transcripts(transcripts, failed=failed)
+    as_csv = load_summary(result.save(tmp_path, "a.json"))
+    path = result.save(tmp_path, "b.json", format="parquet")
+    tables = json.loads(path.read_text())["tables"]
+    assert tables == {"pauses": "b.pauses.parquet", "turn_ends": "b.turn_ends.parquet"}
+    assert (tmp_path / "b.pauses.parquet").read_bytes()[:4] == b"PAR1"
+    assert oct(os.stat(tmp_path / "b.turn_ends.parquet").st_mode & 0o777) == "0o600"
+    as_parquet = load_summary(path)
+    pd.testing.assert_frame_equal(as_parquet.pauses, as_csv.pauses)
+    pd.testing.assert_frame_equal(as_parquet.turn_ends, as_csv.turn_ends)
+    # the sample's three gaps (430, 130, 3190 ms) are turn ends followed by the other speaker
+    ends = as_parquet.turn_ends[as_parquet.turn_ends[C.FILE] == "sample"]
+    assert len(ends) >= 3 and as_parquet.recommendation == as_csv.recommendation
+    with pytest.raises(Exception, match="format must be 'csv' or 'parquet'"):
+        result.save(tmp_path, "c.json", format="xlsx")

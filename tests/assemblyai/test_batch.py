@@ -546,3 +546,22 @@ def test_ctrl_c_mid_run_exits_130_with_the_jobs_in_flight_journaled(tmp_path):
         assert len(json.loads(out)["per_file_results"]) == 3
         assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (3, 3)
         assert set(jobs_per_file(fake).values()) == {1}
+
+
+def test_polls_come_soon_after_a_submission_then_back_off_to_the_interval():
+    """1 s after a submission, then half the job's age, never longer than the poll interval
+    (the SDK polls every 3 s from the start: a job done in 2 s is seen a second later)."""
+    import time as _time
+    from types import SimpleNamespace
+
+    from turntune_nb.assemblyai.batch import FIRST_POLL_S, _Job, _Run
+
+    run = SimpleNamespace(interval=3.0)
+    waits = []
+    for age in (0.0, 1.0, 2.0, 4.0, 30.0):
+        job = _Job("k", [], submitted=_time.monotonic() - age)
+        waits.append(round(_Run._wait(run, job), 1))
+    assert FIRST_POLL_S == 1.0
+    assert waits == [1.0, 1.0, 1.0, 2.0, 3.0]
+    fast = SimpleNamespace(interval=0.2)  # an interval shorter than the first poll wins
+    assert _Run._wait(fast, _Job("k", [], submitted=_time.monotonic())) == 0.2

@@ -16,6 +16,8 @@ status, created, completed, audio_url, error}]}``, ``prev_url`` leading to older
   unless a test scripted one for those bytes (`script_transcript`) or an error
   (`script_error`). Bytes that are not audio end as AssemblyAI's "File does not appear
   to contain audio ..." and WAVs under 160 ms as "Audio duration is too short.".
+- with the ``fetch_urls=True`` option, other ``audio_url`` values are really fetched
+  (GET), as the service fetches a public or presigned URL;
 - ``audio_url`` values that are not this fake's upload URLs are "downloaded" from
   `add_url`'s table; an unknown URL ends as AssemblyAI's "Download error, ...".
 - Faults, queued per endpoint (``"upload"``, ``"submit"``, ``"get"``) with `inject`
@@ -117,6 +119,17 @@ def _wav_duration_ms(audio: bytes) -> int | None:
     if not byte_rate or data_len is None:
         return 0
     return int(data_len * 1000 / byte_rate)
+
+
+async def _download(url: str) -> bytes | None:
+    """GET `url` (the fake's ``fetch_urls=True`` option): its bytes, or None when it cannot be fetched."""
+    import aiohttp
+
+    try:
+        async with aiohttp.ClientSession() as session, session.get(url) as resp:
+            return await resp.read() if resp.status == 200 else None
+    except aiohttp.ClientError:
+        return None
 
 
 def audio_error(audio: bytes | None, url: str) -> str | None:
@@ -329,6 +342,9 @@ def register(app: web.Application, fake) -> None:
                 audio = store["uploads"].get(url[len(UPLOAD_PREFIX):])
             else:
                 audio = store["urls"].get(url)
+        if audio is None and fake.options.get("fetch_urls") and not url.startswith(UPLOAD_PREFIX):
+            audio = await _download(url)  # as the service does: a real GET of a public or presigned URL
+        with fake.state.lock:
             script = store["scripts"].get(_sha(audio)) if audio is not None else None
         error = (script or {}).get("error") or (None if script else audio_error(audio, url))
         utterances = (script or {}).get("utterances") or (derive_utterances(audio) if not error else [])

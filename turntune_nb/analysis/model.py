@@ -270,7 +270,19 @@ def transcripts_to_frame(transcripts) -> pd.DataFrame:
         return Transcript("empty", ()).to_frame().iloc[0:0].assign(
             **{C.FILE: pd.Categorical([], categories=[])}
         )
-    frame = pd.concat([t.to_frame() for t in transcripts], ignore_index=True)
+    # one table built from all utterances at once (not one per file, then concatenated): 100,000 files in seconds
+    utts = [(t.name, u) for t in transcripts for u in t.utterances]
+    n = len(utts)
+    frame = pd.DataFrame(
+        {
+            C.FILE: pd.Series([name for name, _ in utts], dtype="object"),
+            C.SPEAKER: pd.Series([u.speaker for _, u in utts], dtype="object"),
+            C.START_MS: np.fromiter((u.start_ms for _, u in utts), dtype=np.int64, count=n),
+            C.END_MS: np.fromiter((u.end_ms for _, u in utts), dtype=np.int64, count=n),
+            C.TEXT: pd.Series([u.text for _, u in utts], dtype="object"),
+            C.CHANNEL: pd.array([u.channel for _, u in utts], dtype="Int64"),
+        }
+    )
     names = list(dict.fromkeys(t.name for t in transcripts))
     frame[C.FILE] = pd.Categorical(frame[C.FILE], categories=names)
     return frame
@@ -282,12 +294,22 @@ def words_to_frame(transcripts) -> pd.DataFrame:
     The ``utterance`` column is the row position of the word's utterance in
     ``transcripts_to_frame(transcripts)``, so the two tables join on it.
     """
-    parts, offset = [], 0
-    for t in transcripts:
-        w = t.words_frame()
-        w[C.UTTERANCE] += offset
-        offset += len(t.utterances)
-        parts.append(w)
-    if not parts:
+    transcripts = list(transcripts)
+    if not transcripts:
         return Transcript("empty").words_frame()
-    return pd.concat(parts, ignore_index=True)
+    rows, offset = [], 0
+    for t in transcripts:
+        rows += [(t.name, offset + i, u.speaker, w.start_ms, w.end_ms, w.text)
+                 for i, u in enumerate(t.utterances) for w in u.words]
+        offset += len(t.utterances)
+    if not rows:
+        return pd.concat([transcripts[0].words_frame()], ignore_index=True)
+    cols = list(zip(*rows))
+    return pd.DataFrame({
+        C.FILE: pd.Series(cols[0], dtype="str"),
+        C.UTTERANCE: np.asarray(cols[1], dtype=np.int64),
+        C.SPEAKER: pd.Series(cols[2], dtype="object"),
+        C.START_MS: np.asarray(cols[3], dtype=np.int64),
+        C.END_MS: np.asarray(cols[4], dtype=np.int64),
+        C.TEXT: pd.Series(cols[5], dtype="object"),
+    })

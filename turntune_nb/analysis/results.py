@@ -300,12 +300,22 @@ class AnalysisResult:
             "notes": list(self.notes),
         })
 
-    def save(self, out_dir=".", filename: str | None = None) -> Path:
+    def save(self, out_dir=".", filename: str | None = None, format: str = "csv") -> Path:
         """Write the summary JSON into `out_dir` and return its path.
 
         The default name is the guide's, ``aggregated_analysis_<YYYYmmdd_HHMMSS>.json``.
+        The pause and turn-end tables go beside it as CSV, or with ``format="parquet"``
+        as Parquet (smaller and typed, for large runs; needs ``pyarrow``:
+        ``pip install 'turntune_nb[parquet]'``). `load_summary` reads either.
         """
-        from ..files import atomic_write_json, atomic_write_text, make_private_dir
+        from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text, make_private_dir
+
+        if format not in ("csv", "parquet"):
+            from ..errors import ConfigError
+
+            raise ConfigError(f"format must be 'csv' or 'parquet', got {format!r}")
+        if format == "parquet":
+            _require_pyarrow()
 
         out_dir = make_private_dir(out_dir)
         filename = filename or f"aggregated_analysis_{datetime.now():%Y%m%d_%H%M%S}.json"
@@ -314,8 +324,11 @@ class AnalysisResult:
         # the pause and turn-end tables go beside the JSON, so a saved run can be re-tuned (load_summary)
         summary["tables"] = {}
         for key, frame in (("pauses", self.pauses), ("turn_ends", self.turn_ends)):
-            table = path.with_name(f"{path.stem}.{key}.csv")
-            atomic_write_text(table, frame.to_csv(index=False))  # 0600: the pauses hold the calls' words
+            table = path.with_name(f"{path.stem}.{key}.{format}")
+            if format == "parquet":
+                atomic_write_bytes(table, _parquet_bytes(frame))  # 0600 too
+            else:
+                atomic_write_text(table, frame.to_csv(index=False))  # 0600: the pauses hold the calls' words
             summary["tables"][key] = table.name
         atomic_write_json(path, summary, indent=2)
         return path
@@ -573,6 +586,13 @@ def load_summary(path) -> SavedSummary:
             raise InputError(f"{path}: its table name {str(name)[:80]!r} is not a file name beside the summary; "
                              "only files in the summary's own folder are read. Re-run `turntune analyze`.")
         table = path.parent / name
+        if name.endswith(".parquet"):
+            _require_pyarrow()
+            try:
+                frames[key] = pd.read_parquet(table)
+            except FileNotFoundError:
+                raise InputError(f"{path}: its table {table.name} is missing beside it") from None
+            continue
         try:
             frames[key] = pd.read_csv(table, keep_default_na=False,
                                       dtype={C.FILE: str, C.SPEAKER: str, C.FLOOR_SPEAKER: str},
@@ -592,6 +612,24 @@ def load_summary(path) -> SavedSummary:
         path=path,
         side=summary.get("side"),
     )
+
+
+def _require_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as err:
+        from ..errors import ConfigError
+
+        raise ConfigError("Parquet tables need pyarrow: pip install 'turntune_nb[parquet]' (or save as CSV)") from err
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """`frame` as Parquet (pyarrow), columns of mixed text and None kept as text."""
+    import io
+
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False, engine="pyarrow")
+    return buf.getvalue()
 
 
 def latest_summary(folder) -> Path | None:

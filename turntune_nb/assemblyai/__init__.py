@@ -5,6 +5,8 @@
 - `cache`: completed transcripts and the write-ahead journal of paid work (upload
   URLs, intents, job ids) on disk, under an inter-process lock, so nothing is paid twice.
 - `batch`: many files at once, concurrently, resumable; checks before paying.
+- `sources`: what the service is given per input: a URL it fetches itself (public,
+  or presigned by ``fs.sign()``), or an upload (once; lossless FLAC on request).
 - `pool`: daemon worker threads an interrupt can walk away from.
 - `streaming`: the v3 streaming protocol: `StreamingSession` (a `LiveSession`
   whose transport is AssemblyAI's WebSocket) and its messages.

@@ -42,6 +42,8 @@ from ..files import (
 )
 from .cache import SUBMITTED, SUBMITTING, TranscriptCache, content_hash
 from .pool import DaemonPool
+from .sources import UploadStats, audio_url_for, check_upload_codec
+from ..remote import RemoteFile, signed_url
 from .client import check_transcript_id
 
 __all__ = ("BatchResult", "transcribe_files", "check_request_options")
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 #: An intent younger than this may still become a job that the list does not show yet (a
 #: submission sent just before the process died): it is looked up again after this long, seconds.
 ORPHAN_GRACE_S = 3.0
+#: The first poll after a submission comes this soon (or at the poll interval, when shorter), seconds.
+FIRST_POLL_S = 1.0
 
 
 @dataclass
@@ -60,6 +64,7 @@ class BatchResult:
 
     outcomes: list = field(default_factory=list)
     interrupted: bool = False
+    uploads: UploadStats = field(default_factory=UploadStats)  # sent by URL, uploaded, bytes saved
 
     @property
     def ok(self) -> list:
@@ -97,6 +102,7 @@ class _Job:
     items: list  # of (source, name)
     transcript_id: str | None = None
     next_poll: float = 0.0
+    submitted: float = 0.0  # monotonic time of the submission (or of the resume)
     deadline: float | None = None
     resumed: bool = False
     done: bool = False
@@ -144,14 +150,15 @@ def _parse_ok(data, name) -> str | None:
 def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_dir=None, progress: bool = True,
                      poll_interval: float | None = None, timeout: float | None = 3 * 3600,
                      speaker_labels: bool = True, on_submitted=None, orphan_grace: float = ORPHAN_GRACE_S,
-                     **options) -> BatchResult:
+                     upload_codec: str | None = None, fetch_dir=None, **options) -> BatchResult:
     """Transcribe files and URLs concurrently, through a resumable cache and a journal of paid work.
 
     Parameters
     ----------
     inputs : list of Path or str
-        Audio files and http(s) URLs (see `collect_inputs`). URLs are submitted as
-        ``audio_url`` without upload.
+        Audio files, http(s) URLs and `RemoteFile`s (see `collect_inputs`). URLs, and
+        remote objects the service can fetch (presigned by ``fs.sign()``), are submitted
+        as ``audio_url`` without upload (see `turntune_nb.assemblyai.sources`).
     client : AssemblyAIClient
     workers : int
         Uploads and submissions at once; every submitted job is polled regardless.
@@ -172,6 +179,11 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
     orphan_grace : float
         An intent journaled less than this many seconds ago, whose job the list does
         not show, is looked up once more after that long before it is submitted again.
+    upload_codec : {None, "flac"}
+        ``"flac"``: 16-bit PCM WAV files are uploaded as lossless FLAC; the bytes saved
+        are in ``BatchResult.uploads``.
+    fetch_dir : path, optional
+        Where remote objects no service can fetch are copied before upload.
     **options
         Request options for `AssemblyAIClient.submit` (``speech_models``,
         ``language_detection``, ``speakers_expected``, ...). They are part of the
@@ -202,6 +214,7 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
                "speech_models": list(options.pop("speech_models", None) or client.speech_models)}
     request.update({k: v for k, v in options.items() if v is not None})
     check_request_options(request)
+    check_upload_codec(upload_codec)
     cache = TranscriptCache(cache_dir) if cache_dir is not None else None
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
@@ -211,6 +224,7 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
     items = [(src, input_name(src)) for src in inputs]
     bar = tqdm(total=len(items), desc="Transcribing", unit="file", disable=not progress)
     run = _Run(client, cache, out, request, items, workers, interval, timeout, on_submitted, bar, orphan_grace)
+    run.upload_codec, run.fetch_dir = upload_codec, fetch_dir
     try:
         return run.execute()
     finally:
@@ -232,6 +246,7 @@ class _Run:
         self.wake = threading.Event()
         self.counts = {OK: 0, FAILED: 0}
         self.jobs: list[_Job] = []
+        self.uploads, self.upload_codec, self.fetch_dir = UploadStats(), None, None
 
     # ------------------------------------------------------------------ outcomes
     def record(self, item, outcome: FileOutcome) -> None:
@@ -306,12 +321,14 @@ class _Run:
         if self.stop.is_set():
             return "stopped", None
         try:
-            if is_url(src):
-                audio_url = str(src)
+            direct = str(src) if is_url(src) else signed_url(src) if isinstance(src, RemoteFile) else None
+            if direct:  # the service fetches it: nothing is uploaded (a presigned URL is never shown)
+                audio_url = direct
+                self.uploads.add(by_url=1)
             elif record and isinstance(record.get("upload_url"), str):
                 audio_url = record["upload_url"]  # uploaded by an earlier run: not uploaded again
             else:
-                audio_url = client.upload(src)
+                audio_url, _ = audio_url_for(src, client, self.upload_codec, self.uploads, self.fetch_dir)
                 if cache is not None:
                     try:
                         cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
@@ -519,7 +536,8 @@ class _Run:
                     self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
         elif state in ("submitted", "resumed"):
             job.transcript_id, job.resumed = value, state == "resumed"
-            job.next_poll = time.monotonic() + (0 if job.resumed else self.interval)
+            job.submitted = time.monotonic()
+            job.next_poll = job.submitted + (0 if job.resumed else self._wait(job))
             job.deadline = None if self.timeout is None else time.monotonic() + self.timeout
             waiting.append(job)
             if state == "submitted" and self.on_submitted is not None:
@@ -528,6 +546,11 @@ class _Run:
                 except Exception:
                     log.exception("on_submitted callback failed for %s", job.items[0][1])
         # "stopped": the run is ending; the file is reported as not submitted
+
+    def _wait(self, job: _Job) -> float:
+        """Seconds to the next poll: soon after a submission (a short file is done in seconds), then
+        half the job's age, up to the poll interval: 1, 2, 3, 4.5 s ... for a 3 s interval."""
+        return min(self.interval, max(FIRST_POLL_S, 0.5 * (time.monotonic() - job.submitted)))
 
     def _polled(self, job: _Job, fut, waiting: list, launch) -> None:
         try:
@@ -566,7 +589,7 @@ class _Run:
             self.fail(job, f"job {job.transcript_id} still {status!r} after {self.timeout:g} s; "
                            "a re-run picks it up without paying again")
         else:
-            job.next_poll = time.monotonic() + self.interval
+            job.next_poll = time.monotonic() + self._wait(job)
             waiting.append(job)
 
     def _result(self, interrupted: bool, prepare_futs: dict) -> BatchResult:
@@ -592,7 +615,7 @@ class _Run:
                 reason = "interrupted before it was submitted; re-run to transcribe it"
             result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",
                                       transcript_id=job.transcript_id if job else None))
-        return BatchResult(result, interrupted)
+        return BatchResult(result, interrupted, self.uploads)
 
 
 def _valid_id(value) -> bool:

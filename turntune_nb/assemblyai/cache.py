@@ -29,6 +29,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import InputError
 from ..files import PRIVATE_FILE_MODE, atomic_write_json, is_url, make_private_dir
+from ..remote import RemoteFile
 
 __all__ = ("TranscriptCache", "default_cache_dir", "content_hash")
 
@@ -41,8 +42,12 @@ UPLOADED, SUBMITTING, SUBMITTED = "uploaded", "submitting", "submitted"
 
 
 def content_hash(source) -> str:
-    """SHA-256 of a file's bytes (read in chunks), or of a URL's text."""
+    """SHA-256 of a file's bytes (read in chunks), of a URL's text, or of a `RemoteFile`'s fingerprint
+    (its URL, ETag and size: an unchanged object is not fetched to be hashed, nor paid for twice)."""
     h = hashlib.sha256()
+    if isinstance(source, RemoteFile):
+        h.update(b"remote:" + source.fingerprint.encode("utf-8"))
+        return h.hexdigest()
     if is_url(source):
         h.update(b"url:" + str(source).encode("utf-8"))
         return h.hexdigest()

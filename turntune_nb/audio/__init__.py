@@ -7,6 +7,9 @@
   package (Resemblyzer's GE2E, run in numpy), clustered per file.
 - `offline`: the offline backend: recordings to `Transcript`s with no key and no
   network (one speaker per channel in stereo, diarised speakers in mono).
+- `encode`: lossless FLAC from 16-bit PCM WAV, fewer bytes to upload.
+- `executor`: the offline backend on any `concurrent.futures.Executor` (a process
+  pool, or a Dask cluster): files shipped as paths or remote references, one task each.
 
 It produces what the analysis wing reads; it imports neither the service nor the
 notebook wing. The public names are re-exported from `turntune_nb`.

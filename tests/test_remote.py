@@ -1,0 +1,115 @@
+"""Remote folders through fsspec against real servers on loopback: an HTTP server serving a folder
+with an index page, and an S3-compatible server (moto in server mode, as s3fs's own tests use).
+Every remote run is compared with the local run of the same files (DataFrames, figures)."""
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.remote_helpers import AUDIO, SYNTHETIC, QuietHandler, http_folder, s3  # noqa: F401
+from turntune_nb import analyze_folder
+from turntune_nb.errors import InputError
+from turntune_nb.files import collect_inputs
+from turntune_nb.remote import RemoteFile, fetch, is_remote, public_url, resolve_remote, signed_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def local_result():
+    return analyze_folder(str(SYNTHETIC), backend="offline", progress=False)
+
+
+def _same_figures(remote, local):
+    pd.testing.assert_frame_equal(remote.transitions, local.transitions)
+    pd.testing.assert_frame_equal(remote.pauses, local.pauses)
+    pd.testing.assert_frame_equal(remote.per_file, local.per_file)
+    assert remote.overall == local.overall
+    assert remote.recommendation == local.recommendation
+
+
+def test_which_urls_are_remote():
+    assert is_remote("s3://bucket/calls/") and is_remote("gs://b/x.wav") and is_remote("file:///tmp/x/")
+    assert is_remote("https://host/calls/")  # a folder to list: it ends in /
+    assert not is_remote("https://host/calls/a.wav")  # one audio URL, submitted to AssemblyAI as before
+    assert not is_remote("calls/a.wav")
+    assert public_url("https://me:pw@host:8080/a.wav?X-Amz-Signature=abc#t") == "https://host:8080/a.wav"
+
+
+def test_http_folder_is_listed_by_its_index_and_filtered_by_extension(http_folder):
+    inputs, skipped = collect_inputs(http_folder)
+    assert [r.name for r in inputs] == AUDIO
+    assert all(isinstance(r, RemoteFile) and r.size == (SYNTHETIC / r.name).stat().st_size for r in inputs)
+    assert skipped == []  # the truth/ sub-folder is a folder, not a file
+
+
+def test_http_folder_gives_the_local_runs_figures(http_folder, local_result, tmp_path):
+    result = analyze_folder(http_folder, backend="offline", progress=False, fetch_dir=tmp_path)
+    _same_figures(result, local_result)
+    assert result.folder_path == http_folder
+
+
+def test_a_fetched_object_is_fetched_once(http_folder, tmp_path):
+    remote = collect_inputs(http_folder)[0][0]
+    QuietHandler.requests.clear()
+    first = fetch(remote, tmp_path)
+    second = fetch(remote, tmp_path)
+    assert first == second and first.name == remote.name
+    assert first.read_bytes() == (SYNTHETIC / remote.name).read_bytes()
+    assert oct(first.stat().st_mode & 0o777) == "0o600"
+    assert [r for r in QuietHandler.requests if r[0] == "GET"] == [("GET", f"/{remote.name}")]
+    changed = RemoteFile(remote.url, remote.size, "another-etag")  # the object changed: fetched again
+    assert fetch(changed, tmp_path) != first
+
+
+def test_s3_folder_lists_audio_and_skips_the_rest(s3):
+    inputs, skipped = collect_inputs("s3://calls/month/")
+    assert [r.name for r in inputs] == AUDIO
+    assert [s.name for s in skipped] == ["notes.txt"]
+    expected = hashlib.md5((SYNTHETIC / AUDIO[0]).read_bytes()).hexdigest()  # S3's ETag of a one-part upload
+    assert inputs[0].etag == expected
+    assert str(inputs[0]) == f"s3://calls/month/{AUDIO[0]}"
+
+
+def test_s3_folder_gives_the_local_runs_figures(s3, local_result, tmp_path):
+    result = analyze_folder("s3://calls/month/", backend="offline", progress=False, fetch_dir=tmp_path)
+    _same_figures(result, local_result)
+    assert [s["filename"] for s in result.skipped] == ["notes.txt"]
+    assert "testing-secret" not in repr(result.to_summary())
+
+
+def test_s3_single_object_and_missing_folder(s3):
+    files, folder = resolve_remote(f"s3://calls/month/{AUDIO[0]}")
+    assert not folder and [f.name for f in files] == [AUDIO[0]]
+    with pytest.raises(InputError, match="s3://calls/nothing-here"):
+        collect_inputs("s3://calls/nothing-here/")
+
+
+def test_s3_objects_are_signed_for_a_service_to_fetch(s3):
+    remote = collect_inputs("s3://calls/month/")[0][0]
+    url = signed_url(remote)
+    assert url.startswith(s3["endpoint"]) and "Signature" in url
+    import urllib.request
+
+    assert urllib.request.urlopen(url).read() == (SYNTHETIC / remote.name).read_bytes()
+    assert "Signature" not in str(remote) and "Signature" not in repr(remote)
+
+
+def test_file_urls_and_a_missing_protocol_package(tmp_path):
+    inputs, _ = collect_inputs("file://" + str(ROOT / "samples" / "real"))
+    assert [r.name for r in inputs] == ["sample.wav"]
+    assert signed_url(inputs[0]) is None  # nothing a service could fetch: it is uploaded
+    try:
+        import gcsfs  # noqa: F401
+    except ImportError:
+        with pytest.raises(InputError, match=r"gs:// protocol needs .*pip install 'turntune_nb\[gcs\]'"):
+            collect_inputs("gs://no-such-bucket-turntune/calls/")
+
+
+def test_credentials_in_a_folder_url_stay_out_of_the_result(http_folder, tmp_path):
+    with_user = http_folder.replace("http://", "http://someone:hunter2-secret@")
+    result = analyze_folder(with_user, backend="offline", progress=False, fetch_dir=tmp_path)
+    assert result.folder_path == http_folder
+    assert "hunter2" not in repr(result.to_summary()) and "hunter2" not in result.summary_text()

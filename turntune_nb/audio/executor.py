@@ -1,0 +1,210 @@
+"""The offline backend on any `concurrent.futures.Executor`: a process pool, threads, or a Dask cluster.
+
+`transcribe_with_executor` ships each file as its path or `RemoteFile` reference
+(never its audio bytes) to `transcribe_file_offline` on a worker; the worker fetches
+a remote object into its own fetch cache (`turntune_nb.remote.fetch`) and returns
+the file's `Transcript` (its speech segments). A file that fails is that file's
+failure, whatever the worker raised; the progress bar counts completions as they
+arrive from the pool or the cluster.
+
+Executors:
+
+- ``"serial"``: in this process, one file after another (the reference);
+- ``"thread"`` / ``"process"``: a local `ThreadPoolExecutor` / `ProcessPoolExecutor`;
+- ``"dask"``: a `distributed.LocalCluster` on this machine; ``scheduler="tcp://host:8786"``
+  joins a running one (``pip install 'turntune_nb[dask]'``);
+- any `concurrent.futures.Executor` object, e.g. a Dask ``Client(...).get_executor()``:
+  a worker that dies mid-run has its files rescheduled by Dask and none is lost.
+
+Examples
+--------
+>>> transcripts, failed = transcribe_with_executor(["samples/synthetic/conv1.wav"], "serial", progress=False)
+>>> transcripts[0].name, transcripts[0].speakers, failed
+('conv1.wav', ('ch0', 'ch1'), [])
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import ConfigError, TurnTuneError
+from ..files import input_name
+from ..remote import RemoteFile, fetch
+from .diarize import VoiceEncoder, check_speakers
+from .offline import transcribe_file_offline
+from .vad import VADSettings
+
+__all__ = ("transcribe_with_executor", "open_executor", "chunk_size", "EXECUTORS")
+
+log = logging.getLogger(__name__)
+
+EXECUTORS = ("serial", "thread", "process", "dask")
+
+
+class _SerialExecutor(Executor):
+    """Runs each task as it is submitted, in this process: the reference the others are compared with."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # the future carries it, as a pool's would
+            fut.set_exception(err)
+        return fut
+
+
+@lru_cache(maxsize=1)
+def _encoder() -> VoiceEncoder:
+    """One voice encoder per worker process (its weights are loaded once, not per file)."""
+    return VoiceEncoder()
+
+
+def _transcribe_one(source, settings, speakers, diarise, fetch_dir):
+    """The task a worker runs: ``("ok", Transcript)`` or ``("failed", {"filename", "reason", "stage"})``."""
+    name = input_name(source)
+    try:
+        path = fetch(source, fetch_dir) if isinstance(source, RemoteFile) else Path(source)
+    except TurnTuneError as err:
+        return "failed", {"filename": name, "reason": str(err), "stage": "read"}
+    try:
+        return "ok", transcribe_file_offline(path, settings, speakers=speakers, diarise=diarise,
+                                             encoder=_encoder() if diarise else None)
+    except TurnTuneError as err:
+        return "failed", {"filename": name, "reason": getattr(err, "reason", None) or str(err), "stage": "decode"}
+    except Exception as err:  # anything else is this file's failure, not the run's
+        return "failed", {"filename": name, "reason": f"unexpected error: {type(err).__name__}: {err}",
+                          "stage": "decode"}
+
+
+def _transcribe_chunk(sources, settings, speakers, diarise, fetch_dir):
+    """One task of several files (fewer round trips to the scheduler): their results, in order."""
+    return [_transcribe_one(src, settings, speakers, diarise, fetch_dir) for src in sources]
+
+
+def chunk_size(n_files: int) -> int:
+    """Files per task: 1 up to 63 files, then up to 8 (about 64 tasks), so a task outlasts its overhead.
+
+    Examples
+    --------
+    >>> chunk_size(10), chunk_size(400), chunk_size(100_000)
+    (1, 6, 8)
+    """
+    return 1 if n_files < 64 else min(8, n_files // 64)
+
+
+def open_executor(kind="process", workers: int | None = None, scheduler: str | None = None):
+    """An executor and the context that closes it: ``(executor, closer)``; ``closer()`` shuts it down.
+
+    Parameters
+    ----------
+    kind : {"serial", "thread", "process", "dask"} or Executor
+        An `Executor` object is used as it is (and not shut down).
+    workers : int, optional
+        Workers of a local pool or `LocalCluster`; default the number of CPUs.
+    scheduler : str, optional
+        ``tcp://host:8786``: join that Dask scheduler instead of starting a cluster.
+
+    Raises
+    ------
+    ConfigError
+        An unknown kind, or Dask missing (naming the extra to install).
+    """
+    if isinstance(kind, Executor) or (kind is not None and hasattr(kind, "submit") and not isinstance(kind, str)):
+        return kind, lambda: None
+    if scheduler:
+        kind = "dask"
+    if kind not in EXECUTORS:
+        raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)} or a concurrent.futures.Executor, "
+                          f"got {kind!r}")
+    n = workers or os.cpu_count() or 1
+    if kind == "serial":
+        return _SerialExecutor(), lambda: None
+    if kind == "thread":
+        pool = ThreadPoolExecutor(n, thread_name_prefix="turntune-offline")
+        return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
+    if kind == "process":
+        pool = ProcessPoolExecutor(n)
+        return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:
+        raise ConfigError("the dask executor needs Dask: pip install 'turntune_nb[dask]'") from err
+    stack = ExitStack()
+    if scheduler:
+        client = stack.enter_context(Client(scheduler))
+    else:
+        cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                   dashboard_address=":0"))
+        client = stack.enter_context(Client(cluster))
+    return client.get_executor(pure=False), stack.close
+
+
+def transcribe_with_executor(sources, executor="process", *, progress: bool = True, workers: int | None = None,
+                             scheduler: str | None = None, settings=None, speakers: int | None = None,
+                             diarise: bool = True, fetch_dir=None, chunk: int | None = None, **vad_settings):
+    """`transcribe_offline` on an executor: each file a task, shipped as a path or `RemoteFile`.
+
+    Parameters
+    ----------
+    sources : list of path or RemoteFile
+    executor : str or concurrent.futures.Executor
+        See `open_executor`; a Dask ``client.get_executor()`` works as any other.
+    progress : bool
+        A tqdm bar counting completions.
+    workers, scheduler
+        See `open_executor`.
+    settings, speakers, diarise, **vad_settings
+        As `transcribe_offline`.
+    fetch_dir : path, optional
+        Where workers keep fetched remote objects; default `turntune_nb.remote.default_fetch_dir`.
+    chunk : int, optional
+        Files per task; default `chunk_size` (1 for a few files, up to 8 for many).
+
+    Returns
+    -------
+    transcripts : list of Transcript
+        In the order given (whatever order they finished in).
+    failed : list of dict
+        ``{"filename", "reason", "stage"}`` per file that failed; the others finish.
+    """
+    from tqdm.auto import tqdm
+
+    if settings is not None and vad_settings:
+        raise ConfigError("give either settings=VADSettings(...) or individual VAD settings, not both")
+    try:
+        settings = settings or VADSettings(**vad_settings)
+    except TypeError as err:
+        raise ConfigError(f"unknown offline backend setting: {err}; see turntune_nb.audio.vad.VADSettings") from err
+    speakers = check_speakers(speakers)  # before any file is shipped
+    sources = list(sources)
+    pool, close = open_executor(executor, workers, scheduler)
+    results: dict[int, tuple] = {}
+    size = chunk if chunk is not None else chunk_size(len(sources))
+    try:
+        futures = {pool.submit(_transcribe_chunk, sources[i:i + size], settings, speakers, diarise, fetch_dir): i
+                   for i in range(0, len(sources), size)}
+        with tqdm(total=len(sources), desc="offline VAD", unit="file", disable=not progress) as bar:
+            for fut in as_completed(futures):
+                first = futures[fut]
+                part = sources[first:first + size]
+                try:
+                    done = fut.result()
+                except Exception as err:  # the worker (or the pool) died: these files' failure
+                    done = [("failed", {"filename": input_name(src), "stage": "decode",
+                                        "reason": f"the worker running it failed ({type(err).__name__}: {err})"})
+                            for src in part]
+                for k, outcome in enumerate(done):
+                    results[first + k] = outcome
+                bar.update(len(part))
+    finally:
+        close()
+    transcripts = [results[i][1] for i in range(len(sources)) if results[i][0] == "ok"]
+    failed = [results[i][1] for i in range(len(sources)) if results[i][0] != "ok"]
+    for f in failed:
+        log.warning("%s: %s", f["filename"], f["reason"])
+    return transcripts, failed
