@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from functools import lru_cache
@@ -64,6 +65,17 @@ def _encoder() -> VoiceEncoder:
     return VoiceEncoder()
 
 
+_local = threading.local()
+
+
+def _detector_pool(settings: VADSettings) -> list:
+    """This thread's speech detectors for `settings`, reused from file to file (a model load costs ~90 ms)."""
+    pools = getattr(_local, "pools", None)
+    if pools is None:
+        pools = _local.pools = {}
+    return pools.setdefault(settings, [])
+
+
 def _transcribe_one(source, settings, speakers, diarise, fetch_dir):
     """The task a worker runs: ``("ok", Transcript)`` or ``("failed", {"filename", "reason", "stage"})``."""
     name = input_name(source)
@@ -73,7 +85,8 @@ def _transcribe_one(source, settings, speakers, diarise, fetch_dir):
         return "failed", {"filename": name, "reason": str(err), "stage": "read"}
     try:
         return "ok", transcribe_file_offline(path, settings, speakers=speakers, diarise=diarise,
-                                             encoder=_encoder() if diarise else None)
+                                             encoder=_encoder() if diarise else None,
+                                             detectors=_detector_pool(settings))
     except TurnTuneError as err:
         return "failed", {"filename": name, "reason": getattr(err, "reason", None) or str(err), "stage": "decode"}
     except Exception as err:  # anything else is this file's failure, not the run's
