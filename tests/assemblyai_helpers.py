@@ -50,10 +50,15 @@ def fake():
         yield server
 
 
+def fast_client(server) -> AssemblyAIClient:
+    """A client of `server` with the tests' short polls, retries and time-outs."""
+    return AssemblyAIClient(api_key=KEY, base_url=server.url, poll_interval=POLL_S, retries=3,
+                            backoff_factor=0.01, timeout=(2.0, 5.0))
+
+
 @pytest.fixture
 def client(fake):
-    with AssemblyAIClient(api_key=KEY, base_url=fake.url, poll_interval=POLL_S, retries=3,
-                          backoff_factor=0.01, timeout=(2.0, 5.0)) as c:
+    with fast_client(fake) as c:
         yield c
 
 

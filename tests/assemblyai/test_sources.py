@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assemblyai_helpers import KEY, POLL_S, PROCESSING_S, jobs, write_wavs
+from tests.assemblyai_helpers import KEY, POLL_S, PROCESSING_S, fast_client, jobs, write_wavs
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.remote_helpers import AUDIO, SYNTHETIC, s3  # noqa: F401
 from turntune_nb import analyze_folder
 from turntune_nb.assemblyai.batch import transcribe_files
-from turntune_nb.assemblyai.client import AssemblyAIClient
 from turntune_nb.assemblyai.sources import UploadStats, check_upload_codec
 from turntune_nb.errors import ConfigError
 from turntune_nb.files import collect_inputs
@@ -25,8 +24,7 @@ def fetching_fake():
 
 @pytest.fixture
 def fclient(fetching_fake):
-    with AssemblyAIClient(api_key=KEY, base_url=fetching_fake.url, poll_interval=POLL_S, retries=3,
-                          backoff_factor=0.01, timeout=(2.0, 5.0)) as c:
+    with fast_client(fetching_fake) as c:
         yield c
 
 
