@@ -19,6 +19,7 @@ alone. Data flows down this list:
 - `eotbench`: eot-bench's four cells, and the published eot-bench / TurnBench rows.
 - `recommend`: the data-driven setting beside the guide's preset.
 - `export`: the setting for AssemblyAI and its peers.
+- `display`: readable column labels and value formats for every display and export.
 
 The public names are re-exported from `turntune_nb`.
 """

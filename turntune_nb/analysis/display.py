@@ -1,0 +1,132 @@
+"""Readable names and formats for the tables' columns, in one place.
+
+Every display of a table (HTML in a notebook, a terminal table, the report, a CSV or
+Excel export) names and formats columns through this module, so "median gap (ms)"
+reads the same everywhere and a share is shown as a percentage, a time in whole
+milliseconds and a count as an integer.
+
+The DataFrames themselves keep their machine names (`turntune_nb.analysis.columns`);
+only displays and exports use the labels.
+
+Examples
+--------
+>>> label("overlap_share"), label("median_gap_ms"), label("no_such_column")
+('overlaps (% of speaker changes)', 'median gap (ms)', 'no such column')
+>>> format_value("cutoff_rate", 0.0523), format_value("latency_p90_ms", 412.6), format_value("turns", 33.0)
+('5.2%', '413', '33')
+>>> format_value("median_gap_ms", float("nan"))
+'–'
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+#: Machine column name -> readable label (with the unit). Columns not listed are shown
+#: with underscores as spaces.
+LABELS: dict[str, str] = {
+    # files / per-file tables
+    "filename": "file", "file": "file", "source": "source", "speaker_source": "speakers from",
+    "speakers": "speakers", "utterances": "segments", "total_utterances": "segments",
+    "average_gap_ms": "mean gap (ms)", "median_gap_ms": "median gap (ms)", "min_gap_ms": "shortest gap (ms)",
+    "max_gap_ms": "longest gap (ms)", "total_gaps": "gaps (guide)",
+    "gaps": "gaps", "overlaps": "overlaps", "pauses": "pauses", "contained": "backchannels",
+    "overlap_share": "overlaps (% of speaker changes)",
+    "pause_median_ms": "median pause (ms)", "pause_p90_ms": "pause p90 (ms)", "pause_p10_ms": "pause p10 (ms)",
+    "floor_transfer_median_ms": "median floor transfer (ms)",
+    # overall
+    "total_files_analyzed": "files", "overall_average_gap_ms": "mean gap (ms)",
+    "overall_median_gap_ms": "median gap (ms)", "overall_min_gap_ms": "shortest gap (ms)",
+    "overall_max_gap_ms": "longest gap (ms)", "average_of_file_averages_ms": "mean of the files' mean gaps (ms)",
+    "variability_ratio": "variability (longest / shortest file mean)", "variability": "variability",
+    # summaries (transitions, pauses, floor transfer)
+    "kind": "kind", "count": "count", "share": "share", "share_of_speaker_changes": "% of speaker changes",
+    "mean_ms": "mean (ms)", "min_ms": "min (ms)", "max_ms": "max (ms)", "p10_ms": "p10 (ms)",
+    "median_ms": "median (ms)", "p90_ms": "p90 (ms)", "p95_ms": "p95 (ms)",
+    # segments
+    "speaker": "speaker", "channel": "channel", "start_ms": "start (ms)", "end_ms": "end (ms)", "text": "text",
+    "offset_ms": "offset (ms)", "pause_ms": "pause (ms)", "prev_speaker": "previous speaker",
+    # endpointing metrics (EndpointMetrics, Recommendation.table)
+    "min_turn_silence": "min_turn_silence (ms)", "max_turn_silence": "max_turn_silence (ms)",
+    "holds": "pauses inside turns", "cuts": "pauses cut", "cutoff_rate": "cut-off rate",
+    "cuts_low": "pauses cut (optimistic)", "cutoff_rate_low": "cut-off rate (optimistic)",
+    "turns": "turns", "turns_cut": "turns cut", "turns_cut_share": "turns cut (%)", "turn_ends": "turn ends",
+    "latency_mean_ms": "mean latency (ms)", "latency_p50_ms": "median latency (ms)",
+    "latency_p90_ms": "latency p90 (ms)", "latency_mean_ms_low": "mean latency, optimistic (ms)",
+    "interrupted": "next speaker first", "interrupted_low": "next speaker first (optimistic)",
+    "eot_holds": "eot-bench holds", "eot_cuts": "eot-bench cuts", "eot_cutoff_rate": "eot-bench cut-off rate",
+    "never_fired": "ended by max_turn_silence", "never_fired_share": "ended by max_turn_silence (%)",
+}
+
+_SHARES = {"overlap_share", "share", "share_of_speaker_changes", "cutoff_rate", "cutoff_rate_low",
+           "turns_cut_share", "eot_cutoff_rate", "never_fired_share"}
+_COUNTS = {"speakers", "utterances", "total_utterances", "total_gaps", "gaps", "overlaps", "pauses", "contained",
+           "total_files_analyzed", "count", "holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends",
+           "interrupted", "interrupted_low", "eot_holds", "eot_cuts", "never_fired", "channel"}
+_MISSING = "–"
+
+
+def label(column: str) -> str:
+    """The readable label of a column (its unit in brackets)."""
+    return LABELS.get(column, str(column).replace("_", " "))
+
+
+def kind(column: str) -> str:
+    """How a column's values are shown: ``"share"``, ``"ms"``, ``"count"``, ``"ratio"`` or ``"text"``."""
+    column = str(column)
+    if column in _SHARES:
+        return "share"
+    if column in _COUNTS:
+        return "count"
+    if column.endswith("_ms") or column in ("min_turn_silence", "max_turn_silence"):
+        return "ms"
+    if column == "variability_ratio":
+        return "ratio"
+    return "text"
+
+
+def format_value(column: str, value) -> str:
+    """One value as a display shows it: a share as a percentage (one decimal), a
+    time in whole milliseconds, a count as an integer; missing values as a dash."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return _MISSING
+    k = kind(column)
+    try:
+        if k == "share":
+            return f"{float(value):.1%}"
+        if k in ("ms", "count"):
+            return f"{float(value):,.0f}"
+        if k == "ratio":
+            return f"{float(value):.2f}"
+    except (TypeError, ValueError):
+        return str(value)
+    return str(value)
+
+
+def readable(frame: pd.DataFrame, *, as_text: bool = False) -> pd.DataFrame:
+    """A copy of ``frame`` with readable column labels.
+
+    With ``as_text=True`` every value is formatted for display (`format_value`);
+    otherwise values stay numbers (for CSV and Excel export) and only the labels change.
+    The index, if named, is labelled too.
+    """
+    out = frame.copy()
+    if as_text:
+        for column in out.columns:
+            out[column] = [format_value(column, v) for v in out[column]]
+    if out.index.name is not None:
+        out.index.name = label(out.index.name)
+    out.columns = [label(c) for c in out.columns]
+    return out
+
+
+def readable_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """For a table whose *rows* are metrics (`Recommendation.table`): rows labelled and
+    each value formatted by its row's metric."""
+    out = frame.copy().astype(object)
+    for row in out.index:
+        out.loc[row] = [format_value(row, v) for v in frame.loc[row]]
+    out.index = [label(r) for r in frame.index]
+    return out
