@@ -106,3 +106,77 @@ def test_shares_in_any_table_are_percentages(value, shown):
 
     html = table_html(pd.DataFrame({"filename": ["a"], "overlap_share": [value], "median_gap_ms": [356.666667]}))
     assert f"<td>{shown}</td><td>357</td>" in html and "overlaps (% of speaker changes)" in html
+
+
+# --------------------------------------------------------------------------- a real page: JupyterLab + Chromium
+_CONTRAST_JS = """
+() => {
+  const lum = (c) => {
+    const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => v / 255)
+      .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor;
+      const alpha = c.startsWith('rgba') ? Number(c.match(/[\\d.]+/g)[3]) : 1;
+      if (alpha > 0.5) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const root = document.querySelector('.jp-OutputArea-output .turntune');
+  const out = {};
+  for (const [name, sel] of [['cell', 'td'], ['header', 'th'], ['caption', 'caption'], ['caveat', 'div > b']]) {
+    const el = root.querySelector(sel);
+    const fg = lum(getComputedStyle(el).color), bg = lum(background(el));
+    out[name] = {contrast: (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05), background: bg};
+  }
+  return out;
+}
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_display_reads_in_jupyterlab_light_and_dark(tmp_path):
+    import re as _re
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from tests.browser import browser_unavailable_reason, chromium_page, running_jupyterlab
+    from tests.conftest import ROOT
+
+    if reason := browser_unavailable_reason():
+        pytest.skip(reason)
+    from tests.notebook.test_browser import open_and_run_all
+
+    root = tmp_path / "root"
+    (root / "notebooks").mkdir(parents=True)
+    nb = new_notebook(cells=[new_code_cell(
+        "from turntune_nb import Transcript, Utterance, analyze_transcripts, read_rttm\n"
+        f"mono = Transcript('mono.wav', [Utterance('UNKNOWN', 0, 1000), Utterance('UNKNOWN', 1500, 3000)], "
+        "speaker_source='unknown')\n"
+        f"analyze_transcripts(read_rttm({str(ROOT / 'samples' / 'real' / 'sample.rttm')!r}) + [mono])")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(root / "notebooks" / "display.ipynb"))
+    artifacts = ROOT / "test-artifacts" / "browser"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with running_jupyterlab(root, tmp_path / "state", env={"PYTHONPATH": str(ROOT)}) as lab, \
+            chromium_page(width=1000, height=3200) as page:
+        open_and_run_all(page, lab, "display.ipynb")
+        page.wait_for_selector(".jp-OutputArea-output .turntune table", timeout=120_000)
+        seen = {}
+        for theme in ("light", "dark"):
+            if theme == "dark":
+                page.locator(".lm-MenuBar-itemLabel", has_text=_re.compile(r"^Settings$")).click()
+                page.locator(".lm-Menu-itemLabel", has_text=_re.compile(r"^Theme$")).click()
+                page.locator(".lm-Menu-itemLabel", has_text=_re.compile(r"^JupyterLab Dark$")).click()
+                page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+                page.wait_for_timeout(500)  # the theme's stylesheet applied
+            seen[theme] = page.evaluate(_CONTRAST_JS)
+            page.locator(".jp-OutputArea-output .turntune").screenshot(path=str(artifacts / f"display-{theme}.png"))
+        for theme, parts in seen.items():
+            for part, m in parts.items():
+                assert m["contrast"] >= 4.5, (theme, part, m)  # WCAG AA for text
+        assert seen["light"]["cell"]["background"] > 0.8 and seen["dark"]["cell"]["background"] < 0.1

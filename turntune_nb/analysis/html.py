@@ -65,8 +65,10 @@ def figures_html(frame: pd.DataFrame, caption: str | None = None) -> str:
     formatted by its figure (`display.readable_rows`)."""
     text = D.readable_rows(frame)
     head = "<th></th>" + "".join(_cell("th", c, False) for c in text.columns)
+    single = len(frame.columns) == 1  # a list of figures: values read left to right, like the names
     body = "".join(
-        f"<tr>{_cell('th', name, True)}" + "".join(_cell("td", v, D.kind(k) == "text") for v in row) + "</tr>"
+        f"<tr>{_cell('th', name, True)}" + "".join(_cell("td", v, single or D.kind(k) == "text") for v in row)
+        + "</tr>"
         for k, name, row in zip(frame.index, text.index, text.itertuples(index=False, name=None))
     )
     cap = f"{_CAPTION}{escape(caption)}</caption>" if caption else ""
