@@ -143,3 +143,12 @@ def test_an_excel_name_must_end_in_xlsx(result, tmp_path):
     pytest.importorskip("openpyxl")
     with pytest.raises(ConfigError, match=r"\.xlsx"):
         result.to_excel(tmp_path / "x.csv")
+
+
+def test_an_empty_result_exports_empty_tables_with_their_headers(tmp_path):
+    paths = analyze_transcripts([], failed=[{"filename": "a.wav", "reason": "no speech"}]).to_csv(tmp_path)
+    files = pd.read_csv(paths["files"])
+    assert len(files) == 0 and list(files.columns)[:3] == ["file", "source", "speakers from"]
+    overall = pd.read_csv(paths["overall"]).set_index("figure")["value"]
+    assert (overall["files read"], overall["files skipped"]) == ("0", "1")
+    assert pd.read_csv(paths["notes"]).values.tolist() == [["skipped", "a.wav: no speech"]]

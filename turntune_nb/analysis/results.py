@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import columns as C
+from .display import format_value
 from .gaps import (
     ALL_FILES,
     VARIABILITY_TEXT,
@@ -173,7 +174,7 @@ class AnalysisResult:
         """One row per transcript: counts from every table, side by side."""
         names = [t.name for t in self.transcripts]
         base = pd.DataFrame({
-            "filename": names,
+            "filename": pd.Series(names, dtype=object),  # object even when empty
             "source": [t.source for t in self.transcripts],
             "speaker_source": [speaker_source_of(t) for t in self.transcripts],
             "speakers": [len(t.speakers) for t in self.transcripts],
@@ -244,11 +245,9 @@ class AnalysisResult:
 
     def __repr__(self) -> str:
         avg = self.overall.get("overall_average_gap_ms")
-        avg_s = f"{avg:.0f} ms" if avg is not None else "unknown"
-        return (
-            f"<AnalysisResult: {len(self.transcripts)} file(s) read ({self.backend}), {len(self.skipped)} skipped, "
-            f"mean gap {avg_s}, recommendation {self.recommendation.name}>"
-        )
+        return (f"<AnalysisResult: {len(self.transcripts)} file(s) read ({format_value('backend', self.backend)}), "
+                f"{len(self.skipped)} skipped, mean gap {'unknown' if avg is None else f'{avg:.0f} ms'}, "
+                f"recommendation {self.recommendation.name}>")
 
     def _repr_html_(self) -> str:
         return result_html(self)  # caveats first, one table per concept (turntune_nb.analysis.html)
