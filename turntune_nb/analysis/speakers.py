@@ -46,52 +46,68 @@ _SPEAKER_CHANGE_FIGURES = ("turns", "floor_takes", "floor_transfer_median_ms", "
 _GROUP = "_group"
 
 
-def _who(result) -> pd.DataFrame:
-    """One row per (file, speaker) that has speech: file, speaker, channel, talk_ms, unknown."""
+def _file_codes(col: pd.Series, files: pd.Index) -> np.ndarray:
+    """Positions of a file column's values in `files` (-1: not there), without a string per row."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        lut = np.append(files.get_indexer(pd.Index(col.cat.categories).astype(str)), -1)
+        return lut[col.cat.codes.to_numpy(np.int64)]  # code -1 (missing) picks the appended -1
+    return files.get_indexer(col.astype(str))
+
+
+def _keys(frame: pd.DataFrame, speaker: pd.Series, files: pd.Index, speakers: pd.Index) -> np.ndarray:
+    """One int64 key per row for (file, speaker); -1 where either is unknown."""
+    f = _file_codes(frame[C.FILE], files)
+    s = speakers.get_indexer(speaker.to_numpy(object) if speaker.dtype == object else speaker.astype(object))
+    return np.where((f >= 0) & (s >= 0), f.astype(np.int64) * max(len(speakers), 1) + s, -1)
+
+
+def _who(result):
+    """One row per (file, speaker) that has speech (file, speaker, channel, talk_ms, unknown),
+    and the lookup `_row_groups` finds another table's rows in it with."""
     u = result.utterances
-    if not len(u):
-        return pd.DataFrame({"file": pd.Series(dtype=object), "speaker": pd.Series(dtype=object),
-                             "channel": pd.array([], dtype="Int64"), "talk_ms": pd.Series(dtype="int64"),
-                             "unknown": pd.Series(dtype=bool)})
-    file = u[C.FILE].astype(str).to_numpy(object)
-    spk = u[C.SPEAKER].astype(str).to_numpy(object)
-    order = [str(t.name) for t in result.transcripts]
-    keys = pd.MultiIndex.from_arrays([file, spk])
-    codes, uniques = pd.factorize(keys, sort=False)
+    names = [str(t.name) for t in result.transcripts]
+    if isinstance(u[C.FILE].dtype, pd.CategoricalDtype):
+        names += [str(c) for c in u[C.FILE].cat.categories if str(c) not in set(names)]
+    files = pd.Index(names)
+    speakers = pd.Index(sorted(set(u[C.SPEAKER].astype(str)))) if len(u) else pd.Index([], dtype=object)
+    key = _keys(u, u[C.SPEAKER].astype(str), files, speakers)
+    uniq, inverse = np.unique(key, return_inverse=True)  # files in the transcripts' order, speakers by label
+    inverse = inverse.reshape(-1)
     start, end = u[C.START_MS].to_numpy(np.int64), u[C.END_MS].to_numpy(np.int64)
     # talk time: the union of each (file, speaker)'s segments, by a running end within the group
-    idx = np.lexsort((end, start, codes))
-    g, s, e = codes[idx], start[idx], end[idx]
+    idx = np.lexsort((end, start, inverse))
+    g, s, e = inverse[idx], start[idx], end[idx]
     span = int(e.max()) + 1 if len(e) else 1
     running = np.maximum.accumulate(e + g * span) - g * span
     prev_end = np.concatenate(([0], running[:-1]))
     new_group = np.concatenate(([True], g[1:] != g[:-1]))
     added = np.where(new_group, e - s, np.maximum(e - np.maximum(s, prev_end), 0))  # what is not covered yet
-    talk = np.bincount(g, weights=added, minlength=len(uniques)).astype(np.int64)
-    channel = pd.array([pd.NA] * len(uniques), dtype="Int64")
+    talk = np.bincount(g, weights=added, minlength=len(uniq)).astype(np.int64)
+    channel = pd.array([pd.NA] * len(uniq), dtype="Int64")
     if C.CHANNEL in u:
-        ch = pd.Series(u[C.CHANNEL].to_numpy(object)).groupby(codes).first()
+        ch = pd.Series(u[C.CHANNEL].to_numpy(object)).groupby(inverse).first()
         channel[ch.index.to_numpy()] = pd.array(ch.to_numpy(object), dtype="Int64")
+    nspk = max(len(speakers), 1)
     sources = result.speaker_sources
-    who = pd.DataFrame({"file": [f for f, _ in uniques], "speaker": [s for _, s in uniques], "channel": channel,
-                        "talk_ms": talk})
-    who["unknown"] = who["file"].map(lambda f: sources.get(f) == SPEAKERS_UNKNOWN).astype(bool)
-    rank = {name: i for i, name in enumerate(order)}
-    who["_order"] = who["file"].map(lambda f: rank.get(f, len(rank)))
-    return who.sort_values(["_order", "speaker"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    unknown = np.array([sources.get(n) == SPEAKERS_UNKNOWN for n in files], bool)
+    who = pd.DataFrame({"file": files.to_numpy(object)[uniq // nspk] if len(uniq) else np.empty(0, object),
+                        "speaker": speakers.to_numpy(object)[uniq % nspk] if len(uniq) else np.empty(0, object),
+                        "channel": channel, "talk_ms": talk,
+                        "unknown": unknown[uniq // nspk] if len(uniq) else np.empty(0, bool)})
+    return who, (uniq, files, speakers)
 
 
-def _row_groups(frame: pd.DataFrame, speaker_col: str, who: pd.DataFrame, group: np.ndarray) -> np.ndarray:
+def _row_groups(frame: pd.DataFrame, speaker_col: str, lookup, group: np.ndarray) -> np.ndarray:
     """For each row of `frame`, the group of its (file, speaker) in `who` (-1: none)."""
-    if not len(frame):
-        return np.empty(0, np.int64)
+    uniq, files, speakers = lookup
+    if not len(frame) or not len(uniq):
+        return np.full(len(frame), -1, np.int64)
     spk = frame[speaker_col]
-    if speaker_col == C.FLOOR_SPEAKER:  # a pause without a floor holder is its own speaker's
+    if speaker_col == C.FLOOR_SPEAKER and spk.isna().any():  # a pause without a floor holder is its own speaker's
         spk = spk.astype(object).where(spk.notna(), frame[C.SPEAKER].astype(object))
-    index = pd.MultiIndex.from_arrays([who["file"].astype(str).to_numpy(object), who["speaker"].to_numpy(object)])
-    pos = index.get_indexer(pd.MultiIndex.from_arrays([frame[C.FILE].astype(str).to_numpy(object),
-                                                       spk.astype(str).to_numpy(object)]))
-    return np.where(pos >= 0, group[np.maximum(pos, 0)], -1)
+    key = _keys(frame, spk, files, speakers)
+    pos = np.minimum(np.searchsorted(uniq, key), len(uniq) - 1)
+    return np.where((key >= 0) & (uniq[pos] == key), group[pos], -1)
 
 
 def _stats(frame: pd.DataFrame, value: str, groups: np.ndarray, n: int) -> pd.DataFrame:
@@ -117,24 +133,24 @@ def _cutoff(result, groups_p: np.ndarray, groups_t: np.ndarray, n: int, setting,
     return rates.reindex(range(n)).to_numpy(float)
 
 
-def _figures(result, who: pd.DataFrame, group: np.ndarray, n: int, setting, model: str) -> pd.DataFrame:
+def _figures(result, who: pd.DataFrame, lookup, group: np.ndarray, n: int, setting, model: str) -> pd.DataFrame:
     """Every figure per group 0..n-1, where `group` gives each row of `who` its group (-1: none)."""
     out = pd.DataFrame(index=range(n))
     g = group[group >= 0]
     out["talk_ms"] = np.bincount(g, weights=who["talk_ms"].to_numpy(float)[group >= 0], minlength=n).astype(np.int64)
     te = result.turn_ends
-    gt = _row_groups(te, C.SPEAKER, who, group)
+    gt = _row_groups(te, C.SPEAKER, lookup, group)
     out["turns"] = np.bincount(gt[gt >= 0], minlength=n).astype(np.int64)
     pauses = result.pauses
     floor_col = C.FLOOR_SPEAKER if C.FLOOR_SPEAKER in pauses else C.SPEAKER
-    gp = _row_groups(pauses, floor_col, who, group)
+    gp = _row_groups(pauses, floor_col, lookup, group)
     ps = _stats(pauses, C.PAUSE_MS, gp, n)
     out["pause_count"] = ps["count"].fillna(0).astype(np.int64).to_numpy()
     out["pause_median_ms"] = ps["median_ms"].to_numpy(float)
     tr = result.transitions
     kind = tr[C.KIND].astype(str).to_numpy(object) if len(tr) else np.empty(0, object)
     taken = np.isin(kind, [C.GAP, C.OVERLAP])
-    gtr = _row_groups(tr, C.SPEAKER, who, group)
+    gtr = _row_groups(tr, C.SPEAKER, lookup, group)
     ft = _stats(tr[taken], C.OFFSET_MS, gtr[taken], n)
     out["floor_takes"] = ft["count"].fillna(0).astype(np.int64).to_numpy()
     out["floor_transfer_median_ms"] = ft["median_ms"].to_numpy(float)
@@ -197,9 +213,9 @@ def speaker_table(result, setting=None, model: str | None = None) -> pd.DataFram
     [['A', 1600, 1, 1], ['B', 700, 1, 0]]
     """
     setting, model = _setting_of(result, setting, model)
-    who = _who(result)
+    who, lookup = _who(result)
     n = len(who)
-    table = _figures(result, who, np.arange(n), n, setting, model)
+    table = _figures(result, who, lookup, np.arange(n), n, setting, model)
     file_total = who.groupby("file", sort=False)["talk_ms"].transform("sum").to_numpy(float)
     table.insert(1, "talk_share", np.where(file_total > 0, who["talk_ms"] / np.where(file_total > 0, file_total, 1),
                                            np.nan))
@@ -277,11 +293,11 @@ def role_table(result, roles, setting=None, model: str | None = None) -> pd.Data
     if not roles:
         raise InputError("roles: name at least one role, e.g. agent=A,customer=B")
     setting, model = _setting_of(result, setting, model)
-    who = _who(result)
+    who, lookup = _who(result)
     group = _roles_of(who, roles)
     names = list(roles) + [OTHER_ROLE]
     n = len(names)
-    table = _figures(result, who, group, n, setting, model)
+    table = _figures(result, who, lookup, group, n, setting, model)
     total = float(who["talk_ms"].sum())
     table.insert(1, "talk_share", table["talk_ms"] / total if total > 0 else np.nan)
     table.insert(0, "speaker_labels", [", ".join(sorted(set(who["speaker"][group == i]))) for i in range(n)])
