@@ -66,6 +66,7 @@ from .analysis.gaps import floor_transfer_offsets
 # per speaker and per role, the tables for people and their files (issue 13)
 from .analysis.speakers import role_table, speaker_table
 from .analysis.tables import result_tables
+from .analysis.display import readable
 # audio: decoding, speech detection, the offline backend
 from .audio.decode import AudioData, DecodeReport, decode_audio, iter_audio_chunks
 from .audio.vad import SpeechDetector, VADSettings, segment_speech
@@ -183,6 +184,7 @@ __all__ = (
     "speaker_table",
     "role_table",
     "result_tables",
+    "readable",
     # AssemblyAI transcription
     "AssemblyAIClient",
     "ask_api_key",
