@@ -398,3 +398,52 @@ def test_analyze_a_remote_folder_on_a_process_pool_with_parquet_tables(tmp_path,
     assert remote["per_file_results"] == local["per_file_results"]
     assert sorted(p.name.split(".", 1)[1] for p in (tmp_path / "s3").glob("*.parquet")) == [
         "pauses.parquet", "turn_ends.parquet"]
+
+
+def _owner_only(path) -> bool:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_analyze_exports_the_tables_beside_the_summary(tmp_path, fmt):
+    import pandas as pd
+
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
+    call = tmp_path / "call.rttm"  # A talks 0-1 s and 1.3-2 s, B 2.3-3 s: gaps 300 and 300 ms
+    call.write_text("SPEAKER call 1 0.0 1.0 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER call 1 1.3 0.7 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER call 1 2.3 0.7 <NA> <NA> B <NA> <NA>\n")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "turntune_nb", "analyze", str(call), "--out", str(out),
+                           "--export", fmt, "--roles", "agent=A,customer=B"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    summary = next(out.glob("aggregated_analysis_*.json"))
+    assert "Tables exported to:" in proc.stdout
+    if fmt == "csv":
+        speakers = pd.read_csv(summary.with_name(f"{summary.stem}.speakers.csv"))
+        roles = pd.read_csv(summary.with_name(f"{summary.stem}.roles.csv"))
+        written = sorted(p.name[len(summary.stem) + 1:] for p in out.glob(f"{summary.stem}.*.csv"))
+        assert written == ["files.csv", "notes.csv", "overall.csv", "pause_summary.csv", "pauses.csv",
+                           "recommendation.csv", "roles.csv", "speakers.csv", "transition_summary.csv",
+                           "turn_ends.csv"]  # pauses and turn_ends are the summary's own tables
+        assert all(_owner_only(p) for p in out.glob("*.csv"))
+    else:
+        book = summary.with_suffix(".xlsx")
+        assert _owner_only(book)
+        speakers = pd.read_excel(book, sheet_name="speakers")
+        roles = pd.read_excel(book, sheet_name="roles")
+    assert speakers[["speaker", "talk time (ms)", "turns"]].values.tolist() == [["A", 1700, 1], ["B", 700, 1]]
+    assert roles[["role", "talk time (ms)"]].values.tolist() == [["agent", 1700], ["customer", 700]]
+    assert roles["share of talk time"].tolist() == pytest.approx([1700 / 2400, 700 / 2400])
+
+
+def test_analyze_json_with_export_prints_only_json(tmp_path, sample_rttm):
+    proc = subprocess.run([sys.executable, "-m", "turntune_nb", "analyze", str(sample_rttm), "--json", "--out",
+                           str(tmp_path), "--export", "csv"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["aggregated_statistics"]["total_gaps"] == 3
+    assert len(list(tmp_path.glob("*.overall.csv"))) == 1

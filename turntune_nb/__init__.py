@@ -63,6 +63,10 @@ from .analysis.metrics import bootstrap_ratio_interval
 from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table
 from .analysis.sides import select_side
 from .analysis.gaps import floor_transfer_offsets
+# per speaker and per role, the tables for people and their files (issue 13)
+from .analysis.speakers import role_table, speaker_table
+from .analysis.tables import result_tables
+from .analysis.display import readable
 # audio: decoding, speech detection, the offline backend
 from .audio.decode import AudioData, DecodeReport, decode_audio, iter_audio_chunks
 from .audio.vad import SpeechDetector, VADSettings, segment_speech
@@ -177,6 +181,10 @@ __all__ = (
     "eot_table",
     "select_side",
     "floor_transfer_offsets",
+    "speaker_table",
+    "role_table",
+    "result_tables",
+    "readable",
     # AssemblyAI transcription
     "AssemblyAIClient",
     "ask_api_key",

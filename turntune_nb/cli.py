@@ -46,6 +46,9 @@ def _add_analyze(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"where the summary JSON goes (default: {DEFAULT_OUT})")
     p.add_argument("--json", action="store_true", help="print the summary JSON on stdout and nothing else")
+    p.add_argument("--export", choices=("csv", "xlsx"), default=None,
+                   help="also write the tables (files, overall, speakers, roles with --roles, transitions, pauses, "
+                   "recommendation) beside the summary: one CSV each, or one Excel workbook ('turntune_nb[excel]')")
     p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
                    help="for audio: AssemblyAI, or offline voice activity detection; auto (default) "
                    "uses AssemblyAI when ASSEMBLYAI_API_KEY is set, else offline")
@@ -241,18 +244,33 @@ def _check_usable(source) -> None:
                                  "words or segments); no config was written")
 
 
+def _export_tables(result, summary_path: Path, fmt: str, roles=None) -> str:
+    """``--export``: the tables beside the summary, named after it; returns where they went."""
+    if fmt == "xlsx":
+        return str(result.to_excel(summary_path.with_suffix(".xlsx"), roles=roles))
+    paths = result.to_csv(summary_path.parent, prefix=f"{summary_path.stem}.", roles=roles)
+    return ", ".join(p.name for p in paths.values()) + f" in {summary_path.parent}"
+
+
 def _run_analyze(args) -> int:
     _check_destination(args.out, "The output folder")
+    if getattr(args, "export", None) == "xlsx":  # before any (paid) work
+        from .analysis.tables import require_openpyxl
+
+        require_openpyxl()
     result = _analysis_from_args(args)
     _stop_if_interrupted(result)
     if args.speaker or args.channel:
         result = result.for_speakers(**_side(args))
     path = result.save(args.out, format=getattr(args, "table_format", "csv"))
+    exported = _export_tables(result, path, args.export, args.roles) if getattr(args, "export", None) else None
     if args.json:
         print(json.dumps(result.to_summary(), indent=2, ensure_ascii=False))
     else:
         print(result.summary_text())
         print(f"\nSummary saved to: {path}")
+        if exported:
+            print(f"Tables exported to: {exported}")
     return _exit_code(result)
 
 

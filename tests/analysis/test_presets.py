@@ -114,3 +114,13 @@ def test_new_fields_validate_and_survive_a_save(tmp_path):
     params = c.to_connection_params("u3-rt-pro")
     assert (params["mode"], params["interruption_delay"], params["vad_threshold"]) == ("max_accuracy", 800, 0.25)
     assert "interruption_delay" not in c.to_connection_params("whisper-rt")
+
+
+def test_repr_shows_the_setting_not_the_evidence():
+    from turntune_nb.analysis.presets import BALANCED, recommend_preset
+
+    assert repr(BALANCED) == ("StreamingConfig('Balanced', min_turn_silence=400, max_turn_silence=1280, "
+                              "end_of_turn_confidence_threshold=0.4)")
+    chosen = recommend_preset(356.666667, 2, 3)
+    assert repr(chosen).startswith("StreamingConfig('Aggressive', min_turn_silence=160")
+    assert "356.666667" not in repr(chosen) and "evidence" not in repr(chosen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -144,3 +145,17 @@ def test_labelled_transcripts_carry_no_speaker_caveat():
 
     rec = recommend_config(analyze_transcripts(read_rttm("samples/real/sample.rttm")))
     assert not any(w.startswith("SPEAKERS UNKNOWN") for w in rec.warnings)
+
+
+def test_repr_and_text_show_percentages_and_whole_milliseconds():
+    from turntune_nb.analysis.model import Transcript, Utterance as U
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    # A pauses 400 ms, B 600 ms: a silence-only endpointer at 500 ms cuts 1 of the 2 holds
+    call = Transcript("call", [U("A", 0, 1000), U("A", 1400, 2000), U("B", 2300, 3000), U("B", 3600, 4000)])
+    rec = recommend_config(analyze_transcripts([call]), model="silence", target_cutoff=0.5, thresholds=[500])
+    assert repr(rec) == ("<Recommendation Data-driven: min_turn_silence 500 ms, max_turn_silence 500 ms (silence rule): "
+                         "cut-off rate 50.0% (target 50.0%), mean latency 500 ms>")
+    text = str(rec)
+    assert re.search(r"\ncut-off rate\s+50\.0%", text)
+    assert not re.search(r"\b0\.500\b|1\.000000|400\.000000", text)

@@ -20,6 +20,9 @@ alone. Data flows down this list:
 - `recommend`: the data-driven setting beside the guide's preset.
 - `export`: the setting for AssemblyAI and its peers.
 - `display`: readable column labels and value formats for every display and export.
+- `speakers`: the figures per speaker (one row per file and speaker) and per role across files.
+- `tables`: the tables for people, one per concept, and their CSV / Excel files (0600).
+- `html`: the notebook's display (``_repr_html_``) of results, recommendations and settings.
 
 The public names are re-exported from `turntune_nb`.
 """

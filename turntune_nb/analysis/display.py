@@ -37,10 +37,10 @@ LABELS: dict[str, str] = {
     "pause_median_ms": "median pause (ms)", "pause_p90_ms": "pause p90 (ms)", "pause_p10_ms": "pause p10 (ms)",
     "floor_transfer_median_ms": "median floor transfer (ms)",
     # overall
-    "total_files_analyzed": "files", "overall_average_gap_ms": "mean gap (ms)",
+    "total_files_analyzed": "files with gaps", "overall_average_gap_ms": "mean gap (ms)",
     "overall_median_gap_ms": "median gap (ms)", "overall_min_gap_ms": "shortest gap (ms)",
     "overall_max_gap_ms": "longest gap (ms)", "average_of_file_averages_ms": "mean of the files' mean gaps (ms)",
-    "variability_ratio": "variability (longest / shortest file mean)", "variability": "variability",
+    "variability_ratio": "variability (longest gap / mean gap)", "variability": "variability",
     # summaries (transitions, pauses, floor transfer)
     "kind": "kind", "count": "count", "share": "share", "share_of_speaker_changes": "% of speaker changes",
     "mean_ms": "mean (ms)", "min_ms": "min (ms)", "max_ms": "max (ms)", "p10_ms": "p10 (ms)",
@@ -66,6 +66,22 @@ _COUNTS = {"speakers", "utterances", "total_utterances", "total_gaps", "gaps", "
            "total_files_analyzed", "count", "holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends",
            "interrupted", "interrupted_low", "eot_holds", "eot_cuts", "never_fired", "channel"}
 _MISSING = "–"
+# per speaker and per role (`speakers`), overall figures and settings as rows (`tables`)
+LABELS.update({
+    "talk_ms": "talk time (ms)", "talk_share": "share of talk time", "pause_count": "pauses (all lengths)",
+    "floor_takes": "times they took the floor", "overlaps_started": "overlaps they started", "role": "role",
+    "files": "files", "files_read": "files read", "files_skipped": "files skipped", "backend": "transcripts from",
+    "name": "setting", "use_cases": "use cases", "end_of_turn_confidence_threshold": "end-of-turn confidence",
+    "interruption_delay": "interruption delay (ms)", "vad_threshold": "VAD threshold", "speaker_labels": "speakers",
+})
+_SHARES |= {"talk_share"}
+_COUNTS |= {"pause_count", "floor_takes", "overlaps_started", "files", "files_read", "files_skipped"}
+_RATIOS = {"variability_ratio", "end_of_turn_confidence_threshold", "vad_threshold"}
+#: Column -> machine value -> words, for values a person should not have to decode.
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "backend": {"transcripts": "transcript files", "assemblyai": "AssemblyAI",
+                "offline": "offline speech detection (this machine)"},
+}
 
 
 def label(column: str) -> str:
@@ -80,9 +96,9 @@ def kind(column: str) -> str:
         return "share"
     if column in _COUNTS:
         return "count"
-    if column.endswith("_ms") or column in ("min_turn_silence", "max_turn_silence"):
+    if column.endswith(("_ms", "_ms_low")) or column in ("min_turn_silence", "max_turn_silence", "interruption_delay"):
         return "ms"
-    if column == "variability_ratio":
+    if column in _RATIOS:
         return "ratio"
     return "text"
 
@@ -102,7 +118,7 @@ def format_value(column: str, value) -> str:
             return f"{float(value):.2f}"
     except (TypeError, ValueError):
         return str(value)
-    return str(value)
+    return VALUE_WORDS.get(str(column), {}).get(str(value), str(value))
 
 
 def readable(frame: pd.DataFrame, *, as_text: bool = False) -> pd.DataFrame:

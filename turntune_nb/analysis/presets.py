@@ -149,6 +149,17 @@ class StreamingConfig:
     def __str__(self) -> str:
         return f"{self.name} (min_turn_silence={self.min_turn_silence} ms, max_turn_silence={self.max_turn_silence} ms)"
 
+    def __repr__(self) -> str:  # the fields that are set; the evidence is in .evidence
+        shown = [f"{f}={getattr(self, f)!r}" for f in ("min_turn_silence", "max_turn_silence",
+                 "end_of_turn_confidence_threshold", "mode", "interruption_delay", "vad_threshold")
+                 if getattr(self, f) is not None]
+        return f"StreamingConfig({self.name!r}, {', '.join(shown)})"
+
+    def _repr_html_(self) -> str:
+        from .html import config_html
+
+        return config_html(self)  # its fields as a table (turntune_nb.analysis.html)
+
     def with_values(self, min_turn_silence=None, max_turn_silence=None, name="Custom", **changes) -> "StreamingConfig":
         """A copy with other thresholds (named Custom unless told)."""
         return replace(

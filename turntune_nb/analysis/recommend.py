@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from .display import format_value, readable_rows
 from .frontier import operating_points, pick_setting, rank_keys
 from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
@@ -175,7 +176,7 @@ class Recommendation:
         ]
         if self.silence_equivalent_ms is not None:
             lines.append(f"  silence-only equivalent at the same target: {self.silence_equivalent_ms} ms")
-        lines += ["", self.table().to_string(float_format=lambda v: f"{v:.3f}" if abs(v) < 1 else f"{v:.0f}")]
+        lines += ["", readable_rows(self.table()).to_string()]
         if self.eot_cells:
             lines += ["", "eot-bench cells (holds of 200-5000 ms; never-fired turn ends at max_turn_silence), "
                           "beside the published rows:", _format_eot(self.eot_table())]
@@ -187,10 +188,17 @@ class Recommendation:
 
     __str__ = summary_text
 
+    def __repr__(self) -> str:
+        m = self.metrics
+        return (f"<Recommendation {self.config.name}: min_turn_silence {self.config.min_turn_silence} ms, "
+                f"max_turn_silence {self.config.max_turn_silence} ms ({self.model} rule): cut-off rate "
+                f"{format_value('cutoff_rate', m.cutoff_rate)} (target {format_value('cutoff_rate', self.target_cutoff)}"
+                f"{'' if self.met_target else ', not met'}), mean latency {format_value('latency_mean_ms', m.latency_mean_ms)} ms>")
+
     def _repr_html_(self) -> str:
-        warn = "".join(f"<p><b>Warning:</b> {w}</p>" for w in self.warnings)
-        return (f"<p><b>{self.config}</b> ({self.model}, target &le; {self.target_cutoff:.0%})</p>"
-                + warn + self.table().to_html())
+        from .html import recommendation_html
+
+        return recommendation_html(self)  # warnings first, one table (turntune_nb.analysis.html)
 
 
 def _json_safe(value):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import columns as C
+from .display import format_value
 from .gaps import (
     ALL_FILES,
     VARIABILITY_TEXT,
@@ -34,7 +35,10 @@ from .model import (
     transcripts_to_frame,
     words_to_frame,
 )
+from .html import result_html
 from .presets import StreamingConfig, recommend_preset
+from .speakers import role_table, speaker_table
+from .tables import parquet_bytes as _parquet_bytes, require_pyarrow as _require_pyarrow, write_csv, write_excel
 
 __all__ = ("AnalysisResult", "analyze_transcripts", "analyze_transcripts_isolated", "SavedSummary", "load_summary",
            "latest_summary", "speaker_source_of", "SPEAKERS_FROM_TRANSCRIPT", "result_caveats")
@@ -170,7 +174,7 @@ class AnalysisResult:
         """One row per transcript: counts from every table, side by side."""
         names = [t.name for t in self.transcripts]
         base = pd.DataFrame({
-            "filename": names,
+            "filename": pd.Series(names, dtype=object),  # object even when empty
             "source": [t.source for t in self.transcripts],
             "speaker_source": [speaker_source_of(t) for t in self.transcripts],
             "speakers": [len(t.speakers) for t in self.transcripts],
@@ -241,18 +245,29 @@ class AnalysisResult:
 
     def __repr__(self) -> str:
         avg = self.overall.get("overall_average_gap_ms")
-        avg_s = f"{avg:.0f} ms" if avg is not None else "n/a"
-        return (
-            f"<AnalysisResult {len(self.transcripts)} file(s), {len(self.skipped)} skipped, "
-            f"backend={self.backend!r}, average gap {avg_s}, recommendation {self.recommendation.name}>"
-        )
+        return (f"<AnalysisResult: {len(self.transcripts)} file(s) read ({format_value('backend', self.backend)}), "
+                f"{len(self.skipped)} skipped, mean gap {'unknown' if avg is None else f'{avg:.0f} ms'}, "
+                f"recommendation {self.recommendation.name}>")
 
     def _repr_html_(self) -> str:
-        return (
-            f"<p><b>{len(self.transcripts)} file(s)</b> analysed ({self.backend}), "
-            f"{len(self.skipped)} skipped. Recommendation: <b>{self.recommendation}</b></p>"
-            + self.files.to_html(index=False, float_format=lambda x: f"{x:.0f}" if abs(x) >= 2 else f"{x:.2f}")
-        )
+        return result_html(self)  # caveats first, one table per concept (turntune_nb.analysis.html)
+
+    @property
+    def speakers(self) -> pd.DataFrame:
+        """One row per file and speaker (`turntune_nb.analysis.speakers.speaker_table`)."""
+        return speaker_table(self)
+
+    def roles(self, roles, setting=None, model=None) -> pd.DataFrame:
+        """One row per role across files, e.g. ``roles("agent=A,customer=B")`` (`speakers.role_table`)."""
+        return role_table(self, roles, setting, model)
+
+    def to_csv(self, folder, prefix: str = "", **options) -> dict:
+        """One CSV per table, readable headers, files 0600 (`turntune_nb.analysis.tables.write_csv`)."""
+        return write_csv(self, folder, prefix, **options)
+
+    def to_excel(self, path, **options) -> Path:
+        """One sheet per table, files 0600; needs ``turntune_nb[excel]`` (`turntune_nb.analysis.tables.write_excel`)."""
+        return write_excel(self, path, **options)
 
     # ------------------------------------------------------------------ output
     def to_summary(self) -> dict:
@@ -612,24 +627,6 @@ def load_summary(path) -> SavedSummary:
         path=path,
         side=summary.get("side"),
     )
-
-
-def _require_pyarrow() -> None:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError as err:
-        from ..errors import ConfigError
-
-        raise ConfigError("Parquet tables need pyarrow: pip install 'turntune_nb[parquet]' (or save as CSV)") from err
-
-
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """`frame` as Parquet (pyarrow), columns of mixed text and None kept as text."""
-    import io
-
-    buf = io.BytesIO()
-    frame.to_parquet(buf, index=False, engine="pyarrow")
-    return buf.getvalue()
 
 
 def latest_summary(folder) -> Path | None:
