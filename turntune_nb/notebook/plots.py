@@ -174,7 +174,8 @@ def plot_offsets(data: pd.DataFrame, x: str = C.OFFSET_MS, hue: str = C.KIND,
     rows[x] = rows[x].clip(*clip_ms)
     if len(rows):
         sns.histplot(data=rows, x=x, hue=hue, hue_order=[k for k in kinds], palette=KIND_COLORS,
-                     binwidth=binwidth, binrange=clip_ms, multiple="stack", ax=ax)
+                     binwidth=binwidth, binrange=clip_ms, multiple="stack", shrink=0.85, linewidth=0,
+                     ax=ax)
     ax.axvline(0, color=theme_ink(theme), lw=1)
     n_over = int((rows[hue] == C.OVERLAP).sum())
     n = len(rows)
@@ -225,7 +226,7 @@ def plot_pause_ecdf(data: pd.DataFrame, min_turn_silence: float | None = None,
         label = f"{name} {value:.0f} ms: {share:.0%} of pauses as long" if len(values) else f"{name} {value:.0f} ms"
         ax.axvline(value, color=color, ls="--", lw=1.5, label=label)
     if min_turn_silence is not None or max_turn_silence is not None:
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8)  # the ECDF rises from the lower left: the upper left stays clear
     if len(values):
         low, high = ax.get_xlim()
         _log_ticks(ax, low, high)
@@ -266,6 +267,8 @@ def plot_per_file(data: pd.DataFrame, x: str = C.OFFSET_MS, y: str = C.FILE, hue
                       color=None if hue is not None else "#4C72B0", size=4, alpha=0.8, ax=ax)
     if x == C.OFFSET_MS:
         ax.axvline(0, color=theme_ink(theme), lw=1)
+    if ax.get_legend() is not None:  # beside the axes: inside, it would cover a file's points
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title=hue)
     ax.xaxis.set_major_formatter(MS_FORMATTER)
     ax.set(xlabel={C.OFFSET_MS: "offset to the next speaker (ms): negative = overlap",
                    C.PAUSE_MS: "pause inside a turn (ms)"}.get(x, x.replace("_", " ")), ylabel="")
@@ -306,7 +309,8 @@ def plot_tradeoff(data: pd.DataFrame, x: str = "latency_mean_ms", y: str = "cuto
     ax.xaxis.set_major_formatter(MS_FORMATTER)
     ax.set(xlabel="mean latency at true turn ends (ms)", ylabel="false cut-off rate",
            title="Cutting speakers off vs answering late")
-    ax.legend(loc="upper right", fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right", fontsize=8)
     return apply_theme(ax, theme)
 
 

@@ -52,7 +52,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;c
 line-height:1.45}
 main{max-width:1200px;margin:0 auto;padding:1.5em 1.5em 3em}
 h1{margin:0 0 .2em}h2{margin-top:1.8em;border-bottom:1px solid var(--line);padding-bottom:.2em}
-.meta,figcaption,.note{color:var(--muted)}
+.meta,figcaption,.note{color:var(--muted)}caption{text-align:left;padding:4px 10px}
 .table-wrap{overflow-x:auto;max-width:100%;margin:.8em 0;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;font-size:.9em;font-variant-numeric:tabular-nums;min-width:100%}
 th,td{border-bottom:1px solid var(--line);padding:5px 10px;vertical-align:top}
@@ -195,8 +195,10 @@ def _definitions(result, recommendation) -> str:
     turn_ends, files = len(result.turn_ends), sum(1 for t in result.transcripts if t.utterances)
     unknown = "unknown" if changes is None else None
     items = [
-        ("segment", f"<b>{_count(len(result.utterances))}</b> segments: stretches of one speaker's speech as the "
-                    "transcript or the speech detector gives them."),
+        ("segment", f"<b>{_count(len(result.utterances))}</b> segments in {_count(len(result.transcripts))} "
+                    "file(s): stretches of one speaker's speech as the transcript or the speech detector gives "
+                    f"them ({_count(o['total_utterances'])} in the {_count(o['total_files_analyzed'])} file(s) with a "
+                    "gap, which the guide's figures count)."),
         ("gap (the guide's count)",
          f"<b>{_count(o['total_gaps'])}</b> gaps in the files with one: every positive silence between two "
          "consecutive segments in start order, whoever speaks (AssemblyAI's gap-analysis guide), "
@@ -231,8 +233,7 @@ def _definitions(result, recommendation) -> str:
                       f"pausing: at {cfg.min_turn_silence}/{cfg.max_turn_silence} ms, <b>{_count(m.cuts)}</b> of "
                       f"<b>{_count(m.holds)}</b> holds = <b>{_pct(m.cutoff_rate)}</b>."))
         items.append(("latency",
-                      f"how long after a true turn end the endpointer fires (the next speaker's silence is not "
-                      f"waited for): mean <b>{_ms(m.latency_mean_ms)}</b> over <b>{_count(m.turn_ends)}</b> "
+                      f"how long after a true turn end (the end of the speaker's talk) the endpointer fires: mean <b>{_ms(m.latency_mean_ms)}</b> over <b>{_count(m.turn_ends)}</b> "
                       "turn ends; a turn end whose next speaker started first still counts at its full delay."))
     body = "".join(f"<dt>{_e(t)}</dt><dd>{d}</dd>" for t, d in items)
     return f'<h2>What the counts count</h2><dl class="definitions">{body}</dl>'
@@ -283,19 +284,24 @@ def _how_close(stack: str, rec) -> str:
     return "not simulated"
 
 
-def _peer_stacks(rec) -> str:
-    """`Recommendation.export` as a table: one row per parameter, with how close each is."""
-    from ..analysis.export import export_table
+def _setting_text(params: dict) -> str:
+    """``name = value`` pairs of one stack's parameters; nested ones dotted."""
+    flat = []
+    for name, value in params.items():
+        flat += ([(f"{name}.{k}", v) for k, v in value.items()] if isinstance(value, dict) else [(name, value)])
+    return "; ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in flat)
 
-    table = export_table(rec.export())
-    table.insert(3, "how_close", table["stack"].map(lambda s: _how_close(s, rec)))
-    table["stack"] = table["stack"].map(lambda s: _STACK_NAMES.get(s, s))
-    table["value"] = table["value"].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+
+def _peer_stacks(rec) -> str:
+    """`Recommendation.export` as a table: one row per stack, with how close each is."""
+    table = pd.DataFrame([{"stack": _STACK_NAMES.get(stack, stack), "setting": _setting_text(item["params"]),
+                           "how_close": _how_close(stack, rec), "note": item["note"]}
+                          for stack, item in rec.export().items()])
     return ("<h2>The same setting in other stacks</h2>"
             "<p>What <code>turntune recommend</code> prints: AssemblyAI's parameters, and the nearest knob "
             "elsewhere. Only AssemblyAI's rule is simulated on your recordings; the others are translations, "
             "as close as the column <i>how close</i> says. LiveKit and Pipecat take seconds.</p>"
-            + _table(table, wrap=("how_close", "note")))
+            + _table(table, wrap=("setting", "how_close", "note")))
 
 
 def _benchmarks_section(rec) -> str:
@@ -364,17 +370,21 @@ def _figures(result, recommendation, chosen, guide) -> list:
 
     figs = []
     if len(result.transitions):
-        figs.append(("Between-speaker offsets", svg(lambda ax: plot_offsets(result.transitions, ax=ax))))
+        figs.append(("Each speaker change's offset: the next speaker's start minus the end of the floor holder's "
+                     "talk; overlaps left of zero, gaps right (values beyond the axis piled at its ends).", svg(lambda ax: plot_offsets(result.transitions, ax=ax))))
     if len(result.pauses):
         cfg = chosen or guide
-        figs.append(("Pauses inside turns", svg(
+        figs.append(("Share of pauses inside turns up to each length (log axis), with the recommended "
+                     "thresholds: the pauses right of a line are those a timer of that length would cut.", svg(
             lambda ax: plot_pause_ecdf(result.pauses, cfg.min_turn_silence, cfg.max_turn_silence, ax=ax))))
     if len(result.transitions):
         n_files = result.transitions[C.FILE].astype(str).nunique()
-        figs.append(("Offsets per file (a box where a file has at least 8 speaker changes)", svg(
+        figs.append(("Speaker-change offsets per file: each point one change; a box (quartiles, whiskers "
+                     "to 1.5 IQR) only where a file has at least 8.", svg(
             lambda ax: plot_per_file(result.transitions, ax=ax), height=max(2.6, 1.4 + 0.45 * n_files))))
     if chosen is not None:
-        figs.append(("Trade-off: false cut-offs against latency", svg(
+        figs.append(("Trade-off: false cut-offs against latency. Grey: every setting swept; line: the "
+                     "settings no other beats on both; marked: the presets and the recommendation.", svg(
             lambda ax: _draw_tradeoff(result, recommendation, plot_tradeoff, ax))))
     return figs
 
