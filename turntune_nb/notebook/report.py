@@ -57,7 +57,7 @@ h1{margin:0 0 .2em}h2{margin-top:1.8em;border-bottom:1px solid var(--line);paddi
 table{border-collapse:collapse;font-size:.9em;font-variant-numeric:tabular-nums;min-width:100%}
 th,td{border-bottom:1px solid var(--line);padding:5px 10px;vertical-align:top}
 th{background:var(--head);text-align:left;font-weight:600;min-width:6em;max-width:14em}
-td{white-space:nowrap}td.wrap{white-space:normal;min-width:16em;max-width:36em}
+td{white-space:nowrap}td.wrap{white-space:normal;min-width:11em;max-width:36em}
 td.num,th.num{text-align:right}
 tr>:first-child{position:sticky;left:0;background:var(--bg)}tr>th:first-child{background:var(--head)}
 .cards{display:flex;gap:1em;flex-wrap:wrap}
