@@ -128,15 +128,18 @@ def test_themes_set_the_ink_and_leave_the_background_transparent():
         assert to_hex(ax.title.get_color()) == ink and to_hex(ax.xaxis.label.get_color()) == ink
         assert {to_hex(t.get_color()) for t in ax.get_xticklabels()} == {ink}
         assert to_rgba(ax.figure.patch.get_facecolor())[3] == 0 and to_rgba(ax.get_facecolor())[3] == 0
+    # in a notebook: IPython's inline display saves with the figure's face colour: a transparent PNG
+    from io import BytesIO
+
+    from IPython.core.pylabtools import print_figure
+    from PIL import Image
+
+    assert Image.open(BytesIO(print_figure(ax.figure, "png"))).getpixel((1, 1))[3] == 0
     with pytest.raises(ConfigError, match="theme must be one of auto, light, dark, css"):
         plot_offsets(rows, theme="sepia")
     # css: the SVG names the page's colour; no sentinel left, no opaque background
     svg = render_figure(lambda ax: plot_offsets(rows, ax=ax), "svg").decode()
     assert "currentColor" in svg and CSS_INK not in svg and "#ffffff" not in svg
     # a PNG is drawn at twice 100 dpi: sharp on high-resolution screens, transparent
-    from io import BytesIO
-
-    from PIL import Image
-
     image = Image.open(BytesIO(render_figure(lambda ax: plot_offsets(rows, ax=ax), "png", 8.0, 4.2)))
     assert image.size == (1600, 840) and image.mode == "RGBA" and image.getpixel((2, 2))[3] == 0

@@ -402,3 +402,18 @@ def test_report_theme_is_checked():
 
     with pytest.raises(ConfigError, match="theme must be one of auto, light, dark"):
         render_report(small_result(), theme="sepia")
+
+
+def test_a_side_and_an_empty_analysis():
+    # speaker A only (two_files by hand): the transitions after A's talk are one.wav's pause and A->B gap,
+    # two.wav's backchannel, overlap and pause; A's turn ends are at 2000 and 5000, and 3000 and 6000
+    page = Page(render_report(two_files().for_speakers(speakers=["A"])))
+    d = page.definitions
+    assert d["speaker change = gap + overlap"].startswith("2 speaker changes = 1 gaps + 1 overlaps.")
+    assert d["backchannel (contained)"].startswith("1 backchannels") and d["pause"].startswith("2 pauses")
+    assert d["turn end"].startswith("4 turn ends")
+    assert d["gap (the guide's count)"].startswith("6 gaps")  # the whole conversation's, as the note says
+    text = render_report(two_files().for_speakers(speakers=["A"]))
+    assert "Restricted to speaker A: the transitions, pauses and turn ends are that side's" in text
+    empty = render_report(analyze_transcripts([]))
+    assert "<h2>Per file</h2>" not in empty and "0 segments in 0 file(s)" in empty and "<script" not in empty

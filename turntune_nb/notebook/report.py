@@ -236,7 +236,9 @@ def _definitions(result, recommendation) -> str:
                       f"how long after a true turn end (the end of the speaker's talk) the endpointer fires: mean <b>{_ms(m.latency_mean_ms)}</b> over <b>{_count(m.turn_ends)}</b> "
                       "turn ends; a turn end whose next speaker started first still counts at its full delay."))
     body = "".join(f"<dt>{_e(t)}</dt><dd>{d}</dd>" for t, d in items)
-    return f'<h2>What the counts count</h2><dl class="definitions">{body}</dl>'
+    side = (f'<p class="note">Restricted to {_e(result.side)}: the transitions, pauses and turn ends are that '
+            "side's; the segments and the guide's gaps are the whole conversation's.</p>" if result.side else "")
+    return f'<h2>What the counts count</h2>{side}<dl class="definitions">{body}</dl>'
 
 
 # --------------------------------------------------------------------------- sections
@@ -389,6 +391,18 @@ def _figures(result, recommendation, chosen, guide) -> list:
     return figs
 
 
+def _per_file(files: pd.DataFrame) -> str:
+    """The per-file tables: one of speakers and transitions, one of gaps and pauses."""
+    turns = files[["filename", "speaker_source", "speakers", "utterances", "gaps", "overlaps", "overlap_share",
+                   "contained", "pauses"]]
+    timing = files[["filename", "total_gaps", "average_gap_ms", "median_gap_ms", "floor_transfer_median_ms",
+                    "pause_p10_ms", "pause_median_ms", "pause_p90_ms"]]
+    return ("<h2>Per file</h2><h3>Speakers and transitions</h3>" + _table(turns)
+            + "<h3>Gaps and pauses</h3>" + _table(timing, caption=(
+                "Gaps (guide): the guide's count and its mean and median; floor transfer: gaps and overlaps "
+                "on one signed axis; pauses: inside turns.")))
+
+
 # --------------------------------------------------------------------------- the report
 def render_report(result, recommendation=None, title: str = "Turn-taking analysis", theme: str = "auto") -> str:
     """The report as an HTML string.
@@ -461,16 +475,8 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
     parts.append("<h3>Transitions, all files</h3>" + _table(overall_ts, caption=(
         "Offsets: the next segment's start minus the end of the floor holder's talk (negative: overlap).")))
 
-    files = result.files
-    turns = files[["filename", "speaker_source", "speakers", "utterances", "gaps", "overlaps", "overlap_share",
-                   "contained", "pauses"]]
-    timing = files[["filename", "total_gaps", "average_gap_ms", "median_gap_ms", "floor_transfer_median_ms",
-                    "pause_p10_ms", "pause_median_ms", "pause_p90_ms"]]
-    parts.append("<h2>Per file</h2><h3>Speakers and transitions</h3>" + _table(turns)
-                 + "<h3>Gaps and pauses</h3>" + _table(timing, caption=(
-                     "Gaps (guide): the guide's count and its mean and median; floor transfer: gaps and overlaps "
-                     "on one signed axis; pauses: inside turns.")))
-
+    if result.transcripts:  # (the files table of an empty result cannot be built)
+        parts.append(_per_file(result.files))
     figs = _figures(result, recommendation, chosen, guide)
     # figures go in after the scrub (their text scrubbed on its own): drawing data is not prose
     parts.append("<h2>Figures</h2>" + "".join(
