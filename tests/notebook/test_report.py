@@ -188,7 +188,8 @@ class Page(HTMLParser):
         elif tag in ("th", "td"):
             self._cell = [tag, ""]
         elif tag == "svg":
-            self.svgs.append({"attrs": a, "ticks": [], "text": [], "ids": set(), "refs": set(), "colors": []})
+            self.svgs.append({"attrs": a, "ticks": [], "text": [], "ids": set(), "refs": set(), "colors": [],
+                              "uses": 0})
             self._svg_depth = 0
         elif tag == "dl" and a.get("class") == "definitions":
             self._in_dl = True
@@ -207,6 +208,7 @@ class Page(HTMLParser):
                 svg["refs"].update(re.findall(r"url\(#([^)]+)\)", v or ""))
             if a.get("href", "").startswith("#"):
                 svg["refs"].add(a["href"][1:])
+                svg["uses"] += tag == "use" and not self._tick  # a marker drawn (a point), not a tick mark
             svg["colors"] += re.findall(r"(?:fill|stroke): *(#[0-9a-f]{6})", a.get("style", ""))
 
     def handle_endtag(self, tag):
@@ -418,3 +420,17 @@ def test_a_side_and_an_empty_analysis():
     empty = render_report(analyze_transcripts([]))
     assert "<h2>Per file</h2>" not in empty and "<script" not in empty
     assert Page(empty).definitions["segment"].startswith("0 segments in 0 file(s)")
+
+
+def test_holds_by_speaker_are_drawn_when_two_speakers_pause():
+    # A pauses 400 ms (1000 -> 1400) and 150 ms (2000 -> 2150); B pauses 600 ms (3500 -> 4100) and 50 ms
+    # (4500 -> 4550), which is no hold: 3 holds, 2 on A's row, 1 on B's
+    t = Transcript("call.wav", (Utterance("A", 0, 1000), Utterance("A", 1400, 2000), Utterance("A", 2150, 2600),
+                                Utterance("B", 3000, 3500), Utterance("B", 4100, 4500), Utterance("B", 4550, 5000)))
+    page = Page(render_report(analyze_transcripts([t])))
+    by_speaker = [s for s in page.svgs if any(p == ["A"] for a, p in s["ticks"] if a == "y")]
+    assert len(by_speaker) == 1
+    assert [p[0] for a, p in by_speaker[0]["ticks"] if a == "y" and p] == ["A", "B"]
+    assert by_speaker[0]["uses"] == 3
+    # one speaker only pausing: no such figure (two_files: only A's 300 ms pause is a hold)
+    assert not [s for s in Page(render_report(two_files())).svgs if any(p == ["A"] for a, p in s["ticks"])]

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..analysis import columns as C
 from ..analysis.display import format_value, kind as value_kind, readable
+from ..analysis.metrics import HOLD_MIN_MS
 from ..files import atomic_write_text
 
 __all__ = ("render_report", "write_report", "REPORT_THEMES")
@@ -71,6 +72,8 @@ code{font-size:.95em}
 @media print{.table-wrap{overflow:visible}table{font-size:.75em}}
 """
 
+#: The per-speaker figure is drawn for 2 to this many speaker labels.
+MAX_SPEAKER_ROWS = 8
 _KIND_NAMES = {C.GAP: "gap", C.OVERLAP: "overlap", C.PAUSE: "pause (same speaker)",
                C.CONTAINED: "backchannel (contained)"}
 _STACK_NAMES = {"assemblyai": "AssemblyAI", "deepgram": "Deepgram", "livekit": "LiveKit Agents",
@@ -190,7 +193,7 @@ def _definitions(result, recommendation) -> str:
     n = _all_files_counts(result)
     gaps, overlaps, pauses, contained = n[C.GAP], n[C.OVERLAP], n[C.PAUSE], n[C.CONTAINED]
     changes = None if gaps is None or overlaps is None else gaps + overlaps
-    holds = int((result.pauses[C.PAUSE_MS] >= 100).sum()) if len(result.pauses) else 0
+    holds = int((result.pauses[C.PAUSE_MS] >= HOLD_MIN_MS).sum()) if len(result.pauses) else 0
     words_pauses = int((result.pauses[C.LEVEL] == C.WORD_LEVEL).sum()) if len(result.pauses) else 0
     turn_ends, files = len(result.turn_ends), sum(1 for t in result.transcripts if t.utterances)
     unknown = "unknown" if changes is None else None
@@ -384,6 +387,14 @@ def _figures(result, recommendation, chosen, guide) -> list:
         figs.append(("Speaker-change offsets per file: each point one change; a box (quartiles, whiskers "
                      "to 1.5 IQR) only where a file has at least 8.", svg(
             lambda ax: plot_per_file(result.transitions, ax=ax), height=max(2.6, 1.4 + 0.45 * n_files))))
+    holds = result.pauses[result.pauses[C.PAUSE_MS] >= HOLD_MIN_MS] if len(result.pauses) else result.pauses
+    n_speakers = holds[C.FLOOR_SPEAKER].astype(str).nunique() if len(holds) else 0
+    if 2 <= n_speakers <= MAX_SPEAKER_ROWS:
+        figs.append(("Holds (pauses of at least 100 ms inside turns) by speaker label, all files together: who "
+                     "pauses longer is who a short setting cuts off (labels are per file: the same label in two "
+                     "files is the same person only when the channels or roles make it so).", svg(
+                         lambda ax: plot_per_file(holds, x=C.PAUSE_MS, y=C.FLOOR_SPEAKER, hue=None, kinds=None,
+                                                  ax=ax), height=max(2.6, 1.4 + 0.45 * n_speakers))))
     if chosen is not None:
         figs.append(("Trade-off: false cut-offs against latency. Grey: every setting swept; line: the "
                      "settings no other beats on both; marked: the presets and the recommendation.", svg(
