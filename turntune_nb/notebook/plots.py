@@ -309,8 +309,8 @@ def plot_tradeoff(data: pd.DataFrame, x: str = "latency_mean_ms", y: str = "cuto
     ax.xaxis.set_major_formatter(MS_FORMATTER)
     ax.set(xlabel="mean latency at true turn ends (ms)", ylabel="false cut-off rate",
            title="Cutting speakers off vs answering late")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right", fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # beside the axes: a transparent legend inside would mix with the points
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return apply_theme(ax, theme)
 
 
