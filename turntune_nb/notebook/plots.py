@@ -226,7 +226,8 @@ def plot_pause_ecdf(data: pd.DataFrame, min_turn_silence: float | None = None,
         label = f"{name} {value:.0f} ms: {share:.0%} of pauses as long" if len(values) else f"{name} {value:.0f} ms"
         ax.axvline(value, color=color, ls="--", lw=1.5, label=label)
     if min_turn_silence is not None or max_turn_silence is not None:
-        ax.legend(loc="upper left", fontsize=8)  # the ECDF rises from the lower left: the upper left stays clear
+        # below the axes: inside, the threshold lines would cross a (transparent) legend
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
     if len(values):
         low, high = ax.get_xlim()
         _log_ticks(ax, low, high)
