@@ -434,3 +434,17 @@ def test_holds_by_speaker_are_drawn_when_two_speakers_pause():
     assert by_speaker[0]["uses"] == 3
     # one speaker only pausing: no such figure (two_files: only A's 300 ms pause is a hold)
     assert not [s for s in Page(render_report(two_files())).svgs if any(p == ["A"] for a, p in s["ticks"])]
+
+
+def test_pauses_between_words_and_between_segments_add_up():
+    from turntune_nb.analysis.model import Word
+
+    # A's first segment has a 300 ms silence between "b" and "c" (the 8 ms between "a" and "b" is no pause);
+    # then A again after 300 ms (900 -> 1200): a pause between segments, though its segment has words
+    t = Transcript("w.json", (
+        Utterance("A", 0, 900, "a b c.", (Word("a", 0, 200), Word("b", 208, 400), Word("c.", 700, 900))),
+        Utterance("A", 1200, 1500, "d.", (Word("d.", 1200, 1500),)),
+        Utterance("B", 2000, 2500, "e.", (Word("e.", 2000, 2500),))))
+    d = Page(render_report(analyze_transcripts([t]))).definitions
+    assert d["pause"].startswith("1 pauses between segments") and "with the 1 silences between words" in d["pause"]
+    assert "2 pauses inside turns, of which 2 are holds" in d["pause"]

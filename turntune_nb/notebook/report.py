@@ -186,6 +186,19 @@ def _all_files_counts(result) -> dict:
     return {k: (None if k not in rows or pd.isna(rows[k]) else int(rows[k])) for k in C.KINDS}
 
 
+def _word_silences(result) -> int:
+    """Pauses inside turns that lie inside one segment (between its words), not between two segments.
+
+    A pause between segments starts where its segment ends (`compute_pauses` gives it
+    the segment before it); a silence between words ends before its segment does.
+    """
+    p = result.pauses
+    if not len(p):
+        return 0
+    seg_end = result.utterances[C.END_MS].to_numpy(np.int64)[p[C.UTTERANCE].to_numpy(np.int64)]
+    return int(np.count_nonzero(p[C.START_MS].to_numpy(np.int64) < seg_end))
+
+
 def _definitions(result, recommendation) -> str:
     """What each count counts, with this report's numbers."""
     o = result.overall
@@ -194,7 +207,7 @@ def _definitions(result, recommendation) -> str:
     gaps, overlaps, pauses, contained = n[C.GAP], n[C.OVERLAP], n[C.PAUSE], n[C.CONTAINED]
     changes = None if gaps is None or overlaps is None else gaps + overlaps
     holds = int((result.pauses[C.PAUSE_MS] >= HOLD_MIN_MS).sum()) if len(result.pauses) else 0
-    words_pauses = int((result.pauses[C.LEVEL] == C.WORD_LEVEL).sum()) if len(result.pauses) else 0
+    words_pauses = _word_silences(result)
     turn_ends, files = len(result.turn_ends), sum(1 for t in result.transcripts if t.utterances)
     unknown = "unknown" if changes is None else None
     items = [
