@@ -83,7 +83,7 @@ def theme_ink(theme: str | None = None) -> str:
 
 
 def _plain_ms(value, _pos=None) -> str:
-    """A tick in whole milliseconds with a thousands separator: ``-1,500``, ``300``."""
+    """A tick in whole milliseconds with a thousands separator and a typeset minus: ``−1,500``, ``300``."""
     return f"{value:,.0f}".replace("-", "\N{MINUS SIGN}")
 
 
