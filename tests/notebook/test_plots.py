@@ -54,3 +54,92 @@ def test_per_file_and_tradeoff(result):
     assert legend == ["settings", "Pareto frontier", "Balanced", "current"]
     xs = [tuple(c.get_offsets()[0]) for c in ax.collections[1:]]
     assert xs == [(1280, 0.1), (500, 0.2)]
+
+
+# --------------------------------------------------------------------------- axes, boxes, themes
+def svg_ticks(svg, axis):
+    """The tick labels of one axis in an SVG, parsed as XML (each label's text pieces joined by '|')."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    out = []
+    for group in ET.fromstring(svg).iter():
+        if group.tag.rsplit("}", 1)[-1] == "g" and re.search(rf"{axis}tick_\d+$", group.get("id", "")):
+            pieces = [t.strip() for t in group.itertext() if t.strip()]
+            if pieces:
+                out.append("|".join(pieces))
+    return out
+
+
+def test_pause_ecdf_log_axis_reads_in_plain_milliseconds():
+    from turntune_nb.notebook.plots import figure_svg
+
+    # 120 .. 12,000 ms: matplotlib's log margins (5% of the 2 decades each side) give about 95 .. 15,100 ms,
+    # so the 1-2-5 ticks are 100 .. 10,000; never 10^2 or 3x10^2
+    pauses = pd.DataFrame({C.PAUSE_MS: [120, 250, 400, 800, 1500, 3000, 12000]})
+    svg = figure_svg(lambda ax: plot_pause_ecdf(pauses, 400, 1000, ax=ax))
+    assert svg_ticks(svg, "x") == ["100", "200", "500", "1,000", "2,000", "5,000", "10,000"]
+    assert svg_ticks(svg, "y") == ["0%", "20%", "40%", "60%", "80%", "100%"]
+
+
+def test_offsets_and_tradeoff_axes_are_plain_numbers():
+    from turntune_nb.notebook.plots import figure_svg
+
+    rows = pd.DataFrame({C.FILE: ["f"] * 3, C.KIND: [C.GAP, C.GAP, C.OVERLAP], C.OFFSET_MS: [200, 1200, -300]})
+    svg = figure_svg(lambda ax: plot_offsets(rows, ax=ax))
+    # the default range -2,000 .. 3,000 ms in steps of 1,000, the minus sign typeset
+    assert svg_ticks(svg, "x") == ["\N{MINUS SIGN}2,000", "\N{MINUS SIGN}1,000", "0", "1,000", "2,000", "3,000"]
+    sweep = pd.DataFrame({"latency_mean_ms": [10_000, 30_000, 50_000], "cutoff_rate": [0.5, 0.2, 0.05]})
+    svg = figure_svg(lambda ax: plot_tradeoff(sweep, ax=ax))
+    assert all("e+" not in t and "1e4" not in t and "|" not in t for t in svg_ticks(svg, "x"))
+    assert "50,000" in svg_ticks(svg, "x") and svg_ticks(svg, "y")[-1].endswith("%")
+
+
+def box_lines(ax):
+    """The lines a box plot drew: everything but the reference line at 0 and seaborn's empty legend proxies."""
+    return [line for line in ax.lines if len(line.get_xdata()) and list(line.get_xdata()) != [0, 0]]
+
+
+def test_per_file_shows_points_not_boxes_below_eight_values():
+    two = pd.DataFrame({C.FILE: ["a", "a"], C.KIND: [C.GAP, C.OVERLAP], C.OFFSET_MS: [300, -200]})
+    ax = plot_per_file(two)
+    assert box_lines(ax) == []  # no box of 2 points
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 2  # the two points, drawn
+    plt.close("all")
+    # b has 8 values: a box (its median line at the median of 100..800 = 450); a keeps only its 2 points
+    eight = pd.DataFrame({C.FILE: ["b"] * 8, C.KIND: [C.GAP] * 8, C.OFFSET_MS: list(range(100, 801, 100))})
+    ax = plot_per_file(pd.concat([two, eight], ignore_index=True))
+    lines = box_lines(ax)
+    assert lines
+    # categories at y = 0 (a) and 1 (b): every box line lies on b's row
+    assert all(0.5 < min(line.get_ydata()) and max(line.get_ydata()) < 1.5 for line in lines)
+    assert any(list(line.get_xdata()) == [450, 450] for line in lines)
+
+
+def test_themes_set_the_ink_and_leave_the_background_transparent():
+    from matplotlib.colors import to_hex, to_rgba
+
+    from turntune_nb.errors import ConfigError
+    from turntune_nb.notebook.plots import CSS_INK, render_figure
+
+    rows = pd.DataFrame({C.FILE: ["f"] * 2, C.KIND: [C.GAP, C.OVERLAP], C.OFFSET_MS: [200, -300]})
+    for theme, ink in (("light", "#262626"), ("dark", "#e0e0e0"), ("auto", "#808080")):
+        ax = plot_offsets(rows, ax=plt.figure().subplots(), theme=theme)
+        assert to_hex(ax.title.get_color()) == ink and to_hex(ax.xaxis.label.get_color()) == ink
+        assert {to_hex(t.get_color()) for t in ax.get_xticklabels()} == {ink}
+        assert to_rgba(ax.figure.patch.get_facecolor())[3] == 0 and to_rgba(ax.get_facecolor())[3] == 0
+    # in a notebook: IPython's inline display saves with the figure's face colour: a transparent PNG
+    from io import BytesIO
+
+    from IPython.core.pylabtools import print_figure
+    from PIL import Image
+
+    assert Image.open(BytesIO(print_figure(ax.figure, "png"))).getpixel((1, 1))[3] == 0
+    with pytest.raises(ConfigError, match="theme must be one of auto, light, dark, css"):
+        plot_offsets(rows, theme="sepia")
+    # css: the SVG names the page's colour; no sentinel left, no opaque background
+    svg = render_figure(lambda ax: plot_offsets(rows, ax=ax), "svg").decode()
+    assert "currentColor" in svg and CSS_INK not in svg and "#ffffff" not in svg
+    # a PNG is drawn at twice 100 dpi: sharp on high-resolution screens, transparent
+    image = Image.open(BytesIO(render_figure(lambda ax: plot_offsets(rows, ax=ax), "png", 8.0, 4.2)))
+    assert image.size == (1600, 840) and image.mode == "RGBA" and image.getpixel((2, 2))[3] == 0

@@ -58,10 +58,15 @@ LABELS: dict[str, str] = {
     "interrupted": "next speaker first", "interrupted_low": "next speaker first (optimistic)",
     "eot_holds": "eot-bench holds", "eot_cuts": "eot-bench cuts", "eot_cutoff_rate": "eot-bench cut-off rate",
     "never_fired": "ended by max_turn_silence", "never_fired_share": "ended by max_turn_silence (%)",
+    # eot-bench and TurnBench tables (Recommendation.eot_table, turnbench_table), exports (export_table)
+    "cutoff_at_300ms": "cut-offs at 300 ms latency", "cutoff_at_600ms": "cut-offs at 600 ms latency",
+    "latency_at_5pct_ms": "latency at 5% cut-offs (ms)", "latency_at_10pct_ms": "latency at 10% cut-offs (ms)",
+    "false_fire_rate": "false fires", "recall": "turn ends detected", "how_close": "how close",
 }
 
 _SHARES = {"overlap_share", "share", "share_of_speaker_changes", "cutoff_rate", "cutoff_rate_low",
-           "turns_cut_share", "eot_cutoff_rate", "never_fired_share"}
+           "turns_cut_share", "eot_cutoff_rate", "never_fired_share",
+           "cutoff_at_300ms", "cutoff_at_600ms", "false_fire_rate", "recall"}
 _COUNTS = {"speakers", "utterances", "total_utterances", "total_gaps", "gaps", "overlaps", "pauses", "contained",
            "total_files_analyzed", "count", "holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends",
            "interrupted", "interrupted_low", "eot_holds", "eot_cuts", "never_fired", "channel"}
