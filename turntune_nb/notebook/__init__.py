@@ -7,6 +7,8 @@
   microphone as a live source: straight to AssemblyAI with a temporary token, or
   through the kernel to the offline endpointer.
 - `report`: one self-contained HTML file a colleague can open.
+- `api_key`: `choose_backend` and `APIKeyPrompt`: AssemblyAI or offline, decided
+  without waiting on stdin (a notebook's Run All never stops at a prompt).
 
 It reads every other wing and nothing reads it (the package imports it on first
 use, so the command line and the core start without seaborn or ipywidgets). The
