@@ -49,7 +49,7 @@ setting side by side, saved for the tuning notebook.
 import os
 
 AUDIO_FOLDER = os.environ.get("TURNTUNE_AUDIO", "../samples/synthetic")
-BACKEND = "auto"  # "auto": AssemblyAI when ASSEMBLYAI_API_KEY is set, else offline; "assemblyai"; "offline"
+BACKEND = "auto"  # "auto": AssemblyAI when a key is configured, else offline; "assemblyai"; "offline"
 OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
 MODEL = "u3-rt-pro"
 TARGET_CUTOFF = 0.05
