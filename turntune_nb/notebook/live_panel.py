@@ -171,8 +171,9 @@ def timeline_svg(turns, *, open_turns=(), now_ms: int = 0, countdown: tuple | No
         out.append(f'<line x1="{TIMELINE_LABEL_W}" x2="{width - 8}" y1="{y + lane_h / 2:.1f}" '
                    f'y2="{y + lane_h / 2:.1f}" stroke="currentColor" stroke-opacity="0.15"/>')
     for sec in range(0, span // 1000 + 1, 5 if span <= 60_000 else 30):
+        anchor = "end" if sec * 1000 == span else "middle"  # the last label stays inside the strip
         out.append(f'<text x="{x(sec * 1000):.1f}" y="{axis_y + 11}" fill="currentColor" fill-opacity="0.7" '
-                   f'text-anchor="middle">{sec} s</text>')
+                   f'text-anchor="{anchor}">{sec} s</text>')
     for t in turns:
         i = lanes.index(t.speaker)
         y, colour = top + i * lane_h + 3, _LANE_COLOURS[i % len(_LANE_COLOURS)]
@@ -480,6 +481,9 @@ class LiveTurns(W.VBox):
         self.words.value = "".join(lines)
 
     def _render_timeline(self):
+        if self.session is None:  # idle: nothing to draw yet
+            self.timeline.value = ""
+            return
         now = self._now_ms()
         with self._lock:
             open_turns = [TimelineTurn(sp, p.start_ms or 0, max(p.end_ms or 0, now)) for sp, p in self.partials.items()
@@ -495,6 +499,9 @@ class LiveTurns(W.VBox):
     def _render_finals(self):
         with self._lock:
             turns, unfinished = list(self.final_turns), list(self.unfinished_turns)
+        if self.session is None and not turns:  # idle
+            self.finals.value = ""
+            return
         items = []
         for t in turns:
             when = f"{_clock(t.start_ms)}–{_clock(t.end_ms)}"
