@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from turntune_nb.analysis.presets import PRESETS
+from turntune_nb.analysis.presets import PRESETS, StreamingConfig
 from turntune_nb.live.events import BeginEvent, SessionEnd, TerminationEvent, TurnEvent
 from turntune_nb.notebook.live_panel import (TIMELINE_LABEL_W, TIMELINE_WIDTH, LiveTurns, TimelineTurn,
                                              end_reason_text, timeline_svg)
@@ -220,7 +220,7 @@ def test_offline_replay_of_a_two_party_recording_shows_both_parties(tmp_path):
     assert "one party per channel" in panel.status.value
     assert "<b>ch1</b>" in panel.finals.value
     # the timeline: one bar per final turn, in its speaker's lane, at its own times
-    bars = rects(panel.timeline.value.split(">", 1)[1].rsplit("</div>", 1)[0])
+    bars = rects(svg_of(panel))
     span = max(10_000, math.ceil(max(t.emitted_at_ms for t in panel.final_turns) / 5000) * 5000)
     assert span == 10_000  # the recording is 7.95 s long
     px = (TIMELINE_WIDTH - TIMELINE_LABEL_W - 8) / span
@@ -232,6 +232,37 @@ def test_offline_replay_of_a_two_party_recording_shows_both_parties(tmp_path):
     table = panel.turns_table()
     assert list(table["speaker"]) == ["ch0", "ch1", "ch0"]
     assert list(table["wait after the speech (ms)"])[:2] == [pytest.approx(1280, abs=10)] * 2
+    # A's last turn has 1.5 s of quiet after it, more than 1280 ms: every turn here is the endpointer's
+    assert list(table["ended by"]) == ["endpointer"] * 3
+    assert len([ln for ln in ET.fromstring(svg_of(panel)).iter(f"{SVG}line") if ln.get("class") == "turntune-fire"]) == 3
+
+
+def svg_of(panel) -> str:
+    return panel.timeline.value.split(">", 1)[1].rsplit("</div>", 1)[0]
+
+
+def test_a_turn_the_end_of_the_audio_closes_is_not_an_endpointer_fire(tmp_path):
+    from tests.live.test_endpointer import two_party_wav
+
+    spans = two_party_wav(tmp_path / "call.wav")  # 1.5 s of quiet after the last turn
+    config = StreamingConfig("Slow", 400, 3500)
+    panel = LiveTurns(config, source=str(tmp_path / "call.wav"), offline=True, inactivity_timeout_s=None,
+                      pacing_speed=None)
+    panel.start()
+    panel.wait(60)
+    table = panel.turns_table()
+    # by hand: A is quiet on her channel 2444 -> 5323 (2.88 s < 3.5 s), so her turn goes on to 6454; then
+    # 1.5 s of audio is left (< 3.5 s). B is quiet 4923 -> 7954 (3.03 s < 3.5 s). Neither wait is over when
+    # the audio ends: both turns are closed by it, A's first (the parties in channel order)
+    assert list(table["speaker"]) == ["ch0", "ch1"]
+    assert list(table["ended by"]) == ["end of the audio"] * 2
+    assert list(table["wait after the speech (ms)"].isna()) == [True, True]
+    assert "closed by the end of the audio" in panel.finals.value
+    svg = svg_of(panel)
+    assert len(rects(svg)) == 2 and 'class="turntune-fire"' not in svg
+    a_turn = next(t for t in panel.final_turns if t.speaker_label == "ch0")
+    assert a_turn.start_ms == pytest.approx(spans["ch0"][0][0], abs=60)
+    assert a_turn.end_ms == pytest.approx(spans["ch0"][1][1], abs=60)
 
 
 def test_stop_is_stopped_by_you_not_a_final_turn(tmp_path):

@@ -261,6 +261,7 @@ class LiveTurns(W.VBox):
         self.final_turns: list = []
         self.unfinished_turns: list = []
         self.partials: dict = {}  # speaker -> the latest partial TurnEvent of its turn under way
+        self._audio_closed: set = set()  # (speaker, turn_order) of finals closed by the end of the audio
         self.partial_text = ""
         self.end_reason = None
         self._lock = threading.Lock()
@@ -328,7 +329,7 @@ class LiveTurns(W.VBox):
         if self.microphone is not None and self.session_factory is None:
             factory = lambda config, _source, **kw: self.microphone.open_session(config, **kw)  # noqa: E731
         with self._lock:
-            self.final_turns, self.unfinished_turns, self.partials = [], [], {}
+            self.final_turns, self.unfinished_turns, self.partials, self._audio_closed = [], [], {}, set()
             self.partial_text, self.end_reason, self._begun, self._stopping = "", None, False, False
         self.reason.value = ""
         self.session = None
@@ -393,15 +394,20 @@ class LiveTurns(W.VBox):
 
     def turns_table(self):
         """The final turns as a table: speaker, start, end, where the endpointer fired, the
-        wait after the speech (ms), the text; readable column names (`turntune_nb.analysis.display`)."""
+        wait after the speech (ms), what ended the turn (the endpointer, or the end of the
+        audio before its wait was over: no fire, no wait), the text; readable column names
+        (`turntune_nb.analysis.display`)."""
         import pandas as pd
 
         from ..analysis.display import readable
 
+        with self._lock:
+            ended = [self.ended_by(t) for t in self.final_turns]
         rows = [{"speaker": t.speaker or "", "start_ms": t.start_ms, "end_ms": t.end_ms, "fired_at_ms": t.fired_ms,
                  "wait_ms": None if t.fired_ms is None or t.end_ms is None else t.fired_ms - t.end_ms,
-                 "text": t.text} for t in self._timeline_turns()]
-        frame = pd.DataFrame(rows, columns=["speaker", "start_ms", "end_ms", "fired_at_ms", "wait_ms", "text"])
+                 "ended_by": by, "text": t.text} for t, by in zip(self._timeline_turns(), ended)]
+        frame = pd.DataFrame(rows, columns=["speaker", "start_ms", "end_ms", "fired_at_ms", "wait_ms", "ended_by",
+                                            "text"])
         return readable(frame.astype({c: "Int64" for c in ("start_ms", "end_ms", "fired_at_ms", "wait_ms")}))
 
     # ------------------------------------------------------------------ callbacks (session threads)
@@ -419,6 +425,8 @@ class LiveTurns(W.VBox):
         with self._lock:
             if event.end_of_turn:
                 target = self.unfinished_turns if self._closing() else self.final_turns
+                if target is self.final_turns and self._closed_by_audio_end(event):
+                    self._audio_closed.add((speaker, event.turn_order))
                 if target and target[-1].turn_order == event.turn_order and target[-1].speaker_label == speaker:
                     target[-1] = event  # a formatted final replaces the unformatted one
                 else:
@@ -428,6 +436,14 @@ class LiveTurns(W.VBox):
                 self.partials[speaker] = event
             self.partial_text = " ".join(p.transcript for p in self.partials.values() if p.transcript)
         self._render()
+
+    def _closed_by_audio_end(self, event) -> bool:
+        """A final that came because the audio ran out, before the endpointer's wait was over."""
+        end = getattr(self.session, "end_reason", None)
+        if end is None or end.kind != "source_exhausted" or event.end_ms is None:
+            return False
+        fired = self._fired_ms(event)
+        return fired is None or fired - event.end_ms < self.session.config.max_turn_silence
 
     def _on_termination(self, event):
         self._finish()
@@ -453,7 +469,12 @@ class LiveTurns(W.VBox):
         with self._lock:
             turns = list(self.final_turns)
         return [TimelineTurn(t.speaker_label, t.start_ms or 0, t.end_ms if t.end_ms is not None else t.start_ms or 0,
-                             self._fired_ms(t), t.turn_order, t.transcript or "") for t in turns]
+                             None if self.ended_by(t) != "endpointer" else self._fired_ms(t), t.turn_order,
+                             t.transcript or "") for t in turns]
+
+    def ended_by(self, turn) -> str:
+        """``"endpointer"``, or ``"end of the audio"`` for a final the audio's end closed early."""
+        return "end of the audio" if (turn.speaker_label, turn.turn_order) in self._audio_closed else "endpointer"
 
     def _now_ms(self) -> int:
         stats = getattr(self.session, "stats", None)
@@ -508,6 +529,8 @@ class LiveTurns(W.VBox):
             who = f"<b>{html.escape(t.speaker_label)}</b> " if t.speaker_label else ""
             if t.transcript:
                 body = html.escape(t.transcript)
+            elif self.ended_by(t) != "endpointer":
+                body = "<i>speech, closed by the end of the audio (before the endpointer's wait was over)</i>"
             else:
                 lag = (f", ended {t.emitted_at_ms - t.end_ms} ms after the speech"
                        if t.emitted_at_ms is not None and t.end_ms is not None else "")
