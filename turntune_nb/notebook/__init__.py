@@ -3,6 +3,7 @@
 - `plots`: seaborn figures of the analysis tables (axes-level, ``data=``, ``ax=``).
 - `tuner`: `ThresholdTuner`, sliders over the simulator.
 - `live_panel`: `LiveTurns`, a live session rendered as it happens.
+- `timeline`: the live panel's turn timeline, an SVG strip (a lane per speaker).
 - `browser_mic`: `BrowserMicrophone` (anywidget + ``browser_mic.js``), the page's
   microphone as a live source: straight to AssemblyAI with a temporary token, or
   through the kernel to the offline endpointer.
