@@ -297,3 +297,21 @@ def test_words_come_as_they_are_heard_and_stop_leaves_the_turn_unfinished():
     assert "unfinished when the session ended" in panel.finals.value
     (fired,) = [t.fired_ms for t in panel._timeline_turns()]
     assert fired >= final.end_ms  # the end of turn arrived after the speech it ends
+
+
+def test_a_formatted_final_after_stop_replaces_its_unformatted_final():
+    """AssemblyAI sends a turn's final twice with format_turns (unformatted, then formatted); when Stop
+    falls between the two, the turn stays one final turn, formatted."""
+    raw = TurnEvent(turn_order=0, transcript="so we looked", end_of_turn=True, start_ms=100, end_ms=900)
+    formatted = TurnEvent(turn_order=0, transcript="So we looked.", end_of_turn=True, turn_is_formatted=True,
+                          start_ms=100, end_ms=900)
+    factory = factory_for(BeginEvent(id="f"), raw, "pause", formatted, TerminationEvent(1, 1))
+    panel = LiveTurns(source="x.wav", session_factory=factory, inactivity_timeout_s=None)
+    panel.start()
+    for _ in range(100):
+        if panel.final_turns:
+            break
+        threading.Event().wait(0.02)
+    panel.stop()  # releases the pause: the formatted final arrives while stopping
+    assert [t.transcript for t in panel.final_turns] == ["So we looked."]
+    assert panel.unfinished_turns == [] and panel.end_text == "stopped by you"

@@ -295,13 +295,18 @@ class LiveTurns(W.VBox):
         speaker = event.speaker_label
         with self._lock:
             if event.end_of_turn:
-                target = self.unfinished_turns if self._closing() else self.final_turns
-                if target is self.final_turns and self._closed_by_audio_end(event):
-                    self._audio_closed.add((speaker, event.turn_order))
-                if target and target[-1].turn_order == event.turn_order and target[-1].speaker_label == speaker:
-                    target[-1] = event  # a formatted final replaces the unformatted one
+                same = [i for i, t in enumerate(self.final_turns)
+                        if t.turn_order == event.turn_order and t.speaker_label == speaker]
+                if same:  # a formatted final replaces the unformatted one, even after Stop
+                    self.final_turns[same[-1]] = event
                 else:
-                    target.append(event)
+                    target = self.unfinished_turns if self._closing() else self.final_turns
+                    if target is self.final_turns and self._closed_by_audio_end(event):
+                        self._audio_closed.add((speaker, event.turn_order))
+                    if target and target[-1].turn_order == event.turn_order and target[-1].speaker_label == speaker:
+                        target[-1] = event
+                    else:
+                        target.append(event)
                 self.partials.pop(speaker, None)
             else:
                 self.partials[speaker] = event
