@@ -5,9 +5,14 @@ their source here makes them reviewable as code. Run after editing:
 
     .venv/bin/python scripts/build_notebooks.py
 
+The notebooks run top to bottom ("Run All") with no key, no microphone and no
+stdin: nothing waits for typing (the key box of notebook 1 only appears when
+AssemblyAI is asked for without a key, and does not block), notebook 2 saves only
+when asked, and the live panels start only when asked (the replay cell excepted).
 Cells tagged ``nbval-skip`` need a microphone or the live API; each has an offline
-twin next to it that does run under the test command. The first code cell of each
-notebook is tagged ``parameters`` (papermill).
+twin next to it, and they too degrade gracefully when run (tests/test_notebooks.py
+executes every cell with nbclient). The first code cell of each notebook is tagged
+``parameters`` (papermill).
 """
 
 from pathlib import Path
@@ -37,32 +42,31 @@ Point this at a folder of real conversations. Each file is transcribed with spea
 labels (AssemblyAI, when `ASSEMBLYAI_API_KEY` is set) or segmented by the offline
 voice-activity backend (no key, no network), then measured: gaps between speakers,
 overlaps, and pauses inside turns. It ends with the guide's preset and a data-driven
-setting side by side.
+setting side by side, saved for the tuning notebook.
 """),
     code("""
-# Parameters: the folder of recordings and where results go.
+# Parameters: the folder of recordings, the backend and where results go.
 import os
 
 AUDIO_FOLDER = os.environ.get("TURNTUNE_AUDIO", "../samples/synthetic")
-BACKEND = "auto"  # "assemblyai" when a key is configured, else "offline"
+BACKEND = "auto"  # "auto": AssemblyAI when a key is configured, else offline; "assemblyai"; "offline"
 OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
 MODEL = "u3-rt-pro"
 TARGET_CUTOFF = 0.05
 """, "parameters"),
     code("""
-from turntune_nb import (analyze_folder, ask_api_key, plot_offsets, plot_pause_ecdf, plot_per_file,
+from turntune_nb import (analyze_folder, choose_backend, plot_offsets, plot_pause_ecdf, plot_per_file,
                          recommend_config, write_report)
 """),
-    md("To use AssemblyAI, type your key when asked (it is kept out of the notebook and its outputs). Skip this cell to stay offline."),
-    code("ask_api_key()", "nbval-skip"),
-    md("Transcribe (or segment) every file. The progress bar counts finished and failed files; a failed file is listed with its reason and the others go on."),
-    code("result = analyze_folder(AUDIO_FOLDER, backend=BACKEND, out_dir=OUT_DIR)\nresult"),
-    md("One row per file: the guide's gap figures, then what it leaves out (overlaps, backchannels, pauses inside turns)."),
-    code("result.files"),
-    md("The guide's figures across all files (its JSON field names; the median is the true median)."),
-    code("result.overall"),
-    md("Files that could not be used, and why."),
-    code("result.skipped"),
+    md("""
+The backend for this run, decided at once (nothing waits for typing, so *Run All* goes
+through). With `BACKEND = "assemblyai"` and no key set, a box appears for the key (it
+stays in this kernel: not in the notebook or its outputs) and this run goes on offline;
+type the key, press *Use this key*, and run the cells below again.
+"""),
+    code("backend = choose_backend(BACKEND)\nbackend"),
+    md("Transcribe (or segment) every file. The progress bar counts finished and failed files; a failed file is listed with its reason and the others go on. Then the result: per file, overall, and any file that could not be used."),
+    code("result = analyze_folder(AUDIO_FOLDER, backend=backend, out_dir=OUT_DIR)\nresult"),
     md("Offsets between speakers: overlaps sit left of zero. A fifth to a half of speaker changes overlap in real conversation."),
     code("plot_offsets(result.transitions);"),
     md("Pauses inside turns decide whether an endpointer cuts a speaker off. The dashed lines are the guide's preset."),
@@ -70,10 +74,10 @@ from turntune_nb import (analyze_folder, ask_api_key, plot_offsets, plot_pause_e
     md("The same offsets, file by file."),
     code("plot_per_file(result.transitions);"),
     md("The guide's preset (from the average gap) and the data-driven setting (lowest latency with at most the target share of false cut-offs), simulated on the same recordings."),
-    code("recommendation = recommend_config(result, model=MODEL, target_cutoff=TARGET_CUTOFF)\nrecommendation.table()"),
+    code("recommendation = recommend_config(result, model=MODEL, target_cutoff=TARGET_CUTOFF)\nrecommendation"),
     md("What the recommendation rests on, and anything to be careful about."),
     code("print(recommendation.summary_text())"),
-    md("Save the summary (with the pause tables the tuning notebook reads), the chosen setting, and a shareable report."),
+    md("Save the summary (with the pause tables the tuning notebook reads), the data-driven setting (`config.json`: notebooks 2 and 3 start from it), and a shareable report."),
     code("""
 summary_path = result.save(OUT_DIR)
 config_path = recommendation.save(f"{OUT_DIR}/config.json")
@@ -89,40 +93,48 @@ THRESHOLD_TUNING = [
 Move `min_turn_silence` and `max_turn_silence` and watch the trade-off on your own
 recordings: how often the agent would cut a speaker off (false cut-offs over pauses of
 at least 100 ms) against how long it would wait after a real end of turn (latency).
+The tuner starts from the setting notebook 1 saved, and saves only when you ask.
 """),
     code("""
 # Parameters: where notebook 1 saved its results (the bundled samples are analysed when there are none).
 import os
 
 OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+CONFIG_PATH = f"{OUT_DIR}/config.json"
 FALLBACK_FOLDER = "../samples/synthetic"
 MODEL = "u3-rt-pro"
 """, "parameters"),
-    code("from turntune_nb import ThresholdTuner, analyze_folder, latest_summary, load_summary"),
+    code("from turntune_nb import ThresholdTuner, analyze_folder, latest_summary, load_config, load_summary"),
     md("Load the newest saved analysis, or analyse the bundled samples offline when there is none."),
     code("""
 summary_path = latest_summary(OUT_DIR)
 result = load_summary(summary_path) if summary_path else analyze_folder(FALLBACK_FOLDER, backend="offline", progress=False)
 """),
+    md("The setting notebook 1 saved (the data-driven one); with none yet, the tuner starts from the analysis' own preset."),
+    code("saved = load_config(CONFIG_PATH) if os.path.exists(CONFIG_PATH) else None\nsaved"),
     md("The tuner: sliders, the model, the target cut-off rate, the presets and the recommendation. The metrics follow every move; the figures follow when you let go."),
-    code("tuner = ThresholdTuner(result, model=MODEL)\ntuner"),
+    code("tuner = ThresholdTuner(result, config=saved, model=MODEL, save_path=CONFIG_PATH)\ntuner"),
     md("The chosen setting, as the live session will use it."),
     code("tuner.config"),
-    md("Save it for the live notebook (and `turntune stream --config`)."),
-    code('tuner.save(f"{OUT_DIR}/config.json")'),
+    md("""
+**Nothing is saved until you ask.** Press *Save* in the tuner to write this setting to
+`CONFIG_PATH` for the live notebook (and `turntune stream --config`), or run
+`tuner.save(CONFIG_PATH)` in a cell of your own. Running this notebook top to bottom
+leaves the setting notebook 1 saved as it was.
+"""),
 ]
 
 LIVE_SESSION = [
     md("""
 # 3. Try it live
 
-Open a real-time session with the tuned setting and watch partial and final turns
+Open a real-time session with the saved setting and watch the words and turns
 appear. With an API key it streams to AssemblyAI (v3); without one, the offline
 endpointer applies the same silence thresholds to speech it detects locally. The
 session ends by itself after a stretch of inactivity.
 """),
     code("""
-# Parameters: the tuned setting, a recording to replay, and the inactivity stop.
+# Parameters: the saved setting, a two-party recording to replay, and the inactivity stop.
 import os
 
 OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
@@ -130,7 +142,7 @@ RECORDING = "../samples/synthetic/conv2.flac"
 INACTIVITY_S = 10
 """, "parameters"),
     code("from turntune_nb import BALANCED, LiveTurns, load_config"),
-    md("The setting saved by the tuning notebook (the Balanced preset when there is none)."),
+    md("The setting saved by notebook 1 or 2 (the Balanced preset when there is none)."),
     code('config = load_config(f"{OUT_DIR}/config.json") if os.path.exists(f"{OUT_DIR}/config.json") else BALANCED\nconfig'),
     md("""
 Speak into your microphone and press Start. `source="auto"` uses the kernel's
@@ -142,11 +154,19 @@ kernel); without one the audio comes to the kernel and the offline endpointer.
 Nothing starts until you press Start, so Run All does not wait here.
 """),
     code("mic_panel = LiveTurns(config, source=\"auto\", inactivity_timeout_s=INACTIVITY_S)\nmic_panel"),
-    md("The same panel replaying a recording in real time. Press Start, or run the next cell."),
+    md("""
+The same panel replaying a two-party recording in real time. The words of the turn
+under way appear as they come (with AssemblyAI); the timeline has a lane per speaker,
+a bar per final turn, a tick where the endpointer fired and the inactivity countdown.
+Offline, each party of a two-channel recording is endpointed on its own channel, so
+both parties' turns appear. Press Start, or run the next cell.
+"""),
     code("panel = LiveTurns(config, source=RECORDING, inactivity_timeout_s=INACTIVITY_S)\npanel"),
-    code("panel.start()"),
-    md("Wait for the recording to finish (or press Stop), then read why the session ended and its final turns."),
-    code("panel.wait(timeout=120)\npanel.end_reason, panel.final_turns"),
+    code("panel.start();"),
+    md("Wait for the recording to finish (or press Stop: the session then ends as *stopped by you*, and the turn under way is not counted as a final turn), then read why the session ended."),
+    code("panel.wait(timeout=120)\npanel.end_text"),
+    md("The final turns: who spoke, when, where the endpointer fired and how long it waited after the speech."),
+    code("panel.turns_table()"),
 ]
 
 NOTEBOOKS = {

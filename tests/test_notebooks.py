@@ -4,12 +4,19 @@ a key set, so the API path of every notebook runs too.
 
 Each pass runs ``pytest --nbval-lax notebooks/`` in a subprocess whose environment
 is built here, so a developer's real key can never reach a notebook.
+
+Then as JupyterLab's *Run All* does: every cell, ``nbval-skip`` ones included, by
+``nbclient`` with no key and stdin refused, 01 -> 02 -> 03 in one temporary working
+folder; the setting 01 saved must come out of 02 and 03 byte for byte, and equal
+what ``turntune recommend`` computes from 01's summary in a separate process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -78,3 +85,114 @@ def test_notebooks_against_the_fake_api(tmp_path):
         if path.is_file():
             assert KEY not in path.read_text(errors="ignore"), path
     assert KEY not in proc.stdout and KEY not in proc.stderr
+
+
+# ---------------------------------------------------------------------- Run All, with nbclient
+def kernel_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ASSEMBLYAI_ENV and k != "TURNTUNE_OUT"}
+    env.update({"MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)})
+    return env
+
+
+def run_all(path: Path, cells=None, extra_source: str | None = None):
+    """Execute a notebook as Run All does: every cell (no tag skipped), stdin refused, no key.
+
+    Returns the executed notebook; a cell that raises fails the test with its traceback."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    if cells is not None:
+        nb.cells = [nb.cells[i] for i in cells]
+    if extra_source is not None:
+        nb.cells.append(nbformat.v4.new_code_cell(extra_source))
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    with client.setup_kernel(env=kernel_env()):
+        assert client.kc.allow_stdin is False  # input()/getpass would raise, never wait
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+    return nb
+
+
+def outputs_text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(out.get("text", ""))
+        data = out.get("data", {})
+        parts.append(data.get("text/plain", ""))
+        parts.append(data.get("text/html", ""))
+    return "\n".join(parts)
+
+
+def code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_run_all_chain_keeps_the_saved_setting(tmp_path):
+    """01 -> 02 -> 03 as Run All, in a working folder of their own (the default ../turntune-output)."""
+    work = tmp_path / "work"
+    (work / "notebooks").mkdir(parents=True)
+    (work / "samples").symlink_to(ROOT / "samples")
+    for nb_path in NOTEBOOKS:
+        shutil.copy(nb_path, work / "notebooks" / nb_path.name)
+    out = work / "turntune-output"
+
+    nb1 = run_all(work / "notebooks" / "01_gap_analysis.ipynb")
+    config_path = out / "config.json"
+    saved, digest = json.loads(config_path.read_text()), sha(config_path)
+    assert "'offline'" in outputs_text(code_cells(nb1)[2])  # the backend cell: no key -> offline, no prompt
+    summary = next(out.glob("aggregated_analysis_*.json"))
+    assert json.loads(summary.read_text())["backend"] == "offline"
+    assert (out / "report.html").exists()
+
+    # the same summary through the command line, in another process: the same setting
+    cli_config = tmp_path / "cli_config.json"
+    proc = subprocess.run([sys.executable, "-m", "turntune_nb", "recommend", str(summary), "--model", "u3-rt-pro",
+                           "--target-cutoff", "0.05", "--out", str(cli_config)],
+                          env=kernel_env(), cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(cli_config.read_text()) == saved
+    assert saved["name"] != "Balanced"  # the data-driven setting, not a preset
+
+    nb2 = run_all(work / "notebooks" / "02_threshold_tuning.ipynb")
+    assert sha(config_path) == digest, "Run All of 02 touching nothing changed config.json"
+    shown = outputs_text(code_cells(nb2)[3]) + outputs_text(code_cells(nb2)[5])  # saved, tuner.config
+    assert f"min_turn_silence={saved['min_turn_silence']}" in shown.replace(" ", "")
+    assert f"max_turn_silence={saved['max_turn_silence']}" in shown.replace(" ", "")
+
+    nb3 = run_all(work / "notebooks" / "03_live_session.ipynb")
+    assert sha(config_path) == digest
+    cells3 = code_cells(nb3)
+    assert f"min_turn_silence={saved['min_turn_silence']}" in outputs_text(cells3[2]).replace(" ", "")
+    assert "the audio ended" in outputs_text(cells3[-2])
+    table = outputs_text(cells3[-1])
+    assert "ch0" in table and "ch1" in table  # both parties of the replayed call
+
+    # saving is on request: a user who moves a slider and saves changes the file
+    new_min = 250 if saved["min_turn_silence"] != 250 else 260
+    run_all(work / "notebooks" / "02_threshold_tuning.ipynb",
+            extra_source=f"tuner.min_slider.value = {new_min}\ntuner.save(CONFIG_PATH)")
+    assert json.loads(config_path.read_text())["min_turn_silence"] == new_min
+
+
+def test_run_all_asking_for_assemblyai_without_a_key_does_not_wait(tmp_path):
+    """BACKEND = "assemblyai" and no key: the key box appears, nothing blocks, the run goes on offline."""
+    import nbformat
+
+    path = tmp_path / "01.ipynb"
+    nb = nbformat.read(ROOT / "notebooks" / "01_gap_analysis.ipynb", as_version=4)
+    params = code_cells(nb)[0]
+    params.source = params.source.replace('BACKEND = "auto"', 'BACKEND = "assemblyai"')
+    assert 'BACKEND = "assemblyai"' in params.source
+    nbformat.write(nb, path)
+    first = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"][:3]  # parameters, imports, backend
+    done = run_all(path, cells=first)
+    cell = code_cells(done)[2]
+    text = outputs_text(cell)
+    assert "goes on with the offline backend" in text and "'offline'" in text
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs)

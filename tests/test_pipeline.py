@@ -234,6 +234,22 @@ def test_open_session_picks_the_api_when_a_key_is_configured(monkeypatch):
     assert isinstance(open_session(cfg, quiet(100), offline=True), OfflineSession)
 
 
+
+def test_open_session_replays_parties_offline_and_the_downmix_to_the_api(monkeypatch):
+    """parties=True: a two-channel file is endpointed one party per channel offline; AssemblyAI's session,
+    which takes one channel, gets the downmix (the option is dropped, not refused)."""
+    from tests.conftest import SAMPLES
+
+    call = SAMPLES / "synthetic" / "conv1.wav"  # two channels
+    cfg = StreamingConfig("T", 200, 800)
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    offline = open_session(cfg, str(call), parties=True)
+    assert isinstance(offline, OfflineSession) and offline.channels == 2 and offline.speakers == ("ch0", "ch1")
+    assert open_session(cfg, str(call)).channels == 1
+    api = open_session(cfg, str(call), parties=True, api_key="k")
+    assert isinstance(api, StreamingSession) and api.channels == 1
+
+
 # --------------------------------------------------------------------------- privacy over a whole run
 def test_everything_a_run_writes_is_private_and_holds_no_key(tmp_path):
     """analyze, recommend and report on audio through AssemblyAI (the fake), as real processes under

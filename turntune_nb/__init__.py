@@ -97,6 +97,7 @@ _LAZY = {
     "render_report": "notebook.report", "write_report": "notebook.report",
     "ThresholdTuner": "notebook.tuner", "LiveTurns": "notebook.live_panel",
     "BrowserMicrophone": "notebook.browser_mic",
+    "APIKeyPrompt": "notebook.api_key", "choose_backend": "notebook.api_key",
 }
 
 
@@ -240,4 +241,6 @@ __all__ = (
     "ThresholdTuner",
     "LiveTurns",
     "BrowserMicrophone",
+    "APIKeyPrompt",
+    "choose_backend",
 )

@@ -217,7 +217,8 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
         ``ASSEMBLYAI_API_KEY`` is set.
     **kwargs
         Passed on; the API-only ones (``api_key``, ``url``, ``speech_model``...)
-        are dropped for the offline session.
+        are dropped for the offline session, and the offline-only ``parties`` /
+        ``vad_settings`` for AssemblyAI's.
 
     Returns
     -------
@@ -233,4 +234,5 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
     from .assemblyai.streaming import StreamingSession
 
     kwargs.pop("vad_settings", None)
+    kwargs.pop("parties", None)  # the offline endpointer's; AssemblyAI streams one channel
     return StreamingSession(config, source, **kwargs)

@@ -117,3 +117,69 @@ def test_stop_force_endpoint_update_and_inactivity():
     s = OfflineSession(cfg, quiet(20_000), pacing_speed=1.0, inactivity_timeout_s=0.3).start()
     assert s.wait(10).kind == SessionEnd.INACTIVITY and s.stats.audio_ms < 20_000
     assert not [t for t in threading.enumerate() if t.name.startswith("turntune-")]
+
+
+def two_party_wav(path: Path) -> dict:
+    """A two-channel WAV, one party per channel, with speech placed by hand: A speaks, B answers
+    300 ms after A stops (well under max_turn_silence, so a downmix hears one stretch), A answers
+    400 ms after B. Returns each party's speech spans (ms)."""
+    import wave
+
+    a, b, c = speech(0), speech(1), speech(3)
+    ms = lambda x: x.size * 1000 // SR  # noqa: E731
+    spans = {"ch0": [(500, 500 + ms(a))], "ch1": []}
+    spans["ch1"].append((spans["ch0"][0][1] + 300, spans["ch0"][0][1] + 300 + ms(b)))
+    spans["ch0"].append((spans["ch1"][0][1] + 400, spans["ch1"][0][1] + 400 + ms(c)))
+    total = spans["ch0"][1][1] + 1500
+    stereo = np.zeros((2, SR * total // 1000), dtype=np.int16)
+    for ch, clip, (start, _end) in ((0, a, spans["ch0"][0]), (1, b, spans["ch1"][0]), (0, c, spans["ch0"][1])):
+        stereo[ch, start * SR // 1000: start * SR // 1000 + clip.size] = clip
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(SR)
+        w.writeframes(stereo.T.astype("<i2").tobytes())
+    return spans
+
+
+def test_a_two_party_recording_gives_each_party_its_turns(tmp_path):
+    spans = two_party_wav(tmp_path / "call.wav")
+    cfg = StreamingConfig("T", 400, 1280)
+    s = OfflineSession(cfg, tmp_path / "call.wav", parties=True, pacing_speed=None).start()
+    assert s.wait(30).kind == SessionEnd.SOURCE_EXHAUSTED and s.speakers == ("ch0", "ch1")
+    finals = s.turns()
+    got = [(t.speaker_label, t.start_ms, t.end_ms) for t in finals]
+    # in order of decision: A's first turn ends at max_turn_silence after it, before B's (300 ms later)
+    want = [("ch0", *spans["ch0"][0]), ("ch1", *spans["ch1"][0]), ("ch0", *spans["ch0"][1])]
+    assert [g[0] for g in got] == [w[0] for w in want], got
+    for (_, start, end), (_, ws, we) in zip(got, want):
+        assert start == pytest.approx(ws, abs=60) and end == pytest.approx(we, abs=60), (got, want)
+    # decided max_turn_silence after each party's own speech, though the other party spoke in between
+    assert [t.emitted_at_ms - t.end_ms for t in finals[:2]] == [pytest.approx(1280, abs=10)] * 2
+    assert sorted(t.turn_order for t in finals) == [0, 1, 2]
+    # the same file downmixed (the default): the answers 300 and 400 ms apart make one turn
+    s = OfflineSession(cfg, tmp_path / "call.wav", pacing_speed=None).start()
+    s.wait(30)
+    assert [(t.speaker_label, t.start_ms) for t in s.turns()] == [(None, pytest.approx(500, abs=60))]
+    assert s.turns()[0].end_ms == pytest.approx(spans["ch0"][1][1], abs=60)
+    assert s.stats.audio_ms == pytest.approx(spans["ch0"][1][1] + 1500, abs=50)
+
+
+def test_stop_leaves_the_open_turn_unfinished():
+    """Stopping is not an end of turn: no final is made up for the speech under way."""
+    cfg = StreamingConfig("T", 200, 800)
+    started = threading.Event()
+    s = OfflineSession(cfg, np.concatenate([speech(2), quiet(2000)]), pacing_speed=2.0,
+                       on_speech_started=lambda e: started.set()).start()
+    assert started.wait(10)
+    assert s.stop().kind == SessionEnd.STOPPED
+    assert s.turns() == [] and isinstance(s.events[-1], TerminationEvent)
+    assert any(isinstance(e, SpeechStartedEvent) for e in s.events)
+
+
+def test_the_api_session_refuses_two_channels(tmp_path):
+    from turntune_nb.live.sources import FileSource
+
+    two_party_wav(tmp_path / "call.wav")
+    with pytest.raises(ConfigError, match="takes 1 channel"):
+        StreamingSession(StreamingConfig("T", 400, 1280), FileSource(tmp_path / "call.wav", parties=True), api_key="k")

@@ -220,3 +220,23 @@ def test_offline_session_reads_pushed_audio():
     s.wait(30)
     assert s.end_reason.kind == "source_exhausted"
     assert src.dropped_chunks == 0 and s.stats.audio_ms >= 3500
+
+
+def test_file_source_keeps_two_parties_apart(tmp_path):
+    """parties=True: a two-channel file as interleaved L R pairs; mono and >2 channels stay one channel."""
+    left = np.arange(0, 3200, dtype=np.int16)
+    right = -np.arange(0, 3200, dtype=np.int16)
+    path = tmp_path / "two.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(np.stack([left, right], axis=1).astype("<i2").tobytes())
+    src = FileSource(path, parties=True)
+    pcm = np.frombuffer(b"".join(src.chunks()), dtype="<i2")
+    assert src.channels == 2 and pcm.size == 6400
+    assert np.array_equal(pcm[0::2], left) and np.array_equal(pcm[1::2], right)
+    assert FileSource(path).channels == 1  # the default: the downmix
+    mono = np.frombuffer(b"".join(FileSource(path).chunks()), dtype="<i2")
+    assert mono.size == 3200 and np.abs(mono).max() <= 1  # (x + -x) / 2
+    assert FileSource(tmp_path / "missing.wav", parties=True).channels == 1

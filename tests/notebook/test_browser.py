@@ -118,7 +118,16 @@ def test_live_panel_in_the_browser_shows_final_turns(lab):
         page.wait_for_selector(".turntune-live .turntune-final", timeout=120_000)
         panel = page.locator(".turntune-live").last
         panel.locator(".turntune-end").wait_for(timeout=120_000)
-        assert "offline endpointer" in panel.locator(".turntune-status").inner_text()
+        assert "offline endpointer (one party per channel)" in panel.locator(".turntune-status").inner_text()
+        # the turn timeline, drawn by the page (inline SVG, no scripts): a bar per final turn, both parties
+        bars = panel.locator("svg.turntune-timeline rect.turntune-turn")
+        finals = panel.locator(".turntune-final").count()
+        assert bars.count() == finals >= 2
+        assert {bars.nth(i).get_attribute("data-speaker") for i in range(bars.count())} == {"ch0", "ch1"}
+        box = bars.first.bounding_box()
+        assert box is not None and box["width"] > 1 and box["height"] > 1  # laid out, visible
+        assert "the audio ended" in panel.locator(".turntune-end").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "live-turns-replayed.png"), full_page=True)
         # start again from the page: a new session in the same kernel
         panel.locator("button", has_text="Start").click()
         panel.locator(".turntune-status", has_text=re.compile("running|connecting")).wait_for(timeout=30_000)

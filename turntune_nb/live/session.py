@@ -55,10 +55,11 @@ class SendStats:
     sizes: array = field(default_factory=lambda: array("I"))
     lateness_ms: array = field(default_factory=lambda: array("d"))
     sample_rate: int = SAMPLE_RATE
+    channels: int = 1
 
     @property
     def audio_ms(self) -> float:
-        return self.bytes / 2 / self.sample_rate * 1000.0
+        return self.bytes / 2 / self.channels / self.sample_rate * 1000.0
 
 
 def as_config(config) -> StreamingConfig:
@@ -90,6 +91,8 @@ class LiveSession:
     """The machinery both sessions share: source, pacing, callbacks, events, ending."""
 
     _kind = "session"
+    #: Interleaved channels the transport takes (the offline endpointer: one party per channel).
+    _max_channels = 1
 
     def __init__(self, config, source, *, inactivity_timeout_s: float | None = None,
                  on_begin: Callable | None = None, on_speech_started: Callable | None = None,
@@ -101,6 +104,10 @@ class LiveSession:
         self.source = as_source(source, self.sample_rate)
         if getattr(self.source, "sample_rate", self.sample_rate) != self.sample_rate:
             raise ConfigError(f"the source delivers {self.source.sample_rate} Hz but the session expects {self.sample_rate} Hz")
+        self.channels = int(getattr(self.source, "channels", 1) or 1)
+        if self.channels > self._max_channels:
+            raise ConfigError(f"{self.source.name}: the {self._kind} session takes {self._max_channels} channel(s), "
+                              f"the source gives {self.channels}; stream one party or the downmix instead")
         if inactivity_timeout_s is not None and not inactivity_timeout_s > 0:
             raise ConfigError(f"inactivity_timeout_s must be positive seconds, got {inactivity_timeout_s!r}")
         if pacing_speed is not None and not pacing_speed > 0:
@@ -116,8 +123,8 @@ class LiveSession:
         self.end_reason: SessionEnd | None = None
         self.error: TurnTuneError | None = None
         self.callback_errors: list[BaseException] = []
-        self.stats = SendStats(sample_rate=self.sample_rate)
-        self.frame_bytes = self.sample_rate * CHUNK_MS // 1000 * 2
+        self.stats = SendStats(sample_rate=self.sample_rate, channels=self.channels)
+        self.frame_bytes = self.sample_rate * CHUNK_MS // 1000 * 2 * self.channels
 
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
@@ -169,7 +176,7 @@ class LiveSession:
             raise
         self._last_activity = time.monotonic()
         if self.save_wav:
-            self._wav = WavRecorder(self.save_wav, self.sample_rate)
+            self._wav = WavRecorder(self.save_wav, self.sample_rate, self.channels)
         self._spawn(self._send_loop, "sender")
         if self.inactivity_timeout_s:
             self._spawn(self._watch_inactivity, "inactivity")

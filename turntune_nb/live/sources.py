@@ -85,11 +85,15 @@ class AudioSource:
         sends what it reads at once. False: the session paces the chunks itself.
     name : str
         What to show in messages.
+    channels : int
+        Interleaved channels in each chunk (1 but for `FileSource(..., parties=True)`
+        on a two-channel recording; only the offline endpointer takes 2).
     """
 
     sample_rate: int = SAMPLE_RATE
     realtime: bool = False
     name: str = "audio"
+    channels: int = 1
 
     def open(self) -> None:
         """Acquire the device or file; raise a clear error if that is impossible."""
@@ -229,6 +233,10 @@ class FileSource(AudioSource):
         Decoded to this rate, mono.
     chunk_ms : int
         Decoder chunk length (the session re-cuts into 50 ms frames anyway).
+    parties : bool
+        Keep the two channels of a two-channel recording apart (one party each, as
+        call centres record them): chunks then hold interleaved stereo PCM and
+        `channels` is 2. Other channel counts are downmixed, as by default.
 
     Raises
     ------
@@ -237,11 +245,12 @@ class FileSource(AudioSource):
         `turntune_nb.audio.decode` as `AudioDecodeError`.
     """
 
-    def __init__(self, path, sample_rate: int = SAMPLE_RATE, chunk_ms: int = 200):
+    def __init__(self, path, sample_rate: int = SAMPLE_RATE, chunk_ms: int = 200, parties: bool = False):
         self.path = Path(path)
         self.sample_rate = int(sample_rate)
         self.chunk_ms = int(chunk_ms)
         self.name = str(self.path)
+        self.channels = 2 if parties and _channel_count(self.path) == 2 else 1
 
     def open(self) -> None:
         if not self.path.is_file():
@@ -250,10 +259,22 @@ class FileSource(AudioSource):
     def chunks(self) -> Iterator[bytes]:
         from ..audio.decode import iter_audio_chunks
 
-        for chunk in iter_audio_chunks(self.path, chunk_ms=self.chunk_ms, sample_rate=self.sample_rate, mono=True):
-            data = pcm_bytes(chunk)
+        mono = self.channels == 1
+        for chunk in iter_audio_chunks(self.path, chunk_ms=self.chunk_ms, sample_rate=self.sample_rate, mono=mono):
+            data = pcm_bytes(chunk if mono else np.ascontiguousarray(chunk.T))  # (2, n) -> interleaved L R L R
             if data:
                 yield data
+
+
+def _channel_count(path: Path) -> int:
+    """Channels of the first audio stream (0 when the file cannot be opened: `open` says why)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return int(container.streams.audio[0].codec_context.channels)
+    except (OSError, IndexError, av.error.FFmpegError):
+        return 0
 
 
 class MicrophoneSource(AudioSource):
@@ -367,10 +388,11 @@ def as_source(obj, sample_rate: int = SAMPLE_RATE) -> AudioSource:
 
 
 class WavRecorder:
-    """Write what was sent to a 16-bit mono WAV file (the session's ``save_wav``), readable by its
-    owner only (0600, in a folder created 0700): it is the call itself."""
+    """Write what was sent to a 16-bit WAV file (the session's ``save_wav``; mono, or a
+    two-party recording's two channels), readable by its owner only (0600, in a
+    folder created 0700): it is the call itself."""
 
-    def __init__(self, path, sample_rate: int = SAMPLE_RATE):
+    def __init__(self, path, sample_rate: int = SAMPLE_RATE, channels: int = 1):
         from ..files import PRIVATE_FILE_MODE, make_private_dir
 
         self.path = Path(path)
@@ -379,7 +401,7 @@ class WavRecorder:
         os.fchmod(fd, PRIVATE_FILE_MODE)
         self._file = os.fdopen(fd, "wb")
         self._wav = wave.open(self._file, "wb")
-        self._wav.setnchannels(1)
+        self._wav.setnchannels(int(channels))
         self._wav.setsampwidth(2)
         self._wav.setframerate(int(sample_rate))
 

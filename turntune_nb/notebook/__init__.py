@@ -3,10 +3,13 @@
 - `plots`: seaborn figures of the analysis tables (axes-level, ``data=``, ``ax=``).
 - `tuner`: `ThresholdTuner`, sliders over the simulator.
 - `live_panel`: `LiveTurns`, a live session rendered as it happens.
+- `timeline`: the live panel's turn timeline, an SVG strip (a lane per speaker).
 - `browser_mic`: `BrowserMicrophone` (anywidget + ``browser_mic.js``), the page's
   microphone as a live source: straight to AssemblyAI with a temporary token, or
   through the kernel to the offline endpointer.
 - `report`: one self-contained HTML file a colleague can open.
+- `api_key`: `choose_backend` and `APIKeyPrompt`: AssemblyAI or offline, decided
+  without waiting on stdin (a notebook's Run All never stops at a prompt).
 
 It reads every other wing and nothing reads it (the package imports it on first
 use, so the command line and the core start without seaborn or ipywidgets). The

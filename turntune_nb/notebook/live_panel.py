@@ -4,6 +4,14 @@ An ``ipywidgets.VBox`` subclass; the session runs in its own threads and its
 callbacks update the panel only by setting widget values (never ``with
 output:``). Works without a browser: build it, click Start from Python, wait,
 and read its state.
+
+What it shows: the words of the turn under way as they come (AssemblyAI's
+partials), a turn timeline (`turntune_nb.notebook.timeline.timeline_svg`: one
+lane per speaker, a bar per final turn, a tick where the endpointer fired, the
+turn under way, the inactivity countdown), the final turns, and why the session ended in plain words
+(`end_reason_text`: Stop is "stopped by you", never a final turn). A recording
+replayed offline is replayed one party per channel when it has two, so both
+parties' turns appear.
 """
 
 from __future__ import annotations
@@ -17,8 +25,9 @@ import ipywidgets as W
 import traitlets
 
 from ..analysis.presets import PRESETS, StreamingConfig
+from .timeline import TimelineTurn, clock as _clock, timeline_svg
 
-__all__ = ("LiveTurns", "SAMPLE_RECORDING", "microphone_available")
+__all__ = ("LiveTurns", "SAMPLE_RECORDING", "microphone_available", "end_reason_text")
 
 #: A short two-person recording replayed when the kernel has no microphone.
 SAMPLE_RECORDING = files("turntune_nb") / "data" / "sample_conversation.opus"
@@ -40,18 +49,36 @@ def microphone_available() -> bool:
         pa.terminate()
 
 
-#: How the panel names each way a session ends (the two inactivity rules told apart).
-_END_LABELS = {
-    "inactivity": "inactivity (client-side rule)",
-    "server_inactivity": "inactivity (server-side inactivity_timeout)",
-}
+def end_reason_text(end) -> str:
+    """Why a session ended, in the words the panel shows.
 
-
-def _clock(ms) -> str:
-    if ms is None:
-        return "?"
-    s = ms / 1000
-    return f"{int(s // 60):02d}:{s % 60:04.1f}"
+    Examples
+    --------
+    >>> from turntune_nb.live.events import SessionEnd
+    >>> end_reason_text(SessionEnd("stopped", "stopped by the user"))
+    'stopped by you'
+    >>> end_reason_text(SessionEnd("server_inactivity", "", 3005))
+    'inactivity (server-side inactivity_timeout, code 3005)'
+    >>> end_reason_text(SessionEnd("server_error", "Unauthorized", 1008))
+    'error: the server closed the session (code 1008): Unauthorized'
+    """
+    if end is None:
+        return "ended"
+    kind, detail = end.kind, getattr(end, "detail", "") or ""
+    code = f"code {end.code}" if getattr(end, "code", None) is not None else ""
+    if kind == "stopped":
+        return "stopped by you" if detail in ("", "stopped by the user") else f"stopped: {detail}"
+    if kind == "inactivity":
+        return "inactivity (client-side rule)" + (f": {detail}" if detail else "")
+    if kind == "server_inactivity":
+        return "inactivity (server-side inactivity_timeout" + (f", {code}" if code else "") + ")"
+    if kind == "source_exhausted":
+        return "the audio ended" + (f" ({detail})" if detail else "")
+    if kind == "server_closed":
+        return "closed by the server" + (f" ({code})" if code else "") + (f": {detail}" if detail else "")
+    what = {"source_error": "the audio source failed", "server_error": "the server closed the session",
+            "connection_lost": "the connection was lost"}.get(kind, kind)
+    return f"error: {what}" + (f" ({code})" if code else "") + (f": {detail}" if detail else "")
 
 
 class LiveTurns(W.VBox):
@@ -61,6 +88,14 @@ class LiveTurns(W.VBox):
     setting widget values, so the panel stays responsive and safe. Starting again
     after a stop opens a new session in the same kernel.
 
+    Shown: the status line (mode, source, elapsed, seconds left before the
+    inactivity stop), the words of each turn under way as they come (``words``),
+    the turn timeline (``timeline``, see `timeline_svg`), the final turns
+    (``finals``) and why the session ended (``reason``, see `end_reason_text`).
+    A turn the service closes only because the session was ending (Stop, or an
+    inactivity stop; AssemblyAI finalises the open turn on Terminate) is listed
+    apart in ``unfinished_turns``, not as a final turn the endpointer decided.
+
     Parameters
     ----------
     config : StreamingConfig, optional
@@ -69,7 +104,8 @@ class LiveTurns(W.VBox):
         ``"auto"``: the kernel's microphone (PyAudio) when it has one, otherwise the
         microphone of the browser showing the notebook (`BrowserMicrophone`, shown in
         the panel; remote JupyterLab, JupyterHub, Colab). ``"sample"``: a bundled
-        recording replayed in real time.
+        two-party recording replayed in real time. A two-channel recording replayed by
+        the offline endpointer is replayed one party per channel (``ch0``, ``ch1``).
     offline : bool, optional
         Force the offline endpointer (True) or the API (False); default: the API
         when a key is configured, the offline endpointer otherwise.
@@ -79,7 +115,7 @@ class LiveTurns(W.VBox):
         ``factory(config, source, **kwargs) -> session``; defaults to
         `turntune_nb.pipeline.open_session`. Tests pass their own.
     **session_kwargs
-        Passed to the session (``speech_model``, ``api_key``, ``url``...).
+        Passed to the session (``speech_model``, ``api_key``, ``url``, ``pacing_speed``...).
     """
 
     state = traitlets.Unicode("idle")  # idle, connecting, running, ended
@@ -94,6 +130,9 @@ class LiveTurns(W.VBox):
         self.session_kwargs = session_kwargs
         self.session = None
         self.final_turns: list = []
+        self.unfinished_turns: list = []
+        self.partials: dict = {}  # speaker -> the latest partial TurnEvent of its turn under way
+        self._audio_closed: set = set()  # (speaker, turn_order) of finals closed by the end of the audio
         self.partial_text = ""
         self.end_reason = None
         self._lock = threading.Lock()
@@ -101,23 +140,28 @@ class LiveTurns(W.VBox):
         self._ticking = threading.Event()
         self._started_at = 0.0
         self._begun = False
+        self._stopping = False
 
-        self.start_button = W.Button(description="Start", button_style="success", icon="play")
-        self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
+        self.start_button = W.Button(description="Start", button_style="success", icon="play",
+                                     tooltip="start the session")
+        self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True,
+                                    tooltip="end the session (the turn under way stays unfinished)")
         self.status = W.HTML("<span class='turntune-status'>idle</span>")
-        self.partial = W.HTML()
+        self.words = W.HTML()
+        self.partial = self.words  # the name older code used
+        self.timeline = W.HTML()
         self.finals = W.HTML()
         self.reason = W.HTML()
         self.microphone = self._browser_microphone(source)
         super().__init__()
         self.add_class("turntune-live")
-        self.children = [W.HBox([self.start_button, self.stop_button, self.status]), self.partial, self.finals,
-                         self.reason] + ([self.microphone] if self.microphone is not None else [])
+        self.children = [W.HBox([self.start_button, self.stop_button, self.status]), self.words, self.timeline,
+                         self.finals, self.reason] + ([self.microphone] if self.microphone is not None else [])
         if self.microphone is not None:  # the page reports whether it may open a microphone at all
             self.microphone.observe(self._on_media_available, names="media_available")
         self.start_button.on_click(lambda _b: self.start())
         self.stop_button.on_click(lambda _b: self.stop())
-        self._render_finals()
+        self._render()
 
     # ------------------------------------------------------------------ control
     def _browser_microphone(self, source):
@@ -156,14 +200,18 @@ class LiveTurns(W.VBox):
         if self.microphone is not None and self.session_factory is None:
             factory = lambda config, _source, **kw: self.microphone.open_session(config, **kw)  # noqa: E731
         with self._lock:
-            self.final_turns, self.partial_text, self.end_reason, self._begun = [], "", None, False
-        self.partial.value, self.reason.value = "", ""
-        self._render_finals()
+            self.final_turns, self.unfinished_turns, self.partials, self._audio_closed = [], [], {}, set()
+            self.partial_text, self.end_reason, self._begun, self._stopping = "", None, False, False
+        self.reason.value = ""
+        self.session = None
+        self._render()
         kwargs = dict(self.session_kwargs, inactivity_timeout_s=self.inactivity_timeout_s,
                       on_begin=self._on_begin, on_turn=self._on_turn,
                       on_termination=self._on_termination, on_error=self._on_error)
         if self.session_factory is None:
             kwargs["offline"] = self.offline
+            if self.microphone is None:
+                kwargs["parties"] = True  # a two-channel recording, replayed offline: each party's turns
         try:
             self.session = factory(self.config, source, **kwargs)
         except Exception as err:  # a missing key or microphone is shown, not raised into the kernel
@@ -171,6 +219,8 @@ class LiveTurns(W.VBox):
             self.reason.value = f"<b>Could not start:</b> {html.escape(str(err))}"
             return None
         self.mode = "offline endpointer" if isinstance(self.session, OfflineSession) else "AssemblyAI streaming"
+        if isinstance(self.session, OfflineSession) and getattr(self.session, "channels", 1) == 2:
+            self.mode += " (one party per channel)"
         if self.microphone is not None:
             self.mode += " (audio " + ("straight from the browser" if self.mode.startswith("Assembly")
                                        else "through the kernel") + ")"
@@ -189,8 +239,12 @@ class LiveTurns(W.VBox):
         return self.session
 
     def stop(self, timeout: float = 10.0):
-        """End the session (Terminate is sent, Termination awaited)."""
+        """End the session (Terminate is sent, Termination awaited): "stopped by you".
+
+        The turn under way is not a final turn: it stays unfinished (a final the
+        service sends for it while closing goes to ``unfinished_turns``)."""
         if self.session is not None:
+            self._stopping = True
             self.session.stop(timeout)
             self._finish()
         return self.end_reason
@@ -204,26 +258,68 @@ class LiveTurns(W.VBox):
             self._finish()
         return self.end_reason
 
+    @property
+    def end_text(self) -> str:
+        """Why the session ended, in words ("" while it runs)."""
+        return end_reason_text(self.end_reason) if self.state == "ended" else ""
+
+    def turns_table(self):
+        """The final turns as a table: speaker, start, end, where the endpointer fired, the
+        wait after the speech (ms), what ended the turn (the endpointer, or the end of the
+        audio before its wait was over: no fire, no wait), the text; readable column names
+        (`turntune_nb.analysis.display`)."""
+        import pandas as pd
+
+        from ..analysis.display import readable
+
+        with self._lock:
+            ended = [self.ended_by(t) for t in self.final_turns]
+        rows = [{"speaker": t.speaker or "", "start_ms": t.start_ms, "end_ms": t.end_ms, "fired_at_ms": t.fired_ms,
+                 "wait_ms": None if t.fired_ms is None or t.end_ms is None else t.fired_ms - t.end_ms,
+                 "ended_by": by, "text": t.text} for t, by in zip(self._timeline_turns(), ended)]
+        frame = pd.DataFrame(rows, columns=["speaker", "start_ms", "end_ms", "fired_at_ms", "wait_ms", "ended_by",
+                                            "text"])
+        return readable(frame.astype({c: "Int64" for c in ("start_ms", "end_ms", "fired_at_ms", "wait_ms")}))
+
     # ------------------------------------------------------------------ callbacks (session threads)
     def _on_begin(self, event):
         self._begun = True
         self.state = "running"
 
+    def _closing(self) -> bool:
+        """True once the session is ending for a reason other than the end of the audio."""
+        end = getattr(self.session, "end_reason", None)
+        return self._stopping or (end is not None and end.kind != "source_exhausted")
+
     def _on_turn(self, event):
-        text = event.transcript or ""
-        if event.end_of_turn:
-            with self._lock:
-                if self.final_turns and self.final_turns[-1].turn_order == event.turn_order:
-                    self.final_turns[-1] = event  # a formatted final replaces the unformatted one
+        speaker = event.speaker_label
+        with self._lock:
+            if event.end_of_turn:
+                same = [i for i, t in enumerate(self.final_turns)
+                        if t.turn_order == event.turn_order and t.speaker_label == speaker]
+                if same:  # a formatted final replaces the unformatted one, even after Stop
+                    self.final_turns[same[-1]] = event
                 else:
-                    self.final_turns.append(event)
-                self.partial_text = ""
-            self.partial.value = ""
-            self._render_finals()
-        else:
-            self.partial_text = text or f"… speaking since {_clock(event.start_ms)}"
-            self.partial.value = (f"<div class='turntune-partial' style='color:#666'><i>"
-                                  f"{html.escape(self.partial_text)}</i></div>")
+                    target = self.unfinished_turns if self._closing() else self.final_turns
+                    if target is self.final_turns and self._closed_by_audio_end(event):
+                        self._audio_closed.add((speaker, event.turn_order))
+                    if target and target[-1].turn_order == event.turn_order and target[-1].speaker_label == speaker:
+                        target[-1] = event
+                    else:
+                        target.append(event)
+                self.partials.pop(speaker, None)
+            else:
+                self.partials[speaker] = event
+            self.partial_text = " ".join(p.transcript for p in self.partials.values() if p.transcript)
+        self._render()
+
+    def _closed_by_audio_end(self, event) -> bool:
+        """A final that came because the audio ran out, before the endpointer's wait was over."""
+        end = getattr(self.session, "end_reason", None)
+        if end is None or end.kind != "source_exhausted" or event.end_ms is None:
+            return False
+        fired = self._fired_ms(event)
+        return fired is None or fired - event.end_ms < self.session.config.max_turn_silence
 
     def _on_termination(self, event):
         self._finish()
@@ -233,21 +329,93 @@ class LiveTurns(W.VBox):
             self.reason.value = f"<span style='color:#a60'>callback error: {html.escape(event.error)}</span>"
 
     # ------------------------------------------------------------------ rendering
-    def _render_finals(self):
+    def _fired_ms(self, t) -> int | None:
+        """Where in the audio the endpointer decided a turn: the offline endpointer says so;
+        for a service, the audio streamed when the end of turn arrived (+ the 50 ms frame)."""
+        if t.emitted_at_ms is not None:
+            return int(t.emitted_at_ms)
+        stats = getattr(self.session, "stats", None)
+        first = getattr(stats, "first_send", None)
+        if not t.received_at or first is None:
+            return None
+        speed = getattr(self.session, "pacing_speed", 1.0) or 1.0
+        return int(round((t.received_at - first) * speed * 1000)) + 50
+
+    def _timeline_turns(self) -> list:
         with self._lock:
             turns = list(self.final_turns)
+        return [TimelineTurn(t.speaker_label, t.start_ms or 0, t.end_ms if t.end_ms is not None else t.start_ms or 0,
+                             None if self.ended_by(t) != "endpointer" else self._fired_ms(t), t.turn_order,
+                             t.transcript or "") for t in turns]
+
+    def ended_by(self, turn) -> str:
+        """``"endpointer"``, or ``"end of the audio"`` for a final the audio's end closed early."""
+        return "end of the audio" if (turn.speaker_label, turn.turn_order) in self._audio_closed else "endpointer"
+
+    def _now_ms(self) -> int:
+        stats = getattr(self.session, "stats", None)
+        return int(stats.audio_ms) if stats is not None else 0
+
+    def _render(self):
+        self._render_words()
+        self._render_timeline()
+        self._render_finals()
+
+    def _render_words(self):
+        with self._lock:
+            partials = dict(self.partials)
+        lines = []
+        for speaker, p in partials.items():
+            who = f"<b>{html.escape(speaker)}</b> " if speaker else ""
+            if p.words:
+                body = " ".join(f"<span class='turntune-word' data-start='{w.start_ms}'>{html.escape(w.text)}</span>"
+                                for w in p.words)
+            elif p.transcript:
+                body = html.escape(p.transcript)
+            else:
+                body = f"… speaking since {_clock(p.start_ms)}, silent since {_clock(p.end_ms)}"
+            lines.append(f"<div class='turntune-partial' style='opacity:0.75'>{who}<i>{body}</i></div>")
+        self.words.value = "".join(lines)
+
+    def _render_timeline(self):
+        if self.session is None:  # idle: nothing to draw yet
+            self.timeline.value = ""
+            return
+        now = self._now_ms()
+        with self._lock:
+            open_turns = [TimelineTurn(sp, p.start_ms or 0, max(p.end_ms or 0, now)) for sp, p in self.partials.items()
+                          if p.start_ms is not None]
+        left = None
+        if self.session is not None and self.state in ("connecting", "running") and self.inactivity_timeout_s:
+            remaining = self.session.inactivity_remaining_s()
+            left = None if remaining is None else (remaining, float(self.inactivity_timeout_s))
+        self.timeline.value = ("<div class='turntune-timeline-box' style='overflow-x:auto'>"
+                               + timeline_svg(self._timeline_turns(), open_turns=open_turns, now_ms=now,
+                                              countdown=left) + "</div>")
+
+    def _render_finals(self):
+        with self._lock:
+            turns, unfinished = list(self.final_turns), list(self.unfinished_turns)
+        if self.session is None and not turns:  # idle
+            self.finals.value = ""
+            return
         items = []
         for t in turns:
             when = f"{_clock(t.start_ms)}–{_clock(t.end_ms)}"
+            who = f"<b>{html.escape(t.speaker_label)}</b> " if t.speaker_label else ""
             if t.transcript:
                 body = html.escape(t.transcript)
+            elif self.ended_by(t) != "endpointer":
+                body = "<i>speech, closed by the end of the audio (before the endpointer's wait was over)</i>"
             else:
                 lag = (f", ended {t.emitted_at_ms - t.end_ms} ms after the speech"
                        if t.emitted_at_ms is not None and t.end_ms is not None else "")
                 body = f"<i>speech{lag}</i>"
-            items.append(f"<li class='turntune-final' data-turn='{t.turn_order}'><b>{when}</b> {body}</li>")
+            items.append(f"<li class='turntune-final' data-turn='{t.turn_order}'><b>{when}</b> {who}{body}</li>")
+        extra = "".join(f"<li class='turntune-unfinished'><i>unfinished when the session ended:</i> "
+                        f"{html.escape(t.transcript or 'speech')}</li>" for t in unfinished)
         self.finals.value = (f"<div><b>Final turns ({len(turns)})</b><ol class='turntune-finals'>"
-                             + "".join(items) + "</ol></div>")
+                             + "".join(items) + "</ol>" + (f"<ul>{extra}</ul>" if extra else "") + "</div>")
 
     def _status_text(self) -> str:
         now = time.monotonic()
@@ -266,6 +434,7 @@ class LiveTurns(W.VBox):
     def _tick(self):
         while not self._ticking.wait(0.5):
             self.status.value = self._status_text()
+            self._render_timeline()
             session = self.session
             if session is not None and not session.running and self._begun:
                 self._finish()
@@ -283,9 +452,9 @@ class LiveTurns(W.VBox):
         self.end_reason = end
         self.state = "ended"
         self.start_button.disabled, self.stop_button.disabled = False, True
-        why = detail or (_END_LABELS.get(end.kind, end.kind) + (f" (code {end.code})" if getattr(end, "code", None) else "")
-                         + (f": {end.detail}" if getattr(end, "detail", "") else "") if end else "ended")
+        why = detail or end_reason_text(end)
         error = getattr(session, "error", None)
         extra = f"<br><span style='color:#a00'>{html.escape(str(error))}</span>" if error else ""
         self.reason.value = f"<div class='turntune-end'>Session ended: <b>{html.escape(why)}</b>{extra}</div>"
         self.status.value = self._status_text()
+        self._render()
