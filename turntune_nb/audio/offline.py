@@ -254,7 +254,7 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
             transcripts.append(transcribe_file_offline(path, settings, speakers=speakers, diarise=diarise,
                                                        encoder=encoder, detectors=detectors))
         except AudioDecodeError as err:
-            log.warning("%s", err)
+            log.warning("%s", err, extra={"failed_file": Path(path).name})  # the CLI lists it once, at the end
             failed.append({"filename": Path(path).name, "reason": err.reason})
     return transcripts, failed
 
