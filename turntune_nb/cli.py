@@ -319,7 +319,8 @@ def _run_stream(args) -> int:
     source = "mic" if args.source.lower() in ("mic", "microphone") else args.source
     from .console import stream_printer
 
-    show = stream_printer(config, source, args.json)
+    closed = []  # the reader of stdout went away: stop streaming
+    show = stream_printer(config, source, args.json, on_closed=lambda: (closed.append(True), session.stop()))
 
     session = open_session(
         config, source, offline=True if args.offline else None, speech_model=args.speech_model,
@@ -331,6 +332,8 @@ def _run_stream(args) -> int:
         session.wait()
     finally:
         end = session.end_reason
+        if closed:
+            raise BrokenPipeError  # main ends quietly (141)
         if end is not None:
             if args.json:
                 print(json.dumps({"type": "SessionEnd", "kind": end.kind, "detail": end.detail, "code": end.code}),
@@ -457,7 +460,7 @@ def _run_replay(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        print_replay(result, out)
+        print_replay(result, out, shown=() if args.rescore else (plan.cost_text(args.concurrency),))
     return EXIT_PARTIAL if result.failed else EXIT_OK
 
 
@@ -491,7 +494,9 @@ def main(argv=None) -> int:
     logger = logging.getLogger("turntune_nb")
     logger.addHandler(handler)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
     except BrokenPipeError:
         return _closed_pipe()
     finally:

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -67,8 +68,17 @@ def make_console(file=None, stderr: bool = False) -> Console:
         tty = False
     columns = os.environ.get("COLUMNS", "")
     width = int(columns) if columns.isdigit() and int(columns) > 0 else (None if tty else 80)
-    return Console(file=_NoTrailingSpaces(file), width=width, highlight=False, markup=False, emoji=False, force_jupyter=False,
+    return _Console(file=_NoTrailingSpaces(file), width=width, highlight=False, markup=False, emoji=False, force_jupyter=False,
                    no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=False)
+
+
+class _Console(Console):
+    """rich's console, except that a closed pipe raises `BrokenPipeError` (rich would exit
+    with status 1 itself): the command decides, once, how to end (`turntune_nb.cli`)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
 
 
 class _NoTrailingSpaces:
@@ -312,28 +322,36 @@ def print_recommendation(rec, out: Console) -> None:
 
 
 # --------------------------------------------------------------------------- replay
-_REPLAY_COLUMNS = ("cutoff_rate", "predicted_cutoff_rate", "latency_mean_ms", "predicted_latency_mean_ms",
-                   "turn_ends", "fired", "missed")
+def _measured(column: str, r: dict) -> str:
+    """``measured (predicted)`` of one figure of a replay row."""
+    return f"{format_value(column, r.get(column))} ({format_value(column, r.get('predicted_' + column))})"
 
 
-def print_replay(result, out: Console) -> None:
-    """A `ReplayResult`: for each setting, every recording and all of them, measured beside predicted."""
+def print_replay(result, out: Console, shown=()) -> None:
+    """A `ReplayResult`: for each setting, every recording and all of them, measured beside
+    the simulator's prediction. Notes in `shown` (already printed) are not repeated."""
     _heading(out, f"REPLAY: MEASURED VS PREDICTED ({result.model} rule)")
     for r in result.overall.to_dict("records"):
-        setting = f"{r['min_turn_silence']}/{r['max_turn_silence']} ms"
         per = result.files[(result.files["min_turn_silence"] == r["min_turn_silence"])
                            & (result.files["max_turn_silence"] == r["max_turn_silence"])]
-        rows = [{"file": f"{f['file']} ({f['speakers']})", **{c: f.get(c) for c in _REPLAY_COLUMNS}}
-                for f in per.to_dict("records")]
-        rows.append({"file": f"all {r['files']} file(s)", **{c: r.get(c) for c in _REPLAY_COLUMNS}})
+        rows = [(f"{f['file']} ({f['speakers']})", f) for f in per.to_dict("records")]
+        rows.append((f"all {r['files']} file(s)", r))
         out.print()
-        out.print(Text(f"Setting {setting} (min/max_turn_silence): holds {r['holds']}, latency p90 "
-                       f"{format_value('latency_p90_ms', r['latency_p90_ms'])} ms (predicted "
-                       f"{format_value('latency_p90_ms', r['predicted_latency_p90_ms'])} ms), "
+        out.print(Text(f"Setting {r['min_turn_silence']}/{r['max_turn_silence']} ms (min/max_turn_silence): "
+                       f"{r['holds']} holds, latency p90 {_measured('latency_p90_ms', r)} ms, "
                        f"{r['other_fires']} other fire(s)", style="bold"))
-        out.print(_frame_table(pd.DataFrame(rows, columns=["file", *_REPLAY_COLUMNS]), title_column="file"))
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+        table.add_column("file", overflow="fold", min_width=min(24, max(len(name) for name, _ in rows)))
+        for header in (f"{label('cutoff_rate')} (predicted)", f"{label('latency_mean_ms')} (predicted)",
+                       label("fired"), label("missed")):
+            table.add_column(header, justify="right", overflow="fold")
+        for name, f in rows:
+            table.add_row(name, _measured("cutoff_rate", f), _measured("latency_mean_ms", f),
+                          f"{format_value('fired', f['fired'])} of {format_value('turn_ends', f['turn_ends'])}",
+                          format_value("missed", f["missed"]))
+        out.print(table)
     _bullets(out, "Failed", [f"{f['filename']}: {f['reason']}" for f in result.failed])
-    _bullets(out, "Notes", result.notes)
+    _bullets(out, "Notes", [n for n in result.notes if n not in set(shown)])
     if result.events_dir is not None:
         out.print()
         print_saved(out, "Events saved in", result.events_dir)
@@ -341,12 +359,14 @@ def print_replay(result, out: Console) -> None:
 
 
 # --------------------------------------------------------------------------- stream
-def stream_printer(config, source, json_lines: bool, out: Console | None = None, err: Console | None = None):
+def stream_printer(config, source, json_lines: bool, out: Console | None = None, err: Console | None = None,
+                   on_closed=None):
     """The `on_*` callback of ``turntune stream``: JSON lines, or readable turns.
 
     On a terminal a partial turn is redrawn in place; in a pipe only final turns are
     printed (no cursor codes). The greeting says "Speak now" for the microphone only;
-    for a file it says the file is being replayed in real time.
+    for a file it says the file is being replayed in real time. When the reader of the
+    output goes away (``| head``), nothing more is printed and `on_closed` is called once.
     """
     import json
 
@@ -356,7 +376,19 @@ def stream_printer(config, source, json_lines: bool, out: Console | None = None,
     live = out.is_terminal
     redraw = "\r\033[K" if live else ""
 
+    closed = []
+
     def show(event) -> None:
+        if closed:
+            return
+        try:
+            _show(event)
+        except BrokenPipeError:
+            closed.append(True)
+            if on_closed is not None:
+                on_closed()
+
+    def _show(event) -> None:
         if json_lines:
             out.file.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
             out.file.flush()
