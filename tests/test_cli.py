@@ -405,3 +405,132 @@ def test_analyze_a_remote_folder_on_a_process_pool_with_parquet_tables(tmp_path,
     assert remote["per_file_results"] == local["per_file_results"]
     assert sorted(p.name.split(".", 1)[1] for p in (tmp_path / "s3").glob("*.parquet")) == [
         "pauses.parquet", "turn_ends.parquet"]
+
+
+# --------------------------------------------------------------------------- the terminal (issue 13)
+def _plain_env(**extra):
+    """The environment of a command run in a pipe: no key, no colour forced, no width told."""
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ASSEMBLYAI_API_KEY", "COLUMNS", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE")}
+    return {**env, **extra}
+
+
+def _too_wide(text: str, width: int = 80) -> list:
+    return [line for line in text.splitlines() if len(line) > width]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", ["80", None])  # told 80, and piped with no width told: 80 by default
+def test_text_output_fits_80_columns_and_has_no_escape_codes(tmp_path, columns):
+    """analyze, recommend, report and replay on the bundled samples, offline, in a pipe."""
+    from tests.conftest import ROOT, SAMPLES
+
+    env = _plain_env(**({"COLUMNS": columns} if columns else {}))
+    config = tmp_path / "c.json"
+    config.write_text('{"name": "Test", "min_turn_silence": 400, "max_turn_silence": 1280}')
+
+    def run(*args):
+        proc = subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], capture_output=True, text=True,
+                              timeout=600, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 0, proc.stderr
+        assert "\x1b" not in proc.stdout  # no colour or cursor codes in a pipe
+        assert _too_wide(proc.stdout) == [], proc.stdout
+        return proc.stdout
+
+    out = run("analyze", SAMPLES / "synthetic", "--backend", "offline", "--out", "o")
+    # the per-file table: one row per recording, the file names whole
+    assert all(re.search(rf"^{re.escape(name)} ", out, re.M) for name in ("conv1.wav", "conv7.mp4", "mono_pauses.ogg"))
+    assert "{" not in out  # the overall figures as a table, not a raw dict
+    summary = next((tmp_path / "o").glob("aggregated_analysis_*.json"))
+    out = run("recommend", summary.relative_to(tmp_path), "--out", "o/config.json")
+    assert not re.search(r"\d\.\d{6}", out)  # no 0.000000-style shares
+    assert re.search(r"^cut-off rate +\d+\.\d%", out, re.M)  # shares as percentages
+    assert run("report", SAMPLES / "synthetic", "--backend", "offline", "--out", "r.html").startswith(
+        "Report written to: r.html")
+    out = run("replay", SAMPLES / "synthetic" / "conv1.wav", SAMPLES / "synthetic" / "conv2.flac", "--config", config,
+              "--backend", "offline", "--speed", "20", "--yes", "--channel", "0", "--events-dir", "ev")
+    assert re.search(r"^conv1\.wav \(ch0\) ", out, re.M) and "all 2 file(s)" in out
+
+
+def _closed_pipe_run(*args):
+    """Run the command with stdout on a pipe whose reader has already gone (as after `| head -1`)."""
+    import os
+
+    from tests.conftest import ROOT
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=300, cwd=ROOT,
+                              env=_plain_env(PYTHONPATH=str(ROOT)))
+    finally:
+        os.close(write_end)
+
+
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path, sample_rttm):
+    for args in (["analyze", sample_rttm, "--json", "--out", tmp_path / "a"],
+                 ["recommend", "tests/data/assemblyai", "--model", "silence"],
+                 ["analyze", sample_rttm, "--out", tmp_path / "b"]):
+        proc = _closed_pipe_run(*args)
+        assert proc.returncode == 141, (args, proc.stderr)
+        assert proc.stderr == "", args  # no traceback, no "Exception ignored" at exit
+    # and through a shell's `| head -1`, reading the first line: whether the rest was written before head
+    # left is a race, so either ending is right, and neither prints a traceback
+    from tests.conftest import ROOT
+
+    proc = subprocess.run(f"{sys.executable} -m turntune_nb recommend tests/data/assemblyai | head -1; "
+                          "echo \"status ${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash", capture_output=True,
+                          text=True, timeout=300, cwd=ROOT, env=_plain_env(PYTHONPATH=str(ROOT)))
+    first, status = proc.stdout.splitlines()
+    assert first.startswith("DATA-DRIVEN RECOMMENDATION") and status in ("status 0", "status 141")
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
+
+
+def test_a_decode_error_is_printed_once_naming_the_file(tmp_path):
+    import shutil
+
+    from tests.conftest import SAMPLES
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "synthetic" / "conv1.wav", folder)
+    (folder / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all" * 100)
+    for json_flag in ([], ["--json"]):
+        proc = _cli("analyze", folder, "--backend", "offline", "--out", tmp_path / "out", *json_flag,
+                    env=_plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT)))
+        assert proc.returncode == 3, proc.stderr
+        # the failure is told once, on the line naming the file (--json: the JSON holds it too, as data)
+        shown = proc.stderr if json_flag else proc.stdout + proc.stderr
+        lines = [line for line in shown.splitlines() if "broken.wav" in line]
+        assert len(lines) == 1, shown
+        assert lines[0].startswith("  - broken.wav: ") and "Traceback" not in shown
+
+
+def test_urls_are_printed_as_given(tmp_path):
+    """An s3:// or http:// name is never printed as s3:/ (what Path() would make of it)."""
+    config = tmp_path / "c.json"
+    config.write_text('{"name": "Test", "min_turn_silence": 400, "max_turn_silence": 1280}')
+    env = _plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT))
+    for args, url in ((["stream", "--source", "s3://bucket/calls/x.wav", "--offline"], "s3://bucket/calls/x.wav"),
+                      (["stream", "--source", "http://127.0.0.1:9/x.wav", "--offline"], "http://127.0.0.1:9/x.wav"),
+                      (["replay", "samples/synthetic/conv1.wav", "--config", config, "--backend", "offline", "--yes",
+                        "--truth", "s3://bucket/truth/"], "s3://bucket/truth/")):
+        proc = _cli(*args, env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(f"turntune: {url}: no such "), proc.stderr
+        assert ":/" not in proc.stderr.replace("://", "")
+
+
+def test_stream_says_speak_now_only_for_the_microphone(tmp_path):
+    """Replaying a file: the greeting names the file; only final turns reach a pipe (no cursor codes)."""
+    proc = _cli("stream", "--source", "samples/synthetic/conv1.wav", "--offline",
+                env=_plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT)))
+    assert proc.returncode == 0, proc.stderr
+    assert "Speak now" not in proc.stdout + proc.stderr
+    assert "Replaying samples/synthetic/conv1.wav in real time; Ctrl+C to stop." in " ".join(proc.stderr.split())
+    assert "\x1b" not in proc.stdout + proc.stderr and "\r" not in proc.stdout
+    # conv1.wav's truth: the turns of both parties, ending 0.8-9.6 s; each final turn on a line of its own
+    assert re.fullmatch(r"(\[\d+-\d+ ms\] \(speech\)\n)+", proc.stdout), proc.stdout
