@@ -49,9 +49,17 @@ install_package() {
   if [ -x .venv/bin/turntune ]; then
     step "Updating turntune_nb's dependencies in .venv (pyproject.toml changed)..."
   else
-    step "Installing turntune_nb and its dependencies into .venv (first run only, about a minute)..."
+    step "Installing turntune_nb and its dependencies into .venv (first run only: about a minute, more on a busy machine)..."
   fi
-  # not -q: pip names each package as it collects, downloads and installs it
-  .venv/bin/python -m pip install --disable-pip-version-check -e .
+  # not -q: pip names each package as it collects and downloads it; while it unpacks them
+  # (silent, the longest part) a line every 20 s says it is still at work
+  .venv/bin/python -m pip install --disable-pip-version-check -e . &
+  local pid=$! waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    ((waited % 20)) || echo "    ... still installing (${waited} s)"
+  done
+  wait "$pid"
   touch "$stamp"
 }

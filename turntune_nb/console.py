@@ -7,8 +7,8 @@ file, and never with ``NO_COLOR`` set. Every table names its columns through
 `turntune_nb.analysis.display` (shares as percentages, times in whole milliseconds).
 
 What does not fit 80 columns stays out of the narrow view and is in ``--json`` and
-the saved summary; a terminal of `WIDE` columns or more shows the per-file table in
-full. Errors are one line each on stderr (``turntune: <file>: <reason>``), not
+the saved summary; a terminal wide enough for every column of the per-file table
+(about 150 columns) shows it in full. Errors are one line each on stderr (``turntune: <file>: <reason>``), not
 wrapped, so that a script can grep them.
 
 Examples
@@ -39,10 +39,8 @@ from .analysis.gaps import ALL_FILES
 from .analysis.model import SPEAKERS_UNKNOWN
 
 __all__ = ("make_console", "print_analysis", "print_recommendation", "print_replay", "print_failures",
-           "print_error", "print_saved", "stream_printer", "FailedFileFilter", "WIDE")
+           "print_error", "print_saved", "stream_printer", "FailedFileFilter")
 
-#: Terminals this wide (or wider) get every column of the per-file table.
-WIDE = 120
 #: The per-file columns that fit 80 columns; the rest go to wide terminals, ``--json`` and the saved summary.
 NARROW_FILE_COLUMNS = ("filename", "speakers", "median_gap_ms", "overlap_share", "pause_median_ms", "pause_p90_ms",
                        "floor_transfer_median_ms")
@@ -68,8 +66,10 @@ def make_console(file=None, stderr: bool = False) -> Console:
         tty = False
     columns = os.environ.get("COLUMNS", "")
     width = int(columns) if columns.isdigit() and int(columns) > 0 else (None if tty else 80)
-    return _Console(file=_NoTrailingSpaces(file), width=width, highlight=False, markup=False, emoji=False, force_jupyter=False,
-                   no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=False)
+    no_color = bool(os.environ.get("NO_COLOR"))  # https://no-color.org: no styling codes at all
+    return _Console(file=_NoTrailingSpaces(file), width=width, highlight=False, markup=False, emoji=False,
+                    force_jupyter=False, no_color=no_color or None, color_system=None if no_color else "auto",
+                    soft_wrap=False)
 
 
 class _Console(Console):
@@ -126,12 +126,28 @@ def _bullets(out: Console, title: str, items) -> None:
     out.print(grid)
 
 
+#: A column of names (files) may be folded past this many characters; other columns never break a word.
+_NAME_WIDTH = 24
+
+
+def _min_width(frame: pd.DataFrame, column, title_column=None) -> int:
+    """The narrowest a column can be without breaking a word of its header or a value."""
+    words = [len(w) for w in label(column).split()] + [len(format_value(column, v)) for v in frame[column]]
+    return min(max(words, default=1), _NAME_WIDTH) if column == title_column else max(words, default=1)
+
+
+def _table_width(frame: pd.DataFrame, title_column=None) -> int:
+    """The width `_frame_table` needs for `frame` with no word broken."""
+    return sum(_min_width(frame, c, title_column) for c in frame.columns) + 2 * (len(frame.columns) - 1)
+
+
 def _frame_table(frame: pd.DataFrame, title_column: str | None = None) -> Table:
     """A DataFrame as a rich table: readable headers, values formatted by column (`display.format_value`)."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
     for column in frame.columns:
         numeric = column != title_column and pd.api.types.is_numeric_dtype(frame[column].dtype)
-        table.add_column(label(column), justify="right" if numeric else "left", overflow="fold")
+        table.add_column(label(column), justify="right" if numeric else "left", overflow="fold",
+                         min_width=_min_width(frame, column, title_column))
     for row in frame.itertuples(index=False):
         table.add_row(*(format_value(c, v) for c, v in zip(frame.columns, row)))
     return table
@@ -237,13 +253,14 @@ def print_analysis(result, out: Console, failed=()) -> None:
     if result.side:
         out.print(f"Figures restricted to {result.side}")
     if len(result.transcripts):
-        wide = out.width >= WIDE
         files = result.files
-        frame = files[[c for c in (WIDE_FILE_COLUMNS if wide else NARROW_FILE_COLUMNS) if c in files.columns]]
+        wide = files[[c for c in WIDE_FILE_COLUMNS if c in files.columns]]
+        needed = _table_width(wide, "filename")
+        frame = wide if needed <= out.width else files[[c for c in NARROW_FILE_COLUMNS if c in files.columns]]
         out.print()
         out.print(_frame_table(frame, title_column="filename"))
-        if not wide:
-            out.print(Text(f"More columns on a terminal of {WIDE} columns or more; every figure is in --json "
+        if frame is not wide:
+            out.print(Text(f"More columns on a terminal of {needed} columns or more; every figure is in --json "
                            "and the saved summary.", style="dim"))
     rows = _overall_rows(result)
     if rows:
