@@ -356,7 +356,7 @@ def _add_report(sub) -> None:
                    help="where the report goes (default: turntune-report.html)")
     _add_tuning_args(p)
     p.add_argument("--title", default="Turn-taking analysis", help="the report's title")
-    p.set_defaults(func=_run_report, progress=False)
+    p.set_defaults(func=_run_report, progress=True)  # the audio is analysed again: show it
 
 
 def _run_report(args) -> int:
