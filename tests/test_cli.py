@@ -514,13 +514,17 @@ def test_urls_are_printed_as_given(tmp_path):
     config = tmp_path / "c.json"
     config.write_text('{"name": "Test", "min_turn_silence": 400, "max_turn_silence": 1280}')
     env = _plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT))
-    for args, url in ((["stream", "--source", "s3://bucket/calls/x.wav", "--offline"], "s3://bucket/calls/x.wav"),
-                      (["stream", "--source", "http://127.0.0.1:9/x.wav", "--offline"], "http://127.0.0.1:9/x.wav"),
-                      (["replay", "samples/synthetic/conv1.wav", "--config", config, "--backend", "offline", "--yes",
-                        "--truth", "s3://bucket/truth/"], "s3://bucket/truth/")):
+    for args, said in (
+            (["stream", "--source", "s3://bucket/calls/x.wav", "--offline"], "s3://bucket/calls/x.wav: no such audio"),
+            (["stream", "--source", "http://127.0.0.1:9/x.wav", "--offline"], "http://127.0.0.1:9/x.wav: no such"),
+            (["stream", "--config", "s3://bucket/c.json", "--offline"], "s3://bucket/c.json: no such config file"),
+            (["replay", "samples/synthetic/conv1.wav", "--config", config, "--backend", "offline", "--yes",
+              "--truth", "s3://bucket/truth/"], "s3://bucket/truth/: no such transcript file or folder"),
+            (["replay", "--rescore", "s3://bucket/events/"], "s3://bucket/events/: no replay events"),
+            (["recommend", "samples/real/sample.rttm", "gs://bucket/b.rttm"], "gs://bucket/b.rttm: no such file")):
         proc = _cli(*args, env=env)
         assert proc.returncode == 2, proc.stderr
-        assert proc.stderr.startswith(f"turntune: {url}: no such "), proc.stderr
+        assert proc.stderr.startswith(f"turntune: {said}"), proc.stderr
         assert ":/" not in proc.stderr.replace("://", "")
 
 

@@ -545,7 +545,7 @@ def rescore(events_dir, model: str = "u3-rt-pro", align_tolerance_ms: int = ALIG
     folder = Path(events_dir)
     paths = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
     if not paths:
-        raise InputError(f"{folder}: no replay events (*.jsonl) to rescore: give the folder a replay wrote")
+        raise InputError(f"{events_dir}: no replay events (*.jsonl) to rescore: give the folder a replay wrote")
     records, failed = [], []
     for p in paths:
         try:
