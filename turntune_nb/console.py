@@ -136,18 +136,39 @@ def _min_width(frame: pd.DataFrame, column, title_column=None) -> int:
     return min(max(words, default=1), _NAME_WIDTH) if column == title_column else max(words, default=1)
 
 
+#: Between two columns of `_frame_table`: a space of padding either side of a blank divider.
+_GUTTER = 3
+
+
 def _table_width(frame: pd.DataFrame, title_column=None) -> int:
     """The width `_frame_table` needs for `frame` with no word broken."""
-    return sum(_min_width(frame, c, title_column) for c in frame.columns) + 2 * (len(frame.columns) - 1)
+    return sum(_min_width(frame, c, title_column) for c in frame.columns) + _GUTTER * (len(frame.columns) - 1)
 
 
-def _frame_table(frame: pd.DataFrame, title_column: str | None = None) -> Table:
-    """A DataFrame as a rich table: readable headers, values formatted by column (`display.format_value`)."""
+def _fit_widths(mins: list, maxs: list, available: int) -> list:
+    """Column widths within `available`: each at least its minimum, the widest capped first
+    (one cap for all columns, as high as fits)."""
+    widths = list(mins)
+    for cap in range(1, max(maxs, default=1) + 1):
+        trial = [max(lo, min(hi, cap)) for lo, hi in zip(mins, maxs)]
+        if sum(trial) > available:
+            break
+        widths = trial
+    return widths
+
+
+def _frame_table(frame: pd.DataFrame, title_column: str | None = None, width: int = 80) -> Table:
+    """A DataFrame as a rich table `width` wide at most: readable headers, values formatted by
+    column (`display.format_value`), headers wrapped between words, no word of a value broken
+    (a long name in `title_column` excepted)."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-    for column in frame.columns:
+    mins = [_min_width(frame, c, title_column) for c in frame.columns]
+    maxs = [max([len(label(c))] + [len(format_value(c, v)) for v in frame[c]]) for c in frame.columns]
+    widths = _fit_widths(mins, [max(lo, hi) for lo, hi in zip(mins, maxs)],
+                         width - _GUTTER * (len(frame.columns) - 1))
+    for column, w in zip(frame.columns, widths):
         numeric = column != title_column and pd.api.types.is_numeric_dtype(frame[column].dtype)
-        table.add_column(label(column), justify="right" if numeric else "left", overflow="fold",
-                         min_width=_min_width(frame, column, title_column))
+        table.add_column(label(column), justify="right" if numeric else "left", overflow="fold", width=w)
     for row in frame.itertuples(index=False):
         table.add_row(*(format_value(c, v) for c, v in zip(frame.columns, row)))
     return table
@@ -258,7 +279,7 @@ def print_analysis(result, out: Console, failed=()) -> None:
         needed = _table_width(wide, "filename")
         frame = wide if needed <= out.width else files[[c for c in NARROW_FILE_COLUMNS if c in files.columns]]
         out.print()
-        out.print(_frame_table(frame, title_column="filename"))
+        out.print(_frame_table(frame, title_column="filename", width=out.width))
         if frame is not wide:
             out.print(Text(f"More columns on a terminal of {needed} columns or more; every figure is in --json "
                            "and the saved summary.", style="dim"))
@@ -320,7 +341,7 @@ def print_recommendation(rec, out: Console) -> None:
         out.print()
         out.print(Text("eot-bench cells (holds of 200-5000 ms; never-fired turn ends at max_turn_silence), beside "
                        "the published rows:", style="bold"))
-        out.print(_frame_table(rec.eot_table().drop(columns=["source"]), title_column="name"))
+        out.print(_frame_table(rec.eot_table().drop(columns=["source"]), title_column="name", width=out.width))
     _bullets(out, "Warnings", rec.warnings)
     _bullets(out, "Notes", rec.notes)
     exports = export_table(rec.export())
