@@ -541,6 +541,7 @@ def test_stream_says_speak_now_only_for_the_microphone(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Speak now" not in proc.stdout + proc.stderr
     assert "Replaying samples/synthetic/conv1.wav in real time; Ctrl+C to stop." in " ".join(proc.stderr.split())
+    assert proc.stderr.endswith("Session ended (source exhausted): samples/synthetic/conv1.wav ended\n")
     assert "\x1b" not in proc.stdout + proc.stderr and "\r" not in proc.stdout
     # conv1.wav's truth: the turns of both parties, ending 0.8-9.6 s; each final turn on a line of its own
     assert re.fullmatch(r"(\[\d+-\d+ ms\] \(speech\)\n)+", proc.stdout), proc.stdout

@@ -339,7 +339,9 @@ def _run_stream(args) -> int:
                 print(json.dumps({"type": "SessionEnd", "kind": end.kind, "detail": end.detail, "code": end.code}),
                       flush=True)
             else:
-                print(f"Session ended: {end}", file=sys.stderr, flush=True)
+                from .console import print_session_end
+
+                print_session_end(end)
     return 0
 
 

@@ -39,7 +39,7 @@ from .analysis.gaps import ALL_FILES
 from .analysis.model import SPEAKERS_UNKNOWN
 
 __all__ = ("make_console", "print_analysis", "print_recommendation", "print_replay", "print_failures",
-           "print_error", "print_saved", "stream_printer", "FailedFileFilter")
+           "print_error", "print_saved", "print_session_end", "stream_printer", "FailedFileFilter")
 
 #: The per-file columns that fit 80 columns; the rest go to wide terminals, ``--json`` and the saved summary.
 NARROW_FILE_COLUMNS = ("filename", "speakers", "median_gap_ms", "overlap_share", "pause_median_ms", "pause_p90_ms",
@@ -397,6 +397,13 @@ def print_replay(result, out: Console, shown=()) -> None:
 
 
 # --------------------------------------------------------------------------- stream
+def print_session_end(end, err: Console | None = None) -> None:
+    """Why a live session ended (a `SessionEnd`), in words, on stderr."""
+    code = f", code {end.code}" if end.code is not None else ""
+    detail = f": {end.detail}" if end.detail else ""
+    (err or make_console(stderr=True)).print(f"Session ended ({end.kind.replace('_', ' ')}{code}){detail}")
+
+
 def stream_printer(config, source, json_lines: bool, out: Console | None = None, err: Console | None = None,
                    on_closed=None):
     """The `on_*` callback of ``turntune stream``: JSON lines, or readable turns.
