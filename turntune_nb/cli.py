@@ -22,7 +22,8 @@ from .cli_options import side as _side
 from .cli_options import vad_options as _vad_options
 from .errors import InputError, NothingUsableError, TurnTuneError
 
-__all__ = ("main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_PARTIAL", "EXIT_NOTHING", "EXIT_INTERRUPTED")
+__all__ = ("main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_PARTIAL", "EXIT_NOTHING", "EXIT_INTERRUPTED",
+           "EXIT_CLOSED_PIPE")
 
 DEFAULT_OUT = "turntune-output"
 #: Exit codes a script can branch on (also in ``turntune --help`` and the README).
