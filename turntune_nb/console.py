@@ -8,8 +8,8 @@ file, and never with ``NO_COLOR`` set. Every table names its columns through
 
 What does not fit 80 columns stays out of the narrow view and is in ``--json`` and
 the saved summary; a terminal wide enough for every column of the per-file table
-(about 150 columns) shows it in full. Errors are one line each on stderr (``turntune: <file>: <reason>``), not
-wrapped, so that a script can grep them.
+(about 150 columns) shows it in full. Errors are one line each on stderr
+(``turntune: <file>: <reason>``), not wrapped, so that a script can grep them.
 
 Examples
 --------
@@ -101,10 +101,10 @@ def _heading(out: Console, title: str) -> None:
     out.print("=" * min(len(title), out.width))
 
 
-def _key_values(rows, key_header: str | None = None) -> Table:
+def _key_values(rows) -> Table:
     """A two-column table: a figure's name, its value (wrapped to the width)."""
     table = Table(box=None, show_header=False, padding=(0, 1, 0, 2), pad_edge=False)
-    table.add_column(style="bold", ratio=None, overflow="fold")
+    table.add_column(style="bold", overflow="fold")
     table.add_column(overflow="fold")
     for key, value in rows:
         table.add_row(str(key), str(value))
