@@ -2,6 +2,9 @@
 # apt_install PKG...: install Debian/Ubuntu packages (as root, or with sudo).
 # ensure_venv: create .venv with python3 (>= 3.11), installing python3-venv first if
 #              this Python has no venv/ensurepip (stock Debian and Ubuntu).
+# install_package: install the package (editable) into .venv, with pip's progress shown
+#              on the first run; again only when pyproject.toml changed since.
+# step MESSAGE: say what the next step does, before it starts.
 
 PY=${PYTHON:-python3}
 _apt_updated=
@@ -29,5 +32,34 @@ ensure_venv() {
     ver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     apt_install "python${ver}-venv" || apt_install python3-venv
   fi
+  echo "Creating a Python virtual environment in .venv (first run only)..."
   "$PY" -m venv .venv
+}
+
+step() {
+  echo
+  echo "==> $*"
+}
+
+install_package() {
+  local stamp=.venv/.turntune_nb-installed
+  if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ -x .venv/bin/turntune ]; then
+    return 0
+  fi
+  if [ -x .venv/bin/turntune ]; then
+    step "Updating turntune_nb's dependencies in .venv (pyproject.toml changed)..."
+  else
+    step "Installing turntune_nb and its dependencies into .venv (first run only: about a minute, more on a busy machine)..."
+  fi
+  # not -q: pip names each package as it collects and downloads it; while it unpacks them
+  # (silent, the longest part) a line every 20 s says it is still at work
+  .venv/bin/python -m pip install --disable-pip-version-check -e . &
+  local pid=$! waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    ((waited % 20)) || echo "    ... still installing (${waited} s)"
+  done
+  wait "$pid"
+  touch "$stamp"
 }

@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -9,10 +10,16 @@ from turntune_nb.analysis.presets import load_config
 from turntune_nb.cli import main
 
 
+def _flat(text: str) -> str:
+    """`text` with its line wrapping undone (the terminal output wraps to 80 columns)."""
+    return " ".join(text.split())
+
+
 def test_analyze_prints_summary_and_saves_json(tmp_path, capsys, sample_rttm):
     assert main(["analyze", str(sample_rttm), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "Overall average gap: 1250 ms" in out and "Conservative" in out
+    # sample.rttm's 3 gaps (next start - end, when positive): 430, 130 and 3190 ms -> mean 1250 ms
+    assert re.search(r"^ *mean gap \(ms\) +1,250$", out, re.M) and "guide's rule): Conservative" in out
     saved = list(tmp_path.glob("aggregated_analysis_*.json"))
     assert len(saved) == 1 and str(saved[0]) in out
 
@@ -112,9 +119,9 @@ def test_cli_recommend_for_one_side(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["config"]["max_turn_silence"] == 810
     # a grid that stops short of the agent's 800 ms hold cannot reach the target, and says how to widen it
     assert main(["recommend", str(rttm), "--model", "silence", "--speaker", "B", "--grid-max-ms", "600"]) == 0
-    out = capsys.readouterr().out
+    out = _flat(capsys.readouterr().out)
     assert "widen the grid (--grid-max-ms / grid_max_ms, up to 10000 ms)" in out
-    assert "side: speaker B" in out and "VAD baseline" in out
+    assert "side speaker B (holds and turn ends" in out and "VAD baseline" in out
     assert main(["recommend", str(rttm), "--speaker", "C"]) == 2
     assert "no speaker 'C' in these data (speakers: A, B" in capsys.readouterr().err
     assert main(["recommend", str(rttm), "--grid-max-ms", "20000"]) == 2
@@ -125,7 +132,7 @@ def test_cli_analyze_for_one_channel(tmp_path, capsys):
     rttm = _two_channel_rttm(tmp_path)
     assert main(["analyze", str(rttm), "--channel", "1", "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
-    assert "restricted to channel 1" in out and "Pauses inside turns: 1, median 800 ms" in out
+    assert "restricted to channel 1" in out and "pauses inside turns 1, median 800 ms" in _flat(out)
     # the saved summary keeps the side: recommending from it says whose figures these are
     saved = next((tmp_path / "o").glob("aggregated_analysis_*.json"))
     assert main(["recommend", str(saved), "--model", "silence", "--json"]) == 0
@@ -447,3 +454,143 @@ def test_analyze_json_with_export_prints_only_json(tmp_path, sample_rttm):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["aggregated_statistics"]["total_gaps"] == 3
     assert len(list(tmp_path.glob("*.overall.csv"))) == 1
+
+
+# --------------------------------------------------------------------------- the terminal (issue 13)
+def _plain_env(**extra):
+    """The environment of a command run in a pipe: no key, no colour forced, no width told."""
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ASSEMBLYAI_API_KEY", "COLUMNS", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE")}
+    return {**env, **extra}
+
+
+def _too_wide(text: str, width: int = 80) -> list:
+    return [line for line in text.splitlines() if len(line) > width]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", ["80", None])  # told 80, and piped with no width told: 80 by default
+def test_text_output_fits_80_columns_and_has_no_escape_codes(tmp_path, columns):
+    """analyze, recommend, report and replay on the bundled samples, offline, in a pipe."""
+    from tests.conftest import ROOT, SAMPLES
+
+    env = _plain_env(**({"COLUMNS": columns} if columns else {}))
+    config = tmp_path / "c.json"
+    config.write_text('{"name": "Test", "min_turn_silence": 400, "max_turn_silence": 1280}')
+
+    def run(*args):
+        proc = subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], capture_output=True, text=True,
+                              timeout=600, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 0, proc.stderr
+        assert "\x1b" not in proc.stdout  # no colour or cursor codes in a pipe
+        assert _too_wide(proc.stdout) == [], proc.stdout
+        return proc.stdout
+
+    out = run("analyze", SAMPLES / "synthetic", "--backend", "offline", "--out", "o")
+    # the per-file table: one row per recording, the file names whole, no column cropped: file, speakers,
+    # median gap, overlaps, median pause, pause p90, median floor transfer
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("conv", "mono"))}
+    assert sorted(rows) == ["conv1.wav", "conv2.flac", "conv3.mp3", "conv4.m4a", "conv5.opus", "conv6.webm",
+                            "conv7.mp4", "mono_pauses.ogg"]
+    assert {len(r) for r in rows.values()} == {7}, rows
+    assert "{" not in out  # the overall figures as a table, not a raw dict
+    summary = next((tmp_path / "o").glob("aggregated_analysis_*.json"))
+    out = run("recommend", summary.relative_to(tmp_path), "--out", "o/config.json")
+    assert not re.search(r"\d\.\d{6}", out)  # no 0.000000-style shares
+    assert re.search(r"^cut-off rate +\d+\.\d%", out, re.M)  # shares as percentages
+    assert run("report", SAMPLES / "synthetic", "--backend", "offline", "--out", "r.html").startswith(
+        "Report written to: r.html")
+    out = run("replay", SAMPLES / "synthetic" / "conv1.wav", SAMPLES / "synthetic" / "conv2.flac", "--config", config,
+              "--backend", "offline", "--speed", "20", "--yes", "--channel", "0", "--events-dir", "ev")
+    # file, cut-off rate (predicted), mean latency (predicted), "N of M" turn ends fired, missed: none cropped
+    rows = [line.split() for line in out.splitlines() if line.startswith(("conv1.wav (ch0) ", "conv2.flac (ch0) "))]
+    assert [len(r) for r in rows] == [10, 10], out
+
+
+def _closed_pipe_run(*args):
+    """Run the command with stdout on a pipe whose reader has already gone (as after `| head -1`)."""
+    import os
+
+    from tests.conftest import ROOT
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=300, cwd=ROOT,
+                              env=_plain_env(PYTHONPATH=str(ROOT)))
+    finally:
+        os.close(write_end)
+
+
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path, sample_rttm):
+    for args in (["analyze", sample_rttm, "--json", "--out", tmp_path / "a"],
+                 ["recommend", "tests/data/assemblyai", "--model", "silence"],
+                 ["analyze", sample_rttm, "--out", tmp_path / "b"]):
+        proc = _closed_pipe_run(*args)
+        assert proc.returncode == 141, (args, proc.stderr)
+        assert proc.stderr == "", args  # no traceback, no "Exception ignored" at exit
+    # and through a shell's `| head -1`, reading the first line: whether the rest was written before head
+    # left is a race, so either ending is right, and neither prints a traceback
+    from tests.conftest import ROOT
+
+    proc = subprocess.run(f"{sys.executable} -m turntune_nb recommend tests/data/assemblyai | head -1; "
+                          "echo \"status ${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash", capture_output=True,
+                          text=True, timeout=300, cwd=ROOT, env=_plain_env(PYTHONPATH=str(ROOT)))
+    first, status = proc.stdout.splitlines()
+    assert first.startswith("DATA-DRIVEN RECOMMENDATION") and status in ("status 0", "status 141")
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
+
+
+def test_a_decode_error_is_printed_once_naming_the_file(tmp_path):
+    import shutil
+
+    from tests.conftest import SAMPLES
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "synthetic" / "conv1.wav", folder)
+    (folder / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all" * 100)
+    for json_flag in ([], ["--json"]):
+        proc = _cli("analyze", folder, "--backend", "offline", "--out", tmp_path / "out", *json_flag,
+                    env=_plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT)))
+        assert proc.returncode == 3, proc.stderr
+        # the failure is told once, on the line naming the file (--json: the JSON holds it too, as data)
+        shown = proc.stderr if json_flag else proc.stdout + proc.stderr
+        lines = [line for line in shown.splitlines() if "broken.wav" in line]
+        assert len(lines) == 1, shown
+        assert lines[0].startswith("  - broken.wav: ") and "Traceback" not in shown
+
+
+def test_urls_are_printed_as_given(tmp_path):
+    """An s3:// or http:// name is never printed as s3:/ (what Path() would make of it)."""
+    config = tmp_path / "c.json"
+    config.write_text('{"name": "Test", "min_turn_silence": 400, "max_turn_silence": 1280}')
+    env = _plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT))
+    for args, said in (
+            (["stream", "--source", "s3://bucket/calls/x.wav", "--offline"], "s3://bucket/calls/x.wav: no such audio"),
+            (["stream", "--source", "http://127.0.0.1:9/x.wav", "--offline"], "http://127.0.0.1:9/x.wav: no such"),
+            (["stream", "--config", "s3://bucket/c.json", "--offline"], "s3://bucket/c.json: no such config file"),
+            (["replay", "samples/synthetic/conv1.wav", "--config", config, "--backend", "offline", "--yes",
+              "--truth", "s3://bucket/truth/"], "s3://bucket/truth/: no such transcript file or folder"),
+            (["replay", "--rescore", "s3://bucket/events/"], "s3://bucket/events/: no replay events"),
+            (["recommend", "samples/real/sample.rttm", "gs://bucket/b.rttm"], "gs://bucket/b.rttm: no such file")):
+        proc = _cli(*args, env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(f"turntune: {said}"), proc.stderr
+        assert ":/" not in proc.stderr.replace("://", "")
+
+
+def test_stream_says_speak_now_only_for_the_microphone(tmp_path):
+    """Replaying a file: the greeting names the file; only final turns reach a pipe (no cursor codes)."""
+    proc = _cli("stream", "--source", "samples/synthetic/conv1.wav", "--offline",
+                env=_plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT)))
+    assert proc.returncode == 0, proc.stderr
+    assert "Speak now" not in proc.stdout + proc.stderr
+    assert "Replaying samples/synthetic/conv1.wav in real time; Ctrl+C to stop." in " ".join(proc.stderr.split())
+    assert proc.stderr.endswith("Session ended (source exhausted): samples/synthetic/conv1.wav ended\n")
+    assert "\x1b" not in proc.stdout + proc.stderr and "\r" not in proc.stdout
+    # conv1.wav's truth: the turns of both parties, ending 0.8-9.6 s; each final turn on a line of its own
+    assert re.fullmatch(r"(\[\d+-\d+ ms\] \(speech\)\n)+", proc.stdout), proc.stdout

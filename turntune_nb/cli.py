@@ -13,13 +13,22 @@ import json
 import sys
 from pathlib import Path
 
+from .cli_options import add_scale_args as _add_scale_args
+from .cli_options import add_side_args as _add_side_args
+from .cli_options import add_speakers_arg as _add_speakers_arg
+from .cli_options import add_tuning_args as _add_tuning_args
+from .cli_options import add_vad_args as _add_vad_args
+from .cli_options import side as _side
+from .cli_options import vad_options as _vad_options
 from .errors import InputError, NothingUsableError, TurnTuneError
 
-__all__ = ("main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_PARTIAL", "EXIT_NOTHING", "EXIT_INTERRUPTED")
+__all__ = ("main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_PARTIAL", "EXIT_NOTHING", "EXIT_INTERRUPTED",
+           "EXIT_CLOSED_PIPE")
 
 DEFAULT_OUT = "turntune-output"
 #: Exit codes a script can branch on (also in ``turntune --help`` and the README).
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_NOTHING, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE
 EXIT_CODES_HELP = """exit codes:
   0    every input was analysed
   2    a usage or setup error stopped the run (bad option, refused key, unwritable folder)
@@ -27,11 +36,15 @@ EXIT_CODES_HELP = """exit codes:
   4    nothing usable was read: nothing was written (no summary, no config, no report)
   5    replay: it would stream and was not confirmed (no --yes and no terminal to ask on)
   130  interrupted (Ctrl+C) after the state was saved: submitted jobs are journaled,
-       re-run the same command to collect them without paying again"""
+       re-run the same command to collect them without paying again
+  141  the reader of the output went away (e.g. `| head`): the rest of the output
+       was dropped quietly, as a shell reports a tool ended by SIGPIPE"""
 
 
 def _print_err(msg: str) -> None:
-    print(f"turntune: {_redact(msg)}", file=sys.stderr)
+    from .console import print_error
+
+    print_error(_redact(msg))
 
 
 # --------------------------------------------------------------------------- analyze
@@ -64,86 +77,6 @@ def _add_analyze(sub) -> None:
                    help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
     _add_scale_args(p)
     p.set_defaults(func=_run_analyze)
-
-
-def _add_scale_args(p) -> None:
-    """--executor, --scheduler, --executor-workers, --upload-codec, --table-format: runs past one machine."""
-    p.add_argument("--executor", choices=("serial", "thread", "process", "dask"), default=None,
-                   help="where the offline backend runs: dask starts a LocalCluster (pip install "
-                   "'turntune_nb[dask]'); default: a process pool for 16 files or more, else this process")
-    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run the offline backend on this Dask cluster")
-    p.add_argument("--executor-workers", type=int, metavar="N", help="workers of a local pool or cluster (default: CPUs)")
-    p.add_argument("--upload-codec", choices=("flac",), default=None,
-                   help="AssemblyAI: send 16-bit WAV files as lossless FLAC (fewer bytes over a slow uplink)")
-    p.add_argument("--table-format", choices=("csv", "parquet"), default="csv",
-                   help="the pause and turn-end tables beside the summary (parquet needs 'turntune_nb[parquet]')")
-
-
-def _add_side_args(p) -> None:
-    """--speaker, --channel and --roles: restrict every figure to one side of the calls."""
-    p.add_argument("--speaker", action="append", metavar="LABEL",
-                   help="only this speaker's holds and turn ends (repeatable); a role name works with --roles "
-                   "or when the data label speakers that way")
-    p.add_argument("--channel", action="append", type=int, metavar="N",
-                   help="only the speakers on this audio channel (repeatable; 0 = first)")
-    p.add_argument("--roles", metavar="ROLE=LABEL,...",
-                   help="name the sides, e.g. caller=A,agent=B or caller=ch0, then --speaker caller")
-
-
-def _side(args) -> dict:
-    return {"speakers": getattr(args, "speaker", None), "channels": getattr(args, "channel", None),
-            "roles": getattr(args, "roles", None)}
-
-
-def _add_speakers_arg(p) -> None:
-    p.add_argument("--speakers", type=int, default=None, metavar="N",
-                   help="for audio: how many people speak in each recording, when you know it; offline, mono "
-                   "recordings are split into N speakers (estimated when not given); AssemblyAI: speakers_expected. "
-                   "With --backend offline, analyze writes the speaker segments it found as RTTM under OUT/segments/")
-    p.add_argument("--no-diarise", dest="diarise", action="store_false",
-                   help="offline: keep a mono recording's speech as one UNKNOWN speaker (no speaker diarisation); "
-                   "speaker changes are then reported as unknown")
-
-
-def _add_vad_args(p) -> None:
-    """--vad and --vad-set, for the offline backend."""
-    from .audio.vad import DETECTORS
-
-    p.add_argument("--vad", choices=DETECTORS, default=None,
-                   help="offline backend: the speech detector (default: silero-lite, with a noise gate; "
-                   "see benchmarks/vad_eval.py for how each does on real recordings)")
-    p.add_argument("--vad-set", action="append", default=[], metavar="KEY=VALUE",
-                   help="offline backend: one detector setting, e.g. --vad-set min_silence_ms=100 "
-                   "--vad-set onset=0.4 (any field of VADSettings; repeat as needed)")
-
-
-def _vad_options(args) -> dict:
-    """The offline detector options given on the command line (ConfigError for a bad one)."""
-    from .audio.vad import VADSettings
-    from .errors import ConfigError
-
-    out = {}
-    if getattr(args, "vad", None):
-        out["vad"] = args.vad
-    fields = VADSettings.__dataclass_fields__
-    for item in getattr(args, "vad_set", None) or []:
-        key, sep, raw = item.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or key not in fields or key == "detector":
-            known = ", ".join(k for k in fields if k != "detector")
-            raise ConfigError(f"--vad-set {item!r}: give KEY=VALUE with KEY one of {known} (the detector is --vad)")
-        raw = raw.strip()
-        value = raw.lower() in ("1", "true", "yes", "on") if fields[key].type in ("bool", bool) else raw
-        if not isinstance(value, bool):
-            try:
-                value = int(raw)
-            except ValueError:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    raise ConfigError(f"--vad-set {item!r}: {raw!r} is not a number") from None
-        out[key] = value
-    return out
 
 
 def _is_audio_input(path) -> bool:
@@ -209,9 +142,9 @@ def _exit_code(result) -> int:
     failed = _failed_files(result)
     if not failed:
         return EXIT_OK
-    _print_err(f"{len(failed)} file(s) failed; the others were analysed:")
-    for f in failed:
-        print(f"  - {f['filename']}: {f['reason']}", file=sys.stderr)
+    from .console import print_failures
+
+    print_failures(failed)
     return EXIT_PARTIAL
 
 
@@ -267,30 +200,18 @@ def _run_analyze(args) -> int:
     if args.json:
         print(json.dumps(result.to_summary(), indent=2, ensure_ascii=False))
     else:
-        print(result.summary_text())
-        print(f"\nSummary saved to: {path}")
+        from .console import make_console, print_analysis, print_saved
+
+        out = make_console()
+        print_analysis(result, out, failed=_failed_files(result))
+        out.print()
+        print_saved(out, "Summary saved to", path)
         if exported:
-            print(f"Tables exported to: {exported}")
+            print_saved(out, "Tables exported to", exported)
     return _exit_code(result)
 
 
 # --------------------------------------------------------------------------- recommend
-def _add_tuning_args(p) -> None:
-    """--model, --target-cutoff and --backend, shared by recommend and report."""
-    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
-                   help="the endpointing rule to simulate (default: u3-rt-pro)")
-    p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
-                   help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
-    p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
-                   help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
-    p.add_argument("--grid-max-ms", type=int, metavar="MS",
-                   help="longest max_turn_silence / silence threshold to try, up to 10000 (default: 5000, "
-                   "widened to 10000 when nothing within 5 s meets the target)")
-    _add_side_args(p)
-    _add_speakers_arg(p)
-    _add_vad_args(p)
-
-
 def _check_target(value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise InputError(f"--target-cutoff is a share between 0 and 1 (0.05 = 5 %), got {value}")
@@ -337,7 +258,6 @@ def _recommend_source(args):
 
 
 def _run_recommend(args) -> int:
-    from .analysis.export import export_table
     from .analysis.recommend import recommend_config
 
     _check_target(args.target_cutoff)
@@ -352,11 +272,13 @@ def _run_recommend(args) -> int:
     if args.json:
         print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False, default=str))
         return _exit_code(source)
-    print(rec.summary_text())
-    print("\nEquivalent settings:")
-    print(export_table(rec.export()).to_string(index=False))
+    from .console import make_console, print_recommendation, print_saved
+
+    out = make_console()
+    print_recommendation(rec, out)
     if path is not None:
-        print(f"\nConfig saved to: {path}")
+        out.print()
+        print_saved(out, "Config saved to", path)
     return _exit_code(source)
 
 
@@ -412,27 +334,12 @@ def _run_stream(args) -> int:
         from .analysis.presets import check_streaming_fields
 
         check_streaming_fields(surface, args.speech_model)
-    source = "mic" if args.source.lower() in ("mic", "microphone") else Path(args.source)
+    # the file name as given: Path() would print s3://b/x as s3:/b/x
+    source = "mic" if args.source.lower() in ("mic", "microphone") else args.source
+    from .console import stream_printer
 
-    def show(event) -> None:
-        if args.json:
-            print(json.dumps(event.to_dict(), ensure_ascii=False), flush=True)
-            return
-        kind = event.type
-        if kind == "Begin":
-            print(f"Session began ({config}). Speak now; Ctrl+C to stop.", file=sys.stderr, flush=True)
-        elif kind == "Turn":
-            span = f"[{event.start_ms}-{event.end_ms} ms]" if event.start_ms is not None else ""
-            text = event.transcript or "(speech)"
-            if event.end_of_turn:
-                print(f"\r\033[K{span} {text}", flush=True)
-            else:
-                print(f"\r\033[K... {text}", end="", flush=True)
-        elif kind == "Termination":
-            print(f"\r\033[KSession terminated: audio {event.audio_duration_seconds} s, "
-                  f"session {event.session_duration_seconds} s", file=sys.stderr, flush=True)
-        elif kind == "Error":
-            print(f"\r\033[Kturntune: {event.error}", file=sys.stderr, flush=True)
+    closed = []  # the reader of stdout went away: stop streaming
+    show = stream_printer(config, source, args.json, on_closed=lambda: (closed.append(True), session.stop()))
 
     session = open_session(
         config, source, offline=True if args.offline else None, speech_model=args.speech_model,
@@ -444,12 +351,16 @@ def _run_stream(args) -> int:
         session.wait()
     finally:
         end = session.end_reason
+        if closed:
+            raise BrokenPipeError  # main ends quietly (141)
         if end is not None:
             if args.json:
                 print(json.dumps({"type": "SessionEnd", "kind": end.kind, "detail": end.detail, "code": end.code}),
                       flush=True)
             else:
-                print(f"Session ended: {end}", file=sys.stderr, flush=True)
+                from .console import print_session_end
+
+                print_session_end(end)
     return 0
 
 
@@ -466,7 +377,7 @@ def _add_report(sub) -> None:
                    help="where the report goes (default: turntune-report.html)")
     _add_tuning_args(p)
     p.add_argument("--title", default="Turn-taking analysis", help="the report's title")
-    p.set_defaults(func=_run_report, progress=False)
+    p.set_defaults(func=_run_report, progress=True)  # the audio is analysed again: show it
 
 
 def _run_report(args) -> int:
@@ -483,7 +394,9 @@ def _run_report(args) -> int:
     recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff,
                                       grid_max_ms=args.grid_max_ms)
     path = write_report(result, args.report_path, recommendation, title=args.title)
-    print(f"Report written to: {path}")
+    from .console import make_console, print_saved
+
+    print_saved(make_console(), "Report written to", path)
     return _exit_code(result)
 
 
@@ -538,7 +451,9 @@ def _add_replay(sub) -> None:
 def _run_replay(args) -> int:
     from .replay import plan_replay, replay, rescore
 
-    out = sys.stderr if args.json else sys.stdout
+    from .console import make_console, print_replay
+
+    out = make_console(stderr=args.json)
     if args.rescore:
         result = rescore(args.rescore, model=args.model, align_tolerance_ms=args.align_tolerance)
     else:
@@ -549,9 +464,9 @@ def _run_replay(args) -> int:
         backend = resolve_backend(args.backend)
         plan = plan_replay(args.paths, args.config, truth=args.truth, channel=args.channel, speaker=args.speaker,
                            sample=args.sample, seed=args.seed, backend=backend, speed=args.speed)
-        print(plan.cost_text(args.concurrency), file=out, flush=True)
+        out.print(plan.cost_text(args.concurrency))
         for f in plan.failed:
-            print(f"  skipped {f['filename']}: {f['reason']}", file=out)
+            out.print(f"  skipped {f['filename']}: {f['reason']}")
         if not args.yes:
             if not sys.stdin.isatty():
                 _print_err("not confirmed: re-run with --yes to stream (no terminal to ask on)")
@@ -562,11 +477,11 @@ def _run_replay(args) -> int:
         result = replay(plan, None, model=args.model, concurrency=args.concurrency, events_dir=args.events_dir,
                         yes=True, speech_model=args.speech_model, sessions_per_minute=args.sessions_per_minute,
                         align_tolerance_ms=args.align_tolerance,
-                        progress=None if args.json else (lambda line: print(f"  {line}", file=out, flush=True)))
+                        progress=None if args.json else (lambda line: out.print(f"  {line}")))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        print(result.summary_text())
+        print_replay(result, out, shown=() if args.rescore else (plan.cost_text(args.concurrency),))
     return EXIT_PARTIAL if result.failed else EXIT_OK
 
 
@@ -589,6 +504,41 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    import logging
+
+    from .console import FailedFileFilter, make_console
+
+    # the package's warnings as one `turntune: ...` line each; a failed file only in the final list
+    handler = logging.StreamHandler(make_console(stderr=True).file)
+    handler.setFormatter(logging.Formatter("turntune: %(message)s"))
+    handler.addFilter(FailedFileFilter())
+    logger = logging.getLogger("turntune_nb")
+    logger.addHandler(handler)
+    try:
+        code = _dispatch(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
+    finally:
+        logger.removeHandler(handler)
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``turntune ... | head -1``): drop the rest of the output
+    quietly, with no traceback at exit either (Python's documented recipe: point stdout at
+    devnull, as the interpreter flushes it on the way out)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor behind stdout (a test's capture)
+        pass
+    return EXIT_CLOSED_PIPE
+
+
+def _dispatch(args) -> int:
     try:
         return args.func(args)
     except NothingUsableError as err:

@@ -131,7 +131,7 @@ class MissingAPIKeyError(APIError, ValueError):
             message
             or "No AssemblyAI API key: set the ASSEMBLYAI_API_KEY environment variable, "
             "pass api_key=..., or call turntune_nb.ask_api_key() in a notebook. "
-            "Without a key, use backend='offline'."
+            "Without a key, use the offline backend (--backend offline; backend=\"offline\" in Python)."
         )
 
 

@@ -218,7 +218,7 @@ def resolve_remote(url: str) -> tuple[list, bool]:
         raise InputError(f"{public_url(url)}: no such remote file or folder. Check the URL.") from None
     except InputError:
         raise
-    except (OSError, ValueError) as err:
+    except Exception as err:  # OSError, ValueError, and the protocol library's own (botocore's NoCredentialsError)
         raise InputError(f"{public_url(url)}: cannot be read ({type(err).__name__}: {err}); check the URL and "
                          "the credentials in the protocol's usual place (environment, profile)") from err
     size = info.get("size")

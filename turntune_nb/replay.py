@@ -142,15 +142,15 @@ def _truth_index(truth) -> dict:
     """``{key: (Transcript, source path)}`` of the transcript files in `truth`."""
     if truth is None:
         return {}
-    paths = [Path(p) for p in ([truth] if isinstance(truth, (str, Path)) else truth)]
     files = []
-    for p in paths:
+    for given in ([truth] if isinstance(truth, (str, Path)) else truth):
+        p = Path(given)
         if p.is_dir():
             files += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in TRANSCRIPT_EXTENSIONS)
         elif p.is_file():
             files.append(p)
-        else:
-            raise InputError(f"{p}: no such transcript file or folder (truth=)")
+        else:  # named as given: Path("s3://b/t") would read s3:/b/t
+            raise InputError(f"{given}: no such transcript file or folder (the truth is read from local files)")
     index = {}
     for f in files:
         try:
@@ -545,7 +545,7 @@ def rescore(events_dir, model: str = "u3-rt-pro", align_tolerance_ms: int = ALIG
     folder = Path(events_dir)
     paths = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
     if not paths:
-        raise InputError(f"{folder}: no replay events (*.jsonl) to rescore: give the folder a replay wrote")
+        raise InputError(f"{events_dir}: no replay events (*.jsonl) to rescore: give the folder a replay wrote")
     records, failed = [], []
     for p in paths:
         try:

@@ -128,7 +128,7 @@ def test_report_shows_the_recommendations_warnings():
             "the cut-off rate lies anywhere in 0.0% - 79.3% (95%, per-hold Wilson, one recording): "
             "add recordings</p>") in text
     assert ('<p class="warn">no word timings: the punctuation rule cannot be applied; '
-            "consider model=&#x27;silence&#x27;</p>") in text
+            "consider the silence-only rule (--model silence; model=&quot;silence&quot; in Python)</p>") in text
 
 
 def test_report_card_says_n_a_when_there_are_no_holds(sample_rttm):

@@ -63,6 +63,7 @@ LABELS: dict[str, str] = {
     "cutoff_at_300ms": "cut-offs at 300 ms latency", "cutoff_at_600ms": "cut-offs at 600 ms latency",
     "latency_at_5pct_ms": "latency at 5% cut-offs (ms)", "latency_at_10pct_ms": "latency at 10% cut-offs (ms)",
     "false_fire_rate": "false fires", "recall": "turn ends detected", "how_close": "how close",
+    "fired": "turn ends fired", "missed": "missed", "other_fires": "other fires", "files": "files",
 }
 
 _SHARES = {"overlap_share", "share", "share_of_speaker_changes", "cutoff_rate", "cutoff_rate_low",
@@ -71,6 +72,10 @@ _SHARES = {"overlap_share", "share", "share_of_speaker_changes", "cutoff_rate", 
 _COUNTS = {"speakers", "utterances", "total_utterances", "total_gaps", "gaps", "overlaps", "pauses", "contained",
            "total_files_analyzed", "count", "holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends",
            "interrupted", "interrupted_low", "eot_holds", "eot_cuts", "never_fired", "channel"}
+_SHARES |= {"cutoff_at_300ms", "cutoff_at_600ms"}
+_COUNTS |= {"fired", "missed", "other_fires", "files"}
+#: A replay's simulator prediction and measured-minus-predicted columns read as the figure they qualify.
+_QUALIFIERS = {"predicted_": "predicted", "gap_": "measured - predicted"}
 _MISSING = "–"
 # per speaker and per role (`speakers`), overall figures and settings as rows (`tables`)
 LABELS.update({
@@ -92,12 +97,20 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
 
 def label(column: str) -> str:
     """The readable label of a column (its unit in brackets)."""
+    for prefix, word in _QUALIFIERS.items():
+        if column not in LABELS and str(column).startswith(prefix):
+            return f"{word} {label(str(column)[len(prefix):])}"
     return LABELS.get(column, str(column).replace("_", " "))
 
 
 def kind(column: str) -> str:
     """How a column's values are shown: ``"share"``, ``"ms"``, ``"count"``, ``"ratio"`` or ``"text"``."""
     column = str(column)
+    for prefix in _QUALIFIERS:
+        if column.startswith(prefix) and column not in LABELS:
+            return kind(column[len(prefix):])
+    if column.endswith("_low") and column not in _SHARES | _COUNTS:  # the optimistic bound of a figure
+        return kind(column[:-4])
     if column in _SHARES:
         return "share"
     if column in _COUNTS:

@@ -235,11 +235,11 @@ class StreamingConfig:
 
 def load_config(path) -> StreamingConfig:
     """Read a config JSON written by `StreamingConfig.save` (or any JSON with the two thresholds)."""
-    path = Path(path)
+    given, path = path, Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+    except FileNotFoundError:  # named as given: Path("s3://b/c.json") would read s3:/b/c.json
+        raise ConfigError(f"{given}: no such config file") from None
     except json.JSONDecodeError as err:
         raise ConfigError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from err
     try:

@@ -400,9 +400,9 @@ def read_transcripts(path) -> list[Transcript]:
     InputError
         When the path does not exist or is not a file.
     """
-    path = Path(path)
+    given, path = path, Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{given}: no such file")
     ext = path.suffix.lower()
     if ext not in TRANSCRIPT_EXTENSIONS:
         ext = _sniff(path)
@@ -427,13 +427,14 @@ def collect_transcripts(paths) -> tuple[list[Transcript], list[dict]]:
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files: list[Path] = []
-    for p in map(Path, paths):
+    for given in paths:
+        p = Path(given)
         if p.is_dir():
             files.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in TRANSCRIPT_EXTENSIONS))
         elif p.is_file():
             files.append(p)
-        else:
-            raise InputError(f"{p}: no such file or folder")
+        else:  # named as given: Path("s3://b/x") would read s3:/b/x
+            raise InputError(f"{given}: no such file or folder")
     transcripts, failed = [], []
     for f in files:
         try:

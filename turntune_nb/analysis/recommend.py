@@ -359,7 +359,8 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
             "reaches above the target: more recordings would settle it"
         )
     if model == "u3-rt-pro" and not sim.has_words and sim.holds:
-        warnings.append("no word timings: the punctuation rule cannot be applied; consider model='silence'")
+        warnings.append("no word timings: the punctuation rule cannot be applied; consider the silence-only rule "
+                        "(--model silence; model=\"silence\" in Python)")
     from .eotbench import eot_cells
 
     silence_sweep = sweep if model == "silence" else sim.sweep("silence", thresholds=thresholds if thresholds is not None

@@ -219,5 +219,5 @@ def transcribe_with_executor(sources, executor="process", *, progress: bool = Tr
     transcripts = [results[i][1] for i in range(len(sources)) if results[i][0] == "ok"]
     failed = [results[i][1] for i in range(len(sources)) if results[i][0] != "ok"]
     for f in failed:
-        log.warning("%s: %s", f["filename"], f["reason"])
+        log.warning("%s: %s", f["filename"], f["reason"], extra={"failed_file": f["filename"]})
     return transcripts, failed

@@ -166,7 +166,8 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
     if turns is not None:
         utts = [Utterance(who, a, b) for who, a, b in turns]
         notes = [DIARISATION_NOTE if note == MONO_NOTE else note for note in notes]
-        how = "as given (speakers=N)" if diariser.speakers is not None else "estimated; give speakers=N if you know it"
+        how = ("as given (speakers=N)" if diariser.speakers is not None
+               else "estimated; give the number if you know it (--speakers N; speakers=N in Python)")
         notes.append(f"{diariser.found_speakers} speaker(s) found by diarisation, the count {how}")
         source = SPEAKERS_FROM_DIARISATION
     elif channels == 1:
@@ -254,7 +255,7 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
             transcripts.append(transcribe_file_offline(path, settings, speakers=speakers, diarise=diarise,
                                                        encoder=encoder, detectors=detectors))
         except AudioDecodeError as err:
-            log.warning("%s", err)
+            log.warning("%s", err, extra={"failed_file": Path(path).name})  # the CLI lists it once, at the end
             failed.append({"filename": Path(path).name, "reason": err.reason})
     return transcripts, failed
 

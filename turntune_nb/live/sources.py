@@ -249,12 +249,14 @@ class FileSource(AudioSource):
         self.path = Path(path)
         self.sample_rate = int(sample_rate)
         self.chunk_ms = int(chunk_ms)
-        self.name = str(self.path)
+        self.name = str(path)  # as given: Path("s3://b/x") would read s3:/b/x
         self.channels = 2 if parties and _channel_count(self.path) == 2 else 1
 
     def open(self) -> None:
         if not self.path.is_file():
-            raise InputError(f"{self.path}: no such audio file")
+            hint = (": a live session replays a local file; copy the recording here first"
+                    if "://" in self.name else "")
+            raise InputError(f"{self.name}: no such audio file{hint}")
 
     def chunks(self) -> Iterator[bytes]:
         from ..audio.decode import iter_audio_chunks

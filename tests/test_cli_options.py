@@ -1,0 +1,45 @@
+"""The option groups the sub-commands share, parsed as a user types them."""
+
+import argparse
+
+import pytest
+
+from turntune_nb.cli_options import add_side_args, add_tuning_args, add_vad_args, side, vad_options
+from turntune_nb.errors import ConfigError
+
+
+def _parser(*adders):
+    p = argparse.ArgumentParser()
+    for add in adders:
+        add(p)
+    return p
+
+
+def test_vad_settings_become_typed_keyword_arguments():
+    args = _parser(add_vad_args).parse_args(["--vad-set", "onset=0.4", "--vad-set", "min-silence-ms=100",
+                                             "--vad-set", "gate=yes"])
+    assert vad_options(args) == {"onset": 0.4, "min_silence_ms": 100, "gate": True}
+    assert vad_options(_parser(add_vad_args).parse_args([])) == {}
+
+
+@pytest.mark.parametrize("item, message", [
+    ("onset", "--vad-set 'onset': give KEY=VALUE"),
+    ("detector=webrtc", "the detector is --vad"),
+    ("onset=high", "'high' is not a number"),
+])
+def test_a_bad_vad_setting_is_named(item, message):
+    with pytest.raises(ConfigError, match=message):
+        vad_options(_parser(add_vad_args).parse_args(["--vad-set", item]))
+
+
+def test_the_side_options_become_the_side_keywords():
+    args = _parser(add_side_args).parse_args(["--speaker", "caller", "--channel", "1", "--channel", "0",
+                                              "--roles", "caller=A,agent=B"])
+    assert side(args) == {"speakers": ["caller"], "channels": [1, 0], "roles": "caller=A,agent=B"}
+    assert side(argparse.Namespace()) == {"speakers": None, "channels": None, "roles": None}
+
+
+def test_the_tuning_options_and_their_defaults():
+    args = _parser(add_tuning_args).parse_args([])
+    assert (args.model, args.target_cutoff, args.backend, args.grid_max_ms, args.vad) == (
+        "u3-rt-pro", 0.05, "auto", None, None)

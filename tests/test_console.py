@@ -1,0 +1,167 @@
+"""The terminal output: width and colour from the terminal, tables, notes said once, the stream printer."""
+
+import io
+import logging
+import os
+import re
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLES
+from turntune_nb.analysis.readers import read_rttm
+from turntune_nb.analysis.results import analyze_transcripts
+from turntune_nb.console import (
+    FailedFileFilter,
+    _grouped_notes,
+    make_console,
+    print_analysis,
+    print_recommendation,
+    stream_printer,
+)
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def test_a_console_on_a_pipe_or_file_is_80_columns_without_colour(monkeypatch):
+    for name in ("COLUMNS", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    out = make_console(io.StringIO())
+    assert (out.width, out.is_terminal) == (80, False)
+    monkeypatch.setenv("COLUMNS", "132")
+    assert make_console(io.StringIO()).width == 132
+
+
+def _in_terminal(args, columns: int, **env_extra) -> str:
+    """Run ``turntune ARGS`` with stdout on a real pseudo-terminal `columns` wide; what it showed."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", **env_extra)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "turntune_nb", *map(str, args)], stdout=slave,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=300) == 0
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+#: Every per-file column of sample.rttm with no word broken: the longest word of each header or value
+#: (sample 6, transcript 10, speakers 8, segments 8, 1,250 5, median 6, (guide) 7, gaps 4, overlaps 8,
+#: pauses 6, backchannels 12, changes) 8, median 6, pause 5, transfer 8 = 107) + 14 gutters of 3 = 149.
+FULL_TABLE = 149
+
+
+@pytest.mark.parametrize("columns", [100, FULL_TABLE - 1, FULL_TABLE, 200])
+def test_on_a_terminal_the_width_is_the_terminals_and_headings_are_bold(tmp_path, columns):
+    shown = _in_terminal(["analyze", SAMPLES / "real" / "sample.rttm", "--out", tmp_path], columns)
+    assert "\x1b[1m" in shown  # bold headings on a terminal
+    plain = ANSI.sub("", shown)
+    assert max(len(line) for line in plain.splitlines() if not line.startswith("Summary saved to:")) <= columns
+    # a terminal wide enough shows the per-file table in full
+    assert ("backchannels" in plain) == (columns >= FULL_TABLE)
+    assert (f"More columns on a terminal of {FULL_TABLE} columns or more" in plain) == (columns < FULL_TABLE)
+
+
+def test_no_color_means_no_escape_codes_even_on_a_terminal(tmp_path):
+    shown = _in_terminal(["analyze", SAMPLES / "real" / "sample.rttm", "--out", tmp_path], 100, NO_COLOR="1")
+    assert "\x1b" not in shown and "TURN-TAKING ANALYSIS" in shown
+
+
+def _render(func, obj, width: int) -> str:
+    buf = io.StringIO()
+    out = make_console(buf)
+    out.width = width
+    func(obj, out)
+    return buf.getvalue()
+
+
+def test_the_per_file_table_keeps_few_columns_at_80_and_all_on_a_wide_terminal():
+    result = analyze_transcripts(read_rttm(SAMPLES / "real" / "sample.rttm"))
+    narrow = _render(print_analysis, result, 80)
+    assert max(map(len, narrow.splitlines())) <= 80
+    assert "backchannels" not in narrow and f"More columns on a terminal of {FULL_TABLE} columns" in narrow
+    # sample.rttm's 3 gaps: 430, 130 and 3190 ms -> median 430, mean 1250 (worked out from the RTTM's lines)
+    row = next(line for line in narrow.splitlines() if line.startswith("sample "))
+    assert row.split()[1:3] == ["2", "430"]  # speakers, median gap (ms)
+    assert re.search(r"^ *mean gap \(ms\) +1,250$", narrow, re.M)
+    wide = _render(print_analysis, result, FULL_TABLE)
+    assert max(map(len, wide.splitlines())) <= FULL_TABLE and "backchannels" in wide
+    # speakers from, speakers, segments, mean gap, median gap, gaps (guide), gaps, overlaps, pauses, backchannels:
+    # 10 segments; 3 gaps and 5 overlaps among the 8 speaker changes (62.5 %), 1 segment inside another's
+    row = next(line for line in wide.splitlines() if line.startswith("sample "))
+    assert row.split()[1:12] == ["transcript", "2", "10", "1,250", "430", "3", "3", "5", "0", "1", "62.5%"]
+
+
+def test_the_recommendation_table_shows_shares_as_percentages_and_ms_as_integers():
+    from turntune_nb.analysis.readers import collect_transcripts
+    from turntune_nb.analysis.recommend import recommend_config
+
+    transcripts, _ = collect_transcripts(["tests/data/assemblyai"])
+    rec = recommend_config(analyze_transcripts(transcripts), model="silence")
+    text = _render(print_recommendation, rec, 80)
+    assert max(map(len, text.splitlines())) <= 80
+    rows = {line.split("  ")[0]: line.split()[-2:] for line in text.splitlines()
+            if line.startswith(("cut-off rate ", "mean latency (ms) ", "max_turn_silence (ms) "))}
+    assert all(v.endswith("%") for v in rows["cut-off rate"])
+    assert all(re.fullmatch(r"[\d,]+", v) for v in rows["mean latency (ms)"] + rows["max_turn_silence (ms)"])
+    assert rows["max_turn_silence (ms)"][0] == f"{rec.config.max_turn_silence:,}"
+
+
+def test_notes_repeated_per_file_are_said_once():
+    names = ["a.wav", "b.wav", "c.wav", "d.wav"]
+    caveats = ["speech found by the detector"]
+    notes = [f"{n}: speakers from channels" for n in names] + [
+        "a.wav: speech found by the detector",  # repeats a caveat: left out
+        "b.wav: 2 speaker(s) found", "a note about no file"]
+    assert _grouped_notes(notes, names, caveats) == [
+        "4 files (a.wav, b.wav, c.wav, ...): speakers from channels", "b.wav: 2 speaker(s) found",
+        "a note about no file"]
+
+
+def test_a_failed_file_log_line_is_left_to_the_final_list():
+    keep = FailedFileFilter()
+    make = logging.getLogger("turntune_nb.test").makeRecord
+    assert not keep.filter(make("turntune_nb.test", logging.WARNING, "f", 1, "x.wav: bad", (), None,
+                                extra={"failed_file": "x.wav"}))
+    assert keep.filter(make("turntune_nb.test", logging.WARNING, "f", 1, "retrying", (), None))
+
+
+def test_the_stream_greeting_says_speak_now_for_the_microphone_only():
+    begin = SimpleNamespace(type="Begin")
+    for source, expected in (("mic", "Speak now; Ctrl+C to stop."),
+                             ("calls/a.wav", "Replaying calls/a.wav in real time; Ctrl+C to stop.")):
+        out, err = io.StringIO(), io.StringIO()
+        stream_printer("Balanced", source, False, make_console(out), make_console(err))(begin)
+        assert expected in " ".join(err.getvalue().split()) and out.getvalue() == ""
+    assert "Speak now" not in err.getvalue()
+
+
+def test_the_stream_printer_stops_once_when_its_reader_goes_away():
+    class Closed(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    calls = []
+    show = stream_printer("Balanced", "a.wav", True, make_console(Closed()), make_console(io.StringIO()),
+                          on_closed=lambda: calls.append(1))
+    event = SimpleNamespace(type="Turn", to_dict=lambda: {"type": "Turn"})
+    show(event)
+    show(event)
+    assert calls == [1]

@@ -1,0 +1,120 @@
+"""The option groups several ``turntune`` sub-commands share, and what they become.
+
+``--speaker/--channel/--roles`` (one side of the calls), ``--speakers`` and
+``--no-diarise``, ``--vad/--vad-set`` (the offline speech detector), the executor and
+table options (runs past one machine), and the tuning options of ``recommend`` and
+``report``. Each ``add_*`` function adds a group to an `argparse` parser; `side` and
+`vad_options` turn the parsed values into the keyword arguments the package takes.
+
+Examples
+--------
+>>> import argparse
+>>> p = argparse.ArgumentParser()
+>>> add_vad_args(p)
+>>> vad_options(p.parse_args(["--vad", "webrtc", "--vad-set", "min_silence_ms=200", "--vad-set", "gate=off"]))
+{'vad': 'webrtc', 'min_silence_ms': 200, 'gate': False}
+"""
+
+from __future__ import annotations
+
+from .errors import ConfigError
+
+__all__ = ("add_scale_args", "add_side_args", "side", "add_speakers_arg", "add_vad_args", "vad_options",
+           "add_tuning_args")
+
+
+def add_scale_args(p) -> None:
+    """--executor, --scheduler, --executor-workers, --upload-codec, --table-format: runs past one machine."""
+    p.add_argument("--executor", choices=("serial", "thread", "process", "dask"), default=None,
+                   help="where the offline backend runs: dask starts a LocalCluster (pip install "
+                   "'turntune_nb[dask]'); default: a process pool for 16 files or more, else this process")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run the offline backend on this Dask cluster")
+    p.add_argument("--executor-workers", type=int, metavar="N", help="workers of a local pool or cluster (default: CPUs)")
+    p.add_argument("--upload-codec", choices=("flac",), default=None,
+                   help="AssemblyAI: send 16-bit WAV files as lossless FLAC (fewer bytes over a slow uplink)")
+    p.add_argument("--table-format", choices=("csv", "parquet"), default="csv",
+                   help="the pause and turn-end tables beside the summary (parquet needs 'turntune_nb[parquet]')")
+
+
+def add_side_args(p) -> None:
+    """--speaker, --channel and --roles: restrict every figure to one side of the calls."""
+    p.add_argument("--speaker", action="append", metavar="LABEL",
+                   help="only this speaker's holds and turn ends (repeatable); a role name works with --roles "
+                   "or when the data label speakers that way")
+    p.add_argument("--channel", action="append", type=int, metavar="N",
+                   help="only the speakers on this audio channel (repeatable; 0 = first)")
+    p.add_argument("--roles", metavar="ROLE=LABEL,...",
+                   help="name the sides, e.g. caller=A,agent=B or caller=ch0, then --speaker caller")
+
+
+def side(args) -> dict:
+    """``speakers``, ``channels`` and ``roles`` keyword arguments from the side options."""
+    return {"speakers": getattr(args, "speaker", None), "channels": getattr(args, "channel", None),
+            "roles": getattr(args, "roles", None)}
+
+
+def add_speakers_arg(p) -> None:
+    """--speakers N and --no-diarise, for audio."""
+    p.add_argument("--speakers", type=int, default=None, metavar="N",
+                   help="for audio: how many people speak in each recording, when you know it; offline, mono "
+                   "recordings are split into N speakers (estimated when not given); AssemblyAI: speakers_expected. "
+                   "With --backend offline, analyze writes the speaker segments it found as RTTM under OUT/segments/")
+    p.add_argument("--no-diarise", dest="diarise", action="store_false",
+                   help="offline: keep a mono recording's speech as one UNKNOWN speaker (no speaker diarisation); "
+                   "speaker changes are then reported as unknown")
+
+
+def add_vad_args(p) -> None:
+    """--vad and --vad-set, for the offline backend."""
+    from .audio.vad import DETECTORS
+
+    p.add_argument("--vad", choices=DETECTORS, default=None,
+                   help="offline backend: the speech detector (default: silero-lite, with a noise gate; "
+                   "see benchmarks/vad_eval.py for how each does on real recordings)")
+    p.add_argument("--vad-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="offline backend: one detector setting, e.g. --vad-set min_silence_ms=100 "
+                   "--vad-set onset=0.4 (any field of VADSettings; repeat as needed)")
+
+
+def vad_options(args) -> dict:
+    """The offline detector options given on the command line (ConfigError for a bad one)."""
+    from .audio.vad import VADSettings
+
+    out = {}
+    if getattr(args, "vad", None):
+        out["vad"] = args.vad
+    fields = VADSettings.__dataclass_fields__
+    for item in getattr(args, "vad_set", None) or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in fields or key == "detector":
+            known = ", ".join(k for k in fields if k != "detector")
+            raise ConfigError(f"--vad-set {item!r}: give KEY=VALUE with KEY one of {known} (the detector is --vad)")
+        raw = raw.strip()
+        value = raw.lower() in ("1", "true", "yes", "on") if fields[key].type in ("bool", bool) else raw
+        if not isinstance(value, bool):
+            try:
+                value = int(raw)
+            except ValueError:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    raise ConfigError(f"--vad-set {item!r}: {raw!r} is not a number") from None
+        out[key] = value
+    return out
+
+
+def add_tuning_args(p) -> None:
+    """--model, --target-cutoff and --backend, shared by recommend and report."""
+    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
+                   help="the endpointing rule to simulate (default: u3-rt-pro)")
+    p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
+                   help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
+    p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
+                   help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
+    p.add_argument("--grid-max-ms", type=int, metavar="MS",
+                   help="longest max_turn_silence / silence threshold to try, up to 10000 (default: 5000, "
+                   "widened to 10000 when nothing within 5 s meets the target)")
+    add_side_args(p)
+    add_speakers_arg(p)
+    add_vad_args(p)

@@ -1,0 +1,461 @@
+"""What the ``turntune`` command prints, with `rich`: tables that fit the terminal.
+
+The width comes from the terminal; when the output is piped or redirected it is
+``$COLUMNS`` if set, else 80, so a saved or piped output is as readable as the
+screen. Colour (bold headings only) is used on a terminal alone, never in a pipe or a
+file, and never with ``NO_COLOR`` set. Every table names its columns through
+`turntune_nb.analysis.display` (shares as percentages, times in whole milliseconds).
+
+What does not fit 80 columns stays out of the narrow view and is in ``--json`` and
+the saved summary; a terminal wide enough for every column of the per-file table
+(about 150 columns) shows it in full. Errors are one line each on stderr
+(``turntune: <file>: <reason>``), not wrapped, so that a script can grep them.
+
+Examples
+--------
+>>> import io
+>>> out = make_console(io.StringIO())
+>>> out.width, out.is_terminal, out.no_color or out.color_system is None
+(80, False, True)
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import sys
+
+import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .analysis import columns as C
+from .analysis.display import format_value, label, readable_rows
+from .analysis.gaps import ALL_FILES
+from .analysis.model import SPEAKERS_UNKNOWN
+
+__all__ = ("make_console", "print_analysis", "print_recommendation", "print_replay", "print_failures",
+           "print_error", "print_saved", "print_session_end", "stream_printer", "FailedFileFilter")
+
+#: The per-file columns that fit 80 columns; the rest go to wide terminals, ``--json`` and the saved summary.
+NARROW_FILE_COLUMNS = ("filename", "speakers", "median_gap_ms", "overlap_share", "pause_median_ms", "pause_p90_ms",
+                       "floor_transfer_median_ms")
+WIDE_FILE_COLUMNS = ("filename", "speaker_source", "speakers", "utterances", "average_gap_ms", "median_gap_ms",
+                     "total_gaps", "gaps", "overlaps", "pauses", "contained", "overlap_share", "pause_median_ms",
+                     "pause_p90_ms", "floor_transfer_median_ms")
+_OVERALL = ("total_files_analyzed", "total_utterances", "total_gaps", "overall_average_gap_ms", "overall_median_gap_ms",
+            "overall_min_gap_ms", "overall_max_gap_ms", "average_of_file_averages_ms")
+
+
+# --------------------------------------------------------------------------- the console
+def make_console(file=None, stderr: bool = False) -> Console:
+    """A `rich` console on `file` (default: stdout, or stderr with ``stderr=True``).
+
+    Its width is the terminal's; when `file` is not a terminal, ``$COLUMNS`` if set,
+    else 80. No colour or cursor codes unless `file` is a terminal, none with
+    ``NO_COLOR`` set (rich also honours ``FORCE_COLOR``, an explicit request).
+    """
+    file = file if file is not None else (sys.stderr if stderr else sys.stdout)
+    try:
+        tty = file.isatty()
+    except (AttributeError, ValueError, OSError):
+        tty = False
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) > 0 else (None if tty else 80)
+    no_color = bool(os.environ.get("NO_COLOR"))  # https://no-color.org: no styling codes at all
+    return _Console(file=_NoTrailingSpaces(file), width=width, highlight=False, markup=False, emoji=False,
+                    force_jupyter=False, no_color=no_color or None, color_system=None if no_color else "auto",
+                    soft_wrap=False)
+
+
+class _Console(Console):
+    """rich's console, except that a closed pipe raises `BrokenPipeError` (rich would exit
+    with status 1 itself): the command decides, once, how to end (`turntune_nb.cli`)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
+
+
+class _NoTrailingSpaces:
+    """A text stream that drops the spaces rich pads a table's last column with at a line's end."""
+
+    _TRAILING = re.compile(r" +(?=\n)")
+
+    def __init__(self, file):
+        self._file = file
+
+    def write(self, text: str) -> int:
+        return self._file.write(self._TRAILING.sub("", text))
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+
+def _heading(out: Console, title: str) -> None:
+    out.print(Text(title, style="bold"))
+    out.print("=" * min(len(title), out.width))
+
+
+def _key_values(rows) -> Table:
+    """A two-column table: a figure's name, its value (wrapped to the width)."""
+    table = Table(box=None, show_header=False, padding=(0, 1, 0, 2), pad_edge=False)
+    table.add_column(style="bold", overflow="fold")
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(str(key), str(value))
+    return table
+
+
+def _bullets(out: Console, title: str, items) -> None:
+    """``title:`` then one wrapped bullet per item, continuation lines indented under the text."""
+    items = list(items)
+    if not items:
+        return
+    out.print()
+    out.print(Text(f"{title}:", style="bold"))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(overflow="fold")
+    for item in items:
+        grid.add_row("-", str(item))
+    out.print(grid)
+
+
+#: A column of names (files) may be folded past this many characters; other columns never break a word.
+_NAME_WIDTH = 24
+
+
+def _min_width(frame: pd.DataFrame, column, title_column=None) -> int:
+    """The narrowest a column can be without breaking a word of its header or a value."""
+    words = [len(w) for w in label(column).split()] + [len(format_value(column, v)) for v in frame[column]]
+    return min(max(words, default=1), _NAME_WIDTH) if column == title_column else max(words, default=1)
+
+
+#: Between two columns of `_frame_table`: a space of padding either side of a blank divider.
+_GUTTER = 3
+
+
+def _table_width(frame: pd.DataFrame, title_column=None) -> int:
+    """The width `_frame_table` needs for `frame` with no word broken."""
+    return sum(_min_width(frame, c, title_column) for c in frame.columns) + _GUTTER * (len(frame.columns) - 1)
+
+
+def _fit_widths(mins: list, maxs: list, available: int) -> list:
+    """Column widths within `available`: each at least its minimum, the widest capped first
+    (one cap for all columns, as high as fits)."""
+    widths = list(mins)
+    for cap in range(1, max(maxs, default=1) + 1):
+        trial = [max(lo, min(hi, cap)) for lo, hi in zip(mins, maxs)]
+        if sum(trial) > available:
+            break
+        widths = trial
+    return widths
+
+
+def _frame_table(frame: pd.DataFrame, title_column: str | None = None, width: int = 80) -> Table:
+    """A DataFrame as a rich table `width` wide at most: readable headers, values formatted by
+    column (`display.format_value`), headers wrapped between words, no word of a value broken
+    (a long name in `title_column` excepted)."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    mins = [_min_width(frame, c, title_column) for c in frame.columns]
+    maxs = [max([len(label(c))] + [len(format_value(c, v)) for v in frame[c]]) for c in frame.columns]
+    widths = _fit_widths(mins, [max(lo, hi) for lo, hi in zip(mins, maxs)],
+                         width - _GUTTER * (len(frame.columns) - 1))
+    for column, w in zip(frame.columns, widths):
+        numeric = column != title_column and pd.api.types.is_numeric_dtype(frame[column].dtype)
+        table.add_column(label(column), justify="right" if numeric else "left", overflow="fold", width=w)
+    for row in frame.itertuples(index=False):
+        table.add_row(*(format_value(c, v) for c, v in zip(frame.columns, row)))
+    return table
+
+
+def print_saved(out: Console, what: str, path) -> None:
+    """``<what> saved to: <path>``; the path is never wrapped, so that it can be copied."""
+    out.print(f"{what}: {path}", soft_wrap=True)
+
+
+def print_error(message: str, err: Console | None = None) -> None:
+    """``turntune: <message>`` on stderr, on one line (not wrapped: scripts grep it)."""
+    (err or make_console(stderr=True)).print(f"turntune: {message}", soft_wrap=True)
+
+
+def print_failures(failed, err: Console | None = None) -> None:
+    """The files that failed, each once, with its reason (stderr)."""
+    err = err or make_console(stderr=True)
+    print_error(f"{len(failed)} file(s) failed; the others were analysed:", err)
+    for f in failed:
+        err.print(f"  - {f['filename']}: {f['reason']}", soft_wrap=True)
+
+
+class FailedFileFilter(logging.Filter):
+    """Drops the log line a wing writes when one file fails (a record with ``failed_file``
+    set): the command names each failed file once, in its final list."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "failed_file", None)
+
+
+# --------------------------------------------------------------------------- analyze
+def _grouped_notes(notes, names, caveats) -> list:
+    """Notes said once: "<file>: <text>" notes with the same text become one note naming the
+    files; a note that repeats a caveat already shown is left out."""
+    shown = set(caveats)
+    order, files_of = [], {}
+    pattern = re.compile(r"^(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r"): (.*)$",
+                         re.S) if names else None
+    for note in notes:
+        m = pattern.match(str(note)) if pattern else None
+        name, text = (m.group(1), m.group(2)) if m else (None, str(note))
+        if text in shown:
+            continue
+        if text not in files_of:
+            order.append(text)
+            files_of[text] = []
+        if name is not None:
+            files_of[text].append(name)
+    out = []
+    for text in order:
+        files = files_of[text]
+        if not files:
+            out.append(text)
+        elif len(files) <= 3:
+            out.append(f"{', '.join(files)}: {text}")
+        else:
+            out.append(f"{len(files)} files ({', '.join(files[:3])}, ...): {text}")
+    return out
+
+
+def _overall_rows(result) -> list:
+    """The overall figures as (label, value) rows."""
+    from .analysis.results import VARIABILITY_TEXT
+
+    o = result.overall
+    rows = []
+    if o.get("overall_average_gap_ms") is not None:
+        rows += [(label(k), format_value(k, o.get(k))) for k in _OVERALL]
+        rows.append(("variability", f"{o['variability_ratio']:.2f}x longest / shortest file mean: {o['variability']} "
+                                    f"- {VARIABILITY_TEXT[o['variability']]}"))
+    share = result.overlap_share
+    if share is not None:
+        rows.append(("speaker changes that overlap", f"{share:.0%} (the guide's gap figures leave these out)"))
+    elif any(v == SPEAKERS_UNKNOWN for v in result.speaker_sources.values()):
+        rows.append(("speaker changes", "unknown (speakers unknown; see the caveats)"))
+    if len(result.pauses):
+        p = result.pauses[C.PAUSE_MS]
+        rows.append(("pauses inside turns", f"{len(p)}, median {p.median():.0f} ms, p90 {p.quantile(0.9):.0f} ms, "
+                                            f"{(p > 500).mean():.0%} over 500 ms"))
+    fto = result.floor_transfer
+    fto = fto[fto[C.FILE] == ALL_FILES]
+    if len(fto) and fto["count"].iloc[0]:
+        r = fto.iloc[0]
+        rows.append(("floor-transfer offsets", f"{int(r['count'])}, median {r['median_ms']:.0f} ms, "
+                                               f"p10 {r['p10_ms']:.0f} ms, p90 {r['p90_ms']:.0f} ms "
+                                               "(gaps and overlaps on one axis)"))
+    return rows
+
+
+def print_analysis(result, out: Console, failed=()) -> None:
+    """An `AnalysisResult` for the terminal: the files, the overall figures, the guide's
+    setting, then skipped files, caveats and notes. `failed` (named on stderr by the
+    command) are counted here, not repeated."""
+    o = result.overall
+    _heading(out, "TURN-TAKING ANALYSIS")
+    for c in result.caveats:
+        if c.startswith("SPEAKERS UNKNOWN"):
+            out.print(f"!! {c}")
+    failed_names = {f["filename"] for f in failed}
+    line = f"Files: {len(result.transcripts)} read, {o['total_files_analyzed']} with gaps (backend: {result.backend})"
+    out.print(line + (f"; {len(failed_names)} failed, named on stderr" if failed_names else ""))
+    if result.side:
+        out.print(f"Figures restricted to {result.side}")
+    if len(result.transcripts):
+        files = result.files
+        wide = files[[c for c in WIDE_FILE_COLUMNS if c in files.columns]]
+        needed = _table_width(wide, "filename")
+        frame = wide if needed <= out.width else files[[c for c in NARROW_FILE_COLUMNS if c in files.columns]]
+        out.print()
+        out.print(_frame_table(frame, title_column="filename", width=out.width))
+        if frame is not wide:
+            out.print(Text(f"More columns on a terminal of {needed} columns or more; every figure is in --json "
+                           "and the saved summary.", style="dim"))
+    rows = _overall_rows(result)
+    if rows:
+        out.print()
+        out.print(Text("Overall", style="bold"))
+        out.print(_key_values(rows))
+    r = result.recommendation
+    out.print()
+    out.print(Text(f"Recommended setting (the guide's rule): {r.name}", style="bold"))
+    out.print(_key_values([
+        (label("min_turn_silence"), r.min_turn_silence), (label("max_turn_silence"), r.max_turn_silence),
+        ("reasoning", r.evidence.get("reason", r.description)), ("use cases", r.use_cases),
+    ]))
+    _bullets(out, "Skipped files", [f"{s['filename']}: {s['reason']}" for s in result.skipped
+                                    if s["filename"] not in failed_names])
+    _bullets(out, "Caveats", result.caveats)
+    _bullets(out, "Notes", _grouped_notes(result.notes, [t.name for t in result.transcripts], result.caveats))
+
+
+# --------------------------------------------------------------------------- recommend
+def print_recommendation(rec, out: Console) -> None:
+    """A `Recommendation` for the terminal: the setting, its intervals, the table beside the
+    guide's preset, eot-bench's cells, warnings, notes and the equivalents on other stacks."""
+    from .analysis.export import export_table
+    from .analysis.recommend import _ms_range, _pct_range
+
+    _heading(out, f"DATA-DRIVEN RECOMMENDATION ({rec.model}, target <= {rec.target_cutoff:.0%} false cut-offs)")
+    for w in rec.warnings:
+        if w.startswith("SPEAKERS UNKNOWN"):
+            out.print(f"!! {w}")
+    rows = []
+    if rec.side:
+        rows.append(("side", f"{rec.side} (holds and turn ends of the speaker holding the floor)"))
+    rows += [
+        (label("min_turn_silence"), format_value("min_turn_silence", rec.config.min_turn_silence)),
+        (label("max_turn_silence"), format_value("max_turn_silence", rec.config.max_turn_silence)),
+        (f"{rec.confidence:.0%} interval", f"false cut-off rate {_pct_range(rec.cutoff_ci)}, mean latency "
+                                           f"{_ms_range(rec.latency_ci)} ({rec.interval_method})"),
+        ("per-hold Wilson interval", f"{_pct_range(rec.wilson_ci)} (every hold independent: too narrow across "
+                                     "calls)"),
+        ("evidence", f"{rec.evidence['holds']} holds, {rec.evidence['turns']} turns, {rec.evidence['turn_ends']} "
+                     f"turn ends in {len(rec.evidence['files'])} file(s)"),
+    ]
+    if rec.silence_equivalent_ms is not None:
+        rows.append(("silence-only equivalent", f"{rec.silence_equivalent_ms} ms at the same target"))
+    out.print(_key_values(rows))
+    table = readable_rows(rec.table())
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    t.add_column("", overflow="fold")
+    for column in table.columns:
+        t.add_column(str(column), justify="right", overflow="fold")
+    for name, row in table.iterrows():
+        t.add_row(str(name), *map(str, row))
+    out.print()
+    out.print(t)
+    if rec.eot_cells:
+        out.print()
+        out.print(Text("eot-bench cells (holds of 200-5000 ms; never-fired turn ends at max_turn_silence), beside "
+                       "the published rows:", style="bold"))
+        out.print(_frame_table(rec.eot_table().drop(columns=["source"]), title_column="name", width=out.width))
+    _bullets(out, "Warnings", rec.warnings)
+    _bullets(out, "Notes", rec.notes)
+    exports = export_table(rec.export())
+    out.print()
+    out.print(Text("Equivalent settings", style="bold"))
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+    for name in ("stack", "parameter", "value"):
+        t.add_column(name, overflow="fold")
+    previous = None
+    for r in exports.itertuples(index=False):
+        t.add_row("" if r.stack == previous else r.stack, r.parameter, str(r.value))
+        previous = r.stack
+    out.print(t)
+    _bullets(out, "About them", [f"{stack}: {note}" for stack, note in
+                                 exports.drop_duplicates("stack")[["stack", "note"]].itertuples(index=False)])
+
+
+# --------------------------------------------------------------------------- replay
+def _measured(column: str, r: dict) -> str:
+    """``measured (predicted)`` of one figure of a replay row."""
+    return f"{format_value(column, r.get(column))} ({format_value(column, r.get('predicted_' + column))})"
+
+
+def print_replay(result, out: Console, shown=()) -> None:
+    """A `ReplayResult`: for each setting, every recording and all of them, measured beside
+    the simulator's prediction. Notes in `shown` (already printed) are not repeated."""
+    _heading(out, f"REPLAY: MEASURED VS PREDICTED ({result.model} rule)")
+    for r in result.overall.to_dict("records"):
+        per = result.files[(result.files["min_turn_silence"] == r["min_turn_silence"])
+                           & (result.files["max_turn_silence"] == r["max_turn_silence"])]
+        rows = [(f"{f['file']} ({f['speakers']})", f) for f in per.to_dict("records")]
+        rows.append((f"all {r['files']} file(s)", r))
+        out.print()
+        out.print(Text(f"Setting {r['min_turn_silence']}/{r['max_turn_silence']} ms (min/max_turn_silence): "
+                       f"{r['holds']} holds, latency p90 {_measured('latency_p90_ms', r)} ms, "
+                       f"{r['other_fires']} other fire(s)", style="bold"))
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+        table.add_column("file", overflow="fold", min_width=min(24, max(len(name) for name, _ in rows)))
+        for header in (f"{label('cutoff_rate')} (predicted)", f"{label('latency_mean_ms')} (predicted)",
+                       label("fired"), label("missed")):
+            table.add_column(header, justify="right", overflow="fold")
+        for name, f in rows:
+            table.add_row(name, _measured("cutoff_rate", f), _measured("latency_mean_ms", f),
+                          f"{format_value('fired', f['fired'])} of {format_value('turn_ends', f['turn_ends'])}",
+                          format_value("missed", f["missed"]))
+        out.print(table)
+    _bullets(out, "Failed", [f"{f['filename']}: {f['reason']}" for f in result.failed])
+    _bullets(out, "Notes", [n for n in result.notes if n not in set(shown)])
+    if result.events_dir is not None:
+        out.print()
+        print_saved(out, "Events saved in", result.events_dir)
+        out.print(f"(score them again without streaming: turntune replay --rescore {result.events_dir})", soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- stream
+def print_session_end(end, err: Console | None = None) -> None:
+    """Why a live session ended (a `SessionEnd`), in words, on stderr."""
+    code = f", code {end.code}" if end.code is not None else ""
+    detail = f": {end.detail}" if end.detail else ""
+    (err or make_console(stderr=True)).print(f"Session ended ({end.kind.replace('_', ' ')}{code}){detail}")
+
+
+def stream_printer(config, source, json_lines: bool, out: Console | None = None, err: Console | None = None,
+                   on_closed=None):
+    """The `on_*` callback of ``turntune stream``: JSON lines, or readable turns.
+
+    On a terminal a partial turn is redrawn in place; in a pipe only final turns are
+    printed (no cursor codes). The greeting says "Speak now" for the microphone only;
+    for a file it says the file is being replayed in real time. When the reader of the
+    output goes away (``| head``), nothing more is printed and `on_closed` is called once.
+    """
+    import json
+
+    out = out or make_console()
+    err = err or make_console(stderr=True)
+    is_mic = isinstance(source, str) and source.lower() in ("mic", "microphone")
+    live = out.is_terminal
+    redraw = "\r\033[K" if live else ""
+
+    closed = []
+
+    def show(event) -> None:
+        if closed:
+            return
+        try:
+            _show(event)
+        except BrokenPipeError:
+            closed.append(True)
+            if on_closed is not None:
+                on_closed()
+
+    def _show(event) -> None:
+        if json_lines:
+            out.file.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+            out.file.flush()
+            return
+        kind = event.type
+        if kind == "Begin":
+            what = "Speak now" if is_mic else f"Replaying {source} in real time"
+            err.print(f"Session began: {config}. {what}; Ctrl+C to stop.")
+        elif kind == "Turn":
+            span = f"[{event.start_ms}-{event.end_ms} ms]" if event.start_ms is not None else ""
+            text = event.transcript or "(speech)"
+            if event.end_of_turn:
+                out.file.write(f"{redraw}{span} {text}\n")
+            elif live:
+                out.file.write(f"{redraw}... {text}")
+            out.file.flush()
+        elif kind == "Termination":
+            err.file.write(redraw)
+            err.print(f"Session terminated: audio {event.audio_duration_seconds} s, session "
+                      f"{event.session_duration_seconds} s")
+        elif kind == "Error":
+            err.file.write(redraw)
+            print_error(str(event.error), err)
+
+    return show
