@@ -66,23 +66,16 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
 
 
 def _speaker_codes(series: pd.Series) -> tuple[np.ndarray, list]:
-    """Integer codes of a speaker column and the names they stand for, names in sorted (text) order.
-
-    A categorical column is coded from its categories (100,000 files' utterances
-    are not turned into strings one by one); any other column through its text.
-    """
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy(np.int64)
-        if not (codes < 0).any():
-            names, inverse = np.unique(np.asarray(series.cat.categories.astype(str), dtype=object),
-                                       return_inverse=True)
-            return inverse.astype(np.int64)[codes] if len(codes) else codes, list(names)
+    """Codes of a speaker column and their names, sorted as text (a categorical coded from its categories)."""
+    if isinstance(series.dtype, pd.CategoricalDtype) and not (series.cat.codes < 0).any():
+        names, inverse = np.unique(np.asarray(series.cat.categories.astype(str), object), return_inverse=True)
+        return inverse.astype(np.int64)[series.cat.codes.to_numpy(np.int64)], list(names)
     codes, uniques = pd.factorize(series.astype(str), sort=True)
     return codes.astype(np.int64), list(uniques)
 
 
 def _speakers(codes: np.ndarray, names: list) -> pd.Categorical:
-    """A speaker column: categorical over `names` (one shared set per table), -1 for none (NaN)."""
+    """A speaker column: categorical over `names` (one set per table), code -1 for none (NaN)."""
     return pd.Categorical.from_codes(np.asarray(codes, np.int64), categories=pd.Index(names, dtype=object))
 
 
@@ -422,13 +415,12 @@ def compute_transitions(utterances: pd.DataFrame, merge_ms: int = MERGE_MS) -> p
     m = _merge_and_link(utterances, merge_ms)
     rows, kind = _classify(m)
     p = m["pred"][rows]
-    snames = m["speaker_names"]
     return pd.DataFrame(
         {
             C.FILE: pd.Categorical.from_codes(m["file"][rows], categories=m["file_names"]),
             C.KIND: pd.Categorical.from_codes(kind, categories=list(C.KINDS)),
-            C.PREV_SPEAKER: _speakers(m["speaker"][p], snames),
-            C.SPEAKER: _speakers(m["speaker"][rows], snames),
+            C.PREV_SPEAKER: _speakers(m["speaker"][p], m["speaker_names"]),
+            C.SPEAKER: _speakers(m["speaker"][rows], m["speaker_names"]),
             C.PREV_START_MS: m["start"][p],
             C.PREV_END_MS: m["end"][p],
             C.START_MS: m["start"][rows],
@@ -530,6 +522,7 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
     fcodes, fnames = _codes(utterances[C.FILE])
     m = _merge_and_link(utterances, merge_ms)
     rows, kind = _classify(m)
+    snames = m["speaker_names"]
     # the floor holder of each merged segment: its own speaker, or its predecessor's when contained
     floor_code = m["speaker"].copy()
     inside = rows[kind == C.KINDS.index(C.CONTAINED)]
@@ -551,11 +544,11 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
         u = utt[1:][keep]
         before = texts[ends_there[:-1][keep]]
         parts.append(pd.DataFrame({
-            C.FILE: fcodes[u], C.SPEAKER: m["speaker"][m["row_seg"][u]], C.UTTERANCE: u,
+            C.FILE: fcodes[u], C.SPEAKER: _speakers(m["speaker"][m["row_seg"][u]], snames), C.UTTERANCE: u,
             C.START_MS: running_end[:-1][keep], C.END_MS: ws[1:][keep], C.PAUSE_MS: pause[keep],
             C.WORD_BEFORE: before, C.TERMINAL: pd.array(_terminal(before), dtype="boolean"),
             C.LEVEL: C.WORD_LEVEL,
-            C.FLOOR_SPEAKER: floor_code[m["row_seg"][u]],
+            C.FLOOR_SPEAKER: _speakers(floor_code[m["row_seg"][u]], snames),
             C.CHANNEL: _row_channels(utterances, u),
         }))
     sel = rows[kind == C.KINDS.index(C.PAUSE)]
@@ -567,27 +560,23 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
         term = pd.array(np.where(has_word, _terminal(last_words), False), dtype="boolean")
         term[~has_word] = pd.NA
         parts.append(pd.DataFrame({
-            C.FILE: m["file"][sel], C.SPEAKER: m["speaker"][sel],
+            C.FILE: m["file"][sel], C.SPEAKER: _speakers(m["speaker"][sel], snames),
             C.UTTERANCE: prev_row, C.START_MS: m["end"][p], C.END_MS: m["start"][sel],
             C.PAUSE_MS: m["start"][sel] - m["end"][p], C.WORD_BEFORE: last_words, C.TERMINAL: term,
             C.LEVEL: np.where(has_word, C.WORD_LEVEL, C.SEGMENT_LEVEL),
-            C.FLOOR_SPEAKER: floor_code[sel],
+            C.FLOOR_SPEAKER: _speakers(floor_code[sel], snames),
             C.CHANNEL: _row_channels(utterances, prev_row),
         }))
     if not parts:
         empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
         empty[C.FILE] = pd.Categorical([], categories=fnames)
-        for c in (C.SPEAKER, C.FLOOR_SPEAKER):
-            empty[c] = _speakers(np.empty(0, np.int64), m["speaker_names"])
-        for c in (C.WORD_BEFORE, C.LEVEL):
-            empty[c] = empty[c].astype(object)
+        empty[C.SPEAKER] = empty[C.FLOOR_SPEAKER] = _speakers(np.empty(0, np.int64), snames)
+        empty[C.WORD_BEFORE], empty[C.LEVEL] = empty[C.WORD_BEFORE].astype(object), empty[C.LEVEL].astype(object)
         empty[C.TERMINAL] = empty[C.TERMINAL].astype("boolean")
         empty[C.CHANNEL] = empty[C.CHANNEL].astype("Int64")
         return empty[cols]
     out = pd.concat(parts, ignore_index=True).sort_values([C.FILE, C.START_MS], kind="stable")
     out[C.FILE] = pd.Categorical.from_codes(out[C.FILE].to_numpy(np.int64), categories=fnames)
-    for c in (C.SPEAKER, C.FLOOR_SPEAKER):
-        out[c] = _speakers(out[c].to_numpy(np.int64), m["speaker_names"])
     return out[cols].reset_index(drop=True)
 
 
@@ -615,19 +604,17 @@ def compute_turn_ends(utterances: pd.DataFrame, words: pd.DataFrame | None = Non
     term[~has_word] = pd.NA
     out = pd.DataFrame({
         C.FILE: m["file"][ends],
-        C.SPEAKER: m["speaker"][ends],
+        C.SPEAKER: _speakers(m["speaker"][ends], m["speaker_names"]),
         C.UTTERANCE: last_row,
         C.END_MS: m["end"][ends],
         C.LAST_WORD: last_words,
         C.TERMINAL: term,
-        C.NEXT_SPEAKER: next_spk,
+        C.NEXT_SPEAKER: _speakers(next_spk, m["speaker_names"]),
         C.SILENCE_AFTER_MS: silence,
         C.LEVEL: np.where(has_word, C.WORD_LEVEL, C.SEGMENT_LEVEL),
         C.CHANNEL: _row_channels(utterances, last_row),
     }).sort_values([C.FILE, C.END_MS], kind="stable")
     out[C.FILE] = pd.Categorical.from_codes(out[C.FILE].to_numpy(np.int64), categories=m["file_names"])
-    for c in (C.SPEAKER, C.NEXT_SPEAKER):
-        out[c] = _speakers(out[c].to_numpy(np.int64), m["speaker_names"])
     return out.reset_index(drop=True)
 
 
