@@ -1,14 +1,17 @@
 """Remote folders through fsspec against real servers on loopback: an HTTP server serving a folder
-with an index page, and an S3-compatible server (moto in server mode, as s3fs's own tests use).
-Every remote run is compared with the local run of the same files (DataFrames, figures)."""
+with an index page, an S3-compatible server (moto in server mode, as s3fs's own tests use), a Google
+Cloud Storage emulator (gcp-storage-emulator, through gcsfs) and Azurite (Azure's blob emulator, through
+adlfs). Every remote run is compared with the local run of the same files (DataFrames, figures)."""
 
+import base64
 import hashlib
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.remote_helpers import AUDIO, SYNTHETIC, QuietHandler, http_folder, s3  # noqa: F401
+from tests.remote_helpers import AZURITE_KEY, AUDIO, SYNTHETIC, QuietHandler, azure, gcs, http_folder, s3  # noqa: F401
 from turntune_nb import analyze_folder
 from turntune_nb.errors import InputError
 from turntune_nb.files import collect_inputs
@@ -113,3 +116,60 @@ def test_credentials_in_a_folder_url_stay_out_of_the_result(http_folder, tmp_pat
     result = analyze_folder(with_user, backend="offline", progress=False, fetch_dir=tmp_path)
     assert result.folder_path == http_folder
     assert "hunter2" not in repr(result.to_summary()) and "hunter2" not in result.summary_text()
+
+
+# --------------------------------------------------------------------------- gs:// (gcsfs) and az:// (adlfs)
+def test_gcs_folder_lists_audio_with_its_checksums(gcs):
+    inputs, skipped = collect_inputs("gs://calls/month/")
+    assert [r.name for r in inputs] == AUDIO and [s.name for s in skipped] == ["notes.txt"]
+    assert [str(r) for r in inputs] == [f"gs://calls/month/{n}" for n in AUDIO]
+    assert [r.size for r in inputs] == [(SYNTHETIC / n).stat().st_size for n in AUDIO]
+    # GCS reports an object's MD5 base64-encoded (md5Hash, and the JSON API's etag for a simple upload)
+    expected = base64.b64encode(hashlib.md5((SYNTHETIC / AUDIO[0]).read_bytes()).digest()).decode()
+    assert inputs[0].etag == expected
+
+
+def test_gcs_folder_gives_the_local_runs_figures(gcs, local_result, tmp_path):
+    result = analyze_folder("gs://calls/month/", backend="offline", progress=False, fetch_dir=tmp_path)
+    _same_figures(result, local_result)
+    assert [s["filename"] for s in result.skipped] == ["notes.txt"]
+    assert result.folder_path == "gs://calls/month/"
+
+
+def test_gcs_object_without_signing_credentials_is_uploaded_not_signed(gcs):
+    # anonymous access holds no private key to sign a URL with: the object goes the upload way
+    remote = collect_inputs("gs://calls/month/")[0][0]
+    assert signed_url(remote) is None
+    files, folder = resolve_remote(f"gs://calls/month/{AUDIO[1]}")
+    assert not folder and [(f.name, f.size) for f in files] == [(AUDIO[1], (SYNTHETIC / AUDIO[1]).stat().st_size)]
+
+
+def test_azure_folder_lists_audio_under_the_scheme_given(azure):
+    from azure.storage.blob import BlobServiceClient
+
+    inputs, skipped = collect_inputs("az://calls/month/")
+    assert [r.name for r in inputs] == AUDIO and [s.name for s in skipped] == ["notes.txt"]
+    assert [str(r) for r in inputs] == [f"az://calls/month/{n}" for n in AUDIO]  # adlfs says abfs://
+    assert [r.size for r in inputs] == [(SYNTHETIC / n).stat().st_size for n in AUDIO]
+    # the ETag as Azure's own SDK reads it, independently of adlfs
+    import os
+
+    service = BlobServiceClient.from_connection_string(os.environ["AZURE_STORAGE_CONNECTION_STRING"])
+    props = service.get_blob_client("calls", f"month/{AUDIO[0]}").get_blob_properties()
+    assert inputs[0].etag == props.etag.strip('"')
+
+
+def test_azure_folder_gives_the_local_runs_figures_and_never_shows_the_key(azure, local_result, tmp_path):
+    result = analyze_folder("az://calls/month/", backend="offline", progress=False, fetch_dir=tmp_path)
+    _same_figures(result, local_result)
+    assert [s["filename"] for s in result.skipped] == ["notes.txt"]
+    shown = repr(result.to_summary()) + result.summary_text() + repr(collect_inputs("az://calls/month/")[0])
+    assert AZURITE_KEY not in shown and AZURITE_KEY[:12] not in shown
+
+
+def test_azure_objects_are_signed_for_a_service_to_fetch(azure):
+    remote = collect_inputs("az://calls/month/")[0][0]
+    url = signed_url(remote)
+    assert url.startswith(azure["endpoint"] + "/calls/month/") and "sig=" in url  # a SAS made from the key
+    assert urllib.request.urlopen(url).read() == (SYNTHETIC / remote.name).read_bytes()
+    assert "sig=" not in str(remote) and "sig=" not in repr(remote)

@@ -154,7 +154,11 @@ def _join(url: str, path: str, fs) -> str:
     proto = _protocol(url)
     if proto in ("http", "https"):
         return path  # the HTTP filesystem lists full URLs
-    return fs.unstrip_protocol(path) if proto != "file" else "file://" + path
+    if proto == "file":
+        return "file://" + path
+    full = fs.unstrip_protocol(path)
+    named = _protocol(full)  # adlfs names az:// objects abfs://: keep the scheme the user wrote
+    return proto + full[len(named):] if proto and named and named != proto else full
 
 
 def list_remote(url: str) -> list:

@@ -451,3 +451,32 @@ def test_tied_start_times_as_the_readme_says():
     for order in ([Utterance("A", 0, 800), Utterance("B", 0, 800)], [Utterance("B", 0, 800), Utterance("A", 0, 800)]):
         tr = compute_transitions(Transcript("t", order).to_frame())
         assert tr[[C.PREV_SPEAKER, C.SPEAKER, C.KIND]].values.tolist() == [["A", "B", "contained"]]
+
+
+def test_speaker_columns_are_categoricals_of_one_shared_set_per_table():
+    # A 0-1000, B 1300-2000 (gap 300), A 2100-2600 (gap 100) then A 3000-3500 (pause 400); in file g
+    # C talks alone. Worked by hand: turn ends at A's 1000, B's 2000 and each file's last segment.
+    t1 = Transcript("f", [Utterance("B", 1300, 2000), Utterance("A", 0, 1000), Utterance("A", 2100, 2600),
+                          Utterance("A", 3000, 3500)])
+    t2 = Transcript("g", [Utterance("C", 0, 500), Utterance("C", 900, 1400)])
+    utts = transcripts_to_frame([t1, t2])
+    assert isinstance(utts[C.SPEAKER].dtype, pd.CategoricalDtype)
+    assert list(utts[C.SPEAKER].cat.categories) == ["A", "B", "C"]
+    tr, p, te = compute_transitions(utts), compute_pauses(utts), compute_turn_ends(utts)
+    for table, cols in ((tr, (C.PREV_SPEAKER, C.SPEAKER)), (p, (C.SPEAKER, C.FLOOR_SPEAKER)),
+                        (te, (C.SPEAKER, C.NEXT_SPEAKER))):
+        for col in cols:
+            assert isinstance(table[col].dtype, pd.CategoricalDtype), col
+            assert list(table[col].cat.categories) == ["A", "B", "C"], col
+    # one category set per table: comparing two columns and comparing with a name both work
+    assert (tr[C.PREV_SPEAKER] == tr[C.SPEAKER]).tolist() == [False, False, True, True]
+    assert tr.loc[tr[C.SPEAKER] == "B", C.OFFSET_MS].tolist() == [300]
+    assert p[[C.FILE, C.SPEAKER, C.FLOOR_SPEAKER, C.PAUSE_MS]].astype(object).values.tolist() == [
+        ["f", "A", "A", 400], ["g", "C", "C", 400]]
+    assert te[[C.SPEAKER, C.END_MS]].astype(object).values.tolist() == [["A", 1000], ["B", 2000], ["A", 3500],
+                                                                       ["C", 1400]]
+    # the next speaker is none (NaN) at each file's end
+    assert te[C.NEXT_SPEAKER].astype(object).where(te[C.NEXT_SPEAKER].notna(), None).tolist() == ["B", "A", None, None]
+    # a plain object column (a table read back from CSV) is coded by its text, sorted, as before
+    plain = utts.assign(**{C.SPEAKER: utts[C.SPEAKER].astype(object)})
+    pd.testing.assert_frame_equal(compute_transitions(plain), tr)

@@ -140,3 +140,21 @@ def test_a_scheduler_address_and_the_dask_kind_run_on_dask(inputs, serial, clust
     assert any(log.values())
     got, _ = transcribe_with_executor(some, "dask", workers=1, progress=False)  # a LocalCluster of its own
     assert _key(got) == want
+
+
+def test_the_dask_kinds_own_cluster_runs_workers_without_the_sampling_profiler():
+    # the profiler samples every worker thread every 10 ms: measured ~20% more CPU per file
+    from turntune_nb.audio.executor import open_executor
+
+    executor, close = open_executor("dask", workers=1)
+    try:
+        client = executor._client
+        on = client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
+        assert list(on.values()) == [False]
+        threads = client.run(lambda dask_worker: dask_worker.state.nthreads)
+        assert list(threads.values()) == [1]
+    finally:
+        close()
+    import dask
+
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # this process's setting untouched

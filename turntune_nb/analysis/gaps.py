@@ -65,6 +65,20 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, list]:
     return codes.astype(np.int64, copy=False), list(uniques)
 
 
+def _speaker_codes(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes of a speaker column and their names, sorted as text (a categorical coded from its categories)."""
+    if isinstance(series.dtype, pd.CategoricalDtype) and not (series.cat.codes < 0).any():
+        names, inverse = np.unique(np.asarray(series.cat.categories.astype(str), object), return_inverse=True)
+        return inverse.astype(np.int64)[series.cat.codes.to_numpy(np.int64)], list(names)
+    codes, uniques = pd.factorize(series.astype(str), sort=True)
+    return codes.astype(np.int64), list(uniques)
+
+
+def _speakers(codes: np.ndarray, names: list) -> pd.Categorical:
+    """A speaker column: categorical over `names` (one set per table), code -1 for none (NaN)."""
+    return pd.Categorical.from_codes(np.asarray(codes, np.int64), categories=pd.Index(names, dtype=object))
+
+
 def _ints(series: pd.Series) -> np.ndarray:
     return series.to_numpy(np.int64)
 
@@ -305,8 +319,7 @@ def _merge_and_link(utterances: pd.DataFrame, merge_ms: int = MERGE_MS):
     fcodes, fnames = _codes(utterances[C.FILE])
     # speakers coded in name order, so ties between identical segments break the
     # same way whatever order the lines came in
-    scodes, snames = pd.factorize(utterances[C.SPEAKER].astype(str), sort=True)
-    scodes, snames = scodes.astype(np.int64), list(snames)
+    scodes, snames = _speaker_codes(utterances[C.SPEAKER])
     start, end = _ints(utterances[C.START_MS]), _ints(utterances[C.END_MS])
     n = len(start)
     nspk = max(len(snames), 1)
@@ -402,13 +415,12 @@ def compute_transitions(utterances: pd.DataFrame, merge_ms: int = MERGE_MS) -> p
     m = _merge_and_link(utterances, merge_ms)
     rows, kind = _classify(m)
     p = m["pred"][rows]
-    snames = np.asarray(m["speaker_names"], dtype=object)
     return pd.DataFrame(
         {
             C.FILE: pd.Categorical.from_codes(m["file"][rows], categories=m["file_names"]),
             C.KIND: pd.Categorical.from_codes(kind, categories=list(C.KINDS)),
-            C.PREV_SPEAKER: snames[m["speaker"][p]] if len(snames) else np.empty(0, object),
-            C.SPEAKER: snames[m["speaker"][rows]] if len(snames) else np.empty(0, object),
+            C.PREV_SPEAKER: _speakers(m["speaker"][p], m["speaker_names"]),
+            C.SPEAKER: _speakers(m["speaker"][rows], m["speaker_names"]),
             C.PREV_START_MS: m["start"][p],
             C.PREV_END_MS: m["end"][p],
             C.START_MS: m["start"][rows],
@@ -510,7 +522,7 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
     fcodes, fnames = _codes(utterances[C.FILE])
     m = _merge_and_link(utterances, merge_ms)
     rows, kind = _classify(m)
-    snames_arr = np.asarray(m["speaker_names"], object)
+    snames = m["speaker_names"]
     # the floor holder of each merged segment: its own speaker, or its predecessor's when contained
     floor_code = m["speaker"].copy()
     inside = rows[kind == C.KINDS.index(C.CONTAINED)]
@@ -532,11 +544,11 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
         u = utt[1:][keep]
         before = texts[ends_there[:-1][keep]]
         parts.append(pd.DataFrame({
-            C.FILE: fcodes[u], C.SPEAKER: utterances[C.SPEAKER].to_numpy(object)[u], C.UTTERANCE: u,
+            C.FILE: fcodes[u], C.SPEAKER: _speakers(m["speaker"][m["row_seg"][u]], snames), C.UTTERANCE: u,
             C.START_MS: running_end[:-1][keep], C.END_MS: ws[1:][keep], C.PAUSE_MS: pause[keep],
             C.WORD_BEFORE: before, C.TERMINAL: pd.array(_terminal(before), dtype="boolean"),
             C.LEVEL: C.WORD_LEVEL,
-            C.FLOOR_SPEAKER: snames_arr[floor_code[m["row_seg"][u]]] if len(u) else np.empty(0, object),
+            C.FLOOR_SPEAKER: _speakers(floor_code[m["row_seg"][u]], snames),
             C.CHANNEL: _row_channels(utterances, u),
         }))
     sel = rows[kind == C.KINDS.index(C.PAUSE)]
@@ -548,18 +560,18 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
         term = pd.array(np.where(has_word, _terminal(last_words), False), dtype="boolean")
         term[~has_word] = pd.NA
         parts.append(pd.DataFrame({
-            C.FILE: m["file"][sel], C.SPEAKER: snames_arr[m["speaker"][sel]],
+            C.FILE: m["file"][sel], C.SPEAKER: _speakers(m["speaker"][sel], snames),
             C.UTTERANCE: prev_row, C.START_MS: m["end"][p], C.END_MS: m["start"][sel],
             C.PAUSE_MS: m["start"][sel] - m["end"][p], C.WORD_BEFORE: last_words, C.TERMINAL: term,
             C.LEVEL: np.where(has_word, C.WORD_LEVEL, C.SEGMENT_LEVEL),
-            C.FLOOR_SPEAKER: snames_arr[floor_code[sel]],
+            C.FLOOR_SPEAKER: _speakers(floor_code[sel], snames),
             C.CHANNEL: _row_channels(utterances, prev_row),
         }))
     if not parts:
         empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
         empty[C.FILE] = pd.Categorical([], categories=fnames)
-        for c in (C.SPEAKER, C.WORD_BEFORE, C.LEVEL, C.FLOOR_SPEAKER):
-            empty[c] = empty[c].astype(object)
+        empty[C.SPEAKER] = empty[C.FLOOR_SPEAKER] = _speakers(np.empty(0, np.int64), snames)
+        empty[C.WORD_BEFORE], empty[C.LEVEL] = empty[C.WORD_BEFORE].astype(object), empty[C.LEVEL].astype(object)
         empty[C.TERMINAL] = empty[C.TERMINAL].astype("boolean")
         empty[C.CHANNEL] = empty[C.CHANNEL].astype("Int64")
         return empty[cols]
@@ -584,9 +596,7 @@ def compute_turn_ends(utterances: pd.DataFrame, words: pd.DataFrame | None = Non
     nxt = rows[change]
     ends = np.concatenate([m["pred"][nxt], m["file_final"]])
     silence = np.concatenate([(m["start"][nxt] - m["end"][m["pred"][nxt]]).astype(float), np.full(len(m["file_final"]), np.nan)])
-    snames = np.asarray(m["speaker_names"], object)
-    next_spk = np.concatenate([snames[m["speaker"][nxt]] if len(nxt) else np.empty(0, object),
-                               np.full(len(m["file_final"]), None, dtype=object)])
+    next_spk = np.concatenate([m["speaker"][nxt], np.full(len(m["file_final"]), -1, dtype=np.int64)])
     last_row = m["last_row"][ends]
     last_words = _last_words(utterances, words)[last_row]
     has_word = last_words != ""
@@ -594,12 +604,12 @@ def compute_turn_ends(utterances: pd.DataFrame, words: pd.DataFrame | None = Non
     term[~has_word] = pd.NA
     out = pd.DataFrame({
         C.FILE: m["file"][ends],
-        C.SPEAKER: snames[m["speaker"][ends]] if len(ends) else np.empty(0, object),
+        C.SPEAKER: _speakers(m["speaker"][ends], m["speaker_names"]),
         C.UTTERANCE: last_row,
         C.END_MS: m["end"][ends],
         C.LAST_WORD: last_words,
         C.TERMINAL: term,
-        C.NEXT_SPEAKER: next_spk,
+        C.NEXT_SPEAKER: _speakers(next_spk, m["speaker_names"]),
         C.SILENCE_AFTER_MS: silence,
         C.LEVEL: np.where(has_word, C.WORD_LEVEL, C.SEGMENT_LEVEL),
         C.CHANNEL: _row_channels(utterances, last_row),

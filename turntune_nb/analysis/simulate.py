@@ -142,9 +142,9 @@ class Simulator:
         tcls = _punct_class(turn_ends[C.TERMINAL])
         silence = turn_ends[C.SILENCE_AFTER_MS].to_numpy(float)
         # ---- holds to turns: the first turn end of the same (file, speaker) at or after the hold
-        floor = holds[C.SPEAKER]
+        floor = holds[C.SPEAKER].astype(object)  # categoricals of two tables may name different speakers
         if C.FLOOR_SPEAKER in holds:
-            fs = holds[C.FLOOR_SPEAKER]
+            fs = holds[C.FLOOR_SPEAKER].astype(object)
             floor = fs.where(fs.notna(), floor) if fs.isna().any() else fs
         floor = floor.astype(object)
         spk_names = pd.Index(pd.concat([floor, turn_ends[C.SPEAKER].astype(object)]).unique())

@@ -5,6 +5,8 @@
 - `cache`: completed transcripts and the write-ahead journal of paid work (upload
   URLs, intents, job ids) on disk, under an inter-process lock, so nothing is paid twice.
 - `batch`: many files at once, concurrently, resumable; checks before paying.
+- `submission`: one job's paid steps, each journaled first (cached result, known job
+  id, or upload once + intent + submit) and settling an interrupted run's intents.
 - `sources`: what the service is given per input: a URL it fetches itself (public,
   or presigned by ``fs.sign()``), or an upload (once; lossless FLAC on request).
 - `pool`: daemon worker threads an interrupt can walk away from.

@@ -36,15 +36,13 @@ from ..files import (
     atomic_write_json,
     check_writable_dir,
     input_name,
-    is_url,
     safe_filename,
     strip_url_queries,
 )
-from .cache import SUBMITTED, SUBMITTING, TranscriptCache, content_hash
+from .cache import TranscriptCache, content_hash
 from .pool import DaemonPool
-from .sources import UploadStats, audio_url_for, check_upload_codec
-from ..remote import RemoteFile, signed_url
-from .client import check_transcript_id
+from .sources import UploadStats, check_upload_codec
+from .submission import PaidSteps, _parse_ok
 
 __all__ = ("BatchResult", "transcribe_files", "check_request_options")
 
@@ -138,15 +136,6 @@ def check_request_options(options: dict) -> None:
             bad(name, value, "expected a JSON value (text, number, true/false, list or object)")
 
 
-def _parse_ok(data, name) -> str | None:
-    """None when `data` is a usable completed transcript, else why not."""
-    try:
-        transcript_from_assemblyai(data, name)
-    except Exception as err:  # any failure of one transcript is that file's, never the run's
-        return getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
-    return None
-
-
 def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_dir=None, progress: bool = True,
                      poll_interval: float | None = None, timeout: float | None = 3 * 3600,
                      speaker_labels: bool = True, on_submitted=None, orphan_grace: float = ORPHAN_GRACE_S,
@@ -231,8 +220,9 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
         bar.close()
 
 
-class _Run:
-    """The state of one `transcribe_files` call (a class so its steps can be read apart)."""
+class _Run(PaidSteps):
+    """The state of one `transcribe_files` call (a class so its steps can be read apart); the paid,
+    journaled steps of one job are `PaidSteps` (``submission.py``)."""
 
     def __init__(self, client, cache, out, request, items, workers, interval, timeout, on_submitted, bar, grace):
         self.client, self.cache, self.out, self.request = client, cache, out, request
@@ -297,127 +287,6 @@ class _Run:
                     path = None
             self.record(item, FileOutcome(str(src), name, OK, transcript=transcript, transcript_id=data.get("id"),
                                           cached=cached, output_path=path))
-
-    # ------------------------------------------------------------------ one job's paid steps (in a worker)
-    def prepare(self, job: _Job, ignore_pending: bool = False):
-        """Cached result, known job id, or (upload +) intent + submit, each journaled first."""
-        src, name = job.items[0]
-        cache, client, record = self.cache, self.client, None
-        if cache is not None:
-            entry = cache.load(job.key)
-            if entry and entry.get("state") == "completed":
-                data = entry.get("transcript")
-                if isinstance(data, dict) and _parse_ok(data, name) is None:
-                    return "completed", data
-                tid = entry.get("transcript_id")
-                if not ignore_pending and _valid_id(tid):  # fetched again: free, where a new job is paid
-                    log.warning("the cached transcript of %s cannot be read; fetching job %s again", name, tid)
-                    return "resumed", tid
-            record = None if ignore_pending else cache.job(job.key, self.base_url)
-            if record and record.get("state") == SUBMITTED and _valid_id(record.get("transcript_id")):
-                return "resumed", record["transcript_id"]
-        if job.found_id and not ignore_pending:
-            return "resumed", job.found_id
-        if self.stop.is_set():
-            return "stopped", None
-        try:
-            direct = str(src) if is_url(src) else signed_url(src) if isinstance(src, RemoteFile) else None
-            if direct:  # the service fetches it: nothing is uploaded (a presigned URL is never shown)
-                audio_url = direct
-                self.uploads.add(by_url=1)
-            elif record and isinstance(record.get("upload_url"), str):
-                audio_url = record["upload_url"]  # uploaded by an earlier run: not uploaded again
-            else:
-                audio_url, _ = audio_url_for(src, client, self.upload_codec, self.uploads, self.fetch_dir)
-                if cache is not None:
-                    try:
-                        cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
-                    except OSError as err:
-                        log.warning("could not journal the upload of %s (%s)", name, err)
-            if self.stop.is_set():
-                return "stopped", None
-            intent_time = time.time()
-            if cache is not None:
-                try:
-                    cache.save_intent(job.key, name, self.base_url, self.request, audio_url)
-                except OSError as err:
-                    raise TurnTuneError(f"could not journal the submission of {name} before paying for it "
-                                     f"({err.strerror or err}); fix the cache folder and re-run. "
-                                     "Nothing was paid for this file.") from err
-            transcript_id = self._submit(job, name, audio_url, intent_time)
-        except AuthenticationError:
-            self.stop.set()  # every other file would be refused too: start no more
-            raise
-        if cache is not None:
-            try:
-                cache.save_submitted(job.key, name, transcript_id, self.base_url, self.request)
-            except OSError as err:  # the intent is journaled: a re-run finds this job in the list
-                log.warning("could not journal job %s of %s (%s)", transcript_id, name, err)
-        return "submitted", transcript_id
-
-    def _submit(self, job: _Job, name: str, audio_url: str, intent_time: float) -> str:
-        """Submit; when the reply is lost, find the job in the list rather than pay again."""
-        try:
-            return self.client.submit(audio_url, **self.request)["id"]
-        except APIError as err:
-            refused = err.status_code is not None and err.status_code < 500
-            if refused:  # no job was made: the intent is withdrawn (the upload is kept)
-                if self.cache is not None and not is_url(audio_url):
-                    self.cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
-                elif self.cache is not None:
-                    self.cache.forget_job(job.key, self.base_url)
-                raise
-            try:
-                found = self.client.find_transcripts([audio_url], since=intent_time)
-            except APIError:
-                found = {}
-            if audio_url in found:
-                log.info("the reply to the submission of %s was lost; found its job %s in the list",
-                         name, found[audio_url])
-                return found[audio_url]
-            raise APIError(f"{err} Whether AssemblyAI made the job is not known yet: the submission is journaled, "
-                           "and a re-run looks it up before paying again.", err.status_code) from err
-
-    # ------------------------------------------------------------------ before anything is paid
-    def settle_journal(self) -> None:
-        """Resolve every intent without a job id through the list of transcripts, before new paid work."""
-        if self.cache is None:
-            return
-        open_intents = {}
-        for job in self.jobs:
-            record = self.cache.job(job.key, self.base_url)
-            if record and record.get("state") == SUBMITTING and isinstance(record.get("upload_url"), str):
-                open_intents[job.key] = (job, record["upload_url"], float(record.get("intent_time") or 0.0))
-        if not open_intents:
-            return
-        since = min(t for _, _, t in open_intents.values())
-        pending = dict(open_intents)
-        for attempt in range(2):
-            try:
-                found = self.client.find_transcripts([u for _, u, _ in pending.values()], since=since)
-            except AuthenticationError:
-                raise
-            except APIError as err:
-                for job, url, _ in pending.values():
-                    self.fail(job, f"an earlier run may have paid for it, and the list of transcripts could not "
-                                   f"be read to check ({err}); re-run later: nothing was paid again")
-                return
-            for key, (job, url, _) in list(pending.items()):
-                if url in found:
-                    job.found_id = found[url]
-                    name = job.items[0][1]
-                    log.info("%s: job %s of an interrupted run found in the list; collecting it", name, found[url])
-                    try:
-                        self.cache.save_submitted(job.key, name, found[url], self.base_url, self.request)
-                    except OSError as err:
-                        log.warning("could not journal job %s of %s (%s)", found[url], name, err)
-                    del pending[key]
-            young = [t for _, _, t in pending.values() if time.time() - t < self.grace]
-            if attempt or not young:
-                break
-            # a submission sent just before a crash may not be in the list yet
-            wait = max(0.0, self.grace - (time.time() - min(young)))
-            self.stop.wait(wait)
 
     # ------------------------------------------------------------------ the run
     def execute(self) -> BatchResult:
@@ -616,14 +485,6 @@ class _Run:
             result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",
                                       transcript_id=job.transcript_id if job else None))
         return BatchResult(result, interrupted, self.uploads)
-
-
-def _valid_id(value) -> bool:
-    try:
-        check_transcript_id(value)
-    except InputError:
-        return False
-    return True
 
 
 def _safe_hash(source):

@@ -151,8 +151,13 @@ def open_executor(kind="process", workers: int | None = None, scheduler: str | N
     if scheduler:
         client = stack.enter_context(Client(scheduler))
     else:
-        cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                   dashboard_address=":0"))
+        import dask
+
+        # one thread per worker process (the work holds the GIL); no statistical profiler in the workers:
+        # it samples every thread every 10 ms and cost ~20% more CPU per file (benchmarks/scale_out.py)
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                       dashboard_address=":0"))
         client = stack.enter_context(Client(cluster))
     return client.get_executor(pure=False), stack.close
 

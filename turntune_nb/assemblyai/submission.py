@@ -1,0 +1,180 @@
+"""The paid steps of one batch job, each journaled before it happens (write-ahead).
+
+`PaidSteps` is the part of a `transcribe_files` run (``batch.py``) that spends money:
+for one distinct (content, options) job it finds a cached transcript or a job id an
+earlier run already paid for, else submits by URL when the service can fetch the
+object (an http(s) URL, a presigned one), else uploads once (FLAC on request) and
+submits, journaling the upload URL, the intent and the job id as each happens
+(`turntune_nb.assemblyai.cache`). `PaidSteps.settle_journal` resolves, before any new
+paid work, every intent an interrupted run left without a job id, through AssemblyAI's
+list of transcripts. The submission and polling loop, and what each file ends as, stay
+in ``batch.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from ..analysis.readers import transcript_from_assemblyai
+from ..errors import APIError, AuthenticationError, InputError, TurnTuneError
+from ..files import is_url
+from ..remote import RemoteFile, signed_url
+from .cache import SUBMITTED, SUBMITTING
+from .client import check_transcript_id
+from .sources import audio_url_for
+
+if TYPE_CHECKING:
+    from .batch import _Job
+
+__all__ = ("PaidSteps",)
+
+log = logging.getLogger(__name__)
+
+
+class PaidSteps:
+    """One job's paid steps, mixed into a batch run (``batch._Run``).
+
+    The run provides: ``client``, ``cache`` (or None), ``base_url``, ``request`` (the
+    options), ``stop`` (a `threading.Event`), ``uploads`` (`UploadStats`),
+    ``upload_codec``, ``fetch_dir``, ``grace`` (seconds), ``jobs`` and ``fail(job, reason)``.
+    """
+
+    # ------------------------------------------------------------------ one job's paid steps (in a worker)
+    def prepare(self, job: _Job, ignore_pending: bool = False):
+        """Cached result, known job id, or (upload +) intent + submit, each journaled first."""
+        src, name = job.items[0]
+        cache, client, record = self.cache, self.client, None
+        if cache is not None:
+            entry = cache.load(job.key)
+            if entry and entry.get("state") == "completed":
+                data = entry.get("transcript")
+                if isinstance(data, dict) and _parse_ok(data, name) is None:
+                    return "completed", data
+                tid = entry.get("transcript_id")
+                if not ignore_pending and _valid_id(tid):  # fetched again: free, where a new job is paid
+                    log.warning("the cached transcript of %s cannot be read; fetching job %s again", name, tid)
+                    return "resumed", tid
+            record = None if ignore_pending else cache.job(job.key, self.base_url)
+            if record and record.get("state") == SUBMITTED and _valid_id(record.get("transcript_id")):
+                return "resumed", record["transcript_id"]
+        if job.found_id and not ignore_pending:
+            return "resumed", job.found_id
+        if self.stop.is_set():
+            return "stopped", None
+        try:
+            direct = str(src) if is_url(src) else signed_url(src) if isinstance(src, RemoteFile) else None
+            if direct:  # the service fetches it: nothing is uploaded (a presigned URL is never shown)
+                audio_url = direct
+                self.uploads.add(by_url=1)
+            elif record and isinstance(record.get("upload_url"), str):
+                audio_url = record["upload_url"]  # uploaded by an earlier run: not uploaded again
+            else:
+                audio_url, _ = audio_url_for(src, client, self.upload_codec, self.uploads, self.fetch_dir)
+                if cache is not None:
+                    try:
+                        cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
+                    except OSError as err:
+                        log.warning("could not journal the upload of %s (%s)", name, err)
+            if self.stop.is_set():
+                return "stopped", None
+            intent_time = time.time()
+            if cache is not None:
+                try:
+                    cache.save_intent(job.key, name, self.base_url, self.request, audio_url)
+                except OSError as err:
+                    raise TurnTuneError(f"could not journal the submission of {name} before paying for it "
+                                     f"({err.strerror or err}); fix the cache folder and re-run. "
+                                     "Nothing was paid for this file.") from err
+            transcript_id = self._submit(job, name, audio_url, intent_time)
+        except AuthenticationError:
+            self.stop.set()  # every other file would be refused too: start no more
+            raise
+        if cache is not None:
+            try:
+                cache.save_submitted(job.key, name, transcript_id, self.base_url, self.request)
+            except OSError as err:  # the intent is journaled: a re-run finds this job in the list
+                log.warning("could not journal job %s of %s (%s)", transcript_id, name, err)
+        return "submitted", transcript_id
+
+    def _submit(self, job: _Job, name: str, audio_url: str, intent_time: float) -> str:
+        """Submit; when the reply is lost, find the job in the list rather than pay again."""
+        try:
+            return self.client.submit(audio_url, **self.request)["id"]
+        except APIError as err:
+            refused = err.status_code is not None and err.status_code < 500
+            if refused:  # no job was made: the intent is withdrawn (the upload is kept)
+                if self.cache is not None and not is_url(audio_url):
+                    self.cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
+                elif self.cache is not None:
+                    self.cache.forget_job(job.key, self.base_url)
+                raise
+            try:
+                found = self.client.find_transcripts([audio_url], since=intent_time)
+            except APIError:
+                found = {}
+            if audio_url in found:
+                log.info("the reply to the submission of %s was lost; found its job %s in the list",
+                         name, found[audio_url])
+                return found[audio_url]
+            raise APIError(f"{err} Whether AssemblyAI made the job is not known yet: the submission is journaled, "
+                           "and a re-run looks it up before paying again.", err.status_code) from err
+
+    # ------------------------------------------------------------------ before anything is paid
+    def settle_journal(self) -> None:
+        """Resolve every intent without a job id through the list of transcripts, before new paid work."""
+        if self.cache is None:
+            return
+        open_intents = {}
+        for job in self.jobs:
+            record = self.cache.job(job.key, self.base_url)
+            if record and record.get("state") == SUBMITTING and isinstance(record.get("upload_url"), str):
+                open_intents[job.key] = (job, record["upload_url"], float(record.get("intent_time") or 0.0))
+        if not open_intents:
+            return
+        since = min(t for _, _, t in open_intents.values())
+        pending = dict(open_intents)
+        for attempt in range(2):
+            try:
+                found = self.client.find_transcripts([u for _, u, _ in pending.values()], since=since)
+            except AuthenticationError:
+                raise
+            except APIError as err:
+                for job, url, _ in pending.values():
+                    self.fail(job, f"an earlier run may have paid for it, and the list of transcripts could not "
+                                   f"be read to check ({err}); re-run later: nothing was paid again")
+                return
+            for key, (job, url, _) in list(pending.items()):
+                if url in found:
+                    job.found_id = found[url]
+                    name = job.items[0][1]
+                    log.info("%s: job %s of an interrupted run found in the list; collecting it", name, found[url])
+                    try:
+                        self.cache.save_submitted(job.key, name, found[url], self.base_url, self.request)
+                    except OSError as err:
+                        log.warning("could not journal job %s of %s (%s)", found[url], name, err)
+                    del pending[key]
+            young = [t for _, _, t in pending.values() if time.time() - t < self.grace]
+            if attempt or not young:
+                break
+            # a submission sent just before a crash may not be in the list yet
+            wait = max(0.0, self.grace - (time.time() - min(young)))
+            self.stop.wait(wait)
+
+
+def _parse_ok(data, name) -> str | None:
+    """None when `data` is a usable completed transcript, else why not."""
+    try:
+        transcript_from_assemblyai(data, name)
+    except Exception as err:  # any failure of one transcript is that file's, never the run's
+        return getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
+    return None
+
+
+def _valid_id(value) -> bool:
+    try:
+        check_transcript_id(value)
+    except InputError:
+        return False
+    return True
