@@ -128,3 +128,55 @@ def test_live_panel_in_the_browser_shows_final_turns(lab):
         page.screenshot(path=str(ARTIFACTS / "live-turns.png"), full_page=True)
     assert re.search(r"Final turns \([1-9]\d*\)", text)
     assert "Session ended" in text
+
+
+# --------------------------------------------------------------------------- the tuner's layout, names, speed, theme
+WIDTHS = (1000, 1400, 1920)
+
+
+@pytest.fixture(scope="module")
+def tuner_lab(tmp_path_factory):
+    """JupyterLab serving a one-cell notebook that shows the tuner on the bundled RTTM sample."""
+    from tests.tuner_page import write_tuner_notebook
+
+    root = tmp_path_factory.mktemp("tuner-root")
+    write_tuner_notebook(root / "notebooks", save_path=str(root / "saved" / "config.json"))
+    env = {name: "" for name in ASSEMBLYAI_ENV} | {"PYTHONPATH": str(ROOT)}
+    with running_jupyterlab(root, tmp_path_factory.mktemp("tuner-lab-state"), env=env) as server:
+        yield server
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_tuner_fits_the_screen_with_the_file_browser_open(tuner_lab, width):
+    from tests.tuner_page import accessible_names, layout_problems, show_tuner, slider_to_chart_ms
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with chromium_page(width=width, height=1100) as page:
+        tuner = show_tuner(page, tuner_lab, "tuner.ipynb")
+        assert page.locator("#filebrowser").is_visible()
+        problems, checked = layout_problems(tuner)
+        page.screenshot(path=str(ARTIFACTS / f"tuner-{width}.png"))
+        tuner.screenshot(path=str(ARTIFACTS / f"tuner-{width}-panel.png"))
+        assert checked >= 25, checked  # 5 sliders with handles and readouts, 3 dropdowns, 5 buttons, 2 charts...
+        assert not problems, "\n".join(problems)
+
+        # every control named for what it is, found by role and name as a screen reader would
+        names = accessible_names(page, tuner)
+        for slider in ("min_turn_silence (ms)", "max_turn_silence (ms)", "target cut-off rate", "vad_threshold",
+                       "interruption_delay (ms)"):
+            assert tuner.get_by_role("slider", name=slider, exact=True).count() == 1, (slider, names)
+            assert tuner.get_by_role("textbox", name=f"{slider}: exact value", exact=True).count() == 1, names
+        for combo in ("model", "speakers shown", "mode (U3 Pro)"):
+            assert tuner.get_by_role("combobox", name=combo, exact=True).count() == 1, (combo, names)
+        for button in ("Aggressive", "Balanced", "Conservative", "Recommend", "Save"):
+            assert tuner.get_by_role("button", name=button).count() == 1, (button, names)
+
+        # keyboard: ArrowRight on the focused min_turn_silence handle -> the charts (timed, printed)
+        times = []
+        for _ in range(5):
+            ms, value = slider_to_chart_ms(page, tuner, 0)
+            assert ms is not None, f"the charts did not show min_turn_silence {value} ms within 30 s"
+            times.append(ms)
+        print(f"\ntuner at {width} px: slider -> charts {', '.join(f'{t:.0f}' for t in times)} ms "
+              f"(median {sorted(times)[2]:.0f} ms)")
+        assert tuner.locator(".turntune-metrics").get_attribute("data-min") == str(value)

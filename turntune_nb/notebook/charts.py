@@ -134,7 +134,8 @@ def tradeoff_figure(sweep: pd.DataFrame, frontier: pd.DataFrame | None = None, m
         `Simulator.sweep` rows: min_turn_silence, max_turn_silence, latency_mean_ms, cutoff_rate.
     frontier : DataFrame, optional
     marks : dict, optional
-        ``{label: (latency_ms, cutoff_rate)}``; the labels fix the mark traces' order.
+        ``{label: (latency_ms, cutoff_rate)}`` or ``{label: (latency_ms, cutoff_rate, legend name)}``;
+        the labels fix the mark traces' order.
     light : bool
     on_pick : callable, optional
         ``on_pick(min_ms, max_ms)`` when a point is clicked.
@@ -192,11 +193,12 @@ def update_tradeoff(fig, sweep: pd.DataFrame | None = None, frontier: pd.DataFra
             fig.data[1].x, fig.data[1].y, fig.data[1].customdata = _xy(frontier)
         if marks is not None:
             for label, trace in zip(fig._turntune_marks, fig.data[2:]):
-                lx, ly = marks.get(label, (None, None))
+                lx, ly, *name = marks.get(label, (None, None))
                 ok = lx is not None and ly is not None and np.isfinite(lx) and np.isfinite(ly)
                 trace.visible = bool(ok)
                 if ok:
                     trace.x, trace.y = [float(lx)], [float(ly)]
+                trace.name = name[0] if name else label
 
 
 def setting_at(fig, trace_index: int, point_index: int) -> tuple[int, int]:

@@ -120,7 +120,7 @@ class ThresholdTuner(W.VBox):
         style = {"description_width": "initial"}
 
         def fill():
-            return W.Layout(width="100%", min_width="0")
+            return W.Layout(width="auto", min_width="0")
 
         self.min_slider = W.IntSlider(value=config.min_turn_silence, min=0, max=3000, step=10,
                                       description="min_turn_silence (ms)", style=style, layout=fill(),
@@ -461,7 +461,7 @@ class ThresholdTuner(W.VBox):
         if m.bracket:
             rows.insert(1, ("…optimistic bound", "cutoff_rate_low", _pct(m.cutoff_rate_low), "if the model is confident early"))
         body = "".join(
-            f'<tr><th style="text-align:left">{html.escape(a)}</th><td data-metric="{key}" style="text-align:right">'
+            f'<tr><th style="text-align:left">{html.escape(a)}</th><td data-metric="{key}" style="text-align:right;white-space:nowrap">'
             f"{html.escape(v)}</td><td style='color:#666'>{html.escape(note)}</td></tr>"
             for a, key, v, note in rows)
         notes = "".join(f"<div style='color:#666'>{html.escape(n)}</div>" for n in m.notes)
@@ -526,7 +526,9 @@ class ThresholdTuner(W.VBox):
         if self.recommendation is not None and self.recommendation.model == self.model:
             rm = self.recommendation.metrics
             marks["recommended"] = (rm.latency_mean_ms, rm.cutoff_rate)
-        marks["current"] = (m.latency_mean_ms, m.cutoff_rate)
+        now = (f"T = {self.max_turn_silence}" if self.model == "silence"
+               else f"{self.min_turn_silence} / {self.max_turn_silence}")
+        marks["current"] = (m.latency_mean_ms, m.cutoff_rate, f"current {now} ms")
         return marks
 
     def _build_charts(self):
