@@ -108,32 +108,37 @@ def layout_problems(tuner) -> tuple[list[str], int]:
 
 
 WATCH = r"""
-([tuner, needles, selector]) => {
-  // performance.now() at the key press -> when every needle is in the charts' text (plotly
-  // redrew its legend) or `selector` matches (the image path's new figure)
+([tuner, needles, selector, metricsSelector]) => {
+  // performance.now() at the key press -> when the metrics table shows the new value, and
+  // when every needle is in the charts' text (plotly redrew its legend) or `selector`
+  // matches (the image path's new figure)
   window.__turntuneT0 = null;
   document.addEventListener('keydown', () => { window.__turntuneT0 = performance.now(); },
                             {capture: true, once: true});
+  let metrics = null;
   window.__turntuneLatency = new Promise((resolve) => {
     const done = () => selector ? tuner.querySelector(selector) !== null
                                 : needles.every((n) => tuner.textContent.includes(n));
     const check = () => {
-      if (window.__turntuneT0 !== null && done()) {
+      if (window.__turntuneT0 === null) return;
+      if (metrics === null && tuner.querySelector(metricsSelector)) metrics = performance.now() - window.__turntuneT0;
+      if (done()) {
         obs.disconnect();
-        resolve(performance.now() - window.__turntuneT0);
+        resolve({charts: performance.now() - window.__turntuneT0, metrics});
       }
     };
     const obs = new MutationObserver(check);
     obs.observe(tuner, {childList: true, subtree: true, characterData: true, attributes: true});
-    setTimeout(() => { obs.disconnect(); resolve(null); }, 30000);
+    setTimeout(() => { obs.disconnect(); resolve({charts: null, metrics}); }, 30000);
   });
 }
 """
 
 
-def slider_to_chart_ms(page, tuner, handle_index: int = 0) -> tuple[float | None, int]:
-    """Press ArrowRight on a focused slider handle (step 10 ms); the ms until the charts show
-    the new value, and that value. None when they did not within 30 s."""
+def slider_to_chart_ms(page, tuner, handle_index: int = 0) -> tuple[dict, int]:
+    """Press ArrowRight on a focused slider handle (step 10 ms): ``{"charts": ms, "metrics": ms}``
+    from the key press until the charts (the metrics table) show the new value, and that value.
+    None for what did not show it within 30 s."""
     handles = tuner.locator(".noUi-handle")
     now = [int(float(handles.nth(i).get_attribute("aria-valuenow"))) for i in (0, 1)]
     value = now[handle_index] + 10
@@ -144,7 +149,8 @@ def slider_to_chart_ms(page, tuner, handle_index: int = 0) -> tuple[float | None
     else:
         needles, selector = [f"{name} {value} ms", f"current {now[0]} / {now[1]} ms"], None
     handles.nth(handle_index).focus()
-    page.evaluate(WATCH, [tuner.element_handle(), needles, selector])
+    metrics = f".turntune-metrics[data-{name[:3]}='{value}']"
+    page.evaluate(WATCH, [tuner.element_handle(), needles, selector, metrics])
     page.keyboard.press("ArrowRight")
     ms = page.evaluate("() => window.__turntuneLatency")
     return ms, value

@@ -22,13 +22,14 @@ from ..analysis import columns as C
 from .plots import share_beyond
 
 __all__ = ("TEMPLATES", "chart_template", "pause_ecdf_figure", "update_pause_ecdf", "tradeoff_figure",
-           "update_tradeoff", "setting_at", "set_theme")
+           "update_tradeoff", "setting_at", "set_theme", "thin_settings")
 
 #: plotly's template for JupyterLab's light and dark themes.
 TEMPLATES = {True: "plotly_white", False: "plotly_dark"}
 MARK_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860")
 MIN_COLOR, MAX_COLOR = "#DD8452", "#C44E52"
 HEIGHT = 340
+MAX_ECDF_POINTS = 400
 
 
 def chart_template(light: bool) -> str:
@@ -96,7 +97,12 @@ def pause_ecdf_figure(pauses: pd.DataFrame, min_turn_silence=None, max_turn_sile
                   xaxis={"type": "log", "title": {"text": "pause inside a turn (ms, log scale)"}},
                   yaxis={"title": {"text": "share of pauses"}, "range": [0, 1.02], "tickformat": ".0%"})
     share = np.arange(1, len(values) + 1) / max(len(values), 1)
-    fig.add_scatter(x=values, y=share, mode="lines", line={"shape": "hv", "color": "#4C72B0"}, name="pauses",
+    if len(values) > MAX_ECDF_POINTS:  # the steps at evenly spaced shares: the same curve at this size
+        pick = np.unique(np.linspace(0, len(values) - 1, MAX_ECDF_POINTS).round().astype(int))
+        values_drawn, share = values[pick], share[pick]
+    else:
+        values_drawn = values
+    fig.add_scatter(x=values_drawn, y=share, mode="lines", line={"shape": "hv", "color": "#4C72B0"}, name="pauses",
                     hovertemplate="%{y:.0%} of pauses ≤ %{x:.0f} ms<extra></extra>")
     for name, color in (("min_turn_silence", MIN_COLOR), ("max_turn_silence", MAX_COLOR)):
         fig.add_scatter(x=[None, None], y=[0, 1], mode="lines", name=name, hoverinfo="skip",
@@ -172,6 +178,31 @@ def tradeoff_figure(sweep: pd.DataFrame, frontier: pd.DataFrame | None = None, m
     return fig
 
 
+def thin_settings(sweep: pd.DataFrame, latency_step_ms: float = 10, rate_step: float = 0.001) -> pd.DataFrame:
+    """One setting per spot of the trade-off chart: settings whose mean latency falls in the
+    same `latency_step_ms` and whose cut-off rate in the same `rate_step` draw on top of each
+    other, so only the one with the lowest max, then min, is kept (what a click picks).
+
+    The page then redraws tens to hundreds of points per slider move instead of the
+    whole grid (~2000).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"min_turn_silence": [100, 100, 200], "max_turn_silence": [900, 800, 900],
+    ...                   "latency_mean_ms": [501.0, 504.0, 700.0], "cutoff_rate": [0.1, 0.1, 0.05]})
+    >>> thin_settings(s)[["min_turn_silence", "max_turn_silence"]].values.tolist()
+    [[100, 800], [200, 900]]
+    """
+    if not len(sweep):
+        return sweep
+    spot = pd.DataFrame({"x": (sweep["latency_mean_ms"] / latency_step_ms).round(),
+                         "y": (sweep["cutoff_rate"] / rate_step).round()}, index=sweep.index)
+    order = sweep.sort_values(["max_turn_silence", "min_turn_silence"]).index
+    keep = ~spot.loc[order].duplicated()
+    return sweep.loc[order[keep.to_numpy()]].sort_index()
+
+
 def _xy(frame: pd.DataFrame | None):
     if frame is None or not len(frame):
         return [], [], []
@@ -189,7 +220,7 @@ def update_tradeoff(fig, sweep: pd.DataFrame | None = None, frontier: pd.DataFra
     """
     with fig.batch_update():
         if sweep is not None:
-            fig.data[0].x, fig.data[0].y, fig.data[0].customdata = _xy(sweep)
+            fig.data[0].x, fig.data[0].y, fig.data[0].customdata = _xy(thin_settings(sweep))
             fig.data[1].x, fig.data[1].y, fig.data[1].customdata = _xy(frontier)
         if marks is not None:
             for label, trace in zip(fig._turntune_marks, fig.data[2:]):
