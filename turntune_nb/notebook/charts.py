@@ -112,16 +112,23 @@ def pause_ecdf_figure(pauses: pd.DataFrame, min_turn_silence=None, max_turn_sile
     return fig
 
 
+def _restyle(fig, trace_indexes, **props) -> None:
+    """Set every one of `props` on every trace of `trace_indexes`, in one message to the page.
+
+    (Not ``batch_update``: when the traces of a batch change different properties, the
+    page gets the missing ones as null and resets them, e.g. a legend name to "trace 2".)
+    """
+    fig.plotly_update(restyle_data=props, trace_indexes=list(trace_indexes))
+
+
 def update_pause_ecdf(fig, min_turn_silence=None, max_turn_silence=None) -> None:
     """Move the two threshold lines (and rename them) in one update of the page."""
     values = fig._turntune_holds
-    with fig.batch_update():
-        for trace, name, value in ((fig.data[1], "min_turn_silence", min_turn_silence),
-                                   (fig.data[2], "max_turn_silence", max_turn_silence)):
-            trace.visible = value is not None
-            if value is not None:
-                trace.x = [value, value]
-                trace.name = _threshold_name(name, value, values)
+    lines = (("min_turn_silence", min_turn_silence), ("max_turn_silence", max_turn_silence))
+    _restyle(fig, (1, 2),
+             visible=[value is not None for _, value in lines],
+             x=[[value, value] if value is not None else [None, None] for _, value in lines],
+             name=[_threshold_name(name, value, values) if value is not None else name for name, value in lines])
 
 
 # ---------------------------------------------------------------------------------------------- the trade-off
@@ -218,18 +225,19 @@ def update_tradeoff(fig, sweep: pd.DataFrame | None = None, frontier: pd.DataFra
     A mark whose label the figure was not built with is ignored; a mark missing
     from `marks`, or with a missing value, is hidden.
     """
-    with fig.batch_update():
-        if sweep is not None:
-            fig.data[0].x, fig.data[0].y, fig.data[0].customdata = _xy(thin_settings(sweep))
-            fig.data[1].x, fig.data[1].y, fig.data[1].customdata = _xy(frontier)
-        if marks is not None:
-            for label, trace in zip(fig._turntune_marks, fig.data[2:]):
-                lx, ly, *name = marks.get(label, (None, None))
-                ok = lx is not None and ly is not None and np.isfinite(lx) and np.isfinite(ly)
-                trace.visible = bool(ok)
-                if ok:
-                    trace.x, trace.y = [float(lx)], [float(ly)]
-                trace.name = name[0] if name else label
+    if sweep is not None:
+        (x0, y0, c0), (x1, y1, c1) = _xy(thin_settings(sweep)), _xy(frontier)
+        _restyle(fig, (0, 1), x=[x0, x1], y=[y0, y1], customdata=[c0, c1])
+    if marks is not None and fig._turntune_marks:
+        shown, xs, ys, names = [], [], [], []
+        for label in fig._turntune_marks:
+            lx, ly, *name = marks.get(label, (None, None))
+            ok = lx is not None and ly is not None and bool(np.isfinite(lx)) and bool(np.isfinite(ly))
+            shown.append(ok)
+            xs.append([float(lx)] if ok else [None])
+            ys.append([float(ly)] if ok else [None])
+            names.append(name[0] if name else label)
+        _restyle(fig, range(2, 2 + len(fig._turntune_marks)), visible=shown, x=xs, y=ys, name=names)
 
 
 def setting_at(fig, trace_index: int, point_index: int) -> tuple[int, int]:
