@@ -1,10 +1,17 @@
 """`ThresholdTuner`: sliders over the endpointing simulator, in a notebook.
 
 An ``ipywidgets.VBox`` subclass holding its child widgets as attributes, wired
-with ``observe``/``link``. The metrics follow a slider at once; the figures are
-debounced and drawn from a timer thread, which updates widgets only by setting
-values. It works without a browser: build it, set a slider's value or click a
-button from Python, and read its state.
+with ``observe``/``link``. The metrics and the figures follow a slider at once:
+the figures are plotly ``FigureWidget``s drawn in the page (`charts`), to which a
+move sends only the new threshold lines and markers. The old path (``charts="image"``:
+seaborn SVG, debounced, drawn from a timer thread that updates widgets only by
+setting values) stays for comparison. It works without a browser: build it, set
+a slider's value or click a button from Python, and read its state.
+
+The controls sit in a grid whose columns wrap (``repeat(auto-fit, minmax(22rem,
+1fr))``), each filling its cell with its description as wide as its words, so
+nothing is cut from 1000 to 1920 px with JupyterLab's file browser open
+(tests/notebook/test_browser.py measures it).
 """
 
 from __future__ import annotations
@@ -37,11 +44,12 @@ def _ms(v) -> str:
 class ThresholdTuner(W.VBox):
     """Tune ``min_turn_silence`` / ``max_turn_silence`` against your recordings.
 
-    Sliders for the two thresholds, a model choice, a target cut-off rate, buttons
-    for the presets and the data-driven recommendation. Every move updates the
-    metrics table at once and the figures after `debounce_s` (so dragging stays
-    smooth). `config` is the chosen setting; `save` / `load` write and read the
-    config JSON the live session reads.
+    Sliders for the two thresholds, a model choice, a target cut-off rate (moving it
+    re-picks the recommendation), buttons for the presets, the data-driven
+    recommendation and Save. Every move updates the metrics table and the figures
+    at once; a click on the trade-off chart picks that point's setting. `config` is
+    the chosen setting; `save` / `load` write and read the config JSON the live
+    session reads. Nothing is written unless Save is pressed or `save` called.
 
     A side selector restricts every figure to one speaker, channel or role (the
     holds and turn ends of the speaker holding the floor), as
@@ -56,15 +64,24 @@ class ThresholdTuner(W.VBox):
     model : {"u3-rt-pro", "universal-streaming", "silence"}
     target_cutoff : float
     debounce_s : float
-        Delay before figures are redrawn after the last move; 0 redraws at once.
+        ``charts="image"`` only: delay before figures are redrawn after the last move.
     roles : dict or str, optional
         Role names for the side selector, e.g. ``{"caller": "A", "agent": "B"}``.
+    save_path : str or Path, optional
+        Where the Save button writes the config JSON (0600); without it the button
+        is disabled and says so.
+    theme : {"auto", "light", "dark"}
+        The charts' colours. ``"auto"`` follows JupyterLab's theme as the page reports
+        it (`PageTheme`), also when it is switched later; light until a page reports.
+        A fixed theme is for output viewed outside JupyterLab.
+    charts : {"plotly", "image"}
+        Figures drawn in the page (default) or the seaborn SVG images of before.
 
     Examples
     --------
     >>> from turntune_nb import analyze_transcripts, read_assemblyai_json
     >>> result = analyze_transcripts([read_assemblyai_json("tests/data/assemblyai/wildfires_speaker_labels_truncated.json")])
-    >>> tuner = ThresholdTuner(result, debounce_s=0)
+    >>> tuner = ThresholdTuner(result)
     >>> tuner.min_slider.value = 600
     >>> tuner.config.min_turn_silence, tuner.config.name
     (600, 'Custom')
