@@ -73,14 +73,17 @@ LAYOUT_PROBLEMS = r"""
     problems.push(`the output scrolls sideways: ${out.scrollWidth} > ${out.clientWidth}`);
   const controls = tuner.querySelectorAll(
     '.widget-slider, .widget-dropdown, .jupyter-button, .widget-label, .widget-readout, .noUi-handle, select, ' +
-    '.turntune-ecdf, .turntune-tradeoff, .turntune-metrics, .turntune-eot');
+    '.turntune-ecdf, .turntune-tradeoff, .turntune-metrics, .turntune-eot, .svg-container, .legendtext, .gtitle');
   let checked = 0;
   for (const el of controls) {
     const r = box(el);
     if (r.width === 0 && r.height === 0) continue;  // not shown (e.g. an empty label)
     checked += 1;
     // a handle sits on the track's end at the extremes: its container is the whole slider
-    const parent = box(el.matches('.noUi-handle') ? el.closest('.widget-slider') : el.parentElement);
+    // plotly's figure, legend and title: inside the chart widget, whose box clips them
+    const parent = box(el.matches('.noUi-handle') ? el.closest('.widget-slider')
+                       : el.matches('.svg-container, .legendtext, .gtitle') ? el.closest('.turntune-ecdf, .turntune-tradeoff')
+                       : el.parentElement);
     if (!inside(r, parent)) problems.push(`${name(el)} ${r.left}-${r.right} outside its container ${parent.left}-${parent.right}`);
     if (!inside(r, t)) problems.push(`${name(el)} ${r.left}-${r.right} outside the tuner ${t.left}-${t.right}`);
     if (r.left < -1 || r.right > vw + 1) problems.push(`${name(el)} ${r.left}-${r.right} outside the viewport`);

@@ -175,6 +175,8 @@ def test_tuner_fits_the_screen_with_the_file_browser_open(tuner_lab, width):
             assert tuner.get_by_role("button", name=button).count() == 1, (button, names)
 
         # keyboard: ArrowRight on the focused min_turn_silence handle -> the charts (timed, printed)
+        tuner.locator(".turntune-charts").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"tuner-{width}-charts.png"))
         times = []
         for _ in range(5):
             ms, value = slider_to_chart_ms(page, tuner, 0)
@@ -218,13 +220,20 @@ def test_tuner_follows_the_dark_theme_and_saves_from_the_keyboard(tuner_lab):
         tuner.screenshot(path=str(ARTIFACTS / "tuner-dark-panel.png"))
         assert dark_title != light_title and dark_title == "rgb(242, 245, 250)"  # plotly_dark's text colour
 
-        # keyboard only: min_turn_silence up two steps, then Tab to Save and press Enter
+        # an exact value typed in the readout, then keyboard only: two steps up, Save, Enter
         assert not saved.exists()
+        readout = tuner.get_by_role("textbox", name="min_turn_silence (ms): exact value", exact=True)
+        readout.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("550")
+        page.keyboard.press("Enter")
+        tuner.locator(".turntune-metrics[data-min='550']").wait_for(timeout=30_000)
         handle = tuner.get_by_role("slider", name="min_turn_silence (ms)", exact=True)
         handle.focus()
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
         lo = int(float(handle.get_attribute("aria-valuenow")))
+        assert lo == 570
         hi = int(float(tuner.get_by_role("slider", name="max_turn_silence (ms)", exact=True).get_attribute("aria-valuenow")))
         tuner.locator(f".turntune-metrics[data-min='{lo}']").wait_for(timeout=30_000)
         tuner.get_by_role("button", name="Save").focus()

@@ -404,3 +404,10 @@ def test_theme(result):
     assert papers(auto) == {"white"}
     with pytest.raises(ValueError, match="theme='blue'"):
         ThresholdTuner(result, theme="blue")
+
+
+def test_charts_take_the_width_the_page_reports(result):
+    tuner = ThresholdTuner(result)
+    assert tuner.ecdf_figure.layout.width is None  # autosize until a page has laid it out
+    tuner.page.set_state({"chart_widths": {"turntune-ecdf": 568, "turntune-tradeoff": 420}})  # the page's message
+    assert (tuner.ecdf_figure.layout.width, tuner.tradeoff_figure.layout.width) == (568, 420)

@@ -7,6 +7,10 @@
 //    (role="slider", keyboard-operable) without a link to its description, so a screen
 //    reader would announce "slider" alone. Each handle gets aria-labelledby -> its label,
 //    each readout (where an exact value is typed) an aria-label.
+// 3. Reports the width of each of the panel's charts (`chart_widths`, by class name):
+//    a plotly FigureWidget drawn before its grid cell has a width takes 700 px and is
+//    clipped, and under anywidget it never hears of its cell's resizes; the kernel sets
+//    each figure's width from these. A ResizeObserver sends them when a cell's width changes.
 
 function pageIsLight() {
   const v = document.body.dataset.jpThemeLight;
@@ -45,7 +49,28 @@ function render({ model, el }) {
   theme.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
 
   let panel = null;
-  const names = new MutationObserver(() => panel && nameSliders(panel));
+  let pending = false;
+  const classes = model.get("chart_selector").split(",").map((c) => c.trim().replace(/^\./, ""));
+  const sendWidths = () => {
+    pending = false;
+    const widths = {};
+    for (const cls of classes) {
+      const chart = panel.querySelector(`.${cls}`);
+      if (chart && chart.clientWidth > 0) widths[cls] = chart.clientWidth;
+    }
+    const old = model.get("chart_widths") || {};
+    if (Object.keys(widths).some((k) => old[k] !== widths[k])) {
+      model.set("chart_widths", widths);
+      model.save_changes();
+    }
+  };
+  const sizes = new ResizeObserver(() => {
+    if (!pending) { pending = true; requestAnimationFrame(sendWidths); }
+  });
+  const watchCharts = () => {
+    for (const chart of panel.querySelectorAll(model.get("chart_selector"))) sizes.observe(chart);
+  };
+  const names = new MutationObserver(() => { if (panel) { nameSliders(panel); watchCharts(); } });
   let frame = 0;
   const attach = () => {  // the view is put in the page after render() returns
     panel = el.closest(model.get("panel_selector"));
@@ -54,10 +79,11 @@ function render({ model, el }) {
       return;
     }
     nameSliders(panel);
+    watchCharts();
     names.observe(panel, { childList: true, subtree: true });
   };
   requestAnimationFrame(attach);
-  return () => { theme.disconnect(); names.disconnect(); };
+  return () => { theme.disconnect(); names.disconnect(); sizes.disconnect(); };
 }
 
 export default { render };

@@ -3,8 +3,10 @@
 A hidden anywidget placed inside a panel. Its browser half (``page.js``, package
 data) reports JupyterLab's light/dark theme (``body[data-jp-theme-light]``) as the
 `light` trait, and again on every theme switch, so charts drawn in the kernel can
-follow it; and it gives the panel's slider handles their accessible names (the
-slider's description), which ipywidgets leaves out.
+follow it; it gives the panel's slider handles their accessible names (the
+slider's description), which ipywidgets leaves out; and it reports the width of
+each chart of the panel (`chart_widths`), so the kernel can size plotly figures
+to their grid cells (a FigureWidget drawn before its cell is laid out takes 700 px).
 
 Why read the theme in the page: the kernel has no way to know it (a notebook may
 be open in two browsers, or switched to dark after the cell ran). Outside a page
@@ -40,6 +42,9 @@ class PageTheme(anywidget.AnyWidget):
     _esm = files("turntune_nb") / "notebook" / "page.js"
     light = traitlets.Bool(None, allow_none=True).tag(sync=True)
     panel_selector = traitlets.Unicode(".turntune-tuner").tag(sync=True)
+    chart_selector = traitlets.Unicode(".turntune-ecdf, .turntune-tradeoff").tag(sync=True)
+    #: {class name: width in px} of each chart in the panel, as the page lays it out
+    chart_widths = traitlets.Dict().tag(sync=True)
 
     def __init__(self, panel_selector: str = ".turntune-tuner", **kwargs):
         kwargs.setdefault("layout", W.Layout(height="0px", width="0px", margin="0", overflow="hidden"))

@@ -236,6 +236,7 @@ class ThresholdTuner(W.VBox):
         self.save_button.on_click(lambda _b: self.save())
         if theme == "auto":
             self.page.observe(lambda c: self._set_theme(c["new"]), names="light")
+        self.page.observe(lambda c: self._fit_charts(c["new"]), names="chart_widths")
         self._update_metrics()
         self._render_figures()
 
@@ -594,6 +595,12 @@ class ThresholdTuner(W.VBox):
         for fig in (self.ecdf_figure, self.tradeoff_figure):
             if fig is not None and light is not None:
                 set_theme(fig, light)
+
+    def _fit_charts(self, widths: dict) -> None:
+        """Size each chart to its cell's width as the page reports it."""
+        for cls, fig in (("turntune-ecdf", self.ecdf_figure), ("turntune-tradeoff", self.tradeoff_figure)):
+            if fig is not None and widths.get(cls) and fig.layout.width != int(widths[cls]):
+                fig.layout.width = int(widths[cls])
 
     def pick(self, min_turn_silence: int, max_turn_silence: int) -> None:
         """Move the sliders to a setting picked on the trade-off curve (what a click does)."""
