@@ -41,11 +41,11 @@ def _figure(title: str, light: bool, **layout):
     import plotly.graph_objects as go
 
     fig = go.FigureWidget()
+    legend = {"x": 0.99, "xanchor": "right", "y": 0.02, "yanchor": "bottom", "bgcolor": "rgba(0,0,0,0)",
+              "font": {"size": 11}, **layout.pop("legend", {})}
     fig.update_layout(template=chart_template(light), title={"text": title, "font": {"size": 14}},
                       height=HEIGHT, autosize=True, margin={"l": 60, "r": 10, "t": 40, "b": 50},
-                      legend={"x": 0.99, "xanchor": "right", "y": 0.02, "yanchor": "bottom",
-                              "bgcolor": "rgba(0,0,0,0)", "font": {"size": 11}},
-                      **layout)
+                      legend=legend, **layout)
     return fig
 
 
@@ -160,7 +160,8 @@ def tradeoff_figure(sweep: pd.DataFrame, frontier: pd.DataFrame | None = None, m
     fig = _figure("Cutting speakers off vs answering late", light,
                   xaxis={"title": {"text": "mean latency at true turn ends (ms)"}},
                   yaxis={"title": {"text": "false cut-off rate"}, "tickformat": ".0%"},
-                  clickmode="event", hovermode="closest")
+                  clickmode="event", hovermode="closest",
+                  legend={"y": 0.98, "yanchor": "top"})  # late and cutting off: the empty corner
     fig.add_scatter(mode="markers", name="settings (click to pick)", marker={"color": "#999999", "size": 6},
                     hovertemplate="%{customdata[0]} / %{customdata[1]} ms<br>%{x:.0f} ms, %{y:.1%} cut-offs"
                                   "<extra>click to pick</extra>")
