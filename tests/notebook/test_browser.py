@@ -29,7 +29,7 @@ def lab(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "samples", root / "samples")
     out = root / "turntune-output"
-    env = {name: "" for name in ASSEMBLYAI_ENV} | {"TURNTUNE_OUT": str(out)}
+    env = {name: "" for name in ASSEMBLYAI_ENV} | {"TURNTUNE_OUT": str(out), "PYTHONPATH": str(ROOT)}  # this checkout
     with running_jupyterlab(root, tmp_path_factory.mktemp("lab-state"), env=env) as server:
         yield server
 
@@ -74,8 +74,9 @@ def test_tuning_notebook_slider_moves_the_figures(lab):
         table = page.wait_for_selector(".turntune-tuner .turntune-metrics", timeout=180_000)
         lo, hi = int(table.get_attribute("data-min")), int(table.get_attribute("data-max"))
         model = table.get_attribute("data-model")
+        # plotly's page half (its bundle ships in the wheel) loads once per browser: give it time
+        page.wait_for_selector(".turntune-tuner .turntune-ecdf .main-svg", state="attached", timeout=180_000)
         ecdf = page.locator(".turntune-tuner .turntune-ecdf").last
-        ecdf.locator(".main-svg").first.wait_for(timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "tuner-before.png"), full_page=True)
 
         handle = page.locator(".turntune-tuner .noUi-handle").first  # min_turn_silence
@@ -85,7 +86,7 @@ def test_tuning_notebook_slider_moves_the_figures(lab):
         new = lo + 50
         page.wait_for_selector(f".turntune-tuner .turntune-metrics[data-min='{new}']", timeout=30_000)
         page.wait_for_function(  # the plotly chart's legend, redrawn in the page
-            "([el, text]) => el.textContent.includes(text)", [ecdf.element_handle(), f"min_turn_silence {new} ms"],
+            "([el, text]) => el.textContent.includes(text)", arg=[ecdf.element_handle(), f"min_turn_silence {new} ms"],
             timeout=60_000)
         shown = metric_cells(page)
         legend = ecdf.text_content()
