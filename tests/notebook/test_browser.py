@@ -29,7 +29,7 @@ def lab(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "samples", root / "samples")
     out = root / "turntune-output"
-    env = {name: "" for name in ASSEMBLYAI_ENV} | {"TURNTUNE_OUT": str(out)}
+    env = {name: "" for name in ASSEMBLYAI_ENV} | {"TURNTUNE_OUT": str(out), "PYTHONPATH": str(ROOT)}  # this checkout
     with running_jupyterlab(root, tmp_path_factory.mktemp("lab-state"), env=env) as server:
         yield server
 
@@ -74,7 +74,9 @@ def test_tuning_notebook_slider_moves_the_figures(lab):
         table = page.wait_for_selector(".turntune-tuner .turntune-metrics", timeout=180_000)
         lo, hi = int(table.get_attribute("data-min")), int(table.get_attribute("data-max"))
         model = table.get_attribute("data-model")
-        page.wait_for_selector(f".turntune-figures[data-min='{lo}']", timeout=60_000)
+        # plotly's page half (its bundle ships in the wheel) loads once per browser: give it time
+        page.wait_for_selector(".turntune-tuner .turntune-ecdf .main-svg", state="attached", timeout=180_000)
+        ecdf = page.locator(".turntune-tuner .turntune-ecdf").last
         page.screenshot(path=str(ARTIFACTS / "tuner-before.png"), full_page=True)
 
         handle = page.locator(".turntune-tuner .noUi-handle").first  # min_turn_silence
@@ -83,9 +85,11 @@ def test_tuning_notebook_slider_moves_the_figures(lab):
             page.keyboard.press("ArrowRight")  # step 10 ms
         new = lo + 50
         page.wait_for_selector(f".turntune-tuner .turntune-metrics[data-min='{new}']", timeout=30_000)
-        figures = page.wait_for_selector(f".turntune-figures[data-min='{new}']", timeout=60_000)
+        page.wait_for_function(  # the plotly chart's legend, redrawn in the page
+            "([el, text]) => el.textContent.includes(text)", arg=[ecdf.element_handle(), f"min_turn_silence {new} ms"],
+            timeout=60_000)
         shown = metric_cells(page)
-        legend = figures.inner_text()
+        legend = ecdf.text_content()
         page.screenshot(path=str(ARTIFACTS / "tuner-after.png"), full_page=True)
 
     # the same recordings analysed here; the figures for the new setting counted with plain
@@ -137,3 +141,119 @@ def test_live_panel_in_the_browser_shows_final_turns(lab):
         page.screenshot(path=str(ARTIFACTS / "live-turns.png"), full_page=True)
     assert re.search(r"Final turns \([1-9]\d*\)", text)
     assert "Session ended" in text
+
+
+# --------------------------------------------------------------------------- the tuner's layout, names, speed, theme
+WIDTHS = (1000, 1400, 1920)
+
+
+@pytest.fixture(scope="module")
+def tuner_lab(tmp_path_factory):
+    """JupyterLab serving a one-cell notebook that shows the tuner on the bundled RTTM sample."""
+    from tests.tuner_page import write_tuner_notebook
+
+    root = tmp_path_factory.mktemp("tuner-root")
+    write_tuner_notebook(root / "notebooks", save_path=str(root / "saved" / "config.json"))
+    env = {name: "" for name in ASSEMBLYAI_ENV} | {"PYTHONPATH": str(ROOT)}
+    with running_jupyterlab(root, tmp_path_factory.mktemp("tuner-lab-state"), env=env) as server:
+        yield server
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_tuner_fits_the_screen_with_the_file_browser_open(tuner_lab, width):
+    from tests.tuner_page import accessible_names, layout_problems, show_tuner, slider_to_chart_ms
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with chromium_page(width=width, height=1100) as page:
+        tuner = show_tuner(page, tuner_lab, "tuner.ipynb")
+        assert page.locator("#filebrowser").is_visible()
+        problems, checked = layout_problems(tuner)
+        page.screenshot(path=str(ARTIFACTS / f"tuner-{width}.png"))
+        tuner.screenshot(path=str(ARTIFACTS / f"tuner-{width}-panel.png"))
+        assert checked >= 25, checked  # 5 sliders with handles and readouts, 3 dropdowns, 5 buttons, 2 charts...
+        assert not problems, "\n".join(problems)
+
+        # every control named for what it is, found by role and name as a screen reader would
+        names = accessible_names(page, tuner)
+        for slider in ("min_turn_silence (ms)", "max_turn_silence (ms)", "target cut-off rate", "vad_threshold",
+                       "interruption_delay (ms)"):
+            assert tuner.get_by_role("slider", name=slider, exact=True).count() == 1, (slider, names)
+            assert tuner.get_by_role("textbox", name=f"{slider}: exact value", exact=True).count() == 1, names
+        for combo in ("model", "speakers shown", "mode (U3 Pro)"):
+            assert tuner.get_by_role("combobox", name=combo, exact=True).count() == 1, (combo, names)
+        for button in ("Aggressive", "Balanced", "Conservative", "Recommend", "Save"):
+            assert tuner.get_by_role("button", name=button).count() == 1, (button, names)
+
+        # keyboard: ArrowRight on the focused min_turn_silence handle -> the charts (timed, printed)
+        tuner.locator(".turntune-charts").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"tuner-{width}-charts.png"))
+        times = []
+        for _ in range(5):
+            ms, value = slider_to_chart_ms(page, tuner, 0)
+            assert ms["charts"] is not None, f"the charts did not show min_turn_silence {value} ms within 30 s"
+            times.append(ms)
+        charts, metrics = sorted(t["charts"] for t in times), sorted(t["metrics"] for t in times)
+        print(f"\ntuner at {width} px: key press -> charts {', '.join(f'{t:.0f}' for t in charts)} ms "
+              f"(median {charts[2]:.0f}); -> metrics table median {metrics[2]:.0f} ms")
+        assert tuner.locator(".turntune-metrics").get_attribute("data-min") == str(value)
+        # the legends as drawn in the page after the moves: every trace keeps its name
+        hi = int(float(tuner.locator(".noUi-handle").nth(1).get_attribute("aria-valuenow")))
+        ecdf = tuner.locator(".turntune-ecdf .legendtext").all_text_contents()
+        trade = tuner.locator(".turntune-tradeoff .legendtext").all_text_contents()
+        assert [t.split(" ms")[0] for t in ecdf] == ["pauses", f"min_turn_silence {value}", f"max_turn_silence {hi}"]
+        assert trade[:5] == ["settings (click to pick)", "Pareto frontier", "Aggressive", "Balanced", "Conservative"]
+        assert trade[-1] == f"current {value} / {hi} ms", trade
+
+
+def test_tuner_follows_the_dark_theme_and_saves_from_the_keyboard(tuner_lab):
+    import json
+
+    from tests.tuner_page import show_tuner
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    saved = tuner_lab.root_dir / "saved" / "config.json"
+    with chromium_page(width=1400, height=1100) as page:
+        tuner = show_tuner(page, tuner_lab, "tuner.ipynb")
+        chart = tuner.locator(".turntune-tradeoff .main-svg").first
+        background = "el => getComputedStyle(el).backgroundColor"
+        title = "el => getComputedStyle(el.closest('.js-plotly-plot').querySelector('.gtitle')).fill"
+        assert chart.evaluate(background) == "rgb(255, 255, 255)"
+        light_title = chart.evaluate(title)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^JupyterLab Dark$")).click()
+        page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+        # the page tells the kernel, which switches both charts to plotly's dark template
+        page.wait_for_function(f"() => [...document.querySelectorAll('.turntune-tuner .js-plotly-plot .main-svg:first-child')]"
+                               f".every(el => ({background})(el) === 'rgb(17, 17, 17)')", timeout=30_000)
+        dark_title = chart.evaluate(title)
+        tuner.screenshot(path=str(ARTIFACTS / "tuner-dark-panel.png"))
+        assert dark_title != light_title and dark_title == "rgb(242, 245, 250)"  # plotly_dark's text colour
+
+        # an exact value typed in the readout, then keyboard only: two steps up, Save, Enter
+        assert not saved.exists()
+        readout = tuner.get_by_role("textbox", name="min_turn_silence (ms): exact value", exact=True)
+        readout.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("550")
+        page.keyboard.press("Enter")
+        tuner.locator(".turntune-metrics[data-min='550']").wait_for(timeout=30_000)
+        handle = tuner.get_by_role("slider", name="min_turn_silence (ms)", exact=True)
+        handle.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        lo = int(float(handle.get_attribute("aria-valuenow")))
+        assert lo == 570
+        hi = int(float(tuner.get_by_role("slider", name="max_turn_silence (ms)", exact=True).get_attribute("aria-valuenow")))
+        tuner.locator(f".turntune-metrics[data-min='{lo}']").wait_for(timeout=30_000)
+        tuner.get_by_role("button", name="Save").focus()
+        page.keyboard.press("Enter")
+        tuner.get_by_text("Saved Custom").wait_for(timeout=30_000)
+        # back to the light theme for whatever runs next in this JupyterLab
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^JupyterLab Light$")).click()
+        page.wait_for_selector("body[data-jp-theme-light='true']", state="attached", timeout=30_000)
+    config = json.loads(saved.read_text())
+    assert (config["name"], config["min_turn_silence"], config["max_turn_silence"]) == ("Custom", lo, hi)
+    assert saved.stat().st_mode & 0o777 == 0o600

@@ -176,8 +176,9 @@ def test_save_and_load_round_trip(tmp_path, result):
     assert (other.min_slider.value, other.max_slider.value, other.config.name) == (250, 900, "Custom")
 
 
-def test_figures_are_debounced_and_follow_the_last_move(result):
-    tuner = ThresholdTuner(result, config=PRESETS["balanced"], debounce_s=30)  # the timer never fires here
+def test_image_figures_are_debounced_and_follow_the_last_move(result):
+    # the seaborn image path (charts="image"), kept for comparison (benchmarks/tuner_latency.py)
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"], debounce_s=30, charts="image")  # the timer never fires
     before = tuner.renders
     for v in (200, 300, 400, 500, 600):
         tuner.min_slider.value = v
@@ -207,8 +208,7 @@ def test_side_selector_restricts_every_figure(result):
     assert values(tuner)["latency_mean_ms"] == "500 ms"
     tuner.side_select.value = "all"
     assert values(tuner)["latency_mean_ms"] == "750 ms"
-    tuner.flush()  # no timer left to draw from another thread while later tests draw
-    assert "data-min='500'" in tuner.figures_html.value
+    assert tuner.tradeoff_figure.data[-1].name == "current 500 / 1000 ms"
 
 
 def test_eot_bench_cells_beside_the_published_rows(result):
@@ -282,3 +282,132 @@ def test_a_universal_streaming_session_gets_no_u3_fields(result):
     tuner.vad_slider.value = 0.3
     assert rec.sent == [{"vad_threshold": 0.3}]
     assert "not a U3 Pro model" in tuner.live_html.value or "sent" in tuner.live_html.value
+
+
+# --------------------------------------------------------------------------- Save, the live target, the clickable curve
+def title_setting(tuner) -> tuple[str, int, int]:
+    """(name, min, max) as the panel's title shows them."""
+    name, lo, hi = re.search(r"<h3[^>]*>([^:<]+): (\d+) / (\d+) ms", tuner.title.value).groups()
+    return name, int(lo), int(hi)
+
+
+def test_save_button_writes_exactly_the_setting_shown(tmp_path, result):
+    import json
+    import stat
+
+    path = tmp_path / "out" / "config.json"
+    tuner = ThresholdTuner(result, save_path=path)
+    tuner.max_slider.value = 3000
+    tuner.min_slider.value, tuner.max_slider.value = 250, 900
+    tuner.vad_slider.value = 0.55
+    assert not path.exists()  # moving sliders never saves
+    tuner.save_button.click()
+    saved = json.loads(path.read_text())
+    assert title_setting(tuner) == ("Custom", 250, 900)
+    assert (saved["name"], saved["min_turn_silence"], saved["max_turn_silence"]) == ("Custom", 250, 900)
+    assert saved["vad_threshold"] == 0.55 and saved["mode"] is None
+    # 250 / 900: the 800 ms terminal hold cuts (>= 250) and the 1200 ms one (>= 900): 2 of 4;
+    # the terminal turn ends fire at 250, the others at 900: mean (250 + 900 + 250 + 900) / 4 = 575
+    assert saved["evidence"] == {"model": "u3-rt-pro", "cutoff_rate": 0.5, "latency_mean_ms": 575.0,
+                                 "holds": 4, "turn_ends": 4}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert f"to <code>{path}</code>" in tuner.message.value
+
+
+def test_without_save_path_nothing_is_written_and_the_button_says_how(tmp_path, result, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tuner = ThresholdTuner(result)
+    tuner.preset_buttons["aggressive"].click()
+    tuner.recommend_button.click()
+    assert tuner.save_button.disabled and "save_path" in tuner.save_button.tooltip
+    with pytest.raises(ValueError, match="nowhere to save"):
+        tuner.save()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_moving_the_target_slider_repicks_the_recommendation(result):
+    from turntune_nb.analysis.recommend import recommend_config
+
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"])
+    tuner.target_slider.value = 0.10
+    # by hand (see test_preset_buttons_and_recommendation): no cut allowed -> 850 / 1300
+    assert (tuner.min_slider.value, tuner.max_slider.value, tuner.config.name) == (850, 1300, "Data-driven")
+    tuner.target_slider.value = 0.30
+    # one cut of 4 allowed: letting the 800 ms terminal hold cut (min <= 800) while 1200 does not
+    # (max 1300) gives latency (2 min + 2 * 1300) / 4, lowest at min 0: 650 ms; letting the
+    # 1200 ms hold cut instead needs min >= 850 and max >= 850: 850 ms.
+    assert (tuner.min_slider.value, tuner.max_slider.value) == (0, 1300)
+    assert values(tuner)["cutoff_rate"] == "25.0%" and values(tuner)["latency_mean_ms"] == "650 ms"
+    independent = recommend_config(result, model="u3-rt-pro", target_cutoff=0.30)
+    assert (independent.config.min_turn_silence, independent.config.max_turn_silence) == (0, 1300)
+    assert "at most 30% false cut-offs" in tuner.message.value
+    # the recommendation's marker on the curve moved with it
+    marks = {t.name: (t.x, t.y) for t in tuner.tradeoff_figure.data[2:]}
+    assert marks["recommended"] == ((650.0,), (0.25,))
+
+
+def click(fig, trace: int, point: int) -> None:
+    """The message plotly's page half sends the kernel on a click."""
+    t = fig.data[trace]
+    fig._js2py_pointsCallback = {"event_type": "plotly_click", "points": {
+        "trace_indexes": [trace], "point_indexes": [point], "xs": [t.x[point]], "ys": [t.y[point]]}}
+
+
+def test_clicking_a_point_on_the_curve_sets_the_sliders_to_its_setting(result):
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"])
+    cloud = tuner.tradeoff_figure.data[0]
+    settings = [tuple(map(int, c)) for c in cloud.customdata]
+    # 850 / 1300 is the only setting with no cut and a mean latency of 1075 ms (see above)
+    i = settings.index((850, 1300))
+    assert (cloud.x[i], cloud.y[i]) == (1075.0, 0.0)
+    click(tuner.tradeoff_figure, 0, i)
+    assert (tuner.min_slider.value, tuner.max_slider.value) == (850, 1300)
+    assert values(tuner)["cutoff_rate"] == "0.0%" and values(tuner)["latency_mean_ms"] == "1075 ms"
+    assert "<b>Picked</b> on the trade-off curve: 850 / 1300 ms" in tuner.message.value
+    # a point on the frontier: the sliders take its setting and the metrics its coordinates
+    front = tuner.tradeoff_figure.data[1]
+    j = len(front.x) // 2
+    click(tuner.tradeoff_figure, 1, j)
+    assert (tuner.min_slider.value, tuner.max_slider.value) == tuple(map(int, front.customdata[j]))
+    assert tuner.metrics.latency_mean_ms == front.x[j] and tuner.metrics.cutoff_rate == front.y[j]
+
+
+def test_slider_moves_update_the_charts_at_once(result):
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"])
+    before = tuner.renders
+    tuner.max_slider.value = 1000
+    tuner.min_slider.value = 500
+    assert tuner.renders == before + 2
+    # holds >= 100 ms: 150, 300, 800, 1200; at or beyond 500: 2 of 4, beyond 1000: 1 of 4
+    ecdf = tuner.ecdf_figure.data
+    assert [t.name for t in ecdf[1:]] == ["min_turn_silence 500 ms: 50% of pauses as long",
+                                         "max_turn_silence 1000 ms: 25% of pauses as long"]
+    assert (tuple(ecdf[1].x), tuple(ecdf[2].x)) == ((500, 500), (1000, 1000))
+    current = tuner.tradeoff_figure.data[-1]
+    assert (current.name, current.x, current.y) == ("current 500 / 1000 ms", (750.0,), (0.5,))
+    tuner.model_select.value = "silence"  # one threshold: the min line goes
+    assert ecdf[1].visible is False and tuner.tradeoff_figure.data[-1].name == "current T = 1000 ms"
+
+
+def test_theme(result):
+    # plotly's dark template paints the paper rgb(17,17,17) (JupyterLab dark's #111111), the white one white
+    def papers(tuner):
+        return {f.layout.template.layout.paper_bgcolor for f in (tuner.ecdf_figure, tuner.tradeoff_figure)}
+
+    assert papers(ThresholdTuner(result, theme="dark")) == {"rgb(17,17,17)"}
+    assert papers(ThresholdTuner(result, theme="light")) == {"white"}
+    auto = ThresholdTuner(result)
+    assert papers(auto) == {"white"}  # until a page says otherwise
+    auto.page.light = False  # what the page reports when JupyterLab switches to its dark theme
+    assert papers(auto) == {"rgb(17,17,17)"}
+    auto.page.light = True
+    assert papers(auto) == {"white"}
+    with pytest.raises(ValueError, match="theme='blue'"):
+        ThresholdTuner(result, theme="blue")
+
+
+def test_charts_take_the_width_the_page_reports(result):
+    tuner = ThresholdTuner(result)
+    assert tuner.ecdf_figure.layout.width is None  # autosize until a page has laid it out
+    tuner.page.set_state({"chart_widths": {"turntune-ecdf": 568, "turntune-tradeoff": 420}})  # the page's message
+    assert (tuner.ecdf_figure.layout.width, tuner.tradeoff_figure.layout.width) == (568, 420)

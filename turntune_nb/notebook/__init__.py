@@ -2,6 +2,10 @@
 
 - `plots`: seaborn figures of the analysis tables (axes-level, ``data=``, ``ax=``).
 - `tuner`: `ThresholdTuner`, sliders over the simulator.
+- `charts`: the tuner's plotly ``FigureWidget``s, drawn in the page (a slider move
+  sends a few numbers, not an image); clicking the trade-off curve picks a setting.
+- `page`: `PageTheme` (anywidget + ``page.js``), JupyterLab's light/dark theme told
+  to the kernel, and the sliders' accessible names.
 - `live_panel`: `LiveTurns`, a live session rendered as it happens.
 - `timeline`: the live panel's turn timeline, an SVG strip (a lane per speaker).
 - `browser_mic`: `BrowserMicrophone` (anywidget + ``browser_mic.js``), the page's

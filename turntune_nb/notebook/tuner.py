@@ -1,10 +1,17 @@
 """`ThresholdTuner`: sliders over the endpointing simulator, in a notebook.
 
 An ``ipywidgets.VBox`` subclass holding its child widgets as attributes, wired
-with ``observe``/``link``. The metrics follow a slider at once; the figures are
-debounced and drawn from a timer thread, which updates widgets only by setting
-values. It works without a browser: build it, set a slider's value or click a
-button from Python, and read its state.
+with ``observe``/``link``. The metrics and the figures follow a slider at once:
+the figures are plotly ``FigureWidget``s drawn in the page (`charts`), to which a
+move sends only the new threshold lines and markers. The old path (``charts="image"``:
+seaborn SVG, debounced, drawn from a timer thread that updates widgets only by
+setting values) stays for comparison. It works without a browser: build it, set
+a slider's value or click a button from Python, and read its state.
+
+The controls sit in a grid whose columns wrap (``repeat(auto-fit, minmax(22rem,
+1fr))``), each filling its cell with its description as wide as its words, so
+nothing is cut from 1000 to 1920 px with JupyterLab's file browser open
+(tests/notebook/test_browser.py measures it).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import ipywidgets as W
 import traitlets
 
 from ..analysis.presets import MODES, PRESETS, StreamingConfig, is_u3_pro, load_config
+from .page import PageTheme
 from .plots import figure_svg
 
 __all__ = ("ThresholdTuner", "MODELS")
@@ -36,11 +44,12 @@ def _ms(v) -> str:
 class ThresholdTuner(W.VBox):
     """Tune ``min_turn_silence`` / ``max_turn_silence`` against your recordings.
 
-    Sliders for the two thresholds, a model choice, a target cut-off rate, buttons
-    for the presets and the data-driven recommendation. Every move updates the
-    metrics table at once and the figures after `debounce_s` (so dragging stays
-    smooth). `config` is the chosen setting; `save` / `load` write and read the
-    config JSON the live session reads.
+    Sliders for the two thresholds, a model choice, a target cut-off rate (moving it
+    re-picks the recommendation), buttons for the presets, the data-driven
+    recommendation and Save. Every move updates the metrics table and the figures
+    at once; a click on the trade-off chart picks that point's setting. `config` is
+    the chosen setting; `save` / `load` write and read the config JSON the live
+    session reads. Nothing is written unless Save is pressed or `save` called.
 
     A side selector restricts every figure to one speaker, channel or role (the
     holds and turn ends of the speaker holding the floor), as
@@ -55,15 +64,24 @@ class ThresholdTuner(W.VBox):
     model : {"u3-rt-pro", "universal-streaming", "silence"}
     target_cutoff : float
     debounce_s : float
-        Delay before figures are redrawn after the last move; 0 redraws at once.
+        ``charts="image"`` only: delay before figures are redrawn after the last move.
     roles : dict or str, optional
         Role names for the side selector, e.g. ``{"caller": "A", "agent": "B"}``.
+    save_path : str or Path, optional
+        Where the Save button writes the config JSON (0600); without it the button
+        is disabled and says so.
+    theme : {"auto", "light", "dark"}
+        The charts' colours. ``"auto"`` follows JupyterLab's theme as the page reports
+        it (`PageTheme`), also when it is switched later; light until a page reports.
+        A fixed theme is for output viewed outside JupyterLab.
+    charts : {"plotly", "image"}
+        Figures drawn in the page (default) or the seaborn SVG images of before.
 
     Examples
     --------
     >>> from turntune_nb import analyze_transcripts, read_assemblyai_json
     >>> result = analyze_transcripts([read_assemblyai_json("tests/data/assemblyai/wildfires_speaker_labels_truncated.json")])
-    >>> tuner = ThresholdTuner(result, debounce_s=0)
+    >>> tuner = ThresholdTuner(result)
     >>> tuner.min_slider.value = 600
     >>> tuner.config.min_turn_silence, tuner.config.name
     (600, 'Custom')
@@ -85,9 +103,14 @@ class ThresholdTuner(W.VBox):
     interruption_delay = traitlets.Int(None, allow_none=True)
 
     def __init__(self, result, config: StreamingConfig | None = None, model: str = "u3-rt-pro",
-                 target_cutoff: float = 0.05, debounce_s: float = 0.15, roles=None, **kwargs):
+                 target_cutoff: float = 0.05, debounce_s: float = 0.15, roles=None, save_path=None,
+                 theme: str = "auto", charts: str = "plotly", **kwargs):
         from ..analysis.simulate import Simulator
 
+        if theme not in ("auto", "light", "dark"):
+            raise ValueError(f"theme={theme!r}: use 'auto' (follow JupyterLab's theme), 'light' or 'dark'")
+        if charts not in ("plotly", "image"):
+            raise ValueError(f"charts={charts!r}: use 'plotly' (drawn in the page) or 'image' (seaborn SVG)")
         self.simulator = result if isinstance(result, Simulator) else Simulator.from_result(result)
         self._all_simulator = self.simulator
         self.roles = roles
@@ -95,69 +118,102 @@ class ThresholdTuner(W.VBox):
         guide = getattr(self.result, "recommendation", None)
         config = config or guide or PRESETS["balanced"]
         self.debounce_s = debounce_s
+        self.save_path = save_path
+        self.theme = theme
+        self.charts = charts
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
         self._sweeps: dict = {}
         self._preset_points: dict = {}
         self._applying = False
+        self._drawn_sweep = None
         self.recommendation = None
         self.metrics = None
-        self.renders = 0  # figure redraws so far (tests and the browser read it)
+        self.renders = 0  # figure updates so far (tests and the browser read it)
         self.live_updates: list[dict] = []  # UpdateConfiguration fields sent to a connected session
 
-        style = {"description_width": "150px"}
-        layout = W.Layout(width="520px")
+        # Each control fills its grid cell (no fixed pixel widths) and its description is
+        # as wide as its words: nothing is cut between 1000 and 1920 px, file browser open.
+        style = {"description_width": "initial"}
+
+        def fill():
+            return W.Layout(width="auto", min_width="0")
+
         self.min_slider = W.IntSlider(value=config.min_turn_silence, min=0, max=3000, step=10,
-                                      description="min_turn_silence", style=style, layout=layout,
-                                      continuous_update=True)
+                                      description="min_turn_silence (ms)", style=style, layout=fill(),
+                                      continuous_update=True,
+                                      tooltip="silence after a confident (terminal) word before the turn ends")
         self.max_slider = W.IntSlider(value=config.max_turn_silence, min=0, max=10_000, step=10,
-                                      description="max_turn_silence", style=style, layout=layout,
-                                      continuous_update=True)
-        self.model_select = W.Dropdown(options=MODELS, value=model, description="model", style=style)
+                                      description="max_turn_silence (ms)", style=style, layout=fill(),
+                                      continuous_update=True, tooltip="silence before the turn ends regardless")
+        self.model_select = W.Dropdown(options=MODELS, value=model, description="model", style=style,
+                                       layout=fill(), tooltip="which end-of-turn rule the simulator replays")
         self.target_slider = W.FloatSlider(value=target_cutoff, min=0.01, max=0.3, step=0.01,
-                                           description="target cut-offs", readout_format=".0%", style=style,
-                                           layout=layout)
+                                           description="target cut-off rate", readout_format=".0%", style=style,
+                                           layout=fill(), continuous_update=False,
+                                           tooltip="moving it re-picks the recommendation: the lowest latency "
+                                                   "with at most this share of pauses cut")
         self.preset_buttons = {
-            name: W.Button(description=cfg.name, tooltip=f"{cfg.min_turn_silence} / {cfg.max_turn_silence} ms")
+            name: W.Button(description=cfg.name, layout=W.Layout(width="auto"),
+                           tooltip=f"the {cfg.name} preset: {cfg.min_turn_silence} / {cfg.max_turn_silence} ms")
             for name, cfg in PRESETS.items()
         }
-        self.recommend_button = W.Button(description="Recommend", button_style="primary",
+        self.recommend_button = W.Button(description="Recommend", button_style="primary", layout=W.Layout(width="auto"),
                                          tooltip="lowest latency within the target cut-off rate")
-        self.side_select = W.Dropdown(options=self._side_options(), value="all", description="side", style=style)
+        self.save_button = W.Button(description="Save", icon="save", layout=W.Layout(width="auto"),
+                                    disabled=save_path is None,
+                                    tooltip=(f"write this setting to {save_path}" if save_path is not None else
+                                             "give ThresholdTuner(save_path=...) to save from here"))
+        self.side_select = W.Dropdown(options=self._side_options(), value="all", description="speakers shown",
+                                      style=style, layout=fill(), tooltip="restrict every figure to one side")
         # the rest of AssemblyAI's live surface: sent to a connected session as it moves
         self.session = None
         self.mode_select = W.Dropdown(options=[("service default", ""), *[(m, m) for m in MODES]],
-                                      value=config.mode or "", description="mode (U3 Pro)", style=style)
+                                      value=config.mode or "", description="mode (U3 Pro)", style=style,
+                                      layout=fill(), tooltip="U3 Pro's latency / accuracy mode")
         self.vad_slider = W.FloatSlider(value=0.4 if config.vad_threshold is None else config.vad_threshold,
                                         min=0.0, max=1.0, step=0.05, description="vad_threshold", style=style,
-                                        layout=layout, continuous_update=False)
+                                        layout=fill(), continuous_update=False,
+                                        tooltip="how sure the voice detector must be that someone speaks")
         self.interruption_slider = W.IntSlider(value=500 if config.interruption_delay is None else
                                                config.interruption_delay, min=0, max=1000, step=50,
-                                               description="interruption_delay", style=style, layout=layout,
-                                               continuous_update=False)
+                                               description="interruption_delay (ms)", style=style, layout=fill(),
+                                               continuous_update=False, tooltip="U3 Pro: speech needed to barge in")
         self.live_html = W.HTML()
         self.title = W.HTML()
         self.metrics_html = W.HTML()
         self.eot_html = W.HTML()
         self.figures_html = W.HTML()
         self.message = W.HTML()
+        self.page = PageTheme()
 
         super().__init__(**kwargs)
         self.add_class("turntune-tuner")
-        self.children = [
-            self.title,
-            W.HBox([W.VBox([self.min_slider, self.max_slider, self.target_slider]),
-                    W.VBox([self.model_select, self.side_select,
-                            W.HBox(list(self.preset_buttons.values()) + [self.recommend_button])])]),
-            W.HBox([W.VBox([self.vad_slider, self.interruption_slider]), W.VBox([self.mode_select, self.live_html])]),
-            self.message,
-            self.metrics_html,
-            self.eot_html,
-            self.figures_html,
-        ]
+        self.layout.width = "100%"
+
+        def cell(*children):
+            return W.VBox(list(children), layout=W.Layout(width="100%", min_width="0"))
+
+        self.controls = W.GridBox(
+            [cell(self.min_slider, self.max_slider, self.target_slider),
+             cell(self.model_select, self.side_select, self.mode_select),
+             cell(self.vad_slider, self.interruption_slider, self.live_html)],
+            layout=W.Layout(width="100%", grid_gap="2px 24px",
+                            grid_template_columns="repeat(auto-fit, minmax(min(100%, 22rem), 1fr))"))
+        self.controls.add_class("turntune-controls")
+        self.buttons = W.HBox([*self.preset_buttons.values(), self.recommend_button, self.save_button],
+                              layout=W.Layout(flex_flow="row wrap", width="100%"))
+        self.buttons.add_class("turntune-buttons")
         # state in traits, sliders linked to them
         self.min_turn_silence, self.max_turn_silence = config.min_turn_silence, config.max_turn_silence
         self.model, self.target_cutoff, self.setting_name = model, target_cutoff, config.name
+        self.ecdf_figure = self.tradeoff_figure = None
+        if charts == "plotly":
+            figures = self._build_charts()
+        else:
+            figures = self.figures_html
+        self.children = [self.title, self.controls, self.buttons, self.message, self.metrics_html, self.eot_html,
+                         figures, self.page]
         W.link((self.min_slider, "value"), (self, "min_turn_silence"))
         W.link((self.max_slider, "value"), (self, "max_turn_silence"))
         W.link((self.model_select, "value"), (self, "model"))
@@ -166,6 +222,7 @@ class ThresholdTuner(W.VBox):
         self.observe(self._on_side, names=["side"])
         self.observe(self._on_threshold, names=["min_turn_silence", "max_turn_silence"])
         self.observe(self._on_model, names=["model"])
+        self.observe(lambda _c: self.recommend(), names=["target_cutoff"])
         self.mode, self.vad_threshold, self.interruption_delay = (config.mode or "", config.vad_threshold,
                                                                    config.interruption_delay)
         W.link((self.mode_select, "value"), (self, "mode"))
@@ -176,6 +233,10 @@ class ThresholdTuner(W.VBox):
         for name, button in self.preset_buttons.items():
             button.on_click(lambda _b, n=name: self.apply(PRESETS[n]))
         self.recommend_button.on_click(lambda _b: self.recommend())
+        self.save_button.on_click(lambda _b: self.save())
+        if theme == "auto":
+            self.page.observe(lambda c: self._set_theme(c["new"]), names="light")
+        self.page.observe(lambda c: self._fit_charts(c["new"]), names="chart_widths")
         self._update_metrics()
         self._render_figures()
 
@@ -314,9 +375,34 @@ class ThresholdTuner(W.VBox):
                               f"{self.recommendation.config.max_turn_silence} ms{warn}")
         return self.recommendation
 
-    def save(self, path):
-        """Write the chosen setting as the config JSON the live session reads."""
-        return self.config.save(path)
+    def save(self, path=None):
+        """Write the chosen setting (what the panel shows) as the config JSON the live session reads.
+
+        The Save button calls this with `save_path`; nothing else writes. The file is
+        the owner's only (0600), written atomically.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Default: the tuner's `save_path`.
+
+        Returns
+        -------
+        Path
+
+        Raises
+        ------
+        ValueError
+            Neither `path` nor `save_path` was given.
+        """
+        path = self.save_path if path is None else path
+        if path is None:
+            raise ValueError("nowhere to save: call tuner.save(path) or build ThresholdTuner(..., save_path=path)")
+        config = self.config
+        written = config.save(path)
+        self.message.value = (f"<b>Saved</b> {html.escape(config.name)}: {config.min_turn_silence} / "
+                              f"{config.max_turn_silence} ms to <code>{html.escape(str(written))}</code>")
+        return written
 
     def load(self, path) -> StreamingConfig:
         """Read a config JSON and move the sliders to it."""
@@ -352,6 +438,9 @@ class ThresholdTuner(W.VBox):
         self._schedule_render()
 
     def _schedule_render(self):
+        if self.charts == "plotly":  # a few numbers sent to the page: at once
+            self._update_charts()
+            return
         if self.debounce_s <= 0:
             self._render_figures()
             return
@@ -390,7 +479,7 @@ class ThresholdTuner(W.VBox):
         if m.bracket:
             rows.insert(1, ("…optimistic bound", "cutoff_rate_low", _pct(m.cutoff_rate_low), "if the model is confident early"))
         body = "".join(
-            f'<tr><th style="text-align:left">{html.escape(a)}</th><td data-metric="{key}" style="text-align:right">'
+            f'<tr><th style="text-align:left">{html.escape(a)}</th><td data-metric="{key}" style="text-align:right;white-space:nowrap">'
             f"{html.escape(v)}</td><td style='color:#666'>{html.escape(note)}</td></tr>"
             for a, key, v, note in rows)
         notes = "".join(f"<div style='color:#666'>{html.escape(n)}</div>" for n in m.notes)
@@ -439,8 +528,87 @@ class ThresholdTuner(W.VBox):
         return self._sweeps[model]
 
     def _render_figures(self):
+        if self.charts == "plotly":
+            self._update_charts()
+            return
         with ThresholdTuner._draw_lock:
             self._draw_figures()
+
+    # ------------------------------------------------------------------ client-side charts
+    def _marks(self) -> dict:
+        """{label: (latency, cut-off rate)}: the presets, the recommendation, the current setting."""
+        m = self.metrics
+        self._sweep(self.model)
+        marks = {name: (pm.latency_mean_ms, pm.cutoff_rate) for name, pm in self._preset_points[self.model].items()}
+        marks["recommended"] = (None, None)
+        if self.recommendation is not None and self.recommendation.model == self.model:
+            rm = self.recommendation.metrics
+            marks["recommended"] = (rm.latency_mean_ms, rm.cutoff_rate)
+        now = (f"T = {self.max_turn_silence}" if self.model == "silence"
+               else f"{self.min_turn_silence} / {self.max_turn_silence}")
+        marks["current"] = (m.latency_mean_ms, m.cutoff_rate, f"current {now} ms")
+        return marks
+
+    def _build_charts(self):
+        from . import charts
+
+        light = self._light()
+        pauses = getattr(self.result, "pauses", None)
+        if pauses is not None and len(pauses):
+            lo = None if self.model == "silence" else self.min_turn_silence
+            self.ecdf_figure = charts.pause_ecdf_figure(pauses, lo, self.max_turn_silence, light=light)
+            self.ecdf_figure.add_class("turntune-ecdf")
+        self._update_metrics()
+        sweep, frontier = self._sweep(self.model)
+        self.tradeoff_figure = charts.tradeoff_figure(sweep, frontier, self._marks(), light=light, on_pick=self.pick)
+        self.tradeoff_figure.add_class("turntune-tradeoff")
+        self._drawn_sweep = (self.model, self.side)
+        box = W.GridBox([f for f in (self.ecdf_figure, self.tradeoff_figure) if f is not None],
+                        layout=W.Layout(width="100%", grid_gap="8px",
+                                        grid_template_columns="repeat(auto-fit, minmax(min(100%, 26rem), 1fr))"))
+        box.add_class("turntune-charts")
+        return box
+
+    def _update_charts(self):
+        from . import charts
+
+        sweep, frontier = self._sweep(self.model)
+        if self.ecdf_figure is not None:
+            charts.update_pause_ecdf(self.ecdf_figure, None if self.model == "silence" else self.min_turn_silence,
+                                     self.max_turn_silence)
+        if self._drawn_sweep != (self.model, self.side):
+            self._drawn_sweep = (self.model, self.side)
+            charts.update_tradeoff(self.tradeoff_figure, sweep, frontier, self._marks())
+        else:
+            charts.update_tradeoff(self.tradeoff_figure, marks=self._marks())
+        self._render_eot(self._eot_tables[self.model])
+        self.renders += 1
+
+    def _light(self) -> bool:
+        if self.theme != "auto":
+            return self.theme == "light"
+        return self.page.light is not False  # light until the page says otherwise
+
+    def _set_theme(self, light) -> None:
+        from .charts import set_theme
+
+        for fig in (self.ecdf_figure, self.tradeoff_figure):
+            if fig is not None and light is not None:
+                set_theme(fig, light)
+
+    def _fit_charts(self, widths: dict) -> None:
+        """Size each chart to its cell's width as the page reports it."""
+        for cls, fig in (("turntune-ecdf", self.ecdf_figure), ("turntune-tradeoff", self.tradeoff_figure)):
+            if fig is not None and widths.get(cls) and fig.layout.width != int(widths[cls]):
+                fig.layout.width = int(widths[cls])
+
+    def pick(self, min_turn_silence: int, max_turn_silence: int) -> None:
+        """Move the sliders to a setting picked on the trade-off curve (what a click does)."""
+        config = StreamingConfig("Custom", int(min_turn_silence), int(max_turn_silence),
+                                 "Picked on the trade-off curve")
+        self.apply(config)
+        self.message.value = (f"<b>Picked</b> on the trade-off curve: {config.min_turn_silence} / "
+                              f"{config.max_turn_silence} ms")
 
     def _draw_figures(self):
         from .plots import plot_pause_ecdf, plot_tradeoff
