@@ -326,7 +326,7 @@ class LiveTurns(W.VBox):
 
     def _on_error(self, event):
         if not getattr(event, "fatal", True):
-            self.reason.value = f"<span style='color:#a60'>callback error: {html.escape(event.error)}</span>"
+            self.reason.value = f"<span style='color:var(--jp-warn-color1, #a60)'>callback error: {html.escape(event.error)}</span>"
 
     # ------------------------------------------------------------------ rendering
     def _fired_ms(self, t) -> int | None:
@@ -454,7 +454,7 @@ class LiveTurns(W.VBox):
         self.start_button.disabled, self.stop_button.disabled = False, True
         why = detail or end_reason_text(end)
         error = getattr(session, "error", None)
-        extra = f"<br><span style='color:#a00'>{html.escape(str(error))}</span>" if error else ""
+        extra = f"<br><span style='color:var(--jp-error-color1, #a00)'>{html.escape(str(error))}</span>" if error else ""
         self.reason.value = f"<div class='turntune-end'>Session ended: <b>{html.escape(why)}</b>{extra}</div>"
         self.status.value = self._status_text()
         self._render()

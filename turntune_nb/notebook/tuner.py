@@ -330,7 +330,7 @@ class ThresholdTuner(W.VBox):
         try:
             session.update_configuration(**fields)
         except Exception as err:  # shown in the panel: a slider must never raise into the kernel
-            self.live_html.value = f"<span style='color:#a00'>update refused: {html.escape(str(err))}</span>"
+            self.live_html.value = f"<span style='color:var(--jp-error-color1, #a00)'>update refused: {html.escape(str(err))}</span>"
             return
         self.live_updates.append(fields)
         self.live_html.value = "<i>sent " + html.escape(", ".join(f"{k}={v}" for k, v in fields.items())) + "</i>"
@@ -480,10 +480,10 @@ class ThresholdTuner(W.VBox):
             rows.insert(1, ("…optimistic bound", "cutoff_rate_low", _pct(m.cutoff_rate_low), "if the model is confident early"))
         body = "".join(
             f'<tr><th style="text-align:left">{html.escape(a)}</th><td data-metric="{key}" style="text-align:right;white-space:nowrap">'
-            f"{html.escape(v)}</td><td style='color:#666'>{html.escape(note)}</td></tr>"
+            f"{html.escape(v)}</td><td style='color:var(--jp-ui-font-color2, #666)'>{html.escape(note)}</td></tr>"
             for a, key, v, note in rows)
-        notes = "".join(f"<div style='color:#666'>{html.escape(n)}</div>" for n in m.notes)
-        eot = (f"<div class='turntune-eot-now' style='color:#444'>eot-bench's definitions: "
+        notes = "".join(f"<div style='color:var(--jp-ui-font-color2, #666)'>{html.escape(n)}</div>" for n in m.notes)
+        eot = (f"<div class='turntune-eot-now' style='color:var(--jp-ui-font-color1, #444)'>eot-bench's definitions: "
                f"<span data-eot='eot_cutoff_rate'>{_pct(m.eot_cutoff_rate)}</span> of {m.eot_holds} holds of "
                f"200–5000 ms cut (the endpointer fires inside them); "
                f"<span data-eot='never_fired'>{m.never_fired}</span> of {m.turn_ends} turn ends never fired, "
@@ -494,7 +494,7 @@ class ThresholdTuner(W.VBox):
             f"<table class='turntune-metrics' data-min='{self.min_turn_silence}' data-max='{self.max_turn_silence}' "
             f"data-model='{html.escape(self.model)}'>{body}</table>{notes}")
         self.title.value = (f"<h3 style='margin:0'>{html.escape(self.setting_name)}: {setting} "
-                            f"<span style='color:#666;font-weight:normal'>({html.escape(m.label or self.model)}, {label})</span></h3>")
+                            f"<span style='color:var(--jp-ui-font-color2, #666);font-weight:normal'>({html.escape(m.label or self.model)}, {label})</span></h3>")
 
     def _render_eot(self, table):
         """eot-bench's four cells on these recordings beside the published rows."""
@@ -509,7 +509,7 @@ class ThresholdTuner(W.VBox):
                       for k in ("cutoff_at_300ms", "cutoff_at_600ms", "latency_at_5pct_ms", "latency_at_10pct_ms"))
             + "</tr>" for r in table.itertuples())
         self.eot_html.value = (f"<table class='turntune-eot'><tr>{head}</tr>{body}</table>"
-                               "<div style='color:#666'>eot-bench's cells: holds of 200–5000 ms; turn ends never "
+                               "<div style='color:var(--jp-ui-font-color2, #666)'>eot-bench's cells: holds of 200–5000 ms; turn ends never "
                                "fired count at max_turn_silence. Published rows: LiveKit eot-bench.</div>")
 
     def _sweep(self, model):
