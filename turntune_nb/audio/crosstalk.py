@@ -108,9 +108,10 @@ def estimate_leak(levels_db: np.ndarray, src: int, dst: int) -> Leak:
             diff = d[on] - sl[on]
             low = diff <= np.median(diff)          # where dst is quietest relative to src: leak-dominated
             x, y = sl[on][low], d[on][low]
-            if x.std() < 1e-6 or y.std() < 1e-6:
+            if not (x.std() >= 1e-6 and y.std() >= 1e-6):  # flat (or non-finite) levels: no correlation to find
                 continue
-            corr = float(np.corrcoef(x, y)[0, 1])
+            with np.errstate(invalid="ignore", divide="ignore"):  # near-flat levels round to a zero spread
+                corr = float(np.corrcoef(x, y)[0, 1])
             if corr > best_corr + 1e-9:
                 best, best_corr = lag, corr
     on = _shift(active.astype(float), best, 0.0) > 0
