@@ -13,13 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_options import add_scale_args as _add_scale_args
-from .cli_options import add_side_args as _add_side_args
-from .cli_options import add_speakers_arg as _add_speakers_arg
-from .cli_options import add_tuning_args as _add_tuning_args
-from .cli_options import add_vad_args as _add_vad_args
-from .cli_options import side as _side
-from .cli_options import vad_options as _vad_options
+from .cli_options import (add_scale_args, add_side_args, add_speakers_arg, add_tuning_args, add_vad_args, side,
+                          vad_options)
 from .errors import InputError, NothingUsableError, TurnTuneError
 
 __all__ = ("main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_PARTIAL", "EXIT_NOTHING", "EXIT_INTERRUPTED",
@@ -70,12 +65,12 @@ def _add_analyze(sub) -> None:
     p.add_argument("--cache-dir", default=None, metavar="DIR",
                    help="AssemblyAI transcript cache; a re-run makes no request for cached files "
                    "(default: ~/.cache/turntune_nb/assemblyai)")
-    _add_side_args(p)
-    _add_speakers_arg(p)
-    _add_vad_args(p)
+    add_side_args(p)
+    add_speakers_arg(p)
+    add_vad_args(p)
     p.add_argument("--max-retry-after", type=float, default=60.0, metavar="S",
                    help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
-    _add_scale_args(p)
+    add_scale_args(p)
     p.set_defaults(func=_run_analyze)
 
 
@@ -117,7 +112,7 @@ def _analysis_from_args(args):
                                 backend=getattr(args, "backend", "auto"),
                                 progress=getattr(args, "progress", not getattr(args, "json", False)),
                                 workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
-                                out_dir=getattr(args, "out", None), **extra, **_vad_options(args))
+                                out_dir=getattr(args, "out", None), **extra, **vad_options(args))
         if not result.transcripts and not getattr(result, "interrupted", False):
             detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in result.skipped) or "no input"
             raise NothingUsableError(f"nothing usable in {', '.join(map(str, args.paths))} ({detail})")
@@ -194,7 +189,7 @@ def _run_analyze(args) -> int:
     result = _analysis_from_args(args)
     _stop_if_interrupted(result)
     if args.speaker or args.channel:
-        result = result.for_speakers(**_side(args))
+        result = result.for_speakers(**side(args))
     path = result.save(args.out, format=getattr(args, "table_format", "csv"))
     exported = _export_tables(result, path, args.export, args.roles) if getattr(args, "export", None) else None
     if args.json:
@@ -227,7 +222,7 @@ def _add_recommend(sub) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="transcript or audio files, folders of them, or one summary JSON saved by `analyze`")
-    _add_tuning_args(p)
+    add_tuning_args(p)
     p.add_argument("--out", metavar="CONFIG.json", help="write the chosen setting as a config JSON (turntune stream --config)")
     p.add_argument("--json", action="store_true", help="print the recommendation as JSON on stdout and nothing else")
     p.set_defaults(func=_run_recommend)
@@ -267,7 +262,7 @@ def _run_recommend(args) -> int:
     _stop_if_interrupted(source)
     _check_usable(source)
     rec = recommend_config(source, model=args.model, target_cutoff=args.target_cutoff,
-                           grid_max_ms=args.grid_max_ms, **_side(args))
+                           grid_max_ms=args.grid_max_ms, **side(args))
     path = rec.save(args.out) if args.out else None
     if args.json:
         print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False, default=str))
@@ -375,7 +370,7 @@ def _add_report(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
     p.add_argument("--out", dest="report_path", default="turntune-report.html", metavar="REPORT.html",
                    help="where the report goes (default: turntune-report.html)")
-    _add_tuning_args(p)
+    add_tuning_args(p)
     p.add_argument("--title", default="Turn-taking analysis", help="the report's title")
     p.set_defaults(func=_run_report, progress=True)  # the audio is analysed again: show it
 
@@ -390,7 +385,7 @@ def _run_report(args) -> int:
     _stop_if_interrupted(result)
     _check_usable(result)
     if args.speaker or args.channel:
-        result = result.for_speakers(**_side(args))
+        result = result.for_speakers(**side(args))
     recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff,
                                       grid_max_ms=args.grid_max_ms)
     path = write_report(result, args.report_path, recommendation, title=args.title)
