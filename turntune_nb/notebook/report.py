@@ -121,11 +121,12 @@ def _scrub_svg(svg: str) -> str:
 
 
 def _pct(v) -> str:
-    return "–" if v is None or v != v else f"{v:.1%}"
+    return format_value("share", v)
 
 
 def _ms(v) -> str:
-    return "–" if v is None or v != v else f"{v:,.0f} ms"
+    text = format_value("mean_ms", v)
+    return text if text == "–" else f"{text} ms"
 
 
 def _table(frame: pd.DataFrame, wrap=(), caption: str = "") -> str:
