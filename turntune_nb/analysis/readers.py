@@ -201,7 +201,8 @@ def _from_assemblyai(data, name: str, path) -> Transcript:
     zero = [i for i, u in enumerate(utterances) if u.end_ms == u.start_ms and not u.words]
     if zero:
         notes.append(f"{len(zero)} zero-duration utterance(s) skipped (utterance {', '.join(map(str, zero[:10]))})")
-        utterances = [u for i, u in enumerate(utterances) if i not in set(zero)]
+        skipped = set(zero)
+        utterances = [u for i, u in enumerate(utterances) if i not in skipped]
     return Transcript(name, utterances, source="assemblyai", notes=tuple(notes), duration_ms=duration_ms)
 
 

@@ -67,7 +67,8 @@ def _who(result):
     u = result.utterances
     names = [str(t.name) for t in result.transcripts]
     if isinstance(u[C.FILE].dtype, pd.CategoricalDtype):
-        names += [str(c) for c in u[C.FILE].cat.categories if str(c) not in set(names)]
+        known = set(names)
+        names += [str(c) for c in u[C.FILE].cat.categories if str(c) not in known]
     files = pd.Index(names)
     speakers = pd.Index(sorted(set(u[C.SPEAKER].astype(str)))) if len(u) else pd.Index([], dtype=object)
     key = _keys(u, u[C.SPEAKER].astype(str), files, speakers)
