@@ -238,7 +238,7 @@ def _overall_rows(result) -> list:
     rows = []
     if o.get("overall_average_gap_ms") is not None:
         rows += [(label(k), format_value(k, o.get(k))) for k in _OVERALL]
-        rows.append(("variability", f"{o['variability_ratio']:.2f}x longest / shortest file mean: {o['variability']} "
+        rows.append(("variability", f"{o['variability_ratio']:.2f}x longest gap / mean gap: {o['variability']} "
                                     f"- {VARIABILITY_TEXT[o['variability']]}"))
     share = result.overlap_share
     if share is not None:
