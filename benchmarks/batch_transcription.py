@@ -93,7 +93,8 @@ def main() -> None:
             after = dict(fake.state.counts)
 
     rerun = {k: after.get(k, 0) - before.get(k, 0) for k in ("upload", "submit", "get")}
-    print(f"{args.files} files, fake processing {args.processing:g} s per job, poll interval {args.poll:g} s (both sides)")
+    print(f"{args.files} files, fake processing {args.processing:g} s per job, "
+          f"poll interval {args.poll:g} s (both sides)")
     print(f"guide, one after another:      {guide_s:7.2f} s  ({guide_done} completed)")
     print(f"turntune_nb, {args.workers} workers:        {ours_s:7.2f} s  ({len(first.ok)} completed)")
     print(f"speed-up: {guide_s / ours_s:.1f}x  (target >= 20x)")

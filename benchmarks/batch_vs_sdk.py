@@ -62,7 +62,8 @@ def main() -> None:
         ours_s = timed([sys.executable, "-m", "turntune_nb", "analyze", str(folder), "--backend", "assemblyai",
                         "--cache-dir", str(Path(tmp) / "cache"), "--out", str(Path(tmp) / "out"), "--json"], env)
         startup_s = timed([sys.executable, "-c", "import turntune_nb.cli"], env)
-    print(f"{args.files} files, fake processing {args.processing:g} s per job, default poll intervals; load {os.getloadavg()}")
+    print(f"{args.files} files, fake processing {args.processing:g} s per job, default poll intervals; "
+          f"load {os.getloadavg()}")
     print(f"  AssemblyAI SDK transcribe_group (transcription only): {sdk_s:6.2f} s")
     print(f"  turntune analyze (transcription + analysis + summary): {ours_s:6.2f} s  "
           f"({sdk_s / ours_s:.2f}x the SDK's speed; start-up alone {startup_s:.2f} s)")

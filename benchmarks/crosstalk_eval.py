@@ -64,7 +64,8 @@ def matched(ref, hyp, tol=TOLERANCE_MS) -> int:
     for sp, t in ref:
         best = None
         for j, (sp2, t2) in enumerate(hyp):
-            if j not in used and sp2 == sp and abs(t2 - t) <= tol and (best is None or abs(t2 - t) < abs(hyp[best][1] - t)):
+            closer = best is None or abs(t2 - t) < abs(hyp[best][1] - t)
+            if j not in used and sp2 == sp and abs(t2 - t) <= tol and closer:
                 best = j
         if best is not None:
             used.add(best)
@@ -107,19 +108,22 @@ def main() -> None:
                     write_wav(path, x, 8000, name)
                     for resolve in (False, True):
                         hyp, hyp_bc = changes(transcribe_file_offline(path, crosstalk=resolve))
-                        rows.append((wav.stem, label, codec, resolve, len(ref), len(hyp), matched(ref, hyp), ref_bc, hyp_bc))
+                        rows.append((wav.stem, label, codec, resolve, len(ref), len(hyp), matched(ref, hyp),
+                                     ref_bc, hyp_bc))
     print(f"{'call':<8} {'audio':<14} {'codec':<7} {'crosstalk':<9} {'ref':>4} {'found':>5} {'recall':>6} "
           f"{'prec':>6} {'backch ref/found':>16}")
     for stem, label, codec, resolve, nr, nh, m, rb, hb in rows:
         print(f"{stem:<8} {label:<14} {codec:<7} {'resolved' if resolve else 'off':<9} {nr:4d} {nh:5d} "
               f"{m / nr:6.0%} {m / max(nh, 1):6.0%} {rb:8d}/{hb:<7d}")
-    print("\nAll calls, per condition (speaker changes recalled / precise, backchannels found where the reference has N):")
+    print("\nAll calls, per condition (speaker changes recalled / precise, "
+          "backchannels found where the reference has N):")
     keys = sorted({(r[1], r[2], r[3]) for r in rows}, key=lambda k: (k[0] != "as recorded", k[0], k[1], k[2]))
     for label, codec, resolve in keys:
         sel = [r for r in rows if (r[1], r[2], r[3]) == (label, codec, resolve)]
         nr, nh, m = sum(r[4] for r in sel), sum(r[5] for r in sel), sum(r[6] for r in sel)
         print(f"  {label:<14} {codec:<7} crosstalk {'resolved' if resolve else 'off':<9}: recall {m / nr:5.1%}  "
-              f"precision {m / max(nh, 1):5.1%}  backchannels {sum(r[8] for r in sel)} (reference {sum(r[7] for r in sel)})")
+              f"precision {m / max(nh, 1):5.1%}  backchannels {sum(r[8] for r in sel)} "
+              f"(reference {sum(r[7] for r in sel)})")
     print("\nTarget (issue 11): speaker changes recalled and precise >= 90 % on two-channel calls with crosstalk.")
 
 

@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 import av
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -97,7 +96,8 @@ def main(argv=None) -> int:
             results[mode] = json.loads(out.strip().splitlines()[-1])
             r = results[mode]
             print(f"{mode:8s} {r['seconds']:7.1f} s  {audio_s / r['seconds']:7.0f}x real time  "
-                  f"peak RSS {r['peak_rss_mb']:6.0f} MB  {dict((k, v) for k, v in r.items() if k not in ('seconds', 'peak_rss_mb'))}")
+                  f"peak RSS {r['peak_rss_mb']:6.0f} MB  "
+                  f"{ {k: v for k, v in r.items() if k not in ('seconds', 'peak_rss_mb')} }")
     full = results["diarise"]["seconds"]
     print(f"decode + detector + diarisation: {audio_s / full:.0f}x real time (target >= 100x), "
           f"{full / results['decode']['seconds']:.1f}x the decode-alone time, "

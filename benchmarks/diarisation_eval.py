@@ -200,7 +200,7 @@ def overlap_evidence(pairs):
         if len(models) < 2 or not np.any(count >= 2):
             continue
 
-        def ll(mu, var):
+        def ll(mu, var, feats=feats):
             return -0.5 * (((feats - mu) ** 2 / var).sum(1) + np.log(var).sum())
 
         best = np.max([ll(mu, var) for mu, var in models], axis=0)

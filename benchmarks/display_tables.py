@@ -51,7 +51,8 @@ def loop_figures(result) -> dict:
             elif e > covered:
                 talk += e - covered
                 covered = e
-        turns = sum(1 for f, sp in zip(te[C.FILE].astype(str), te[C.SPEAKER].astype(str)) if f == file and sp == speaker)
+        turns = sum(1 for f, sp in zip(te[C.FILE].astype(str), te[C.SPEAKER].astype(str))
+                    if f == file and sp == speaker)
         pauses = [v for f, sp, v in zip(p[C.FILE].astype(str), p[C.FLOOR_SPEAKER].astype(str), p[C.PAUSE_MS])
                   if f == file and sp == speaker]
         taken = [o for f, k, sp, o in zip(tr[C.FILE].astype(str), tr[C.KIND].astype(str), tr[C.SPEAKER].astype(str),

@@ -13,7 +13,6 @@ Prints figures; asserts nothing about time. Run: ``.venv/bin/python benchmarks/e
 from __future__ import annotations
 
 import json
-
 import time
 from pathlib import Path
 

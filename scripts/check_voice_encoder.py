@@ -59,7 +59,6 @@ def test_mels() -> np.ndarray:
 
 
 def onnx_encoder(state: dict[str, np.ndarray]):
-    import onnx
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
 
