@@ -21,8 +21,12 @@ Limits(concurrency=4, retries=2)
 ...     warnings.simplefilter("always")
 ...     options_from_kwargs(Limits, Limits(retries=5), {"concurrency": 1}, where="run")
 Limits(concurrency=1, retries=5)
->>> print(caught[0].category.__name__, caught[0].message)
-DeprecationWarning run(): the keyword argument concurrency= is deprecated; pass options=Limits(concurrency=...) instead (removed in 0.3).
+>>> caught[0].category.__name__
+'DeprecationWarning'
+>>> for part in str(caught[0].message).split("; "):
+...     print(part)
+run(): the keyword argument concurrency= is deprecated
+pass options=Limits(concurrency=...) instead (removed in 0.3).
 """
 
 from __future__ import annotations
