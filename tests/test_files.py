@@ -109,3 +109,69 @@ def test_check_writable_dir_names_the_folder_and_what_to_do(tmp_path):
     with pytest.raises(InputError, match=r"The output folder .*f/out cannot be written \(.*\): choose another"):
         check_writable_dir(tmp_path / "f" / "out", "The output folder")
     assert check_writable_dir(tmp_path / "ok", "x") == tmp_path / "ok" and not list((tmp_path / "ok").iterdir())
+
+
+def test_atomic_write_fsyncs_the_temporary_file_before_renaming_it(tmp_path, monkeypatch):
+    import os
+
+    from turntune_nb.files import atomic_write_bytes
+
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        calls.append(("fsync", os.fstat(fd).st_ino, None))   # which file: its inode survives the rename
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        calls.append(("replace", os.stat(src).st_ino, str(dst)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    target = tmp_path / "summary.json"
+    atomic_write_bytes(target, b"{}")
+    assert target.read_bytes() == b"{}"
+    renames = [i for i, c in enumerate(calls) if c[0] == "replace"]
+    assert len(renames) == 1 and calls[renames[0]][2] == str(target)
+    renamed_inode = calls[renames[0]][1]
+    # the file that is renamed over the target was fsynced before the rename (its data are on disk first)
+    assert any(c[0] == "fsync" and c[1] == renamed_inode for c in calls[:renames[0]]), calls
+
+
+def test_a_failed_atomic_write_leaves_no_temporary_file_and_the_old_file_intact(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from turntune_nb.files import atomic_write_bytes
+
+    target = tmp_path / "summary.json"
+    target.write_bytes(b"old")
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        atomic_write_bytes(target, b"new")
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"] and target.read_bytes() == b"old"
+    # a rename that fails (the target is a folder): the same
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep").write_bytes(b"x")
+    with pytest.raises(OSError):
+        atomic_write_bytes(tmp_path / "out", b"new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "summary.json"]
+
+
+def test_one_file_under_two_spellings_is_one_input(tmp_path):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / "x.wav").write_bytes(b"RIFF")
+    (tmp_path / "link.wav").symlink_to(folder / "x.wav")
+    inputs, skipped = collect_inputs([folder / "x.wav", tmp_path / "a" / ".." / "a" / "x.wav", tmp_path / "link.wav"])
+    assert inputs == [folder / "x.wav"] and skipped == []
+    # a folder holding the file and a link to it, and the file given again by a relative-looking path
+    (folder / "same.wav").symlink_to("x.wav")
+    inputs, _ = collect_inputs([folder, str(tmp_path / "a" / ".." / "a" / "x.wav")])
+    assert len(inputs) == 1

@@ -129,3 +129,34 @@ def test_leak_mask_needs_an_audible_leak():
 def test_two_channels_only():
     with pytest.raises(ValueError, match="exactly two"):
         resolve_crosstalk([[], [], []], np.zeros((3, 10)))
+
+
+def test_leak_delay_is_fitted_on_leak_frames_not_on_the_listeners_own_speech():
+    # ch0 speaks 600 ms of every second (levels -20 dB +- 4); ch1 holds its copy 30 ms later, 20 dB down,
+    # and talks over the middle 300 ms of each of ch0's turns at its own, unrelated levels (-15 dB +- 4).
+    # Half of ch0's speaking frames are thus ch1's own speech: only the other half (where ch1's level is
+    # exactly ch0's 20 dB down) tells the delay; a fit on the own-speech half finds some arbitrary lag.
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        pos = np.arange(1000) % 100
+        a = np.where(pos < 60, -20.0 + rng.normal(0, 4, 1000), -80.0)
+        b = np.maximum(np.concatenate([np.full(3, -80.0), a[:-3]]) - 20.0, -80.0)
+        own = (pos >= 15) & (pos < 45)
+        b[own] = -15.0 + rng.normal(0, 4, own.sum())
+        leak = estimate_leak(_levels(a, b), 0, 1)
+        assert leak.lag_ms == 3 * LEVEL_FRAME_MS, seed
+        assert leak.gain_db == pytest.approx(-20.0, abs=0.5), seed
+
+
+def test_a_short_own_reply_inside_the_other_partys_speech_survives():
+    # ch0 speaks 100-1500 ms; its leak in ch1 10 ms later, 20 dB down. Inside it, ch1 says "uh-huh":
+    # two 40 ms syllables (700-740, 780-820 ms) 18 dB over the leak, with 40 ms of leak between them.
+    # The leak run between the syllables is shorter than min_silence (60 ms): one piece, 700-820 ms,
+    # 120 ms long (>= min_speech 100) with 80 ms of its own speech (>= half of min_speech): kept.
+    levels = np.full((2, 200), -80.0)
+    levels[0, 10:150] = -20.0 + np.random.default_rng(4).normal(0, 4, 140)
+    levels[1, 11:151] = levels[0, 10:150] - 20.0
+    levels[1, 70:74] = levels[1, 78:82] = -22.0
+    # the detector heard ch1 from 110 to 1510 ms: leak and reply as one segment
+    got = resolve_crosstalk([[(100, 1500)], [(110, 1510)]], levels)
+    assert got == [[(100, 1500)], [(700, 820)]]

@@ -115,6 +115,22 @@ def test_padding_never_reaches_back_over_the_previous_segment():
     assert all(b[0] >= a[1] for a, b in zip(got, got[1:]))
 
 
+def test_a_padded_end_never_runs_past_the_end_of_the_audio():
+    # 150 ms of audio, speech from 50 ms to its very end; padding 30 ms would put the end at 180 ms,
+    # after the audio: the segment ends where the audio does (its start is padded as usual)
+    got, events = run_scripted([0] * 5 + [1] * 10, min_speech_ms=30, min_silence_ms=30, speech_pad_ms=30,
+                               hangover_ms=0)
+    assert got == [(20, 150)]
+    assert events == [("start", 20), ("end", 20, 150)]
+    # the same through segment_speech on samples: 1 s of silence, then a loud warbling 200 Hz tone to the
+    # end of the audio, 1536 ms (48 of the default detector's 32 ms frames), padded 200 ms each side
+    assert SpeechDetector(16000).frame_samples == 512
+    t = np.arange(24576 - 16000) / 16000
+    tone = 8000 * np.sin(2 * np.pi * 200 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
+    x = np.concatenate([np.zeros(16000), tone]).astype(np.int16)
+    assert segment_speech(x, 16000, VADSettings(speech_pad_ms=200, gate=False)) == [(800, 1536)]
+
+
 def test_flush_drops_a_too_short_run_at_the_end_of_the_stream():
     by_hand = dict(min_speech_ms=30, min_silence_ms=30, hangover_ms=0)
     # speech 50-150 ms (kept), then a 20 ms run at 200-220 ms that the stream ends in
