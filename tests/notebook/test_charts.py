@@ -59,7 +59,8 @@ def test_tradeoff_points_carry_their_setting_and_a_click_picks_it():
         "trace_indexes": [1], "point_indexes": [2], "xs": [900.0], "ys": [0.0]}}
     assert picked == [(400, 1200)]
     update_tradeoff(fig, marks={"Balanced": (float("nan"), 0.05), "current": (900.0, 0.0, "current 400 / 1200 ms")})
-    assert balanced.visible is False and (current.x, current.y, current.name) == ((900.0,), (0.0,), "current 400 / 1200 ms")
+    assert balanced.visible is False
+    assert (current.x, current.y, current.name) == ((900.0,), (0.0,), "current 400 / 1200 ms")
 
 
 def test_templates_follow_the_page():

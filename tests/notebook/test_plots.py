@@ -30,7 +30,8 @@ def test_offsets_histogram_counts_every_speaker_change(result):
     assert heights == 8
     assert ax.get_title() == "Between-speaker offsets (8 changes, 62% overlap)"
     # overlaps drawn left of zero
-    overlap_bars = [p for p in ax.patches if p.get_height() > 0 and p.get_facecolor()[:3] == matplotlib.colors.to_rgb("#DD8452")]
+    orange = matplotlib.colors.to_rgb("#DD8452")
+    overlap_bars = [p for p in ax.patches if p.get_height() > 0 and p.get_facecolor()[:3] == orange]
     assert overlap_bars and all(p.get_x() + p.get_width() <= 0 for p in overlap_bars)
 
 
@@ -39,7 +40,8 @@ def test_pause_ecdf_annotates_shares_beyond_thresholds():
     ax = plot_pause_ecdf(pauses, 400, 1000)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     # of the 5 pauses >= 100 ms: 3 are >= 400 ms, 1 is >= 1000 ms
-    assert labels == ["min_turn_silence 400 ms: 60% of pauses as long", "max_turn_silence 1000 ms: 20% of pauses as long"]
+    assert labels == ["min_turn_silence 400 ms: 60% of pauses as long",
+                      "max_turn_silence 1000 ms: 20% of pauses as long"]
     assert ax.get_title() == "Pauses inside turns (5 of >= 100 ms)"
     assert share_beyond([100, 200, 300, 400], 300) == 0.5
 

@@ -15,7 +15,8 @@ def test_report_is_self_contained_and_holds_no_key_or_absolute_path(tmp_path, mo
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
     transcripts, failed = collect_transcripts([sample_rttm, data_dir / "assemblyai"])
     result = analyze_transcripts(transcripts, folder_path=str(data_dir.resolve()),
-                                 failed=[{"filename": "x.wav", "reason": f"upload failed for {tmp_path}/x.wav with key {KEY}"}],
+                                 failed=[{"filename": "x.wav",
+                                          "reason": f"upload failed for {tmp_path}/x.wav with key {KEY}"}],
                                  notes=[f"cache in {tmp_path.resolve()}/cache"])
     path = write_report(result, tmp_path / "report.html")
     text = path.read_text()
@@ -41,7 +42,8 @@ def test_report_command(tmp_path, monkeypatch, sample_rttm, data_dir, capsys):
 
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
     out = tmp_path / "share" / "report.html"
-    assert main(["report", str(sample_rttm), str(data_dir / "assemblyai"), "--out", str(out), "--title", "Q3 calls"]) == 0
+    args = ["report", str(sample_rttm), str(data_dir / "assemblyai"), "--out", str(out), "--title", "Q3 calls"]
+    assert main(args) == 0
     assert f"Report written to: {out}" in capsys.readouterr().out
     text = out.read_text()
     assert "<h1>Q3 calls</h1>" in text and "Data-driven" in text
@@ -96,7 +98,8 @@ def test_report_scrubs_the_api_key_and_the_temporary_token(monkeypatch):
     monkeypatch.setenv("ASSEMBLYAI_TOKEN", TOKEN)
     result = small_result(
         name=f"call-{TOKEN}.wav", folder_path=f"recordings {API_KEY}",
-        failed=[{"filename": f"k-{API_KEY}.wav", "reason": f"401 for key {API_KEY} and token {TOKEN}", "stage": "upload"}],
+        failed=[{"filename": f"k-{API_KEY}.wav", "reason": f"401 for key {API_KEY} and token {TOKEN}",
+                 "stage": "upload"}],
         notes=[f"token {TOKEN} expires soon", f"key {API_KEY} used"])
     text = render_report(result, title=f"Report {TOKEN} {API_KEY}")
     assert API_KEY not in text and TOKEN not in text
@@ -288,7 +291,8 @@ def test_definitions_state_each_count_and_agree_with_the_tables():
     assert d["backchannel (contained)"].startswith("1 backchannels")
     assert d["pause"].startswith("2 pauses between segments") and "0 silences between words" in d["pause"]
     assert "2 pauses inside turns, of which 1 are holds" in d["pause"]
-    assert d["turn end"].startswith("6 turn ends") and "speaker change (4) and the end of each file (2)" in d["turn end"]
+    assert d["turn end"].startswith("6 turn ends")
+    assert "speaker change (4) and the end of each file (2)" in d["turn end"]
     # the setting's figures by the rule: the 300 ms hold is segment-level (punctuation unknown), so the
     # pessimistic bound fires at min_turn_silence: a cut only if min_turn_silence <= 300; every turn end is
     # waited out to max_turn_silence
@@ -373,7 +377,8 @@ def test_peer_stack_equivalents_are_the_recommendations_export(data_dir, sample_
     assert silence is not None
     # the mapping as export.py documents it: AssemblyAI as is; silence timers get the silence-only
     # equivalent; LiveKit and Pipecat in seconds
-    assert rows["AssemblyAI"]["setting"] == f"speech_model = u3-rt-pro; min_turn_silence = {lo}; max_turn_silence = {hi}"
+    assert rows["AssemblyAI"]["setting"] == (f"speech_model = u3-rt-pro; min_turn_silence = {lo}; "
+                                             f"max_turn_silence = {hi}")
     assert rows["Deepgram"]["setting"] == f"endpointing = {silence}"
     assert rows["LiveKit Agents"]["setting"] == (f"min_endpointing_delay = {lo / 1000:g}; "
                                                  f"max_endpointing_delay = {hi / 1000:g}")

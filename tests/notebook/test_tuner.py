@@ -1,34 +1,14 @@
 """Panels without a browser: set widget values and click buttons from Python,
-then check what the panel shows against figures worked out by hand.
-
-The recording (`result`): one file, two speakers, word timings::
-
-    A  well 0-400 | 150 | so 550-900 | 60 | yes. 960-1400 | 800 | right. 2200-3000
-         (700 ms silence)
-    B  hmm 3700-4000 | 300 | and 4300-4600 | 1200 | then 5800-6500
-         (300 ms silence)
-    A  okay. 6800-7500
-         (2000 ms silence)
-    B  but 9500-10000
-
-Holds (pauses >= 100 ms inside a turn): 150 (after "well"), 800 (after "yes.", terminal),
-300, 1200 (after "hmm", "and"); the 60 ms pause is not a hold. Four turns, each ending
-in a turn end: A after "right." (terminal, next speaker 700 ms later), B after "then"
-(not terminal, 300 ms), A after "okay." (terminal, 2000 ms), B after "but" (not
-terminal, last: never interrupted). Turn 1 holds 150 and 800, turn 2 holds 300 and 1200.
-
-u3-rt-pro: a hold cuts when pause >= max, or pause >= min after a terminal word; a turn
-end fires at min after a terminal word, else at max; interrupted when the silence after
-it is shorter than that delay.
+then check what the panel shows against figures worked out by hand on the recording
+of tests/notebook/tuner_recording.py (its docstring draws it).
 """
 
 import re
 
 import pytest
 
-from turntune_nb.analysis.model import Transcript, Utterance, Word
+from tests.notebook.tuner_recording import two_speaker_call
 from turntune_nb.analysis.presets import PRESETS, load_config
-from turntune_nb.analysis.results import analyze_transcripts
 from turntune_nb.notebook.tuner import ThresholdTuner
 
 
@@ -44,19 +24,9 @@ def no_pending_redraws():
             thread.cancel()
 
 
-def utterance(speaker, *words):
-    ws = tuple(Word(text, a, b, speaker=speaker) for text, a, b in words)
-    return Utterance(speaker, ws[0].start_ms, ws[-1].end_ms, " ".join(w.text for w in ws), ws)
-
-
 @pytest.fixture(scope="module")
 def result():
-    return analyze_transcripts([Transcript("call.json", (
-        utterance("A", ("well", 0, 400), ("so", 550, 900), ("yes.", 960, 1400), ("right.", 2200, 3000)),
-        utterance("B", ("hmm", 3700, 4000), ("and", 4300, 4600), ("then", 5800, 6500)),
-        utterance("A", ("okay.", 6800, 7500)),
-        utterance("B", ("but", 9500, 10000)),
-    ))])
+    return two_speaker_call()
 
 
 def shown(tuner) -> dict:
@@ -92,7 +62,8 @@ def test_slider_moves_show_hand_worked_metrics(result):
         tuner.max_slider.value = 3000  # raise max first so min never pushes it
         tuner.min_slider.value, tuner.max_slider.value = lo, hi
         assert values(tuner) == expected, (lo, hi)
-        assert tuner.config.name == "Custom" and (tuner.config.min_turn_silence, tuner.config.max_turn_silence) == (lo, hi)
+        config = tuner.config
+        assert (config.name, config.min_turn_silence, config.max_turn_silence) == ("Custom", lo, hi)
 
 
 def test_metric_notes_give_the_counts_and_the_interval(result):
@@ -137,7 +108,8 @@ def test_min_above_max_pushes_max(result):
 def test_preset_buttons_and_recommendation(result):
     tuner = ThresholdTuner(result, config=PRESETS["balanced"], debounce_s=30)
     tuner.preset_buttons["conservative"].click()
-    assert (tuner.config.name, tuner.config.min_turn_silence, tuner.config.max_turn_silence) == ("Conservative", 800, 3600)
+    config = tuner.config
+    assert (config.name, config.min_turn_silence, config.max_turn_silence) == ("Conservative", 800, 3600)
     # 800 / 3600: only the 800 ms hold after "yes." cuts (terminal, >= 800); delays 800, 3600,
     # 800, 3600; interrupted: 700 < 800 and 300 < 3600.
     assert values(tuner) == {"cutoff_rate": "25.0%", "turns_cut_share": "25.0%", "latency_mean_ms": "2200 ms",

@@ -1,7 +1,11 @@
 """The notebook wing: what draws.
 
 - `plots`: seaborn figures of the analysis tables (axes-level, ``data=``, ``ax=``).
-- `tuner`: `ThresholdTuner`, sliders over the simulator.
+- `tuner`: `ThresholdTuner`, sliders over the simulator (its state, events, Save and
+  a connected live session), made of:
+  - `tuner_controls`: `TunerControls`, its sliders, choices and buttons in a wrapping grid;
+  - `tuner_figures`: `TunerFigures`, its pause ECDF and trade-off curve and the sweeps behind them;
+  - `tuner_html`: what it says about a setting (metrics, title, eot-bench's cells, messages).
 - `charts`: the tuner's plotly ``FigureWidget``s, drawn in the page (a slider move
   sends a few numbers, not an image); clicking the trade-off curve picks a setting.
 - `page`: `PageTheme` (anywidget + ``page.js``), JupyterLab's light/dark theme told

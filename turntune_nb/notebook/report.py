@@ -250,8 +250,9 @@ def _definitions(result, recommendation) -> str:
                       f"pausing: at {cfg.min_turn_silence}/{cfg.max_turn_silence} ms, <b>{_count(m.cuts)}</b> of "
                       f"<b>{_count(m.holds)}</b> holds = <b>{_pct(m.cutoff_rate)}</b>."))
         items.append(("latency",
-                      f"how long after a true turn end (the end of the speaker's talk) the endpointer fires: mean <b>{_ms(m.latency_mean_ms)}</b> over <b>{_count(m.turn_ends)}</b> "
-                      "turn ends; a turn end whose next speaker started first still counts at its full delay."))
+                      "how long after a true turn end (the end of the speaker's talk) the endpointer fires: "
+                      f"mean <b>{_ms(m.latency_mean_ms)}</b> over <b>{_count(m.turn_ends)}</b> turn ends; "
+                      "a turn end whose next speaker started first still counts at its full delay."))
     body = "".join(f"<dt>{_e(t)}</dt><dd>{d}</dd>" for t, d in items)
     side = (f'<p class="note">Restricted to {_e(result.side)}: the transitions, pauses and turn ends are that '
             "side's; the segments and the guide's gaps are the whole conversation's.</p>" if result.side else "")
@@ -281,7 +282,8 @@ def _interval_text(rec) -> str:
     else:
         text = "95% interval over recordings: n/a (one recording)"
     if wilson is not None:
-        text += f"; per-hold Wilson {_pct(wilson[0])}–{_pct(wilson[1])} (every hold independent: too narrow across calls)"
+        text += (f"; per-hold Wilson {_pct(wilson[0])}–{_pct(wilson[1])} "
+                 "(every hold independent: too narrow across calls)")
     side = getattr(rec, "side", None)
     if side:
         text += f". Side: {side}."
@@ -390,7 +392,8 @@ def _figures(result, recommendation, chosen, guide) -> list:
     figs = []
     if len(result.transitions):
         figs.append(("Each speaker change's offset: the next speaker's start minus the end of the floor holder's "
-                     "talk; overlaps left of zero, gaps right (values beyond the axis piled at its ends).", svg(lambda ax: plot_offsets(result.transitions, ax=ax))))
+                     "talk; overlaps left of zero, gaps right (values beyond the axis piled at its ends).",
+                     svg(lambda ax: plot_offsets(result.transitions, ax=ax))))
     if len(result.pauses):
         cfg = chosen or guide
         figs.append(("Share of pauses inside turns up to each length (log axis), with the recommended "
@@ -522,7 +525,8 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
                        f"@media (prefers-color-scheme: dark){{:root{{{_DARK}}}}}"}[theme]
     doc = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-           f"<title>{_e(title)}</title><style>{palette}{_CSS}</style></head><body><main>\n{body}\n</main></body></html>\n")
+           f"<title>{_e(title)}</title><style>{palette}{_CSS}</style></head>"
+           f"<body><main>\n{body}\n</main></body></html>\n")
     doc = _scrub(doc)
     for i, (_, svg) in enumerate(figs):
         doc = doc.replace(f"@@figure-{i}@@", _scrub_svg(svg))
