@@ -13,8 +13,8 @@ from turntune_nb.replay_events import HEADER_FIELDS, read_events, truth_json, wr
 
 
 def header(**extra) -> dict:
-    truth = Transcript("call.wav", (Utterance("A", 100, 900, "hi there", (Word("hi", 100, 400), Word("there", 500, 900)),
-                                              channel=0),), source="csv")
+    words = (Word("hi", 100, 400), Word("there", 500, 900))
+    truth = Transcript("call.wav", (Utterance("A", 100, 900, "hi there", words, channel=0),), source="csv")
     return {"type": "ReplayHeader", "file": "call.wav", "config": {"min_turn_silence": 200}, "speakers": ["A"],
             "audio_ms": 1000, "channel": 0, "truth": truth_json(truth), **extra}
 

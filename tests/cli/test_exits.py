@@ -72,4 +72,5 @@ def test_only_real_failures_count_for_the_exit_code(capsys):
     assert exit_code(SimpleNamespace(skipped=skipped[:1] + skipped[3:4])) == EXIT_OK
     assert capsys.readouterr().err == ""
     assert exit_code(SimpleNamespace(skipped=skipped[1:2])) == EXIT_PARTIAL
-    assert capsys.readouterr().err == "turntune: 1 file(s) failed; the others were analysed:\n  - a.json: not valid JSON\n"
+    assert capsys.readouterr().err == ("turntune: 1 file(s) failed; the others were analysed:\n"
+                                       "  - a.json: not valid JSON\n")

@@ -59,7 +59,6 @@ def add_analyze(sub) -> None:
 def _is_audio_input(path) -> bool:
     """True for an audio file, a folder holding audio files, an http(s) URL, or a .txt list of URLs."""
     from ..files import AUDIO_EXTENSIONS, is_url
-
     from ..remote import is_remote
 
     if is_url(path) or is_remote(path):
