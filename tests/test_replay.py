@@ -9,10 +9,9 @@ predicts; a second fake rule 120 ms slower must show as a 120 ms gap.
 from __future__ import annotations
 
 import json
-import os
+import re
 import stat
-import subprocess
-import sys
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +22,9 @@ from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai import streaming as fs
 from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.audio.decode import decode_audio
-from turntune_nb.cli import main
-from turntune_nb.errors import ConfigError, InputError, ReplayNotConfirmedError
-from turntune_nb.replay import plan_replay, replay, rescore
+from turntune_nb.errors import ConfigError, ReplayNotConfirmedError
+from turntune_nb.replay import ReplayOptions, replay
+from turntune_nb.rescore import rescore
 
 KEY = "sk-replay-test-7a6b5c"
 SYNTH = SAMPLES / "synthetic"
@@ -80,9 +79,10 @@ def fake(server, tmp_path):
     return server
 
 
-def via_fake(fake, paths, configs, tmp_path, **kwargs):
-    return replay(paths, configs, truth=fake.truth, channel=0, backend="assemblyai", api_key=KEY, url=fake.ws_url,
-                  speed=10.0, concurrency=8, yes=True, events_dir=tmp_path / "events", **kwargs)
+def via_fake(fake, paths, configs, tmp_path, **options):
+    return replay(paths, configs, truth=fake.truth, channel=0, backend="assemblyai", yes=True, api_key=KEY,
+                  url=fake.ws_url, options=ReplayOptions(speed=10.0, concurrency=8, events_dir=tmp_path / "events",
+                                                         **options))
 
 
 # --------------------------------------------------------------------------- the fake's rules
@@ -118,8 +118,8 @@ def test_the_last_turn_end_is_decided_by_the_endpointer_not_by_the_end_of_the_au
     utts = worded_truth(conv5, truth, punctuate=False)
     fs.add_reference(fake, decode_audio(conv5, mono=False).samples[1],
                      [(w["text"], w["start"], w["end"]) for u in utts if u["channel"] == 1 for w in u["words"]])
-    result = replay([conv5], [StreamingConfig("x", 400, 1000)], truth=truth, channel=1, backend="assemblyai",
-                    api_key=KEY, url=fake.ws_url, speed=10.0, yes=True, events_dir=tmp_path / "events")
+    result = replay([conv5], [StreamingConfig("x", 400, 1000)], truth=truth, channel=1, backend="assemblyai", yes=True,
+                    api_key=KEY, url=fake.ws_url, options=ReplayOptions(speed=10.0, events_dir=tmp_path / "events"))
     row = result.files.iloc[0]
     assert (row["speakers"], row["turn_ends"], row["fired"]) == ("B", 3, 3)
     assert (row["latency_mean_ms"], row["latency_p90_ms"], row["predicted_latency_mean_ms"]) == (1000.0, 1000.0, 1000.0)
@@ -152,7 +152,8 @@ def test_sessions_refused_for_too_many_sessions_are_retried_with_backoff(fake, t
 
 def test_a_rate_limited_replay_still_streams_every_session(tmp_path):
     lim_result = replay([SYNTH / "conv5.opus", SYNTH / "conv1.wav"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0,
-                        backend="offline", speed=None, yes=True, events_dir=tmp_path / "events", sessions_per_minute=5)
+                        backend="offline", yes=True,
+                        options=ReplayOptions(speed=None, events_dir=tmp_path / "events", sessions_per_minute=5))
     assert lim_result.overall.iloc[0]["files"] == 2 and not lim_result.failed
 
 
@@ -160,8 +161,8 @@ def test_a_session_that_keeps_failing_is_reported_and_the_others_finish(fake, tm
     fs.configure(fake, error={"code": 3005, "reason": "Session Cancelled: An error occurred", "after_ms": 0,
                               "message": True, "times": 1})
     result = replay([SYNTH / "conv5.opus", SYNTH / "conv1.wav"], [CONFIGS[0]], truth=fake.truth, channel=0,
-                    backend="assemblyai", api_key=KEY, url=fake.ws_url, speed=10.0, concurrency=1, yes=True,
-                    events_dir=tmp_path / "events")
+                    backend="assemblyai", yes=True, api_key=KEY, url=fake.ws_url,
+                    options=ReplayOptions(speed=10.0, concurrency=1, events_dir=tmp_path / "events"))
     assert len(result.failed) == 1 and "3005" in result.failed[0]["reason"]
     assert result.overall.iloc[0]["files"] == 1
 
@@ -170,7 +171,7 @@ def test_a_session_that_keeps_failing_is_reported_and_the_others_finish(fake, tm
 def test_offline_replay_is_scored_from_its_own_events_and_rescores_the_same(tmp_path):
     events = tmp_path / "events"
     result = replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0, backend="offline",
-                    speed=None, yes=True, events_dir=events, model="silence")
+                    yes=True, options=ReplayOptions(speed=None, events_dir=events, model="silence"))
     files = sorted(events.iterdir())
     assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
     assert stat.S_IMODE(events.stat().st_mode) == 0o700
@@ -190,30 +191,16 @@ def test_offline_replay_is_scored_from_its_own_events_and_rescores_the_same(tmp_
     assert u3.files.iloc[0]["predicted_latency_mean_ms_low"] == 200
 
 
-def test_rescore_names_a_malformed_events_file_and_scores_the_others(tmp_path):
-    events = tmp_path / "events"
-    replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0, backend="offline", speed=None,
-           yes=True, events_dir=events)
-    (events / "9998-broken.jsonl").write_text('{"type": "ReplayHeader"\n')
-    (events / "9999-partial.jsonl").write_text('{"type": "ReplayHeader", "file": "x.wav"}\n{"type": "Turn"}\n')
-    result = rescore(events)
-    assert len(result.overall) == 1 and result.overall.iloc[0]["files"] == 1
-    assert [f["filename"] for f in result.failed] == ["9998-broken.jsonl", "9999-partial.jsonl"]
-    assert "line 1: not JSON" in result.failed[0]["reason"] and "lacks ['audio_ms'" in result.failed[1]["reason"]
-    with pytest.raises(InputError, match="no replay events"):
-        rescore(tmp_path / "nothing")
-
-
 def test_assemblyai_is_never_asked_for_faster_than_real_time(tmp_path):
     with pytest.raises(ConfigError, match="faster than real time"):
-        replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=0, backend="assemblyai",
-               api_key=KEY, speed=4.0, yes=True, events_dir=tmp_path / "events")
+        replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=0, backend="assemblyai", yes=True,
+               api_key=KEY, options=ReplayOptions(speed=4.0, events_dir=tmp_path / "events"))
     assert not (tmp_path / "events").exists()
 
 
 def test_a_mixed_stream_is_scored_for_everyone_and_says_so(tmp_path):
-    result = replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", backend="offline", speed=None,
-                    yes=True, events_dir=tmp_path / "events")
+    result = replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", backend="offline", yes=True,
+                    options=ReplayOptions(speed=None, events_dir=tmp_path / "events"))
     assert result.files.iloc[0]["speakers"] == "(all)" and result.files.iloc[0]["turn_ends"] == 5
     assert any("streamed as a mix" in n for n in result.notes)
 
@@ -221,77 +208,56 @@ def test_a_mixed_stream_is_scored_for_everyone_and_says_so(tmp_path):
 def test_nothing_streams_without_confirmation_and_the_cost_is_stated(tmp_path):
     with pytest.raises(ReplayNotConfirmedError, match=r"0\.006 h of audio .* 2 session\(s\)"):
         replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=0, backend="offline",
-               events_dir=tmp_path / "events")
+               options=ReplayOptions(events_dir=tmp_path / "events"))
     assert not (tmp_path / "events").exists()
 
 
-def test_plan_samples_with_a_seed_and_lists_bad_recordings(tmp_path):
-    bad = tmp_path / "broken.wav"
-    bad.write_bytes(b"RIFF not really")
-    folder = [*BUNDLED[:7], bad]
-    a = plan_replay(BUNDLED[:7], CONFIGS, truth=SYNTH / "truth", channel=0, sample=3, seed=4)
-    b = plan_replay(BUNDLED[:7], CONFIGS, truth=SYNTH / "truth", channel=0, sample=3, seed=4)
-    assert [i.name for i in a.items] == [i.name for i in b.items] and len(a.items) == 3
-    assert "a sample of 3 of 7" in a.cost_text()
-    everything = plan_replay(folder, CONFIGS, truth=SYNTH / "truth", channel=0)
-    assert [f["filename"] for f in everything.failed] == ["broken.wav"]
-    assert len(everything.items) == 7 and all(i.speakers == ("A",) for i in everything.items)
-    # 9830 ms of conv5 + (600 + 500) and (800 + 500) of trailing silence
-    one = plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=SYNTH / "truth", channel=1)
-    assert one.items[0].speakers == ("B",) and one.audio_hours == (2 * 9830 + 1100 + 1300) / 3_600_000
-    with pytest.raises(InputError, match="no channel 2"):
-        plan_replay([SYNTH / "conv5.opus"], CONFIGS, channel=2)
-    # a transcript whose channel column does not tell the parties apart: the side must be named
-    (tmp_path / "conv5.rttm").write_text("SPEAKER conv5 1 0.800 1.726 <NA> <NA> B <NA> <NA>\n"
-                                         "SPEAKER conv5 1 2.746 1.392 <NA> <NA> A <NA> <NA>\n")
-    with pytest.raises(InputError, match=r"several speakers \(A, B\).*speaker="):
-        plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=tmp_path / "conv5.rttm", channel=0)
-    named = plan_replay([SYNTH / "conv5.opus"], CONFIGS, truth=tmp_path / "conv5.rttm", channel=0, speaker="A")
-    assert named.items[0].speakers == ("A",)
+# --------------------------------------------------------------------------- the options
+def test_the_old_keyword_arguments_still_work_and_warn():
+    with pytest.warns(DeprecationWarning, match=r"replay\(\): the keyword arguments concurrency=, sample=, seed= are "
+                      r"deprecated; pass options=ReplayOptions\(concurrency=\.\.\.\)"):
+        with pytest.raises(ReplayNotConfirmedError, match=r"a sample of 1 of 2 x 1 setting\(s\).* 3 at a time"):
+            replay([SYNTH / "conv5.opus", SYNTH / "conv1.wav"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0,
+                   backend="offline", concurrency=3, sample=1, seed=2)
 
 
-def test_without_a_transcript_the_offline_segmentation_is_the_truth(tmp_path):
-    plan = plan_replay([SYNTH / "conv5.opus"], CONFIGS, channel=0)
-    item = plan.items[0]
-    assert item.truth_source.startswith("offline segmentation") and item.speakers == ("ch0",)
+def test_a_keyword_argument_that_is_no_option_goes_to_the_session(monkeypatch, tmp_path):
+    seen = []
+
+    def open_session(config, source, **kwargs):
+        seen.append(kwargs)
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr("turntune_nb.pipeline.open_session", open_session)
+    result = replay([SYNTH / "conv5.opus"], [CONFIGS[0]], truth=SYNTH / "truth", channel=0, backend="offline",
+                    yes=True, speech_model="u3-rt-pro", options=ReplayOptions(events_dir=tmp_path / "e"))
+    assert seen[0]["speech_model"] == "u3-rt-pro" and "events_dir" not in seen[0]
+    assert [f["reason"] for f in result.failed] == ["stop here"]
 
 
-# --------------------------------------------------------------------------- the command
-def run_cli(*args, cwd):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("ASSEMBLYAI_API_KEY", None)
-    return subprocess.run([sys.executable, "-m", "turntune_nb", "replay", *args], cwd=cwd, env=env, text=True,
-                          capture_output=True, stdin=subprocess.DEVNULL, timeout=300)
+@pytest.mark.parametrize("field, value, message", [
+    ("sample", 0, "sample must be None (every recording) or a whole number >= 1"),
+    ("speed", 0, "speed must be a number > 0 (1 = real time) or None"),
+    ("speed", float("nan"), "speed must be a number > 0"),
+    ("concurrency", 0, "concurrency must be a whole number >= 1 (sessions at once), got 0"),
+    ("concurrency", 2.0, "concurrency must be a whole number >= 1"),
+    ("sessions_per_minute", 0, "sessions_per_minute must be None (no limit) or a whole number >= 1"),
+    ("retries", -1, "retries must be a whole number >= 0"),
+    ("backoff_s", float("inf"), "backoff_s must be a number of seconds >= 0"),
+    ("align_tolerance_ms", -5, "align_tolerance_ms must be a whole number of milliseconds >= 0"),
+    ("model", "u4", "unknown model 'u4': use one of u3-rt-pro, universal-streaming, silence"),
+    ("progress", "print", "progress must be a function of one line of text, or None"),
+    ("seed", "1", "seed must be a whole number"),
+])
+def test_a_bad_option_is_refused_saying_what_it_may_be(field, value, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        ReplayOptions(**{field: value})
 
 
-def test_cli_refuses_without_yes_when_it_cannot_ask_then_replays_and_rescores(tmp_path):
-    config = tmp_path / "fast.json"
-    CONFIGS[0].save(config)
-    common = [str(SYNTH / "conv5.opus"), "--config", str(config), "--truth", str(SYNTH / "truth"), "--channel", "0"]
-    refused = run_cli(*common, cwd=tmp_path)
-    assert refused.returncode == 5
-    assert "0.003 h of audio" in refused.stdout and "--yes" in refused.stderr
-    assert not (tmp_path / "turntune-replay").exists()
-    done = run_cli(*common, "--yes", "--speed", "20", "--json", "--model", "silence", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    assert "0.003 h" in done.stderr and data["overall"][0]["turn_ends"] == 2 and data["overall"][0]["fired"] == 2
-    again = run_cli("--rescore", "turntune-replay", "--json", "--model", "silence", cwd=tmp_path)
-    assert again.returncode == 0 and json.loads(again.stdout)["overall"] == data["overall"]
-
-
-@pytest.mark.parametrize("answer, code", [("y\n", 0), ("\n", 5)])
-def test_cli_asks_on_a_terminal(tmp_path, monkeypatch, capsys, answer, code):
-    import io
-
-    config = tmp_path / "fast.json"
-    CONFIGS[0].save(config)
-    stdin = io.StringIO(answer)
-    stdin.isatty = lambda: True
-    monkeypatch.setattr(sys, "stdin", stdin)
-    monkeypatch.chdir(tmp_path)
-    rc = main(["replay", str(SYNTH / "conv5.opus"), "--config", str(config), "--truth", str(SYNTH / "truth"),
-               "--channel", "0", "--speed", "20", "--backend", "offline"])
-    out = capsys.readouterr()
-    assert rc == code and "0.003 h of audio" in out.out
-    assert (tmp_path / "turntune-replay").exists() == (code == 0)
+def test_the_options_are_frozen_and_default_to_the_documented_values():
+    options = ReplayOptions()
+    assert (options.sample, options.seed, options.speed, options.concurrency, options.sessions_per_minute,
+            options.retries, options.backoff_s, options.model, options.align_tolerance_ms, options.events_dir,
+            options.progress) == (None, 0, 1.0, 4, None, 6, 2.0, "u3-rt-pro", 250, None, None)
+    with pytest.raises(FrozenInstanceError):
+        options.concurrency = 2

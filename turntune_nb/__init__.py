@@ -86,6 +86,7 @@ from .assemblyai.tokens import create_temporary_token
 from .files import FileOutcome, collect_inputs
 from .pipeline import analyze_folder, open_session
 from .replay import ReplayResult, plan_replay, replay, rescore
+from .replay import ReplayOptions
 from .remote import RemoteFile
 from .audio.executor import transcribe_with_executor
 
@@ -228,6 +229,7 @@ __all__ = (
     "rescore",
     "plan_replay",
     "ReplayResult",
+    "ReplayOptions",
     # past one machine: remote folders, executors
     "RemoteFile",
     "transcribe_with_executor",

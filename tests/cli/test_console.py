@@ -10,10 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.cli.helpers import plain_env, too_wide
 from tests.conftest import ROOT, SAMPLES
 from turntune_nb.analysis.readers import read_rttm
 from turntune_nb.analysis.results import analyze_transcripts
-from turntune_nb.console import (
+from turntune_nb.cli.console import (
     FailedFileFilter,
     _grouped_notes,
     make_console,
@@ -165,3 +166,43 @@ def test_the_stream_printer_stops_once_when_its_reader_goes_away():
     show(event)
     show(event)
     assert calls == [1]
+
+
+# --------------------------------------------------------------------------- every command, in a pipe
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", ["80", None])  # told 80, and piped with no width told: 80 by default
+def test_text_output_fits_80_columns_and_has_no_escape_codes(tmp_path, columns):
+    """analyze, recommend, report and replay on the bundled samples, offline, in a pipe."""
+    from tests.conftest import ROOT, SAMPLES
+
+    env = plain_env(**({"COLUMNS": columns} if columns else {}))
+    config = tmp_path / "c.json"
+    config.write_text('{"name": "Test", "min_turn_silence": 400, "max_turn_silence": 1280}')
+
+    def run(*args):
+        proc = subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], capture_output=True, text=True,
+                              timeout=600, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 0, proc.stderr
+        assert "\x1b" not in proc.stdout  # no colour or cursor codes in a pipe
+        assert too_wide(proc.stdout) == [], proc.stdout
+        return proc.stdout
+
+    out = run("analyze", SAMPLES / "synthetic", "--backend", "offline", "--out", "o")
+    # the per-file table: one row per recording, the file names whole, no column cropped: file, speakers,
+    # median gap, overlaps, median pause, pause p90, median floor transfer
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("conv", "mono"))}
+    assert sorted(rows) == ["conv1.wav", "conv2.flac", "conv3.mp3", "conv4.m4a", "conv5.opus", "conv6.webm",
+                            "conv7.mp4", "mono_pauses.ogg"]
+    assert {len(r) for r in rows.values()} == {7}, rows
+    assert "{" not in out  # the overall figures as a table, not a raw dict
+    summary = next((tmp_path / "o").glob("aggregated_analysis_*.json"))
+    out = run("recommend", summary.relative_to(tmp_path), "--out", "o/config.json")
+    assert not re.search(r"\d\.\d{6}", out)  # no 0.000000-style shares
+    assert re.search(r"^cut-off rate +\d+\.\d%", out, re.M)  # shares as percentages
+    assert run("report", SAMPLES / "synthetic", "--backend", "offline", "--out", "r.html").startswith(
+        "Report written to: r.html")
+    out = run("replay", SAMPLES / "synthetic" / "conv1.wav", SAMPLES / "synthetic" / "conv2.flac", "--config", config,
+              "--backend", "offline", "--speed", "20", "--yes", "--channel", "0", "--events-dir", "ev")
+    # file, cut-off rate (predicted), mean latency (predicted), "N of M" turn ends fired, missed: none cropped
+    rows = [line.split() for line in out.splitlines() if line.startswith(("conv1.wav (ch0) ", "conv2.flac (ch0) "))]
+    assert [len(r) for r in rows] == [10, 10], out

@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from turntune_nb.cli_options import add_side_args, add_tuning_args, add_vad_args, side, vad_options
+from turntune_nb.cli.options import add_side_args, add_tuning_args, add_vad_args, side, vad_options
 from turntune_nb.errors import ConfigError
 
 

@@ -1,3 +1,6 @@
+"""``turntune analyze``, ``recommend`` and ``report``: transcripts and audio in, figures,
+configs and reports out, with the exit codes a script can branch on."""
+
 import json
 import re
 import subprocess
@@ -5,14 +8,10 @@ import sys
 
 import pytest
 
+from tests.cli.helpers import flat, run_cli
 from tests.remote_helpers import SYNTHETIC, s3  # noqa: F401
 from turntune_nb.analysis.presets import load_config
 from turntune_nb.cli import main
-
-
-def _flat(text: str) -> str:
-    """`text` with its line wrapping undone (the terminal output wraps to 80 columns)."""
-    return " ".join(text.split())
 
 
 def test_analyze_prints_summary_and_saves_json(tmp_path, capsys, sample_rttm):
@@ -38,13 +37,6 @@ def test_nothing_readable_exits_non_zero_with_a_message(tmp_path, capsys):
     assert "nothing readable" in err and "bad.csv" in err
     assert main(["analyze", str(tmp_path / "missing")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
-
-
-def test_console_script_runs(tmp_path, sample_rttm):
-    proc = subprocess.run([sys.executable, "-m", "turntune_nb", "analyze", str(sample_rttm), "--json", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["recommended_configuration"]["min_turn_silence"] == 800
 
 
 def test_cli_recommend_transcripts_writes_a_loadable_config(tmp_path, capsys):
@@ -119,7 +111,7 @@ def test_cli_recommend_for_one_side(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["config"]["max_turn_silence"] == 810
     # a grid that stops short of the agent's 800 ms hold cannot reach the target, and says how to widen it
     assert main(["recommend", str(rttm), "--model", "silence", "--speaker", "B", "--grid-max-ms", "600"]) == 0
-    out = _flat(capsys.readouterr().out)
+    out = flat(capsys.readouterr().out)
     assert "widen the grid (--grid-max-ms / grid_max_ms, up to 10000 ms)" in out
     assert "side speaker B (holds and turn ends" in out and "VAD baseline" in out
     assert main(["recommend", str(rttm), "--speaker", "C"]) == 2
@@ -132,7 +124,7 @@ def test_cli_analyze_for_one_channel(tmp_path, capsys):
     rttm = _two_channel_rttm(tmp_path)
     assert main(["analyze", str(rttm), "--channel", "1", "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
-    assert "restricted to channel 1" in out and "pauses inside turns 1, median 800 ms" in _flat(out)
+    assert "restricted to channel 1" in out and "pauses inside turns 1, median 800 ms" in flat(out)
     # the saved summary keeps the side: recommending from it says whose figures these are
     saved = next((tmp_path / "o").glob("aggregated_analysis_*.json"))
     assert main(["recommend", str(saved), "--model", "silence", "--json"]) == 0
@@ -141,13 +133,6 @@ def test_cli_analyze_for_one_channel(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- bad input never takes a run down
-def _cli(*args, **kw):
-    from tests.conftest import ROOT
-
-    return subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT, **kw)
-
-
 def _bad_corpus(folder):
     """The issue's bad inputs and more, beside good files; {file name: the reason it must be given}."""
     from tests.conftest import DATA, SAMPLES
@@ -205,7 +190,7 @@ def _bad_corpus(folder):
 
 def test_a_bad_input_corpus_fails_each_bad_file_by_name_and_the_good_ones_are_analysed(tmp_path):
     expected = _bad_corpus(tmp_path / "corpus")
-    proc = _cli("analyze", tmp_path / "corpus", "--out", tmp_path / "out", "--json")
+    proc = run_cli("analyze", tmp_path / "corpus", "--out", tmp_path / "out", "--json")
     assert proc.returncode == 3, proc.stderr  # some files failed, the rest analysed and saved
     assert "Traceback" not in proc.stderr
     summary = json.loads(proc.stdout)
@@ -225,29 +210,20 @@ def test_nothing_usable_writes_nothing_and_exits_4(tmp_path):
     bad.mkdir()
     (bad / "empty.json").write_text("")
     (bad / "onset.rttm").write_text("SPEAKER o 1 1e300 1.0 <NA> <NA> A <NA> <NA>\n")
-    proc = _cli("recommend", bad, "--out", tmp_path / "cfg" / "config.json")
+    proc = run_cli("recommend", bad, "--out", tmp_path / "cfg" / "config.json")
     assert proc.returncode == 4 and "nothing readable" in proc.stderr and "empty.json" in proc.stderr
     assert not (tmp_path / "cfg").exists()
     # readable, but one utterance per file: no pause and no turn end to recommend from (not a 0/100 ms config)
     lone = tmp_path / "lone"
     lone.mkdir()
     (lone / "one.csv").write_text("0,900,A\n")
-    proc = _cli("recommend", lone, "--out", tmp_path / "cfg" / "config.json")
+    proc = run_cli("recommend", lone, "--out", tmp_path / "cfg" / "config.json")
     assert proc.returncode == 4 and "no config was written" in proc.stderr, proc.stderr
     assert not (tmp_path / "cfg").exists()
-    proc = _cli("report", lone, "--out", tmp_path / "r" / "report.html")
+    proc = run_cli("report", lone, "--out", tmp_path / "r" / "report.html")
     assert proc.returncode == 4 and not (tmp_path / "r").exists()
-    proc = _cli("analyze", bad, "--out", tmp_path / "o")
+    proc = run_cli("analyze", bad, "--out", tmp_path / "o")
     assert proc.returncode == 4 and not (tmp_path / "o").exists()
-
-
-def test_help_lists_the_exit_codes():
-    proc = _cli("--help")
-    assert proc.returncode == 0
-    for line in ("0    every input was analysed", "3    some files failed", "4    nothing usable was read",
-                 "130  interrupted (Ctrl+C)"):
-        assert line in proc.stdout
-    assert "3    some files failed" in _cli("analyze", "--help").stdout
 
 
 def test_an_unwritable_destination_is_refused_before_any_work(tmp_path, capsys, sample_rttm):
@@ -261,6 +237,7 @@ def test_an_unwritable_destination_is_refused_before_any_work(tmp_path, capsys, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
+# --------------------------------------------------------------------------- audio, sides, remote folders, exports
 def test_cli_analyze_offline_writes_what_it_found_as_rttm(tmp_path, capsys, monkeypatch):
     """conv1.wav: two channels, truth in samples/synthetic/truth (made with the audio, not by the tool)."""
     import shutil
@@ -339,56 +316,6 @@ def test_cli_recommend_on_mono_audio_says_speakers_are_unknown_first(tmp_path, c
     assert "speakers in 1 file(s) were told apart by offline diarisation" in out
 
 
-# --------------------------------------------------------------------------- stream: the current surface (issue 14)
-def _stream_env(fake):
-    import os
-
-    env = dict(os.environ, ASSEMBLYAI_API_KEY=fake.api_key, ASSEMBLYAI_STREAMING_URL=fake.ws_url)
-    env["PYTHONPATH"] = str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT)
-    return env
-
-
-def test_cli_stream_sends_the_new_parameters(tmp_path):
-    import wave
-
-    import numpy as np
-
-    from tests.fake_assemblyai import FakeAssemblyAI
-    from tests.fake_assemblyai import streaming as fs
-
-    sr = 16000
-    t = np.arange(sr * 600 // 1000) / sr
-    pcm = np.concatenate([np.zeros(sr // 5, np.int16), (8000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16),
-                          np.zeros(sr * 3 // 2, np.int16)])
-    path = tmp_path / "a.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(sr), w.writeframes(pcm.tobytes())
-    with FakeAssemblyAI(api_key="sk-cli-stream-1234") as fake:
-        proc = _cli("stream", "--source", path, "--speech-model", "universal-3-5-pro", "--mode", "balanced",
-                    "--interruption-delay", "300", "--vad-threshold", "0.5", "--server-inactivity-timeout", "30",
-                    "--min-turn-silence", "200", "--max-turn-silence", "500", "--temporary-token", "--json",
-                    env=_stream_env(fake))
-        assert proc.returncode == 0, proc.stderr
-        rec = fs.wait_for_sessions(fake, 1)[0]
-        minted = fs.tokens_minted(fake)
-    params = rec["params"]
-    assert (params["speech_model"], params["mode"], params["interruption_delay"], params["vad_threshold"],
-            params["inactivity_timeout"]) == ("universal-3-5-pro", "balanced", "300", "0.5", "30")
-    assert rec["auth"] == "token" and len(minted) == 1
-    events = [json.loads(line) for line in proc.stdout.splitlines()]
-    finals = [e for e in events if e["type"] == "Turn" and e["end_of_turn"]]
-    assert len(finals) == 1  # one tone, then silence longer than max_turn_silence
-    assert "sk-cli-stream-1234" not in proc.stdout + proc.stderr
-
-
-def test_cli_stream_refuses_a_vad_threshold_out_of_range(tmp_path):
-    proc = _cli("stream", "--source", "x.wav", "--offline", "--vad-threshold", "1.5")
-    assert proc.returncode != 0 and "vad_threshold must be a number in 0..1, got 1.5" in proc.stderr
-    proc = _cli("stream", "--source", "x.wav", "--speech-model", "universal-streaming-english", "--mode", "balanced",
-                env={**__import__("os").environ, "ASSEMBLYAI_API_KEY": "k"})
-    assert proc.returncode != 0 and "apply only to the U3 Pro models" in proc.stderr
-
-
 def test_analyze_a_remote_folder_on_a_process_pool_with_parquet_tables(tmp_path, capsys, monkeypatch, s3):
     """`turntune analyze s3://calls/month/ --executor process --table-format parquet`: the moto S3 server's
     copy of the samples gives the local folder's figures; the tables are Parquet."""
@@ -456,141 +383,37 @@ def test_analyze_json_with_export_prints_only_json(tmp_path, sample_rttm):
     assert len(list(tmp_path.glob("*.overall.csv"))) == 1
 
 
-# --------------------------------------------------------------------------- the terminal (issue 13)
-def _plain_env(**extra):
-    """The environment of a command run in a pipe: no key, no colour forced, no width told."""
+# --------------------------------------------------------------------------- interrupted
+def test_an_analyze_interrupted_mid_run_saves_nothing_and_exits_130(tmp_path):
+    """Ctrl+C after one of two recordings is transcribed (the other still at AssemblyAI): the README
+    promises 130 with the state journaled, and no summary of the half that finished (not 0 or 3)."""
     import os
+    import signal
+    import time
 
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ASSEMBLYAI_API_KEY", "COLUMNS", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE")}
-    return {**env, **extra}
-
-
-def _too_wide(text: str, width: int = 80) -> list:
-    return [line for line in text.splitlines() if len(line) > width]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("columns", ["80", None])  # told 80, and piped with no width told: 80 by default
-def test_text_output_fits_80_columns_and_has_no_escape_codes(tmp_path, columns):
-    """analyze, recommend, report and replay on the bundled samples, offline, in a pipe."""
-    from tests.conftest import ROOT, SAMPLES
-
-    env = _plain_env(**({"COLUMNS": columns} if columns else {}))
-    config = tmp_path / "c.json"
-    config.write_text('{"name": "Test", "min_turn_silence": 400, "max_turn_silence": 1280}')
-
-    def run(*args):
-        proc = subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], capture_output=True, text=True,
-                              timeout=600, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)})
-        assert proc.returncode == 0, proc.stderr
-        assert "\x1b" not in proc.stdout  # no colour or cursor codes in a pipe
-        assert _too_wide(proc.stdout) == [], proc.stdout
-        return proc.stdout
-
-    out = run("analyze", SAMPLES / "synthetic", "--backend", "offline", "--out", "o")
-    # the per-file table: one row per recording, the file names whole, no column cropped: file, speakers,
-    # median gap, overlaps, median pause, pause p90, median floor transfer
-    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("conv", "mono"))}
-    assert sorted(rows) == ["conv1.wav", "conv2.flac", "conv3.mp3", "conv4.m4a", "conv5.opus", "conv6.webm",
-                            "conv7.mp4", "mono_pauses.ogg"]
-    assert {len(r) for r in rows.values()} == {7}, rows
-    assert "{" not in out  # the overall figures as a table, not a raw dict
-    summary = next((tmp_path / "o").glob("aggregated_analysis_*.json"))
-    out = run("recommend", summary.relative_to(tmp_path), "--out", "o/config.json")
-    assert not re.search(r"\d\.\d{6}", out)  # no 0.000000-style shares
-    assert re.search(r"^cut-off rate +\d+\.\d%", out, re.M)  # shares as percentages
-    assert run("report", SAMPLES / "synthetic", "--backend", "offline", "--out", "r.html").startswith(
-        "Report written to: r.html")
-    out = run("replay", SAMPLES / "synthetic" / "conv1.wav", SAMPLES / "synthetic" / "conv2.flac", "--config", config,
-              "--backend", "offline", "--speed", "20", "--yes", "--channel", "0", "--events-dir", "ev")
-    # file, cut-off rate (predicted), mean latency (predicted), "N of M" turn ends fired, missed: none cropped
-    rows = [line.split() for line in out.splitlines() if line.startswith(("conv1.wav (ch0) ", "conv2.flac (ch0) "))]
-    assert [len(r) for r in rows] == [10, 10], out
-
-
-def _closed_pipe_run(*args):
-    """Run the command with stdout on a pipe whose reader has already gone (as after `| head -1`)."""
-    import os
-
+    from tests.assemblyai_helpers import KEY, write_wavs
     from tests.conftest import ROOT
+    from tests.fake_assemblyai import FakeAssemblyAI
 
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        return subprocess.run([sys.executable, "-m", "turntune_nb", *map(str, args)], stdout=write_end,
-                              stderr=subprocess.PIPE, text=True, timeout=300, cwd=ROOT,
-                              env=_plain_env(PYTHONPATH=str(ROOT)))
-    finally:
-        os.close(write_end)
-
-
-def test_a_closed_pipe_ends_quietly_with_141(tmp_path, sample_rttm):
-    for args in (["analyze", sample_rttm, "--json", "--out", tmp_path / "a"],
-                 ["recommend", "tests/data/assemblyai", "--model", "silence"],
-                 ["analyze", sample_rttm, "--out", tmp_path / "b"]):
-        proc = _closed_pipe_run(*args)
-        assert proc.returncode == 141, (args, proc.stderr)
-        assert proc.stderr == "", args  # no traceback, no "Exception ignored" at exit
-    # and through a shell's `| head -1`, reading the first line: whether the rest was written before head
-    # left is a race, so either ending is right, and neither prints a traceback
-    from tests.conftest import ROOT
-
-    proc = subprocess.run(f"{sys.executable} -m turntune_nb recommend tests/data/assemblyai | head -1; "
-                          "echo \"status ${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash", capture_output=True,
-                          text=True, timeout=300, cwd=ROOT, env=_plain_env(PYTHONPATH=str(ROOT)))
-    first, status = proc.stdout.splitlines()
-    assert first.startswith("DATA-DRIVEN RECOMMENDATION") and status in ("status 0", "status 141")
-    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
-
-
-def test_a_decode_error_is_printed_once_naming_the_file(tmp_path):
-    import shutil
-
-    from tests.conftest import SAMPLES
-
-    folder = tmp_path / "in"
-    folder.mkdir()
-    shutil.copy(SAMPLES / "synthetic" / "conv1.wav", folder)
-    (folder / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all" * 100)
-    for json_flag in ([], ["--json"]):
-        proc = _cli("analyze", folder, "--backend", "offline", "--out", tmp_path / "out", *json_flag,
-                    env=_plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT)))
-        assert proc.returncode == 3, proc.stderr
-        # the failure is told once, on the line naming the file (--json: the JSON holds it too, as data)
-        shown = proc.stderr if json_flag else proc.stdout + proc.stderr
-        lines = [line for line in shown.splitlines() if "broken.wav" in line]
-        assert len(lines) == 1, shown
-        assert lines[0].startswith("  - broken.wav: ") and "Traceback" not in shown
-
-
-def test_urls_are_printed_as_given(tmp_path):
-    """An s3:// or http:// name is never printed as s3:/ (what Path() would make of it)."""
-    config = tmp_path / "c.json"
-    config.write_text('{"name": "Test", "min_turn_silence": 400, "max_turn_silence": 1280}')
-    env = _plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT))
-    for args, said in (
-            (["stream", "--source", "s3://bucket/calls/x.wav", "--offline"], "s3://bucket/calls/x.wav: no such audio"),
-            (["stream", "--source", "http://127.0.0.1:9/x.wav", "--offline"], "http://127.0.0.1:9/x.wav: no such"),
-            (["stream", "--config", "s3://bucket/c.json", "--offline"], "s3://bucket/c.json: no such config file"),
-            (["replay", "samples/synthetic/conv1.wav", "--config", config, "--backend", "offline", "--yes",
-              "--truth", "s3://bucket/truth/"], "s3://bucket/truth/: no such transcript file or folder"),
-            (["replay", "--rescore", "s3://bucket/events/"], "s3://bucket/events/: no replay events"),
-            (["recommend", "samples/real/sample.rttm", "gs://bucket/b.rttm"], "gs://bucket/b.rttm: no such file")):
-        proc = _cli(*args, env=env)
-        assert proc.returncode == 2, proc.stderr
-        assert proc.stderr.startswith(f"turntune: {said}"), proc.stderr
-        assert ":/" not in proc.stderr.replace("://", "")
-
-
-def test_stream_says_speak_now_only_for_the_microphone(tmp_path):
-    """Replaying a file: the greeting names the file; only final turns reach a pipe (no cursor codes)."""
-    proc = _cli("stream", "--source", "samples/synthetic/conv1.wav", "--offline",
-                env=_plain_env(PYTHONPATH=str(__import__("tests.conftest", fromlist=["ROOT"]).ROOT)))
-    assert proc.returncode == 0, proc.stderr
-    assert "Speak now" not in proc.stdout + proc.stderr
-    assert "Replaying samples/synthetic/conv1.wav in real time; Ctrl+C to stop." in " ".join(proc.stderr.split())
-    assert proc.stderr.endswith("Session ended (source exhausted): samples/synthetic/conv1.wav ended\n")
-    assert "\x1b" not in proc.stdout + proc.stderr and "\r" not in proc.stdout
-    # conv1.wav's truth: the turns of both parties, ending 0.8-9.6 s; each final turn on a line of its own
-    assert re.fullmatch(r"(\[\d+-\d+ ms\] \(speech\)\n)+", proc.stdout), proc.stdout
+    files = write_wavs(tmp_path / "calls", 2)
+    common = ["--backend", "assemblyai", "--cache-dir", tmp_path / "cache", "--json"]
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.05) as fake:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), ASSEMBLYAI_API_KEY=KEY, ASSEMBLYAI_BASE_URL=fake.url,
+                   ASSEMBLYAI_POLLING_INTERVAL="0.05")
+        first = run_cli("analyze", files[0], *common, "--out", tmp_path / "first", env=env)
+        assert first.returncode == 0, first.stderr  # call00 is in the cache now
+        fake.options["processing_time"] = 600  # call01 will not be ready during the run
+        jobs = fake.state.data["prerecorded"]["jobs"]
+        proc = subprocess.Popen([sys.executable, "-m", "turntune_nb", "analyze", str(tmp_path / "calls"),
+                                 *map(str, common), "--out", str(tmp_path / "out")], cwd=ROOT, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while len(jobs) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert len(jobs) == 2, "call01 was never submitted"
+        time.sleep(0.2)  # the run now waits for call01's job
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err and out == ""
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("aggregated_analysis_*"))

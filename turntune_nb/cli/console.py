@@ -33,10 +33,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .analysis import columns as C
-from .analysis.display import format_value, label, readable_rows
-from .analysis.gaps import ALL_FILES
-from .analysis.model import SPEAKERS_UNKNOWN
+from ..analysis import columns as C
+from ..analysis.display import format_value, label, readable_rows
+from ..analysis.gaps import ALL_FILES
+from ..analysis.model import SPEAKERS_UNKNOWN
 
 __all__ = ("make_console", "print_analysis", "print_recommendation", "print_replay", "print_failures",
            "print_error", "print_saved", "print_session_end", "stream_printer", "FailedFileFilter")
@@ -74,7 +74,7 @@ def make_console(file=None, stderr: bool = False) -> Console:
 
 class _Console(Console):
     """rich's console, except that a closed pipe raises `BrokenPipeError` (rich would exit
-    with status 1 itself): the command decides, once, how to end (`turntune_nb.cli`)."""
+    with status 1 itself): the command decides, once, how to end (`turntune_nb.cli.parser`)."""
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
@@ -232,7 +232,7 @@ def _grouped_notes(notes, names, caveats) -> list:
 
 def _overall_rows(result) -> list:
     """The overall figures as (label, value) rows."""
-    from .analysis.results import VARIABILITY_TEXT
+    from ..analysis.results import VARIABILITY_TEXT
 
     o = result.overall
     rows = []
@@ -305,8 +305,8 @@ def print_analysis(result, out: Console, failed=()) -> None:
 def print_recommendation(rec, out: Console) -> None:
     """A `Recommendation` for the terminal: the setting, its intervals, the table beside the
     guide's preset, eot-bench's cells, warnings, notes and the equivalents on other stacks."""
-    from .analysis.export import export_table
-    from .analysis.recommend import _ms_range, _pct_range
+    from ..analysis.export import export_table
+    from ..analysis.recommend import _ms_range, _pct_range
 
     _heading(out, f"DATA-DRIVEN RECOMMENDATION ({rec.model}, target <= {rec.target_cutoff:.0%} false cut-offs)")
     for w in rec.warnings:
@@ -393,7 +393,8 @@ def print_replay(result, out: Console, shown=()) -> None:
     if result.events_dir is not None:
         out.print()
         print_saved(out, "Events saved in", result.events_dir)
-        out.print(f"(score them again without streaming: turntune replay --rescore {result.events_dir})", soft_wrap=True)
+        out.print(f"(score them again without streaming: turntune replay --rescore {result.events_dir})",
+                  soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- stream

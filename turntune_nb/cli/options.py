@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = ("add_scale_args", "add_side_args", "side", "add_speakers_arg", "add_vad_args", "vad_options",
            "add_tuning_args")
@@ -29,7 +29,8 @@ def add_scale_args(p) -> None:
                    help="where the offline backend runs: dask starts a LocalCluster (pip install "
                    "'turntune_nb[dask]'); default: a process pool for 16 files or more, else this process")
     p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run the offline backend on this Dask cluster")
-    p.add_argument("--executor-workers", type=int, metavar="N", help="workers of a local pool or cluster (default: CPUs)")
+    p.add_argument("--executor-workers", type=int, metavar="N",
+                   help="workers of a local pool or cluster (default: CPUs)")
     p.add_argument("--upload-codec", choices=("flac",), default=None,
                    help="AssemblyAI: send 16-bit WAV files as lossless FLAC (fewer bytes over a slow uplink)")
     p.add_argument("--table-format", choices=("csv", "parquet"), default="csv",
@@ -66,7 +67,7 @@ def add_speakers_arg(p) -> None:
 
 def add_vad_args(p) -> None:
     """--vad and --vad-set, for the offline backend."""
-    from .audio.vad import DETECTORS
+    from ..audio.vad import DETECTORS
 
     p.add_argument("--vad", choices=DETECTORS, default=None,
                    help="offline backend: the speech detector (default: silero-lite, with a noise gate; "
@@ -78,7 +79,7 @@ def add_vad_args(p) -> None:
 
 def vad_options(args) -> dict:
     """The offline detector options given on the command line (ConfigError for a bad one)."""
-    from .audio.vad import VADSettings
+    from ..audio.vad import VADSettings
 
     out = {}
     if getattr(args, "vad", None):

@@ -1,0 +1,1 @@
+"""Tests of turntune_nb.cli: the turntune command."""

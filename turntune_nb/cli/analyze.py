@@ -1,0 +1,279 @@
+"""The commands that read recordings or transcripts into figures: ``analyze``,
+``recommend`` and ``report``.
+
+Each ``add_<name>(subparsers)`` registers a sub-command whose ``func`` runs it. They
+share how the paths become an `AnalysisResult` (`_analysis_from_args`: transcripts
+read as they are, audio through `pipeline.analyze_folder`), and the checks made
+before any (paid) work: a destination that cannot be written, a target out of
+range. An interrupted run saves nothing and ends with `KeyboardInterrupt` (exit 130).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import InputError, NothingUsableError
+from .exits import EXIT_CODES_HELP, exit_code, failed_files
+from .options import add_scale_args, add_side_args, add_speakers_arg, add_tuning_args, add_vad_args, side, vad_options
+
+__all__ = ("add_analyze", "add_recommend", "add_report", "DEFAULT_OUT")
+
+DEFAULT_OUT = "turntune-output"
+
+
+# --------------------------------------------------------------------------- analyze
+def add_analyze(sub) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="turn-taking statistics and a recommended streaming setting",
+        description="Measure gaps, overlaps and pauses in transcripts (AssemblyAI JSON, RTTM, CSV) "
+        "or audio files, and recommend min/max_turn_silence.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                   help=f"where the summary JSON goes (default: {DEFAULT_OUT})")
+    p.add_argument("--json", action="store_true", help="print the summary JSON on stdout and nothing else")
+    p.add_argument("--export", choices=("csv", "xlsx"), default=None,
+                   help="also write the tables (files, overall, speakers, roles with --roles, transitions, pauses, "
+                   "recommendation) beside the summary: one CSV each, or one Excel workbook ('turntune_nb[excel]')")
+    p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
+                   help="for audio: AssemblyAI, or offline voice activity detection; auto (default) "
+                   "uses AssemblyAI when ASSEMBLYAI_API_KEY is set, else offline")
+    p.add_argument("--workers", type=int, default=8, metavar="N",
+                   help="AssemblyAI uploads/submissions at once (default: 8); every submitted job is polled")
+    p.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="AssemblyAI transcript cache; a re-run makes no request for cached files "
+                   "(default: ~/.cache/turntune_nb/assemblyai)")
+    add_side_args(p)
+    add_speakers_arg(p)
+    add_vad_args(p)
+    p.add_argument("--max-retry-after", type=float, default=60.0, metavar="S",
+                   help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
+    add_scale_args(p)
+    p.set_defaults(func=_run_analyze)
+
+
+def _is_audio_input(path) -> bool:
+    """True for an audio file, a folder holding audio files, an http(s) URL, or a .txt list of URLs."""
+    from ..files import AUDIO_EXTENSIONS, is_url
+    from ..remote import is_remote
+
+    if is_url(path) or is_remote(path):
+        return True
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".txt":
+        return True
+    if path.is_dir():
+        return any(f.suffix.lower() in AUDIO_EXTENSIONS for f in path.iterdir() if f.is_file())
+    return path.suffix.lower() in AUDIO_EXTENSIONS
+
+
+def _analysis_from_args(args):
+    """An AnalysisResult for the paths of an ``analyze``-like command."""
+    from ..analysis.readers import collect_transcripts
+    from ..analysis.results import analyze_transcripts_isolated
+
+    if all(_is_audio_input(p) for p in args.paths):
+        from ..pipeline import analyze_folder
+
+        extra = {} if getattr(args, "max_retry_after", None) is None else {"max_retry_after": args.max_retry_after}
+        if getattr(args, "speakers", None) is not None:
+            extra["speakers"] = args.speakers
+        if getattr(args, "diarise", True) is False:
+            extra["diarise"] = False
+        for name in ("scheduler", "executor_workers", "upload_codec"):
+            if getattr(args, name, None) is not None:
+                extra[name] = getattr(args, name)
+        if getattr(args, "executor", None) is not None:
+            extra["executor"] = args.executor
+        result = analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
+                                backend=getattr(args, "backend", "auto"),
+                                progress=getattr(args, "progress", not getattr(args, "json", False)),
+                                workers=getattr(args, "workers", 8), cache_dir=getattr(args, "cache_dir", None),
+                                out_dir=getattr(args, "out", None), **extra, **vad_options(args))
+        if not result.transcripts and not getattr(result, "interrupted", False):
+            detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in result.skipped) or "no input"
+            raise NothingUsableError(f"nothing usable in {', '.join(map(str, args.paths))} ({detail})")
+        return result
+    transcripts, failed = collect_transcripts(args.paths)
+    if not transcripts:
+        detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in failed) or "no transcript files found"
+        raise NothingUsableError(f"nothing readable in {', '.join(map(str, args.paths))} ({detail})")
+    folder = args.paths[0] if len(args.paths) == 1 else ", ".join(map(str, args.paths))
+    return analyze_transcripts_isolated(transcripts, folder_path=folder, failed=[dict(f, stage="read") for f in failed])
+
+
+def _check_destination(folder, what: str) -> None:
+    """Refuse, before any (paid) work, a destination folder that cannot be made or written; creates nothing."""
+    import os
+
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{what} {folder} cannot be written ({probe} is not a writable folder): choose another "
+                         "place, or fix its permissions, and run again. Nothing was uploaded or paid.")
+
+
+def _stop_if_interrupted(result) -> None:
+    """Raise KeyboardInterrupt (exit 130) when the run behind `result` was interrupted."""
+    if getattr(result, "interrupted", False):
+        raise KeyboardInterrupt
+
+
+def _check_usable(source) -> None:
+    """Refuse to recommend from nothing: without a pause inside a turn no setting can be told to cut one
+    off, so every setting "meets" the target and the fastest (0 / 100 ms) would be written."""
+    pauses = getattr(source, "pauses", None)
+    if pauses is None or len(pauses) == 0:
+        raise NothingUsableError("nothing usable to recommend from: no pause inside a turn was measured, so no "
+                                 "false cut-off rate can be estimated (give recordings with turns of several "
+                                 "words or segments); no config was written")
+
+
+def _export_tables(result, summary_path: Path, fmt: str, roles=None) -> str:
+    """``--export``: the tables beside the summary, named after it; returns where they went."""
+    if fmt == "xlsx":
+        return str(result.to_excel(summary_path.with_suffix(".xlsx"), roles=roles))
+    paths = result.to_csv(summary_path.parent, prefix=f"{summary_path.stem}.", roles=roles)
+    return ", ".join(p.name for p in paths.values()) + f" in {summary_path.parent}"
+
+
+def _run_analyze(args) -> int:
+    _check_destination(args.out, "The output folder")
+    if getattr(args, "export", None) == "xlsx":  # before any (paid) work
+        from ..analysis.tables import require_openpyxl
+
+        require_openpyxl()
+    result = _analysis_from_args(args)
+    _stop_if_interrupted(result)
+    if args.speaker or args.channel:
+        result = result.for_speakers(**side(args))
+    path = result.save(args.out, format=getattr(args, "table_format", "csv"))
+    exported = _export_tables(result, path, args.export, args.roles) if getattr(args, "export", None) else None
+    if args.json:
+        print(json.dumps(result.to_summary(), indent=2, ensure_ascii=False))
+    else:
+        from .console import make_console, print_analysis, print_saved
+
+        out = make_console()
+        print_analysis(result, out, failed=failed_files(result))
+        out.print()
+        print_saved(out, "Summary saved to", path)
+        if exported:
+            print_saved(out, "Tables exported to", exported)
+    return exit_code(result)
+
+
+# --------------------------------------------------------------------------- recommend
+def _check_target(value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"--target-cutoff is a share between 0 and 1 (0.05 = 5 %), got {value}")
+
+
+def add_recommend(sub) -> None:
+    p = sub.add_parser(
+        "recommend",
+        help="a data-driven setting: false cut-offs against latency on your recordings",
+        description="Simulate the endpointer on the pauses and turn ends of transcripts, audio files "
+        "(any backend) or a saved summary, and recommend the lowest-latency setting that keeps false "
+        "cut-offs at or below a target.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="transcript or audio files, folders of them, or one summary JSON saved by `analyze`")
+    add_tuning_args(p)
+    p.add_argument("--out", metavar="CONFIG.json",
+                   help="write the chosen setting as a config JSON (turntune stream --config)")
+    p.add_argument("--json", action="store_true", help="print the recommendation as JSON on stdout and nothing else")
+    p.set_defaults(func=_run_recommend)
+
+
+def _is_summary(path) -> bool:
+    path = Path(path)
+    if not (path.is_file() and path.suffix.lower() == ".json"):
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "aggregated_statistics" in data
+
+
+def _recommend_source(args):
+    """A saved summary, the transcripts, or the audio (through the pipeline) of the paths."""
+    summaries = [p for p in args.paths if _is_summary(p)]
+    if summaries:
+        if len(args.paths) > 1:
+            raise InputError("give one saved summary JSON, or transcripts and audio, not both")
+        from ..analysis.results import load_summary
+
+        return load_summary(summaries[0])
+    # --out is the config file here, not the run's output folder
+    return _analysis_from_args(argparse.Namespace(**dict(vars(args), out=None)))
+
+
+def _run_recommend(args) -> int:
+    from ..analysis.recommend import recommend_config
+
+    _check_target(args.target_cutoff)
+    if args.out:
+        _check_destination(Path(args.out).parent, "The config's folder")
+    source = _recommend_source(args)
+    _stop_if_interrupted(source)
+    _check_usable(source)
+    rec = recommend_config(source, model=args.model, target_cutoff=args.target_cutoff,
+                           grid_max_ms=args.grid_max_ms, **side(args))
+    path = rec.save(args.out) if args.out else None
+    if args.json:
+        print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return exit_code(source)
+    from .console import make_console, print_recommendation, print_saved
+
+    out = make_console()
+    print_recommendation(rec, out)
+    if path is not None:
+        out.print()
+        print_saved(out, "Config saved to", path)
+    return exit_code(source)
+
+
+# --------------------------------------------------------------------------- report
+def add_report(sub) -> None:
+    p = sub.add_parser(
+        "report",
+        help="a shareable HTML report of an analysis",
+        description="Analyse transcripts or audio and write one self-contained HTML file (figures embedded, "
+        "no scripts, no API key, no local paths) that a colleague can open offline.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
+    p.add_argument("--out", dest="report_path", default="turntune-report.html", metavar="REPORT.html",
+                   help="where the report goes (default: turntune-report.html)")
+    add_tuning_args(p)
+    p.add_argument("--title", default="Turn-taking analysis", help="the report's title")
+    p.set_defaults(func=_run_report, progress=True)  # the audio is analysed again: show it
+
+
+def _run_report(args) -> int:
+    from ..analysis.recommend import recommend_config
+    from ..notebook.report import write_report
+
+    _check_target(args.target_cutoff)
+    _check_destination(Path(args.report_path).parent, "The report's folder")
+    result = _analysis_from_args(args)
+    _stop_if_interrupted(result)
+    _check_usable(result)
+    if args.speaker or args.channel:
+        result = result.for_speakers(**side(args))
+    recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff,
+                                      grid_max_ms=args.grid_max_ms)
+    path = write_report(result, args.report_path, recommendation, title=args.title)
+    from .console import make_console, print_saved
+
+    print_saved(make_console(), "Report written to", path)
+    return exit_code(result)
+
+

@@ -1,0 +1,117 @@
+"""``turntune replay``: the real endpointer measured on your recordings, beside the prediction.
+
+The plan (recordings, or a seeded ``--sample``, x each ``--config``) and its cost are
+printed first; nothing is streamed without ``--yes`` or a "y" typed at the terminal
+(else exit 5). The run's options become one `ReplayOptions`. ``--rescore DIR``
+scores saved events again without streaming. A recording that could not be
+replayed, or an events file that could not be scored, is listed and the command
+exits 3 (`EXIT_PARTIAL`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import InputError
+from .exits import EXIT_CODES_HELP, EXIT_NOT_CONFIRMED, EXIT_OK, EXIT_PARTIAL, print_err
+
+__all__ = ("add_replay",)
+
+
+def add_replay(sub) -> None:
+    p = sub.add_parser(
+        "replay",
+        help="measure the real endpointer on your recordings, beside the simulator's prediction",
+        description="Stream each recording (or a --sample of them) through the streaming endpointer with each "
+        "--config, several sessions at once, align the final turns with the true turn ends and holds of the "
+        "recording's transcript, and print measured false cut-offs and latency beside the simulator's prediction "
+        "for the same setting, per file and overall. AssemblyAI with ASSEMBLYAI_API_KEY (billed per streamed "
+        "hour: the hours are printed first and --yes is required), else the offline endpointer. The events are "
+        "saved (--events-dir, owner-only) so that --rescore scores them again without streaming.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="audio files or folders of them")
+    p.add_argument("--config", action="append", default=[], metavar="CONFIG.json",
+                   help="a setting to replay (a config JSON); repeat for several")
+    p.add_argument("--truth", action="append", default=None, metavar="PATH",
+                   help="transcripts (AssemblyAI JSON, RTTM, CSV) or folders of them, matched to recordings by "
+                   "name; default: a transcript beside each recording, else its offline segmentation")
+    p.add_argument("--channel", type=int, metavar="N",
+                   help="stream channel N (0-based) of two-channel calls: the side being tuned")
+    p.add_argument("--speaker", metavar="S",
+                   help="the transcript's speaker on that side (default: the one on --channel)")
+    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
+                   help="the simulator's rule for the prediction (default: u3-rt-pro)")
+    p.add_argument("--sample", type=int, metavar="N", help="stream a random sample of N recordings")
+    p.add_argument("--seed", type=int, default=0, help="the sample's seed (default: 0)")
+    p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
+                   help="auto (default): AssemblyAI with ASSEMBLYAI_API_KEY, else the offline endpointer")
+    p.add_argument("--speech-model", default="u3-rt-pro", metavar="M", help="AssemblyAI's model (default: u3-rt-pro)")
+    p.add_argument("--speed", type=float, default=1.0, metavar="X",
+                   help="pace: 1 = real time (default; AssemblyAI accepts no faster); the offline endpointer can "
+                   "go faster")
+    p.add_argument("--concurrency", type=int, default=4, metavar="N", help="sessions at once (default: 4)")
+    p.add_argument("--sessions-per-minute", type=int, metavar="N",
+                   help="start at most N sessions a minute (AssemblyAI: 5 on free accounts); refusals (3009) are "
+                   "retried with backoff either way")
+    p.add_argument("--events-dir", default="turntune-replay", metavar="DIR",
+                   help="where the events go (default: turntune-replay)")
+    p.add_argument("--rescore", metavar="DIR", help="score the events a replay saved in DIR again; nothing is streamed")
+    p.add_argument("--align-tolerance", type=int, default=250, metavar="MS",
+                   help="how far a turn's speech end may lie from the true silence it is counted in (default: 250; "
+                   "widen it for transcripts with padded segment ends)")
+    p.add_argument("--yes", action="store_true", help="stream without asking (the hours are still printed)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout and nothing else")
+    p.set_defaults(func=_run_replay)
+
+
+def _options(args, out):
+    """The `ReplayOptions` the command line asks for (validated: ConfigError, exit 2)."""
+    from ..replay import ReplayOptions
+
+    return ReplayOptions(sample=args.sample, seed=args.seed, speed=args.speed, concurrency=args.concurrency,
+                         sessions_per_minute=args.sessions_per_minute, model=args.model,
+                         align_tolerance_ms=args.align_tolerance, events_dir=args.events_dir,
+                         progress=None if args.json else (lambda line: out.print(f"  {line}")))
+
+
+def _confirmed() -> bool:
+    """Whether the person at the terminal said yes; no terminal: no (said on stderr)."""
+    if not sys.stdin.isatty():
+        print_err("not confirmed: re-run with --yes to stream (no terminal to ask on)")
+        return False
+    if input("Stream it? [y/N] ").strip().lower() not in ("y", "yes"):
+        print_err("not confirmed: nothing was streamed")
+        return False
+    return True
+
+
+def _run_replay(args) -> int:
+    from ..replay import plan_replay, replay, rescore
+    from .console import make_console, print_replay
+
+    out = make_console(stderr=args.json)
+    if args.rescore:
+        result = rescore(args.rescore, model=args.model, align_tolerance_ms=args.align_tolerance)
+    else:
+        if not args.paths or not args.config:
+            raise InputError("give recordings (PATH...) and at least one --config, or --rescore DIR")
+        from ..pipeline import resolve_backend
+
+        options = _options(args, out)
+        backend = resolve_backend(args.backend)
+        plan = plan_replay(args.paths, args.config, truth=args.truth, channel=args.channel, speaker=args.speaker,
+                           sample=options.sample, seed=options.seed, backend=backend, speed=options.speed)
+        out.print(plan.cost_text(options.concurrency))
+        for f in plan.failed:
+            out.print(f"  skipped {f['filename']}: {f['reason']}")
+        if not args.yes and not _confirmed():
+            return EXIT_NOT_CONFIRMED
+        result = replay(plan, None, yes=True, options=options, speech_model=args.speech_model)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print_replay(result, out, shown=() if args.rescore else (plan.cost_text(args.concurrency),))
+    return EXIT_PARTIAL if result.failed else EXIT_OK
