@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from turntune_nb.analysis.alignment import ALIGN_TOLERANCE_MS, align_fires, measure_fires  # noqa: E402
 from turntune_nb.analysis.presets import StreamingConfig  # noqa: E402
-from turntune_nb.replay import TAIL_MS, plan_replay, replay  # noqa: E402
+from turntune_nb.replay import TAIL_MS, ReplayOptions, plan_replay, replay  # noqa: E402
 
 CONFIG = StreamingConfig("bench", 300, 700)
 
@@ -60,7 +60,8 @@ def concurrency(speed: float) -> None:
         walls = {}
         for workers in (1, len(files)):
             t0 = time.perf_counter()
-            result = replay(plan, None, concurrency=workers, yes=True, events_dir=tmp / f"events{workers}")
+            result = replay(plan, None, yes=True,
+                            options=ReplayOptions(concurrency=workers, events_dir=tmp / f"events{workers}"))
             walls[workers] = time.perf_counter() - t0
             assert not result.failed, result.failed
         one, all_ = walls[1], walls[len(files)]
