@@ -7,31 +7,13 @@ import re
 
 import pytest
 
+from tests.analysis.test_markup import row_value as _row, theme_safe as _theme_safe
 from tests.analysis.test_speakers import CALL1, CALL2
-from turntune_nb.analysis.html import MAX_ROWS, table_html
+from turntune_nb.analysis.html import MAX_ROWS
 from turntune_nb.analysis.model import Transcript, Utterance as U
-from turntune_nb.analysis.presets import BALANCED
 from turntune_nb.analysis.results import analyze_transcripts
 
 MONO = Transcript("mono.wav", [U("UNKNOWN", 0, 1000), U("UNKNOWN", 1500, 3000)], speaker_source="unknown")
-
-
-def _row(html: str, label: str) -> str:
-    """The value cell of the figure row `label`."""
-    m = re.search(rf"<th[^>]*>{re.escape(label)}</th><td[^>]*>([^<]*)</td>", html)
-    assert m, f"no row {label!r}"
-    return m.group(1)
-
-
-def _theme_safe(html: str) -> None:
-    assert "<script" not in html.lower() and "javascript:" not in html.lower()
-    assert "background" not in html  # JupyterLab's table styles, whatever the theme
-    colours = re.findall(r"(?:^|[;\s\"])((?:border-left|color)\s*:[^;\"]*)", html)
-    assert colours  # the wrapper's inherited text colour at least
-    for decl in colours:
-        value = decl.split(":", 1)[1]
-        assert "inherit" in value or "var(--jp-" in value, decl
-    assert not re.search(r">\s*-?\d+\.\d{3,}\s*<", html), "a raw float is shown"
 
 
 def test_a_result_shows_caveats_first_then_one_table_per_concept():
@@ -88,24 +70,6 @@ def test_a_recommendation_shows_warnings_first_and_percentages():
     assert re.search(r">cut-off rate</th><td[^>]*>50\.0%</td>", html)
     assert re.search(r">mean latency \(ms\)</th><td[^>]*>500</td>", html)
     assert re.search(r">pauses inside turns</th><td[^>]*>2</td>", html)
-
-
-def test_a_setting_is_a_small_table():
-    html = BALANCED._repr_html_()
-    _theme_safe(html)
-    assert "Streaming setting: Balanced" in html
-    assert _row(html, "min_turn_silence (ms)") == "400"
-    assert _row(html, "max_turn_silence (ms)") == "1,280"
-    assert _row(html, "end-of-turn confidence") == "0.40"
-    assert _row(html, "use cases").startswith("General customer support")
-
-
-@pytest.mark.parametrize("value, shown", [(0.25, "25.0%"), (1.0, "100.0%")])
-def test_shares_in_any_table_are_percentages(value, shown):
-    import pandas as pd
-
-    html = table_html(pd.DataFrame({"filename": ["a"], "overlap_share": [value], "median_gap_ms": [356.666667]}))
-    assert f"<td>{shown}</td><td>357</td>" in html and "overlaps (% of speaker changes)" in html
 
 
 # --------------------------------------------------------------------------- a real page: JupyterLab + Chromium

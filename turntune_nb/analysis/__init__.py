@@ -22,7 +22,9 @@ alone. Data flows down this list:
 - `display`: readable column labels and value formats for every display and export.
 - `speakers`: the figures per speaker (one row per file and speaker) and per role across files.
 - `tables`: the tables for people, one per concept, and their CSV / Excel files (0600).
-- `html`: the notebook's display (``_repr_html_``) of results, recommendations and settings.
+- `markup`: the HTML pieces every display is built of, and a setting's own display (below `presets`,
+  which shows itself with it).
+- `html`: the notebook's display (``_repr_html_``) of results and recommendations.
 
 The public names are re-exported from `turntune_nb`.
 """

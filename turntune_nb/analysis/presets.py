@@ -156,9 +156,9 @@ class StreamingConfig:
         return f"StreamingConfig({self.name!r}, {', '.join(shown)})"
 
     def _repr_html_(self) -> str:
-        from .html import config_html
+        from .markup import config_html
 
-        return config_html(self)  # its fields as a table (turntune_nb.analysis.html)
+        return config_html(self)  # its fields as a table (turntune_nb.analysis.markup: below, not above, this)
 
     def with_values(self, min_turn_silence=None, max_turn_silence=None, name="Custom", **changes) -> "StreamingConfig":
         """A copy with other thresholds (named Custom unless told)."""
