@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.analysis.test_markup import row_value as _row, theme_safe as _theme_safe
+from tests.analysis.test_markup import row_value, theme_safe
 from tests.analysis.test_speakers import CALL1, CALL2
 from turntune_nb.analysis.html import MAX_ROWS
 from turntune_nb.analysis.model import Transcript, Utterance as U
@@ -19,7 +19,7 @@ MONO = Transcript("mono.wav", [U("UNKNOWN", 0, 1000), U("UNKNOWN", 1500, 3000)],
 def test_a_result_shows_caveats_first_then_one_table_per_concept():
     result = analyze_transcripts([CALL1, CALL2, MONO])
     html = result._repr_html_()
-    _theme_safe(html)
+    theme_safe(html)
     # the caveat (speakers unknown in mono.wav) comes before any table
     assert html.index("SPEAKERS UNKNOWN in 1 of 3 file(s)") < html.index("<table")
     assert "3 files</b> analysed (transcript files), 0 skipped" in html
@@ -28,12 +28,12 @@ def test_a_result_shows_caveats_first_then_one_table_per_concept():
                         "Per speaker (cut-off rate at Aggressive (160/400 ms), u3-rt-pro)"]
     assert html.count("<table") == 6  # + transitions and pauses, folded in <details>
     # guide gaps 400, 300, 1000, 600, 500, 100, 500: mean 485.714 -> "486", median 500, longest 1,000
-    assert _row(html, "mean gap (ms)") == "486"
-    assert _row(html, "median gap (ms)") == "500"
-    assert _row(html, "longest gap (ms)") == "1,000"
-    assert _row(html, "overlaps (% of speaker changes)") == "20.0%"  # 1 overlap in 5 speaker changes
-    assert _row(html, "transcripts from") == "transcript files"
-    assert _row(html, "min_turn_silence (ms)") == "160"
+    assert row_value(html, "mean gap (ms)") == "486"
+    assert row_value(html, "median gap (ms)") == "500"
+    assert row_value(html, "longest gap (ms)") == "1,000"
+    assert row_value(html, "overlaps (% of speaker changes)") == "20.0%"  # 1 overlap in 5 speaker changes
+    assert row_value(html, "transcripts from") == "transcript files"
+    assert row_value(html, "min_turn_silence (ms)") == "160"
     # per speaker: call1's A talks 2800 of 4700 ms; the mono file's speaker changes are unknown
     assert "<td>2,800</td><td>59.6%</td><td>2</td>" in html
     assert re.search(r">mono\.wav</td><td[^>]*>UNKNOWN</td><td>2,500</td><td>100\.0%</td><td>–</td>", html)
@@ -63,7 +63,7 @@ def test_a_recommendation_shows_warnings_first_and_percentages():
     # one setting only: a silence-only endpointer at 500 ms cuts B's 600 ms pause, not A's 400 ms one
     rec = recommend_config(analyze_transcripts([CALL1, CALL2]), model="silence", target_cutoff=0.5, thresholds=[500])
     html = rec._repr_html_()
-    _theme_safe(html)
+    theme_safe(html)
     assert html.index("too few data to decide") < html.index("<table")
     assert "min_turn_silence 500 ms, max_turn_silence 500 ms" in html
     assert "target: at most 50.0% false cut-offs" in html

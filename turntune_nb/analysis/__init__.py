@@ -7,7 +7,9 @@ alone. Data flows down this list:
 - `columns`: the DataFrame column names every table uses.
 - `model`: `Word`, `Utterance`, `Transcript` (frozen, validated) and their frames.
 - `readers`: AssemblyAI JSON, RTTM and CSV in, transcripts out.
-- `gaps`: gaps, overlaps, pauses inside turns and turn ends, per file and speaker.
+- `transitions`: who follows whom: gaps, overlaps, pauses and backchannels between segments.
+- `turns`: pauses inside turns and turn ends, read off the same links.
+- `gaps`: the guide's gap statistics, and the summaries of every table per file.
 - `presets`: `StreamingConfig` and the guide's presets.
 - `results`: `AnalysisResult` (all of the above for a folder), saved summaries.
 - `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
