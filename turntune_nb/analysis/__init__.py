@@ -9,9 +9,10 @@ alone. Data flows down this list:
 - `readers`: AssemblyAI JSON, RTTM and CSV in, transcripts out.
 - `transitions`: who follows whom: gaps, overlaps, pauses and backchannels between segments.
 - `turns`: pauses inside turns and turn ends, read off the same links.
-- `gaps`: the guide's gap statistics, and the summaries of every table per file.
+- `gaps`: the guide's gap statistics, and count, mean and quantiles of every table per file.
 - `presets`: `StreamingConfig` and the guide's presets.
-- `results`: `AnalysisResult` (all of the above for a folder), saved summaries.
+- `results`: `AnalysisResult`, all of the above for a folder.
+- `summaries`: the summary JSON a result saves, its tables beside it, and reading it back.
 - `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
 - `simulate`: `Simulator`, AssemblyAI's rules replayed over pauses and turn ends.
 - `alignment`: measured endpointing, a real endpointer's turns aligned with the truth
