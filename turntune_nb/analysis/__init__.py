@@ -14,6 +14,7 @@ alone. Data flows down this list:
 - `results`: `AnalysisResult`, all of the above for a folder.
 - `summaries`: the summary JSON a result saves, its tables beside it, and reading it back.
 - `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
+- `counting`: the holds and turn ends sorted once, counted at any vector of thresholds.
 - `simulate`: `Simulator`, AssemblyAI's rules replayed over pauses and turn ends.
 - `alignment`: measured endpointing, a real endpointer's turns aligned with the truth
   (what `turntune_nb.replay` reports beside the simulator).
