@@ -8,7 +8,7 @@ import pytest
 
 from tests.analysis.endpointing_cases import tables
 from turntune_nb.analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table, turnbench_table
-from turntune_nb.analysis.recommend import recommend_config
+from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 from turntune_nb.analysis.simulate import Simulator
 
 # One speaker, one file. Pauses (ms): 150 (a hold, but under eot-bench's 200 ms), 250, 300, 400,
@@ -62,7 +62,8 @@ def test_turn_ends_never_fired_count_at_the_timeout():
 
 
 def test_recommendation_carries_the_cells_and_the_published_rows():
-    rec = recommend_config(SIM, model="silence", target_cutoff=0.1, thresholds=[300, 600, 1000, 1150, 1200, 1300])
+    rec = recommend_config(SIM, RecommendOptions(model="silence", target_cutoff=0.1,
+                                                 thresholds=[300, 600, 1000, 1150, 1200, 1300]))
     assert rec.eot_cells["latency_at_10pct_ms"] == 1200.0
     table = rec.eot_table()
     assert table["name"].tolist() == ["all speakers: silence", "AssemblyAI", "VAD baseline (silence only)"]

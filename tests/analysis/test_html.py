@@ -58,10 +58,11 @@ def test_text_is_escaped_and_long_tables_say_how_many_rows_are_left():
 
 
 def test_a_recommendation_shows_warnings_first_and_percentages():
-    from turntune_nb.analysis.recommend import recommend_config
+    from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 
     # one setting only: a silence-only endpointer at 500 ms cuts B's 600 ms pause, not A's 400 ms one
-    rec = recommend_config(analyze_transcripts([CALL1, CALL2]), model="silence", target_cutoff=0.5, thresholds=[500])
+    options = RecommendOptions(model="silence", target_cutoff=0.5, thresholds=[500])
+    rec = recommend_config(analyze_transcripts([CALL1, CALL2]), options)
     html = rec._repr_html_()
     theme_safe(html)
     assert html.index("too few data to decide") < html.index("<table")
