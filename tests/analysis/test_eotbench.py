@@ -84,3 +84,22 @@ def test_published_rows_and_turnbench_beside_a_setting():
     assert tb.iloc[0]["false_fire_rate"] == pytest.approx(4 / 12)  # 1100, 1200, 1250, 6000 >= 1000
     assert tb.iloc[0]["latency_p50_ms"] == 1000.0
     assert len(tb) == 1 + len(TURNBENCH_ROWS) and tb.iloc[1]["false_fire_rate"] == 0.5246
+
+
+# --------------------------------------------------------------------------- outside review: the range's ends
+def test_eot_bench_holds_run_from_200_to_5000_ms_both_ends_included():
+    # eot-bench keeps hold spans of 0.2-5.0 s, both ends in (metrics.EOT_HOLD_MIN_MS / EOT_HOLD_MAX_MS).
+    # Pauses of 199, 200, 5000 and 5001 ms (all holds): the 200 and 5000 ms ones are eot-bench's, two
+    # per file, in files a and b alike.
+    pauses = (199, 200, 5000, 5001)
+    rows = [(f, "A", 10_000 * i, 10_000 * i + p, False) for f in ("a", "b") for i, p in enumerate(pauses)]
+    sim = Simulator(*tables(rows, []))
+    assert sim.eot_holds == 4 and sim.holds == 8
+    # silence only at 150 ms fires inside both (200 > 150, 5000 > 150); at 4999 ms inside the 5000 ms one only
+    for t, cuts in ((150, 4), (4999, 2), (5000, 0)):
+        m = sim.evaluate(t, model="silence")  # one setting, the slider's path
+        assert (m.eot_holds, m.eot_cuts) == (4, cuts), t
+        assert m.per_file[["eot_holds", "eot_cuts"]].values.tolist() == [[2, cuts // 2]] * 2, t
+    sweep = sim.sweep("silence", thresholds=[150, 4999, 5000])  # the sweep's path, and its cells
+    assert sweep["eot_cuts"].tolist() == [4, 2, 0] and (sweep["eot_holds"] == 4).all()
+    assert sweep["eot_cutoff_rate"].tolist() == [1.0, 0.5, 0.0]

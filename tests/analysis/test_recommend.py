@@ -200,7 +200,8 @@ def test_the_old_keyword_arguments_still_work_with_a_warning(sim):
     assert old.to_dict() == new.to_dict() and (old.config.min_turn_silence, old.config.max_turn_silence) == (1000, 1000)
     # laid over the options given
     with pytest.warns(DeprecationWarning):
-        mixed = recommend_config(sim, RecommendOptions(model="silence", thresholds=(100, 500, 1000)), target_cutoff=0.25)
+        base = RecommendOptions(model="silence", thresholds=(100, 500, 1000))
+        mixed = recommend_config(sim, base, target_cutoff=0.25)
     assert mixed.to_dict() == new.to_dict()
     with pytest.raises(TypeError, match="unexpected keyword argument 'target'"):
         recommend_config(sim, target=0.25)

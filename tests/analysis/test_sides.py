@@ -70,8 +70,10 @@ def test_unknown_names_are_refused_with_what_exists():
 
 def test_offline_channel_speakers_without_a_channel_column():
     r = _call()
-    p = r.pauses.drop(columns=[C.CHANNEL]).assign(**{C.SPEAKER: lambda f: "ch" + f[C.SPEAKER].astype(str).map({"A": "0", "B": "1"}),
-                                                    C.FLOOR_SPEAKER: lambda f: f[C.SPEAKER]})
-    t = r.turn_ends.drop(columns=[C.CHANNEL]).assign(**{C.SPEAKER: lambda f: "ch" + f[C.SPEAKER].astype(str).map({"A": "0", "B": "1"})})
+    def by_channel(f):
+        return "ch" + f[C.SPEAKER].astype(str).map({"A": "0", "B": "1"})
+
+    p = r.pauses.drop(columns=[C.CHANNEL]).assign(**{C.SPEAKER: by_channel, C.FLOOR_SPEAKER: lambda f: f[C.SPEAKER]})
+    t = r.turn_ends.drop(columns=[C.CHANNEL]).assign(**{C.SPEAKER: by_channel})
     sp, st, _ = select_side(p, t, channels=[0])
     assert sp[C.PAUSE_MS].tolist() == [600, 300] and st[C.END_MS].tolist() == [3000, 12000]
