@@ -56,7 +56,7 @@ from .analysis.results import AnalysisResult, SavedSummary, analyze_transcripts,
 from .analysis.metrics import EndpointMetrics, wilson_interval
 from .analysis.simulate import Simulator
 from .analysis.frontier import operating_points, pareto_frontier
-from .analysis.recommend import Recommendation, recommend_config
+from .analysis.recommend import Recommendation, RecommendOptions, recommend_config
 from .analysis.export import export_settings, export_table
 # eot-bench-comparable figures, one side of the calls, floor-transfer offsets (issue 16)
 from .analysis.metrics import bootstrap_ratio_interval
@@ -170,6 +170,7 @@ __all__ = (
     "Simulator",
     "EndpointMetrics",
     "Recommendation",
+    "RecommendOptions",
     "recommend_config",
     "pareto_frontier",
     "operating_points",

@@ -88,3 +88,31 @@ def test_measured_figures_counted_by_hand():
 def test_latency_summary_is_numpys_linear_quantiles():
     assert latency_summary(np.array([200.0, 600.0])) == (400.0, 400.0, 560.0)
     assert all(math.isnan(v) for v in latency_summary(np.array([])))
+
+
+# --------------------------------------------------------------------------- outside review: the boundaries
+def test_a_silence_starting_exactly_at_the_fire_is_the_fires():
+    # "among those starting at or before f": a fire at 3000 whose speech ended at 3000 (no delay)
+    # belongs to the silence starting at 3000, with its speech end known or not
+    assert align_fires([0, 0], [1000, 3000], [0, 0], [3000, 3000], [3000, np.nan]).tolist() == [1, 1]
+    # one millisecond earlier the silence has not started: the one before is 2000 ms from the speech
+    # end (too far), or, with no speech end, the latest one before the fire
+    assert align_fires([0, 0], [1000, 3000], [0, 0], [2999, 2999], [3000, np.nan]).tolist() == [-1, 0]
+
+
+def test_a_fire_exactly_when_the_next_speaker_starts_is_not_interrupted():
+    # A's turn ends at 3000 and B starts 200 ms later, at 3200 (tables(): A's turn ends at 3000 and 6000)
+    pauses, turn_ends = tables()
+    a_pauses, a_ends = pauses[pauses["speaker"] == "A"], turn_ends[turn_ends["speaker"] == "A"]
+    assert a_ends["silence_after_ms"].tolist()[0] == 200
+
+    def measured(fire_ms):
+        fires = pd.DataFrame({"file": ["f"], "fire_ms": [fire_ms], "end_ms": [3000]})
+        m = measure_fires(["f"], a_pauses, a_ends, fires)
+        return m["fired"][0], m["interrupted"][0], m["latency_mean_ms"][0]
+
+    # fired as B starts: B did not start before the endpoint fired (silence 200 < latency 200 is false)
+    assert measured(3200) == (1, 0, 200.0)
+    # a millisecond later B had started first: interrupted
+    assert measured(3201) == (1, 1, 201.0)
+    assert measured(3199) == (1, 0, 199.0)

@@ -41,3 +41,40 @@ def test_unknown_columns_read_as_words_and_metric_rows_are_formatted_per_row():
     out = D.readable_rows(table)
     assert out.index.tolist() == ["min_turn_silence (ms)", "cut-off rate", "next speaker first"]
     assert out["Data-driven"].tolist() == ["1,100", "5.2%", "24"]
+
+
+# --------------------------------------------------------------------------- outside review: shares and replay rows
+def test_the_share_of_talk_time_reads_as_a_percentage():
+    from tests.analysis.test_speakers import CALL1, CALL2
+    from turntune_nb.analysis.results import analyze_transcripts
+    from turntune_nb.analysis.speakers import role_table, speaker_table
+
+    assert D.format_value("talk_share", 0.5) == "50.0%" and D.label("talk_share") == "share of talk time"
+    result = analyze_transcripts([CALL1, CALL2])
+    # call1: A 2800 and B 1900 of 4700 ms; call2: A 1400 and B 1000 of 2400 ms
+    shown = D.readable(speaker_table(result), as_text=True)["share of talk time"].tolist()
+    assert shown == ["59.6%", "40.4%", "58.3%", "41.7%"]
+    # per role, of all talk: A 4200 and B 2900 of 7100 ms
+    shown = D.readable(role_table(result, "agent=A,customer=B"), as_text=True)["share of talk time"].tolist()
+    assert shown == ["59.2%", "40.8%"]
+
+
+def test_a_replays_predicted_and_gap_columns_read_as_the_figure_they_qualify():
+    # turntune_nb.replay's rows: each measured figure, the simulator's prediction, measured - predicted
+    row = pd.DataFrame({"cutoff_rate": [0.175], "predicted_cutoff_rate": [0.125], "gap_cutoff_rate": [0.05],
+                        "predicted_cutoff_rate_low": [0.1], "latency_mean_ms": [450.0],
+                        "predicted_latency_mean_ms": [412.6], "gap_latency_mean_ms": [37.4],
+                        "interrupted": [4.0], "predicted_interrupted": [3.0], "gap_interrupted": [1.0]})
+    text = D.readable(row, as_text=True)
+    assert list(text.columns) == [
+        "cut-off rate", "predicted cut-off rate", "measured - predicted cut-off rate",
+        "predicted cut-off rate (optimistic)", "mean latency (ms)", "predicted mean latency (ms)",
+        "measured - predicted mean latency (ms)", "next speaker first", "predicted next speaker first",
+        "measured - predicted next speaker first"]
+    assert text.iloc[0].tolist() == ["17.5%", "12.5%", "5.0%", "10.0%", "450", "413", "37", "4", "3", "1"]
+    assert D.format_value("gap_latency_mean_ms", -37.4) == "-37"
+
+
+def test_the_guides_gap_column_is_a_gap_not_a_replay_difference():
+    # "gap_ms" (compute_guide_gaps) starts like a replay's gap_<figure> column but is a gap in ms
+    assert D.label("gap_ms") == "gap (ms)" and D.format_value("gap_ms", 300.4) == "300"

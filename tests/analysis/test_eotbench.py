@@ -8,7 +8,7 @@ import pytest
 
 from tests.analysis.endpointing_cases import tables
 from turntune_nb.analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table, turnbench_table
-from turntune_nb.analysis.recommend import recommend_config
+from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 from turntune_nb.analysis.simulate import Simulator
 
 # One speaker, one file. Pauses (ms): 150 (a hold, but under eot-bench's 200 ms), 250, 300, 400,
@@ -62,7 +62,8 @@ def test_turn_ends_never_fired_count_at_the_timeout():
 
 
 def test_recommendation_carries_the_cells_and_the_published_rows():
-    rec = recommend_config(SIM, model="silence", target_cutoff=0.1, thresholds=[300, 600, 1000, 1150, 1200, 1300])
+    rec = recommend_config(SIM, RecommendOptions(model="silence", target_cutoff=0.1,
+                                                 thresholds=[300, 600, 1000, 1150, 1200, 1300]))
     assert rec.eot_cells["latency_at_10pct_ms"] == 1200.0
     table = rec.eot_table()
     assert table["name"].tolist() == ["all speakers: silence", "AssemblyAI", "VAD baseline (silence only)"]
@@ -83,3 +84,22 @@ def test_published_rows_and_turnbench_beside_a_setting():
     assert tb.iloc[0]["false_fire_rate"] == pytest.approx(4 / 12)  # 1100, 1200, 1250, 6000 >= 1000
     assert tb.iloc[0]["latency_p50_ms"] == 1000.0
     assert len(tb) == 1 + len(TURNBENCH_ROWS) and tb.iloc[1]["false_fire_rate"] == 0.5246
+
+
+# --------------------------------------------------------------------------- outside review: the range's ends
+def test_eot_bench_holds_run_from_200_to_5000_ms_both_ends_included():
+    # eot-bench keeps hold spans of 0.2-5.0 s, both ends in (metrics.EOT_HOLD_MIN_MS / EOT_HOLD_MAX_MS).
+    # Pauses of 199, 200, 5000 and 5001 ms (all holds): the 200 and 5000 ms ones are eot-bench's, two
+    # per file, in files a and b alike.
+    pauses = (199, 200, 5000, 5001)
+    rows = [(f, "A", 10_000 * i, 10_000 * i + p, False) for f in ("a", "b") for i, p in enumerate(pauses)]
+    sim = Simulator(*tables(rows, []))
+    assert sim.eot_holds == 4 and sim.holds == 8
+    # silence only at 150 ms fires inside both (200 > 150, 5000 > 150); at 4999 ms inside the 5000 ms one only
+    for t, cuts in ((150, 4), (4999, 2), (5000, 0)):
+        m = sim.evaluate(t, model="silence")  # one setting, the slider's path
+        assert (m.eot_holds, m.eot_cuts) == (4, cuts), t
+        assert m.per_file[["eot_holds", "eot_cuts"]].values.tolist() == [[2, cuts // 2]] * 2, t
+    sweep = sim.sweep("silence", thresholds=[150, 4999, 5000])  # the sweep's path, and its cells
+    assert sweep["eot_cuts"].tolist() == [4, 2, 0] and (sweep["eot_holds"] == 4).all()
+    assert sweep["eot_cutoff_rate"].tolist() == [1.0, 0.5, 0.0]

@@ -145,3 +145,37 @@ def test_without_clustering_bootstrap_and_wilson_agree():
     boot, wilson = _coverage(sd=0.0, trials=100)
     assert abs(boot - wilson) <= 0.1, (boot, wilson)
     assert 0.7 <= wilson <= 0.95 and 0.7 <= boot <= 0.95, (boot, wilson)
+
+
+# --------------------------------------------------------------------------- outside review: the intervals' units
+def test_the_latency_interval_resamples_each_files_mean_not_its_median():
+    from tests.analysis.endpointing_cases import tables
+    from turntune_nb.analysis.simulate import Simulator
+
+    # u3-rt-pro at (400, 1000): a terminal turn end fires at 400 ms, any other at 1000 ms.
+    # file a: two terminal, one not -> 400, 400, 1000: mean 600 (median 400)
+    # file b: one terminal, two not -> 400, 1000, 1000: mean 800 (median 1000)
+    # Three turn ends each, so a resample of two files has the pooled mean 600 (a, a: p = 1/4),
+    # 700 (one of each: 1/2) or 800 (b, b: 1/4); 2.5 % and 97.5 % fall in the end masses: (600, 800).
+    ends = [("a", "A", 1000 * i, term, None) for i, term in enumerate((True, True, False), 1)]
+    ends += [("b", "A", 1000 * i, term, None) for i, term in enumerate((True, False, False), 1)]
+    m = Simulator(*tables([], ends)).evaluate((400, 1000), model="u3-rt-pro")
+    assert m.per_file["latency_mean_ms"].tolist() == [600.0, 800.0]
+    assert m.latency_mean_ms == 700.0
+    assert m.latency_ci() == (600.0, 800.0)
+
+
+def test_the_eot_bench_interval_rests_on_the_200_to_5000_ms_holds_only():
+    from tests.analysis.endpointing_cases import tables
+    from turntune_nb.analysis.simulate import Simulator
+
+    # silence-only at 250 ms. file a: holds of 150 ms (a hold, not eot-bench's) and 300 ms (eot-bench's,
+    # fired inside: 300 > 250) -> 1 of 1. file b: 150 ms and 220 ms (eot-bench's, not fired inside) -> 0 of 1.
+    # Resamples of two files: 1 (a, a), 1/2 (one of each), 0 (b, b) -> (0, 1). Over all holds it would
+    # be 2/4, 1/4 and 0/4 -> (0, 0.5).
+    p, t = tables([("a", "A", 0, 150, False), ("a", "A", 1000, 1300, False),
+                   ("b", "A", 0, 150, False), ("b", "A", 1000, 1220, False)], [])
+    m = Simulator(p, t).evaluate(250, model="silence")
+    assert m.per_file[["holds", "eot_holds", "eot_cuts"]].values.tolist() == [[2, 1, 1], [2, 1, 0]]
+    assert m.eot_cutoff_rate == 0.5
+    assert m.eot_cutoff_ci() == (0.0, 1.0)

@@ -52,7 +52,8 @@ def test_assemblyai_json_without_status_is_read_as_completed(tmp_path):
     # a transcript saved without its "status" (the SDK's export, a hand-made file) is taken as completed
     p = tmp_path / "no_status.json"
     p.write_text(json.dumps({"utterances": [
-        {"speaker": "A", "start": 0, "end": 900, "text": "Hello.", "words": [{"text": "Hello.", "start": 0, "end": 900}]},
+        {"speaker": "A", "start": 0, "end": 900, "text": "Hello.",
+         "words": [{"text": "Hello.", "start": 0, "end": 900}]},
         {"speaker": "B", "start": 1250, "end": 2000, "text": "Hi.", "words": []},
     ]}))
     t = read_assemblyai_json(p)
@@ -122,6 +123,22 @@ def test_rttm_several_recordings_in_one_file(tmp_path):
     ts = read_rttm(p)
     assert [t.name for t in ts] == ["rec2", "rec1"]
     assert [(u.speaker, u.start_ms, u.end_ms) for u in ts[1].utterances] == [("A", 0, 1000), ("B", 1250, 2250)]
+
+
+def test_rttm_a_bad_line_is_noted_on_its_own_recording(tmp_path):
+    p = tmp_path / "two.rttm"
+    p.write_text(
+        "SPEAKER rec1 1 0.000 1.000 <NA> <NA> A <NA> <NA>\n"
+        "SPEAKER rec2 1 0.000 1.000 <NA> <NA> B <NA> <NA>\n"
+        "SPEAKER rec2 1 2.000 -0.500 <NA> <NA> B <NA> <NA>\n"   # line 3: rec2's, a negative duration
+        "SPEAKER rec1 1 abc 1.000 <NA> <NA> A <NA> <NA>\n"      # line 4: rec1's, an unreadable onset
+        "SPEAKER rec3 1 abc 1.000 <NA> <NA> C <NA> <NA>\n"      # line 5: a recording with no good line
+        "SPEAKER\n"                                             # line 6: no recording named at all
+    )
+    rec1, rec2 = read_rttm(p)
+    assert [n.split(":", 1)[0] for n in rec2.notes] == ["two.rttm, line 3 skipped"]
+    # rec1's own line, and the lines whose recording is unknown or has nothing else, go to the first
+    assert [n.split(":", 1)[0] for n in rec1.notes] == [f"two.rttm, line {n} skipped" for n in (4, 5, 6)]
 
 
 @pytest.mark.parametrize("line, message", [

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.analysis.endpointing_cases import FAST, WORDS, models, random_tables, tables
 from turntune_nb.analysis.presets import BALANCED, load_config
-from turntune_nb.analysis.recommend import recommend_config
+from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 from turntune_nb.analysis.simulate import Simulator
 
 
@@ -21,7 +21,8 @@ def sim():
 
 
 def test_recommendation_by_hand(sim):
-    rec = recommend_config(sim, model="silence", target_cutoff=0.25, thresholds=[100, 500, 1000, 1300])
+    rec = recommend_config(sim, RecommendOptions(model="silence", target_cutoff=0.25,
+                                                 thresholds=[100, 500, 1000, 1300]))
     # 1000 ms is the fastest with at most 25 % cut-offs (only the 1200 ms pause is cut)
     assert (rec.config.min_turn_silence, rec.config.max_turn_silence) == (1000, 1000)
     assert rec.met_target and rec.config.name == "Data-driven"
@@ -39,7 +40,7 @@ def test_recommendation_by_hand(sim):
 
 
 def test_recommendation_unreachable_target_warns(sim):
-    rec = recommend_config(sim, model="silence", target_cutoff=0.0, thresholds=[100, 500])
+    rec = recommend_config(sim, RecommendOptions(model="silence", target_cutoff=0.0, thresholds=[100, 500]))
     assert not rec.met_target
     assert rec.config.max_turn_silence == 500
     assert any("no setting of the grid" in w for w in rec.warnings)
@@ -50,7 +51,7 @@ def test_recommendation_on_sample_data_and_config_round_trip(tmp_path):
 
     ts, _ = collect_transcripts(["tests/data/assemblyai", "tests/data/rttm"])
     result = analyze_transcripts(ts)
-    rec = recommend_config(result, model="u3-rt-pro", target_cutoff=0.10)
+    rec = recommend_config(result, RecommendOptions(model="u3-rt-pro", target_cutoff=0.10))
     assert rec.met_target and rec.metrics.cutoff_rate <= 0.10
     assert rec.guide == result.recommendation
     table = rec.table()
@@ -65,8 +66,8 @@ def test_recommendation_on_sample_data_and_config_round_trip(tmp_path):
 
 
 def test_universal_streaming_recommendation_keeps_threshold(sim):
-    rec = recommend_config(sim, model="universal-streaming", target_cutoff=0.25, mins=[100, 500, 1000],
-                           maxs=[500, 1000, 1300], guide=BALANCED)
+    rec = recommend_config(sim, RecommendOptions(model="universal-streaming", target_cutoff=0.25, mins=[100, 500, 1000],
+                                                 maxs=[500, 1000, 1300], guide=BALANCED))
     # the pessimistic cut-off rate depends on min only: min >= 1000 is needed; the lowest
     # pessimistic latency then takes max = min
     assert (rec.config.min_turn_silence, rec.config.max_turn_silence) == (1000, 1000)
@@ -80,7 +81,7 @@ def test_recommendation_meets_target_on_its_data(tabs, model, target):
     s = Simulator(*tabs)
     grid = dict(thresholds=list(range(0, 4001, 100))) if model == "silence" else dict(
         mins=list(range(0, 3001, 200)), maxs=list(range(100, 4001, 300)))
-    rec = recommend_config(s, model=model, target_cutoff=target, **grid)
+    rec = recommend_config(s, RecommendOptions(model=model, target_cutoff=target, **grid))
     sw = s.sweep(model, **grid)
     feasible = sw[sw["cutoff_rate"] <= target]
     assert rec.met_target == (len(feasible) > 0)
@@ -93,7 +94,8 @@ def test_recommendation_meets_target_on_its_data(tabs, model, target):
 def test_without_holds_the_warnings_say_so_and_print_no_nan():
     # one speaker, two turn ends and no pause inside a turn: 0 holds, so no cut-off rate exists
     p, t = tables([], [("f", "A", 2000, True, 500), ("f", "A", 5000, False, 300)])
-    rec = recommend_config(Simulator(p, t), model="silence", target_cutoff=0.05, thresholds=[200, 800])
+    options = RecommendOptions(model="silence", target_cutoff=0.05, thresholds=[200, 800])
+    rec = recommend_config(Simulator(p, t), options)
     assert rec.warnings[0] == "no pauses of at least 100 ms inside turns: nothing to decide the cut-off rate on"
     assert not any("no setting of the grid" in w for w in rec.warnings)
     assert not any("nan" in w for w in rec.warnings + rec.notes)
@@ -106,14 +108,14 @@ def test_grid_reaches_the_allowed_10_s():
     # two holds, 300 and 6000 ms: below 6000 ms of silence the long one is always cut (50 %)
     p, t = tables([("f", "A", 0, 300, False), ("f", "A", 1000, 7000, False)], [("f", "A", 9000, True, 400)])
     s = Simulator(p, t)
-    rec = recommend_config(s, model="silence", target_cutoff=0.0)
+    rec = recommend_config(s, RecommendOptions(model="silence", target_cutoff=0.0))
     # nothing up to 5 s meets 0 %: the grid is widened to 10 s; 6010 ms is the first 10 ms step past 6000
     assert rec.met_target and rec.config.max_turn_silence == 6010 and rec.grid_max_ms == 10_000
     assert any("widened to 10000 ms" in n for n in rec.notes)
-    capped = recommend_config(s, model="silence", target_cutoff=0.0, grid_max_ms=5000)
+    capped = recommend_config(s, RecommendOptions(model="silence", target_cutoff=0.0, grid_max_ms=5000))
     assert not capped.met_target
     assert any("widen the grid (--grid-max-ms / grid_max_ms, up to 10000 ms)" in w for w in capped.warnings)
-    u3 = recommend_config(s, model="u3-rt-pro", target_cutoff=0.0, grid_max_ms=10_000)
+    u3 = recommend_config(s, RecommendOptions(model="u3-rt-pro", target_cutoff=0.0, grid_max_ms=10_000))
     assert u3.config.max_turn_silence == 6100  # max grid in 100 ms steps
     with pytest.raises(ConfigError, match="100..10000"):
         grid_up_to(20_000)
@@ -153,9 +155,54 @@ def test_repr_and_text_show_percentages_and_whole_milliseconds():
 
     # A pauses 400 ms, B 600 ms: a silence-only endpointer at 500 ms cuts 1 of the 2 holds
     call = Transcript("call", [U("A", 0, 1000), U("A", 1400, 2000), U("B", 2300, 3000), U("B", 3600, 4000)])
-    rec = recommend_config(analyze_transcripts([call]), model="silence", target_cutoff=0.5, thresholds=[500])
-    assert repr(rec) == ("<Recommendation Data-driven: min_turn_silence 500 ms, max_turn_silence 500 ms (silence rule): "
-                         "cut-off rate 50.0% (target 50.0%), mean latency 500 ms>")
+    options = RecommendOptions(model="silence", target_cutoff=0.5, thresholds=[500])
+    rec = recommend_config(analyze_transcripts([call]), options)
+    assert repr(rec) == ("<Recommendation Data-driven: min_turn_silence 500 ms, max_turn_silence 500 ms "
+                         "(silence rule): cut-off rate 50.0% (target 50.0%), mean latency 500 ms>")
     text = str(rec)
     assert re.search(r"\ncut-off rate\s+50\.0%", text)
     assert not re.search(r"\b0\.500\b|1\.000000|400\.000000", text)
+
+
+# --------------------------------------------------------------------------- the options, and the old spelling
+@pytest.mark.parametrize("fields, message", [
+    ({"target_cutoff": 1.5}, r"target_cutoff must lie in 0\.\.1 \(a share, 0\.05 = 5 %\), got 1\.5"),
+    ({"target_cutoff": "5%"}, "target_cutoff must lie in 0..1"),
+    ({"confidence": 1.0}, r"confidence must lie between 0 and 1 \(0\.95 = 95 %\), got 1\.0"),
+    ({"model": "gpt"}, "unknown model 'gpt': use one of u3-rt-pro, universal-streaming, silence"),
+    ({"thresholds": []}, r"thresholds must be whole milliseconds in 0\.\.10000, and not empty"),
+    ({"maxs": [500, 20_000]}, r"maxs must be whole milliseconds in 0\.\.10000"),
+    ({"mins": [12.5]}, "mins must be whole milliseconds"),
+    ({"grid_max_ms": 50}, r"grid_max_ms must lie in 100\.\.10000 ms"),
+    ({"guide": "balanced"}, "guide must be a StreamingConfig"),
+])
+def test_options_say_what_is_wrong(fields, message):
+    from turntune_nb.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        RecommendOptions(**fields)
+
+
+def test_options_keep_grids_and_sides_as_tuples_and_the_model_by_its_name():
+    import numpy as np
+
+    o = RecommendOptions(model="VAD", mins=np.array([0, 50]), thresholds=[300.0, 500], speakers="A", channels=1)
+    assert (o.model, o.mins, o.thresholds, o.speakers, o.channels) == ("silence", (0, 50), (300, 500), ("A",), (1,))
+    assert o.explicit_grid and not RecommendOptions(grid_max_ms=10_000).explicit_grid
+    assert RecommendOptions(target_cutoff=np.float32(0.25)).target_cutoff == 0.25
+
+
+def test_the_old_keyword_arguments_still_work_with_a_warning(sim):
+    new = recommend_config(sim, RecommendOptions(model="silence", target_cutoff=0.25, thresholds=(100, 500, 1000)))
+    with pytest.warns(DeprecationWarning, match=r"recommend_config\(\): the keyword arguments model=, "
+                      r"target_cutoff=, thresholds= are deprecated; pass options=RecommendOptions\(model=\.\.\.\)"):
+        old = recommend_config(sim, model="silence", target_cutoff=0.25, thresholds=[100, 500, 1000])
+    assert old.to_dict() == new.to_dict() and (old.config.min_turn_silence, old.config.max_turn_silence) == (1000, 1000)
+    # laid over the options given
+    with pytest.warns(DeprecationWarning):
+        base = RecommendOptions(model="silence", thresholds=(100, 500, 1000))
+        mixed = recommend_config(sim, base, target_cutoff=0.25)
+    assert mixed.to_dict() == new.to_dict()
+    with pytest.raises(TypeError, match="unexpected keyword argument 'target'"):
+        recommend_config(sim, target=0.25)
+

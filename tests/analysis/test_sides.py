@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from turntune_nb.analysis import columns as C
 from turntune_nb.analysis.model import Transcript, Utterance, Word
-from turntune_nb.analysis.recommend import recommend_config
+from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 from turntune_nb.analysis.results import analyze_transcripts
 from turntune_nb.analysis.sides import parse_roles, select_side
 from turntune_nb.errors import InputError
@@ -44,12 +46,14 @@ def test_every_figure_follows_the_side():
     # transitions after A's talk: A -> B (gap 500); B -> A is B's
     assert caller.transitions[[C.PREV_SPEAKER, C.OFFSET_MS]].values.tolist() == [["A", 500]]
     assert any("restricted to speaker A" in n for n in caller.notes) and caller.side == "speaker A"
-    assert recommend_config(caller, model="silence").side == "speaker A"  # the side travels with the result
+    silence = RecommendOptions(model="silence")
+    assert recommend_config(caller, silence).side == "speaker A"  # the side travels with the result
     # silence-only at 500 ms: A's holds 600 (cut) and 300: 1 of 2; B's would be 900 of (400, 900)
-    rec = recommend_config(r, model="silence", target_cutoff=0.5, thresholds=[500, 700], speakers=["A"])
+    silence = RecommendOptions(model="silence", target_cutoff=0.5, thresholds=[500, 700])
+    rec = recommend_config(r, replace(silence, speakers=("A",)))
     assert (rec.metrics.holds, rec.metrics.cuts, rec.metrics.turn_ends, rec.side) == (2, 1, 2, "speaker A")
     assert "side: speaker A" in rec.summary_text()
-    agent = recommend_config(r, model="silence", target_cutoff=0.5, thresholds=[500, 700], channels=[1])
+    agent = recommend_config(r, replace(silence, channels=(1,)))
     assert (agent.metrics.holds, agent.metrics.cuts, agent.metrics.turn_ends) == (2, 1, 1)
 
 
@@ -66,8 +70,10 @@ def test_unknown_names_are_refused_with_what_exists():
 
 def test_offline_channel_speakers_without_a_channel_column():
     r = _call()
-    p = r.pauses.drop(columns=[C.CHANNEL]).assign(**{C.SPEAKER: lambda f: "ch" + f[C.SPEAKER].astype(str).map({"A": "0", "B": "1"}),
-                                                    C.FLOOR_SPEAKER: lambda f: f[C.SPEAKER]})
-    t = r.turn_ends.drop(columns=[C.CHANNEL]).assign(**{C.SPEAKER: lambda f: "ch" + f[C.SPEAKER].astype(str).map({"A": "0", "B": "1"})})
+    def by_channel(f):
+        return "ch" + f[C.SPEAKER].astype(str).map({"A": "0", "B": "1"})
+
+    p = r.pauses.drop(columns=[C.CHANNEL]).assign(**{C.SPEAKER: by_channel, C.FLOOR_SPEAKER: lambda f: f[C.SPEAKER]})
+    t = r.turn_ends.drop(columns=[C.CHANNEL]).assign(**{C.SPEAKER: by_channel})
     sp, st, _ = select_side(p, t, channels=[0])
     assert sp[C.PAUSE_MS].tolist() == [600, 300] and st[C.END_MS].tolist() == [3000, 12000]

@@ -65,7 +65,8 @@ def test_roles_pool_the_files():
     ]
     assert table["talk_share"].tolist() == pytest.approx([4200 / 7100, 2900 / 7100])
     # the same figures through the result, with a dict of roles
-    assert result.roles({"agent": "A", "customer": ["B"]}, setting=500, model="silence")["talk_ms"].tolist() == [4200, 2900]
+    by_dict = result.roles({"agent": "A", "customer": ["B"]}, setting=500, model="silence")
+    assert by_dict["talk_ms"].tolist() == [4200, 2900]
 
 
 def test_speakers_no_role_names_are_kept_in_one_row():
@@ -109,3 +110,32 @@ def test_a_role_naming_nobody_says_who_there_is():
         role_table(result, "agent=Z")
     with pytest.raises(InputError, match=r"channel 3"):
         role_table(result, "agent=3")
+
+
+# --------------------------------------------------------------------------- outside review: who a figure belongs to
+def test_a_speaker_two_roles_name_belongs_to_the_first():
+    result = analyze_transcripts([CALL1, CALL2])
+    # A is named by agent and by customer: agent comes first, so A is the agent's; the customer keeps B
+    table = role_table(result, "agent=A,customer=A+B")
+    assert table[["role", "speaker_labels", "talk_ms"]].values.tolist() == [["agent", "A", 4200],
+                                                                           ["customer", "B", 2900]]
+    # the order given decides, not the names: here the customer comes first and takes both
+    table = role_table(result, {"customer": ["B", "A"], "agent": "A"})
+    assert table[["role", "speaker_labels", "talk_ms"]].values.tolist() == [["customer", "A, B", 7100],
+                                                                           ["agent", "", 0]]
+
+
+def test_a_pause_inside_a_backchannel_counts_for_the_speaker_holding_the_floor():
+    from turntune_nb.analysis.model import Word
+
+    # A talks 0-10000; B's "yeah ... right" (3000-4500, a 700 ms pause between the words) lies inside
+    # A's talk; B's own turn is 12000-15000. The pause is B's, but A holds the floor there: it is A's
+    # pause (and cut by a silence-only endpointer at 500 ms), B has none.
+    a = U("A", 0, 10_000, "long story.", (Word("long", 0, 5000), Word("story.", 5000, 10_000)))
+    b1 = U("B", 3000, 4500, "yeah right", (Word("yeah", 3000, 3300), Word("right", 4000, 4500)))
+    b2 = U("B", 12_000, 15_000, "my turn.", (Word("my", 12_000, 13_000), Word("turn.", 13_000, 15_000)))
+    table = speaker_table(analyze_transcripts([Transcript("bc", [a, b1, b2])]), setting=500, model="silence")
+    assert _rows(table, ("speaker", "pause_count", "pause_median_ms", "cutoff_rate", "contained")) == [
+        ["A", 1, 700.0, 1.0, 0],
+        ["B", 0, None, None, 1],
+    ]

@@ -119,9 +119,9 @@ def test_excel_sheets_read_back_equal_the_tables_and_show_shares_as_percentages(
 
 def test_excel_with_a_data_driven_recommendation(result, tmp_path):
     pytest.importorskip("openpyxl")
-    from turntune_nb.analysis.recommend import recommend_config
+    from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 
-    rec = recommend_config(result, model="silence", target_cutoff=0.5)
+    rec = recommend_config(result, RecommendOptions(model="silence", target_cutoff=0.5))
     path = result.to_excel(tmp_path / "rec.xlsx", recommendation=rec)
     sheet = pd.read_excel(path, sheet_name="recommendation")
     assert list(sheet.columns) == ["figure", "Data-driven", "guide: Aggressive"]

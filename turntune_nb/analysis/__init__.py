@@ -7,10 +7,14 @@ alone. Data flows down this list:
 - `columns`: the DataFrame column names every table uses.
 - `model`: `Word`, `Utterance`, `Transcript` (frozen, validated) and their frames.
 - `readers`: AssemblyAI JSON, RTTM and CSV in, transcripts out.
-- `gaps`: gaps, overlaps, pauses inside turns and turn ends, per file and speaker.
+- `transitions`: who follows whom: gaps, overlaps, pauses and backchannels between segments.
+- `turns`: pauses inside turns and turn ends, read off the same links.
+- `gaps`: the guide's gap statistics, and count, mean and quantiles of every table per file.
 - `presets`: `StreamingConfig` and the guide's presets.
-- `results`: `AnalysisResult` (all of the above for a folder), saved summaries.
+- `results`: `AnalysisResult`, all of the above for a folder.
+- `summaries`: the summary JSON a result saves, its tables beside it, and reading it back.
 - `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
+- `counting`: the holds and turn ends sorted once, counted at any vector of thresholds.
 - `simulate`: `Simulator`, AssemblyAI's rules replayed over pauses and turn ends.
 - `alignment`: measured endpointing, a real endpointer's turns aligned with the truth
   (what `turntune_nb.replay` reports beside the simulator).
@@ -22,7 +26,21 @@ alone. Data flows down this list:
 - `display`: readable column labels and value formats for every display and export.
 - `speakers`: the figures per speaker (one row per file and speaker) and per role across files.
 - `tables`: the tables for people, one per concept, and their CSV / Excel files (0600).
-- `html`: the notebook's display (``_repr_html_``) of results, recommendations and settings.
+- `markup`: the HTML pieces every display is built of, and a setting's own display (below `presets`,
+  which shows itself with it).
+- `html`: the notebook's display (``_repr_html_``) of results and recommendations.
 
-The public names are re-exported from `turntune_nb`.
+The public names are re-exported from `turntune_nb`; the options object of
+`recommend_config` (`RecommendOptions`) is importable from this wing too, on first use,
+so importing one module of the wing never loads the others.
 """
+
+__all__ = ("RecommendOptions",)
+
+
+def __getattr__(name):
+    if name == "RecommendOptions":
+        from .recommend import RecommendOptions
+
+        return RecommendOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

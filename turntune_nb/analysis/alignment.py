@@ -68,7 +68,8 @@ def align_fires(boundary_file, boundary_start, fire_file, fire_ms, fire_end_ms=N
     cands = np.stack([j - 1, j])
     cands = np.where(cands > last[None, :], last[None, :], cands)
     ok = (cands >= 0) & (keys[np.clip(cands, 0, len(keys) - 1)] // span == ff[None, :])
-    dist = np.where(ok, np.abs(keys[np.clip(cands, 0, len(keys) - 1)] - (ff * span + anchor)[None, :]), np.iinfo(np.int64).max)
+    far = np.abs(keys[np.clip(cands, 0, len(keys) - 1)] - (ff * span + anchor)[None, :])
+    dist = np.where(ok, far, np.iinfo(np.int64).max)
     pick = np.argmin(dist, axis=0)
     best = cands[pick, np.arange(len(fm))]
     good = ok[pick, np.arange(len(fm))] & (~known | (dist[pick, np.arange(len(fm))] <= tolerance_ms))

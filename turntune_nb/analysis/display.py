@@ -47,7 +47,7 @@ LABELS: dict[str, str] = {
     "median_ms": "median (ms)", "p90_ms": "p90 (ms)", "p95_ms": "p95 (ms)",
     # segments
     "speaker": "speaker", "channel": "channel", "start_ms": "start (ms)", "end_ms": "end (ms)", "text": "text",
-    "offset_ms": "offset (ms)", "pause_ms": "pause (ms)", "prev_speaker": "previous speaker",
+    "offset_ms": "offset (ms)", "pause_ms": "pause (ms)", "prev_speaker": "previous speaker", "gap_ms": "gap (ms)",
     "fired_at_ms": "endpointer fired at (ms)", "wait_ms": "wait after the speech (ms)", "ended_by": "ended by",
     # endpointing metrics (EndpointMetrics, Recommendation.table)
     "min_turn_silence": "min_turn_silence (ms)", "max_turn_silence": "max_turn_silence (ms)",

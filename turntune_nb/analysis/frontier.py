@@ -50,9 +50,11 @@ def operating_points(sweep: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for target in CUTOFF_TARGETS:
-        rows.append((f"best latency at <= {target:.0%} cut-offs", pick_setting(sweep, "cutoff_rate", target, "latency_mean_ms")))
+        rows.append((f"best latency at <= {target:.0%} cut-offs",
+                     pick_setting(sweep, "cutoff_rate", target, "latency_mean_ms")))
     for budget in LATENCY_BUDGETS_MS:
-        rows.append((f"lowest cut-off rate at <= {budget} ms latency", pick_setting(sweep, "latency_mean_ms", budget, "cutoff_rate")))
+        rows.append((f"lowest cut-off rate at <= {budget} ms latency",
+                     pick_setting(sweep, "latency_mean_ms", budget, "cutoff_rate")))
     out = pd.DataFrame([r for _, r in rows], columns=sweep.columns).reset_index(drop=True)
     out.insert(0, "criterion", [c for c, _ in rows])
     return out

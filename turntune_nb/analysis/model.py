@@ -252,7 +252,8 @@ class Transcript:
         texts = frame[C.TEXT] if C.TEXT in frame else [""] * len(frame)
         channels = frame[C.CHANNEL] if C.CHANNEL in frame else [None] * len(frame)
         utts = [
-            Utterance(str(s), int(a), int(b), "" if t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)) else str(t),
+            Utterance(str(s), int(a), int(b),
+                      "" if t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)) else str(t),
                       channel=None if pd.isna(ch) else int(ch))
             for s, a, b, t, ch in zip(frame[C.SPEAKER], frame[C.START_MS], frame[C.END_MS], texts, channels)
         ]

@@ -70,7 +70,8 @@ def check_streaming_fields(fields: dict, speech_model: str | None = None) -> Non
     delay = fields.get("interruption_delay")
     if delay is not None:
         lo, hi = INTERRUPTION_DELAY_LIMITS
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay != int(delay) or not lo <= delay <= hi:
+        if (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay != int(delay)
+                or not lo <= delay <= hi):
             raise ConfigError(f"interruption_delay must be whole milliseconds in {lo}..{hi}, got {delay!r}")
     vad = fields.get("vad_threshold")
     if vad is not None and (isinstance(vad, bool) or not isinstance(vad, (int, float)) or not 0.0 <= vad <= 1.0):
@@ -156,9 +157,9 @@ class StreamingConfig:
         return f"StreamingConfig({self.name!r}, {', '.join(shown)})"
 
     def _repr_html_(self) -> str:
-        from .html import config_html
+        from .markup import config_html
 
-        return config_html(self)  # its fields as a table (turntune_nb.analysis.html)
+        return config_html(self)  # its fields as a table (turntune_nb.analysis.markup: below, not above, this)
 
     def with_values(self, min_turn_silence=None, max_turn_silence=None, name="Custom", **changes) -> "StreamingConfig":
         """A copy with other thresholds (named Custom unless told)."""

@@ -46,7 +46,8 @@ MAX_LISTED_LINES = 20
 
 def _ms(value, path, what):
     """An AssemblyAI millisecond field as int, or a format error."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and math.isnan(value)):
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and math.isnan(value))):
         raise TranscriptFormatError(path, f"{what} must be a number of milliseconds, got {value!r}")
     try:
         check_time_ms(value, what)
@@ -362,7 +363,8 @@ def read_csv(path, strict: bool = False) -> Transcript:
             try:
                 start, end = int(row[0].strip()), int(row[1].strip())
             except ValueError:
-                raise ValueError(f"start_ms and end_ms must be whole milliseconds, got {row[0]!r} and {row[1]!r}") from None
+                raise ValueError(f"start_ms and end_ms must be whole milliseconds, got {row[0]!r} and {row[1]!r}"
+                                 ) from None
             check_time_ms(start, "start_ms")
             check_time_ms(end, "end_ms")
             utt = Utterance(row[2].strip() or C.UNKNOWN_SPEAKER, start, end, ",".join(row[3:]).strip())

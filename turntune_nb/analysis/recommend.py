@@ -5,20 +5,24 @@ chosen on a sweep of the simulator, beside the guide's preset.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..options import options_from_kwargs
 from .display import format_value, readable_rows
+from .eotbench import eot_cells, eot_table, turnbench_table
 from .frontier import operating_points, pick_setting, rank_keys
 from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 from .results import result_caveats
 from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator
 
-__all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "recommend_config", "grid_up_to")
+__all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "RecommendOptions", "recommend_config",
+           "grid_up_to")
 
 #: Below these counts a recommendation carries a "too few data" warning.
 MIN_HOLDS_TO_DECIDE = 100
@@ -92,8 +96,6 @@ class Recommendation:
 
     def eot_table(self, reference: bool = True) -> pd.DataFrame:
         """eot-bench's four cells on these recordings beside the published rows."""
-        from .eotbench import eot_table
-
         rows = {f"{self.side or 'all speakers'}: {self.model}": self.eot_cells}
         if self.eot_cells_silence and self.model != "silence":
             rows[f"{self.side or 'all speakers'}: silence only"] = self.eot_cells_silence
@@ -101,8 +103,6 @@ class Recommendation:
 
     def turnbench_table(self, reference: bool = True) -> pd.DataFrame:
         """The chosen setting's cut-off rate and median latency beside TurnBench's rows."""
-        from .eotbench import turnbench_table
-
         label = f"{self.side or 'all speakers'}: {self.config.min_turn_silence}/{self.config.max_turn_silence} ms"
         return turnbench_table(self.metrics, label, reference)
 
@@ -190,10 +190,12 @@ class Recommendation:
 
     def __repr__(self) -> str:
         m = self.metrics
+        target = format_value("cutoff_rate", self.target_cutoff)
         return (f"<Recommendation {self.config.name}: min_turn_silence {self.config.min_turn_silence} ms, "
                 f"max_turn_silence {self.config.max_turn_silence} ms ({self.model} rule): cut-off rate "
-                f"{format_value('cutoff_rate', m.cutoff_rate)} (target {format_value('cutoff_rate', self.target_cutoff)}"
-                f"{'' if self.met_target else ', not met'}), mean latency {format_value('latency_mean_ms', m.latency_mean_ms)} ms>")
+                f"{format_value('cutoff_rate', m.cutoff_rate)} (target {target}"
+                f"{'' if self.met_target else ', not met'}), mean latency "
+                f"{format_value('latency_mean_ms', m.latency_mean_ms)} ms>")
 
     def _repr_html_(self) -> str:
         from .html import recommendation_html
@@ -257,11 +259,106 @@ def grid_up_to(grid_max_ms: int):
     return MIN_GRID_MS[MIN_GRID_MS <= g], np.arange(100, g + 1, 100), np.arange(a, g + 1, 10)
 
 
-def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: float = 0.05,
-                     mins=None, maxs=None, thresholds=None, confidence: float = 0.95,
-                     guide: StreamingConfig | None = None, speakers=None, channels=None, roles=None,
-                     grid_max_ms: int | None = None) -> Recommendation:
-    """The lowest mean latency with at most `target_cutoff` false cut-offs.
+@dataclass(frozen=True)
+class RecommendOptions:
+    """How `recommend_config` chooses a setting, grouped by concern.
+
+    Parameters
+    ----------
+    model : {"u3-rt-pro", "universal-streaming", "silence"}
+        **The rule** the setting is judged under (aliases such as ``"vad"`` accepted).
+    target_cutoff : float
+        **The target**: the highest acceptable false cut-off rate, 0..1 (0.05 = 5 %).
+    mins, maxs, thresholds : sequence of int, optional
+        **The grid**: ``min_turn_silence`` / ``max_turn_silence`` values, and the
+        silence-only thresholds, to sweep (`Simulator.sweep`; default `MIN_GRID_MS` x
+        `MAX_GRID_MS` and `THRESHOLD_GRID_MS`). Kept as tuples.
+    grid_max_ms : int, optional
+        The longest ``max_turn_silence`` (and silence-only threshold) to try, 100..10000 ms
+        (`grid_up_to`). By default the grid stops at 5000 ms and is widened to 10000 ms
+        when nothing within 5 s meets the target (never when a grid is given).
+    speakers, channels, roles : optional
+        **The side**: tune for one side only (`turntune_nb.analysis.sides.select_side`);
+        every figure and the choice rest on the holds and turn ends of those speakers.
+        ``roles`` maps role names used in `speakers` to labels or channels.
+    confidence : float
+        **The intervals**: their confidence, in (0, 1) (bootstrap over recordings;
+        Wilson per hold).
+    guide : StreamingConfig, optional
+        **The comparison**: the guide's preset shown beside the choice; by default the
+        result's own (``result.recommendation``).
+
+    Raises
+    ------
+    ConfigError
+        A value out of range; the message says which and what is allowed.
+
+    Examples
+    --------
+    >>> RecommendOptions(model="vad", target_cutoff=0.1, speakers="A").model
+    'silence'
+    >>> RecommendOptions(thresholds=[300, 500]).thresholds
+    (300, 500)
+    >>> RecommendOptions(target_cutoff=5)
+    Traceback (most recent call last):
+    ...
+    turntune_nb.errors.ConfigError: target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got 5
+    """
+
+    model: str = "u3-rt-pro"
+    target_cutoff: float = 0.05
+    mins: tuple | None = None
+    maxs: tuple | None = None
+    thresholds: tuple | None = None
+    grid_max_ms: int | None = None
+    speakers: tuple | None = None
+    channels: tuple | None = None
+    roles: dict | str | None = None
+    confidence: float = 0.95
+    guide: StreamingConfig | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "model", canonical_model(self.model))
+        t = self.target_cutoff
+        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0.0 <= t <= 1.0:
+            raise ConfigError(f"target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got {t}")
+        object.__setattr__(self, "target_cutoff", float(t))
+        c = self.confidence
+        if isinstance(c, bool) or not isinstance(c, numbers.Real) or not 0.0 < c < 1.0:
+            raise ConfigError(f"confidence must lie between 0 and 1 (0.95 = 95 %), got {c}")
+        object.__setattr__(self, "confidence", float(c))
+        for name in ("mins", "maxs", "thresholds"):
+            object.__setattr__(self, name, _grid_values(name, getattr(self, name)))
+        if self.grid_max_ms is not None:
+            grid_up_to(self.grid_max_ms)  # raises ConfigError out of 100..10000
+            object.__setattr__(self, "grid_max_ms", int(self.grid_max_ms))
+        for name in ("speakers", "channels"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, (value,) if isinstance(value, (str, int)) else tuple(value))
+        if self.guide is not None and not isinstance(self.guide, StreamingConfig):
+            raise ConfigError(f"guide must be a StreamingConfig (a preset), got {type(self.guide).__name__}")
+
+    @property
+    def explicit_grid(self) -> bool:
+        """True when a grid was given (then it is never widened)."""
+        return self.mins is not None or self.maxs is not None or self.thresholds is not None
+
+
+def _grid_values(name: str, values) -> tuple | None:
+    """A grid as a tuple of whole milliseconds within the allowed settings (None: the default)."""
+    if values is None:
+        return None
+    out = tuple(np.asarray(values).reshape(-1).tolist())
+    lo, hi = MIN_SILENCE_LIMITS
+    if not out or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or not lo <= v <= hi
+                      for v in out):
+        raise ConfigError(f"{name} must be whole milliseconds in {lo}..{hi}, and not empty; got {values!r}")
+    return tuple(int(v) for v in out)
+
+
+def recommend_config(result_or_tables, options: RecommendOptions | None = None, **kwargs) -> Recommendation:
+    """The lowest mean latency with at most ``options.target_cutoff`` false cut-offs.
 
     Sweeps the grid (`Simulator.sweep`), keeps the settings whose (pessimistic)
     false cut-off rate is at most the target, and takes the lowest mean latency;
@@ -276,72 +373,110 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
     Parameters
     ----------
     result_or_tables : AnalysisResult, loaded summary, Simulator or (pauses, turn_ends)
-    model : {"u3-rt-pro", "universal-streaming", "silence"}
-    target_cutoff : float
-        Highest acceptable false cut-off rate, 0..1.
-    mins, maxs, thresholds : array of int, optional
-        Grids (see `Simulator.sweep`).
-    confidence : float
-        Of the intervals (bootstrap over recordings; Wilson per hold).
-    guide : StreamingConfig, optional
-        The guide's preset; taken from ``result.recommendation`` when there is one.
-    speakers, channels, roles : optional
-        Tune for one side only (`turntune_nb.analysis.sides.select_side`): every
-        figure and the choice rest on the holds and turn ends of those speakers.
-    grid_max_ms : int, optional
-        The longest ``max_turn_silence`` (and silence-only threshold) to try, up to
-        10000 ms (`grid_up_to`). By default the grid stops at 5000 ms and is widened
-        to 10000 ms when nothing within 5 s meets the target.
+    options : RecommendOptions, optional
+        The rule, the target, the grid, the side, the intervals' confidence and the
+        preset to compare with (defaults: u3-rt-pro, 5 %, the default grid, everyone).
+    **kwargs
+        Deprecated: the fields of `RecommendOptions` as keyword arguments
+        (``model=``, ``target_cutoff=``...), taken with a `DeprecationWarning`.
 
     Examples
     --------
     >>> from turntune_nb import collect_transcripts, analyze_transcripts
     >>> ts, _ = collect_transcripts(["tests/data/assemblyai", "samples/real/sample.rttm"])
-    >>> rec = recommend_config(analyze_transcripts(ts), target_cutoff=0.10)
+    >>> rec = recommend_config(analyze_transcripts(ts), RecommendOptions(target_cutoff=0.10))
     >>> rec.config.name, rec.met_target, rec.metrics.cutoff_rate <= 0.10
     ('Data-driven', True, True)
     """
-    model = canonical_model(model)
-    if not 0.0 <= float(target_cutoff) <= 1.0:
-        raise ConfigError(f"target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got {target_cutoff}")
-    target_cutoff = float(target_cutoff)
+    opts = options_from_kwargs(RecommendOptions, options, kwargs, where="recommend_config")
+    sim = _simulator_for(result_or_tables, opts)
+    guide = opts.guide if opts.guide is not None else getattr(result_or_tables, "recommendation", None)
+    # how the speech and the speakers were found comes first: it bounds every figure below
+    warnings, notes = result_caveats(result_or_tables), list(sim.notes(opts.model))
+    sweep, thresholds = _sweep(sim, opts, notes)
+    top = int(sweep["max_turn_silence"].max()) if len(sweep) else int(MAX_GRID_MS[-1])
+    chosen, met = _choose(sweep, sim, opts.target_cutoff, top, warnings)
+    lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
+    metrics = sim.evaluate((lo, hi), model=opts.model)
+    ci, lat_ci, wilson = _intervals(sim, metrics, opts, met, warnings, notes)
+    if opts.model == "u3-rt-pro" and not sim.has_words and sim.holds:
+        warnings.append("no word timings: the punctuation rule cannot be applied; consider the silence-only rule "
+                        "(--model silence; model=\"silence\" in Python)")
+    silence_sweep, silence_eq = _silence_equivalent(sim, sweep, opts, thresholds, top, lo)
+    evidence = _evidence(sim)
+    config = StreamingConfig(
+        "Data-driven", lo, hi, description=_description(opts, met), use_cases="Chosen from your own recordings",
+        end_of_turn_confidence_threshold=_confidence_threshold(opts.model, guide),
+        evidence={
+            "model": opts.model, "target_cutoff": opts.target_cutoff, "met_target": met,
+            "metrics": metrics.to_dict(), "cutoff_ci": list(ci), "latency_ci": list(lat_ci),
+            "interval_method": INTERVAL_METHOD, "wilson_ci_per_hold": list(wilson), "confidence": opts.confidence,
+            "guide_preset": None if guide is None else guide.name,
+            "silence_equivalent_ms": silence_eq, **evidence, "warnings": list(warnings),
+        },
+    )
+    return Recommendation(
+        config=config, model=opts.model, target_cutoff=opts.target_cutoff, met_target=met, metrics=metrics,
+        guide=guide, guide_metrics=sim.evaluate(guide, model=opts.model) if guide is not None else None,
+        cutoff_ci=ci, confidence=opts.confidence, silence_equivalent_ms=silence_eq, evidence=evidence,
+        warnings=tuple(warnings), notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
+        wilson_ci=wilson, eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
+        grid_max_ms=top,
+    )
+
+
+# --------------------------------------------------------------------------- the steps of recommend_config
+def _simulator_for(result_or_tables, opts: RecommendOptions) -> Simulator:
+    """The simulator over the data, restricted to the side asked for."""
     sim = Simulator.from_result(result_or_tables)
-    if speakers or channels:
-        sim = sim.for_speakers(speakers, channels, roles)
-    if guide is None:
-        guide = getattr(result_or_tables, "recommendation", None)
-    explicit = mins is not None or maxs is not None or thresholds is not None
-    if grid_max_ms is not None:
-        g_mins, g_maxs, g_ts = grid_up_to(grid_max_ms)
+    if opts.speakers or opts.channels:
+        sim = sim.for_speakers(opts.speakers, opts.channels, opts.roles)
+    return sim
+
+
+def _sweep(sim: Simulator, opts: RecommendOptions, notes: list):
+    """The sweep over the grid asked for, widened to the longest allowed setting when no grid
+    was given and nothing up to 5 s meets the target. Returns it and the thresholds used."""
+    mins, maxs, thresholds = opts.mins, opts.maxs, opts.thresholds
+    if opts.grid_max_ms is not None:
+        g_mins, g_maxs, g_ts = grid_up_to(opts.grid_max_ms)
         mins = g_mins if mins is None else mins
         maxs = g_maxs if maxs is None else maxs
         thresholds = g_ts if thresholds is None else thresholds
-    sweep = sim.sweep(model, mins=mins, maxs=maxs, thresholds=thresholds)
-    # how the speech and the speakers were found comes first: it bounds every figure below
-    warnings, notes = result_caveats(result_or_tables), list(sim.notes(model))
-    if not explicit and grid_max_ms is None and sim.holds and not (sweep["cutoff_rate"] <= target_cutoff + 1e-12).any():
+    sweep = sim.sweep(opts.model, mins=mins, maxs=maxs, thresholds=thresholds)
+    reached = (sweep["cutoff_rate"] <= opts.target_cutoff + 1e-12).any()
+    if not opts.explicit_grid and opts.grid_max_ms is None and sim.holds and not reached:
         mins, maxs, thresholds = grid_up_to(MIN_SILENCE_LIMITS[1])
-        sweep = sim.sweep(model, mins=mins, maxs=maxs, thresholds=thresholds)
+        sweep = sim.sweep(opts.model, mins=mins, maxs=maxs, thresholds=thresholds)
         notes.append(f"nothing up to {int(MAX_GRID_MS[-1])} ms met the target: the grid was widened to "
                      f"{MIN_SILENCE_LIMITS[1]} ms, the longest allowed setting")
-    top = int(sweep["max_turn_silence"].max()) if len(sweep) else int(MAX_GRID_MS[-1])
+    return sweep, thresholds
+
+
+def _choose(sweep: pd.DataFrame, sim: Simulator, target: float, top: int, warnings: list):
+    """The fastest setting within the target, else the one with the fewest cut-offs (with a warning)."""
     if sim.holds == 0:
         warnings.append("no pauses of at least 100 ms inside turns: nothing to decide the cut-off rate on")
-    chosen = pick_setting(sweep, "cutoff_rate", target_cutoff, "latency_mean_ms")
+    chosen = pick_setting(sweep, "cutoff_rate", target, "latency_mean_ms")
     met = not chosen.isna().all()
     if not met:
         ok = sweep.dropna(subset=["cutoff_rate"]) if sim.holds else sweep
         chosen = ok.sort_values(rank_keys(ok, "cutoff_rate"), kind="stable").iloc[0]
         if sim.holds:  # without holds there is no rate to reach: the warning above says so
             warnings.append(
-                f"no setting of the grid keeps false cut-offs at or below {target_cutoff:.0%}; "
+                f"no setting of the grid keeps false cut-offs at or below {target:.0%}; "
                 f"the lowest ({chosen['cutoff_rate']:.1%}) is given: "
                 + (f"widen the grid (--grid-max-ms / grid_max_ms, up to {MIN_SILENCE_LIMITS[1]} ms) "
                    if top < MIN_SILENCE_LIMITS[1] else "")
                 + "or accept a higher target"
             )
-    lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
-    metrics = sim.evaluate((lo, hi), model=model)
+    return chosen, met
+
+
+def _intervals(sim: Simulator, metrics: EndpointMetrics, opts: RecommendOptions, met: bool, warnings: list,
+               notes: list):
+    """The intervals on the chosen setting, and what they say about the amount of data."""
+    confidence = opts.confidence
     ci = metrics.cutoff_ci(confidence)
     lat_ci = metrics.latency_ci(confidence)
     wilson = metrics.wilson_ci(confidence)
@@ -353,27 +488,30 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
             f"turn ends (want >= {MIN_TURN_ENDS_TO_DECIDE}); the cut-off rate lies anywhere in "
             f"{shown[0]:.1%} - {shown[1]:.1%} ({confidence:.0%}, {label}): add recordings"
         )
-    elif met and shown[1] > target_cutoff:
+    elif met and shown[1] > opts.target_cutoff:
         notes.append(
             f"the {confidence:.0%} interval on the cut-off rate ({shown[0]:.1%} - {shown[1]:.1%}, {label}) "
             "reaches above the target: more recordings would settle it"
         )
-    if model == "u3-rt-pro" and not sim.has_words and sim.holds:
-        warnings.append("no word timings: the punctuation rule cannot be applied; consider the silence-only rule "
-                        "(--model silence; model=\"silence\" in Python)")
-    from .eotbench import eot_cells
+    return ci, lat_ci, wilson
 
-    silence_sweep = sweep if model == "silence" else sim.sweep("silence", thresholds=thresholds if thresholds is not None
-                                                                else (THRESHOLD_GRID_MS if top <= 5000 else grid_up_to(top)[2]))
-    silence_eq = None
-    if model != "silence":
-        s_pick = pick_setting(silence_sweep, "cutoff_rate", target_cutoff, "latency_mean_ms")
-        if not s_pick.isna().all():
-            silence_eq = int(s_pick["min_turn_silence"])
-    else:
-        silence_eq = lo
-    guide_metrics = sim.evaluate(guide, model=model) if guide is not None else None
-    evidence = {
+
+def _silence_equivalent(sim: Simulator, sweep: pd.DataFrame, opts: RecommendOptions, thresholds, top: int,
+                        lo: int):
+    """The silence-only sweep (for eot-bench's silence row) and the silence-only threshold that
+    meets the same target (None when none does)."""
+    if opts.model == "silence":
+        return sweep, lo
+    if thresholds is None:
+        thresholds = THRESHOLD_GRID_MS if top <= 5000 else grid_up_to(top)[2]
+    silence_sweep = sim.sweep("silence", thresholds=thresholds)
+    pick = pick_setting(silence_sweep, "cutoff_rate", opts.target_cutoff, "latency_mean_ms")
+    return silence_sweep, None if pick.isna().all() else int(pick["min_turn_silence"])
+
+
+def _evidence(sim: Simulator) -> dict:
+    """What the choice rests on: counts, files, punctuation classes."""
+    return {
         "side": sim.side,
         "pauses": sim.n_pauses,
         "holds": sim.holds,
@@ -384,28 +522,17 @@ def recommend_config(result_or_tables, model: str = "u3-rt-pro", target_cutoff: 
         "turn_ends_by_punctuation": dict(sim.turn_ends_by_class),
         "files_without_words": list(sim.segment_level_files),
     }
-    threshold = None
-    if model == "universal-streaming":
-        threshold = getattr(guide, "end_of_turn_confidence_threshold", None) or 0.4
-    config = StreamingConfig(
-        "Data-driven", lo, hi,
-        description=(f"Lowest mean latency with at most {target_cutoff:.0%} false cut-offs on your recordings "
-                     f"({model})" if met else f"Fewest false cut-offs reachable on your recordings ({model})"),
-        use_cases="Chosen from your own recordings",
-        end_of_turn_confidence_threshold=threshold,
-        evidence={
-            "model": model, "target_cutoff": target_cutoff, "met_target": met,
-            "metrics": metrics.to_dict(), "cutoff_ci": list(ci), "latency_ci": list(lat_ci),
-            "interval_method": INTERVAL_METHOD, "wilson_ci_per_hold": list(wilson), "confidence": confidence,
-            "guide_preset": None if guide is None else guide.name,
-            "silence_equivalent_ms": silence_eq, **evidence, "warnings": list(warnings),
-        },
-    )
-    return Recommendation(
-        config=config, model=model, target_cutoff=target_cutoff, met_target=met, metrics=metrics,
-        guide=guide, guide_metrics=guide_metrics, cutoff_ci=ci, confidence=confidence,
-        silence_equivalent_ms=silence_eq, evidence=evidence, warnings=tuple(warnings), notes=tuple(notes),
-        operating_points=operating_points(sweep), latency_ci=lat_ci, wilson_ci=wilson,
-        eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side, grid_max_ms=top,
-    )
 
+
+def _description(opts: RecommendOptions, met: bool) -> str:
+    if met:
+        return (f"Lowest mean latency with at most {opts.target_cutoff:.0%} false cut-offs on your recordings "
+                f"({opts.model})")
+    return f"Fewest false cut-offs reachable on your recordings ({opts.model})"
+
+
+def _confidence_threshold(model: str, guide) -> float | None:
+    """Universal-Streaming keeps the guide's end-of-turn confidence threshold (0.4 without one)."""
+    if model != "universal-streaming":
+        return None
+    return getattr(guide, "end_of_turn_confidence_threshold", None) or 0.4

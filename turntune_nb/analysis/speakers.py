@@ -271,7 +271,8 @@ def role_table(result, roles, setting=None, model: str | None = None) -> pd.Data
     result : AnalysisResult
     roles : dict or str
         Role name to speaker labels or channels (`turntune_nb.analysis.sides.parse_roles`),
-        e.g. ``"agent=A,customer=B"`` or ``{"agent": "ch0", "customer": "ch1"}``.
+        e.g. ``"agent=A,customer=B"`` or ``{"agent": "ch0", "customer": "ch1"}``. A
+        speaker two roles name belongs to the first of them, in the order given.
     setting, model : optional
         As `speaker_table`.
 

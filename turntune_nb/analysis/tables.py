@@ -29,6 +29,9 @@ import pandas as pd
 from ..errors import ConfigError
 from . import columns as C
 from . import display as D
+from .gaps import ALL_FILES
+from .markup import config_table
+from .speakers import role_table, speaker_table
 
 __all__ = ("TABLE_TITLES", "overall_table", "config_table", "notes_table", "result_tables", "export_tables",
            "write_csv", "write_excel", "require_openpyxl", "require_pyarrow", "parquet_bytes")
@@ -53,8 +56,6 @@ _OVERALL_KEYS = ("total_files_analyzed", "total_utterances", "total_gaps", "over
 
 def overall_table(result) -> pd.DataFrame:
     """The figures over all files, one per row: index = figure (machine name), column ``value``."""
-    from .gaps import ALL_FILES
-
     o = result.overall
     rows = {"files_read": len(result.transcripts), "files_skipped": len(result.skipped), "backend": result.backend}
     if getattr(result, "side", None):
@@ -70,22 +71,6 @@ def overall_table(result) -> pd.DataFrame:
     ft = ft[ft[C.FILE] == ALL_FILES]
     rows["floor_transfer_median_ms"] = float(ft["median_ms"].iloc[0]) if len(ft) and ft["count"].iloc[0] else None
     rows["turn_ends"] = int(len(result.turn_ends))
-    return pd.DataFrame({"value": pd.Series(list(rows.values()), index=list(rows), dtype=object)})
-
-
-def config_table(config) -> pd.DataFrame:
-    """A `StreamingConfig` as figures, one per row (index = field, column ``value``); fields not set left out."""
-    rows = {"name": config.name, "min_turn_silence": config.min_turn_silence,
-            "max_turn_silence": config.max_turn_silence}
-    for key in ("end_of_turn_confidence_threshold", "mode", "interruption_delay", "vad_threshold"):
-        if getattr(config, key) is not None:
-            rows[key] = getattr(config, key)
-    for key in ("description", "use_cases"):
-        if getattr(config, key):
-            rows[key] = getattr(config, key)
-    reason = (config.evidence or {}).get("reason")
-    if reason:
-        rows["reason"] = reason
     return pd.DataFrame({"value": pd.Series(list(rows.values()), index=list(rows), dtype=object)})
 
 
@@ -112,8 +97,6 @@ def result_tables(result, roles=None, recommendation=None, setting=None, model=N
     setting, model : optional
         Where the per-speaker and per-role cut-off rates are taken (`speaker_table`).
     """
-    from .speakers import role_table, speaker_table
-
     if setting is None and recommendation is not None:
         setting = recommendation
     tables = {"files": result.files, "overall": overall_table(result),
