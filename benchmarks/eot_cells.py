@@ -16,7 +16,7 @@ import json
 import time
 from pathlib import Path
 
-from turntune_nb import analyze_folder, analyze_transcripts, recommend_config
+from turntune_nb import RecommendOptions, analyze_folder, analyze_transcripts, recommend_config
 from turntune_nb.analysis.model import Transcript, Utterance, Word
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def ms(v) -> str:
 def show(title: str, result, turnbench: bool = False, **side) -> None:
     print(f"\n{title}")
     for model in ("silence", "u3-rt-pro"):
-        rec = recommend_config(result, model=model, target_cutoff=0.05, **side)
+        rec = recommend_config(result, RecommendOptions(model=model, target_cutoff=0.05, **side))
         m = rec.metrics
         lo, hi = rec.cutoff_ci
         interval = "n/a (one recording)" if lo != lo and len(rec.evidence["files"]) < 2 else (

@@ -55,8 +55,8 @@ MODEL = "u3-rt-pro"
 TARGET_CUTOFF = 0.05
 """, "parameters"),
     code("""
-from turntune_nb import (analyze_folder, choose_backend, plot_offsets, plot_pause_ecdf, plot_per_file,
-                         recommend_config, write_report)
+from turntune_nb import (RecommendOptions, analyze_folder, choose_backend, plot_offsets, plot_pause_ecdf,
+                         plot_per_file, recommend_config, write_report)
 """),
     md("""
 The backend for this run, decided at once (nothing waits for typing, so *Run All* goes
@@ -74,7 +74,8 @@ type the key, press *Use this key*, and run the cells below again.
     md("The same offsets, file by file."),
     code("plot_per_file(result.transitions);"),
     md("The guide's preset (from the average gap) and the data-driven setting (lowest latency with at most the target share of false cut-offs), simulated on the same recordings."),
-    code("recommendation = recommend_config(result, model=MODEL, target_cutoff=TARGET_CUTOFF)\nrecommendation"),
+    code("recommendation = recommend_config(result, RecommendOptions(model=MODEL, target_cutoff=TARGET_CUTOFF))\n"
+         "recommendation"),
     md("What the recommendation rests on, and anything to be careful about."),
     code("print(recommendation.summary_text())"),
     md("Save the summary (with the pause tables the tuning notebook reads), the data-driven setting (`config.json`: notebooks 2 and 3 start from it), and a shareable report."),

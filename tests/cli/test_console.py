@@ -112,10 +112,10 @@ def test_the_per_file_table_keeps_few_columns_at_80_and_all_on_a_wide_terminal()
 
 def test_the_recommendation_table_shows_shares_as_percentages_and_ms_as_integers():
     from turntune_nb.analysis.readers import collect_transcripts
-    from turntune_nb.analysis.recommend import recommend_config
+    from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 
     transcripts, _ = collect_transcripts(["tests/data/assemblyai"])
-    rec = recommend_config(analyze_transcripts(transcripts), model="silence")
+    rec = recommend_config(analyze_transcripts(transcripts), RecommendOptions(model="silence"))
     text = _render(print_recommendation, rec, 80)
     assert max(map(len, text.splitlines())) <= 80
     rows = {line.split("  ")[0]: line.split()[-2:] for line in text.splitlines()

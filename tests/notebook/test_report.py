@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 from turntune_nb.analysis.model import Transcript, Utterance
 from turntune_nb.analysis.readers import collect_transcripts
-from turntune_nb.analysis.recommend import recommend_config
+from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 from turntune_nb.analysis.results import analyze_transcripts
 from turntune_nb.notebook.report import render_report, write_report
 
@@ -150,7 +150,7 @@ def test_report_puts_the_eot_bench_cells_beside_the_published_rows(data_dir, sam
 
     transcripts, _ = collect_transcripts([sample_rttm, data_dir / "assemblyai"])
     result = analyze_transcripts(transcripts)
-    rec = recommend_config(result, model="silence")
+    rec = recommend_config(result, RecommendOptions(model="silence"))
     text = render_report(result, rec)
     section = text.split("<h2>Beside the field's benchmarks</h2>", 1)[1].split("<h2>", 1)[0]
     # counted here with numpy: silence only at T = 300 ms (latency 300) cuts the holds of
@@ -371,7 +371,7 @@ def test_figures_are_inline_svg_in_the_page_colour_with_plain_ticks():
 def test_peer_stack_equivalents_are_the_recommendations_export(data_dir, sample_rttm):
     transcripts, _ = collect_transcripts([sample_rttm, data_dir / "assemblyai"])
     result = analyze_transcripts(transcripts)
-    rec = recommend_config(result, model="u3-rt-pro")
+    rec = recommend_config(result, RecommendOptions(model="u3-rt-pro"))
     rows = {r["stack"]: r for r in Page(render_report(result, rec)).table_with("how close")}
     lo, hi, silence = rec.config.min_turn_silence, rec.config.max_turn_silence, rec.silence_equivalent_ms
     assert silence is not None

@@ -298,7 +298,7 @@ def test_without_save_path_nothing_is_written_and_the_button_says_how(tmp_path, 
 
 
 def test_moving_the_target_slider_repicks_the_recommendation(result):
-    from turntune_nb.analysis.recommend import recommend_config
+    from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
 
     tuner = ThresholdTuner(result, config=PRESETS["balanced"])
     tuner.target_slider.value = 0.10
@@ -310,7 +310,7 @@ def test_moving_the_target_slider_repicks_the_recommendation(result):
     # 1200 ms hold cut instead needs min >= 850 and max >= 850: 850 ms.
     assert (tuner.min_slider.value, tuner.max_slider.value) == (0, 1300)
     assert values(tuner)["cutoff_rate"] == "25.0%" and values(tuner)["latency_mean_ms"] == "650 ms"
-    independent = recommend_config(result, model="u3-rt-pro", target_cutoff=0.30)
+    independent = recommend_config(result, RecommendOptions(model="u3-rt-pro", target_cutoff=0.30))
     assert (independent.config.min_turn_silence, independent.config.max_turn_silence) == (0, 1300)
     assert "at most 30% false cut-offs" in tuner.message.value
     # the recommendation's marker on the curve moved with it

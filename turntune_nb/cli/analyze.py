@@ -217,7 +217,7 @@ def _recommend_source(args):
 
 
 def _run_recommend(args) -> int:
-    from ..analysis.recommend import recommend_config
+    from ..analysis.recommend import RecommendOptions, recommend_config
 
     _check_target(args.target_cutoff)
     if args.out:
@@ -225,8 +225,8 @@ def _run_recommend(args) -> int:
     source = _recommend_source(args)
     _stop_if_interrupted(source)
     _check_usable(source)
-    rec = recommend_config(source, model=args.model, target_cutoff=args.target_cutoff,
-                           grid_max_ms=args.grid_max_ms, **side(args))
+    rec = recommend_config(source, RecommendOptions(model=args.model, target_cutoff=args.target_cutoff,
+                                                    grid_max_ms=args.grid_max_ms, **side(args)))
     path = rec.save(args.out) if args.out else None
     if args.json:
         print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False, default=str))
@@ -258,7 +258,7 @@ def add_report(sub) -> None:
 
 
 def _run_report(args) -> int:
-    from ..analysis.recommend import recommend_config
+    from ..analysis.recommend import RecommendOptions, recommend_config
     from ..notebook.report import write_report
 
     _check_target(args.target_cutoff)
@@ -268,8 +268,8 @@ def _run_report(args) -> int:
     _check_usable(result)
     if args.speaker or args.channel:
         result = result.for_speakers(**side(args))
-    recommendation = recommend_config(result, model=args.model, target_cutoff=args.target_cutoff,
-                                      grid_max_ms=args.grid_max_ms)
+    recommendation = recommend_config(result, RecommendOptions(model=args.model, target_cutoff=args.target_cutoff,
+                                                               grid_max_ms=args.grid_max_ms))
     path = write_report(result, args.report_path, recommendation, title=args.title)
     from .console import make_console, print_saved
 

@@ -313,10 +313,11 @@ class ThresholdTuner(W.VBox):
 
     def recommend(self):
         """Apply the data-driven recommendation for the current model and target."""
-        from ..analysis.recommend import recommend_config
+        from ..analysis.recommend import RecommendOptions, recommend_config
 
-        self.recommendation = recommend_config(self.simulator, model=self.model, target_cutoff=self.target_cutoff,
-                                               guide=getattr(self.result, "recommendation", None))
+        options = RecommendOptions(model=self.model, target_cutoff=self.target_cutoff,
+                                   guide=getattr(self.result, "recommendation", None))
+        self.recommendation = recommend_config(self.simulator, options)
         self.eot_html.value = eot_html(self.recommendation.eot_table())
         self.apply(self.recommendation.config)
         self.message.value = recommended_html(self.recommendation, self.target_cutoff, self.model)
