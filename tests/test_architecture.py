@@ -76,7 +76,7 @@ def package_modules() -> list[Path]:
 
 def test_tests_mirror_the_package():
     """Every module has its test module at the mirrored path: turntune_nb/analysis/gaps.py
-    -> tests/analysis/test_gaps.py; turntune_nb/cli.py -> tests/test_cli.py."""
+    -> tests/analysis/test_gaps.py; turntune_nb/cli/parser.py -> tests/cli/test_parser.py."""
     missing = []
     for module in package_modules():
         rel = module.relative_to(PACKAGE)
@@ -110,7 +110,7 @@ def test_no_module_is_two_concerns_by_size():
 
 
 def test_wings_exist_and_say_what_they_own():
-    for wing in ("analysis", "assemblyai", "audio", "live", "notebook"):
+    for wing in ("analysis", "assemblyai", "audio", "cli", "live", "notebook"):
         init = PACKAGE / wing / "__init__.py"
         doc = init.read_text(encoding="utf-8")
         assert doc.startswith('"""') and len(doc.splitlines()) >= 5, f"{wing}/__init__.py needs its docstring"
