@@ -69,3 +69,38 @@ def test_every_name_the_readme_and_notebooks_import_is_public():
     assert len(imported) >= 10  # the README and notebooks do import from the package
     not_public = {n: w for n, w in imported.items() if n not in turntune_nb.__all__ or not hasattr(turntune_nb, n)}
     assert not not_public, f"imported but not public: {not_public}"
+
+
+#: ``turntune_nb.__all__`` as of 0.1.0, before issue 21 moved code between modules:
+#: every name must still be public (new names may be added; a removal needs a
+#: deprecation first).
+PUBLIC_0_1 = (
+    "AGGRESSIVE", "APIError", "APIKeyPrompt", "AnalysisResult", "AssemblyAIClient", "AudioData",
+    "AudioDecodeError", "AuthenticationError", "BALANCED", "BatchResult", "BeginEvent", "BrowserMicrophone",
+    "CONSERVATIVE", "ConfigError", "DEFAULT_CONFIG", "DecodeReport", "DiarisationSettings", "EOT_BENCH_ROWS",
+    "EU_BASE_URL", "EU_STREAMING_URL", "EndpointMetrics", "ErrorEvent", "FileOutcome", "FileSource",
+    "InputError", "IterableSource", "LiveTurns", "MicrophoneSource", "MissingAPIKeyError", "MonoDiariser",
+    "NoMicrophoneError", "OfflineSession", "PRESETS", "RateLimitError", "Recommendation", "RemoteFile",
+    "ReplayNotConfirmedError", "ReplayResult", "SavedSummary", "SessionEnd", "Simulator", "SpeechDetector",
+    "SpeechStartedEvent", "StreamingClosedError", "StreamingConfig", "StreamingError", "StreamingSession",
+    "TURNBENCH_ROWS", "TerminationEvent", "ThresholdTuner", "Transcript", "TranscriptCache",
+    "TranscriptFormatError", "TranscriptionFailedError", "TurnEvent", "TurnTuneError", "Utterance",
+    "VADSettings", "Word", "__version__", "analyze_folder", "analyze_transcripts", "as_source", "ask_api_key",
+    "bootstrap_ratio_interval", "choose_backend", "collect_inputs", "collect_transcripts", "columns",
+    "compute_guide_gaps", "compute_pauses", "compute_transitions", "compute_turn_ends",
+    "create_temporary_token", "decode_audio", "eot_cells", "eot_table", "export_settings", "export_table",
+    "floor_transfer_offsets", "guide_statistics", "iter_audio_chunks", "latest_summary", "load_config",
+    "load_summary", "open_session", "operating_points", "pareto_frontier", "plan_replay", "plot_offsets",
+    "plot_pause_ecdf", "plot_per_file", "plot_tradeoff", "read_assemblyai_json", "read_csv", "read_rttm",
+    "read_transcripts", "readable", "recommend_config", "recommend_preset", "render_report", "replay",
+    "rescore", "result_tables", "role_table", "segment_speech", "select_side", "speaker_table",
+    "summarize_transitions", "summarize_values", "transcribe_files", "transcribe_offline",
+    "transcribe_with_executor", "transcripts_to_frame", "wilson_interval", "words_to_frame", "write_report",
+)
+
+
+def test_the_public_names_of_0_1_are_all_still_public():
+    import turntune_nb
+
+    gone = [n for n in PUBLIC_0_1 if n not in turntune_nb.__all__ or not hasattr(turntune_nb, n)]
+    assert not gone, f"public names removed without a deprecation: {gone}"
