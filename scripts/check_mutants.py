@@ -14,9 +14,14 @@ Usage::
 
     .venv/bin/python scripts/check_mutants.py            # every mutant
     .venv/bin/python scripts/check_mutants.py gaps-tie   # the ones whose id contains this
+    .venv/bin/python scripts/check_mutants.py --check    # plantable? (fast: runs no test)
 
 Prints one line per mutant (CAUGHT or MISSED) and exits 1 if any was missed or could
-not be planted. Not part of the test suite: it runs the tests many times.
+not be planted. The full run is not part of the test suite (it runs the tests many
+times); ``--check`` is, through tests/test_architecture.py: it fails when an entry's
+``find`` no longer occurs exactly once in its file (the code moved or changed, so the
+entry plants nothing), when planting it would change nothing, when two entries share an
+id, or when a test it names does not exist.
 """
 
 from __future__ import annotations
@@ -30,14 +35,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load(selector: str | None) -> list[dict]:
+REQUIRED = ("id", "weakness", "file", "find", "replace", "tests")
+
+
+def load(selector: str | None, root: Path = ROOT) -> list[dict]:
     mutants = []
-    for path in sorted((ROOT / "scripts" / "mutants").glob("*.json")):
+    for path in sorted((root / "scripts" / "mutants").glob("*.json")):
         for m in json.loads(path.read_text(encoding="utf-8")):
             m["_from"] = path.name
             if selector is None or selector in m["id"]:
                 mutants.append(m)
     return mutants
+
+
+def _test_exists(root: Path, node: str) -> bool:
+    """Whether a pytest node id (``tests/x.py::test_y[param]`` or ``tests/x.py::Class::test_y``)
+    names a test function defined in that file (read as text: nothing is imported)."""
+    path, _, rest = node.partition("::")
+    source = root / path
+    if not source.is_file():
+        return False
+    if not rest:
+        return True
+    name = rest.split("::")[-1].split("[")[0]
+    text = source.read_text(encoding="utf-8")
+    return f"def {name}(" in text
+
+
+def problems(root: Path = ROOT) -> list[str]:
+    """Why some entries under ``root/scripts/mutants`` cannot be planted, one line each
+    (empty when every entry is plantable). Runs no test."""
+    found, seen = [], set()
+    for m in load(None, root):
+        where = f"{m['_from']}: {m.get('id', '?')}"
+        missing = [k for k in REQUIRED if k not in m or (k != "replace" and not m[k])]
+        if missing:
+            found.append(f"{where}: missing {', '.join(missing)}")
+            continue
+        if m["id"] in seen:
+            found.append(f"{where}: the id is used twice")
+        seen.add(m["id"])
+        src = root / m["file"]
+        if not src.is_file():
+            found.append(f"{where}: {m['file']} does not exist")
+            continue
+        n = src.read_text(encoding="utf-8").count(m["find"])
+        if n != 1:
+            found.append(f"{where}: 'find' occurs {n} times in {m['file']} (it must occur exactly once)")
+        if m["find"] == m["replace"]:
+            found.append(f"{where}: 'replace' equals 'find', so planting changes nothing")
+        for node in m["tests"]:
+            if not _test_exists(root, node):
+                found.append(f"{where}: no test {node}")
+    return found
 
 
 def run_tests(tests: list[str]) -> int:
@@ -47,6 +97,13 @@ def run_tests(tests: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--check"]:
+        found = problems()
+        for line in found:
+            print(f"UNPLANTABLE {line}")
+        total = len(load(None))
+        print(f"{total - len({ln.split(':')[1] for ln in found})} of {total} mutants plantable")
+        return 1 if found else 0
     mutants = load(argv[0] if argv else None)
     if not mutants:
         print("no mutants matched")
@@ -66,9 +123,12 @@ def main(argv: list[str]) -> int:
             rc = run_tests(m["tests"])
         finally:
             src.write_text(original, encoding="utf-8")
-        caught = rc not in (0, 5)
+        # pytest exits 1 when a test failed; 0 (all passed) and 5 (none collected) are
+        # misses, and 2-4 (interrupted, internal error, a test id not found) prove nothing
+        caught = rc == 1
         bad += not caught
-        print(f"{'CAUGHT' if caught else 'MISSED'} {m['id']:<40} {time.monotonic() - t0:5.1f} s  {m['weakness']}")
+        verdict = "CAUGHT" if caught else "MISSED" if rc in (0, 5) else f"ERROR(pytest exit {rc})"
+        print(f"{verdict} {m['id']:<40} {time.monotonic() - t0:5.1f} s  {m['weakness']}")
     print(f"{len(mutants) - bad} of {len(mutants)} mutants caught")
     return 1 if bad else 0
 

@@ -24,7 +24,7 @@ __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 BACKENDS = ("auto", "assemblyai", "offline")
 #: Options of `analyze_folder` that configure the client rather than the request.
 _CLIENT_OPTIONS = ("retries", "backoff_factor", "timeout", "max_retry_after")
-_RUN_OPTIONS = ("poll_interval", "job_timeout", "on_submitted")
+_RUN_OPTIONS = ("poll_interval", "job_timeout", "upload_codec", "orphan_grace", "on_submitted")
 
 
 def resolve_backend(backend: str = "auto", api_key: str | None = None) -> str:
@@ -123,7 +123,7 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
     failed = [s.as_failed() for s in skipped]
     notes = []
     if chosen == "assemblyai":
-        from .assemblyai.batch import transcribe_files
+        from .assemblyai.batch import BatchOptions, transcribe_files
         from .assemblyai.cache import default_cache_dir
         from .assemblyai.client import AssemblyAIClient
 
@@ -136,15 +136,16 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         run_opts = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
         if "job_timeout" in run_opts:
             run_opts["timeout"] = run_opts.pop("job_timeout")
+        on_submitted, fetch_dir = run_opts.pop("on_submitted", None), options.pop("fetch_dir", None)
+        how = BatchOptions(workers=workers, progress=progress, **run_opts)
         if cache_dir is None:
             cache_dir = default_cache_dir()
         elif cache_dir is False:
             cache_dir = None
         with AssemblyAIClient(api_key, base_url, **client_opts) as client:
             batch = transcribe_files(
-                inputs, client, workers=workers, cache_dir=cache_dir,
-                out_dir=None if out_dir is None else Path(out_dir) / "transcripts",
-                progress=progress, **run_opts, **options,
+                inputs, client, options=how, cache_dir=cache_dir, fetch_dir=fetch_dir, on_submitted=on_submitted,
+                out_dir=None if out_dir is None else Path(out_dir) / "transcripts", **options,
             )
         transcripts = batch.transcripts
         if batch.uploads.note():

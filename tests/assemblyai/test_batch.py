@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import fields
 
 import pytest
 
@@ -13,7 +14,7 @@ from tests.assemblyai_helpers import KEY, POLL_S, client, fake, jobs, wav_bytes,
 from tests.assemblyai_helpers import PROCESSING_S
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai.prerecorded import add_url, inject, script_error
-from turntune_nb.assemblyai.batch import transcribe_files
+from turntune_nb.assemblyai.batch import BatchOptions, transcribe_files
 from turntune_nb.assemblyai.cache import TranscriptCache
 from turntune_nb.assemblyai.client import AssemblyAIClient
 from turntune_nb.errors import AuthenticationError, InputError
@@ -21,9 +22,11 @@ from turntune_nb.files import collect_inputs
 
 
 def run(inputs, client, tmp_path, **kw):
+    """`transcribe_files` with the cache in `tmp_path`, no progress bar, and `BatchOptions` fields
+    given as keywords here put in the options object."""
     kw.setdefault("cache_dir", tmp_path / "cache")
-    kw.setdefault("progress", False)
-    return transcribe_files(inputs, client, **kw)
+    how = {k: kw.pop(k) for k in [f.name for f in fields(BatchOptions)] if k in kw}
+    return transcribe_files(inputs, client, options=BatchOptions(**dict({"progress": False}, **how)), **kw)
 
 
 def requests_made(fake) -> dict:
@@ -496,14 +499,15 @@ def test_polls_come_soon_after_a_submission_then_back_off_to_the_interval():
     import time as _time
     from types import SimpleNamespace
 
-    from turntune_nb.assemblyai.batch import FIRST_POLL_S, _Job, _Run
+    from turntune_nb.assemblyai.batch import FIRST_POLL_S, _Run
+    from turntune_nb.assemblyai.submission import Job
 
     run = SimpleNamespace(interval=3.0)
     waits = []
     for age in (0.0, 1.0, 2.0, 4.0, 30.0):
-        job = _Job("k", [], submitted=_time.monotonic() - age)
+        job = Job("k", [], submitted=_time.monotonic() - age)
         waits.append(round(_Run._wait(run, job), 1))
     assert FIRST_POLL_S == 1.0
     assert waits == [1.0, 1.0, 1.0, 2.0, 3.0]
     fast = SimpleNamespace(interval=0.2)  # an interval shorter than the first poll wins
-    assert _Run._wait(fast, _Job("k", [], submitted=_time.monotonic())) == 0.2
+    assert _Run._wait(fast, Job("k", [], submitted=_time.monotonic())) == 0.2
