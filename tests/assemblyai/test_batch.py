@@ -284,6 +284,66 @@ def test_a_job_recorded_under_another_base_url_is_never_polled_here(fake, client
     assert cache.load(key_of(f))["transcript_id"] == o.transcript_id
 
 
+@pytest.mark.parametrize("status", [400, 404])
+def test_a_job_made_in_this_run_that_the_server_denies_fails_its_file_and_is_not_paid_again(fake, client,
+                                                                                           tmp_path, status):
+    """Only a job recorded by an earlier run may be submitted again when the server does not know it:
+    one submitted moments ago is this run's, paid for; its file fails and the job stays journaled."""
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    inject(fake, "get", {"status": status, "error": "Transcript lookup error, transcript id not found"})
+    result = run([f], client, tmp_path)
+    (o,) = result.outcomes
+    (job,) = jobs(fake)
+    assert (o.status, o.stage, o.transcript_id) == ("failed", "transcribe", job["id"])
+    assert o.reason == (f"status of job {job['id']}: AssemblyAI rejected the request ({status}: Transcript lookup "
+                        f"error, transcript id not found). (job {job['id']} is recorded: a re-run polls it again)")
+    assert (fake.state.counts["upload"], fake.state.counts["submit"], fake.state.counts["get"]) == (1, 1, 1)
+    assert TranscriptCache(tmp_path / "cache").job(key_of(f), client.base_url)["transcript_id"] == job["id"]
+
+
+def test_a_job_that_ended_in_error_leaves_the_journal_so_a_rerun_tries_again(fake, client, tmp_path):
+    """A job in error is not billed: the re-run submits the file again rather than poll the failed job."""
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    script_error(fake, f.read_bytes(), "Transcoding failed: the service had a bad minute.")
+    first = run([f], client, tmp_path)
+    (failed_job,) = jobs(fake)
+    assert [(o.status, o.reason, o.transcript_id) for o in first.outcomes] == [
+        ("failed", "Transcoding failed: the service had a bad minute.", failed_job["id"])]
+    assert TranscriptCache(tmp_path / "cache").load(key_of(f)) is None  # nothing left to resume
+    polled = gets(fake).count(f"/v2/transcript/{failed_job['id']}")
+    with fake.state.lock:
+        fake.state.data["prerecorded"]["scripts"].clear()  # the bad minute is over
+    second = run([f], client, tmp_path)
+    failed_again, new_job = jobs(fake)
+    assert failed_again["id"] == failed_job["id"]
+    assert [(o.status, o.transcript_id) for o in second.outcomes] == [("ok", new_job["id"])]
+    assert gets(fake).count(f"/v2/transcript/{failed_job['id']}") == polled  # never polled by the re-run
+    assert fake.state.counts["submit"] == 2
+
+
+def test_a_remote_object_replaced_under_the_same_url_is_transcribed_again(fake, client, tmp_path):
+    """The cache key of a remote object is its URL, ETag and size: new content under the same URL is
+    not answered with the old transcript."""
+    folder = tmp_path / "bucket"
+    folder.mkdir()
+    (folder / "call.wav").write_bytes(wav_bytes(61, ms=400))
+    (listed,) = collect_inputs("file://" + str(folder))[0]
+    first = run([listed], client, tmp_path, fetch_dir=tmp_path / "fetched")
+    (folder / "call.wav").write_bytes(wav_bytes(62, ms=600))  # replaced: new bytes, new size
+    (replaced,) = collect_inputs("file://" + str(folder))[0]
+    assert (replaced.url, listed.size, replaced.size) == (listed.url, 44 + 6400, 44 + 9600)
+    second = run([replaced], client, tmp_path, fetch_dir=tmp_path / "fetched")
+    assert [(o.status, o.cached) for o in second.outcomes] == [("ok", False)]  # not the old transcript
+    old_job, new_job = jobs(fake)
+    assert [(o.status, o.cached, o.transcript_id) for o in first.outcomes] == [("ok", False, old_job["id"])]
+    assert [(o.status, o.cached, o.transcript_id) for o in second.outcomes] == [("ok", False, new_job["id"])]
+    uploads = fake.state.data["prerecorded"]["uploads"]
+    assert uploads[new_job["audio_url"].rsplit("/", 1)[-1]] == wav_bytes(62, ms=600)
+    third = run([replaced], client, tmp_path, fetch_dir=tmp_path / "fetched")  # unchanged now: from the cache
+    assert [(o.cached, o.transcript_id) for o in third.outcomes] == [(True, new_job["id"])]
+    assert fake.state.counts["submit"] == 2
+
+
 def test_cache_writes_are_atomic_and_leave_no_temporary_files(fake, client, tmp_path):
     files = write_wavs(tmp_path / "calls", 2)
     run(files, client, tmp_path, out_dir=tmp_path / "out")
