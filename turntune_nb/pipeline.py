@@ -17,6 +17,7 @@ from pathlib import Path
 from .analysis.results import AnalysisResult, analyze_transcripts_isolated
 from .errors import ConfigError, InputError
 from .files import collect_inputs, is_url
+from .options import options_from_kwargs
 from .remote import RemoteFile, public_url
 
 __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
@@ -217,15 +218,22 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
         None picks the API when ``api_key``/``token`` is given or
         ``ASSEMBLYAI_API_KEY`` is set.
     **kwargs
-        Passed on; the API-only ones (``api_key``, ``url``, ``speech_model``...)
+        Passed on: ``options=SessionOptions(...)`` and the callbacks to either; the
+        API-only ones (``api_key``, ``token``, ``streaming=StreamingOptions(...)``)
         are dropped for the offline session, and the offline-only ``parties`` /
-        ``vad_settings`` for AssemblyAI's.
+        ``vad_settings`` for AssemblyAI's. The options' fields one by one
+        (``pacing_speed=``, ``url=``...) still work, with a `DeprecationWarning`.
 
     Returns
     -------
     StreamingSession or OfflineSession
         Not started.
     """
+    from .live.session import SESSION_FIELDS, SessionOptions
+
+    moved = {k: kwargs.pop(k) for k in SESSION_FIELDS if k in kwargs}
+    if moved:  # the deprecated spelling, warned about here: the caller's code is what to change
+        kwargs["options"] = options_from_kwargs(SessionOptions, kwargs.get("options"), moved, where="open_session")
     if offline is None:
         offline = resolve_backend("auto", kwargs.get("api_key") or kwargs.get("token")) == "offline"
     if offline:
@@ -233,7 +241,12 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
 
         return OfflineSession(config, source, **{k: v for k, v in kwargs.items() if k not in API_ONLY_OPTIONS})
     from .assemblyai.streaming import StreamingSession
+    from .assemblyai.streaming_options import STREAMING_FIELDS, StreamingOptions
 
+    moved = {k: kwargs.pop(k) for k in STREAMING_FIELDS if k in kwargs}
+    if moved:
+        kwargs["streaming"] = options_from_kwargs(StreamingOptions, kwargs.get("streaming"), moved,
+                                                  where="open_session")
     kwargs.pop("vad_settings", None)
     kwargs.pop("parties", None)  # the offline endpointer's; AssemblyAI streams one channel
     return StreamingSession(config, source, **kwargs)
