@@ -4,6 +4,7 @@ re-run, invalidation, resume after an interrupt), URL inputs, safe output names.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 from dataclasses import fields
@@ -17,7 +18,7 @@ from tests.fake_assemblyai.prerecorded import add_url, inject, script_error
 from turntune_nb.assemblyai.batch import BatchOptions, transcribe_files
 from turntune_nb.assemblyai.cache import TranscriptCache
 from turntune_nb.assemblyai.client import AssemblyAIClient
-from turntune_nb.errors import AuthenticationError, InputError
+from turntune_nb.errors import AuthenticationError, ConfigError, InputError
 from turntune_nb.files import collect_inputs
 
 
@@ -356,8 +357,6 @@ def test_cache_writes_are_atomic_and_leave_no_temporary_files(fake, client, tmp_
 
 # --------------------------------------------------------------------------- the journal of paid work
 def test_checks_before_paying_refuse_with_what_to_do(fake, client, tmp_path):
-    from turntune_nb.errors import ConfigError
-
     files = write_wavs(tmp_path / "calls", 2)
     (tmp_path / "a-file").write_text("x")
     with pytest.raises(InputError, match=r"The cache folder .* cannot be written .* Nothing was uploaded or paid"):
@@ -372,6 +371,32 @@ def test_checks_before_paying_refuse_with_what_to_do(fake, client, tmp_path):
     with pytest.raises(ConfigError, match="workers must be"):
         run(files, client, tmp_path / "other", workers=0)
     assert requests_made(fake) == {"upload": 0, "submit": 0, "get": 0}
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"workers": True}, "workers must be a whole number >= 1, got True"),
+    ({"poll_interval": -1}, r"poll_interval is seconds >= 0 \(or None for the client's\), got -1"),
+    ({"timeout": 0}, r"timeout is seconds > 0 \(or None\), got 0"),
+    ({"orphan_grace": float("nan")}, "orphan_grace is seconds >= 0, got nan"),
+    ({"upload_codec": "mp3"}, "upload_codec must be 'flac' or None, got 'mp3'"),
+    ({"progress": "yes"}, "progress is True or False, got 'yes'"),
+])
+def test_batch_options_refuse_bad_values_before_anything_is_sent(fields, message):
+    with pytest.raises(ConfigError, match=message):
+        BatchOptions(**fields)
+
+
+def test_the_old_keyword_arguments_still_work_with_a_deprecation_warning(fake, client, tmp_path):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.warns(DeprecationWarning) as caught:
+        result = transcribe_files([f], client, workers=1, progress=False, timeout=60, speakers_expected=2)
+    assert [str(w.message) for w in caught] == [
+        "transcribe_files(): the keyword arguments progress=, timeout=, workers= are deprecated; pass "
+        "options=BatchOptions(progress=...) instead (removed in 0.3)."]
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)  # the caller's line
+    assert [o.status for o in result.outcomes] == ["ok"]
+    assert jobs(fake)[0]["params"]["speakers_expected"] == 2  # request fields are not options: no warning
 
 
 def test_a_result_that_cannot_be_cached_is_kept_in_the_run(fake, client, tmp_path, monkeypatch, caplog):
