@@ -18,8 +18,10 @@ from turntune_nb.analysis.model import Transcript, Utterance
 from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.assemblyai.client import AssemblyAIClient
 from turntune_nb.assemblyai.streaming import StreamingSession
+from turntune_nb.assemblyai.streaming_options import StreamingOptions
 from turntune_nb.errors import APIError, AuthenticationError, ConfigError, MissingAPIKeyError, TurnTuneError
 from turntune_nb.live.endpointer import OfflineSession
+from turntune_nb.live.session import SessionOptions
 from turntune_nb.pipeline import analyze_folder, open_session, resolve_backend
 
 FAST = {"poll_interval": POLL_S, "backoff_factor": 0.01, "progress": False}
@@ -228,6 +230,9 @@ def test_open_session_picks_the_api_when_a_key_is_configured(monkeypatch):
     cfg = StreamingConfig("T", 200, 800)
     monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
     assert isinstance(open_session(cfg, quiet(100), url="ws://x", speech_model="u3-rt-pro"), OfflineSession)
+    offline = open_session(cfg, quiet(100), streaming=StreamingOptions(url="ws://x"),
+                           options=SessionOptions(pacing_speed=None, inactivity_timeout_s=2.0))
+    assert isinstance(offline, OfflineSession) and (offline.pacing_speed, offline.inactivity_timeout_s) == (None, 2.0)
     assert isinstance(open_session(cfg, quiet(100), api_key="k"), StreamingSession)
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", "k")
     assert isinstance(open_session(cfg, quiet(100)), StreamingSession)
@@ -333,3 +338,22 @@ def test_analyze_folder_vad_picks_the_offline_detector(monkeypatch):
     assert result.speaker_sources == {"conv1.wav": "channels"}
     with pytest.raises(ConfigError, match="unknown VAD detector 'torch'"):
         analyze_folder("samples/synthetic/conv1.wav", progress=False, vad="torch")
+
+
+def test_open_session_warns_the_caller_about_the_old_keyword_arguments(monkeypatch):
+    import inspect
+
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", "k")
+    cfg = StreamingConfig("T", 200, 800)
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.warns(DeprecationWarning) as caught:
+        old = open_session(cfg, bytes(3200), url="ws://127.0.0.1:9/v3/ws", pacing_speed=None, inactivity_timeout_s=4)
+    assert sorted(str(w.message) for w in caught) == [
+        "open_session(): the keyword argument url= is deprecated; pass options=StreamingOptions(url=...) "
+        "instead (removed in 0.3).",
+        "open_session(): the keyword arguments inactivity_timeout_s=, pacing_speed= are deprecated; pass "
+        "options=SessionOptions(inactivity_timeout_s=...) instead (removed in 0.3)."]
+    assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}  # this call, not the package's
+    assert (old.base_url, old.pacing_speed, old.inactivity_timeout_s) == ("ws://127.0.0.1:9/v3/ws", None, 4)
+    offline = open_session(cfg, bytes(3200), offline=True, options=SessionOptions(pacing_speed=None))
+    assert offline.pacing_speed is None

@@ -76,11 +76,13 @@ from .audio.diarize import DiarisationSettings, MonoDiariser
 from .live.sources import FileSource, IterableSource, MicrophoneSource, as_source
 from .live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
 from .live.endpointer import OfflineSession
+from .live.session import SessionOptions
 # assemblyai: the service
 from .assemblyai.client import EU_BASE_URL, AssemblyAIClient, ask_api_key
-from .assemblyai.batch import BatchResult, transcribe_files
+from .assemblyai.batch import BatchOptions, BatchResult, transcribe_files
 from .assemblyai.cache import TranscriptCache
 from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
+from .assemblyai.streaming_options import StreamingOptions
 from .assemblyai.tokens import create_temporary_token
 # top level: inputs, and where a backend is chosen
 from .files import FileOutcome, collect_inputs
@@ -196,6 +198,7 @@ __all__ = (
     "transcribe_files",
     "TranscriptCache",
     "BatchResult",
+    "BatchOptions",
     "FileOutcome",
     "analyze_folder",
     # offline backend: decoding and voice activity detection
@@ -211,6 +214,8 @@ __all__ = (
     "MonoDiariser",
     # live turns: streaming, sources, offline endpointer
     "StreamingSession",
+    "StreamingOptions",
+    "SessionOptions",
     "create_temporary_token",
     "OfflineSession",
     "open_session",

@@ -17,6 +17,7 @@ from pathlib import Path
 from .analysis.results import AnalysisResult, analyze_transcripts_isolated
 from .errors import ConfigError, InputError
 from .files import collect_inputs, is_url
+from .options import options_from_kwargs
 from .remote import RemoteFile, public_url
 
 __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
@@ -24,7 +25,7 @@ __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 BACKENDS = ("auto", "assemblyai", "offline")
 #: Options of `analyze_folder` that configure the client rather than the request.
 _CLIENT_OPTIONS = ("retries", "backoff_factor", "timeout", "max_retry_after")
-_RUN_OPTIONS = ("poll_interval", "job_timeout", "on_submitted")
+_RUN_OPTIONS = ("poll_interval", "job_timeout", "upload_codec", "orphan_grace", "on_submitted")
 
 
 def resolve_backend(backend: str = "auto", api_key: str | None = None) -> str:
@@ -123,7 +124,7 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
     failed = [s.as_failed() for s in skipped]
     notes = []
     if chosen == "assemblyai":
-        from .assemblyai.batch import transcribe_files
+        from .assemblyai.batch import BatchOptions, transcribe_files
         from .assemblyai.cache import default_cache_dir
         from .assemblyai.client import AssemblyAIClient
 
@@ -136,15 +137,16 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         run_opts = {k: options.pop(k) for k in _RUN_OPTIONS if k in options}
         if "job_timeout" in run_opts:
             run_opts["timeout"] = run_opts.pop("job_timeout")
+        on_submitted, fetch_dir = run_opts.pop("on_submitted", None), options.pop("fetch_dir", None)
+        how = BatchOptions(workers=workers, progress=progress, **run_opts)
         if cache_dir is None:
             cache_dir = default_cache_dir()
         elif cache_dir is False:
             cache_dir = None
         with AssemblyAIClient(api_key, base_url, **client_opts) as client:
             batch = transcribe_files(
-                inputs, client, workers=workers, cache_dir=cache_dir,
-                out_dir=None if out_dir is None else Path(out_dir) / "transcripts",
-                progress=progress, **run_opts, **options,
+                inputs, client, options=how, cache_dir=cache_dir, fetch_dir=fetch_dir, on_submitted=on_submitted,
+                out_dir=None if out_dir is None else Path(out_dir) / "transcripts", **options,
             )
         transcripts = batch.transcripts
         if batch.uploads.note():
@@ -216,15 +218,22 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
         None picks the API when ``api_key``/``token`` is given or
         ``ASSEMBLYAI_API_KEY`` is set.
     **kwargs
-        Passed on; the API-only ones (``api_key``, ``url``, ``speech_model``...)
+        Passed on: ``options=SessionOptions(...)`` and the callbacks to either; the
+        API-only ones (``api_key``, ``token``, ``streaming=StreamingOptions(...)``)
         are dropped for the offline session, and the offline-only ``parties`` /
-        ``vad_settings`` for AssemblyAI's.
+        ``vad_settings`` for AssemblyAI's. The options' fields one by one
+        (``pacing_speed=``, ``url=``...) still work, with a `DeprecationWarning`.
 
     Returns
     -------
     StreamingSession or OfflineSession
         Not started.
     """
+    from .live.session import SESSION_FIELDS, SessionOptions
+
+    moved = {k: kwargs.pop(k) for k in SESSION_FIELDS if k in kwargs}
+    if moved:  # the deprecated spelling, warned about here: the caller's code is what to change
+        kwargs["options"] = options_from_kwargs(SessionOptions, kwargs.get("options"), moved, where="open_session")
     if offline is None:
         offline = resolve_backend("auto", kwargs.get("api_key") or kwargs.get("token")) == "offline"
     if offline:
@@ -232,7 +241,12 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
 
         return OfflineSession(config, source, **{k: v for k, v in kwargs.items() if k not in API_ONLY_OPTIONS})
     from .assemblyai.streaming import StreamingSession
+    from .assemblyai.streaming_options import STREAMING_FIELDS, StreamingOptions
 
+    moved = {k: kwargs.pop(k) for k in STREAMING_FIELDS if k in kwargs}
+    if moved:
+        kwargs["streaming"] = options_from_kwargs(StreamingOptions, kwargs.get("streaming"), moved,
+                                                  where="open_session")
     kwargs.pop("vad_settings", None)
     kwargs.pop("parties", None)  # the offline endpointer's; AssemblyAI streams one channel
     return StreamingSession(config, source, **kwargs)

@@ -4,8 +4,10 @@ re-run, invalidation, resume after an interrupt), URL inputs, safe output names.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
+from dataclasses import fields
 
 import pytest
 
@@ -13,17 +15,19 @@ from tests.assemblyai_helpers import KEY, POLL_S, client, fake, jobs, wav_bytes,
 from tests.assemblyai_helpers import PROCESSING_S
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai.prerecorded import add_url, inject, script_error
-from turntune_nb.assemblyai.batch import transcribe_files
+from turntune_nb.assemblyai.batch import BatchOptions, transcribe_files
 from turntune_nb.assemblyai.cache import TranscriptCache
 from turntune_nb.assemblyai.client import AssemblyAIClient
-from turntune_nb.errors import AuthenticationError, InputError
+from turntune_nb.errors import AuthenticationError, ConfigError, InputError
 from turntune_nb.files import collect_inputs
 
 
 def run(inputs, client, tmp_path, **kw):
+    """`transcribe_files` with the cache in `tmp_path`, no progress bar, and `BatchOptions` fields
+    given as keywords here put in the options object."""
     kw.setdefault("cache_dir", tmp_path / "cache")
-    kw.setdefault("progress", False)
-    return transcribe_files(inputs, client, **kw)
+    how = {k: kw.pop(k) for k in [f.name for f in fields(BatchOptions)] if k in kw}
+    return transcribe_files(inputs, client, options=BatchOptions(**dict({"progress": False}, **how)), **kw)
 
 
 def requests_made(fake) -> dict:
@@ -281,6 +285,66 @@ def test_a_job_recorded_under_another_base_url_is_never_polled_here(fake, client
     assert cache.load(key_of(f))["transcript_id"] == o.transcript_id
 
 
+@pytest.mark.parametrize("status", [400, 404])
+def test_a_job_made_in_this_run_that_the_server_denies_fails_its_file_and_is_not_paid_again(fake, client,
+                                                                                           tmp_path, status):
+    """Only a job recorded by an earlier run may be submitted again when the server does not know it:
+    one submitted moments ago is this run's, paid for; its file fails and the job stays journaled."""
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    inject(fake, "get", {"status": status, "error": "Transcript lookup error, transcript id not found"})
+    result = run([f], client, tmp_path)
+    (o,) = result.outcomes
+    (job,) = jobs(fake)
+    assert (o.status, o.stage, o.transcript_id) == ("failed", "transcribe", job["id"])
+    assert o.reason == (f"status of job {job['id']}: AssemblyAI rejected the request ({status}: Transcript lookup "
+                        f"error, transcript id not found). (job {job['id']} is recorded: a re-run polls it again)")
+    assert (fake.state.counts["upload"], fake.state.counts["submit"], fake.state.counts["get"]) == (1, 1, 1)
+    assert TranscriptCache(tmp_path / "cache").job(key_of(f), client.base_url)["transcript_id"] == job["id"]
+
+
+def test_a_job_that_ended_in_error_leaves_the_journal_so_a_rerun_tries_again(fake, client, tmp_path):
+    """A job in error is not billed: the re-run submits the file again rather than poll the failed job."""
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    script_error(fake, f.read_bytes(), "Transcoding failed: the service had a bad minute.")
+    first = run([f], client, tmp_path)
+    (failed_job,) = jobs(fake)
+    assert [(o.status, o.reason, o.transcript_id) for o in first.outcomes] == [
+        ("failed", "Transcoding failed: the service had a bad minute.", failed_job["id"])]
+    assert TranscriptCache(tmp_path / "cache").load(key_of(f)) is None  # nothing left to resume
+    polled = gets(fake).count(f"/v2/transcript/{failed_job['id']}")
+    with fake.state.lock:
+        fake.state.data["prerecorded"]["scripts"].clear()  # the bad minute is over
+    second = run([f], client, tmp_path)
+    failed_again, new_job = jobs(fake)
+    assert failed_again["id"] == failed_job["id"]
+    assert [(o.status, o.transcript_id) for o in second.outcomes] == [("ok", new_job["id"])]
+    assert gets(fake).count(f"/v2/transcript/{failed_job['id']}") == polled  # never polled by the re-run
+    assert fake.state.counts["submit"] == 2
+
+
+def test_a_remote_object_replaced_under_the_same_url_is_transcribed_again(fake, client, tmp_path):
+    """The cache key of a remote object is its URL, ETag and size: new content under the same URL is
+    not answered with the old transcript."""
+    folder = tmp_path / "bucket"
+    folder.mkdir()
+    (folder / "call.wav").write_bytes(wav_bytes(61, ms=400))
+    (listed,) = collect_inputs("file://" + str(folder))[0]
+    first = run([listed], client, tmp_path, fetch_dir=tmp_path / "fetched")
+    (folder / "call.wav").write_bytes(wav_bytes(62, ms=600))  # replaced: new bytes, new size
+    (replaced,) = collect_inputs("file://" + str(folder))[0]
+    assert (replaced.url, listed.size, replaced.size) == (listed.url, 44 + 6400, 44 + 9600)
+    second = run([replaced], client, tmp_path, fetch_dir=tmp_path / "fetched")
+    assert [(o.status, o.cached) for o in second.outcomes] == [("ok", False)]  # not the old transcript
+    old_job, new_job = jobs(fake)
+    assert [(o.status, o.cached, o.transcript_id) for o in first.outcomes] == [("ok", False, old_job["id"])]
+    assert [(o.status, o.cached, o.transcript_id) for o in second.outcomes] == [("ok", False, new_job["id"])]
+    uploads = fake.state.data["prerecorded"]["uploads"]
+    assert uploads[new_job["audio_url"].rsplit("/", 1)[-1]] == wav_bytes(62, ms=600)
+    third = run([replaced], client, tmp_path, fetch_dir=tmp_path / "fetched")  # unchanged now: from the cache
+    assert [(o.cached, o.transcript_id) for o in third.outcomes] == [(True, new_job["id"])]
+    assert fake.state.counts["submit"] == 2
+
+
 def test_cache_writes_are_atomic_and_leave_no_temporary_files(fake, client, tmp_path):
     files = write_wavs(tmp_path / "calls", 2)
     run(files, client, tmp_path, out_dir=tmp_path / "out")
@@ -293,8 +357,6 @@ def test_cache_writes_are_atomic_and_leave_no_temporary_files(fake, client, tmp_
 
 # --------------------------------------------------------------------------- the journal of paid work
 def test_checks_before_paying_refuse_with_what_to_do(fake, client, tmp_path):
-    from turntune_nb.errors import ConfigError
-
     files = write_wavs(tmp_path / "calls", 2)
     (tmp_path / "a-file").write_text("x")
     with pytest.raises(InputError, match=r"The cache folder .* cannot be written .* Nothing was uploaded or paid"):
@@ -309,6 +371,32 @@ def test_checks_before_paying_refuse_with_what_to_do(fake, client, tmp_path):
     with pytest.raises(ConfigError, match="workers must be"):
         run(files, client, tmp_path / "other", workers=0)
     assert requests_made(fake) == {"upload": 0, "submit": 0, "get": 0}
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"workers": True}, "workers must be a whole number >= 1, got True"),
+    ({"poll_interval": -1}, r"poll_interval is seconds >= 0 \(or None for the client's\), got -1"),
+    ({"timeout": 0}, r"timeout is seconds > 0 \(or None\), got 0"),
+    ({"orphan_grace": float("nan")}, "orphan_grace is seconds >= 0, got nan"),
+    ({"upload_codec": "mp3"}, "upload_codec must be 'flac' or None, got 'mp3'"),
+    ({"progress": "yes"}, "progress is True or False, got 'yes'"),
+])
+def test_batch_options_refuse_bad_values_before_anything_is_sent(fields, message):
+    with pytest.raises(ConfigError, match=message):
+        BatchOptions(**fields)
+
+
+def test_the_old_keyword_arguments_still_work_with_a_deprecation_warning(fake, client, tmp_path):
+    (f,) = write_wavs(tmp_path / "calls", 1)
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.warns(DeprecationWarning) as caught:
+        result = transcribe_files([f], client, workers=1, progress=False, timeout=60, speakers_expected=2)
+    assert [str(w.message) for w in caught] == [
+        "transcribe_files(): the keyword arguments progress=, timeout=, workers= are deprecated; pass "
+        "options=BatchOptions(progress=...) instead (removed in 0.3)."]
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)  # the caller's line
+    assert [o.status for o in result.outcomes] == ["ok"]
+    assert jobs(fake)[0]["params"]["speakers_expected"] == 2  # request fields are not options: no warning
 
 
 def test_a_result_that_cannot_be_cached_is_kept_in_the_run(fake, client, tmp_path, monkeypatch, caplog):
@@ -496,14 +584,15 @@ def test_polls_come_soon_after_a_submission_then_back_off_to_the_interval():
     import time as _time
     from types import SimpleNamespace
 
-    from turntune_nb.assemblyai.batch import FIRST_POLL_S, _Job, _Run
+    from turntune_nb.assemblyai.batch import FIRST_POLL_S, _Run
+    from turntune_nb.assemblyai.submission import Job
 
     run = SimpleNamespace(interval=3.0)
     waits = []
     for age in (0.0, 1.0, 2.0, 4.0, 30.0):
-        job = _Job("k", [], submitted=_time.monotonic() - age)
+        job = Job("k", [], submitted=_time.monotonic() - age)
         waits.append(round(_Run._wait(run, job), 1))
     assert FIRST_POLL_S == 1.0
     assert waits == [1.0, 1.0, 1.0, 2.0, 3.0]
     fast = SimpleNamespace(interval=0.2)  # an interval shorter than the first poll wins
-    assert _Run._wait(fast, _Job("k", [], submitted=_time.monotonic())) == 0.2
+    assert _Run._wait(fast, Job("k", [], submitted=_time.monotonic())) == 0.2

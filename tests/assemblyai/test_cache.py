@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from turntune_nb.assemblyai.cache import TranscriptCache, content_hash, default_cache_dir
+from turntune_nb.remote import RemoteFile
 
 OPTIONS = {"speaker_labels": True, "speech_models": ["universal-3-5-pro"]}
 MIB = 1 << 20
@@ -35,6 +36,17 @@ def test_content_hash_of_a_url_is_of_its_text_not_a_download():
     url = "https://media.example/one.wav"
     assert content_hash(url) == hashlib.sha256(b"url:https://media.example/one.wav").hexdigest()
     assert content_hash(url + "?v=2") != content_hash(url)
+
+
+def test_a_remote_objects_hash_covers_its_etag_and_size_not_only_its_url():
+    """An object replaced under the same URL (a new ETag, or a new size) is new content: a new key."""
+    listed = RemoteFile("s3://calls/month/a.wav", size=1000, etag="e1")
+    replaced = RemoteFile("s3://calls/month/a.wav", size=1200, etag="e2")
+    same_size = RemoteFile("s3://calls/month/a.wav", size=1000, etag="e3")
+    assert content_hash(listed) == hashlib.sha256(b"remote:s3://calls/month/a.wav|etag=e1|size=1000").hexdigest()
+    assert content_hash(replaced) == hashlib.sha256(b"remote:s3://calls/month/a.wav|etag=e2|size=1200").hexdigest()
+    assert len({content_hash(listed), content_hash(replaced), content_hash(same_size)}) == 3
+    assert content_hash(RemoteFile("s3://calls/month/a.wav", size=1000, etag="e1")) == content_hash(listed)
 
 
 # --------------------------------------------------------------------------- keys and entries

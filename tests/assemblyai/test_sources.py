@@ -10,10 +10,13 @@ from tests.assemblyai_helpers import KEY, POLL_S, PROCESSING_S, fast_client, job
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.remote_helpers import AUDIO, SYNTHETIC, s3  # noqa: F401
 from turntune_nb import analyze_folder
-from turntune_nb.assemblyai.batch import transcribe_files
+from turntune_nb.assemblyai.batch import BatchOptions, transcribe_files
 from turntune_nb.assemblyai.sources import UploadStats, check_upload_codec
 from turntune_nb.errors import ConfigError
 from turntune_nb.files import collect_inputs
+
+
+QUIET = BatchOptions(progress=False, poll_interval=POLL_S)
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def _uploads(fake) -> list:
 
 def test_presigned_s3_urls_reach_the_service_as_audio_url_with_no_upload(s3, fetching_fake, fclient, tmp_path):
     inputs, _ = collect_inputs("s3://calls/month/")
-    by_url = transcribe_files(inputs, fclient, cache_dir=tmp_path / "cache", progress=False, poll_interval=POLL_S)
+    by_url = transcribe_files(inputs, fclient, cache_dir=tmp_path / "cache", options=QUIET)
     assert fetching_fake.state.counts["upload"] == 0
     urls = [j["audio_url"] for j in jobs(fetching_fake)]
     assert len(urls) == len(AUDIO)
@@ -44,13 +47,12 @@ def test_presigned_s3_urls_reach_the_service_as_audio_url_with_no_upload(s3, fet
     shown = repr([(o.source, o.name, o.reason) for o in by_url.outcomes])
     assert "Signature" not in shown and "testing-secret" not in shown
     # the fake derives a transcript from the bytes it fetched: the same as for the local files uploaded
-    local = transcribe_files([SYNTHETIC / n for n in AUDIO], fclient, cache_dir=None, progress=False,
-                             poll_interval=POLL_S)
+    local = transcribe_files([SYNTHETIC / n for n in AUDIO], fclient, cache_dir=None, options=QUIET)
     assert [t.utterances for t in by_url.transcripts] == [t.utterances for t in local.transcripts]
     # an unchanged object (same ETag and size) is not paid for again
     before = dict(fetching_fake.state.counts)
     again = transcribe_files(collect_inputs("s3://calls/month/")[0], fclient, cache_dir=tmp_path / "cache",
-                             progress=False, poll_interval=POLL_S)
+                             options=QUIET)
     assert all(o.cached for o in again.outcomes)
     assert fetching_fake.state.counts["submit"] == before["submit"]
 
@@ -59,11 +61,11 @@ def test_an_object_no_service_can_fetch_is_uploaded_once(fetching_fake, fclient,
     folder = tmp_path / "calls"
     paths = write_wavs(folder, 2)
     inputs, _ = collect_inputs("file://" + str(folder))
-    result = transcribe_files(inputs, fclient, cache_dir=tmp_path / "cache", progress=False,
-                              poll_interval=POLL_S, fetch_dir=tmp_path / "fetched")
+    result = transcribe_files(inputs, fclient, cache_dir=tmp_path / "cache", options=QUIET,
+                              fetch_dir=tmp_path / "fetched")
     assert [o.status for o in result.outcomes] == ["ok", "ok"]
     assert sorted(_uploads(fetching_fake)) == sorted(p.read_bytes() for p in paths)
-    transcribe_files(inputs, fclient, cache_dir=tmp_path / "cache", progress=False, poll_interval=POLL_S)
+    transcribe_files(inputs, fclient, cache_dir=tmp_path / "cache", options=QUIET)
     assert fetching_fake.state.counts["upload"] == 2  # the re-run is served by the cache
 
 
@@ -99,8 +101,7 @@ def test_files_of_an_http_folder_are_submitted_by_their_own_url(fetching_fake, f
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{srv.server_address[1]}/"
-        result = transcribe_files(collect_inputs(base)[0], fclient, cache_dir=None, progress=False,
-                                  poll_interval=POLL_S)
+        result = transcribe_files(collect_inputs(base)[0], fclient, cache_dir=None, options=QUIET)
     finally:
         srv.shutdown()
     assert fetching_fake.state.counts["upload"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -19,8 +20,10 @@ from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai import streaming as fs
 from turntune_nb.analysis.presets import BALANCED, StreamingConfig
 from turntune_nb.assemblyai.streaming import CLOSE_CODE_HINTS, StartLimiter, StreamingSession
+from turntune_nb.assemblyai.streaming_options import STREAMING_FIELDS, StreamingOptions
 from turntune_nb.errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
 from turntune_nb.live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+from turntune_nb.live.session import SESSION_FIELDS, SessionOptions
 
 KEY = "sk-test-5f0e1d2c3b4a"
 SR = 16000
@@ -56,10 +59,13 @@ def fake(server):
 
 
 def session(fake, source, config=CONFIG, **kwargs):
+    """A session on the fake (4x real time unless told): the fields of `StreamingOptions` and
+    `SessionOptions` given here as keywords go into those objects; the rest to the session."""
     kwargs.setdefault("api_key", KEY)
-    kwargs.setdefault("url", fake.ws_url)
-    kwargs.setdefault("pacing_speed", 4.0)
-    return StreamingSession(config, source, **kwargs)
+    streaming = {"url": fake.ws_url, **{k: kwargs.pop(k) for k in STREAMING_FIELDS if k in kwargs}}
+    options = {"pacing_speed": 4.0, **{k: kwargs.pop(k) for k in SESSION_FIELDS if k in kwargs}}
+    return StreamingSession(config, source, streaming=StreamingOptions(**streaming), options=SessionOptions(**options),
+                            **kwargs)
 
 
 def run(fake, source, config=CONFIG, **kwargs):
@@ -566,8 +572,30 @@ def test_cli_offline_without_a_key(tmp_path):
     assert bad.returncode == 2 and "not both" in err
 
 
+def test_the_old_keyword_arguments_still_build_the_same_session_with_a_deprecation_warning():
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.warns(DeprecationWarning) as caught:
+        old = StreamingSession(CONFIG, silence(100), api_key=KEY, url="ws://127.0.0.1:9/v3/ws",
+                               speech_model="universal-3-5-pro", keyterms_prompt=["Jay Smith"], pacing_speed=2.0,
+                               on_turn=print)
+    new = StreamingSession(CONFIG, silence(100), api_key=KEY, on_turn=print, options=SessionOptions(pacing_speed=2.0),
+                           streaming=StreamingOptions(url="ws://127.0.0.1:9/v3/ws", speech_model="universal-3-5-pro",
+                                                      keyterms_prompt=("Jay Smith",)))
+    assert old.url == new.url == ("ws://127.0.0.1:9/v3/ws?sample_rate=16000&encoding=pcm_s16le&speech_model="
+                                  "universal-3-5-pro&min_turn_silence=200&max_turn_silence=500&keyterms_prompt="
+                                  "%5B%22Jay+Smith%22%5D")
+    assert (old.streaming, old.options, old.on_turn) == (new.streaming, new.options, print)
+    assert sorted(str(w.message) for w in caught) == [
+        "StreamingSession(): the keyword argument pacing_speed= is deprecated; pass "
+        "options=SessionOptions(pacing_speed=...) instead (removed in 0.3).",
+        "StreamingSession(): the keyword arguments keyterms_prompt=, speech_model=, url= are deprecated; pass "
+        "options=StreamingOptions(keyterms_prompt=...) instead (removed in 0.3)."]
+    assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}  # the code that built the session
+
+
 def test_the_audio_clock_says_how_much_of_the_recording_was_spoken_when_a_message_arrived():
-    s = StreamingSession(CONFIG, silence(100), api_key=KEY, url="ws://127.0.0.1:9/v3/ws", pacing_speed=2.0)
+    s = StreamingSession(CONFIG, silence(100), api_key=KEY, streaming=StreamingOptions(url="ws://127.0.0.1:9/v3/ws"),
+                         options=SessionOptions(pacing_speed=2.0))
     assert s.audio_clock_ms(5.0) == 0  # nothing sent yet
     s.stats.first_send = 100.0
     # frame k (audio up to (k + 1) * 50 ms) goes at t0 + k * 25 ms at 2x: 250 ms later, 550 ms are spoken

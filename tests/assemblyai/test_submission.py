@@ -1,14 +1,17 @@
 """The paid steps of one job (`turntune_nb.assemblyai.submission.PaidSteps`) against the fake: a lost
-reply found in the list, intents left by a crash settled before new paid work, a journaled upload
-reused, and a cached transcript that cannot be read fetched again rather than paid again."""
+reply found in the list, intents left by a crash settled before new paid work (also those of two runs
+an hour apart), a journaled upload reused, and a cached transcript that cannot be read fetched again
+rather than paid again."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 
 from tests.assemblyai.test_batch import OPTIONS, key_of, requests_made, run
-from tests.assemblyai_helpers import client, fake, jobs, write_wavs  # noqa: F401
-from tests.fake_assemblyai.prerecorded import inject
+from tests.assemblyai_helpers import client, fake, jobs, wav_bytes, write_wavs  # noqa: F401
+from tests.fake_assemblyai.prerecorded import add_url, inject
 from turntune_nb.assemblyai.cache import TranscriptCache
 
 
@@ -33,6 +36,31 @@ def test_an_intent_left_by_a_crash_is_settled_through_the_list(fake, client, tmp
     result = run([f], client, tmp_path, orphan_grace=0)
     assert (result.outcomes[0].status, result.outcomes[0].transcript_id) == ("ok", made)
     assert requests_made(fake)["upload"] == before["upload"] and requests_made(fake)["submit"] == before["submit"]
+
+
+def test_intents_of_two_runs_an_hour_apart_are_both_found_not_paid_again(fake, client, tmp_path):
+    """Two interrupted runs left an intent each, an hour apart, and both jobs exist. The older job is far
+    behind the newer intent (public URLs count only from an intent's time, less ten minutes of clock
+    skew): the list is searched back from the OLDEST open intent, so both are found."""
+    old_url, new_url = "https://media.example/monday.wav", "https://media.example/tuesday.wav"
+    add_url(fake, old_url, wav_bytes(71))
+    add_url(fake, new_url, wav_bytes(72))
+    cache = TranscriptCache(tmp_path / "cache")
+    an_hour_ago = time.time() - 3600
+    made = {}
+    for url in (old_url, new_url):
+        key = TranscriptCache.key(hashlib.sha256(b"url:" + url.encode()).hexdigest(), OPTIONS)
+        cache.save_intent(key, url, client.base_url, OPTIONS, url)
+        made[url] = client.submit(url, **OPTIONS)["id"]  # what the dead run had sent
+    old_key = TranscriptCache.key(hashlib.sha256(b"url:" + old_url.encode()).hexdigest(), OPTIONS)
+    entry = cache.load(old_key)
+    entry["jobs"][client.base_url]["intent_time"] = an_hour_ago  # the first run died an hour ago
+    cache.path(old_key).write_text(json.dumps(entry))
+    with fake.state.lock:
+        fake.state.data["prerecorded"]["jobs"][made[old_url]]["created_at"] = an_hour_ago + 1
+    result = run([old_url, new_url], client, tmp_path, orphan_grace=0)
+    assert [(o.status, o.transcript_id) for o in result.outcomes] == [("ok", made[old_url]), ("ok", made[new_url])]
+    assert fake.state.counts["submit"] == 2 and len(jobs(fake)) == 2  # only what the dead runs had paid
 
 
 def test_an_intent_whose_job_was_never_made_is_submitted_without_uploading_again(fake, client, tmp_path):

@@ -14,12 +14,15 @@ from turntune_nb.assemblyai.streaming import StreamingSession
 from turntune_nb.errors import ConfigError
 from turntune_nb.live.endpointer import OfflineSession
 from turntune_nb.live.events import BeginEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+from turntune_nb.live.session import SessionOptions
 
 SYNTH = Path(__file__).resolve().parents[2] / "samples" / "synthetic"
 FILES = sorted(p.name for p in SYNTH.glob("*") if p.is_file())
 SR = 16000
 AMBIGUOUS_MS = 75  # a pause this close to max_turn_silence may fall either way
 END_TOLERANCE_MS = 100
+#: Sessions here run as fast as the detector goes (no real-time pacing).
+UNPACED = SessionOptions(pacing_speed=None)
 
 
 def truth_segments(name: str) -> list[list[int]]:
@@ -51,7 +54,7 @@ def quiet(ms):
 @pytest.mark.parametrize("name", FILES)
 def test_turn_ends_match_the_ground_truth(name, config):
     segs = truth_segments(name)
-    s = OfflineSession(config, SYNTH / name, pacing_speed=None).start()
+    s = OfflineSession(config, SYNTH / name, options=UNPACED).start()
     s.wait(60)
     finals = s.turns()
     mx = config.max_turn_silence
@@ -76,7 +79,7 @@ def test_same_events_and_interface_as_the_api_session():
     end0 = 300 + ms(a) + 500 + ms(b)
     seen = []
     cfg = StreamingConfig("T", 200, 800)
-    s = OfflineSession(cfg, audio, pacing_speed=None, on_begin=seen.append, on_speech_started=seen.append,
+    s = OfflineSession(cfg, audio, options=UNPACED, on_begin=seen.append, on_speech_started=seen.append,
                        on_turn=seen.append, on_termination=seen.append)
     with s:
         assert s.wait(30).kind == SessionEnd.SOURCE_EXHAUSTED
@@ -98,7 +101,7 @@ def test_same_events_and_interface_as_the_api_session():
 def test_stop_force_endpoint_update_and_inactivity():
     cfg = StreamingConfig("T", 200, 800)
     started = threading.Event()
-    s = OfflineSession(cfg, np.concatenate([speech(2), quiet(2000)]), pacing_speed=4.0,
+    s = OfflineSession(cfg, np.concatenate([speech(2), quiet(2000)]), options=SessionOptions(pacing_speed=4.0),
                        on_speech_started=lambda e: started.set()).start()
     assert started.wait(10)
     s.update_configuration(max_turn_silence=1500)
@@ -110,11 +113,11 @@ def test_stop_force_endpoint_update_and_inactivity():
     finals = s.turns()
     assert finals[0].end_ms < speech(2).size * 1000 // SR - 100 and s.end_reason.kind == SessionEnd.SOURCE_EXHAUSTED
 
-    s = OfflineSession(cfg, quiet(20_000), pacing_speed=1.0).start()
+    s = OfflineSession(cfg, quiet(20_000), options=SessionOptions()).start()
     assert s.stop().kind == SessionEnd.STOPPED and isinstance(s.events[-1], TerminationEvent)
     assert s.stats.audio_ms < 20_000
 
-    s = OfflineSession(cfg, quiet(20_000), pacing_speed=1.0, inactivity_timeout_s=0.3).start()
+    s = OfflineSession(cfg, quiet(20_000), options=SessionOptions(inactivity_timeout_s=0.3)).start()
     assert s.wait(10).kind == SessionEnd.INACTIVITY and s.stats.audio_ms < 20_000
     assert not [t for t in threading.enumerate() if t.name.startswith("turntune-")]
 
@@ -145,7 +148,7 @@ def two_party_wav(path: Path) -> dict:
 def test_a_two_party_recording_gives_each_party_its_turns(tmp_path):
     spans = two_party_wav(tmp_path / "call.wav")
     cfg = StreamingConfig("T", 400, 1280)
-    s = OfflineSession(cfg, tmp_path / "call.wav", parties=True, pacing_speed=None).start()
+    s = OfflineSession(cfg, tmp_path / "call.wav", parties=True, options=UNPACED).start()
     assert s.wait(30).kind == SessionEnd.SOURCE_EXHAUSTED and s.speakers == ("ch0", "ch1")
     finals = s.turns()
     got = [(t.speaker_label, t.start_ms, t.end_ms) for t in finals]
@@ -158,7 +161,7 @@ def test_a_two_party_recording_gives_each_party_its_turns(tmp_path):
     assert [t.emitted_at_ms - t.end_ms for t in finals[:2]] == [pytest.approx(1280, abs=10)] * 2
     assert sorted(t.turn_order for t in finals) == [0, 1, 2]
     # the same file downmixed (the default): the answers 300 and 400 ms apart make one turn
-    s = OfflineSession(cfg, tmp_path / "call.wav", pacing_speed=None).start()
+    s = OfflineSession(cfg, tmp_path / "call.wav", options=UNPACED).start()
     s.wait(30)
     assert [(t.speaker_label, t.start_ms) for t in s.turns()] == [(None, pytest.approx(500, abs=60))]
     assert s.turns()[0].end_ms == pytest.approx(spans["ch0"][1][1], abs=60)
@@ -169,7 +172,7 @@ def test_stop_leaves_the_open_turn_unfinished():
     """Stopping is not an end of turn: no final is made up for the speech under way."""
     cfg = StreamingConfig("T", 200, 800)
     started = threading.Event()
-    s = OfflineSession(cfg, np.concatenate([speech(2), quiet(2000)]), pacing_speed=2.0,
+    s = OfflineSession(cfg, np.concatenate([speech(2), quiet(2000)]), options=SessionOptions(pacing_speed=2.0),
                        on_speech_started=lambda e: started.set()).start()
     assert started.wait(10)
     assert s.stop().kind == SessionEnd.STOPPED
@@ -182,4 +185,5 @@ def test_the_api_session_refuses_two_channels(tmp_path):
 
     two_party_wav(tmp_path / "call.wav")
     with pytest.raises(ConfigError, match="takes 1 channel"):
-        StreamingSession(StreamingConfig("T", 400, 1280), FileSource(tmp_path / "call.wav", parties=True), api_key="k")
+        StreamingSession(StreamingConfig("T", 400, 1280), FileSource(tmp_path / "call.wav", parties=True),
+                         api_key="k")

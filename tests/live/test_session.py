@@ -3,6 +3,7 @@ the inactivity rule and its timer, starting and stopping, callbacks, frames."""
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 
@@ -12,7 +13,7 @@ import pytest
 from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.errors import ConfigError, StreamingError
 from turntune_nb.live.events import BeginEvent, ErrorEvent, SessionEnd, TurnEvent
-from turntune_nb.live.session import LiveSession, _frames
+from turntune_nb.live.session import LiveSession, SessionOptions, _frames
 
 SR = 16000
 CONFIG = StreamingConfig("Test", 200, 500)
@@ -30,8 +31,10 @@ class MemorySession(LiveSession):
     _kind = "memory"
 
     def __init__(self, source=None, *, fail_open: BaseException | None = None, **kwargs):
-        kwargs.setdefault("pacing_speed", 1.0)
-        super().__init__(CONFIG, silence(20_000) if source is None else source, **kwargs)
+        """`kwargs`: the callbacks, and `SessionOptions` fields (default ``pacing_speed=1.0``)."""
+        callbacks = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("on_")}
+        options = SessionOptions(**dict({"pacing_speed": 1.0}, **kwargs))
+        super().__init__(CONFIG, silence(20_000) if source is None else source, options=options, **callbacks)
         self.frames: list[bytes] = []
         self.finished_at: float | None = None
         self.fail_open = fail_open
@@ -167,3 +170,63 @@ def test_frames_are_re_cut_and_the_last_is_padded_with_silence():
     assert list(_frames([b"\x01" * 3, b"\x02" * 5], 4)) == [b"\x01\x01\x01\x02", b"\x02\x02\x02\x02"]
     assert list(_frames([b"\x01" * 5], 4)) == [b"\x01\x01\x01\x01", b"\x01\x00\x00\x00"]
     assert list(_frames([], 4)) == []
+
+
+# --------------------------------------------------------------------------- options
+def test_session_options_check_their_values_once():
+    assert SessionOptions() == SessionOptions(inactivity_timeout_s=None, pacing_speed=1.0, sample_rate=16000,
+                                              terminate_timeout=5.0, save_wav=None)
+    bad = [({"inactivity_timeout_s": -1}, "inactivity_timeout_s must be positive seconds"),
+           ({"inactivity_timeout_s": float("inf")}, "inactivity_timeout_s must be positive seconds"),
+           ({"pacing_speed": True}, "pacing_speed must be positive"),
+           ({"sample_rate": 16000.0}, "sample_rate must be a whole number of Hz"),
+           ({"terminate_timeout": 0}, "terminate_timeout must be positive seconds"),
+           ({"save_wav": 3}, "save_wav must be a file path")]
+    for fields, message in bad:
+        with pytest.raises(ConfigError, match=message):
+            SessionOptions(**fields)
+
+
+def test_a_session_takes_its_options_as_one_object(tmp_path):
+    options = SessionOptions(inactivity_timeout_s=2.5, pacing_speed=None, terminate_timeout=0.5,
+                             save_wav=tmp_path / "sent.wav")
+    s = MemorySession(silence(100), **{f: getattr(options, f) for f in ("inactivity_timeout_s", "pacing_speed",
+                                                                          "terminate_timeout", "save_wav")})
+    assert s.options == options
+    assert (s.inactivity_timeout_s, s.pacing_speed, s.terminate_timeout, s.save_wav, s.sample_rate) == (
+        2.5, None, 0.5, tmp_path / "sent.wav", 16000)
+
+
+class PlainSession(LiveSession):
+    """LiveSession's own constructor, on a transport that does nothing."""
+
+    def _open(self):
+        pass
+
+
+def test_the_old_keyword_arguments_still_work_with_a_deprecation_warning():
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.warns(DeprecationWarning) as caught:
+        s = PlainSession(CONFIG, silence(100), options=SessionOptions(terminate_timeout=2.0), pacing_speed=None,
+                         inactivity_timeout_s=3.0)
+    assert (s.pacing_speed, s.inactivity_timeout_s, s.terminate_timeout) == (None, 3.0, 2.0)
+    assert [str(w.message) for w in caught] == [
+        "PlainSession(): the keyword arguments inactivity_timeout_s=, pacing_speed= are deprecated; pass "
+        "options=SessionOptions(inactivity_timeout_s=...) instead (removed in 0.3)."]
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)  # the code that built the session
+    with pytest.raises(TypeError, match="unexpected keyword argument 'pacing'"):
+        PlainSession(CONFIG, silence(100), pacing=None)
+
+
+class TwoDeep(PlainSession):
+    """A subclass whose constructor passes the old keyword arguments on."""
+
+    def __init__(self, source, **kwargs):
+        super().__init__(CONFIG, source, **kwargs)
+
+
+def test_the_deprecation_points_past_a_subclass_constructor():
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.warns(DeprecationWarning) as caught:
+        TwoDeep(silence(100), pacing_speed=None)
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)

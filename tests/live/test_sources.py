@@ -20,6 +20,7 @@ from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.errors import InputError, NoMicrophoneError
 from turntune_nb.live.endpointer import OfflineSession
 from turntune_nb.live.events import SessionEnd
+from turntune_nb.live.session import SessionOptions
 from turntune_nb.live.sources import FileSource, IterableSource, MicrophoneSource, as_source, pcm_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,8 +46,8 @@ def test_file_source_streams_the_decoded_audio(tmp_path):
 
     path = SYNTH / "mono_pauses.ogg"
     decoded = decode_audio(path).samples[0]
-    s = OfflineSession(StreamingConfig("T", 300, 700), FileSource(path), pacing_speed=None,
-                       save_wav=tmp_path / "sent.wav").start()
+    s = OfflineSession(StreamingConfig("T", 300, 700), FileSource(path),
+                       options=SessionOptions(pacing_speed=None, save_wav=tmp_path / "sent.wav")).start()
     s.wait(30)
     with wave.open(str(tmp_path / "sent.wav")) as w:
         sent = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
@@ -156,7 +157,7 @@ def test_microphone_session_captures_a_recording_played_into_pulseaudio(pulse, t
                 two_turns.set()
 
     session = OfflineSession(StreamingConfig("Mic", 300, 700), MicrophoneSource(), on_turn=on_turn,
-                             save_wav=tmp_path / "captured.wav").start()
+                             options=SessionOptions(save_wav=tmp_path / "captured.wav")).start()
     try:
         player = subprocess.run(["paplay", "--device=turntune_mic", str(path)], env=pulse, capture_output=True,
                                 text=True, timeout=30)

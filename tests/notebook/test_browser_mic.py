@@ -15,7 +15,9 @@ import pytest
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai import streaming as fs
 from turntune_nb.analysis.presets import StreamingConfig
+from turntune_nb.assemblyai.streaming_options import StreamingOptions
 from turntune_nb.errors import NoMicrophoneError
+from turntune_nb.live.session import SessionOptions
 from turntune_nb.notebook.browser_mic import SECURE_CONTEXT_NOTE, BrowserMicrophone
 from turntune_nb.notebook.live_panel import LiveTurns
 
@@ -108,8 +110,8 @@ def fake():
 def test_with_a_key_the_page_streams_with_a_token_and_the_panel_shows_the_turns(fake):
     mic = BrowserMicrophone()
     page = StandInPage(mic, recording())
-    panel = LiveTurns(CONFIG, source=mic, api_key=KEY, url=fake.ws_url, speech_model="universal-3-5-pro",
-                      mode="balanced", inactivity_timeout_s=None)
+    panel = LiveTurns(CONFIG, source=mic, api_key=KEY, inactivity_timeout_s=None,
+                      streaming=StreamingOptions(url=fake.ws_url, speech_model="universal-3-5-pro", mode="balanced"))
     assert mic in panel.children
     panel.start()
     # the sample has no more audio: the page sends Terminate when the kernel asks, here after the recording
@@ -154,7 +156,7 @@ def test_without_a_key_audio_goes_through_the_kernel_to_the_offline_endpointer(m
     monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
     pcm = speech_recording()
     pcm = pcm[: pcm.size // 800 * 800]
-    reference = OfflineSession(CONFIG, pcm, pacing_speed=None)
+    reference = OfflineSession(CONFIG, pcm, options=SessionOptions(pacing_speed=None))
     reference.start()
     reference.wait(60)
     expected = [(t.start_ms, t.end_ms) for t in reference.turns()]
@@ -216,9 +218,10 @@ def live_notebook(path, offline: bool) -> None:
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    args = "offline=True" if offline else 'speech_model="universal-3-5-pro", mode="balanced"'
+    args = ("offline=True" if offline
+            else 'streaming=StreamingOptions(speech_model="universal-3-5-pro", mode="balanced")')
     nb = new_notebook(cells=[new_code_cell(
-        "from turntune_nb import LiveTurns, StreamingConfig\n"
+        "from turntune_nb import LiveTurns, StreamingConfig, StreamingOptions\n"
         f"panel = LiveTurns(StreamingConfig('Test', 200, 600), source='browser', inactivity_timeout_s=None, {args})\n"
         "panel")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -315,7 +318,8 @@ def test_the_inactivity_stop_works_when_the_browser_streams(fake):
     pcm = np.concatenate([np.zeros(SR // 5, np.int16), tone, np.zeros(SR * 30, np.int16)])  # 30.5 s
     mic = BrowserMicrophone()
     page = StandInPage(mic, pcm, speed=4.0)  # the whole recording would take 7.6 s
-    session = mic.open_session(CONFIG, api_key=KEY, url=fake.ws_url, inactivity_timeout_s=1.0)
+    session = mic.open_session(CONFIG, api_key=KEY, streaming=StreamingOptions(url=fake.ws_url),
+                               options=SessionOptions(inactivity_timeout_s=1.0))
     session.start()
     end = session.wait(30)
     assert end.kind == "inactivity" and "no new transcript for 1 s" in end.detail

@@ -10,7 +10,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from turntune_nb.analysis.presets import PRESETS, StreamingConfig
+from turntune_nb.assemblyai.streaming_options import StreamingOptions
 from turntune_nb.live.events import BeginEvent, SessionEnd, TerminationEvent, TurnEvent
+from turntune_nb.live.session import SessionOptions
 from turntune_nb.notebook.live_panel import LiveTurns, end_reason_text
 from turntune_nb.notebook.timeline import TIMELINE_LABEL_W, TIMELINE_WIDTH
 
@@ -123,7 +125,7 @@ def test_live_turns_with_the_real_offline_endpointer(sample_rttm):
     from tests.conftest import SAMPLES
 
     panel = LiveTurns(PRESETS["balanced"], source=str(SAMPLES / "synthetic" / "conv1.wav"), offline=True,
-                      inactivity_timeout_s=None, pacing_speed=None)
+                      inactivity_timeout_s=None, options=SessionOptions(pacing_speed=None))
     panel.start()
     end = panel.wait(60)
     assert end.kind == "source_exhausted"
@@ -145,13 +147,13 @@ def test_the_panel_says_which_inactivity_rule_fired():
     with FakeAssemblyAI(api_key=key) as fake:
         fs.configure(fake, inactivity_scale=0.1)  # 5 s on the server's clock -> 0.5 s
         panel = LiveTurns(PRESETS["balanced"], audio, offline=False, inactivity_timeout_s=None, api_key=key,
-                          url=fake.ws_url, server_inactivity_timeout=5)
+                          streaming=StreamingOptions(url=fake.ws_url, server_inactivity_timeout=5))
         panel.start()
         panel.wait(30)
         server_side = panel.reason.value
         fs.configure(fake, inactivity_scale=1.0)
         panel = LiveTurns(PRESETS["balanced"], audio, offline=False, inactivity_timeout_s=0.5, api_key=key,
-                          url=fake.ws_url, server_inactivity_timeout=3600)
+                          streaming=StreamingOptions(url=fake.ws_url, server_inactivity_timeout=3600))
         panel.start()
         panel.wait(30)
         client_side = panel.reason.value
@@ -181,7 +183,7 @@ def test_offline_replay_of_a_two_party_recording_shows_both_parties(tmp_path):
 
     spans = two_party_wav(tmp_path / "call.wav")  # ch0 500-2444, ch1 2744-4923, ch0 5323-6454 (+1.5 s quiet)
     panel = LiveTurns(PRESETS["balanced"], source=str(tmp_path / "call.wav"), offline=True,
-                      inactivity_timeout_s=None, pacing_speed=None)
+                      inactivity_timeout_s=None, options=SessionOptions(pacing_speed=None))
     panel.start()
     assert panel.wait(60).kind == "source_exhausted"
     got = [(t.speaker_label, t.start_ms, t.end_ms) for t in panel.final_turns]
@@ -219,7 +221,7 @@ def test_a_turn_the_end_of_the_audio_closes_is_not_an_endpointer_fire(tmp_path):
     spans = two_party_wav(tmp_path / "call.wav")  # 1.5 s of quiet after the last turn
     config = StreamingConfig("Slow", 400, 3500)
     panel = LiveTurns(config, source=str(tmp_path / "call.wav"), offline=True, inactivity_timeout_s=None,
-                      pacing_speed=None)
+                      options=SessionOptions(pacing_speed=None))
     panel.start()
     panel.wait(60)
     table = panel.turns_table()
@@ -267,7 +269,7 @@ def test_words_come_as_they_are_heard_and_stop_leaves_the_turn_unfinished():
                             np.zeros(sr * 10, np.int16)])
     with FakeAssemblyAI(api_key=key) as fake:
         panel = LiveTurns(PRESETS["balanced"], audio, offline=False, inactivity_timeout_s=None, api_key=key,
-                          url=fake.ws_url, speech_model="universal-streaming-english")
+                          streaming=StreamingOptions(url=fake.ws_url, speech_model="universal-streaming-english"))
         shown: list[str] = []
         panel.words.observe(lambda c: shown.append(c["new"]), names="value")
         first_final = threading.Event()

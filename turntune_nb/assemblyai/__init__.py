@@ -4,14 +4,19 @@
   ``requests.Session`` with urllib3 ``Retry``.
 - `cache`: completed transcripts and the write-ahead journal of paid work (upload
   URLs, intents, job ids) on disk, under an inter-process lock, so nothing is paid twice.
-- `batch`: many files at once, concurrently, resumable; checks before paying.
+- `batch`: many files at once, concurrently, resumable; checks before paying; how
+  a run goes is one `BatchOptions`.
 - `submission`: one job's paid steps, each journaled first (cached result, known job
-  id, or upload once + intent + submit) and settling an interrupted run's intents.
+  id, or upload once + intent + submit) and settling an interrupted run's intents:
+  a `PaidSteps` the batch run builds with its collaborators (batch imports it, never
+  the other way round).
 - `sources`: what the service is given per input: a URL it fetches itself (public,
   or presigned by ``fs.sign()``), or an upload (once; lossless FLAC on request).
 - `pool`: daemon worker threads an interrupt can walk away from.
 - `streaming`: the v3 streaming protocol: `StreamingSession` (a `LiveSession`
   whose transport is AssemblyAI's WebSocket) and its messages.
+- `streaming_options`: `StreamingOptions`, how a streaming session reaches the
+  service and what it asks for (URL, model, connection parameters, time-out).
 - `tokens`: single-use temporary streaming tokens (``GET /v3/token``), so a
   browser or another process streams without holding the key.
 
@@ -19,3 +24,17 @@ It produces what the analysis wing reads (transcripts) and what the live wing
 defines (events); it never imports the notebook wing. The public names are
 re-exported from `turntune_nb`.
 """
+
+__all__ = ("BatchOptions", "StreamingOptions")
+
+
+def __getattr__(name):  # PEP 562: the wing's options, without importing the wing on `import`
+    if name == "BatchOptions":
+        from .batch import BatchOptions
+
+        return BatchOptions
+    if name == "StreamingOptions":
+        from .streaming_options import StreamingOptions
+
+        return StreamingOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

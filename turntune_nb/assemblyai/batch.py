@@ -11,7 +11,10 @@ Paid work is never lost or paid twice (see `turntune_nb.assemblyai.cache`): befo
 anything is uploaded the folders, cache entries and options are checked; the cache is
 locked against other runs; the journal is settled first (an intent without a job id
 is looked up in AssemblyAI's list of transcripts by its unique upload URL); then each
-upload URL, intent and job id is journaled as it happens.
+upload URL, intent and job id is journaled as it happens. Those paid steps are a
+`turntune_nb.assemblyai.submission.PaidSteps` the run builds with what they use (the
+client, the cache, the request, its stop event); how the run goes (workers, polling,
+time-outs) is one `BatchOptions`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -39,21 +42,85 @@ from ..files import (
     safe_filename,
     strip_url_queries,
 )
+from ..options import options_from_kwargs
 from .cache import TranscriptCache, content_hash
 from .pool import DaemonPool
 from .sources import UploadStats, check_upload_codec
-from .submission import PaidSteps, _parse_ok
+from .submission import ORPHAN_GRACE_S, Job, PaidSteps, transcript_problem
 
-__all__ = ("BatchResult", "transcribe_files", "check_request_options")
+__all__ = ("BatchOptions", "BatchResult", "transcribe_files", "check_request_options", "ORPHAN_GRACE_S")
 
 log = logging.getLogger(__name__)
 
 
-#: An intent younger than this may still become a job that the list does not show yet (a
-#: submission sent just before the process died): it is looked up again after this long, seconds.
-ORPHAN_GRACE_S = 3.0
 #: The first poll after a submission comes this soon (or at the poll interval, when shorter), seconds.
 FIRST_POLL_S = 1.0
+
+
+def _seconds(value, allow_zero: bool) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and (value >= 0 if allow_zero else value > 0))
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch runs: concurrency, polling, time-outs, uploads (what AssemblyAI is asked
+    travels apart, as `transcribe_files`' request options).
+
+    Parameters
+    ----------
+    workers : int
+        Uploads and submissions at once; every submitted job is polled regardless.
+    poll_interval : float, optional
+        Seconds between status requests per job, at most; None: the client's.
+    timeout : float or None
+        Give up on a job (keeping its id for a re-run) after this many seconds.
+    orphan_grace : float
+        An intent journaled less than this many seconds ago, whose job the list does
+        not show, is looked up once more after that long before it is submitted again.
+    upload_codec : {None, "flac"}
+        ``"flac"``: 16-bit PCM WAV files are uploaded as lossless FLAC; the bytes saved
+        are in ``BatchResult.uploads``.
+    progress : bool
+        Show a ``tqdm`` bar with done and failed counts.
+
+    Raises
+    ------
+    ConfigError
+        A value out of range, saying what it should be.
+
+    Examples
+    --------
+    >>> BatchOptions(workers=4, timeout=600)
+    BatchOptions(workers=4, poll_interval=None, timeout=600, orphan_grace=3.0, upload_codec=None, progress=True)
+    >>> BatchOptions(workers=0)
+    Traceback (most recent call last):
+    ...
+    turntune_nb.errors.ConfigError: workers must be a whole number >= 1, got 0
+    """
+
+    workers: int = 8
+    poll_interval: float | None = None
+    timeout: float | None = 3 * 3600
+    orphan_grace: float = ORPHAN_GRACE_S
+    upload_codec: str | None = None
+    progress: bool = True
+
+    def __post_init__(self):
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+            raise ConfigError(f"workers must be a whole number >= 1, got {self.workers!r}")
+        if self.poll_interval is not None and not _seconds(self.poll_interval, allow_zero=True):
+            raise ConfigError(f"poll_interval is seconds >= 0 (or None for the client's), got {self.poll_interval!r}")
+        if self.timeout is not None and not _seconds(self.timeout, allow_zero=False):
+            raise ConfigError(f"timeout is seconds > 0 (or None), got {self.timeout!r}")
+        if not _seconds(self.orphan_grace, allow_zero=True):
+            raise ConfigError(f"orphan_grace is seconds >= 0, got {self.orphan_grace!r}")
+        check_upload_codec(self.upload_codec)
+        if not isinstance(self.progress, bool):
+            raise ConfigError(f"progress is True or False, got {self.progress!r}")
+
+
+_BATCH_FIELDS = tuple(f.name for f in fields(BatchOptions))
 
 
 @dataclass
@@ -92,21 +159,6 @@ class BatchResult:
 
 
 # --------------------------------------------------------------------------- the run
-@dataclass
-class _Job:
-    """One distinct (content, options): the inputs that share it and its AssemblyAI job."""
-
-    key: str
-    items: list  # of (source, name)
-    transcript_id: str | None = None
-    next_poll: float = 0.0
-    submitted: float = 0.0  # monotonic time of the submission (or of the resume)
-    deadline: float | None = None
-    resumed: bool = False
-    done: bool = False
-    found_id: str | None = None  # an orphan found in the list before the run started
-
-
 def check_request_options(options: dict) -> None:
     """Refuse request options AssemblyAI would refuse or that cannot be journaled, before paying.
 
@@ -136,10 +188,8 @@ def check_request_options(options: dict) -> None:
             bad(name, value, "expected a JSON value (text, number, true/false, list or object)")
 
 
-def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_dir=None, progress: bool = True,
-                     poll_interval: float | None = None, timeout: float | None = 3 * 3600,
-                     speaker_labels: bool = True, on_submitted=None, orphan_grace: float = ORPHAN_GRACE_S,
-                     upload_codec: str | None = None, fetch_dir=None, **options) -> BatchResult:
+def transcribe_files(inputs, client, *, options: BatchOptions | None = None, cache_dir=None, out_dir=None,
+                     fetch_dir=None, on_submitted=None, **request) -> BatchResult:
     """Transcribe files and URLs concurrently, through a resumable cache and a journal of paid work.
 
     Parameters
@@ -149,34 +199,23 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
         remote objects the service can fetch (presigned by ``fs.sign()``), are submitted
         as ``audio_url`` without upload (see `turntune_nb.assemblyai.sources`).
     client : AssemblyAIClient
-    workers : int
-        Uploads and submissions at once; every submitted job is polled regardless.
+    options : BatchOptions, optional
+        How the run goes: workers, polling, time-out, upload codec, progress bar.
     cache_dir : path or None
         Where completed transcripts and the journal of submitted jobs are kept; None =
         no cache (and no journal: an interrupted run cannot be resumed without paying).
     out_dir : path or None
         Where each transcript's JSON is written, under a safe file name.
-    progress : bool
-        Show a ``tqdm`` bar with done and failed counts.
-    poll_interval : float, optional
-        Seconds between status requests per job; default the client's.
-    timeout : float or None
-        Give up on a job (keeping its id for a re-run) after this many seconds.
-    speaker_labels : bool
-    on_submitted : callable, optional
-        ``on_submitted(name, transcript_id)``, called as each job is created.
-    orphan_grace : float
-        An intent journaled less than this many seconds ago, whose job the list does
-        not show, is looked up once more after that long before it is submitted again.
-    upload_codec : {None, "flac"}
-        ``"flac"``: 16-bit PCM WAV files are uploaded as lossless FLAC; the bytes saved
-        are in ``BatchResult.uploads``.
     fetch_dir : path, optional
         Where remote objects no service can fetch are copied before upload.
-    **options
-        Request options for `AssemblyAIClient.submit` (``speech_models``,
-        ``language_detection``, ``speakers_expected``, ...). They are part of the
-        cache key.
+    on_submitted : callable, optional
+        ``on_submitted(name, transcript_id)``, called as each job is created.
+    **request
+        What AssemblyAI is asked, by its field names (`AssemblyAIClient.submit`):
+        ``speaker_labels`` (default True), ``speech_models`` (default the client's),
+        ``language_detection``, ``speakers_expected``, ... They are part of the cache
+        key. The keyword arguments of `BatchOptions` (``workers=``, ``timeout=``...)
+        still work here, with a `DeprecationWarning`.
 
     Returns
     -------
@@ -192,18 +231,15 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
     AuthenticationError
         When the key is refused: no file could succeed, so the run stops.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers must be a whole number >= 1, got {workers!r}")
-    interval = client.poll_interval if poll_interval is None else poll_interval
-    if not (isinstance(interval, (int, float)) and 0 <= interval < math.inf):
+    moved = {k: request.pop(k) for k in _BATCH_FIELDS if k in request}
+    options = options_from_kwargs(BatchOptions, options, moved, where="transcribe_files")
+    interval = client.poll_interval if options.poll_interval is None else options.poll_interval
+    if not _seconds(interval, allow_zero=True):
         raise ConfigError(f"poll_interval is seconds >= 0, got {interval!r}")
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise ConfigError(f"timeout is seconds > 0 (or None), got {timeout!r}")
-    request = {"speaker_labels": speaker_labels,
-               "speech_models": list(options.pop("speech_models", None) or client.speech_models)}
-    request.update({k: v for k, v in options.items() if v is not None})
-    check_request_options(request)
-    check_upload_codec(upload_codec)
+    body = {"speaker_labels": request.pop("speaker_labels", True),
+            "speech_models": list(request.pop("speech_models", None) or client.speech_models)}
+    body.update({k: v for k, v in request.items() if v is not None})
+    check_request_options(body)
     cache = TranscriptCache(cache_dir) if cache_dir is not None else None
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
@@ -211,32 +247,34 @@ def transcribe_files(inputs, client, *, workers: int = 8, cache_dir=None, out_di
     if cache is not None:
         check_writable_dir(cache.root, "The cache folder")
     items = [(src, input_name(src)) for src in inputs]
-    bar = tqdm(total=len(items), desc="Transcribing", unit="file", disable=not progress)
-    run = _Run(client, cache, out, request, items, workers, interval, timeout, on_submitted, bar, orphan_grace)
-    run.upload_codec, run.fetch_dir = upload_codec, fetch_dir
+    bar = tqdm(total=len(items), desc="Transcribing", unit="file", disable=not options.progress)
+    run = _Run(client, cache, out, body, items, options, on_submitted, bar, fetch_dir)
     try:
         return run.execute()
     finally:
         bar.close()
 
 
-class _Run(PaidSteps):
-    """The state of one `transcribe_files` call (a class so its steps can be read apart); the paid,
-    journaled steps of one job are `PaidSteps` (``submission.py``)."""
+class _Run:
+    """The state of one `transcribe_files` call (a class so its steps can be read apart). The paid,
+    journaled steps of each job are a `PaidSteps` (``submission.py``) built here with what they use."""
 
-    def __init__(self, client, cache, out, request, items, workers, interval, timeout, on_submitted, bar, grace):
+    def __init__(self, client, cache, out, request, items, options: BatchOptions, on_submitted, bar, fetch_dir):
         self.client, self.cache, self.out, self.request = client, cache, out, request
-        self.items, self.workers, self.interval, self.timeout = items, workers, interval, timeout
-        self.on_submitted, self.bar, self.grace = on_submitted, bar, grace
-        self.base_url = client.base_url
+        self.items, self.options, self.on_submitted, self.bar = items, options, on_submitted, bar
+        self.interval = client.poll_interval if options.poll_interval is None else options.poll_interval
+        self.timeout = options.timeout
         self.outcomes: dict[int, FileOutcome] = {}
         self.index = {id(it): i for i, it in enumerate(items)}
         self.used_names: set[str] = set()
         self.stop = threading.Event()
         self.wake = threading.Event()
         self.counts = {OK: 0, FAILED: 0}
-        self.jobs: list[_Job] = []
-        self.uploads, self.upload_codec, self.fetch_dir = UploadStats(), None, None
+        self.jobs: list[Job] = []
+        self.uploads = UploadStats()
+        self.paid = PaidSteps(client, cache, request, stop=self.stop, uploads=self.uploads,
+                              upload_codec=options.upload_codec, fetch_dir=fetch_dir,
+                              orphan_grace=options.orphan_grace)
 
     # ------------------------------------------------------------------ outcomes
     def record(self, item, outcome: FileOutcome) -> None:
@@ -246,16 +284,16 @@ class _Run(PaidSteps):
         self.bar.set_postfix(done=self.counts[OK], failed=self.counts[FAILED], refresh=False)
         self.bar.update(1)
 
-    def fail(self, job: _Job, reason: str, stage: str = "transcribe") -> None:
+    def fail(self, job: Job, reason: str, stage: str = "transcribe") -> None:
         job.done = True
         for item in job.items:
             self.record(item, FileOutcome(str(item[0]), item[1], FAILED, reason, stage,
                                           transcript_id=job.transcript_id))
 
-    def finish(self, job: _Job, data: dict, cached: bool) -> None:
+    def finish(self, job: Job, data: dict, cached: bool) -> None:
         """A completed transcript: checked first, then written, then cached (a bad one is never cached)."""
         job.done = True
-        problem = _parse_ok(data, job.items[0][1])
+        problem = transcript_problem(data, job.name)
         if problem is not None:
             again = "" if cached else f" (job {job.transcript_id} stays recorded: a re-run fetches it, not pays it)"
             for item in job.items:
@@ -264,10 +302,10 @@ class _Run(PaidSteps):
             return
         if self.cache is not None and not cached:
             try:
-                self.cache.save_completed(job.key, job.items[0][1], data, self.request)
+                self.cache.save_completed(job.key, job.name, data, self.request)
             except OSError as err:  # the transcript is in hand: keep it in this run's result and output
                 log.warning("could not cache the transcript of %s (%s); it is kept in this run's result",
-                            job.items[0][1], err.strerror or err)
+                            job.name, err.strerror or err)
         for item in job.items:
             src, name = item
             transcript = transcript_from_assemblyai(data, name)
@@ -290,11 +328,11 @@ class _Run(PaidSteps):
 
     # ------------------------------------------------------------------ the run
     def execute(self) -> BatchResult:
-        pool = DaemonPool(self.workers, "turntune-submit")
-        poll_pool = DaemonPool(self.workers, "turntune-poll")
+        pool = DaemonPool(self.options.workers, "turntune-submit")
+        poll_pool = DaemonPool(self.options.workers, "turntune-poll")
         lock = None
         try:
-            by_key: dict[str, _Job] = {}
+            by_key: dict[str, Job] = {}
             hash_futs = [pool.submit(_safe_hash, src) for src, _ in self.items]
             hashes = [f.result() for f in hash_futs]
             for item, digest in zip(self.items, hashes):
@@ -307,14 +345,15 @@ class _Run(PaidSteps):
                 if key in by_key:
                     by_key[key].items.append(item)
                 else:
-                    by_key[key] = _Job(key, [item])
+                    by_key[key] = Job(key, [item])
                     self.jobs.append(by_key[key])
             if self.cache is not None:
                 self.cache.check(by_key)
                 lock = self.cache.acquire(on_wait=lambda path: log.warning(
                     "another turntune run is using the cache folder %s; waiting for it to finish "
                     "(Ctrl+C to stop waiting)", self.cache.root))
-                self.settle_journal()
+                for job, reason in self.paid.settle(self.jobs):
+                    self.fail(job, reason)
         except BaseException:
             self.stop.set()
             pool.shutdown(wait=False)
@@ -355,10 +394,10 @@ class _Run(PaidSteps):
 
     def _loop(self, pool, poll_pool, prepare_futs) -> None:
         poll_futs: dict = {}
-        waiting: list[_Job] = []
+        waiting: list[Job] = []
 
-        def launch(job: _Job, ignore_pending: bool = False) -> None:
-            fut = pool.submit(self.prepare, job, ignore_pending)
+        def launch(job: Job, ignore_pending: bool = False) -> None:
+            fut = pool.submit(self.paid.prepare, job, ignore_pending)
             prepare_futs[fut] = job
             fut.add_done_callback(lambda f: self.wake.set())
 
@@ -384,7 +423,7 @@ class _Run(PaidSteps):
                 due = min((j.next_poll for j in waiting), default=time.monotonic() + 1.0)
                 self.wake.wait(max(0.0, min(due - time.monotonic(), 1.0)))
 
-    def _prepared(self, job: _Job, fut, waiting: list) -> None:
+    def _prepared(self, job: Job, fut, waiting: list) -> None:
         try:
             state, value = fut.result()
         except AuthenticationError:
@@ -393,14 +432,14 @@ class _Run(PaidSteps):
             self.fail(job, _reason(err), "read" if isinstance(err, InputError) else "transcribe")
             return
         except Exception as err:  # a bug or an unexpected library error: this file only
-            log.exception("unexpected error while submitting %s", job.items[0][1])
+            log.exception("unexpected error while submitting %s", job.name)
             self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
             return
         if state == "completed":
             try:
                 self.finish(job, value, cached=True)
             except Exception as err:
-                log.exception("unexpected error with the cached transcript of %s", job.items[0][1])
+                log.exception("unexpected error with the cached transcript of %s", job.name)
                 if not job.done:
                     self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
         elif state in ("submitted", "resumed"):
@@ -411,17 +450,17 @@ class _Run(PaidSteps):
             waiting.append(job)
             if state == "submitted" and self.on_submitted is not None:
                 try:
-                    self.on_submitted(job.items[0][1], value)
+                    self.on_submitted(job.name, value)
                 except Exception:
-                    log.exception("on_submitted callback failed for %s", job.items[0][1])
+                    log.exception("on_submitted callback failed for %s", job.name)
         # "stopped": the run is ending; the file is reported as not submitted
 
-    def _wait(self, job: _Job) -> float:
+    def _wait(self, job: Job) -> float:
         """Seconds to the next poll: soon after a submission (a short file is done in seconds), then
         half the job's age, up to the poll interval: 1, 2, 3, 4.5 s ... for a 3 s interval."""
         return min(self.interval, max(FIRST_POLL_S, 0.5 * (time.monotonic() - job.submitted)))
 
-    def _polled(self, job: _Job, fut, waiting: list, launch) -> None:
+    def _polled(self, job: Job, fut, waiting: list, launch) -> None:
         try:
             data = fut.result()
         except AuthenticationError:
@@ -430,16 +469,15 @@ class _Run(PaidSteps):
             if job.resumed and err.status_code in (400, 404):
                 # The recorded job is unknown to this server (expired, other account):
                 # the only way to a transcript is a new job.
-                log.info("job %s of %s is not known any more; submitting again", job.transcript_id, job.items[0][1])
-                if self.cache is not None:
-                    self.cache.forget_job(job.key, self.base_url)
+                log.info("job %s of %s is not known any more; submitting again", job.transcript_id, job.name)
+                self.paid.forget(job)
                 job.transcript_id, job.resumed, job.found_id = None, False, None
                 launch(job, ignore_pending=True)
             else:
                 self.fail(job, f"{_reason(err)} (job {job.transcript_id} is recorded: a re-run polls it again)")
             return
         except Exception as err:
-            log.exception("unexpected error while polling %s", job.items[0][1])
+            log.exception("unexpected error while polling %s", job.name)
             self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
             return
         status = data.get("status")
@@ -447,12 +485,11 @@ class _Run(PaidSteps):
             try:
                 self.finish(job, data, cached=False)
             except Exception as err:
-                log.exception("unexpected error with the transcript of %s", job.items[0][1])
+                log.exception("unexpected error with the transcript of %s", job.name)
                 if not job.done or not any(self.index[id(it)] in self.outcomes for it in job.items):
                     self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
         elif status == "error":
-            if self.cache is not None:
-                self.cache.forget_job(job.key, self.base_url)  # a failed job is not billed; a re-run may try again
+            self.paid.forget(job)  # a failed job is not billed; a re-run may try again
             self.fail(job, strip_url_queries(str(data.get("error") or "AssemblyAI reported an error without details")))
         elif job.deadline is not None and time.monotonic() > job.deadline:
             self.fail(job, f"job {job.transcript_id} still {status!r} after {self.timeout:g} s; "

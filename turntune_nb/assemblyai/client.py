@@ -285,7 +285,8 @@ class AssemblyAIClient:
         try:
             f = path.open("rb")
         except OSError as err:
-            raise InputError(f"{path}: cannot open the file ({err.strerror}); check that it exists and is readable.") from err
+            raise InputError(f"{path}: cannot open the file ({err.strerror}); "
+                             "check that it exists and is readable.") from err
         with f:
             data = self._request("POST", "/v2/upload", f"upload of {path.name}", data=f,
                                  headers={"Content-Type": "application/octet-stream"})
@@ -475,7 +476,8 @@ def _root_cause(err: BaseException) -> str:
     """The innermost reason of a requests/urllib3 error, as short text."""
     seen = err
     while True:
-        nxt = getattr(seen, "reason", None) or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        first_arg = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        nxt = getattr(seen, "reason", None) or first_arg
         if not isinstance(nxt, BaseException) or nxt is seen:
             break
         seen = nxt

@@ -50,7 +50,6 @@ import time
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from ..analysis.presets import check_streaming_fields
 from ..errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
 from ..live.events import (
     BeginEvent,
@@ -61,12 +60,15 @@ from ..live.events import (
     TerminationEvent,
     TurnEvent,
 )
-from ..live.session import LiveSession
+from ..live.session import LiveSession, SessionOptions, caller_stacklevel
 from ..live.sources import CHUNK_MS
+from ..options import options_from_kwargs
+from .streaming_options import STREAMING_FIELDS, StreamingOptions
 from .tokens import create_temporary_token
 
 __all__ = (
     "StreamingSession",
+    "StreamingOptions",
     "parse_message",
     "closed_error",
     "DEFAULT_STREAMING_URL",
@@ -223,37 +225,17 @@ class StreamingSession(LiveSession):
         Defaults to ``ASSEMBLYAI_API_KEY``; sent in the ``Authorization`` header.
     token : str, optional
         A temporary streaming token, used instead of the key.
-    temporary_token : bool or int, optional
-        Mint a single-use temporary token with the key when the session starts
-        (`create_temporary_token`; an int is its ``expires_in_seconds``) and
-        connect with it, so the socket never carries the key.
-    url : str, optional
-        Defaults to ``ASSEMBLYAI_STREAMING_URL``, then `DEFAULT_STREAMING_URL`
-        (`EU_STREAMING_URL` for the EU data zone).
-    speech_model : str
-        ``"u3-rt-pro"`` (default), ``"universal-3-5-pro"``, ``"universal-streaming-english"``...
-    mode, interruption_delay, vad_threshold : optional
-        Override the config's: U3 Pro's ``mode`` (``min_latency``, ``balanced``,
-        ``max_accuracy``) and ``interruption_delay`` (0-1000 ms), and the VAD's
-        ``vad_threshold`` (0-1, any model).
-    inactivity_timeout_s : float, optional
-        Client-side rule: end the session after this many seconds without a new
-        non-empty transcript, checked on a timer.
-    server_inactivity_timeout : int, optional
-        The API's own ``inactivity_timeout`` parameter (5-3600 s): the server ends
-        the session (``end_reason.kind == "server_inactivity"``) after this long
-        without speech; the client-side rule ends as ``"inactivity"``.
-    keyterms_prompt : list of str, optional
+    streaming : StreamingOptions, optional
+        The service's side: URL, speech model, connection parameters, time-out,
+        temporary token.
+    options : SessionOptions, optional
+        This side: pacing (1 = real time: the API rejects faster), the client-side
+        inactivity rule, the ending's time-out, a WAV of what was sent.
     on_begin, on_speech_started, on_turn, on_termination, on_error : callable, optional
         Called with the typed event, from the session's reader thread.
-    save_wav : path, optional
-        Write the audio actually sent to this WAV file.
-    pacing_speed : float or None
-        1 = real time (the API rejects faster); other values only for fakes.
-    connect_timeout, terminate_timeout : float
-        Seconds for the handshake and Begin; for Termination after Terminate.
-    extra_params : dict, optional
-        More query parameters (``vad_threshold``, ``prompt``...).
+    **kwargs
+        The callbacks; the fields of `StreamingOptions` and `SessionOptions` as keyword
+        arguments (``url=``, ``pacing_speed=``...) still work, with a `DeprecationWarning`.
 
     Raises
     ------
@@ -261,23 +243,30 @@ class StreamingSession(LiveSession):
         No key, no token and no ``ASSEMBLYAI_API_KEY`` (use the offline endpointer).
     ConfigError
         ``server_inactivity_timeout`` outside 5-3600 s, or another bad setting.
+
+    Examples
+    --------
+    >>> from turntune_nb.analysis.presets import BALANCED
+    >>> from turntune_nb.live.session import SessionOptions
+    >>> s = StreamingSession(BALANCED, "samples/synthetic/mono_pauses.ogg", api_key="a-key",
+    ...                      streaming=StreamingOptions(url=EU_STREAMING_URL, speech_model="u3-rt-pro"),
+    ...                      options=SessionOptions(inactivity_timeout_s=30), on_turn=print)
+    >>> s.url.split("?")[0], s.inactivity_timeout_s
+    ('wss://streaming.eu.assemblyai.com/v3/ws', 30)
     """
 
     _kind = "streaming"
 
     def __init__(self, config, source, *, api_key: str | None = None, token: str | None = None,
-                 url: str | None = None, speech_model: str = "u3-rt-pro",
-                 inactivity_timeout_s: float | None = None, server_inactivity_timeout: int | None = None,
-                 keyterms_prompt=None, connect_timeout: float = 10.0, terminate_timeout: float = 5.0,
-                 extra_params: dict | None = None, mode: str | None = None, interruption_delay: int | None = None,
-                 vad_threshold: float | None = None, temporary_token: bool | int = False, **kwargs):
-        super().__init__(config, source, inactivity_timeout_s=inactivity_timeout_s,
-                         terminate_timeout=terminate_timeout, **kwargs)
-        overrides = {k: v for k, v in (("mode", mode), ("interruption_delay", interruption_delay),
-                                       ("vad_threshold", vad_threshold)) if v is not None}
-        check_streaming_fields(overrides, speech_model)
-        if overrides:
-            self.config = replace(self.config, **overrides)
+                 streaming: StreamingOptions | None = None, options: SessionOptions | None = None,
+                 **kwargs):
+        moved = {k: kwargs.pop(k) for k in STREAMING_FIELDS if k in kwargs}
+        streaming = options_from_kwargs(StreamingOptions, streaming, moved, where=type(self).__name__,
+                                        stacklevel=caller_stacklevel(self))
+        super().__init__(config, source, options=options, **kwargs)
+        self.streaming = streaming
+        if streaming.overrides:
+            self.config = replace(self.config, **streaming.overrides)
         secret = token or api_key or os.environ.get("ASSEMBLYAI_API_KEY") or None
         if not secret:
             raise MissingAPIKeyError(
@@ -286,28 +275,22 @@ class StreamingSession(LiveSession):
             )
         self.__auth = secret
         self._auth_is_token = bool(token)
-        self.temporary_token = temporary_token
-        if temporary_token and token:
+        self.temporary_token = streaming.temporary_token
+        if streaming.temporary_token and token:
             raise ConfigError("pass either token=... or temporary_token=True, not both")
-        if server_inactivity_timeout is not None:
-            if isinstance(server_inactivity_timeout, bool) or not 5 <= float(server_inactivity_timeout) <= 3600:
-                raise ConfigError(f"server_inactivity_timeout must lie in 5..3600 s, got {server_inactivity_timeout!r}")
-            server_inactivity_timeout = int(server_inactivity_timeout)
-        if keyterms_prompt is not None:
-            keyterms_prompt = [str(t) for t in keyterms_prompt]
-            if len(keyterms_prompt) > 100:
-                raise ConfigError(f"keyterms_prompt holds at most 100 terms, got {len(keyterms_prompt)}")
-        self.speech_model = speech_model
-        self.server_inactivity_timeout = server_inactivity_timeout
-        self.connect_timeout = float(connect_timeout)
+        self.speech_model = streaming.speech_model
+        self.server_inactivity_timeout = streaming.server_inactivity_timeout
+        self.connect_timeout = float(streaming.connect_timeout)
+        terms = streaming.keyterms_prompt
         params = self.config.to_connection_params(
-            speech_model=speech_model, sample_rate=self.sample_rate, encoding="pcm_s16le",
-            inactivity_timeout=server_inactivity_timeout,
-            keyterms_prompt=json.dumps(keyterms_prompt) if keyterms_prompt is not None else None,
-            **(extra_params or {}),
+            speech_model=streaming.speech_model, sample_rate=self.sample_rate, encoding="pcm_s16le",
+            inactivity_timeout=streaming.server_inactivity_timeout,
+            keyterms_prompt=json.dumps(list(terms)) if terms is not None else None,
+            **(streaming.extra_params or {}),
         )
         self.params = {k: ("true" if v is True else "false" if v is False else v) for k, v in params.items()}
-        self.base_url = (url or os.environ.get("ASSEMBLYAI_STREAMING_URL") or DEFAULT_STREAMING_URL).split("?")[0]
+        url = streaming.url or os.environ.get("ASSEMBLYAI_STREAMING_URL") or DEFAULT_STREAMING_URL
+        self.base_url = url.split("?")[0]
         self.url = f"{self.base_url}?{urlencode(self.params)}"
         self.terminate_sent = False
         self._ws = None
@@ -397,7 +380,8 @@ class StreamingSession(LiveSession):
             body = self._redact((err.resp_body or b"").decode("utf-8", "replace")).strip()[:300]
             if err.status_code in (401, 403):
                 raise closed_error(1008, f"HTTP {err.status_code} at the handshake {body}".strip()) from err
-            raise StreamingError(f"{self.base_url} refused the connection: HTTP {err.status_code} {body}".strip()) from err
+            raise StreamingError(
+                f"{self.base_url} refused the connection: HTTP {err.status_code} {body}".strip()) from err
         except (OSError, websocket.WebSocketException) as err:
             raise StreamingError(
                 f"cannot connect to {self.base_url}: {self._redact(err)}. Check the network, or "

@@ -1,21 +1,24 @@
-"""The paid steps of one batch job, each journaled before it happens (write-ahead).
+"""The paid steps of a batch's jobs, each journaled before it happens (write-ahead).
 
-`PaidSteps` is the part of a `transcribe_files` run (``batch.py``) that spends money:
-for one distinct (content, options) job it finds a cached transcript or a job id an
-earlier run already paid for, else submits by URL when the service can fetch the
-object (an http(s) URL, a presigned one), else uploads once (FLAC on request) and
-submits, journaling the upload URL, the intent and the job id as each happens
-(`turntune_nb.assemblyai.cache`). `PaidSteps.settle_journal` resolves, before any new
-paid work, every intent an interrupted run left without a job id, through AssemblyAI's
-list of transcripts. The submission and polling loop, and what each file ends as, stay
-in ``batch.py``.
+`PaidSteps` is what a `transcribe_files` run (``batch.py``) hands each distinct
+(content, options) `Job` to when it may cost money. It is given its collaborators
+when it is built (the client, the journal, the request options, the run's stop
+event, its upload counters) and holds no other state of the run. For one job it
+finds a cached transcript or a job id an earlier run already paid for, else submits
+by URL when the service can fetch the object (an http(s) URL, a presigned one), else
+uploads once (FLAC on request) and submits, journaling the upload URL, the intent and
+the job id as each happens (`turntune_nb.assemblyai.cache`). `PaidSteps.settle`
+resolves, before any new paid work, every intent an interrupted run left without a
+job id, through AssemblyAI's list of transcripts. The submission and polling loop,
+and what each file ends as, stay in ``batch.py``, which imports this module (never
+the other way round).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from ..analysis.readers import transcript_from_assemblyai
 from ..errors import APIError, AuthenticationError, InputError, TurnTuneError
@@ -23,34 +26,80 @@ from ..files import is_url
 from ..remote import RemoteFile, signed_url
 from .cache import SUBMITTED, SUBMITTING
 from .client import check_transcript_id
-from .sources import audio_url_for
+from .sources import UploadStats, audio_url_for
 
-if TYPE_CHECKING:
-    from .batch import _Job
-
-__all__ = ("PaidSteps",)
+__all__ = ("Job", "PaidSteps", "transcript_problem", "ORPHAN_GRACE_S")
 
 log = logging.getLogger(__name__)
 
+#: An intent younger than this may still become a job that the list does not show yet (a
+#: submission sent just before the process died): it is looked up again after this long, seconds.
+ORPHAN_GRACE_S = 3.0
+
+
+@dataclass
+class Job:
+    """One distinct (content, options) of a batch: the inputs that share it and its AssemblyAI job."""
+
+    key: str
+    items: list  # of (source, name)
+    transcript_id: str | None = None
+    next_poll: float = 0.0
+    submitted: float = 0.0  # monotonic time of the submission (or of the resume)
+    deadline: float | None = None
+    resumed: bool = False  # polling a job an earlier run made (or one found in the list)
+    done: bool = False
+    found_id: str | None = None  # an orphan found in the list before the run started
+
+    @property
+    def name(self) -> str:
+        """The name of the job's first input (what logs and reasons call it)."""
+        return self.items[0][1]
+
 
 class PaidSteps:
-    """One job's paid steps, mixed into a batch run (``batch._Run``).
+    """The paid, journaled steps of a batch's jobs, given everything they use.
 
-    The run provides: ``client``, ``cache`` (or None), ``base_url``, ``request`` (the
-    options), ``stop`` (a `threading.Event`), ``uploads`` (`UploadStats`),
-    ``upload_codec``, ``fetch_dir``, ``grace`` (seconds), ``jobs`` and ``fail(job, reason)``.
+    Parameters
+    ----------
+    client : AssemblyAIClient
+        Uploads, submits and lists; its ``base_url`` (the region) keys the journal.
+    cache : TranscriptCache or None
+        The transcripts and the journal of paid work; None: no journal (an
+        interrupted run cannot then be resumed without paying).
+    request : dict
+        The request options sent with each submission (checked by the caller).
+    stop : threading.Event
+        Set when the run ends; no new paid step starts after it. Set here when the
+        key is refused (every other file would be refused too).
+    uploads : UploadStats, optional
+        Counts what was sent by URL and what was uploaded.
+    upload_codec : {None, "flac"}
+    fetch_dir : path, optional
+        Where remote objects no service can fetch are copied before upload.
+    orphan_grace : float
+        Seconds an intent stays young (see `ORPHAN_GRACE_S`).
     """
 
+    def __init__(self, client, cache, request: dict, *, stop, uploads: UploadStats | None = None,
+                 upload_codec: str | None = None, fetch_dir=None, orphan_grace: float = ORPHAN_GRACE_S):
+        self.client, self.cache, self.request, self.stop = client, cache, request, stop
+        self.base_url = client.base_url
+        self.uploads = uploads if uploads is not None else UploadStats()
+        self.upload_codec, self.fetch_dir, self.grace = upload_codec, fetch_dir, orphan_grace
+
     # ------------------------------------------------------------------ one job's paid steps (in a worker)
-    def prepare(self, job: _Job, ignore_pending: bool = False):
-        """Cached result, known job id, or (upload +) intent + submit, each journaled first."""
+    def prepare(self, job: Job, ignore_pending: bool = False) -> tuple:
+        """``(state, value)``: ``("completed", transcript)`` from the cache, ``("resumed", id)`` for a job an
+        earlier run paid for, ``("submitted", id)`` after (upload +) intent + submit, each journaled first,
+        or ``("stopped", None)`` when the run ended first."""
         src, name = job.items[0]
         cache, client, record = self.cache, self.client, None
         if cache is not None:
             entry = cache.load(job.key)
             if entry and entry.get("state") == "completed":
                 data = entry.get("transcript")
-                if isinstance(data, dict) and _parse_ok(data, name) is None:
+                if isinstance(data, dict) and transcript_problem(data, name) is None:
                     return "completed", data
                 tid = entry.get("transcript_id")
                 if not ignore_pending and _valid_id(tid):  # fetched again: free, where a new job is paid
@@ -85,9 +134,9 @@ class PaidSteps:
                     cache.save_intent(job.key, name, self.base_url, self.request, audio_url)
                 except OSError as err:
                     raise TurnTuneError(f"could not journal the submission of {name} before paying for it "
-                                     f"({err.strerror or err}); fix the cache folder and re-run. "
-                                     "Nothing was paid for this file.") from err
-            transcript_id = self._submit(job, name, audio_url, intent_time)
+                                        f"({err.strerror or err}); fix the cache folder and re-run. "
+                                        "Nothing was paid for this file.") from err
+            transcript_id = self._submit(job, audio_url, intent_time)
         except AuthenticationError:
             self.stop.set()  # every other file would be refused too: start no more
             raise
@@ -98,7 +147,7 @@ class PaidSteps:
                 log.warning("could not journal job %s of %s (%s)", transcript_id, name, err)
         return "submitted", transcript_id
 
-    def _submit(self, job: _Job, name: str, audio_url: str, intent_time: float) -> str:
+    def _submit(self, job: Job, audio_url: str, intent_time: float) -> str:
         """Submit; when the reply is lost, find the job in the list rather than pay again."""
         try:
             return self.client.submit(audio_url, **self.request)["id"]
@@ -106,7 +155,7 @@ class PaidSteps:
             refused = err.status_code is not None and err.status_code < 500
             if refused:  # no job was made: the intent is withdrawn (the upload is kept)
                 if self.cache is not None and not is_url(audio_url):
-                    self.cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
+                    self.cache.save_uploaded(job.key, job.name, self.base_url, self.request, audio_url)
                 elif self.cache is not None:
                     self.cache.forget_job(job.key, self.base_url)
                 raise
@@ -116,24 +165,39 @@ class PaidSteps:
                 found = {}
             if audio_url in found:
                 log.info("the reply to the submission of %s was lost; found its job %s in the list",
-                         name, found[audio_url])
+                         job.name, found[audio_url])
                 return found[audio_url]
             raise APIError(f"{err} Whether AssemblyAI made the job is not known yet: the submission is journaled, "
                            "and a re-run looks it up before paying again.", err.status_code) from err
 
+    def forget(self, job: Job) -> None:
+        """Close the journal of `job`'s AssemblyAI job here (it failed, so it was not billed, or the
+        server no longer knows it): the next attempt submits anew."""
+        if self.cache is not None:
+            self.cache.forget_job(job.key, self.base_url)
+
     # ------------------------------------------------------------------ before anything is paid
-    def settle_journal(self) -> None:
-        """Resolve every intent without a job id through the list of transcripts, before new paid work."""
+    def settle(self, jobs) -> list:
+        """Resolve every intent without a job id through the list of transcripts, before new paid work.
+
+        A job found is journaled and set as the job's ``found_id`` (collected, not paid again).
+
+        Returns
+        -------
+        list of (Job, str)
+            The jobs that must not go on, with the reason (the list could not be read, so an
+            earlier run may have paid for them).
+        """
         if self.cache is None:
-            return
+            return []
         open_intents = {}
-        for job in self.jobs:
+        for job in jobs:
             record = self.cache.job(job.key, self.base_url)
             if record and record.get("state") == SUBMITTING and isinstance(record.get("upload_url"), str):
                 open_intents[job.key] = (job, record["upload_url"], float(record.get("intent_time") or 0.0))
         if not open_intents:
-            return
-        since = min(t for _, _, t in open_intents.values())
+            return []
+        since = min(t for _, _, t in open_intents.values())  # the oldest intent: every open one is in view
         pending = dict(open_intents)
         for attempt in range(2):
             try:
@@ -141,19 +205,12 @@ class PaidSteps:
             except AuthenticationError:
                 raise
             except APIError as err:
-                for job, url, _ in pending.values():
-                    self.fail(job, f"an earlier run may have paid for it, and the list of transcripts could not "
-                                   f"be read to check ({err}); re-run later: nothing was paid again")
-                return
+                return [(job, f"an earlier run may have paid for it, and the list of transcripts could not "
+                              f"be read to check ({err}); re-run later: nothing was paid again")
+                        for job, _, _ in pending.values()]
             for key, (job, url, _) in list(pending.items()):
                 if url in found:
-                    job.found_id = found[url]
-                    name = job.items[0][1]
-                    log.info("%s: job %s of an interrupted run found in the list; collecting it", name, found[url])
-                    try:
-                        self.cache.save_submitted(job.key, name, found[url], self.base_url, self.request)
-                    except OSError as err:
-                        log.warning("could not journal job %s of %s (%s)", found[url], name, err)
+                    self._found(job, found[url])
                     del pending[key]
             young = [t for _, _, t in pending.values() if time.time() - t < self.grace]
             if attempt or not young:
@@ -161,9 +218,18 @@ class PaidSteps:
             # a submission sent just before a crash may not be in the list yet
             wait = max(0.0, self.grace - (time.time() - min(young)))
             self.stop.wait(wait)
+        return []
+
+    def _found(self, job: Job, transcript_id: str) -> None:
+        job.found_id = transcript_id
+        log.info("%s: job %s of an interrupted run found in the list; collecting it", job.name, transcript_id)
+        try:
+            self.cache.save_submitted(job.key, job.name, transcript_id, self.base_url, self.request)
+        except OSError as err:
+            log.warning("could not journal job %s of %s (%s)", transcript_id, job.name, err)
 
 
-def _parse_ok(data, name) -> str | None:
+def transcript_problem(data, name) -> str | None:
     """None when `data` is a usable completed transcript, else why not."""
     try:
         transcript_from_assemblyai(data, name)

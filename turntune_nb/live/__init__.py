@@ -3,7 +3,7 @@
 - `sources`: where audio comes from (microphone, file, any iterable of PCM).
 - `events`: what a session reports (`BeginEvent`, `TurnEvent`, ..., `SessionEnd`).
 - `session`: `LiveSession`, the pacing, callbacks, inactivity rule and ending
-  every session shares; a subclass supplies the transport.
+  every session shares (set by one `SessionOptions`); a subclass supplies the transport.
 - `endpointer`: `OfflineSession`, the offline endpointer (speech detection plus
   the configuration's silence thresholds), with no key and no network.
 
@@ -11,3 +11,13 @@ AssemblyAI's `StreamingSession` (in `turntune_nb.assemblyai.streaming`) builds o
 this wing; this wing never imports it. `turntune_nb.pipeline.open_session` picks
 one of the two. The public names are re-exported from `turntune_nb`.
 """
+
+__all__ = ("SessionOptions",)
+
+
+def __getattr__(name):  # PEP 562: the wing's options, without importing the wing on `import`
+    if name == "SessionOptions":
+        from .session import SessionOptions
+
+        return SessionOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

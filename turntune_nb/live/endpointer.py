@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from .events import BeginEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
-from .session import LiveSession
+from .session import LiveSession, SessionOptions
 from .sources import FileSource
 
 __all__ = ("OfflineSession", "API_ONLY_OPTIONS")
@@ -52,8 +52,9 @@ __all__ = ("OfflineSession", "API_ONLY_OPTIONS")
 STEP_MS = 10
 
 #: Options only AssemblyAI's session takes; `open_session` drops them for this one.
-API_ONLY_OPTIONS = ("api_key", "token", "url", "speech_model", "server_inactivity_timeout", "keyterms_prompt",
-             "connect_timeout", "extra_params", "temporary_token", "mode", "interruption_delay", "vad_threshold")
+API_ONLY_OPTIONS = ("api_key", "token", "streaming", "url", "speech_model", "server_inactivity_timeout",
+                    "keyterms_prompt", "connect_timeout", "extra_params", "temporary_token", "mode",
+                    "interruption_delay", "vad_threshold")
 
 
 class _Party:
@@ -85,16 +86,17 @@ class OfflineSession(LiveSession):
         For a recording given by path: keep a two-channel file's channels apart
         and find each party's turns on its own (``speaker_label`` ``"ch0"`` /
         ``"ch1"``). Default False: the downmix, as AssemblyAI would hear it.
-    pacing_speed : float or None
-        1 (default) replays a recording in real time, as a microphone would
-        deliver it; None runs as fast as the detector goes.
     **kwargs
-        As `StreamingSession` (callbacks, ``inactivity_timeout_s``, ``save_wav``).
+        As `LiveSession`: ``options=SessionOptions(...)`` (its ``pacing_speed``: 1, the
+        default, replays a recording in real time, as a microphone would deliver it;
+        None runs as fast as the detector goes) and the callbacks.
 
     Examples
     --------
     >>> from turntune_nb.analysis.presets import StreamingConfig
-    >>> s = OfflineSession(StreamingConfig("X", 300, 700), "samples/synthetic/mono_pauses.ogg", pacing_speed=None)
+    >>> from turntune_nb.live.session import SessionOptions
+    >>> s = OfflineSession(StreamingConfig("X", 300, 700), "samples/synthetic/mono_pauses.ogg",
+    ...                    options=SessionOptions(pacing_speed=None))
     >>> _ = s.start().wait()
     >>> [(t.start_ms, t.end_ms) for t in s.turns()]  # the 500 ms pause is inside a turn at 700 ms
     [(800, 5464), (6224, 8464), (9536, 10696)]
@@ -107,7 +109,8 @@ class OfflineSession(LiveSession):
 
     def __init__(self, config, source, *, vad_settings=None, parties: bool = False, **kwargs):
         if parties and isinstance(source, (str, Path)) and str(source).lower() not in ("mic", "microphone"):
-            source = FileSource(source, sample_rate=kwargs.get("sample_rate", 16_000), parties=True)
+            rate = kwargs.get("sample_rate") or (kwargs.get("options") or SessionOptions()).sample_rate
+            source = FileSource(source, sample_rate=rate, parties=True)
         super().__init__(config, source, **kwargs)
         self.vad_settings = vad_settings
         self.id = f"offline-{uuid.uuid4()}"

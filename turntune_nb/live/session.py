@@ -7,24 +7,30 @@ a subclass supplies the transport (`_open`, `_deliver`, `_finish`):
 AssemblyAI, `turntune_nb.live.endpointer.OfflineSession` feeds them to the
 offline speech detector. Each session owns its threads, events and lock (nothing
 module-level), so sessions run one after another, or side by side, in one kernel.
+How a session runs on this side (pacing, the inactivity rule, the ending, a WAV of
+what was sent) is one `SessionOptions`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
+import sys
 import threading
 import time
 from array import array
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable
 
 from ..analysis.presets import StreamingConfig, check_streaming_fields, load_config
 from ..errors import ConfigError, StreamingError, TurnTuneError
+from ..options import options_from_kwargs
 from .events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
 from .sources import CHUNK_MS, SAMPLE_RATE, WavRecorder, as_source
 
-__all__ = ("LiveSession", "SendStats", "UPDATABLE_FIELDS", "as_config")
+__all__ = ("LiveSession", "SessionOptions", "SESSION_FIELDS", "SendStats", "UPDATABLE_FIELDS", "as_config")
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,81 @@ UPDATABLE_FIELDS = frozenset({
 #: The fields of `UPDATABLE_FIELDS` that a `StreamingConfig` carries.
 CONFIG_FIELDS = ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold",
                  "mode", "interruption_delay", "vad_threshold")
+
+
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """How a live session runs on this side, whatever its service: the pace audio is
+    sent at, the client-side inactivity rule, how long the ending may take, and a WAV
+    of what was sent.
+
+    Parameters
+    ----------
+    inactivity_timeout_s : float, optional
+        End the session after this many seconds without a new non-empty transcript,
+        checked on a timer (None: never).
+    pacing_speed : float or None
+        1 (default) sends a recording in real time, as a microphone would (AssemblyAI
+        rejects faster); other values for fakes and the offline endpointer; None: as
+        fast as the transport takes it. A real-time source (a microphone) is sent as read.
+    sample_rate : int
+        Hz of the 16-bit PCM the session sends.
+    terminate_timeout : float
+        Seconds to wait for the service's end of session after asking for it.
+    save_wav : path, optional
+        Write the audio actually sent to this WAV file.
+
+    Raises
+    ------
+    ConfigError
+        A value out of range, saying what it should be.
+
+    Examples
+    --------
+    >>> SessionOptions(inactivity_timeout_s=30)
+    SessionOptions(inactivity_timeout_s=30, pacing_speed=1.0, sample_rate=16000, terminate_timeout=5.0, save_wav=None)
+    >>> SessionOptions(pacing_speed=0)
+    Traceback (most recent call last):
+    ...
+    turntune_nb.errors.ConfigError: pacing_speed must be positive (1 = real time) or None, got 0
+    """
+
+    inactivity_timeout_s: float | None = None
+    pacing_speed: float | None = 1.0
+    sample_rate: int = SAMPLE_RATE
+    terminate_timeout: float = 5.0
+    save_wav: str | os.PathLike | None = None
+
+    def __post_init__(self):
+        if self.inactivity_timeout_s is not None and not _positive(self.inactivity_timeout_s):
+            raise ConfigError("inactivity_timeout_s must be positive seconds (or None), "
+                              f"got {self.inactivity_timeout_s!r}")
+        if self.pacing_speed is not None and not _positive(self.pacing_speed):
+            raise ConfigError(f"pacing_speed must be positive (1 = real time) or None, got {self.pacing_speed!r}")
+        if isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, int) or self.sample_rate <= 0:
+            raise ConfigError(f"sample_rate must be a whole number of Hz (16000), got {self.sample_rate!r}")
+        if not _positive(self.terminate_timeout):
+            raise ConfigError(f"terminate_timeout must be positive seconds, got {self.terminate_timeout!r}")
+        if self.save_wav is not None and not isinstance(self.save_wav, (str, os.PathLike)):
+            raise ConfigError(f"save_wav must be a file path (or None), got {type(self.save_wav).__name__}")
+
+
+#: The keyword arguments a session still takes one by one (deprecated): the fields of `SessionOptions`.
+SESSION_FIELDS = tuple(f.name for f in fields(SessionOptions))
+
+
+def caller_stacklevel(obj) -> int:
+    """The ``stacklevel`` of a warning issued by a helper called from a constructor of `obj`
+    that points at the code which built `obj` (past a subclass's ``__init__`` calling ``super``)."""
+    depth, frame = 0, sys._getframe(1)  # the constructor that asks, then the ones that called it
+    while frame is not None and frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is obj:
+        depth += 1
+        frame = frame.f_back
+    return 2 + depth  # past the helper (1) and every constructor of `obj`
 
 
 @dataclass
@@ -88,34 +169,48 @@ def _frames(chunks, frame_bytes: int):
 
 
 class LiveSession:
-    """The machinery both sessions share: source, pacing, callbacks, events, ending."""
+    """The machinery both sessions share: source, pacing, callbacks, events, ending.
+
+    Parameters
+    ----------
+    config : StreamingConfig, dict or path
+        The turn thresholds (see `as_config`).
+    source : AudioSource, path, "mic", bytes, array or iterable
+        See `turntune_nb.live.sources.as_source`.
+    options : SessionOptions, optional
+        Pacing, the inactivity rule, the ending's time-out, a WAV of what was sent.
+        Its fields as keyword arguments (``pacing_speed=None``...) still work, with a
+        `DeprecationWarning`.
+    on_begin, on_speech_started, on_turn, on_termination, on_error : callable, optional
+        Called with the typed event, from the session's own thread; an exception in
+        one is logged and reported, never stops the session.
+    """
 
     _kind = "session"
     #: Interleaved channels the transport takes (the offline endpointer: one party per channel).
     _max_channels = 1
 
-    def __init__(self, config, source, *, inactivity_timeout_s: float | None = None,
+    def __init__(self, config, source, *, options: SessionOptions | None = None,
                  on_begin: Callable | None = None, on_speech_started: Callable | None = None,
                  on_turn: Callable | None = None, on_termination: Callable | None = None,
-                 on_error: Callable | None = None, save_wav=None, pacing_speed: float | None = 1.0,
-                 sample_rate: int = SAMPLE_RATE, terminate_timeout: float = 5.0):
+                 on_error: Callable | None = None, **kwargs):
+        options = options_from_kwargs(SessionOptions, options, kwargs, where=type(self).__name__,
+                                      stacklevel=caller_stacklevel(self))
+        self.options = options
         self.config = as_config(config)
-        self.sample_rate = int(sample_rate)
+        self.sample_rate = options.sample_rate
         self.source = as_source(source, self.sample_rate)
         if getattr(self.source, "sample_rate", self.sample_rate) != self.sample_rate:
-            raise ConfigError(f"the source delivers {self.source.sample_rate} Hz but the session expects {self.sample_rate} Hz")
+            raise ConfigError(f"the source delivers {self.source.sample_rate} Hz but the session expects "
+                              f"{self.sample_rate} Hz")
         self.channels = int(getattr(self.source, "channels", 1) or 1)
         if self.channels > self._max_channels:
             raise ConfigError(f"{self.source.name}: the {self._kind} session takes {self._max_channels} channel(s), "
                               f"the source gives {self.channels}; stream one party or the downmix instead")
-        if inactivity_timeout_s is not None and not inactivity_timeout_s > 0:
-            raise ConfigError(f"inactivity_timeout_s must be positive seconds, got {inactivity_timeout_s!r}")
-        if pacing_speed is not None and not pacing_speed > 0:
-            raise ConfigError(f"pacing_speed must be positive (1 = real time) or None, got {pacing_speed!r}")
-        self.inactivity_timeout_s = inactivity_timeout_s
-        self.pacing_speed = pacing_speed
-        self.terminate_timeout = float(terminate_timeout)
-        self.save_wav = Path(save_wav) if save_wav else None
+        self.inactivity_timeout_s = options.inactivity_timeout_s
+        self.pacing_speed = options.pacing_speed
+        self.terminate_timeout = float(options.terminate_timeout)
+        self.save_wav = Path(options.save_wav) if options.save_wav else None
         self.on_begin, self.on_speech_started, self.on_turn = on_begin, on_speech_started, on_turn
         self.on_termination, self.on_error = on_termination, on_error
 
@@ -306,7 +401,8 @@ class LiveSession:
         """
         unknown = set(fields) - UPDATABLE_FIELDS
         if unknown:
-            raise ConfigError(f"UpdateConfiguration cannot change {sorted(unknown)}; it accepts {sorted(UPDATABLE_FIELDS)}")
+            raise ConfigError(f"UpdateConfiguration cannot change {sorted(unknown)}; "
+                              f"it accepts {sorted(UPDATABLE_FIELDS)}")
         check_streaming_fields(fields, getattr(self, "speech_model", None))
         thresholds = {k: fields[k] for k in CONFIG_FIELDS if fields.get(k) is not None}
         return replace(self.config, **thresholds) if thresholds else self.config
@@ -383,7 +479,8 @@ class LiveSession:
         except Exception as err:
             if not stop.is_set():
                 log.error("%s: the audio source %r failed: %s", self._kind, self.source, err)
-                error = err if isinstance(err, TurnTuneError) else StreamingError(f"the audio source {self.source.name} failed: {err}")
+                error = err if isinstance(err, TurnTuneError) else StreamingError(
+                    f"the audio source {self.source.name} failed: {err}")
                 self._emit(ErrorEvent(None, str(error), "", True, err))
                 self._set_end(SessionEnd(SessionEnd.SOURCE_ERROR, str(error)), error)
                 self._finish(SessionEnd(SessionEnd.SOURCE_ERROR, str(error)))

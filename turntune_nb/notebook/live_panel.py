@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+from dataclasses import replace
 from importlib.resources import files
 
 import ipywidgets as W
@@ -115,7 +116,9 @@ class LiveTurns(W.VBox):
         ``factory(config, source, **kwargs) -> session``; defaults to
         `turntune_nb.pipeline.open_session`. Tests pass their own.
     **session_kwargs
-        Passed to the session (``speech_model``, ``api_key``, ``url``, ``pacing_speed``...).
+        Passed to the session: ``api_key``, ``streaming=StreamingOptions(...)`` (URL,
+        speech model...), ``options=SessionOptions(...)`` (pacing...; its
+        ``inactivity_timeout_s`` is the panel's).
     """
 
     state = traitlets.Unicode("idle")  # idle, connecting, running, ended
@@ -193,6 +196,7 @@ class LiveTurns(W.VBox):
         if self.session is not None and self.state in ("connecting", "running"):
             self.stop()
         from ..live.endpointer import OfflineSession
+        from ..live.session import SessionOptions
         from ..pipeline import open_session
 
         source, label = self._resolve_source()
@@ -205,8 +209,9 @@ class LiveTurns(W.VBox):
         self.reason.value = ""
         self.session = None
         self._render()
-        kwargs = dict(self.session_kwargs, inactivity_timeout_s=self.inactivity_timeout_s,
-                      on_begin=self._on_begin, on_turn=self._on_turn,
+        options = replace(self.session_kwargs.get("options") or SessionOptions(),
+                          inactivity_timeout_s=self.inactivity_timeout_s)
+        kwargs = dict(self.session_kwargs, options=options, on_begin=self._on_begin, on_turn=self._on_turn,
                       on_termination=self._on_termination, on_error=self._on_error)
         if self.session_factory is None:
             kwargs["offline"] = self.offline
