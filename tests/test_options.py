@@ -64,3 +64,11 @@ def test_an_unknown_keyword_is_a_type_error_and_a_wrong_options_type_too():
 def test_options_objects_stay_frozen():
     with pytest.raises(FrozenInstanceError):
         Limits().concurrency = 3  # type: ignore[misc]
+
+
+def test_the_message_names_the_parameter_that_takes_the_options_object():
+    with pytest.warns(DeprecationWarning) as caught:
+        options_from_kwargs(Limits, None, {"retries": 1}, where="Session", param="limits")
+    assert "pass limits=Limits(retries=...) instead" in str(caught[0].message)
+    with pytest.raises(TypeError, match="Session\\(\\): limits= takes a Limits, not int"):
+        options_from_kwargs(Limits, 3, {}, where="Session", param="limits")

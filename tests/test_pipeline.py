@@ -349,7 +349,7 @@ def test_open_session_warns_the_caller_about_the_old_keyword_arguments(monkeypat
     with pytest.warns(DeprecationWarning) as caught:
         old = open_session(cfg, bytes(3200), url="ws://127.0.0.1:9/v3/ws", pacing_speed=None, inactivity_timeout_s=4)
     assert sorted(str(w.message) for w in caught) == [
-        "open_session(): the keyword argument url= is deprecated; pass options=StreamingOptions(url=...) "
+        "open_session(): the keyword argument url= is deprecated; pass streaming=StreamingOptions(url=...) "
         "instead (removed in 0.3).",
         "open_session(): the keyword arguments inactivity_timeout_s=, pacing_speed= are deprecated; pass "
         "options=SessionOptions(inactivity_timeout_s=...) instead (removed in 0.3)."]

@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import ROOT, SAMPLES
 from tests.fake_assemblyai import FakeAssemblyAI
 from tests.fake_assemblyai import streaming as fs
+from turntune_nb.assemblyai.streaming_options import StreamingOptions
 from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.audio.decode import decode_audio
 from turntune_nb.errors import ConfigError, ReplayNotConfirmedError
@@ -81,8 +82,8 @@ def fake(server, tmp_path):
 
 def via_fake(fake, paths, configs, tmp_path, **options):
     return replay(paths, configs, truth=fake.truth, channel=0, backend="assemblyai", yes=True, api_key=KEY,
-                  url=fake.ws_url, options=ReplayOptions(speed=10.0, concurrency=8, events_dir=tmp_path / "events",
-                                                         **options))
+                  streaming=StreamingOptions(url=fake.ws_url),
+                  options=ReplayOptions(speed=10.0, concurrency=8, events_dir=tmp_path / "events", **options))
 
 
 # --------------------------------------------------------------------------- the fake's rules
@@ -119,7 +120,8 @@ def test_the_last_turn_end_is_decided_by_the_endpointer_not_by_the_end_of_the_au
     fs.add_reference(fake, decode_audio(conv5, mono=False).samples[1],
                      [(w["text"], w["start"], w["end"]) for u in utts if u["channel"] == 1 for w in u["words"]])
     result = replay([conv5], [StreamingConfig("x", 400, 1000)], truth=truth, channel=1, backend="assemblyai", yes=True,
-                    api_key=KEY, url=fake.ws_url, options=ReplayOptions(speed=10.0, events_dir=tmp_path / "events"))
+                    api_key=KEY, streaming=StreamingOptions(url=fake.ws_url),
+                    options=ReplayOptions(speed=10.0, events_dir=tmp_path / "events"))
     row = result.files.iloc[0]
     assert (row["speakers"], row["turn_ends"], row["fired"]) == ("B", 3, 3)
     assert (row["latency_mean_ms"], row["latency_p90_ms"], row["predicted_latency_mean_ms"]) == (1000.0, 1000.0, 1000.0)
@@ -161,7 +163,7 @@ def test_a_session_that_keeps_failing_is_reported_and_the_others_finish(fake, tm
     fs.configure(fake, error={"code": 3005, "reason": "Session Cancelled: An error occurred", "after_ms": 0,
                               "message": True, "times": 1})
     result = replay([SYNTH / "conv5.opus", SYNTH / "conv1.wav"], [CONFIGS[0]], truth=fake.truth, channel=0,
-                    backend="assemblyai", yes=True, api_key=KEY, url=fake.ws_url,
+                    backend="assemblyai", yes=True, api_key=KEY, streaming=StreamingOptions(url=fake.ws_url),
                     options=ReplayOptions(speed=10.0, concurrency=1, events_dir=tmp_path / "events"))
     assert len(result.failed) == 1 and "3005" in result.failed[0]["reason"]
     assert result.overall.iloc[0]["files"] == 1

@@ -41,7 +41,7 @@ T = TypeVar("T")
 
 
 def options_from_kwargs(cls: type[T], options: T | None, kwargs: dict[str, Any], *, where: str,
-                        stacklevel: int = 3) -> T:
+                        param: str = "options", stacklevel: int = 3) -> T:
     """The options object a call means: `options` (or ``cls()``) with any deprecated
     keyword arguments laid over it.
 
@@ -56,6 +56,9 @@ def options_from_kwargs(cls: type[T], options: T | None, kwargs: dict[str, Any],
         function). Each must name a field of `cls`.
     where : str
         The function's name, for the messages.
+    param : str
+        The name of the parameter that takes `cls` (``options`` unless the function
+        takes several options objects), for the messages.
     stacklevel : int
         Passed to `warnings.warn` (3: the caller of the function that calls this).
 
@@ -70,7 +73,7 @@ def options_from_kwargs(cls: type[T], options: T | None, kwargs: dict[str, Any],
         A keyword argument that is no field of `cls` (as Python says for any function).
     """
     if options is not None and not isinstance(options, cls):
-        raise TypeError(f"{where}(): options= takes a {cls.__name__}, not {type(options).__name__}")
+        raise TypeError(f"{where}(): {param}= takes a {cls.__name__}, not {type(options).__name__}")
     base = options if options is not None else cls()
     if not kwargs:
         return base
@@ -82,6 +85,6 @@ def options_from_kwargs(cls: type[T], options: T | None, kwargs: dict[str, Any],
     first = sorted(kwargs)[0]
     warnings.warn(f"{where}(): the keyword argument{'s' if len(kwargs) > 1 else ''} {names} "
                   f"{'are' if len(kwargs) > 1 else 'is'} deprecated; pass "
-                  f"options={cls.__name__}({first}=...) instead (removed in 0.3).",
+                  f"{param}={cls.__name__}({first}=...) instead (removed in 0.3).",
                   DeprecationWarning, stacklevel=stacklevel)
     return replace(base, **kwargs)

@@ -246,7 +246,7 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
     moved = {k: kwargs.pop(k) for k in STREAMING_FIELDS if k in kwargs}
     if moved:
         kwargs["streaming"] = options_from_kwargs(StreamingOptions, kwargs.get("streaming"), moved,
-                                                  where="open_session")
+                                                  where="open_session", param="streaming")
     kwargs.pop("vad_settings", None)
     kwargs.pop("parties", None)  # the offline endpointer's; AssemblyAI streams one channel
     return StreamingSession(config, source, **kwargs)

@@ -31,7 +31,7 @@ import os
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -177,10 +177,14 @@ def _stream_one(item, config, offline: bool, speed, stop: threading.Event, optio
     """Stream one recording with one setting; retry a 3009 refusal with backoff."""
     from .pipeline import open_session
 
+    from .live.session import SessionOptions
+
     pcm = _pcm(item, config)
     retries, backoff_s = options.retries, options.backoff_s
+    paced = {**session_kwargs,
+             "options": replace(session_kwargs.get("options") or SessionOptions(), pacing_speed=speed)}
     for attempt in range(retries + 1):
-        session = open_session(config, pcm, offline=offline, pacing_speed=speed, **session_kwargs)
+        session = open_session(config, pcm, offline=offline, **paced)
         if limiter is not None and not limiter.wait(stop):
             break
         try:
@@ -269,8 +273,8 @@ def replay(paths, configs, *, truth=None, channel: int | None = None, speaker=No
     plan = paths if isinstance(paths, ReplayPlan) else plan_replay(
         paths, configs, truth=truth, channel=channel, speaker=speaker, sample=opts.sample, seed=opts.seed,
         backend=chosen, speed=opts.speed)
-    if plan.backend == "assemblyai" and plan.speed != 1 and not (session_kwargs.get("url") or
-                                                                 os.environ.get("ASSEMBLYAI_STREAMING_URL")):
+    url = session_kwargs.get("url") or getattr(session_kwargs.get("streaming"), "url", None)
+    if plan.backend == "assemblyai" and plan.speed != 1 and not (url or os.environ.get("ASSEMBLYAI_STREAMING_URL")):
         raise ConfigError(f"AssemblyAI refuses audio faster than real time (close code 3007): replay at speed 1, "
                           f"not {plan.speed!r} (faster pacing is for the offline endpointer)")
     if not yes:

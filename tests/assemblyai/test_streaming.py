@@ -589,7 +589,7 @@ def test_the_old_keyword_arguments_still_build_the_same_session_with_a_deprecati
         "StreamingSession(): the keyword argument pacing_speed= is deprecated; pass "
         "options=SessionOptions(pacing_speed=...) instead (removed in 0.3).",
         "StreamingSession(): the keyword arguments keyterms_prompt=, speech_model=, url= are deprecated; pass "
-        "options=StreamingOptions(keyterms_prompt=...) instead (removed in 0.3)."]
+        "streaming=StreamingOptions(keyterms_prompt=...) instead (removed in 0.3)."]
     assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}  # the code that built the session
 
 

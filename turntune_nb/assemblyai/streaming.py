@@ -262,7 +262,7 @@ class StreamingSession(LiveSession):
                  **kwargs):
         moved = {k: kwargs.pop(k) for k in STREAMING_FIELDS if k in kwargs}
         streaming = options_from_kwargs(StreamingOptions, streaming, moved, where=type(self).__name__,
-                                        stacklevel=caller_stacklevel(self))
+                                        param="streaming", stacklevel=caller_stacklevel(self))
         super().__init__(config, source, options=options, **kwargs)
         self.streaming = streaming
         if streaming.overrides:

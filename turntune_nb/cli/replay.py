@@ -109,7 +109,10 @@ def _run_replay(args) -> int:
             out.print(f"  skipped {f['filename']}: {f['reason']}")
         if not args.yes and not _confirmed():
             return EXIT_NOT_CONFIRMED
-        result = replay(plan, None, yes=True, options=options, speech_model=args.speech_model)
+        from ..assemblyai.streaming_options import StreamingOptions
+
+        result = replay(plan, None, yes=True, options=options,
+                        streaming=StreamingOptions(speech_model=args.speech_model))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:

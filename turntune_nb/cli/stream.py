@@ -73,10 +73,18 @@ def _run_stream(args) -> int:
     closed = []  # the reader of stdout went away: stop streaming
     show = stream_printer(config, source, args.json, on_closed=lambda: (closed.append(True), session.stop()))
 
+    from ..live.session import SessionOptions
+
+    service = {}
+    if not args.offline:  # the service's own options (dropped for the offline endpointer)
+        from ..assemblyai.streaming_options import StreamingOptions
+
+        service["streaming"] = StreamingOptions(speech_model=args.speech_model,
+                                                **{k: v for k, v in api.items() if v})
     session = open_session(
-        config, source, offline=True if args.offline else None, speech_model=args.speech_model,
-        inactivity_timeout_s=args.inactivity_timeout, on_begin=show, on_speech_started=None, on_turn=show,
-        on_termination=show, on_error=show, **{k: v for k, v in api.items() if v},
+        config, source, offline=True if args.offline else None,
+        options=SessionOptions(inactivity_timeout_s=args.inactivity_timeout), on_begin=show,
+        on_speech_started=None, on_turn=show, on_termination=show, on_error=show, **service,
     )
     session.start()
     try:
