@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.assemblyai_helpers import wav_bytes  # noqa: E402
 from tests.fake_assemblyai import FakeAssemblyAI  # noqa: E402
-from turntune_nb.assemblyai.batch import transcribe_files  # noqa: E402
+from turntune_nb.assemblyai.batch import BatchOptions, transcribe_files  # noqa: E402
 from turntune_nb.assemblyai.client import AssemblyAIClient  # noqa: E402
 
 KEY = "benchmark-key"
@@ -82,13 +82,13 @@ def main() -> None:
 
             with AssemblyAIClient(api_key=KEY, base_url=fake.url, poll_interval=args.poll) as client:
                 t0 = time.perf_counter()
-                first = transcribe_files(files, client, workers=args.workers, cache_dir=Path(tmp) / "cache",
-                                         progress=False)
+                first = transcribe_files(files, client, cache_dir=Path(tmp) / "cache",
+                                         options=BatchOptions(workers=args.workers, progress=False))
                 ours_s = time.perf_counter() - t0
                 before = dict(fake.state.counts)
                 t0 = time.perf_counter()
-                second = transcribe_files(files, client, workers=args.workers, cache_dir=Path(tmp) / "cache",
-                                          progress=False)
+                second = transcribe_files(files, client, cache_dir=Path(tmp) / "cache",
+                                          options=BatchOptions(workers=args.workers, progress=False))
                 cached_s = time.perf_counter() - t0
             after = dict(fake.state.counts)
 

@@ -135,6 +135,7 @@ def baseline_run(pcm: np.ndarray):
     from tests.fake_assemblyai import streaming as fs
     from turntune_nb.analysis.presets import StreamingConfig
     from turntune_nb.assemblyai.streaming import StreamingSession
+    from turntune_nb.assemblyai.streaming_options import StreamingOptions
 
     got = []
     lock = threading.Lock()
@@ -145,8 +146,8 @@ def baseline_run(pcm: np.ndarray):
                 got.append(time.monotonic())
 
     with FakeAssemblyAI(api_key=KEY) as fake:
-        s = StreamingSession(StreamingConfig("Bench", 200, 600), pcm, api_key=KEY, url=fake.ws_url,
-                             speech_model="universal-3-5-pro", on_turn=on_turn)
+        s = StreamingSession(StreamingConfig("Bench", 200, 600), pcm, api_key=KEY, on_turn=on_turn,
+                             streaming=StreamingOptions(url=fake.ws_url, speech_model="universal-3-5-pro"))
         s.start()
         s.wait(pcm.size / SR + 60)
         rec = fs.wait_for_sessions(fake, 1)[0]

@@ -33,6 +33,7 @@ from tests.fake_assemblyai import FakeAssemblyAI  # noqa: E402
 from tests.fake_assemblyai import streaming as fs  # noqa: E402
 from turntune_nb.analysis.presets import StreamingConfig  # noqa: E402
 from turntune_nb.assemblyai.streaming import StreamingSession  # noqa: E402
+from turntune_nb.assemblyai.streaming_options import StreamingOptions  # noqa: E402
 
 SR = 16000
 
@@ -64,7 +65,8 @@ def main(argv=None) -> int:
         fs.configure(fake, rate_allowance_ms=200.0, partial_every_ms=400)
         session = StreamingSession(
             StreamingConfig("Bench", 200, 500), chunks(audio(args.duration)), api_key="bench-key",
-            url=fake.ws_url, on_turn=lambda e: dispatch.append((time.monotonic(), e.received_at)),
+            streaming=StreamingOptions(url=fake.ws_url),
+            on_turn=lambda e: dispatch.append((time.monotonic(), e.received_at)),
         )
         t0 = time.monotonic()
         session.start()
