@@ -27,6 +27,7 @@ id, or when a test it names does not exist.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -62,6 +63,30 @@ def _test_exists(root: Path, node: str) -> bool:
     return f"def {name}(" in text
 
 
+def _undefined_names(source: str, filename: str) -> set[str] | None:
+    """The names ruff's F821 finds undefined in `source` (None when ruff is not installed)."""
+    ruff = Path(sys.executable).with_name("ruff")
+    ruff = str(ruff) if ruff.exists() else shutil.which("ruff")
+    if ruff is None:
+        return None
+    proc = subprocess.run([ruff, "check", "--no-cache", "--isolated", "--select", "F821", "--output-format", "json",
+                           "--stdin-filename", filename, "-"], input=source, capture_output=True, text=True)
+    return {d["message"] for d in json.loads(proc.stdout or "[]")}
+
+
+def _planted_code_problem(original: str, planted: str, filename: str) -> str | None:
+    """Why a planted Python file proves nothing: it does not compile, or it uses a name
+    that is not defined (the test would fail on a NameError, not on the bug)."""
+    try:
+        compile(planted, filename, "exec")
+    except SyntaxError as err:
+        return f"the planted code does not compile ({err.msg}, line {err.lineno})"
+    before, after = _undefined_names(original, filename), _undefined_names(planted, filename)
+    if before is not None and after - before:
+        return f"the planted code uses an undefined name ({', '.join(sorted(after - before))})"
+    return None
+
+
 def problems(root: Path = ROOT) -> list[str]:
     """Why some entries under ``root/scripts/mutants`` cannot be planted, one line each
     (empty when every entry is plantable). Runs no test."""
@@ -79,9 +104,14 @@ def problems(root: Path = ROOT) -> list[str]:
         if not src.is_file():
             found.append(f"{where}: {m['file']} does not exist")
             continue
-        n = src.read_text(encoding="utf-8").count(m["find"])
+        original = src.read_text(encoding="utf-8")
+        n = original.count(m["find"])
         if n != 1:
             found.append(f"{where}: 'find' occurs {n} times in {m['file']} (it must occur exactly once)")
+        elif src.suffix == ".py":
+            problem = _planted_code_problem(original, original.replace(m["find"], m["replace"]), m["file"])
+            if problem:
+                found.append(f"{where}: {problem}")
         if m["find"] == m["replace"]:
             found.append(f"{where}: 'replace' equals 'find', so planting changes nothing")
         for node in m["tests"]:

@@ -290,6 +290,11 @@ def test_a_stale_planted_bug_is_reported(tmp_path):
          "tests": ["tests/test_m.py::test_renamed[1]"]},
         {"id": "fine", "weakness": "w", "file": "pkg/m.py", "find": "y = 2", "replace": "y = 0",
          "tests": ["tests/test_m.py::test_y"]},
+        # caught by a NameError, not by the test's assertion: proves nothing
+        {"id": "undefined", "weakness": "w", "file": "pkg/m.py", "find": "y = 2", "replace": "y = is_url(2)",
+         "tests": ["tests/test_m.py::test_y"]},
+        {"id": "syntax", "weakness": "w", "file": "pkg/m.py", "find": "y = 2", "replace": "y = (2",
+         "tests": ["tests/test_m.py::test_y"]},
     ]
     (tmp_path / "scripts" / "mutants" / "x.json").write_text(json.dumps(entries), encoding="utf-8")
     problems = _check_mutants().problems(tmp_path)
@@ -297,4 +302,6 @@ def test_a_stale_planted_bug_is_reported(tmp_path):
         "x.json: twice: 'find' occurs 2 times in pkg/m.py (it must occur exactly once)",
         "x.json: gone: 'find' occurs 0 times in pkg/m.py (it must occur exactly once)",
         "x.json: no-test: no test tests/test_m.py::test_renamed[1]",
+        "x.json: undefined: the planted code uses an undefined name (Undefined name `is_url`)",
+        "x.json: syntax: the planted code does not compile ('(' was never closed, line 3)",
     ]
