@@ -14,32 +14,25 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 from .analysis import columns
-from .errors import (
-    APIError,
-    AudioDecodeError,
-    AuthenticationError,
-    ConfigError,
-    InputError,
-    MissingAPIKeyError,
-    NoMicrophoneError,
-    RateLimitError,
-    StreamingClosedError,
-    StreamingError,
-    TranscriptFormatError,
-    TranscriptionFailedError,
-    TurnTuneError,
-    ReplayNotConfirmedError,
-)
+from .analysis.display import readable
+from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table
+from .analysis.export import export_settings, export_table
+from .analysis.frontier import operating_points, pareto_frontier
+
 # analysis: pure
 from .analysis.gaps import (
     compute_guide_gaps,
     compute_pauses,
     compute_transitions,
     compute_turn_ends,
+    floor_transfer_offsets,
     guide_statistics,
     summarize_transitions,
     summarize_values,
 )
+
+# eot-bench-comparable figures, one side of the calls, floor-transfer offsets (issue 16)
+from .analysis.metrics import EndpointMetrics, bootstrap_ratio_interval, wilson_interval
 from .analysis.model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
 from .analysis.presets import (
     AGGRESSIVE,
@@ -52,45 +45,57 @@ from .analysis.presets import (
     recommend_preset,
 )
 from .analysis.readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
-from .analysis.results import AnalysisResult, SavedSummary, analyze_transcripts, latest_summary, load_summary
-from .analysis.metrics import EndpointMetrics, wilson_interval
-from .analysis.simulate import Simulator
-from .analysis.frontier import operating_points, pareto_frontier
 from .analysis.recommend import Recommendation, RecommendOptions, recommend_config
-from .analysis.export import export_settings, export_table
-# eot-bench-comparable figures, one side of the calls, floor-transfer offsets (issue 16)
-from .analysis.metrics import bootstrap_ratio_interval
-from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table
+from .analysis.results import AnalysisResult, SavedSummary, analyze_transcripts, latest_summary, load_summary
 from .analysis.sides import select_side
-from .analysis.gaps import floor_transfer_offsets
+from .analysis.simulate import Simulator
+
 # per speaker and per role, the tables for people and their files (issue 13)
 from .analysis.speakers import role_table, speaker_table
 from .analysis.tables import result_tables
-from .analysis.display import readable
-# audio: decoding, speech detection, the offline backend
-from .audio.decode import AudioData, DecodeReport, decode_audio, iter_audio_chunks
-from .audio.vad import SpeechDetector, VADSettings, segment_speech
-from .audio.offline import transcribe_offline
-from .audio.diarize import DiarisationSettings, MonoDiariser
-# live: sessions whatever their service
-from .live.sources import FileSource, IterableSource, MicrophoneSource, as_source
-from .live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
-from .live.endpointer import OfflineSession
-from .live.session import SessionOptions
-# assemblyai: the service
-from .assemblyai.client import EU_BASE_URL, AssemblyAIClient, ask_api_key
 from .assemblyai.batch import BatchOptions, BatchResult, transcribe_files
 from .assemblyai.cache import TranscriptCache
+
+# assemblyai: the service
+from .assemblyai.client import EU_BASE_URL, AssemblyAIClient, ask_api_key
 from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
 from .assemblyai.streaming_options import StreamingOptions
 from .assemblyai.tokens import create_temporary_token
+
+# audio: decoding, speech detection, the offline backend
+from .audio.decode import AudioData, DecodeReport, decode_audio, iter_audio_chunks
+from .audio.diarize import DiarisationSettings, MonoDiariser
+from .audio.executor import transcribe_with_executor
+from .audio.offline import transcribe_offline
+from .audio.vad import SpeechDetector, VADSettings, segment_speech
+from .errors import (
+    APIError,
+    AudioDecodeError,
+    AuthenticationError,
+    ConfigError,
+    InputError,
+    MissingAPIKeyError,
+    NoMicrophoneError,
+    RateLimitError,
+    ReplayNotConfirmedError,
+    StreamingClosedError,
+    StreamingError,
+    TranscriptFormatError,
+    TranscriptionFailedError,
+    TurnTuneError,
+)
+
 # top level: inputs, and where a backend is chosen
 from .files import FileOutcome, collect_inputs
+from .live.endpointer import OfflineSession
+from .live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+from .live.session import SessionOptions
+
+# live: sessions whatever their service
+from .live.sources import FileSource, IterableSource, MicrophoneSource, as_source
 from .pipeline import analyze_folder, open_session
-from .replay import ReplayResult, plan_replay, replay, rescore
-from .replay import ReplayOptions
 from .remote import RemoteFile
-from .audio.executor import transcribe_with_executor
+from .replay import ReplayOptions, ReplayResult, plan_replay, replay, rescore
 
 # Plotting, reports and panels pull in seaborn, matplotlib and ipywidgets: imported on
 # first use, so the command line and the core start fast.

@@ -31,7 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import InputError
 
-__all__ = ("RemoteFile", "is_remote", "list_remote", "resolve_remote", "public_url", "filesystem", "fetch", "default_fetch_dir", "signed_url", "EXTRAS")
+__all__ = ("RemoteFile", "is_remote", "list_remote", "resolve_remote", "public_url", "filesystem", "fetch",
+           "default_fetch_dir", "signed_url", "EXTRAS")
 
 #: The extra that brings each protocol's package.
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure", "abfss": "azure",
@@ -129,7 +130,8 @@ def filesystem(url: str):
     try:
         import fsspec.core
     except ImportError as err:
-        raise InputError(f"{public_url(url)}: remote folders need fsspec: pip install 'turntune_nb[{EXTRAS.get(proto, 's3')}]'") from err
+        extra = EXTRAS.get(proto, "s3")
+        raise InputError(f"{public_url(url)}: remote folders need fsspec: pip install 'turntune_nb[{extra}]'") from err
     try:
         return fsspec.core.url_to_fs(url)
     except ImportError as err:
@@ -146,7 +148,8 @@ def _etag(info: dict) -> str | None:
         value = info.get(key)
         if value:
             return str(value).strip('"')
-    mtime = info.get("mtime") or info.get("LastModified") or info.get("Last-Modified") or info.get("last_modified") or info.get("updated")
+    mtime = next((info[k] for k in ("mtime", "LastModified", "Last-Modified", "last_modified", "updated")
+                  if info.get(k)), None)
     return None if mtime is None else f"mtime:{mtime}"
 
 

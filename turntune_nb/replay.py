@@ -30,10 +30,10 @@ import math
 import os
 import random
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -175,9 +175,8 @@ def _retryable(err) -> bool:
 def _stream_one(item, config, offline: bool, speed, stop: threading.Event, options: ReplayOptions,
                 session_kwargs: dict, limiter: StartLimiter | None = None) -> dict:
     """Stream one recording with one setting; retry a 3009 refusal with backoff."""
-    from .pipeline import open_session
-
     from .live.session import SessionOptions
+    from .pipeline import open_session
 
     pcm = _pcm(item, config)
     retries, backoff_s = options.retries, options.backoff_s

@@ -63,7 +63,7 @@ def _only(frame: pd.DataFrame, sides: dict) -> pd.DataFrame:
 
 
 def score_records(records: list, model: str = "u3-rt-pro",
-                  align_tolerance_ms: int = ALIGN_TOLERANCE_MS) -> "ReplayResult":
+                  align_tolerance_ms: int = ALIGN_TOLERANCE_MS) -> ReplayResult:
     """Score saved sessions: ``(header, events)`` pairs as `turntune_nb.replay` writes them.
 
     Sessions are grouped by setting; within each, the truth of every recording is
@@ -127,7 +127,7 @@ def score_records(records: list, model: str = "u3-rt-pro",
     return ReplayResult(files, pd.DataFrame(overall_rows), model, None, [], list(dict.fromkeys(notes)))
 
 
-def rescore(events_dir, model: str = "u3-rt-pro", align_tolerance_ms: int = ALIGN_TOLERANCE_MS) -> "ReplayResult":
+def rescore(events_dir, model: str = "u3-rt-pro", align_tolerance_ms: int = ALIGN_TOLERANCE_MS) -> ReplayResult:
     """Score a saved replay again (another `model`, another alignment tolerance) without streaming.
 
     Raises

@@ -233,7 +233,7 @@ class Transcript:
         return frame.astype({C.UTTERANCE: np.int64, C.START_MS: np.int64, C.END_MS: np.int64})
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, name: str | None = None, source: str = "frame", notes=()) -> "Transcript":
+    def from_frame(cls, frame: pd.DataFrame, name: str | None = None, source: str = "frame", notes=()) -> Transcript:
         """Build a transcript from an utterance table (columns as `to_frame` writes them).
 
         Raises

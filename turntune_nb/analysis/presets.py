@@ -161,7 +161,7 @@ class StreamingConfig:
 
         return config_html(self)  # its fields as a table (turntune_nb.analysis.markup: below, not above, this)
 
-    def with_values(self, min_turn_silence=None, max_turn_silence=None, name="Custom", **changes) -> "StreamingConfig":
+    def with_values(self, min_turn_silence=None, max_turn_silence=None, name="Custom", **changes) -> StreamingConfig:
         """A copy with other thresholds (named Custom unless told)."""
         return replace(
             self,
@@ -213,7 +213,7 @@ class StreamingConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "StreamingConfig":
+    def from_dict(cls, data: dict) -> StreamingConfig:
         if not isinstance(data, dict):
             raise ConfigError("a streaming config must be a JSON object")
         if "config" in data and isinstance(data["config"], dict):  # a wrapper that holds one

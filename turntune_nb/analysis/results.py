@@ -188,7 +188,7 @@ class AnalysisResult:
         (`turntune_nb.analysis.gaps.floor_transfer_offsets`)."""
         return floor_transfer_offsets(self.transitions)
 
-    def for_speakers(self, speakers=None, channels=None, roles=None) -> "AnalysisResult":
+    def for_speakers(self, speakers=None, channels=None, roles=None) -> AnalysisResult:
         """The same analysis restricted to one side (speakers, channels or role names).
 
         Pauses and turn ends keep the rows of the speaker holding the floor

@@ -102,7 +102,7 @@ class Simulator:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_result(cls, result, hold_min_ms: int = HOLD_MIN_MS) -> "Simulator":
+    def from_result(cls, result, hold_min_ms: int = HOLD_MIN_MS) -> Simulator:
         """A simulator over anything with ``.pauses`` and ``.turn_ends`` (an
         `AnalysisResult`, a loaded summary), or a ``(pauses, turn_ends)`` pair."""
         if isinstance(result, Simulator):
@@ -137,7 +137,7 @@ class Simulator:
         """Holds of 200-5000 ms: eot-bench's denominator of the cut-off rate."""
         return int(self.counter.eot_per_file.sum())
 
-    def for_speakers(self, speakers=None, channels=None, roles=None) -> "Simulator":
+    def for_speakers(self, speakers=None, channels=None, roles=None) -> Simulator:
         """A simulator over one side of the conversations only.
 
         Holds and turn ends belong to the speaker holding the floor; see

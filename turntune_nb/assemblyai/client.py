@@ -16,6 +16,7 @@ import os
 import re
 import threading
 import time
+from datetime import UTC
 from pathlib import Path
 
 import requests
@@ -218,7 +219,7 @@ class AssemblyAIClient:
         if self._owns_session:
             self.session.close()
 
-    def __enter__(self) -> "AssemblyAIClient":
+    def __enter__(self) -> AssemblyAIClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -450,14 +451,14 @@ def check_transcript_id(transcript_id) -> str:
 
 def _epoch(created) -> float | None:
     """AssemblyAI's ``created`` (ISO 8601, UTC when it has no zone) as epoch seconds, or None."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     try:
         when = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
     except ValueError:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.timestamp()
 
 

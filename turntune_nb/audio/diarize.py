@@ -138,7 +138,8 @@ class DiarisationSettings:
         if not isinstance(self.min_windows, (int, np.integer)) or self.min_windows < 1:
             raise ConfigError(f"min_windows must be a whole number >= 1, got {self.min_windows!r}")
         if not self.elbow_ratio > 1.0 or not 0.0 <= self.min_gain < 1.0:
-            raise ConfigError(f"elbow_ratio must be > 1 and min_gain in [0, 1), got {self.elbow_ratio!r}, {self.min_gain!r}")
+            raise ConfigError(f"elbow_ratio must be > 1 and min_gain in [0, 1), "
+                              f"got {self.elbow_ratio!r}, {self.min_gain!r}")
 
 
 # --------------------------------------------------------------------------- features

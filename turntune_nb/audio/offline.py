@@ -127,7 +127,8 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
     if first.shape[0] > 2:  # no telling who is on which of many channels: downmix
         report = DecodeReport()
         chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=True, report=report)
-        first, channels, notes = next(chunks)[None, :], 1, [MONO_NOTE, f"{path.name}: more than two channels, downmixed to one"]
+        notes = [MONO_NOTE, f"{path.name}: more than two channels, downmixed to one"]
+        first, channels = next(chunks)[None, :], 1
         stream = (c[None, :] for c in chunks)
     else:
         channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [CHANNELS_NOTE], chunks

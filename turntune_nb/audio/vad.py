@@ -199,7 +199,8 @@ class VADSettings:
         if self.detector not in DETECTORS:
             raise ConfigError(f"unknown VAD detector {self.detector!r}; choose one of {', '.join(DETECTORS)}")
         if not (0.0 < self.offset <= self.onset <= 1.0):
-            raise ConfigError(f"VAD thresholds need 0 < offset <= onset <= 1, got onset={self.onset}, offset={self.offset}")
+            raise ConfigError(f"VAD thresholds need 0 < offset <= onset <= 1, "
+                              f"got onset={self.onset}, offset={self.offset}")
         for name in ("min_speech_ms", "min_silence_ms", "speech_pad_ms"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 0:
@@ -211,7 +212,8 @@ class VADSettings:
         if self.webrtc_mode not in (0, 1, 2, 3):
             raise ConfigError(f"webrtc_mode must be 0, 1, 2 or 3, got {self.webrtc_mode!r}")
         if self.model_rate not in (None, 8000, 16000):
-            raise ConfigError(f"model_rate must be 8000 or 16000 (Hz) or None (the audio's rate), got {self.model_rate!r}")
+            raise ConfigError(f"model_rate must be 8000 or 16000 (Hz) or None (the audio's rate), "
+                              f"got {self.model_rate!r}")
         if not isinstance(self.grow_ms, (int, np.integer)) or self.grow_ms < 0:
             raise ConfigError(f"VAD setting grow_ms must be a whole number of ms >= 0, got {self.grow_ms!r}")
         for name in ("gate_db", "grow_db"):
@@ -224,7 +226,7 @@ class VADSettings:
         if self.webrtc_frame_ms not in (10, 20, 30):
             raise ConfigError(f"webrtc_frame_ms must be 10, 20 or 30, got {self.webrtc_frame_ms!r}")
 
-    def with_(self, **changes) -> "VADSettings":
+    def with_(self, **changes) -> VADSettings:
         """A copy with some settings changed (validated)."""
         return replace(self, **changes)
 
@@ -554,7 +556,8 @@ class SpeechDetector:
         return [seg] if seg else []
 
 
-def segment_speech(samples: np.ndarray, sample_rate: int = 16000, settings: VADSettings | None = None) -> list[tuple[int, int]]:
+def segment_speech(samples: np.ndarray, sample_rate: int = 16000,
+                   settings: VADSettings | None = None) -> list[tuple[int, int]]:
     """The speech segments of one channel of audio.
 
     Parameters

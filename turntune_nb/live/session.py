@@ -20,9 +20,9 @@ import sys
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Callable
 
 from ..analysis.presets import StreamingConfig, check_streaming_fields, load_config
 from ..errors import ConfigError, StreamingError, TurnTuneError

@@ -20,8 +20,8 @@ import os
 import queue
 import threading
 import wave
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -317,7 +317,7 @@ class MicrophoneSource(AudioSource):
             try:  # checked first: PortAudio may crash on a bad index
                 info = (pa.get_default_input_device_info() if self.device_index is None
                         else pa.get_device_info_by_index(self.device_index))
-            except (IOError, OSError, ValueError) as err:
+            except (OSError, ValueError) as err:
                 raise NoMicrophoneError(f"no audio input device is available ({err}). {_MIC_FIX}") from err
             if int(info.get("maxInputChannels", 0)) < 1:
                 raise NoMicrophoneError(f"{info.get('name', 'the device')} is not an input device. {_MIC_FIX}")
@@ -330,7 +330,7 @@ class MicrophoneSource(AudioSource):
                     input_device_index=self.device_index,
                     frames_per_buffer=self.frames_per_buffer,
                 )
-            except (IOError, OSError, ValueError) as err:
+            except (OSError, ValueError) as err:
                 raise NoMicrophoneError(
                     f"the input device could not be opened at {self.sample_rate} Hz mono ({err}). {_MIC_FIX}"
                 ) from err
@@ -346,7 +346,7 @@ class MicrophoneSource(AudioSource):
         while stream is not None and self._stream is stream:
             try:
                 yield stream.read(self.frames_per_buffer, exception_on_overflow=False)
-            except (IOError, OSError) as err:
+            except OSError as err:
                 if self._stream is None:  # closed under us by close()
                     return
                 raise NoMicrophoneError(f"reading the microphone failed ({err}). {_MIC_FIX}") from err
@@ -358,7 +358,7 @@ class MicrophoneSource(AudioSource):
             try:
                 stream.stop_stream()
                 stream.close()
-            except (IOError, OSError) as err:  # pragma: no cover - device vanished
+            except OSError as err:  # pragma: no cover - device vanished
                 log.debug("closing the microphone stream failed: %s", err)
         if pa is not None:
             pa.terminate()

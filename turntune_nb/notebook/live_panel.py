@@ -26,7 +26,8 @@ import ipywidgets as W
 import traitlets
 
 from ..analysis.presets import PRESETS, StreamingConfig
-from .timeline import TimelineTurn, clock as _clock, timeline_svg
+from .timeline import TimelineTurn, timeline_svg
+from .timeline import clock as _clock
 
 __all__ = ("LiveTurns", "SAMPLE_RECORDING", "microphone_available", "end_reason_text")
 
@@ -44,7 +45,7 @@ def microphone_available() -> bool:
     try:
         pa.get_default_input_device_info()
         return True
-    except (OSError, IOError):
+    except OSError:
         return False
     finally:
         pa.terminate()
@@ -331,7 +332,8 @@ class LiveTurns(W.VBox):
 
     def _on_error(self, event):
         if not getattr(event, "fatal", True):
-            self.reason.value = f"<span style='color:var(--jp-warn-color1, #a60)'>callback error: {html.escape(event.error)}</span>"
+            self.reason.value = (f"<span style='color:var(--jp-warn-color1, #a60)'>callback error: "
+                                 f"{html.escape(event.error)}</span>")
 
     # ------------------------------------------------------------------ rendering
     def _fired_ms(self, t) -> int | None:
@@ -459,7 +461,9 @@ class LiveTurns(W.VBox):
         self.start_button.disabled, self.stop_button.disabled = False, True
         why = detail or end_reason_text(end)
         error = getattr(session, "error", None)
-        extra = f"<br><span style='color:var(--jp-error-color1, #a00)'>{html.escape(str(error))}</span>" if error else ""
+        extra = ""
+        if error:
+            extra = f"<br><span style='color:var(--jp-error-color1, #a00)'>{html.escape(str(error))}</span>"
         self.reason.value = f"<div class='turntune-end'>Session ended: <b>{html.escape(why)}</b>{extra}</div>"
         self.status.value = self._status_text()
         self._render()

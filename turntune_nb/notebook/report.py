@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import columns as C
-from ..analysis.display import format_value, kind as value_kind, readable
+from ..analysis.display import format_value, readable
+from ..analysis.display import kind as value_kind
 from ..analysis.metrics import HOLD_MIN_MS
 from ..files import atomic_write_text
 
