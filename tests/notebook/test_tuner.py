@@ -206,12 +206,15 @@ def test_slider_moves_change_a_running_session_over_a_real_socket(result):
     from tests.fake_assemblyai import FakeAssemblyAI
     from tests.fake_assemblyai import streaming as fs
     from turntune_nb.assemblyai.streaming import StreamingSession
+    from turntune_nb.assemblyai.streaming_options import StreamingOptions
+    from turntune_nb.live.session import SessionOptions
 
     with FakeAssemblyAI(api_key="sk-tuner-live-42") as fake:
         fs.configure(fake, max_speed=4.0)
         tuner = ThresholdTuner(result, PRESETS["balanced"], debounce_s=30)
         session = StreamingSession(tuner.config, np.zeros(16000 * 8, np.int16), api_key="sk-tuner-live-42",
-                                   url=fake.ws_url, speech_model="universal-3-5-pro", pacing_speed=4.0)
+                                   streaming=StreamingOptions(url=fake.ws_url, speech_model="universal-3-5-pro"),
+                                   options=SessionOptions(pacing_speed=4.0))
         tuner.connect(session)
         tuner.min_slider.value = 300  # before the start: nothing to send yet
         session.start()
