@@ -31,11 +31,12 @@ pass options=Limits(concurrency=...) instead (removed in 0.3).
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import fields, replace
 from typing import Any, TypeVar
 
-__all__ = ("options_from_kwargs",)
+__all__ = ("options_from_kwargs", "is_number", "is_whole")
 
 T = TypeVar("T")
 
@@ -88,3 +89,26 @@ def options_from_kwargs(cls: type[T], options: T | None, kwargs: dict[str, Any],
                   f"{param}={cls.__name__}({first}=...) instead (removed in 0.3).",
                   DeprecationWarning, stacklevel=stacklevel)
     return replace(base, **kwargs)
+
+
+# The checks the options objects' ``__post_init__`` share.
+
+
+def is_number(value, *, allow_zero: bool = False) -> bool:
+    """A finite real number, not a bool, that is > 0 (or >= 0 with `allow_zero`).
+
+    >>> is_number(0.5), is_number(0), is_number(0, allow_zero=True), is_number(True), is_number(float("inf"))
+    (True, False, True, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return False
+    return value >= 0 if allow_zero else value > 0
+
+
+def is_whole(value, least: int) -> bool:
+    """An int, not a bool, that is at least `least`.
+
+    >>> is_whole(3, 1), is_whole(0, 1), is_whole(2.0, 1), is_whole(True, 0)
+    (True, False, False, False)
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least

@@ -26,7 +26,6 @@ it is scored with, where the events go) is one `ReplayOptions`.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import random
 import threading
@@ -43,7 +42,7 @@ from .assemblyai.streaming import StartLimiter
 from .errors import ConfigError, ReplayNotConfirmedError, StreamingClosedError, TurnTuneError
 from .files import safe_filename
 from .live.sources import SAMPLE_RATE
-from .options import options_from_kwargs
+from .options import is_number, is_whole, options_from_kwargs
 from .replay_events import EVENTS_VERSION, truth_json, write_events
 from .replay_plan import DEFAULT_CONCURRENCY, TAIL_MS, ReplayItem, ReplayPlan, plan_replay
 from .rescore import ReplayResult, rescore, score_records
@@ -55,15 +54,6 @@ log = logging.getLogger(__name__)
 
 #: Close codes that mean "too many sessions now, try again later".
 RETRY_CLOSE_CODES = frozenset({3009})
-
-
-def _whole(value, least: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= least
-
-
-def _seconds(value, positive: bool = False) -> bool:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return ok and (value > 0 if positive else value >= 0)
 
 
 @dataclass(frozen=True)
@@ -132,17 +122,17 @@ class ReplayOptions:
 
     def __post_init__(self) -> None:
         checks = (
-            ("sample", self.sample is None or _whole(self.sample, 1),
+            ("sample", self.sample is None or is_whole(self.sample, 1),
              "None (every recording) or a whole number >= 1 (recordings in the sample)"),
             ("seed", isinstance(self.seed, int) and not isinstance(self.seed, bool), "a whole number"),
-            ("speed", self.speed is None or _seconds(self.speed, positive=True),
+            ("speed", self.speed is None or is_number(self.speed),
              "a number > 0 (1 = real time) or None (unpaced)"),
-            ("concurrency", _whole(self.concurrency, 1), "a whole number >= 1 (sessions at once)"),
-            ("sessions_per_minute", self.sessions_per_minute is None or _whole(self.sessions_per_minute, 1),
+            ("concurrency", is_whole(self.concurrency, 1), "a whole number >= 1 (sessions at once)"),
+            ("sessions_per_minute", self.sessions_per_minute is None or is_whole(self.sessions_per_minute, 1),
              "None (no limit) or a whole number >= 1"),
-            ("retries", _whole(self.retries, 0), "a whole number >= 0"),
-            ("backoff_s", _seconds(self.backoff_s), "a number of seconds >= 0"),
-            ("align_tolerance_ms", _whole(self.align_tolerance_ms, 0), "a whole number of milliseconds >= 0"),
+            ("retries", is_whole(self.retries, 0), "a whole number >= 0"),
+            ("backoff_s", is_number(self.backoff_s, allow_zero=True), "a number of seconds >= 0"),
+            ("align_tolerance_ms", is_whole(self.align_tolerance_ms, 0), "a whole number of milliseconds >= 0"),
             ("events_dir", self.events_dir is None or isinstance(self.events_dir, (str, os.PathLike)),
              "a folder path or None"),
             ("progress", self.progress is None or callable(self.progress), "a function of one line of text, or None"),

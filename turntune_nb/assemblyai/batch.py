@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -42,7 +41,7 @@ from ..files import (
     safe_filename,
     strip_url_queries,
 )
-from ..options import options_from_kwargs
+from ..options import is_number, options_from_kwargs
 from .cache import TranscriptCache, content_hash
 from .pool import DaemonPool
 from .sources import UploadStats, check_upload_codec
@@ -55,11 +54,6 @@ log = logging.getLogger(__name__)
 
 #: The first poll after a submission comes this soon (or at the poll interval, when shorter), seconds.
 FIRST_POLL_S = 1.0
-
-
-def _seconds(value, allow_zero: bool) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and (value >= 0 if allow_zero else value > 0))
 
 
 @dataclass(frozen=True)
@@ -109,11 +103,11 @@ class BatchOptions:
     def __post_init__(self):
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
             raise ConfigError(f"workers must be a whole number >= 1, got {self.workers!r}")
-        if self.poll_interval is not None and not _seconds(self.poll_interval, allow_zero=True):
+        if self.poll_interval is not None and not is_number(self.poll_interval, allow_zero=True):
             raise ConfigError(f"poll_interval is seconds >= 0 (or None for the client's), got {self.poll_interval!r}")
-        if self.timeout is not None and not _seconds(self.timeout, allow_zero=False):
+        if self.timeout is not None and not is_number(self.timeout):
             raise ConfigError(f"timeout is seconds > 0 (or None), got {self.timeout!r}")
-        if not _seconds(self.orphan_grace, allow_zero=True):
+        if not is_number(self.orphan_grace, allow_zero=True):
             raise ConfigError(f"orphan_grace is seconds >= 0, got {self.orphan_grace!r}")
         check_upload_codec(self.upload_codec)
         if not isinstance(self.progress, bool):
@@ -234,8 +228,9 @@ def transcribe_files(inputs, client, *, options: BatchOptions | None = None, cac
     moved = {k: request.pop(k) for k in _BATCH_FIELDS if k in request}
     options = options_from_kwargs(BatchOptions, options, moved, where="transcribe_files")
     interval = client.poll_interval if options.poll_interval is None else options.poll_interval
-    if not _seconds(interval, allow_zero=True):
+    if not is_number(interval, allow_zero=True):
         raise ConfigError(f"poll_interval is seconds >= 0, got {interval!r}")
+    options = replace(options, poll_interval=interval)  # the client's when not given: resolved once
     body = {"speaker_labels": request.pop("speaker_labels", True),
             "speech_models": list(request.pop("speech_models", None) or client.speech_models)}
     body.update({k: v for k, v in request.items() if v is not None})
@@ -262,8 +257,7 @@ class _Run:
     def __init__(self, client, cache, out, request, items, options: BatchOptions, on_submitted, bar, fetch_dir):
         self.client, self.cache, self.out, self.request = client, cache, out, request
         self.items, self.options, self.on_submitted, self.bar = items, options, on_submitted, bar
-        self.interval = client.poll_interval if options.poll_interval is None else options.poll_interval
-        self.timeout = options.timeout
+        self.interval, self.timeout = options.poll_interval, options.timeout
         self.outcomes: dict[int, FileOutcome] = {}
         self.index = {id(it): i for i, it in enumerate(items)}
         self.used_names: set[str] = set()

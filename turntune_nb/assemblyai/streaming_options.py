@@ -15,12 +15,9 @@ from dataclasses import dataclass, fields
 
 from ..analysis.presets import check_streaming_fields
 from ..errors import ConfigError
+from ..options import is_number
 
 __all__ = ("StreamingOptions", "STREAMING_FIELDS")
-
-
-def _seconds(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
 
 
 @dataclass(frozen=True)
@@ -104,7 +101,7 @@ class StreamingOptions:
             raise ConfigError(f"extra_params is a dict of query parameters, got {type(self.extra_params).__name__}")
         if self.url is not None and not isinstance(self.url, str):
             raise ConfigError(f"url is a wss:// address, got {type(self.url).__name__}")
-        if not _seconds(self.connect_timeout):
+        if not is_number(self.connect_timeout):
             raise ConfigError(f"connect_timeout must be positive seconds, got {self.connect_timeout!r}")
         token = self.temporary_token
         if not isinstance(token, (bool, int)) or (not isinstance(token, bool) and token <= 0):

@@ -14,7 +14,6 @@ what was sent) is one `SessionOptions`.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import sys
 import threading
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from ..analysis.presets import StreamingConfig, check_streaming_fields, load_config
 from ..errors import ConfigError, StreamingError, TurnTuneError
-from ..options import options_from_kwargs
+from ..options import is_number, options_from_kwargs
 from .events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
 from .sources import CHUNK_MS, SAMPLE_RATE, WavRecorder, as_source
 
@@ -44,10 +43,6 @@ UPDATABLE_FIELDS = frozenset({
 #: The fields of `UPDATABLE_FIELDS` that a `StreamingConfig` carries.
 CONFIG_FIELDS = ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold",
                  "mode", "interruption_delay", "vad_threshold")
-
-
-def _positive(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 @dataclass(frozen=True)
@@ -94,14 +89,14 @@ class SessionOptions:
     save_wav: str | os.PathLike | None = None
 
     def __post_init__(self):
-        if self.inactivity_timeout_s is not None and not _positive(self.inactivity_timeout_s):
+        if self.inactivity_timeout_s is not None and not is_number(self.inactivity_timeout_s):
             raise ConfigError("inactivity_timeout_s must be positive seconds (or None), "
                               f"got {self.inactivity_timeout_s!r}")
-        if self.pacing_speed is not None and not _positive(self.pacing_speed):
+        if self.pacing_speed is not None and not is_number(self.pacing_speed):
             raise ConfigError(f"pacing_speed must be positive (1 = real time) or None, got {self.pacing_speed!r}")
         if isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, int) or self.sample_rate <= 0:
             raise ConfigError(f"sample_rate must be a whole number of Hz (16000), got {self.sample_rate!r}")
-        if not _positive(self.terminate_timeout):
+        if not is_number(self.terminate_timeout):
             raise ConfigError(f"terminate_timeout must be positive seconds, got {self.terminate_timeout!r}")
         if self.save_wav is not None and not isinstance(self.save_wav, (str, os.PathLike)):
             raise ConfigError(f"save_wav must be a file path (or None), got {type(self.save_wav).__name__}")
