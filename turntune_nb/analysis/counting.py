@@ -201,8 +201,8 @@ class EndpointCounter:
             k, f = self._hold_keys[c], self._hold_flat[c]
             kp = k % self._hspan
             self._eot_keys.append(k[(kp >= EOT_HOLD_MIN_MS) & (kp <= EOT_HOLD_MAX_MS)])
-            lo_i, hi_i = np.searchsorted(f, [EOT_HOLD_MIN_MS, EOT_HOLD_MAX_MS], side="left")[0], \
-                np.searchsorted(f, EOT_HOLD_MAX_MS, side="right")
+            lo_i = np.searchsorted(f, EOT_HOLD_MIN_MS, side="left")
+            hi_i = np.searchsorted(f, EOT_HOLD_MAX_MS, side="right")
             self._eot_flat.append(f[lo_i:hi_i])
             self._eot_bounds.append(np.searchsorted(self._eot_keys[c], np.arange(self.n_files + 1) * self._hspan))
 
