@@ -30,17 +30,5 @@ alone. Data flows down this list:
   which shows itself with it).
 - `html`: the notebook's display (``_repr_html_``) of results and recommendations.
 
-The public names are re-exported from `turntune_nb`; the options object of
-`recommend_config` (`RecommendOptions`) is importable from this wing too, on first use,
-so importing one module of the wing never loads the others.
+The public names are re-exported from `turntune_nb`.
 """
-
-__all__ = ("RecommendOptions",)
-
-
-def __getattr__(name):
-    if name == "RecommendOptions":
-        from .recommend import RecommendOptions
-
-        return RecommendOptions
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

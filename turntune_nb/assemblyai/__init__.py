@@ -24,17 +24,3 @@ It produces what the analysis wing reads (transcripts) and what the live wing
 defines (events); it never imports the notebook wing. The public names are
 re-exported from `turntune_nb`.
 """
-
-__all__ = ("BatchOptions", "StreamingOptions")
-
-
-def __getattr__(name):  # PEP 562: the wing's options, without importing the wing on `import`
-    if name == "BatchOptions":
-        from .batch import BatchOptions
-
-        return BatchOptions
-    if name == "StreamingOptions":
-        from .streaming_options import StreamingOptions
-
-        return StreamingOptions
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,13 +11,3 @@ AssemblyAI's `StreamingSession` (in `turntune_nb.assemblyai.streaming`) builds o
 this wing; this wing never imports it. `turntune_nb.pipeline.open_session` picks
 one of the two. The public names are re-exported from `turntune_nb`.
 """
-
-__all__ = ("SessionOptions",)
-
-
-def __getattr__(name):  # PEP 562: the wing's options, without importing the wing on `import`
-    if name == "SessionOptions":
-        from .session import SessionOptions
-
-        return SessionOptions
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
