@@ -13,13 +13,12 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
+# analysis: pure (the data model, gap math, the simulator, the recommendation, displays)
 from .analysis import columns
 from .analysis.display import readable
 from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table
 from .analysis.export import export_settings, export_table
 from .analysis.frontier import operating_points, pareto_frontier
-
-# analysis: pure
 from .analysis.gaps import (
     compute_guide_gaps,
     compute_pauses,
@@ -30,8 +29,6 @@ from .analysis.gaps import (
     summarize_transitions,
     summarize_values,
 )
-
-# eot-bench-comparable figures, one side of the calls, floor-transfer offsets (issue 16)
 from .analysis.metrics import EndpointMetrics, bootstrap_ratio_interval, wilson_interval
 from .analysis.model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
 from .analysis.presets import (
@@ -49,14 +46,12 @@ from .analysis.recommend import Recommendation, RecommendOptions, recommend_conf
 from .analysis.results import AnalysisResult, SavedSummary, analyze_transcripts, latest_summary, load_summary
 from .analysis.sides import select_side
 from .analysis.simulate import Simulator
-
-# per speaker and per role, the tables for people and their files (issue 13)
 from .analysis.speakers import role_table, speaker_table
 from .analysis.tables import result_tables
-from .assemblyai.batch import BatchOptions, BatchResult, transcribe_files
-from .assemblyai.cache import TranscriptCache
 
 # assemblyai: the service
+from .assemblyai.batch import BatchOptions, BatchResult, transcribe_files
+from .assemblyai.cache import TranscriptCache
 from .assemblyai.client import EU_BASE_URL, AssemblyAIClient, ask_api_key
 from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
 from .assemblyai.streaming_options import StreamingOptions
@@ -68,6 +63,8 @@ from .audio.diarize import DiarisationSettings, MonoDiariser
 from .audio.executor import transcribe_with_executor
 from .audio.offline import transcribe_offline
 from .audio.vad import SpeechDetector, VADSettings, segment_speech
+
+# the error tree; inputs
 from .errors import (
     APIError,
     AudioDecodeError,
@@ -84,15 +81,15 @@ from .errors import (
     TranscriptionFailedError,
     TurnTuneError,
 )
-
-# top level: inputs, and where a backend is chosen
 from .files import FileOutcome, collect_inputs
+
+# live: sessions whatever their service
 from .live.endpointer import OfflineSession
 from .live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
 from .live.session import SessionOptions
-
-# live: sessions whatever their service
 from .live.sources import FileSource, IterableSource, MicrophoneSource, as_source
+
+# top level: where a backend is chosen, remote folders, measuring the real endpointer
 from .pipeline import analyze_folder, open_session
 from .remote import RemoteFile
 from .replay import ReplayOptions, ReplayResult, plan_replay, replay, rescore
