@@ -50,7 +50,8 @@ from turntune_nb.analysis import columns as C  # noqa: E402
 from turntune_nb.analysis.gaps import compute_transitions  # noqa: E402
 from turntune_nb.analysis.readers import read_rttm  # noqa: E402
 from turntune_nb.audio.decode import decode_audio  # noqa: E402
-from turntune_nb.audio.diarize import DiarisationSettings, VoiceEncoder  # noqa: E402
+from turntune_nb.audio.diarize import DiarisationSettings  # noqa: E402
+from turntune_nb.audio.embeddings import VoiceEncoder  # noqa: E402
 from turntune_nb.audio.offline import transcribe_file_offline as _transcribe  # noqa: E402
 from turntune_nb.audio.vad import VADSettings  # noqa: E402
 

@@ -17,7 +17,7 @@ Run it in a throwaway environment (nothing here is a dependency of the package):
 
 It prints the largest differences and writes ``tests/data/voice_encoder_reference.json``
 (the deterministic inputs are rebuilt by the test; the expected outputs come from
-librosa and ONNX Runtime), which ``tests/audio/test_diarize.py`` compares against.
+librosa and ONNX Runtime), which ``tests/audio/test_embeddings.py`` compares against.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     export = _load("export_voice_encoder", ROOT / "scripts" / "export_voice_encoder.py")
-    # turntune_nb.audio.diarize needs only numpy and turntune_nb.errors: load those two alone, so this
+    # turntune_nb.audio.embeddings needs only numpy and turntune_nb.errors: load those two alone, so this
     # environment needs none of the package's other dependencies
     import types
 
@@ -107,8 +107,8 @@ def main(argv=None) -> int:
         mod.__path__ = [str(ROOT / pkg.replace(".", "/"))]
         sys.modules[pkg] = mod
     _load("turntune_nb.errors", ROOT / "turntune_nb" / "errors.py")
-    diarize = _load("turntune_nb.audio.diarize", ROOT / "turntune_nb" / "audio" / "diarize.py")
-    MelFrames, VoiceEncoder = diarize.MelFrames, diarize.VoiceEncoder
+    embeddings = _load("turntune_nb.audio.embeddings", ROOT / "turntune_nb" / "audio" / "embeddings.py")
+    MelFrames, VoiceEncoder = embeddings.MelFrames, embeddings.VoiceEncoder
 
     tensors = export.read_legacy_torch(export._pt_bytes(argv[0] if argv else None))
     state = {k.removeprefix("model_state."): v for k, v in tensors.items()}
@@ -129,7 +129,7 @@ def main(argv=None) -> int:
           f"largest difference {np.max(np.abs(ref_emb - our_emb)):.2e}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({
-        "about": "expected outputs for tests/audio/test_diarize.py, made by scripts/check_voice_encoder.py: "
+        "about": "expected outputs for tests/audio/test_embeddings.py, made by scripts/check_voice_encoder.py: "
                  "mel = librosa.feature.melspectrogram (as Resemblyzer calls it) of the test chirp; embeddings = "
                  "ONNX Runtime's LSTM with Resemblyzer's float32 weights (Apache-2.0) of the test mels",
         "mel_frames": np.round(ref_mel[:n], 8).tolist(),

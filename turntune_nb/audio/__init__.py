@@ -3,8 +3,10 @@
 - `decode`: any container or codec PyAV reads, to 16 kHz mono PCM, streamed.
 - `vad`: speech detection (WebRTC or Silero) into speech segments.
 - `crosstalk`: two-channel calls: speech that is only the other channel's leak is dropped.
-- `diarize`: who spoke when in a mono recording: a speaker encoder shipped in the
-  package (Resemblyzer's GE2E, run in numpy), clustered per file.
+- `embeddings`: mel frames and the speaker encoder shipped in the package
+  (Resemblyzer's GE2E, run in numpy): windows of speech to speaker embeddings.
+- `diarize`: who spoke when in a mono recording: embeddings clustered per file,
+  every speech frame assigned to a speaker.
 - `offline`: the offline backend: recordings to `Transcript`s with no key and no
   network (one speaker per channel in stereo, diarised speakers in mono).
 - `encode`: lossless FLAC from 16-bit PCM WAV, fewer bytes to upload.

@@ -36,7 +36,8 @@ from pathlib import Path
 from ..errors import ConfigError, TurnTuneError
 from ..files import input_name
 from ..remote import RemoteFile, fetch
-from .diarize import VoiceEncoder, check_speakers
+from .diarize import check_speakers
+from .embeddings import VoiceEncoder
 from .offline import transcribe_file_offline
 from .vad import VADSettings
 

@@ -44,7 +44,8 @@ from ..errors import AudioDecodeError, ConfigError
 from ..files import atomic_write_text, safe_filename
 from .crosstalk import LEVEL_FRAME_MS, resolve_crosstalk
 from .decode import DEFAULT_SAMPLE_RATE, DecodeReport, iter_audio_chunks
-from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, VoiceEncoder, check_speakers
+from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, check_speakers
+from .embeddings import VoiceEncoder
 from .vad import SpeechDetector, VADSettings, frame_levels_db
 
 __all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE",
