@@ -39,7 +39,7 @@ def test_no_data_is_balanced_default():
 
 def test_connection_params_per_model():
     u3 = CONSERVATIVE.to_connection_params()
-    assert u3 == {"sample_rate": 16000, "encoding": "pcm_s16le", "speech_model": "u3-rt-pro",
+    assert u3 == {"sample_rate": 16000, "encoding": "pcm_s16le", "speech_model": "universal-3-6-pro",
                   "min_turn_silence": 800, "max_turn_silence": 3600}
     us = CONSERVATIVE.to_connection_params(speech_model="universal-streaming-english", inactivity_timeout=30)
     assert us["format_turns"] is True and us["end_of_turn_confidence_threshold"] == 0.7

@@ -14,6 +14,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ConfigError
+from .surface import (
+    DEFAULT_STREAMING_MODEL,
+    INTERRUPTION_DELAY_LIMITS,
+    MODES,
+    U3_PRO_MODELS,
+    differences_from_preset,
+    is_u3_pro,
+)
 
 __all__ = (
     "StreamingConfig",
@@ -32,23 +40,9 @@ __all__ = (
 
 #: Limits the streaming API accepts (ms); also the slider ranges.
 MIN_SILENCE_LIMITS = (0, 10_000)
-#: U3 Pro's accuracy/latency trade-off (``mode``); the service's default is "balanced".
-MODES = ("min_latency", "balanced", "max_accuracy")
-#: ``interruption_delay`` limits (ms), U3 Pro only; the service's default is 500.
-INTERRUPTION_DELAY_LIMITS = (0, 1000)
-#: The U3 Pro streaming models (punctuation-based turns; ``mode`` and ``interruption_delay``).
-U3_PRO_MODELS = ("universal-3-5-pro", "u3-rt-pro", "u3-rt-pro-beta-1", "u3-pro")
-
-
-def is_u3_pro(speech_model: str) -> bool:
-    """True for the U3 Pro streaming models (``universal-3-5-pro``, ``u3-rt-pro``...).
-
-    Examples
-    --------
-    >>> is_u3_pro("universal-3-5-pro"), is_u3_pro("universal-streaming-english")
-    (True, False)
-    """
-    return str(speech_model) in U3_PRO_MODELS
+#: ``max_turn_duration`` limits (ms): our choice, from one second to the presets' 60 s cap
+#: times ten (the docs give no range).
+MAX_TURN_DURATION_LIMITS = (1_000, 600_000)
 
 
 def check_streaming_fields(fields: dict, speech_model: str | None = None) -> None:
@@ -76,6 +70,14 @@ def check_streaming_fields(fields: dict, speech_model: str | None = None) -> Non
     vad = fields.get("vad_threshold")
     if vad is not None and (isinstance(vad, bool) or not isinstance(vad, (int, float)) or not 0.0 <= vad <= 1.0):
         raise ConfigError(f"vad_threshold must be a number in 0..1, got {vad!r}")
+    cap = fields.get("max_turn_duration")
+    if cap is not None:
+        lo, hi = MAX_TURN_DURATION_LIMITS
+        if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap != int(cap) or not lo <= cap <= hi:
+            raise ConfigError(f"max_turn_duration must be whole milliseconds in {lo}..{hi}, got {cap!r}")
+    speakers = fields.get("max_speakers")
+    if speakers is not None and (isinstance(speakers, bool) or not isinstance(speakers, int) or speakers < 1):
+        raise ConfigError(f"max_speakers must be a whole number of speakers, 1 or more, got {speakers!r}")
     if speech_model is not None and not is_u3_pro(speech_model):
         only_u3 = sorted(k for k in ("mode", "interruption_delay") if fields.get(k) is not None)
         if only_u3:
@@ -104,8 +106,23 @@ class StreamingConfig:
     vad_threshold : float, optional
         Speech/non-speech threshold of the service's VAD (0-1; defaults 0.3 U3 Pro,
         0.4 Universal-Streaming).
+    speech_model : str, optional
+        The streaming model the setting is for (None: the service's default,
+        ``universal-3-6-pro``).
+    max_turn_duration : int, optional
+        The longest turn (ms) before the service force-finalises it (presets: 60 s;
+        the diarisation profile: 10 s).
+    speaker_labels : bool, optional
+        Streaming diarisation: the service then starts from its diarisation profile
+        (640/768 ms, vad 0.5, a 10 s turn cap) instead of the ``mode`` preset.
+    max_speakers : int, optional
+        A hard cap on the speakers ``speaker_labels`` tells apart.
     evidence : dict
         What the choice rests on (average gap, files, counts...).
+
+    With ``mode`` (or ``speaker_labels``) set, the setting *starts from* that preset:
+    `to_connection_params` sends the preset's name and only the fields that differ
+    from it, which is what a user would write. Without, both silences are sent.
 
     Examples
     --------
@@ -123,6 +140,10 @@ class StreamingConfig:
     mode: str | None = None
     interruption_delay: int | None = None
     vad_threshold: float | None = None
+    speech_model: str | None = None
+    max_turn_duration: int | None = None
+    speaker_labels: bool | None = None
+    max_speakers: int | None = None
 
     def __post_init__(self):
         for key in ("min_turn_silence", "max_turn_silence"):
@@ -141,7 +162,15 @@ class StreamingConfig:
         if t is not None and not 0.0 <= t <= 1.0:
             raise ConfigError(f"end_of_turn_confidence_threshold must lie in 0..1, got {t}")
         check_streaming_fields({"mode": self.mode, "interruption_delay": self.interruption_delay,
-                                "vad_threshold": self.vad_threshold})
+                                "vad_threshold": self.vad_threshold, "max_turn_duration": self.max_turn_duration,
+                                "max_speakers": self.max_speakers}, self.speech_model)
+        if self.speech_model is not None and (not isinstance(self.speech_model, str) or not self.speech_model):
+            raise ConfigError(f"speech_model must be a model name such as {DEFAULT_STREAMING_MODEL!r}, "
+                              f"got {self.speech_model!r}")
+        if self.speaker_labels is not None and not isinstance(self.speaker_labels, bool):
+            raise ConfigError(f"speaker_labels must be true or false, got {self.speaker_labels!r}")
+        if self.max_turn_duration is not None:
+            object.__setattr__(self, "max_turn_duration", int(self.max_turn_duration))
         if self.interruption_delay is not None:
             object.__setattr__(self, "interruption_delay", int(self.interruption_delay))
         if self.vad_threshold is not None:
@@ -152,7 +181,8 @@ class StreamingConfig:
 
     def __repr__(self) -> str:  # the fields that are set; the evidence is in .evidence
         shown = [f"{f}={getattr(self, f)!r}" for f in ("min_turn_silence", "max_turn_silence",
-                 "end_of_turn_confidence_threshold", "mode", "interruption_delay", "vad_threshold")
+                 "end_of_turn_confidence_threshold", "mode", "interruption_delay", "vad_threshold",
+                 "speech_model", "max_turn_duration", "speaker_labels", "max_speakers")
                  if getattr(self, f) is not None]
         return f"StreamingConfig({self.name!r}, {', '.join(shown)})"
 
@@ -171,14 +201,24 @@ class StreamingConfig:
             **changes,
         )
 
-    def to_connection_params(self, speech_model: str = "u3-rt-pro", sample_rate: int = 16000,
+    @property
+    def starts_from_preset(self) -> bool:
+        """True when the setting names a preset (``mode`` or ``speaker_labels``) and its
+        silences are then sent only where they differ from it."""
+        return bool(self.mode is not None or self.speaker_labels)
+
+    def to_connection_params(self, speech_model: str | None = None, sample_rate: int = 16000,
                              encoding: str = "pcm_s16le", **extra) -> dict:
         """Query parameters for the v3 streaming WebSocket.
 
-        ``format_turns`` and ``end_of_turn_confidence_threshold`` are sent only to
-        the Universal-Streaming models that use them (u3-rt-pro always formats and
-        ignores the threshold); ``mode`` and ``interruption_delay`` only to the U3
-        Pro models; ``vad_threshold`` to all, when set.
+        ``speech_model`` defaults to the config's, then to the service's default
+        (``universal-3-6-pro``). ``format_turns`` and ``end_of_turn_confidence_threshold``
+        are sent only to the Universal-Streaming models that use them (the U3 Pro models
+        always format and ignore the threshold); ``mode`` and ``interruption_delay`` only
+        to the U3 Pro models; ``vad_threshold``, ``max_turn_duration``,
+        ``speaker_labels`` and ``max_speakers`` to all, when set. When the setting starts
+        from a preset (`starts_from_preset`) on a U3 Pro model, only the turn fields
+        that differ from the preset are sent.
 
         Examples
         --------
@@ -188,24 +228,30 @@ class StreamingConfig:
         ('max_accuracy', 300, 0.5)
         >>> "mode" in c.to_connection_params("universal-streaming-english")
         False
+        >>> p = StreamingConfig("Custom", 128, 1800, mode="balanced").to_connection_params()
+        >>> p["speech_model"], p["mode"], "min_turn_silence" in p, p["max_turn_silence"]
+        ('universal-3-6-pro', 'balanced', False, 1800)
         """
-        params = {
-            "sample_rate": sample_rate,
-            "encoding": encoding,
-            "speech_model": speech_model,
-            "min_turn_silence": self.min_turn_silence,
-            "max_turn_silence": self.max_turn_silence,
-        }
-        if speech_model.startswith(("universal-streaming", "whisper-rt")):
+        model = speech_model or self.speech_model or DEFAULT_STREAMING_MODEL
+        turn = {"min_turn_silence": self.min_turn_silence, "max_turn_silence": self.max_turn_silence,
+                "vad_threshold": self.vad_threshold, "max_turn_duration": self.max_turn_duration}
+        u3 = is_u3_pro(model)
+        if u3:
+            turn["interruption_delay"] = self.interruption_delay
+        if u3 and self.starts_from_preset:
+            turn = differences_from_preset(turn, model, self.mode, bool(self.speaker_labels))
+        params = {"sample_rate": sample_rate, "encoding": encoding, "speech_model": model}
+        if model.startswith(("universal-streaming", "whisper-rt")):
             params["format_turns"] = True
             if self.end_of_turn_confidence_threshold is not None:
                 params["end_of_turn_confidence_threshold"] = self.end_of_turn_confidence_threshold
-        if is_u3_pro(speech_model):
-            for key in ("mode", "interruption_delay"):
-                if getattr(self, key) is not None:
-                    params[key] = getattr(self, key)
-        if self.vad_threshold is not None:
-            params["vad_threshold"] = self.vad_threshold
+        if u3 and self.mode is not None:
+            params["mode"] = self.mode
+        params.update({k: v for k, v in turn.items() if v is not None})
+        if self.speaker_labels is not None:
+            params["speaker_labels"] = self.speaker_labels
+        if self.max_speakers is not None:
+            params["max_speakers"] = self.max_speakers
         params.update({k: v for k, v in extra.items() if v is not None})
         return params
 
