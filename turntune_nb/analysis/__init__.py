@@ -11,6 +11,7 @@ alone. Data flows down this list:
 - `turns`: pauses inside turns and turn ends, read off the same links.
 - `gaps`: the guide's gap statistics, and count, mean and quantiles of every table per file.
 - `presets`: `StreamingConfig` and the guide's presets.
+- `surface`: AssemblyAI's streaming surface (models, `mode` presets, the diarisation profile, the clamp).
 - `results`: `AnalysisResult`, all of the above for a folder.
 - `summaries`: the summary JSON a result saves, its tables beside it, and reading it back.
 - `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
