@@ -92,8 +92,10 @@ def test_replay_against_the_fake_equals_the_simulator_on_the_bundled_recordings(
     assert not result.failed
     assert len(result.files) == len(BUNDLED) * len(CONFIGS)
     for frame in (result.files, result.overall):
-        assert (frame["missed"] == 0).all() and (frame["other_fires"] == 0).all()
-        assert (frame["fired"] == frame["turn_ends"]).all()
+        # the fake fires by the simulator's rules: never inside speech, once per cut hold and per turn end
+        assert (frame["missed"] == 0).all() and (frame["fires_in_speech"] == 0).all()
+        assert (frame["fired"] == frame["turn_ends"]).all() and (frame["fires_in_hold"] == frame["cuts"]).all()
+        assert (frame["fires"] == frame["fires_at_turn_end"] + frame["fires_in_hold"]).all()
         for k in ("cutoff_rate", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "interrupted"):
             both = frame[[k, f"predicted_{k}"]].dropna()
             assert (both[k] == both[f"predicted_{k}"]).all(), (k, frame)
@@ -246,7 +248,8 @@ def test_a_keyword_argument_that_is_no_option_goes_to_the_session(monkeypatch, t
     ("sessions_per_minute", 0, "sessions_per_minute must be None (no limit) or a whole number >= 1"),
     ("retries", -1, "retries must be a whole number >= 0"),
     ("backoff_s", float("inf"), "backoff_s must be a number of seconds >= 0"),
-    ("align_tolerance_ms", -5, "align_tolerance_ms must be a whole number of milliseconds >= 0"),
+    ("align_tolerance_ms", -5, "align_tolerance_ms must be None (from the truth's source) or a whole number of "
+                               "milliseconds >= 0"),
     ("model", "u4", "unknown model 'u4': use one of u3-rt-pro, universal-streaming, silence"),
     ("progress", "print", "progress must be a function of one line of text, or None"),
     ("seed", "1", "seed must be a whole number"),
@@ -260,6 +263,6 @@ def test_the_options_are_frozen_and_default_to_the_documented_values():
     options = ReplayOptions()
     assert (options.sample, options.seed, options.speed, options.concurrency, options.sessions_per_minute,
             options.retries, options.backoff_s, options.model, options.align_tolerance_ms, options.events_dir,
-            options.progress) == (None, 0, 1.0, 4, None, 6, 2.0, "u3-rt-pro", 250, None, None)
+            options.progress) == (None, 0, 1.0, 4, None, 6, 2.0, "u3-rt-pro", None, None, None)
     with pytest.raises(FrozenInstanceError):
         options.concurrency = 2
