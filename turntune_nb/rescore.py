@@ -37,8 +37,16 @@ from .analysis.metrics import canonical_model
 from .analysis.model import transcripts_to_frame, words_to_frame
 from .analysis.readers import transcript_from_assemblyai
 from .analysis.simulate import Simulator
-from .analysis.turnbench import (FP_BUDGET, TurnBenchScore, interruption_times, operating_point, score_eot,
-                                 segments_from_truth, submission_json, turnbench_gold)
+from .analysis.turnbench import (
+    FP_BUDGET,
+    TurnBenchScore,
+    interruption_times,
+    operating_point,
+    score_eot,
+    segments_from_truth,
+    submission_json,
+    turnbench_gold,
+)
 from .errors import InputError
 from .files import atomic_write_json
 from .replay_events import read_events

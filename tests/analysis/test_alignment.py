@@ -10,8 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from turntune_nb.analysis.alignment import (ALIGN_TOLERANCE_MS, PADDED_TOLERANCE_MS, align_fires, classify_fires,
-                                            default_tolerance, latency_summary, measure_fires)
+from turntune_nb.analysis.alignment import (
+    ALIGN_TOLERANCE_MS,
+    PADDED_TOLERANCE_MS,
+    align_fires,
+    classify_fires,
+    default_tolerance,
+    latency_summary,
+    measure_fires,
+)
 from turntune_nb.analysis.gaps import compute_pauses, compute_turn_ends
 from turntune_nb.analysis.model import Transcript, Utterance, transcripts_to_frame
 
