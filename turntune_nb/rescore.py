@@ -32,6 +32,7 @@ import pandas as pd
 
 from .analysis import columns as C
 from .analysis.alignment import MEASURED_COLUMNS, default_tolerance, latency_summary, measure_fires
+from .analysis.eotbench import eot_cells
 from .analysis.gaps import compute_pauses, compute_turn_ends
 from .analysis.metrics import canonical_model
 from .analysis.model import transcripts_to_frame, words_to_frame
@@ -136,10 +137,35 @@ def _outside_notes(row: dict) -> list:
         if side in ("above", "below"):
             lo, hi = sorted((row[f"predicted_{k}_low"], row[f"predicted_{k}"]))
             bounds = fmt.format(lo) if lo == hi else f"{fmt.format(lo)} to {fmt.format(hi)}"
+            why = {("cutoff_rate", "above"): "the endpointer fired in more holds than the rule would",
+                   ("cutoff_rate", "below"): "the endpointer fired in fewer holds than the rule would",
+                   ("latency_mean_ms", "above"): "the endpointer decides later than the rule (its model, the "
+                                                 "network), or the reference's ends are early",
+                   ("latency_mean_ms", "below"): "the reference's ends are late (padded segment ends), or the "
+                                                 "endpointer decides sooner than the rule"}[(k, side)]
             notes.append(f"{row['min_turn_silence']}/{row['max_turn_silence']}: the measured {what} "
-                         f"{fmt.format(row[k])} lies {side} the prediction ({bounds}): the endpointer does not "
-                         f"behave as the {row.get('model', 'chosen')} rule assumes on these recordings")
+                         f"{fmt.format(row[k])} lies {side} the prediction ({bounds}, {row.get('model')} rule): "
+                         f"{why}")
     return notes
+
+
+def _eot_figures(counts: dict, latencies: np.ndarray, timeout_ms: int) -> dict:
+    """eot-bench's figures of a measured setting: holds of 200-5000 ms a fire fell in, and the mean
+    latency counting each turn end that never fired at the timeout (``max_turn_silence``)."""
+    te = counts["turn_ends"]
+    return {"eot_cutoff_rate": counts["eot_cuts"] / counts["eot_holds"] if counts["eot_holds"] else math.nan,
+            "eot_latency_mean_ms": (float(latencies.sum()) + counts["missed"] * timeout_ms) / te if te else math.nan,
+            "never_fired_share": counts["missed"] / te if te else math.nan}
+
+
+def measured_eot_cells(overall: pd.DataFrame) -> dict:
+    """eot-bench's four cells over the replayed settings, from the measured figures (`eot_cells`):
+    a cell no replayed setting reaches is NaN."""
+    if overall.empty:
+        return {}
+    sweep = overall.rename(columns={"latency_mean_ms": "fired_latency_mean_ms",
+                                    "eot_latency_mean_ms": "latency_mean_ms"})
+    return eot_cells(sweep)
 
 
 def score_records(records: list, model: str = "u3-rt-pro", align_tolerance_ms: int | None = None) -> ReplayResult:
@@ -190,7 +216,7 @@ def score_records(records: list, model: str = "u3-rt-pro", align_tolerance_ms: i
         file_rows.append(frame)
         counts = {k: int(measured[k].sum()) for k in ("fires", "fires_at_turn_end", "fires_in_hold",
                                                      "fires_in_speech", "holds", "cuts", "turn_ends", "fired",
-                                                     "missed", "interrupted")}
+                                                     "missed", "interrupted", "eot_holds", "eot_cuts")}
         mean, p50, p90 = latency_summary(measured["latencies"])
         tols = sorted({t for t, _ in tolerances})
         row = {"min_turn_silence": lo, "max_turn_silence": hi, "files": len(names), **counts,
@@ -198,7 +224,8 @@ def score_records(records: list, model: str = "u3-rt-pro", align_tolerance_ms: i
                                   if counts["fires"] else math.nan),
                "cutoff_rate": counts["cuts"] / counts["holds"] if counts["holds"] else math.nan,
                "latency_mean_ms": mean, "latency_p50_ms": p50, "latency_p90_ms": p90,
-               "align_tolerance_ms": tols[0] if len(tols) == 1 else math.nan}
+               "align_tolerance_ms": tols[0] if len(tols) == 1 else math.nan,
+               **_eot_figures(counts, measured["latencies"], hi)}
         for k in COMPARED:
             row[f"predicted_{k}"] = float(getattr(predicted, k))
             row[f"gap_{k}"] = row[k] - row[f"predicted_{k}"]
@@ -275,13 +302,17 @@ def turnbench_records(records: list, budget: float = FP_BUDGET) -> tuple:
         rows.append({"min_turn_silence": lo, "max_turn_silence": hi, "calls": len(calls),
                      "speakers_scored": sum(len(s) for s in calls.values()), "tp": total.tp, "fn": total.fn,
                      "fp": total.fp, "tn": total.tn, "recall": total.recall, "fp_rate": total.fp_rate,
-                     "latency_p50_ms": total.latency_p50_ms, "within_budget": bool(total.fp_rate <= budget)})
+                     "latency_p50_ms": total.latency_p50_ms,
+                     "within_budget": None if math.isnan(total.fp_rate) else bool(total.fp_rate <= budget)})
     frame = pd.DataFrame(rows)
     if len(frame):
         frame["setting"] = [f"{a}/{b}" for a, b in zip(frame["min_turn_silence"], frame["max_turn_silence"])]
         pick = operating_point(frame, budget)
         frame["operating_point"] = frame["setting"] == (pick["setting"] if pick is not None else None)
-        if pick is None:
+        if frame["fp_rate"].isna().any():
+            notes.append("TurnBench: no mid-turn pause in the reference of the streamed speakers (every segment "
+                         "end hands the floor over), so the false-positive rate is undefined")
+        elif pick is None:
             notes.append(f"TurnBench: no setting keeps fp_rate within the {budget:g} budget")
     return frame, submissions, notes
 
@@ -398,7 +429,8 @@ class ReplayResult:
             lines += [f"    {f['file']} ({f['speakers']}): {_figures(f)}" for f in per.to_dict("records")]
         for r in self.turnbench.to_dict("records"):
             lines.append(f"  TurnBench {r['setting']}: recall {_pct(r['recall'])}, false positives "
-                         f"{_pct(r['fp_rate'])} (budget {FP_BUDGET:g}: {'within' if r['within_budget'] else 'over'}), "
+                         f"{_pct(r['fp_rate'])} (budget {FP_BUDGET:g}: "
+                         f"{ {True: 'within', False: 'over', None: 'undefined'}[r['within_budget']]}), "
                          f"latency p50 {_ms(r['latency_p50_ms'])} over {r['speakers_scored']} speaker(s)")
         lines += [f"  failed: {f['filename']}: {f['reason']}" for f in self.failed]
         lines += [f"  note: {n}" for n in self.notes]

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from . import columns as C
-from .metrics import HOLD_MIN_MS
+from .metrics import EOT_HOLD_MAX_MS, EOT_HOLD_MIN_MS, HOLD_MIN_MS
 
 __all__ = ("ALIGN_TOLERANCE_MS", "PADDED_TOLERANCE_MS", "MEASURED_COLUMNS", "FIRE_CLASSES", "align_fires",
            "classify_fires", "default_tolerance", "measure_fires", "latency_summary")
@@ -271,7 +271,9 @@ def measure_fires(names: list, pauses: pd.DataFrame, turn_ends: pd.DataFrame, fi
     Returns
     -------
     dict
-        Each of `MEASURED_COLUMNS` as an array over `names`; ``latencies``: every
+        Each of `MEASURED_COLUMNS` as an array over `names`; ``eot_holds`` and
+        ``eot_cuts``: the holds of eot-bench's 200-5000 ms and those a fire fell in;
+        ``latencies``: every
         fired turn end's latency (ms), for pooled statistics; ``fire_class``: each
         fire's class (one of `FIRE_CLASSES`), in the order of `fires`.
 
@@ -307,7 +309,10 @@ def measure_fires(names: list, pauses: pd.DataFrame, turn_ends: pd.DataFrame, fi
     inter = te_fired & (turn_ends[C.SILENCE_AFTER_MS].to_numpy(float) < lat)
     holds = np.bincount(pc[is_hold], minlength=nf)
     cuts = np.bincount(pc[is_hold & hold_fired], minlength=nf)
+    plen = pauses[C.PAUSE_MS].to_numpy(np.int64)
+    eot = (plen >= EOT_HOLD_MIN_MS) & (plen <= EOT_HOLD_MAX_MS)
     out = {"fires": np.bincount(fc, minlength=nf), "holds": holds, "cuts": cuts,
+           "eot_holds": np.bincount(pc[eot], minlength=nf), "eot_cuts": np.bincount(pc[eot & hold_fired], minlength=nf),
            "turn_ends": np.bincount(tc, minlength=nf), "fired": np.bincount(tc[te_fired], minlength=nf),
            "interrupted": np.bincount(tc[inter], minlength=nf)}
     for k, name in enumerate(FIRE_CLASSES):
