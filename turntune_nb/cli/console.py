@@ -407,7 +407,7 @@ def print_replay(result, out: Console, shown=()) -> None:
         widths = [max([len(w) for w in h.split()] + [len(line) for c in cells for line in c[k].split("\n")])
                   for k, h in enumerate(headers, 1)]
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-        room = out.width - sum(widths) - 2 * len(widths)
+        room = out.width - sum(widths) - 3 * len(widths)  # each gap: two of padding and a (blank) rule
         table.add_column("file", overflow="fold", width=max(8, min(room, max(len(c[0]) for c in cells))))
         for header, w in zip(headers, widths):
             table.add_column(header, justify="right", overflow="fold", width=w)
