@@ -56,7 +56,7 @@ def recount(segments: list, side: set, fires: list, tol: int) -> dict:
     own = sorted((s, e) for spk, s, e in segments if spk in side)
     other = [(s, e) for spk, s, e in segments if spk not in side]
     gaps = []  # (start, end, kind)
-    for i, (s, e) in enumerate(own):
+    for s, e in own:
         if any(s2 <= e < e2 for s2, e2 in own if (s2, e2) != (s, e)):
             continue  # this end lies inside another of its segments
         later = [s2 for s2, _ in own if s2 >= e]
