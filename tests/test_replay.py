@@ -266,3 +266,27 @@ def test_the_options_are_frozen_and_default_to_the_documented_values():
             options.progress) == (None, 0, 1.0, 4, None, 6, 2.0, "u3-rt-pro", None, None, None)
     with pytest.raises(FrozenInstanceError):
         options.concurrency = 2
+
+
+# --------------------------------------------------------------------------- every fire accounted for
+def test_a_fire_the_reference_calls_speech_is_counted_in_speech(fake, tmp_path):
+    """The fake ends turns on the recording's words (conv1 side A: "desk." 2772, "that." 6863, "name"
+    9019), as the simulator's rules do; the reference given to the replay bridges A's 900 ms pause
+    (5559-9019 as one segment, as human references often do). At 200/600: the fake fires at 2772 + 200
+    (punctuated), in the pause at 6863 + 200 = 7063 (punctuated), and at 9019 + 600 = 9619."""
+    rttm = tmp_path / "bridged" / "conv1.rttm"
+    rttm.parent.mkdir()
+    rttm.write_text("SPEAKER conv1 1 0.800 1.972 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER conv1 2 3.122 1.837 <NA> <NA> B <NA> <NA>\n"
+                    "SPEAKER conv1 1 5.559 3.460 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER conv1 2 8.769 0.868 <NA> <NA> B <NA> <NA>\n")
+    result = replay([SYNTH / "conv1.wav"], [StreamingConfig("fast", 200, 600)], truth=rttm, channel=0, speaker="A",
+                    backend="assemblyai", yes=True, api_key=KEY, streaming=StreamingOptions(url=fake.ws_url),
+                    options=ReplayOptions(speed=10.0, events_dir=tmp_path / "events", model="silence"))
+    row = result.overall.iloc[0]
+    # 2972: A's turn end at 2772 (latency 200); 7063: inside 5559-9019, 1956 ms before its end (tolerance
+    # 550, an RTTM): in speech; 9619: A's turn end at 9019 (latency 600; B started at 8769: interrupted)
+    assert (row["fires"], row["fires_at_turn_end"], row["fires_in_hold"], row["fires_in_speech"]) == (3, 2, 0, 1)
+    assert row["premature_rate"] == 1 / 3 and row["align_tolerance_ms"] == 550
+    assert (row["holds"], row["turn_ends"], row["fired"], row["latency_mean_ms"]) == (0, 2, 2, 400.0)
+    assert [p.name for p in (tmp_path / "events").iterdir()] == ["0000-conv1.wav-ch0--200-600.jsonl"]
