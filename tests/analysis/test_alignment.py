@@ -213,3 +213,9 @@ def test_a_fire_exactly_when_the_next_speaker_starts_is_not_interrupted():
     # a millisecond later B had started first: interrupted
     assert measured(3201) == (1, 1, 201.0)
     assert measured(3199) == (1, 0, 199.0)
+
+
+def test_a_fire_inside_a_silence_stays_there_even_when_the_next_one_is_near():
+    # a hold 1000-1500 and a turn end from 1600: a fire at 1400 lies in the hold, though the turn end
+    # starts 200 ms later (within 250): the containing silence comes first
+    assert classify_fires([0, 0], [1000, 1600], [1500, 9000], [0, 0], [1400, 1550]).tolist() == [0, 1]

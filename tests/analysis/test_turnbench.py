@@ -132,3 +132,16 @@ def test_segments_split_where_the_words_stop():
     # 900-960 is 60 ms (under 100: one segment), 1500-1600 is 100 (a split); C is on no side
     assert segments_from_truth(utts, {"A": 1, "B": 2}).values.tolist() == [[1, 0, 1500], [1, 1600, 3000],
                                                                           [2, 3100, 4000]]
+
+
+def test_a_fire_in_a_positive_window_is_never_a_false_positive():
+    # speaker 1: 0-3000, 3500-3600, 4000-5000; speaker 2: 3200-3300, 6000-7000. 3000 hands over (2 at 3200
+    # before 1 resumes at 3500); 3600 is a pause (1 resumes at 4000, 2 only at 6000): negative 3600-4000
+    seg = pd.DataFrame({"speaker": [1, 2, 1, 1, 2], "start_ms": [0, 3200, 3500, 4000, 6000],
+                        "end_ms": [3000, 3300, 3600, 5000, 7000]})
+    pos, neg = turnbench_gold(seg)
+    assert neg.values.tolist() == [[1, 3600, 4000]]
+    # 3100 claims 3000; 3700 lies in the pause (from 3600 - 250) but also in 3000's window (up to the next
+    # end, 5000): exempt, so the pause is a TN; 5000 is missed
+    s = score_eot(pos, neg, {1: [3100, 3700]})
+    assert (s.tp, s.fn, s.fp, s.tn) == (1, 1, 0, 1)

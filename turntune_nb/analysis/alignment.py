@@ -306,7 +306,8 @@ def measure_fires(names: list, pauses: pd.DataFrame, turn_ends: pd.DataFrame, fi
     pc, tc = _codes(pauses, code), _codes(turn_ends, code)
     is_hold = pauses[C.PAUSE_MS].to_numpy(np.int64) >= HOLD_MIN_MS
     lat = (te_first - turn_ends[C.END_MS].to_numpy(np.int64)).astype(float)
-    inter = te_fired & (turn_ends[C.SILENCE_AFTER_MS].to_numpy(float) < lat)
+    silence = turn_ends[C.SILENCE_AFTER_MS].to_numpy(float)
+    inter = te_fired & (silence < lat)
     holds = np.bincount(pc[is_hold], minlength=nf)
     cuts = np.bincount(pc[is_hold & hold_fired], minlength=nf)
     plen = pauses[C.PAUSE_MS].to_numpy(np.int64)
