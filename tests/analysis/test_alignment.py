@@ -219,3 +219,13 @@ def test_a_fire_inside_a_silence_stays_there_even_when_the_next_one_is_near():
     # a hold 1000-1500 and a turn end from 1600: a fire at 1400 lies in the hold, though the turn end
     # starts 200 ms later (within 250): the containing silence comes first
     assert classify_fires([0, 0], [1000, 1600], [1500, 9000], [0, 0], [1400, 1550]).tolist() == [0, 1]
+
+
+def test_segments_a_few_ms_apart_are_one_stretch_of_speech():
+    # A 0-1000 and 1008-3000 (8 ms apart: one segment for the truth tables, MERGE_MS 10), B 3200-4000:
+    # a fire at 1004 lies inside A's speech, not after a release
+    t = Transcript("f", [Utterance("A", 0, 1000), Utterance("A", 1008, 3000), Utterance("B", 3200, 4000)])
+    pauses, _, _ = tables(t)
+    assert pauses.empty
+    m = measure([1004, 3100], t=t)
+    assert m["fire_class"].tolist() == ["in_speech", "at_turn_end"]

@@ -51,6 +51,7 @@ import pandas as pd
 
 from . import columns as C
 from .metrics import EOT_HOLD_MAX_MS, EOT_HOLD_MIN_MS, HOLD_MIN_MS
+from .transitions import MERGE_MS
 
 __all__ = ("ALIGN_TOLERANCE_MS", "PADDED_TOLERANCE_MS", "MEASURED_COLUMNS", "FIRE_CLASSES", "align_fires",
            "classify_fires", "default_tolerance", "measure_fires", "latency_summary")
@@ -193,7 +194,8 @@ def _codes(frame: pd.DataFrame, code: dict) -> np.ndarray:
 
 
 def _runs(speech: pd.DataFrame, code: dict) -> tuple:
-    """The side's speech as runs (overlapping or touching segments joined): (file, start, end) sorted."""
+    """The side's speech as runs (segments overlapping or at most `MERGE_MS` apart joined, as the truth
+    tables join them): (file, start, end) sorted."""
     f = _codes(speech, code)
     s, e = speech[C.START_MS].to_numpy(np.int64), speech[C.END_MS].to_numpy(np.int64)
     order = np.lexsort((s, f))
@@ -202,7 +204,7 @@ def _runs(speech: pd.DataFrame, code: dict) -> tuple:
         return f, s, e
     reach = pd.Series(e).groupby(f).cummax().to_numpy(np.int64)
     new = np.ones(len(f), bool)
-    new[1:] = (f[1:] != f[:-1]) | (s[1:] > reach[:-1])
+    new[1:] = (f[1:] != f[:-1]) | (s[1:] > reach[:-1] + MERGE_MS)
     return f[new], s[new], np.maximum.reduceat(reach, np.flatnonzero(new))
 
 
