@@ -54,7 +54,7 @@ from .metrics import EOT_HOLD_MAX_MS, EOT_HOLD_MIN_MS, HOLD_MIN_MS
 from .transitions import MERGE_MS
 
 __all__ = ("ALIGN_TOLERANCE_MS", "PADDED_TOLERANCE_MS", "MEASURED_COLUMNS", "FIRE_CLASSES", "align_fires",
-           "classify_fires", "default_tolerance", "measure_fires", "latency_summary")
+           "classify_fires", "default_tolerance", "measure_fires", "latency_summary", "side_silences")
 
 #: Tolerance for a truth with word timings or voice activity (ms): how far before a
 #: reference end a fire still belongs to the silence it opens.
@@ -82,6 +82,12 @@ def default_tolerance(source: str | None, has_words: bool) -> tuple:
         ``"offline-vad"``...).
     has_words : bool
         Whether it has word timings.
+
+    Notes
+    -----
+    The source is all there is to go on: an RTTM the offline backend wrote (voice
+    activity) reads as ``"rttm"`` and gets the padded tolerance; pass 250
+    (``--align-tolerance 250``) for it. The tolerance is printed with every replay.
 
     Examples
     --------
