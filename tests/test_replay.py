@@ -92,8 +92,10 @@ def test_replay_against_the_fake_equals_the_simulator_on_the_bundled_recordings(
     assert not result.failed
     assert len(result.files) == len(BUNDLED) * len(CONFIGS)
     for frame in (result.files, result.overall):
-        assert (frame["missed"] == 0).all() and (frame["other_fires"] == 0).all()
-        assert (frame["fired"] == frame["turn_ends"]).all()
+        # the fake fires by the simulator's rules: never inside speech, once per cut hold and per turn end
+        assert (frame["missed"] == 0).all() and (frame["fires_in_speech"] == 0).all()
+        assert (frame["fired"] == frame["turn_ends"]).all() and (frame["fires_in_hold"] == frame["cuts"]).all()
+        assert (frame["fires"] == frame["fires_at_turn_end"] + frame["fires_in_hold"]).all()
         for k in ("cutoff_rate", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "interrupted"):
             both = frame[[k, f"predicted_{k}"]].dropna()
             assert (both[k] == both[f"predicted_{k}"]).all(), (k, frame)
@@ -246,7 +248,8 @@ def test_a_keyword_argument_that_is_no_option_goes_to_the_session(monkeypatch, t
     ("sessions_per_minute", 0, "sessions_per_minute must be None (no limit) or a whole number >= 1"),
     ("retries", -1, "retries must be a whole number >= 0"),
     ("backoff_s", float("inf"), "backoff_s must be a number of seconds >= 0"),
-    ("align_tolerance_ms", -5, "align_tolerance_ms must be a whole number of milliseconds >= 0"),
+    ("align_tolerance_ms", -5, "align_tolerance_ms must be None (from the truth's source) or a whole number of "
+                               "milliseconds >= 0"),
     ("model", "u4", "unknown model 'u4': use one of u3-rt-pro, universal-streaming, silence"),
     ("progress", "print", "progress must be a function of one line of text, or None"),
     ("seed", "1", "seed must be a whole number"),
@@ -260,6 +263,30 @@ def test_the_options_are_frozen_and_default_to_the_documented_values():
     options = ReplayOptions()
     assert (options.sample, options.seed, options.speed, options.concurrency, options.sessions_per_minute,
             options.retries, options.backoff_s, options.model, options.align_tolerance_ms, options.events_dir,
-            options.progress) == (None, 0, 1.0, 4, None, 6, 2.0, "u3-rt-pro", 250, None, None)
+            options.progress) == (None, 0, 1.0, 4, None, 6, 2.0, "u3-rt-pro", None, None, None)
     with pytest.raises(FrozenInstanceError):
         options.concurrency = 2
+
+
+# --------------------------------------------------------------------------- every fire accounted for
+def test_a_fire_the_reference_calls_speech_is_counted_in_speech(fake, tmp_path):
+    """The fake ends turns on the recording's words (conv1 side A: "desk." 2772, "that." 6863, "name"
+    9019), as the simulator's rules do; the reference given to the replay bridges A's 900 ms pause
+    (5559-9019 as one segment, as human references often do). At 200/600: the fake fires at 2772 + 200
+    (punctuated), in the pause at 6863 + 200 = 7063 (punctuated), and at 9019 + 600 = 9619."""
+    rttm = tmp_path / "bridged" / "conv1.rttm"
+    rttm.parent.mkdir()
+    rttm.write_text("SPEAKER conv1 1 0.800 1.972 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER conv1 2 3.122 1.837 <NA> <NA> B <NA> <NA>\n"
+                    "SPEAKER conv1 1 5.559 3.460 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER conv1 2 8.769 0.868 <NA> <NA> B <NA> <NA>\n")
+    result = replay([SYNTH / "conv1.wav"], [StreamingConfig("fast", 200, 600)], truth=rttm, channel=0, speaker="A",
+                    backend="assemblyai", yes=True, api_key=KEY, streaming=StreamingOptions(url=fake.ws_url),
+                    options=ReplayOptions(speed=10.0, events_dir=tmp_path / "events", model="silence"))
+    row = result.overall.iloc[0]
+    # 2972: A's turn end at 2772 (latency 200); 7063: inside 5559-9019, 1956 ms before its end (tolerance
+    # 550, an RTTM): in speech; 9619: A's turn end at 9019 (latency 600; B started at 8769: interrupted)
+    assert (row["fires"], row["fires_at_turn_end"], row["fires_in_hold"], row["fires_in_speech"]) == (3, 2, 0, 1)
+    assert row["premature_rate"] == 1 / 3 and row["align_tolerance_ms"] == 550
+    assert (row["holds"], row["turn_ends"], row["fired"], row["latency_mean_ms"]) == (0, 2, 2, 400.0)
+    assert [p.name for p in (tmp_path / "events").iterdir()] == ["0000-conv1.wav-ch0--200-600.jsonl"]

@@ -17,7 +17,11 @@ far into the recording the message arrived, so measured latency includes the
 network, the 50 ms framing and the model's own time. ``max_turn_silence + 500`` ms
 of silence follow each recording so that its last turn end is the endpointer's.
 The events are saved (`turntune_nb.replay_events`: JSON lines, owner-only, with the
-truth) for `rescore`.
+truth; the channel in the file name, so that a call replayed on channel 0 and then
+on channel 1 into the same folder keeps both) for `rescore`. Every fire (a final
+turn) is classified at a turn end, in a hold or in the speaker's speech
+(`turntune_nb.analysis.alignment`); the sessions of two-channel calls are also scored
+in TurnBench's terms (`turntune_nb.analysis.turnbench`).
 
 How a replay runs (sample, pace, sessions at once, back-off, the rule and tolerance
 it is scored with, where the events go) is one `ReplayOptions`.
@@ -36,7 +40,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis.alignment import ALIGN_TOLERANCE_MS
 from .analysis.metrics import canonical_model
 from .assemblyai.streaming import StartLimiter
 from .errors import ConfigError, ReplayNotConfirmedError, StreamingClosedError, TurnTuneError
@@ -83,10 +86,12 @@ class ReplayOptions:
         ``backoff_s * 2**n`` seconds (default 2.0) before the n-th.
     model : {"u3-rt-pro", "universal-streaming", "silence"}
         Scoring: the simulator's rule for the prediction (aliases accepted).
-    align_tolerance_ms : int
-        Scoring: how far a turn's speech end may lie from the silence it is counted
-        in (`turntune_nb.analysis.alignment`, default 250); widen it for padded
-        segment ends.
+    align_tolerance_ms : int, optional
+        Scoring: how far before a reference end a fire still belongs to the silence
+        that end opens (`turntune_nb.analysis.alignment`); None (default): from each
+        truth's source (`default_tolerance`: 250 ms for word timings and voice
+        activity, 550 for segment-level references such as RTTM, whose ends are
+        padded).
     events_dir : path, optional
         Output: where the events go (default ``turntune-replay``): one JSON-lines
         file per recording and setting, owner-only.
@@ -116,7 +121,7 @@ class ReplayOptions:
     retries: int = 6
     backoff_s: float = 2.0
     model: str = "u3-rt-pro"
-    align_tolerance_ms: int = ALIGN_TOLERANCE_MS
+    align_tolerance_ms: int | None = None
     events_dir: str | os.PathLike | None = None
     progress: Callable[[str], object] | None = None
 
@@ -132,7 +137,8 @@ class ReplayOptions:
              "None (no limit) or a whole number >= 1"),
             ("retries", is_whole(self.retries, 0), "a whole number >= 0"),
             ("backoff_s", is_number(self.backoff_s, allow_zero=True), "a number of seconds >= 0"),
-            ("align_tolerance_ms", is_whole(self.align_tolerance_ms, 0), "a whole number of milliseconds >= 0"),
+            ("align_tolerance_ms", self.align_tolerance_ms is None or is_whole(self.align_tolerance_ms, 0),
+             "None (from the truth's source) or a whole number of milliseconds >= 0"),
             ("events_dir", self.events_dir is None or isinstance(self.events_dir, (str, os.PathLike)),
              "a folder path or None"),
             ("progress", self.progress is None or callable(self.progress), "a function of one line of text, or None"),
@@ -296,7 +302,8 @@ def _stream_plan(plan: ReplayPlan, opts: ReplayOptions, session_kwargs: dict, ou
                 except TurnTuneError as err:
                     outcome = {"events": [], "attempts": 1, "end_reason": None, "error": str(err)}
                 header = _header(n, item, config, plan, outcome)
-                name = (f"{n:04d}-{safe_filename(item.name, 60)}--{config.min_turn_silence}-"
+                side = "" if item.channel is None else f"-ch{item.channel}"
+                name = (f"{n:04d}-{safe_filename(item.name, 60)}{side}--{config.min_turn_silence}-"
                         f"{config.max_turn_silence}.jsonl")
                 write_events(out / name, header, outcome["events"])
                 if outcome["error"]:

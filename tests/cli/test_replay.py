@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import warnings
@@ -109,3 +110,43 @@ def test_a_bad_option_exits_2_before_anything_streams(tmp_path, capsys):
                "--backend", "offline", "--events-dir", str(tmp_path / "events")])
     assert rc == 2 and "concurrency must be a whole number >= 1" in capsys.readouterr().err
     assert not (tmp_path / "events").exists()
+
+
+def test_both_channels_rescored_with_every_fire_and_turnbench_files(tmp_path, capsys, monkeypatch):
+    """conv5 replayed on channel 0, then channel 1, into one folder; --rescore shows every fire's class and
+    writes TurnBench's submission, whose times are the saved fires (recounted here from the events files)."""
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    config = tmp_path / "fast.json"
+    CONFIGS[0].save(config)
+    events = tmp_path / "events"
+    for channel in ("0", "1"):
+        assert main(["replay", str(SYNTH / "conv5.opus"), "--config", str(config), "--truth", str(SYNTH / "truth"),
+                     "--channel", channel, "--backend", "offline", "--speed", "20", "--yes", "--events-dir",
+                     str(events), "--json"]) == 0
+        capsys.readouterr()
+    assert sorted(p.name for p in events.iterdir()) == ["0000-conv5.opus-ch0--200-600.jsonl",
+                                                       "0000-conv5.opus-ch1--200-600.jsonl"]
+    assert main(["replay", "--rescore", str(events), "--turnbench", str(tmp_path / "tb")]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"\d+ fire\(s\), \d+ at turn ends, \d+ in holds, \d+ in speech; premature", shown)
+    assert "TurnBench terms" in shown
+    assert "alignment tolerance" in shown and "vap (published)" in shown
+    saved = {}
+    for p in sorted(events.iterdir()):
+        lines = [json.loads(x) for x in p.read_text().splitlines()]
+        finals = {}
+        for e in lines[1:]:
+            if e["type"] == "Turn" and e["end_of_turn"]:
+                finals.setdefault(e["turn_order"], e["emitted_at_ms"])
+        saved[lines[0]["channel"]] = sorted(finals.values())
+    sub = json.loads((tmp_path / "tb" / "turnbench-200-600.json").read_text())
+    [conv] = sub["predictions"]
+    assert conv["conversation_id"] == "conv5.opus" and sub["schema_version"] == 1
+    for channel, key in ((0, "speaker_1"), (1, "speaker_2")):
+        assert conv[key]["eot"] == [t / 1000 for t in saved[channel] if t <= 9830]  # inside the audio
+    assert main(["replay", "--rescore", str(events), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    for row in data["files"]:
+        assert row["fires"] == row["fires_at_turn_end"] + row["fires_in_hold"] + row["fires_in_speech"]
+        assert row["fires"] == len(saved[row["channel"]])
+    assert data["turnbench"][0]["speakers_scored"] == 2 and data["turnbench_fp_budget"] == 0.1

@@ -17,8 +17,10 @@ alone. Data flows down this list:
 - `metrics`: what an endpointing setting is judged by (`EndpointMetrics`).
 - `counting`: the holds and turn ends sorted once, counted at any vector of thresholds.
 - `simulate`: `Simulator`, AssemblyAI's rules replayed over pauses and turn ends.
-- `alignment`: measured endpointing, a real endpointer's turns aligned with the truth
-  (what `turntune_nb.replay` reports beside the simulator).
+- `alignment`: measured endpointing, every fire of a real endpointer classified against the truth
+  (at a turn end, in a hold, in speech: what `turntune_nb.replay` reports beside the simulator).
+- `turnbench`: Sesame TurnBench's terms for a replay: its submission file, end-of-turn recall,
+  false-positive rate and median latency at its false-positive budget.
 - `sides`: one side of a call (speakers, channels, roles) for every figure.
 - `frontier`: the trade-off curve and eot-bench's operating points.
 - `eotbench`: eot-bench's four cells, and the published eot-bench / TurnBench rows.

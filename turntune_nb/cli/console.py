@@ -361,35 +361,91 @@ def print_recommendation(rec, out: Console) -> None:
 
 # --------------------------------------------------------------------------- replay
 def _measured(column: str, r: dict) -> str:
-    """``measured (predicted)`` of one figure of a replay row."""
-    return f"{format_value(column, r.get(column))} ({format_value(column, r.get('predicted_' + column))})"
+    """``measured`` over ``(predicted)`` (two lines) of one figure of a replay row; a bracketed prediction
+    as its two bounds (``low-high``), and ``!`` after the measurement when it lies outside them."""
+    lo, hi = r.get(f"predicted_{column}_low"), r.get("predicted_" + column)
+    pred = format_value(column, hi)
+    if lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi) and lo != hi:
+        lo, hi = sorted((lo, hi))
+        pred = f"{format_value(column, lo)}-{format_value(column, hi)}"
+    flag = "!" if r.get(f"{column}_vs_prediction") in ("above", "below") else ""
+    return f"{format_value(column, r.get(column))}{flag}\n({pred})"
 
 
 def print_replay(result, out: Console, shown=()) -> None:
-    """A `ReplayResult`: for each setting, every recording and all of them, measured beside
-    the simulator's prediction. Notes in `shown` (already printed) are not repeated."""
+    """A `ReplayResult`: for each setting, every fire accounted for (at a turn end, in a hold, in
+    speech), the measured cut-off rate and latency beside the simulator's prediction (both bounds of a
+    bracket; outside them said in words), then TurnBench's terms and eot-bench's cells of the replayed
+    settings. Notes in `shown` (already printed) are not repeated."""
+    from ..analysis.eotbench import eot_table
+    from ..analysis.turnbench import FP_BUDGET, published_rows
+    from ..rescore import measured_eot_cells
+
+    def pct(v) -> str:
+        return "–" if v is None or pd.isna(v) else f"{v:.1%}"
+
     _heading(out, f"REPLAY: MEASURED VS PREDICTED ({result.model} rule)")
+    said = set(shown)
     for r in result.overall.to_dict("records"):
+        setting = f"{r['min_turn_silence']}/{r['max_turn_silence']}"
         per = result.files[(result.files["min_turn_silence"] == r["min_turn_silence"])
                            & (result.files["max_turn_silence"] == r["max_turn_silence"])]
         rows = [(f"{f['file']} ({f['speakers']})", f) for f in per.to_dict("records")]
         rows.append((f"all {r['files']} file(s)", r))
+        tol = r.get("align_tolerance_ms")
+        tol = "per file (notes)" if tol is None or pd.isna(tol) else f"{tol:.0f} ms"
         out.print()
-        out.print(Text(f"Setting {r['min_turn_silence']}/{r['max_turn_silence']} ms (min/max_turn_silence): "
-                       f"{r['holds']} holds, latency p90 {_measured('latency_p90_ms', r)} ms, "
-                       f"{r['other_fires']} other fire(s)", style="bold"))
+        out.print(Text(f"Setting {setting} ms (min/max_turn_silence), alignment tolerance {tol}: "
+                       f"{r['fires']} fire(s), {r['fires_at_turn_end']} at turn ends, {r['fires_in_hold']} in "
+                       f"holds, {r['fires_in_speech']} in speech; premature {pct(r['premature_rate'])} (fires in "
+                       f"holds or in speech / fires); cut-off rate = holds a fire fell in / holds", style="bold"))
+        cells = [(name, f"{f['fires']}: {f['fires_at_turn_end']}/{f['fires_in_hold']}/{f['fires_in_speech']}",
+                  pct(f["premature_rate"]), _measured("cutoff_rate", f), _measured("latency_mean_ms", f),
+                  f"{f['fired']}/{f['turn_ends']}") for name, f in rows]
+        headers = ("fires: end/ hold/ speech", "premature", "cut-off rate (predicted)", "mean latency ms (predicted)",
+                   "turn ends fired")
+        widths = [max([len(w) for w in h.split()] + [len(line) for c in cells for line in c[k].split("\n")])
+                  for k, h in enumerate(headers, 1)]
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-        table.add_column("file", overflow="fold", min_width=min(24, max(len(name) for name, _ in rows)))
-        for header in (f"{label('cutoff_rate')} (predicted)", f"{label('latency_mean_ms')} (predicted)",
-                       label("fired"), label("missed")):
-            table.add_column(header, justify="right", overflow="fold")
-        for name, f in rows:
-            table.add_row(name, _measured("cutoff_rate", f), _measured("latency_mean_ms", f),
-                          f"{format_value('fired', f['fired'])} of {format_value('turn_ends', f['turn_ends'])}",
-                          format_value("missed", f["missed"]))
+        room = out.width - sum(widths) - 3 * len(widths)  # each gap: two of padding and a (blank) rule
+        table.add_column("file", overflow="fold", width=max(8, min(room, max(len(c[0]) for c in cells))))
+        for header, w in zip(headers, widths):
+            table.add_column(header, justify="right", overflow="fold", width=w)
+        for c in cells:
+            table.add_row(*c)
         out.print(table)
+        outside = [n for n in result.notes if n.startswith(f"{setting}: the measured ")]
+        for n in outside:
+            out.print(f"! {n[len(setting) + 2:]}")
+        said |= set(outside)
+    tb = getattr(result, "turnbench", None)
+    if tb is not None and len(tb):
+        out.print()
+        out.print(Text(f"TurnBench terms (end of turn, two-channel sessions, gold from your reference; "
+                       f"false-positive budget {FP_BUDGET:g}), beside TurnBench's published test rows:",
+                       style="bold"))
+        mine = tb.assign(source="your replay")[["setting", "source", "recall", "fp_rate", "latency_p50_ms"]]
+        both = pd.concat([mine, published_rows()], ignore_index=True)
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
+        for header in ("setting", "recall", "false positives", "latency p50 (ms)"):
+            t.add_column(header, justify="left" if header == "setting" else "right", overflow="fold")
+        for x in both.to_dict("records"):
+            mark = " *" if x["setting"] in set(tb.loc[tb["operating_point"], "setting"]) else ""
+            name = x["setting"] + mark if x["source"] == "your replay" else f"{x['setting']} (published)"
+            t.add_row(name, pct(x["recall"]), pct(x["fp_rate"]),
+                      format_value("latency_p50_ms", x["latency_p50_ms"]))
+        out.print(t)
+        if tb["operating_point"].any():
+            out.print(f"* the operating point at the {FP_BUDGET:g} budget (highest recall, then lowest latency)")
+    cells = measured_eot_cells(result.overall)
+    if cells:
+        out.print()
+        out.print(Text("eot-bench cells of the replayed settings (measured; a cell no replayed setting reaches "
+                       "is empty), beside the published rows:", style="bold"))
+        out.print(_frame_table(eot_table({"your replay (measured)": cells}).drop(columns=["source"]),
+                               title_column="name", width=out.width))
     _bullets(out, "Failed", [f"{f['filename']}: {f['reason']}" for f in result.failed])
-    _bullets(out, "Notes", [n for n in result.notes if n not in set(shown)])
+    _bullets(out, "Notes", [n for n in result.notes if n not in said])
     if result.events_dir is not None:
         out.print()
         print_saved(out, "Events saved in", result.events_dir)

@@ -25,9 +25,11 @@ def add_replay(sub) -> None:
         "replay",
         help="measure the real endpointer on your recordings, beside the simulator's prediction",
         description="Stream each recording (or a --sample of them) through the streaming endpointer with each "
-        "--config, several sessions at once, align the final turns with the true turn ends and holds of the "
-        "recording's transcript, and print measured false cut-offs and latency beside the simulator's prediction "
-        "for the same setting, per file and overall. AssemblyAI with ASSEMBLYAI_API_KEY (billed per streamed "
+        "--config, several sessions at once, classify every final turn (fire) against the recording's "
+        "transcript of the streamed side (at a turn end, in a hold, or inside the speaker's speech), and print "
+        "the premature fires, measured cut-offs and latency beside the simulator's prediction for the same "
+        "setting, per file and overall, with TurnBench's recall, false positives and median latency for "
+        "two-channel calls. AssemblyAI with ASSEMBLYAI_API_KEY (billed per streamed "
         "hour: the hours are printed first and --yes is required), else the offline endpointer. The events are "
         "saved (--events-dir, owner-only) so that --rescore scores them again without streaming.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -59,9 +61,13 @@ def add_replay(sub) -> None:
     p.add_argument("--events-dir", default="turntune-replay", metavar="DIR",
                    help="where the events go (default: turntune-replay)")
     p.add_argument("--rescore", metavar="DIR", help="score the events a replay saved in DIR again; nothing is streamed")
-    p.add_argument("--align-tolerance", type=int, default=250, metavar="MS",
-                   help="how far a turn's speech end may lie from the true silence it is counted in (default: 250; "
-                   "widen it for transcripts with padded segment ends)")
+    p.add_argument("--align-tolerance", type=int, default=None, metavar="MS",
+                   help="how far before a reference segment's end a fire still belongs to the silence that end "
+                   "opens, not to the speech (default: from the truth: 250 for word timings and voice activity, "
+                   "550 for RTTM/CSV segment ends, which are often padded; printed with the result)")
+    p.add_argument("--turnbench", metavar="DIR",
+                   help="write each setting's TurnBench submission (turnbench-MIN-MAX.json) of the two-channel "
+                   "sessions in DIR (replay --channel 0 and --channel 1 into one --events-dir for both speakers)")
     p.add_argument("--yes", action="store_true", help="stream without asking (the hours are still printed)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout and nothing else")
     p.set_defaults(func=_run_replay)
@@ -113,6 +119,9 @@ def _run_replay(args) -> int:
 
         result = replay(plan, None, yes=True, options=options,
                         streaming=StreamingOptions(speech_model=args.speech_model))
+    if args.turnbench:
+        for path in result.write_turnbench(args.turnbench):
+            print_err(f"TurnBench submission written: {path}")
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
