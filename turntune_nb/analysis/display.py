@@ -63,7 +63,11 @@ LABELS: dict[str, str] = {
     "cutoff_at_300ms": "cut-offs at 300 ms latency", "cutoff_at_600ms": "cut-offs at 600 ms latency",
     "latency_at_5pct_ms": "latency at 5% cut-offs (ms)", "latency_at_10pct_ms": "latency at 10% cut-offs (ms)",
     "false_fire_rate": "false fires", "recall": "turn ends detected", "how_close": "how close",
-    "fired": "turn ends fired", "missed": "missed", "other_fires": "other fires", "files": "files",
+    "fired": "turn ends fired", "missed": "missed", "files": "files",
+    # a replay's fires, each classified (analysis.alignment)
+    "fires": "fires", "fires_at_turn_end": "fires at a turn end", "fires_in_hold": "fires in a hold",
+    "fires_in_speech": "fires in speech", "premature_rate": "premature fires",
+    "align_tolerance_ms": "alignment tolerance (ms)",
 }
 
 _SHARES = {"overlap_share", "share", "share_of_speaker_changes", "cutoff_rate", "cutoff_rate_low",
@@ -73,7 +77,8 @@ _COUNTS = {"speakers", "utterances", "total_utterances", "total_gaps", "gaps", "
            "total_files_analyzed", "count", "holds", "cuts", "cuts_low", "turns", "turns_cut", "turn_ends",
            "interrupted", "interrupted_low", "eot_holds", "eot_cuts", "never_fired", "channel"}
 _SHARES |= {"cutoff_at_300ms", "cutoff_at_600ms"}
-_COUNTS |= {"fired", "missed", "other_fires", "files"}
+_COUNTS |= {"fired", "missed", "files", "fires", "fires_at_turn_end", "fires_in_hold", "fires_in_speech"}
+_SHARES |= {"premature_rate"}
 #: A replay's simulator prediction and measured-minus-predicted columns read as the figure they qualify.
 _QUALIFIERS = {"predicted_": "predicted", "gap_": "measured - predicted"}
 _MISSING = "–"
