@@ -151,8 +151,8 @@ def test_thresholds_and_options_reach_the_url(fake):
         "keyterms_prompt": '["account number", "Jay Smith"]',
     }
     assert rec["auth"] == "key"
-    _, rec = run(fake, silence(100), BALANCED)
-    assert rec["params"] == {"sample_rate": "16000", "encoding": "pcm_s16le", "speech_model": "u3-rt-pro",
+    _, rec = run(fake, silence(100), BALANCED)  # no model named anywhere: AssemblyAI's default since 2026-09-29
+    assert rec["params"] == {"sample_rate": "16000", "encoding": "pcm_s16le", "speech_model": "universal-3-6-pro",
                              "min_turn_silence": "400", "max_turn_silence": "1280"}
 
 
@@ -305,10 +305,20 @@ def test_inactivity_fires_on_time_after_the_last_transcript(fake):
 
 
 def test_server_inactivity_timeout_ends_the_session(fake):
+    """December 2026: the server's inactivity timer closes with 3006 (after an Error message): the
+    session ends as "inactivity (server)", not as an error; the older Termination + 1000 too."""
     fs.configure(fake, mode="silent", inactivity_scale=0.02)  # 5 s -> 100 ms
-    s, rec = run(fake, silence(5000), server_inactivity_timeout=5)
+    errors = []
+    s, rec = run(fake, silence(5000), server_inactivity_timeout=5, on_error=errors.append)
     assert rec["params"]["inactivity_timeout"] == "5"
-    assert s.end_reason.kind == SessionEnd.SERVER_INACTIVITY and s.error is None  # issue 14: says which rule fired
+    assert rec["close"][0] == 3006 and rec["inactivity_closed"]
+    assert s.end_reason.kind == SessionEnd.SERVER_INACTIVITY and s.end_reason.code == 3006
+    assert s.end_reason.detail.startswith("inactivity (server)")
+    assert s.error is None and errors == []  # issue 14: says which rule fired; issue 22: not an error
+    assert not any(isinstance(e, ErrorEvent) for e in s.events) and not rec["terminate_received"]
+    fs.configure(fake, inactivity_close="termination")
+    s, rec = run(fake, silence(5000), server_inactivity_timeout=5)
+    assert s.end_reason.kind == SessionEnd.SERVER_INACTIVITY and s.error is None
     assert isinstance(s.events[-1], TerminationEvent) and not rec["terminate_received"]
 
 
@@ -705,14 +715,17 @@ def test_update_configuration_is_checked_before_sending(fake):
     before = len(fs.sessions(fake))
     s = session(fake, np.concatenate([tone(300), silence(3000)]), speech_model="universal-streaming-english")
     s.start()
-    for bad in ({"vad_threshold": 1.5}, {"mode": "balanced"}, {"interruption_delay": 100}, {"colour": "red"},
-                {"keyterms_prompt": "one"}):
+    # vad_threshold is a U3 Pro update only since the December 2026 list (Universal-Streaming: silences, terms)
+    for bad in ({"vad_threshold": 0.2}, {"mode": "balanced"}, {"interruption_delay": 100}, {"colour": "red"},
+                {"keyterms_prompt": "one"}, {"min_turn_silence": 2000}):
         with pytest.raises(ConfigError):
             s.update_configuration(**bad)
-    s.update_configuration(vad_threshold=0.2, end_of_turn_confidence_threshold=0.6)
+    with pytest.raises(ConfigError, match="cannot be updated mid-stream on universal-streaming-english"):
+        s.update_configuration(mode="balanced")
+    s.update_configuration(min_turn_silence=200, end_of_turn_confidence_threshold=0.6)
     s.wait(30, raise_error=False)
     rec = record(fake, before)
-    assert rec["updates"] == [{"vad_threshold": 0.2, "end_of_turn_confidence_threshold": 0.6}]
+    assert rec["updates"] == [{"min_turn_silence": 200, "end_of_turn_confidence_threshold": 0.6}]
 
 
 def test_the_fake_closes_3006_on_a_bad_update_it_is_sent(fake):
