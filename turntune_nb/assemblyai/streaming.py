@@ -424,7 +424,7 @@ class StreamingSession(LiveSession):
         self.ignored_params = compare_configuration(self.params, event.configuration)
         if self.ignored_params:
             text = ignored_text(self.ignored_params)
-            log.warning("streaming: %s", text)
+            log.info("streaming: %s", text)  # the WarningEvent is what a caller shows
             self._emit(WarningEvent(None, text, tuple(self.ignored_params), received_at=event.received_at))
 
     @property
