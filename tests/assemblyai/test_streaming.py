@@ -910,3 +910,28 @@ def test_update_configuration_refuses_what_the_model_family_cannot_update(fake):
     new = u3._updated_config({"mode": "max_accuracy", "max_turn_silence": 3000})
     assert (new.min_turn_silence, new.max_turn_silence, new.interruption_delay, new.vad_threshold) == (
         512, 3000, 500, 0.2)
+
+
+def test_1011_is_an_internal_error_and_1006_a_lost_connection(fake):
+    fs.configure(fake, error={"code": 1011, "reason": "Internal Error", "after_ms": 0, "message": False})
+    s, rec = run(fake, silence(500))
+    assert rec["close"][0] == 1011
+    assert isinstance(s.error, StreamingClosedError) and s.error.code == 1011
+    assert "internal error while opening the session" in str(s.error)
+    # 1006 never travels in a close frame: a browser's WebSocket reports it when the connection dropped
+    lost = session(fake, silence(500))
+    lost._on_close(1006, "")
+    assert lost.end_reason == SessionEnd(SessionEnd.CONNECTION_LOST, "no close frame", 1006)
+    assert not isinstance(lost.error, StreamingClosedError) and "lost without a close frame" in str(lost.error)
+
+
+@pytest.mark.parametrize("timeout, reason, kind", [
+    (30, "Invalid Message Type: Nope", SessionEnd.SERVER_ERROR),  # a bad message, even with the timer set
+    (30, "", SessionEnd.SERVER_INACTIVITY),  # the timer set, no reason: the timer
+    (None, "Inactivity Timeout: no speech for 30 s", SessionEnd.SERVER_INACTIVITY),  # the reason says so
+    (None, "Invalid JSON: {\"inactive\": 1}", SessionEnd.SERVER_ERROR),
+])
+def test_3006_is_the_inactivity_timer_only_when_it_is_not_a_bad_message(fake, timeout, reason, kind):
+    s = session(fake, silence(500), server_inactivity_timeout=timeout)
+    s._on_close(3006, reason)
+    assert s.end_reason.kind == kind and (s.error is None) == (kind == SessionEnd.SERVER_INACTIVITY)

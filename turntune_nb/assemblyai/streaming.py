@@ -144,11 +144,26 @@ class StreamingSession(LiveSession):
     options : SessionOptions, optional
         This side: pacing (1 = real time: the API rejects faster), the client-side
         inactivity rule, the ending's time-out, a WAV of what was sent.
-    on_begin, on_speech_started, on_turn, on_termination, on_error : callable, optional
-        Called with the typed event, from the session's reader thread.
+    on_begin, on_speech_started, on_turn, on_termination, on_error, on_warning : callable, optional
+        Called with the typed event, from the session's reader thread. ``on_warning``
+        gets a `WarningEvent` when ``Begin.configuration`` shows that the service
+        ignored (an unknown or misspelled parameter) or changed (a clamped value)
+        something that was asked, and for the server's own ``Warning`` messages.
     **kwargs
         The callbacks; the fields of `StreamingOptions` and `SessionOptions` as keyword
         arguments (``url=``, ``pacing_speed=``...) still work, with a `DeprecationWarning`.
+
+    Attributes
+    ----------
+    speech_model : str
+        The model asked for: the options', else the config's, else ``universal-3-6-pro``.
+    configuration : dict or None
+        ``Begin.configuration``: what the service says is in force (None before Begin).
+    ignored_params : dict
+        What it ignored or changed: ``{name: {"asked": ..., "in_force": ... or None}}``.
+    end_reason : SessionEnd
+        Why it ended; the server's inactivity timer (close 3006, or a Termination it sent
+        unasked with ``server_inactivity_timeout``) is ``"server_inactivity"``, not an error.
 
     Raises
     ------
@@ -437,7 +452,7 @@ class StreamingSession(LiveSession):
         if code != 3006:
             return False
         text = (reason or "").lower()
-        if "inactiv" in text or "timeout" in text:
+        if "inactiv" in text and not text.startswith(("invalid message", "invalid json")):
             return True
         return bool(self.server_inactivity_timeout) and not text.startswith(("invalid", "see error"))
 
