@@ -218,8 +218,10 @@ def open_session(config, source, offline: bool | None = None, **kwargs):
         None picks the API when ``api_key``/``token`` is given or
         ``ASSEMBLYAI_API_KEY`` is set.
     **kwargs
-        Passed on: ``options=SessionOptions(...)`` and the callbacks to either; the
-        API-only ones (``api_key``, ``token``, ``streaming=StreamingOptions(...)``)
+        Passed on: ``options=SessionOptions(...)`` and the callbacks (``on_turn``,
+        ``on_warning``...) to either; the API-only ones (``api_key``, ``token``,
+        ``streaming=StreamingOptions(...)``: with no ``speech_model`` there or in the
+        config, AssemblyAI's default, ``universal-3-6-pro``)
         are dropped for the offline session, and the offline-only ``parties`` /
         ``vad_settings`` for AssemblyAI's. The options' fields one by one
         (``pacing_speed=``, ``url=``...) still work, with a `DeprecationWarning`.

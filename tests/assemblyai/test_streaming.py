@@ -151,8 +151,8 @@ def test_thresholds_and_options_reach_the_url(fake):
         "keyterms_prompt": '["account number", "Jay Smith"]',
     }
     assert rec["auth"] == "key"
-    _, rec = run(fake, silence(100), BALANCED)
-    assert rec["params"] == {"sample_rate": "16000", "encoding": "pcm_s16le", "speech_model": "u3-rt-pro",
+    _, rec = run(fake, silence(100), BALANCED)  # no model named anywhere: AssemblyAI's default since 2026-09-29
+    assert rec["params"] == {"sample_rate": "16000", "encoding": "pcm_s16le", "speech_model": "universal-3-6-pro",
                              "min_turn_silence": "400", "max_turn_silence": "1280"}
 
 
@@ -305,10 +305,20 @@ def test_inactivity_fires_on_time_after_the_last_transcript(fake):
 
 
 def test_server_inactivity_timeout_ends_the_session(fake):
+    """December 2026: the server's inactivity timer closes with 3006 (after an Error message): the
+    session ends as "inactivity (server)", not as an error; the older Termination + 1000 too."""
     fs.configure(fake, mode="silent", inactivity_scale=0.02)  # 5 s -> 100 ms
-    s, rec = run(fake, silence(5000), server_inactivity_timeout=5)
+    errors = []
+    s, rec = run(fake, silence(5000), server_inactivity_timeout=5, on_error=errors.append)
     assert rec["params"]["inactivity_timeout"] == "5"
-    assert s.end_reason.kind == SessionEnd.SERVER_INACTIVITY and s.error is None  # issue 14: says which rule fired
+    assert rec["close"][0] == 3006 and rec["inactivity_closed"]
+    assert s.end_reason.kind == SessionEnd.SERVER_INACTIVITY and s.end_reason.code == 3006
+    assert s.end_reason.detail.startswith("inactivity (server)")
+    assert s.error is None and errors == []  # issue 14: says which rule fired; issue 22: not an error
+    assert not any(isinstance(e, ErrorEvent) for e in s.events) and not rec["terminate_received"]
+    fs.configure(fake, inactivity_close="termination")
+    s, rec = run(fake, silence(5000), server_inactivity_timeout=5)
+    assert s.end_reason.kind == SessionEnd.SERVER_INACTIVITY and s.error is None
     assert isinstance(s.events[-1], TerminationEvent) and not rec["terminate_received"]
 
 
@@ -705,14 +715,17 @@ def test_update_configuration_is_checked_before_sending(fake):
     before = len(fs.sessions(fake))
     s = session(fake, np.concatenate([tone(300), silence(3000)]), speech_model="universal-streaming-english")
     s.start()
-    for bad in ({"vad_threshold": 1.5}, {"mode": "balanced"}, {"interruption_delay": 100}, {"colour": "red"},
-                {"keyterms_prompt": "one"}):
+    # vad_threshold is a U3 Pro update only since the December 2026 list (Universal-Streaming: silences, terms)
+    for bad in ({"vad_threshold": 0.2}, {"mode": "balanced"}, {"interruption_delay": 100}, {"colour": "red"},
+                {"keyterms_prompt": "one"}, {"min_turn_silence": 2000}):
         with pytest.raises(ConfigError):
             s.update_configuration(**bad)
-    s.update_configuration(vad_threshold=0.2, end_of_turn_confidence_threshold=0.6)
+    with pytest.raises(ConfigError, match="cannot be updated mid-stream on universal-streaming-english"):
+        s.update_configuration(mode="balanced")
+    s.update_configuration(min_turn_silence=200, end_of_turn_confidence_threshold=0.6)
     s.wait(30, raise_error=False)
     rec = record(fake, before)
-    assert rec["updates"] == [{"vad_threshold": 0.2, "end_of_turn_confidence_threshold": 0.6}]
+    assert rec["updates"] == [{"min_turn_silence": 200, "end_of_turn_confidence_threshold": 0.6}]
 
 
 def test_the_fake_closes_3006_on_a_bad_update_it_is_sent(fake):
@@ -772,3 +785,153 @@ def test_a_token_in_the_url_works_as_a_browser_uses_it(fake):
     ws.close()
     rec = record(fake, before)
     assert rec["auth"] == "token" and rec["settings"]["mode"] == "balanced"
+
+
+# --------------------------------------------------------------------------- issue 22: the December 2026 surface
+def test_a_session_that_names_no_model_is_universal_3_6_pro_confirmed_from_begin(fake):
+    s, rec = run(fake, silence(200), BALANCED)
+    assert rec["params"]["speech_model"] == "universal-3-6-pro"  # sent: AssemblyAI's default since 2026-09-29
+    (begin,) = [e for e in s.events if isinstance(e, BeginEvent)]
+    assert begin.model == "universal-3-6-pro" and s.configuration["speech_model"] == "universal-3-6-pro"
+    assert s.ignored_params == {}
+    # a config that names its model keeps it when the options name none
+    s, rec = run(fake, silence(200), StreamingConfig("x", 200, 500, speech_model="universal-3-5-pro"))
+    assert rec["params"]["speech_model"] == "universal-3-5-pro" and s.speech_model == "universal-3-5-pro"
+
+
+def test_the_legacy_model_name_still_works_with_a_one_line_note(fake):
+    with pytest.warns(DeprecationWarning, match="u3-rt-pro is a legacy name .*use universal-3-6-pro"):
+        s = session(fake, silence(200), speech_model="u3-rt-pro")
+    assert s.params["speech_model"] == "u3-rt-pro"
+
+
+def test_model_mode_and_turn_cap_reach_the_query_and_only_what_differs_from_the_preset(fake):
+    s, rec = run(fake, silence(200), CONFIG, speech_model="universal-3-6-pro", mode="balanced",
+                 max_turn_duration=20000)
+    # CONFIG is 200/500; the balanced preset is 128/1280 with a 60 s cap: all three differ, so all are sent
+    assert rec["params"] == {"sample_rate": "16000", "encoding": "pcm_s16le", "speech_model": "universal-3-6-pro",
+                             "mode": "balanced", "min_turn_silence": "200", "max_turn_silence": "500",
+                             "max_turn_duration": "20000"}
+    conf = s.configuration
+    assert (conf["mode"], conf["min_turn_silence"], conf["max_turn_silence"], conf["max_turn_duration"],
+            conf["interruption_delay"], conf["vad_threshold"]) == ("balanced", 200, 500, 20000, 500, 0.2)
+    assert s.ignored_params == {}
+
+
+def test_a_misspelled_parameter_is_ignored_by_the_service_and_the_session_says_so(fake):
+    warned = []
+    s, rec = run(fake, silence(200), CONFIG, extra_params={"min_turn_silense": 300}, on_warning=warned.append)
+    assert rec["refused"] is None and rec["params"]["min_turn_silense"] == "300"  # accepted, not refused
+    assert "min_turn_silense" not in s.configuration
+    assert s.ignored_params == {"min_turn_silense": {"asked": 300, "in_force": None}}
+    (warning,) = warned
+    assert warning.settings == ("min_turn_silense",) and "ignored min_turn_silense=300" in warning.warning
+    assert warning in s.events
+
+
+def test_a_value_the_service_clamps_is_reported_as_changed(fake):
+    warned = []
+    s, _ = run(fake, silence(200), StreamingConfig("x", 20, 500), on_warning=warned.append)
+    # min_turn_silence is clamped to 50-10000 ms by the service: 20 asked, 50 in force
+    assert s.ignored_params == {"min_turn_silence": {"asked": 20, "in_force": 50}}
+    assert [w.warning for w in warned] == ["the service changed min_turn_silence 20 -> 50"]
+
+
+def test_speaker_labels_use_the_diarisation_profile_its_turn_cap_and_pending_labels(fake):
+    fs.configure(fake, partial_every_ms=60_000)
+    audio = np.concatenate([tone(12_000), silence(1000), tone(500), silence(1000)])
+    s, rec = run(fake, audio, CONFIG, speaker_labels=True, max_speakers=2)
+    assert (rec["params"]["speaker_labels"], rec["params"]["max_speakers"]) == ("true", "2")
+    assert (s.configuration["speaker_labels"], s.configuration["max_turn_duration"]) == (True, 10_000)
+    # 12 s of speech: force-finalised at the 10 s cap (0-10000), the rest a turn of its own
+    # (10000-12000, 2 s: labelled); the 500 ms tone at 13000-13500 is under 1 s: PENDING
+    assert [(t.start_ms, t.end_ms, t.speaker_label) for t in s.turns()] == [
+        (0, 10_000, "A"), (10_000, 12_000, "A"), (13_000, 13_500, "PENDING")]
+
+
+def test_update_configuration_of_mode_reaches_the_fake_and_changes_later_turns(fake):
+    """max_accuracy (silence 2560 ms before a forced end) until the first final, then min_latency
+    (640 ms): the second turn ends 640 ms after its speech, not 2560."""
+    fs.configure(fake, partial_every_ms=60_000)
+    audio = np.concatenate([silence(200), tone(600), silence(3200), tone(600), silence(1500)])
+    holder = {}
+
+    def on_turn(turn):
+        if turn.end_of_turn and turn.turn_order == 0:
+            holder["s"].update_configuration(mode="min_latency")
+
+    before = len(fs.sessions(fake))
+    # the max_accuracy preset's own silences (512/2560): only the mode is sent, the preset fills the rest
+    s = holder["s"] = session(fake, audio, StreamingConfig("x", 512, 2560, mode="max_accuracy"), on_turn=on_turn)
+    assert s.params["mode"] == "max_accuracy" and "max_turn_silence" not in s.params
+    s.start()
+    s.wait(30)
+    rec = record(fake, before)
+    assert rec["updates"] == [{"mode": "min_latency"}]
+    in_force = rec["in_force"][0][1]  # the whole preset re-applied: 512/2560, delay 500 gave way to 128/640, 0
+    assert (in_force["mode"], in_force["min_turn_silence"], in_force["max_turn_silence"],
+            in_force["interruption_delay"]) == ("min_latency", 128, 640, 0)
+    assert (s.config.mode, s.config.min_turn_silence, s.config.max_turn_silence) == ("min_latency", 128, 640)
+    first, second = s.turns()
+    assert (first.start_ms, first.end_ms, second.start_ms, second.end_ms) == (200, 800, 4000, 4600)
+    # max_accuracy: the first turn waits 2560 ms of silence (800 + 2560 = 3360, before the second tone at
+    # 4000); after the update, min_latency's 640 ms (balanced would be 1280): each lag is the wait plus up
+    # to a frame and the network
+    assert 2560 - 60 <= first.emitted_at_ms - first.end_ms <= 2560 + 450
+    assert 640 - 60 <= second.emitted_at_ms - second.end_ms <= 640 + 450
+
+
+def test_a_message_over_128_kb_is_closed_with_1009_and_named(fake):
+    got_begin = threading.Event()
+    s = session(fake, np.concatenate([tone(300), silence(3000)]), pacing_speed=1.0,
+                on_begin=lambda e: got_begin.set()).start()
+    assert got_begin.wait(5)
+    s.update_configuration(prompt="x" * 140_000)  # 140 000 characters of JSON: over 131 072 bytes
+    s.wait(10, raise_error=False)
+    rec = fs.last_session(fake)
+    assert rec["close"][0] == 1009
+    assert isinstance(s.error, StreamingClosedError) and s.error.code == 1009
+    assert "over 128 KB" in str(s.error)
+    assert s.end_reason.kind == SessionEnd.SERVER_ERROR and s.end_reason.code == 1009
+
+
+def test_update_configuration_refuses_what_the_model_family_cannot_update(fake):
+    s = session(fake, silence(500), speech_model="universal-streaming-english")
+    for field, value in (("mode", "balanced"), ("vad_threshold", 0.3), ("continuous_partials", True)):
+        with pytest.raises(ConfigError, match=f"{field} cannot be updated mid-stream on universal-streaming-english"):
+            s._updated_config({field: value})
+    u3 = session(fake, silence(500))
+    # every field AssemblyAI lists for U3 Pro passes the checks (nothing sent: the session is not started)
+    for fields in ({"mode": "max_accuracy"}, {"vad_threshold": 0.3}, {"interruption_delay": 0},
+                   {"continuous_partials": False}, {"session_heartbeat": True}, {"language_codes": ["en"]}):
+        u3._updated_config(fields)
+    # a mode re-applies its preset: max_accuracy is 512/2560, interruption_delay 500, vad 0.2;
+    # a field given beside it wins
+    new = u3._updated_config({"mode": "max_accuracy", "max_turn_silence": 3000})
+    assert (new.min_turn_silence, new.max_turn_silence, new.interruption_delay, new.vad_threshold) == (
+        512, 3000, 500, 0.2)
+
+
+def test_1011_is_an_internal_error_and_1006_a_lost_connection(fake):
+    fs.configure(fake, error={"code": 1011, "reason": "Internal Error", "after_ms": 0, "message": False})
+    s, rec = run(fake, silence(500))
+    assert rec["close"][0] == 1011
+    assert isinstance(s.error, StreamingClosedError) and s.error.code == 1011
+    assert "internal error while opening the session" in str(s.error)
+    # 1006 never travels in a close frame: a browser's WebSocket reports it when the connection dropped
+    lost = session(fake, silence(500))
+    lost._on_close(1006, "")
+    assert lost.end_reason == SessionEnd(SessionEnd.CONNECTION_LOST, "no close frame", 1006)
+    assert not isinstance(lost.error, StreamingClosedError) and "lost without a close frame" in str(lost.error)
+
+
+@pytest.mark.parametrize("timeout, reason, kind", [
+    (30, "Invalid Message Type: Nope", SessionEnd.SERVER_ERROR),  # a bad message, even with the timer set
+    (30, "", SessionEnd.SERVER_INACTIVITY),  # the timer set, no reason: the timer
+    (None, "Inactivity Timeout: no speech for 30 s", SessionEnd.SERVER_INACTIVITY),  # the reason says so
+    (None, "Invalid JSON: {\"inactive\": 1}", SessionEnd.SERVER_ERROR),
+])
+def test_3006_is_the_inactivity_timer_only_when_it_is_not_a_bad_message(fake, timeout, reason, kind):
+    s = session(fake, silence(500), server_inactivity_timeout=timeout)
+    s._on_close(3006, reason)
+    assert s.end_reason.kind == kind and (s.error is None) == (kind == SessionEnd.SERVER_INACTIVITY)

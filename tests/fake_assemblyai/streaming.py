@@ -5,12 +5,20 @@
   ``speech_model``, ``min/max_turn_silence``, ``end_of_turn_confidence_threshold``,
   ``format_turns``, ``inactivity_timeout`` 5-3600, ``keyterms_prompt`` JSON list of at
   most 100, ``mode`` min_latency|balanced|max_accuracy, ``interruption_delay`` integer
-  0-1000 ms, ``vad_threshold`` number 0-1); a bad one is refused with HTTP 400
-  ``{"error": ...}`` before the upgrade. Choices where AssemblyAI's docs are silent:
-  ``mode`` and ``interruption_delay`` with a Universal-Streaming model are refused
-  (400; the docs list them as U3 Pro only and the LiveKit plugin raises on them);
-  ``vad_threshold`` is accepted by every model. ``mode`` is recorded but does not
-  change the fake's timing (its per-mode values are unpublished).
+  0-1000 ms, ``vad_threshold`` number 0-1, ``max_turn_duration``, ``speaker_labels``,
+  ``max_speakers``); a bad value is refused with HTTP 400 ``{"error": ...}`` before the
+  upgrade, an unknown (misspelled) name is ignored, as the service does since 2026.
+- The December 2026 surface (its table: `streaming_surface`, the fake's own): no
+  ``speech_model`` is ``universal-3-6-pro``; on the U3 Pro models the ``mode`` preset
+  (``balanced`` by default) fills what the query leaves unset, ``speaker_labels=true``
+  the diarisation profile instead (turns then carry ``speaker_label``: ``A``, the fake
+  has no diariser, or ``PENDING`` under 1 s); ``min_turn_silence`` is clamped to
+  50-10000; ``max_turn_duration`` force-finalises a long turn; a turn's first partial
+  waits ``interruption_delay`` + 256 ms of speech. ``Begin.configuration`` echoes the
+  settings in force. Choices where the docs are silent: ``mode`` and
+  ``interruption_delay`` with a Universal-Streaming model are refused (400; the docs
+  list them as U3 Pro only and the LiveKit plugin raises on them); ``vad_threshold``
+  is accepted by every model and recorded (the fake's energy detector does not use it).
 - ``GET /v3/token?expires_in_seconds=N[&max_session_duration_seconds=M]`` with the key
   in ``Authorization``: ``{"token", "expires_in_seconds"}`` (N 1-600, M 60-10800, else
   400; a bad key 401). The token is single-use and must open its session within N s
@@ -51,11 +59,14 @@
   (``ignore_terminate`` to test the client's bounded wait; ``terminate_close={"code":
   3005, "reason": ..., "message": False, "termination": False}`` answers it with that
   close code instead, after ``Termination`` only when ``termination`` is true). ``ForceEndpoint`` ends
-  the open turn; ``UpdateConfiguration`` changes thresholds (fields, types and
-  ranges checked as at the handshake, per model; a bad one is closed with ``3006
-  Invalid Message``: the docs do not say what the service answers, this is the
-  fake's choice); ``KeepAlive`` resets
-  the server inactivity timer; anything else is ``3006``.
+  the open turn; ``UpdateConfiguration`` changes the settings for the audio after it
+  (``mode`` re-applies its whole preset; the fields each model family may update, types
+  and ranges checked as at the handshake; a bad one is closed with ``3006 Invalid
+  Message``: the docs do not say what the service answers, this is the fake's choice;
+  each update's settings in force are recorded in ``in_force``); ``KeepAlive`` resets
+  the server inactivity timer; anything else is ``3006``. A message over 128 KB is
+  closed with 1009. The server's ``inactivity_timeout`` ends the session with an
+  ``Error`` and close 3006 (``inactivity_close="termination"``: Termination and 1000).
 - Faults: ``error={"code": 3005, "reason": ..., "after_ms": 0, "message": True}``
   (an ``Error`` message, then that close code), ``abrupt_after_ms`` (the TCP
   connection is dropped without a close frame).
@@ -75,17 +86,15 @@ import uuid
 import numpy as np
 from aiohttp import WSMsgType, web
 
+from . import streaming_surface as surface
+
 __all__ = ("register", "configure", "add_reference", "issue_token", "tokens_minted", "sessions", "last_session",
            "wait_for_sessions", "SPEECH_MODELS", "DEFAULTS")
 
-SPEECH_MODELS = ("universal-streaming-english", "universal-streaming-multilingual", "u3-rt-pro",
-                 "u3-rt-pro-beta-1", "whisper-rt", "universal-3-5-pro", "u3-pro")
-_U3 = ("u3-rt-pro", "u3-rt-pro-beta-1", "universal-3-5-pro", "u3-pro")
-_MODEL_DEFAULTS = {True: (100, 1000), False: (400, 1280)}  # U3 Pro?, (min, max)
+SPEECH_MODELS = surface.SPEECH_MODELS
+_U3 = surface.U3_MODELS
 _VOCAB = ("so", "we", "looked", "at", "the", "numbers", "and", "I", "think", "it", "works", "okay",
           "right", "yes", "maybe", "later", "today", "call", "back", "sure", "thanks", "plan")
-_UPDATABLE = {"min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold", "keyterms_prompt",
-              "prompt", "agent_context", "language_codes", "mode", "interruption_delay", "vad_threshold"}
 #: Fields only the U3 Pro models take ("Updating configuration mid-stream": Models column).
 _U3_ONLY = {"mode", "interruption_delay", "prompt", "agent_context"}
 _MODES = ("min_latency", "balanced", "max_accuracy")
@@ -107,6 +116,7 @@ DEFAULTS = {
     "error": None,  # {"code", "reason", "after_ms", "message", "times"}: "times" = only the first N sessions
     "abrupt_after_ms": None,
     "inactivity_scale": 1.0,  # multiplies the server inactivity_timeout (tests shrink it)
+    "inactivity_close": "3006",  # "3006" (Error + close 3006, December 2026) | "termination" (+ 1000)
     "close_timeout": 3.0,
 }
 
@@ -235,7 +245,10 @@ class _Cond:
 
 # --------------------------------------------------------------------------- validation
 def _validate(query) -> tuple[dict, str | None]:
-    """(settings, error text or None) for the handshake's query parameters."""
+    """(settings, error text or None) for the handshake's query parameters.
+
+    Unknown names are ignored, not refused (as the service does since 2026); the
+    settings in force (``configuration``) are what `Begin.configuration` echoes."""
     q = dict(query)
     s = {}
     try:
@@ -248,18 +261,15 @@ def _validate(query) -> tuple[dict, str | None]:
         s["sample_rate"] = int(q["sample_rate"])
         if not 8000 <= s["sample_rate"] <= 48000:
             return s, f"Invalid sample_rate: {q['sample_rate']}"
-        model = q.get("speech_model", "universal-streaming-english")
+        model = q.get("speech_model", surface.DEFAULT_MODEL)
         if model not in SPEECH_MODELS:
             return s, f"Invalid speech_model: {model}"
         s["speech_model"] = model
         u3 = model in _U3
         s["u3"] = u3
-        lo, hi = _MODEL_DEFAULTS[u3]
-        for key, default in (("min_turn_silence", lo), ("max_turn_silence", hi)):
-            value = int(q.get(key, default))
-            if value < 0:
-                return s, f"{key} must be a non-negative integer"
-            s[key] = value
+        for key in ("min_turn_silence", "max_turn_silence", "max_turn_duration", "max_speakers"):
+            if key in q and int(q[key]) < (1 if key == "max_speakers" else 0):
+                return s, f"{key} must be a {'positive' if key == 'max_speakers' else 'non-negative'} integer"
         if "end_of_turn_confidence_threshold" in q:
             t = float(q["end_of_turn_confidence_threshold"])
             if not 0.0 <= t <= 1.0:
@@ -283,12 +293,40 @@ def _validate(query) -> tuple[dict, str | None]:
                                  if k in q}, u3, typed=False)
         if problem:
             return s, problem
-        for key, kind in (("mode", str), ("interruption_delay", int), ("vad_threshold", float)):
+        s["mode"] = q.get("mode", surface.DEFAULT_MODE) if u3 else None
+        s["speaker_labels"] = q.get("speaker_labels") == "true"
+        values = surface.preset(u3, s["mode"], s["speaker_labels"])
+        for key, kind in (("min_turn_silence", int), ("max_turn_silence", int), ("interruption_delay", int),
+                          ("vad_threshold", float), ("max_turn_duration", int)):
             if key in q:
-                s[key] = kind(q[key])
+                values[key] = kind(q[key])
+        s.update(surface.clamp(values))
+        s["max_speakers"] = int(q["max_speakers"]) if "max_speakers" in q else None
     except ValueError as err:
         return s, f"Invalid parameter: {err}"
     return s, None
+
+
+def _configuration(s: dict) -> dict:
+    """What ``Begin.configuration`` echoes: the settings in force (the fake echoes all of them)."""
+    keys = ("speech_model", "mode", "speaker_labels", "max_speakers", "min_turn_silence", "max_turn_silence",
+            "interruption_delay", "vad_threshold", "max_turn_duration", "format_turns", "inactivity_timeout")
+    return {"api_version": "v3", **{k: s.get(k) for k in keys if k in s}}
+
+
+def _update(settings: dict, fields: dict) -> None:
+    """Apply an UpdateConfiguration: ``mode`` re-applies its whole preset (the diarisation
+    profile stays under speaker_labels), then the fields given beside it; the clamp again."""
+    values = {k: settings[k] for k in ("min_turn_silence", "max_turn_silence", "interruption_delay",
+                                       "vad_threshold")}
+    if fields.get("mode") is not None:
+        settings["mode"] = fields["mode"]
+        base = surface.preset(settings["u3"], fields["mode"], settings.get("speaker_labels", False))
+        values.update({k: base[k] for k in values})
+    for key in values:
+        if fields.get(key) is not None:
+            values[key] = fields[key]
+    settings.update(surface.clamp(values))
 
 
 def _reason(text: str) -> str:
@@ -302,6 +340,9 @@ class _Turns:
     def __init__(self, settings: dict, cfg: dict):
         self.min = settings["min_turn_silence"]
         self.max = settings["max_turn_silence"]
+        self.cap = settings.get("max_turn_duration")  # force-finalise a turn this long (ms), None: never
+        self.delay = settings.get("interruption_delay")  # U3 Pro: the first partial waits delay + 256 ms
+        self.speaker_labels = bool(settings.get("speaker_labels"))
         self.u3 = settings["u3"]
         self.formatted = settings["format_turns"]
         self.threshold = float(cfg["energy_threshold"])
@@ -314,8 +355,15 @@ class _Turns:
         self.vocab_i = 0
         self._reset_turn()
 
+    def apply(self, settings: dict) -> None:
+        """Settings changed mid-stream (UpdateConfiguration): used from the next 10 ms frame on."""
+        self.min, self.max = settings["min_turn_silence"], settings["max_turn_silence"]
+        self.delay = settings.get("interruption_delay")
+
     def _reset_turn(self):
         self.in_turn = False
+        self.turn_start = None
+        self.partials = 0
         self.words: list[list] = []  # [text, start, end]
         self.word_start = None
         self.silence = 0
@@ -336,11 +384,15 @@ class _Turns:
         transcript = " ".join(texts)
         words = [{"start": w[1], "end": w[2], "text": text, "confidence": 0.9, "word_is_final": final}
                  for w, text in zip(self.words, texts)]
-        return {
+        out = {
             "turn_order": self.order, "turn_is_formatted": bool(final and self.formatted), "end_of_turn": final,
             "transcript": transcript, "end_of_turn_confidence": 1.0 if final else 0.0, "words": words,
             "utterance": transcript if final else "", "type": "Turn",
         }
+        if self.speaker_labels:  # the fake has no diariser: one voice, "A"; short turns PENDING
+            span = (self.words[-1][2] - self.words[0][1]) if self.words else 0
+            out["speaker_label"] = "A" if span >= surface.PENDING_UNDER_MS else "PENDING"
+        return out
 
     def end_turn(self) -> list[dict]:
         """Finalise the open turn (ForceEndpoint, Terminate, max silence)."""
@@ -367,6 +419,7 @@ class _Turns:
             if speech:
                 if not self.in_turn:
                     self.in_turn = True
+                    self.turn_start = self.t
                     if self.u3:
                         out.append({"type": "SpeechStarted", "timestamp": self.t, "confidence": 0.9})
                 if self.word_start is None:
@@ -377,10 +430,18 @@ class _Turns:
                 self.silence = 0
                 self.partial_at_silence = False
                 self.speech_since_partial += 10
-                if self.speech_since_partial >= self.partial_every:
+                # U3 Pro: a turn's first partial waits interruption_delay + the server's fixed 256 ms
+                every = (self.delay + surface.SERVER_INTERRUPTION_MS
+                         if self.u3 and self.delay is not None and not self.partials else self.partial_every)
+                if self.speech_since_partial >= every:
                     self._close_word(self.t + 10)
                     self.speech_since_partial = 0
+                    self.partials += 1
                     out.append(self.message(False))
+                if self.cap is not None and self.t + 10 - self.turn_start >= self.cap:
+                    self.t += 10  # max_turn_duration: the turn is force-finalised here, speech or not
+                    out.extend(self.end_turn())
+                    continue
             elif self.in_turn:
                 if self.word_start is not None:
                     self._close_word(self.t)
@@ -391,6 +452,7 @@ class _Turns:
                         self.t += 10
                         out.extend(self.end_turn())
                         continue
+                    self.partials += 1
                     out.append(self.message(False))
                 if self.in_turn and self.silence >= self.max:
                     self.t += 10
@@ -469,7 +531,7 @@ async def _handle(request: web.Request, fake) -> web.StreamResponse:
     rec = {
         "params": dict(request.query), "settings": settings, "auth": None, "chunks": [], "arrivals": [],
         "client_messages": [], "sent": [], "close": None, "terminate_received": False, "terminate_at": None,
-        "chunks_after_terminate": 0, "updates": [], "refused_updates": [], "force_endpoints": 0, "keepalives": 0, "ended": False,
+        "chunks_after_terminate": 0, "updates": [], "in_force": [], "refused_updates": [], "force_endpoints": 0, "keepalives": 0, "ended": False,
         "started_at": time.monotonic(), "refused": problem,
     }
     with fake.state.lock:
@@ -502,7 +564,7 @@ def _auth(request, fake, store) -> tuple[str, str | None]:
 
 
 async def _session(request, fake, store, cfg, settings, rec):
-    ws = web.WebSocketResponse(timeout=cfg["close_timeout"], autoping=True)
+    ws = web.WebSocketResponse(timeout=cfg["close_timeout"], autoping=True, max_msg_size=0)  # 1009: checked below
     await ws.prepare(request)
     kind, problem = _auth(request, fake, store)
     rec["auth"] = kind
@@ -521,7 +583,8 @@ async def _session(request, fake, store, cfg, settings, rec):
         await close(1008, problem)
         return ws
 
-    await send({"type": "Begin", "id": str(uuid.uuid4()), "expires_at": int(time.time()) + 10800})
+    await send({"type": "Begin", "id": str(uuid.uuid4()), "expires_at": int(time.time()) + 10800,
+                "configuration": _configuration(settings)})
     turns = _Turns(settings, cfg)
     rules = None
     script = sorted(cfg["script"] or (), key=lambda item: item[0])
@@ -555,6 +618,16 @@ async def _session(request, fake, store, cfg, settings, rec):
         rec["close"] = (1000, "")
         await ws.close(code=1000)
 
+    async def inactive():
+        """The inactivity timer elapsed: 3006 (December 2026; the Error message first, as for every
+        300x close: the fake's choice), or, with ``inactivity_close="termination"``, the older
+        Termination + 1000."""
+        if cfg["inactivity_close"] == "termination":
+            await terminate()
+            return
+        rec["inactivity_closed"] = True
+        await close(3006, f"Inactivity Timeout: no speech for {inactivity} s (inactivity_timeout)", message=True)
+
     if cfg["mode"] == "script":
         await flush_script()
     if error and error.get("times") is not None:
@@ -573,14 +646,17 @@ async def _session(request, fake, store, cfg, settings, rec):
         if inactivity_s is not None:
             timeout = last_activity + inactivity_s - time.monotonic()
             if timeout <= 0:  # silence (or nothing) for inactivity_timeout: the server ends it
-                await terminate()
+                await inactive()
                 return ws
         try:
             msg = await ws.receive(timeout=timeout)
         except asyncio.TimeoutError:
-            await terminate()  # the server's own inactivity_timeout
+            await inactive()  # the server's own inactivity_timeout
             return ws
         now = time.monotonic()
+        if msg.type in (WSMsgType.BINARY, WSMsgType.TEXT) and len(msg.data) > surface.MAX_MESSAGE_BYTES:
+            await close(1009, f"Message Too Big: {len(msg.data)} bytes, the limit is 128 KB")
+            return ws
         if msg.type == WSMsgType.BINARY:
             data = msg.data
             rec["chunks"].append(len(data))
@@ -657,20 +733,16 @@ async def _session(request, fake, store, cfg, settings, rec):
                     await send(out)
             elif kind == "UpdateConfiguration":
                 fields = {k: v for k, v in body.items() if k != "type"}
-                bad = set(fields) - _UPDATABLE
+                bad = set(fields) - surface.UPDATABLE[settings["u3"]]
                 problem = _check_fields(fields, settings["u3"], typed=True)
                 if bad or problem:
                     rec["refused_updates"].append((fields, problem or f"unknown fields {sorted(bad)}"))
                     await close(3006, f"Invalid Message: {problem or msg.data}", message=True)
                     return ws
                 rec["updates"].append(fields)
-                if fields.get("min_turn_silence") is not None:
-                    turns.min = int(fields["min_turn_silence"])
-                if fields.get("max_turn_silence") is not None:
-                    turns.max = int(fields["max_turn_silence"])
-                for key in ("mode", "interruption_delay", "vad_threshold"):
-                    if fields.get(key) is not None:
-                        settings[key] = fields[key]
+                _update(settings, fields)
+                rec["in_force"].append((received_ms, dict(settings)))
+                turns.apply(settings)
             elif kind == "KeepAlive":
                 rec["keepalives"] += 1
                 last_activity = now

@@ -27,7 +27,7 @@ def test_each_event_is_plain_json_data_without_its_receive_time():
         ErrorEvent(3005, "Session Cancelled", "start a new session", True, ValueError("inner"), received_at=12.9),
     ]
     assert [e.to_dict() for e in events] == [
-        {"type": "Begin", "id": "de5d", "expires_at": 1759796682},
+        {"type": "Begin", "id": "de5d", "expires_at": 1759796682, "configuration": None},
         {"type": "SpeechStarted", "timestamp_ms": 300, "confidence": 0.98},
         {"type": "Turn", "turn_order": 1, "transcript": "Hello there.", "end_of_turn": True,
          "turn_is_formatted": True, "end_of_turn_confidence": 1.0, "utterance": "Hello there.",

@@ -157,7 +157,9 @@ def test_the_panel_says_which_inactivity_rule_fired():
         panel.start()
         panel.wait(30)
         client_side = panel.reason.value
-    assert "inactivity (server-side inactivity_timeout)" in server_side
+    # December 2026: the server's timer closes with 3006; an end, not an error
+    assert "inactivity (server): its inactivity_timeout elapsed (code 3006)" in server_side
+    assert "jp-error-color" not in server_side
     assert "inactivity (client-side rule)" in client_side
 
 
@@ -169,7 +171,7 @@ def rects(svg: str, cls: str = "turntune-turn") -> list[dict]:
 @pytest.mark.parametrize("kind, detail, code, text", [
     ("stopped", "stopped by the user", None, "stopped by you"),
     ("inactivity", "no new transcript for 10 s", None, "inactivity (client-side rule): no new transcript for 10 s"),
-    ("server_inactivity", "", 3005, "inactivity (server-side inactivity_timeout, code 3005)"),
+    ("server_inactivity", "", 3006, "inactivity (server): its inactivity_timeout elapsed (code 3006)"),
     ("source_exhausted", "call.wav ended", None, "the audio ended (call.wav ended)"),
     ("connection_lost", "reset by peer", None, "error: the connection was lost: reset by peer"),
     ("source_error", "decode failed", None, "error: the audio source failed: decode failed"),
@@ -317,3 +319,46 @@ def test_a_formatted_final_after_stop_replaces_its_unformatted_final():
     panel.stop()  # releases the pause: the formatted final arrives while stopping
     assert [t.transcript for t in panel.final_turns] == ["So we looked."]
     assert panel.unfinished_turns == [] and panel.end_text == "stopped by you"
+
+
+def test_the_panel_shows_the_wait_before_the_first_partial_and_what_the_service_ignored():
+    """Over the fake: the balanced preset's interruption_delay (500) + the server's 256 ms delay the first
+    partial (shown in the setting and measured on the turn), not the end of the turn; a misspelled
+    parameter the service ignored is noted."""
+    import numpy as np
+
+    from tests.fake_assemblyai import FakeAssemblyAI
+    from tests.fake_assemblyai import streaming as fs
+
+    key = "sk-panel-first-partial-9"
+    sr = 16000
+    tone = (8000 * np.sin(2 * np.pi * 220 * np.arange(sr * 2) / sr)).astype(np.int16)  # 2 s of "speech"
+    audio = np.concatenate([np.zeros(sr // 2, np.int16), tone, np.zeros(sr * 2, np.int16)])
+    results = {}
+    with FakeAssemblyAI(api_key=key) as fake:
+        fs.configure(fake, partial_every_ms=60_000, max_speed=4.0)  # only the first partial, at the delay
+        for mode in ("balanced", "min_latency"):
+            lo, hi = {"balanced": (128, 1280), "min_latency": (128, 640)}[mode]
+            panel = LiveTurns(StreamingConfig("x", lo, hi, mode=mode), audio, offline=False,
+                              inactivity_timeout_s=None, api_key=key, options=SessionOptions(pacing_speed=4.0),
+                              streaming=StreamingOptions(url=fake.ws_url, extra_params={"vad_treshold": 0.3}))
+            panel.start()
+            panel.wait(30)
+            results[mode] = panel
+    balanced, fast = results["balanced"], results["min_latency"]
+    flat = " ".join(balanced.setting.value.split())
+    assert "universal-3-6-pro, mode balanced: silence 128-1280 ms" in flat
+    assert "first partial after 756 ms of speech (interruption_delay 500 + 256 ms the server adds" in flat
+    assert "first partial after 256 ms of speech (interruption_delay 0 + 256 ms" in " ".join(fast.setting.value.split())
+    # measured: speech from 500 ms; the fake's first partial after 756 ms of speech, at its 10 ms frames: 760,
+    # then up to a 50 ms frame and the network (x4 pacing) before the panel hears it
+    (first,) = balanced.first_partial_ms.values()
+    (first_fast,) = fast.first_partial_ms.values()
+    assert 760 <= first <= 760 + 450 and 260 <= first_fast <= 260 + 450
+    # the end of the turn is not delayed by it: max_turn_silence after the speech (1280, then 640)
+    (final,) = balanced.final_turns
+    (final_fast,) = fast.final_turns
+    assert 1280 - 60 <= final.emitted_at_ms - final.end_ms <= 1280 + 450
+    assert 640 - 60 <= final_fast.emitted_at_ms - final_fast.end_ms <= 640 + 450
+    assert "Note: the service ignored vad_treshold=0.3" in balanced.notes.value
+    assert [w.settings for w in balanced.warnings] == [("vad_treshold",)]

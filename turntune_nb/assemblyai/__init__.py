@@ -14,7 +14,11 @@
   or presigned by ``fs.sign()``), or an upload (once; lossless FLAC on request).
 - `pool`: daemon worker threads an interrupt can walk away from.
 - `streaming`: the v3 streaming protocol: `StreamingSession` (a `LiveSession`
-  whose transport is AssemblyAI's WebSocket) and its messages.
+  whose transport is AssemblyAI's WebSocket).
+- `streaming_messages`: the v3 messages parsed into the live wing's typed events,
+  and each close code with what to do about it.
+- `streaming_echo`: ``Begin.configuration`` (what the service says is in force) set
+  beside what a session asked for: what it ignored or changed.
 - `streaming_options`: `StreamingOptions`, how a streaming session reaches the
   service and what it asks for (URL, model, connection parameters, time-out).
 - `tokens`: single-use temporary streaming tokens (``GET /v3/token``), so a

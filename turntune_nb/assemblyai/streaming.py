@@ -47,22 +47,18 @@ import os
 import socket
 import threading
 import time
+import warnings
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from ..errors import ConfigError, MissingAPIKeyError, StreamingClosedError, StreamingError
-from ..live.events import (
-    BeginEvent,
-    ErrorEvent,
-    SessionEnd,
-    SpeechStartedEvent,
-    StreamWord,
-    TerminationEvent,
-    TurnEvent,
-)
+from ..analysis.surface import DEFAULT_STREAMING_MODEL, legacy_note
+from ..errors import ConfigError, MissingAPIKeyError, StreamingError
+from ..live.events import BeginEvent, ErrorEvent, SessionEnd, TerminationEvent, TurnEvent, WarningEvent
 from ..live.session import LiveSession, SessionOptions, caller_stacklevel
 from ..live.sources import CHUNK_MS
 from ..options import options_from_kwargs
+from .streaming_echo import compare_configuration, ignored_text
+from .streaming_messages import CLOSE_CODE_HINTS, closed_error, parse_message
 from .streaming_options import STREAMING_FIELDS, StreamingOptions
 from .tokens import create_temporary_token
 
@@ -86,89 +82,6 @@ DEFAULT_STREAMING_URL = "wss://streaming.assemblyai.com/v3/ws"
 EU_STREAMING_URL = "wss://streaming.eu.assemblyai.com/v3/ws"
 #: US data zone.
 US_STREAMING_URL = "wss://streaming.us.assemblyai.com/v3/ws"
-
-#: What to do about each close code the v3 API uses.
-CLOSE_CODE_HINTS = {
-    1008: "The API key or temporary token was refused: check ASSEMBLYAI_API_KEY (or api_key=...), "
-    "that the account's balance is positive, and that a temporary token is used only once.",
-    3005: "AssemblyAI hit an internal error: start a new session, and retry later if it persists.",
-    3006: "The server could not parse a message the client sent: this is a bug in turntune_nb, "
-    "please report it with the reason above.",
-    3007: "Audio must go in chunks of 50-1000 ms and no faster than real time: stream recordings "
-    "through FileSource (paced in real time) and keep pacing_speed at 1.",
-    3008: "The session reached its maximum duration (3 h, or the temporary token's "
-    "max_session_duration_seconds): start a new session.",
-    3009: "Too many sessions were opened in a short time: wait a minute before starting another, "
-    "or ask AssemblyAI to raise the account's new-session rate.",
-}
-
-
-def closed_error(code: int | None, reason: str) -> StreamingClosedError:
-    """The error for a server close code, with what to do about it.
-
-    Examples
-    --------
-    >>> err = closed_error(3007, "Input duration violation: 20 ms. Expected between 50 and 1000 ms")
-    >>> err.code, "50-1000 ms" in str(err)
-    (3007, True)
-    """
-    return StreamingClosedError(code, reason or "(no reason given)", CLOSE_CODE_HINTS.get(code, ""))
-
-
-def _num(value, kind=float):
-    try:
-        return None if value is None else kind(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_message(msg: dict, received_at: float = 0.0):
-    """A typed event for one server message (a decoded JSON object), or None for
-    message types this package does not use (``Warning``, ``Heartbeat``...).
-
-    Examples
-    --------
-    >>> parse_message({"type": "Begin", "id": "de5d", "expires_at": 1759796682})
-    BeginEvent(id='de5d', expires_at=1759796682)
-    >>> parse_message({"type": "Error", "error_code": 3008, "error": "Session Expired"}).code
-    3008
-    >>> parse_message({"type": "Heartbeat"}) is None
-    True
-    """
-    kind = msg.get("type")
-    if kind == "Begin":
-        return BeginEvent(str(msg.get("id", "")), _num(msg.get("expires_at"), int), received_at=received_at)
-    if kind == "SpeechStarted":
-        return SpeechStartedEvent(_num(msg.get("timestamp"), int) or 0, _num(msg.get("confidence")),
-                                  received_at=received_at)
-    if kind == "Turn":
-        words = tuple(
-            StreamWord(str(w.get("text", "")), _num(w.get("start"), int), _num(w.get("end"), int),
-                       _num(w.get("confidence")), bool(w.get("word_is_final", False)))
-            for w in msg.get("words") or ()
-        )
-        return TurnEvent(
-            turn_order=_num(msg.get("turn_order"), int) or 0,
-            transcript=msg.get("transcript") or "",
-            end_of_turn=bool(msg.get("end_of_turn", False)),
-            turn_is_formatted=bool(msg.get("turn_is_formatted", False)),
-            end_of_turn_confidence=_num(msg.get("end_of_turn_confidence")),
-            utterance=msg.get("utterance") or "",
-            words=words,
-            start_ms=words[0].start_ms if words else None,
-            end_ms=words[-1].end_ms if words else None,
-            speaker_label=msg.get("speaker_label"),
-            received_at=received_at,
-        )
-    if kind == "Termination":
-        return TerminationEvent(_num(msg.get("audio_duration_seconds")), _num(msg.get("session_duration_seconds")),
-                                received_at=received_at)
-    if kind == "Error" or (kind is None and "error" in msg):
-        code = _num(msg.get("error_code"), int)
-        return ErrorEvent(code, str(msg.get("error", "")), CLOSE_CODE_HINTS.get(code, ""), True,
-                          received_at=received_at)
-    return None
-
 
 class StartLimiter:
     """At most `per_minute` session starts in any 60 s (AssemblyAI's new-session rate:
@@ -231,11 +144,26 @@ class StreamingSession(LiveSession):
     options : SessionOptions, optional
         This side: pacing (1 = real time: the API rejects faster), the client-side
         inactivity rule, the ending's time-out, a WAV of what was sent.
-    on_begin, on_speech_started, on_turn, on_termination, on_error : callable, optional
-        Called with the typed event, from the session's reader thread.
+    on_begin, on_speech_started, on_turn, on_termination, on_error, on_warning : callable, optional
+        Called with the typed event, from the session's reader thread. ``on_warning``
+        gets a `WarningEvent` when ``Begin.configuration`` shows that the service
+        ignored (an unknown or misspelled parameter) or changed (a clamped value)
+        something that was asked, and for the server's own ``Warning`` messages.
     **kwargs
         The callbacks; the fields of `StreamingOptions` and `SessionOptions` as keyword
         arguments (``url=``, ``pacing_speed=``...) still work, with a `DeprecationWarning`.
+
+    Attributes
+    ----------
+    speech_model : str
+        The model asked for: the options', else the config's, else ``universal-3-6-pro``.
+    configuration : dict or None
+        ``Begin.configuration``: what the service says is in force (None before Begin).
+    ignored_params : dict
+        What it ignored or changed: ``{name: {"asked": ..., "in_force": ... or None}}``.
+    end_reason : SessionEnd
+        Why it ended; the server's inactivity timer (close 3006, or a Termination it sent
+        unasked with ``server_inactivity_timeout``) is ``"server_inactivity"``, not an error.
 
     Raises
     ------
@@ -249,7 +177,7 @@ class StreamingSession(LiveSession):
     >>> from turntune_nb.analysis.presets import BALANCED
     >>> from turntune_nb.live.session import SessionOptions
     >>> s = StreamingSession(BALANCED, "samples/synthetic/mono_pauses.ogg", api_key="a-key",
-    ...                      streaming=StreamingOptions(url=EU_STREAMING_URL, speech_model="u3-rt-pro"),
+    ...                      streaming=StreamingOptions(url=EU_STREAMING_URL, speech_model="universal-3-6-pro"),
     ...                      options=SessionOptions(inactivity_timeout_s=30), on_turn=print)
     >>> s.url.split("?")[0], s.inactivity_timeout_s
     ('wss://streaming.eu.assemblyai.com/v3/ws', 30)
@@ -278,12 +206,20 @@ class StreamingSession(LiveSession):
         self.temporary_token = streaming.temporary_token
         if streaming.temporary_token and token:
             raise ConfigError("pass either token=... or temporary_token=True, not both")
-        self.speech_model = streaming.speech_model
+        self.speech_model = streaming.speech_model or self.config.speech_model or DEFAULT_STREAMING_MODEL
+        note = legacy_note(self.speech_model)
+        if note:
+            warnings.warn(note, DeprecationWarning, stacklevel=caller_stacklevel(self))
         self.server_inactivity_timeout = streaming.server_inactivity_timeout
         self.connect_timeout = float(streaming.connect_timeout)
+        #: What the service ignored or changed of what was asked, from ``Begin.configuration``
+        #: (``{name: {"asked", "in_force"}}``; empty until Begin, or when the service echoed nothing).
+        self.ignored_params: dict = {}
+        #: ``Begin.configuration``: the settings the service says are in force (None until Begin).
+        self.configuration: dict | None = None
         terms = streaming.keyterms_prompt
         params = self.config.to_connection_params(
-            speech_model=streaming.speech_model, sample_rate=self.sample_rate, encoding="pcm_s16le",
+            speech_model=self.speech_model, sample_rate=self.sample_rate, encoding="pcm_s16le",
             inactivity_timeout=streaming.server_inactivity_timeout,
             keyterms_prompt=json.dumps(list(terms)) if terms is not None else None,
             **(streaming.extra_params or {}),
@@ -325,21 +261,27 @@ class StreamingSession(LiveSession):
         self._send_json({"type": "ForceEndpoint"})
 
     def update_configuration(self, **fields) -> None:
-        """Change settings mid-session (``UpdateConfiguration``), e.g. thresholds.
+        """Change settings mid-session (``UpdateConfiguration``): the service applies them
+        to the audio after it and sends no acknowledgement; ``self.config`` follows.
 
         Parameters
         ----------
         **fields
-            ``mode``, ``min_turn_silence``, ``max_turn_silence``, ``interruption_delay``
-            (ms), ``vad_threshold``, ``end_of_turn_confidence_threshold``,
+            The U3 Pro models (AssemblyAI's December 2026 list,
+            `turntune_nb.live.session.updatable_fields`): ``mode`` (re-applies that
+            whole preset), ``min_turn_silence``, ``max_turn_silence``,
+            ``interruption_delay`` (ms), ``vad_threshold``, ``continuous_partials``,
             ``keyterms_prompt`` (``[]`` clears it), ``prompt``, ``agent_context``,
-            ``language_codes``.
+            ``language_codes``, ``session_heartbeat``. Universal-Streaming:
+            ``min_turn_silence``, ``max_turn_silence``, ``keyterms_prompt``,
+            ``session_heartbeat`` and the deprecated ``end_of_turn_confidence_threshold``.
 
         Raises
         ------
         ConfigError
-            An unknown field, a value out of range (min above max, ``vad_threshold``
-            outside 0..1...), or a U3 Pro field for another model.
+            An unknown field, a field this model cannot update (``mode`` on a
+            Universal-Streaming model), or a value out of range (min above max,
+            ``vad_threshold`` outside 0..1...); nothing is sent then.
         """
         new_config = self._updated_config(fields)  # validates before anything is sent
         terms = fields.get("keyterms_prompt")
@@ -473,12 +415,15 @@ class StreamingSession(LiveSession):
             return
         if isinstance(event, ErrorEvent):
             self._server_error = event
+            if self._is_inactivity_close(event.code, event.error):
+                return  # the server's inactivity timer: why the session ends (see _on_close), not an error
         elif isinstance(event, TurnEvent):
             decided = msg.get("x_decided_at_ms")
             stamp = decided if isinstance(decided, int) and not isinstance(decided, bool) else self.audio_clock_ms(now)
             event = replace(event, emitted_at_ms=stamp)
         self._emit(event)
         if isinstance(event, BeginEvent):
+            self._check_begin(event)
             self._ready.set()
         elif isinstance(event, TerminationEvent):
             if self.server_inactivity_timeout and not self.terminate_sent:
@@ -488,6 +433,29 @@ class StreamingSession(LiveSession):
             self._set_end(SessionEnd(SessionEnd.SERVER_CLOSED, "the server ended the session (Termination)"))
             self._termination.set()
 
+    def _check_begin(self, event: BeginEvent) -> None:
+        """Set ``Begin.configuration`` beside what was asked; say what the service ignored or changed."""
+        self.configuration = event.configuration
+        self.ignored_params = compare_configuration(self.params, event.configuration)
+        if self.ignored_params:
+            text = ignored_text(self.ignored_params)
+            log.info("streaming: %s", text)  # the WarningEvent is what a caller shows
+            self._emit(WarningEvent(None, text, tuple(self.ignored_params), received_at=event.received_at))
+
+    @property
+    def _before_termination(self) -> bool:
+        return not self._termination.is_set()
+
+    def _is_inactivity_close(self, code: int | None, reason: str) -> bool:
+        """3006 is also the server's inactivity timer (December 2026): a reason that says so, or,
+        with ``inactivity_timeout`` set, any 3006 that does not name a bad message."""
+        if code != 3006:
+            return False
+        text = (reason or "").lower()
+        if "inactiv" in text and not text.startswith(("invalid message", "invalid json")):
+            return True
+        return bool(self.server_inactivity_timeout) and not text.startswith(("invalid", "see error"))
+
     def _on_close(self, code: int | None, reason: str) -> None:
         if code in (None, 1000, 1005):
             self._set_end(SessionEnd(SessionEnd.SERVER_CLOSED, reason or "closed by the server", code))
@@ -495,6 +463,19 @@ class StreamingSession(LiveSession):
         prior = self._server_error
         if prior is not None and (not reason or reason.startswith("See Error message")):
             reason = prior.error
+        if self._is_inactivity_close(code, reason):
+            wait = f" ({self.server_inactivity_timeout} s)" if self.server_inactivity_timeout else ""
+            self._set_end(SessionEnd(SessionEnd.SERVER_INACTIVITY,
+                                     f"inactivity (server): the service's inactivity_timeout{wait} elapsed"
+                                     + (f": {reason}" if reason else ""), code),
+                          override=self._before_termination)
+            return
+        if code == 1006:  # abnormal closure, reported by a browser's WebSocket: no close frame came
+            error = StreamingError(f"the connection to {self.base_url} was lost without a close frame (1006). "
+                                   "Check the network and start a new session.")
+            self._set_end(SessionEnd(SessionEnd.CONNECTION_LOST, reason or "no close frame", code), error)
+            self._emit(ErrorEvent(code, str(error), "", True, error, time.monotonic()))
+            return
         error = closed_error(code, reason)
         # an error close before Termination is what ended the session, even if we had asked to end it
         self._set_end(SessionEnd(SessionEnd.SERVER_ERROR, reason, code), error,

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..analysis.presets import check_streaming_fields
+from ..analysis.surface import DEFAULT_STREAMING_MODEL
 from ..errors import ConfigError
 from ..options import is_number
 
-__all__ = ("StreamingOptions", "STREAMING_FIELDS")
+__all__ = ("StreamingOptions", "STREAMING_FIELDS", "OVERRIDE_FIELDS")
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,18 @@ class StreamingOptions:
 
     Parameters
     ----------
-    speech_model : str
-        ``"u3-rt-pro"`` (default), ``"universal-3-5-pro"``, ``"universal-streaming-english"``...
-    mode, interruption_delay, vad_threshold : optional
+    speech_model : str, optional
+        ``"universal-3-6-pro"``, ``"universal-3-5-pro"``, ``"universal-streaming-english"``...
+        None (default): the config's model, else AssemblyAI's streaming default,
+        ``universal-3-6-pro`` (`turntune_nb.analysis.surface.DEFAULT_STREAMING_MODEL`).
+        The legacy ``u3-rt-pro`` still works, with a one-line deprecation note.
+    mode, interruption_delay, vad_threshold, max_turn_duration, speaker_labels, max_speakers : optional
         Override the config's: U3 Pro's ``mode`` (``min_latency``, ``balanced``,
-        ``max_accuracy``) and ``interruption_delay`` (0-1000 ms), and the VAD's
-        ``vad_threshold`` (0-1, any model).
+        ``max_accuracy``) and ``interruption_delay`` (0-1000 ms), the VAD's
+        ``vad_threshold`` (0-1, any model), the longest turn before the service
+        force-finalises it (``max_turn_duration``, ms), streaming diarisation
+        (``speaker_labels``: the service then starts from its diarisation profile) and
+        its hard cap on speakers (``max_speakers``).
     server_inactivity_timeout : int, optional
         The API's own ``inactivity_timeout`` parameter (5-3600 s): the server ends the
         session (``end_reason.kind == "server_inactivity"``) after this long without
@@ -64,16 +71,21 @@ class StreamingOptions:
     --------
     >>> StreamingOptions(speech_model="universal-streaming-english", server_inactivity_timeout=30).speech_model
     'universal-streaming-english'
+    >>> StreamingOptions(mode="balanced", max_turn_duration=20000).overrides
+    {'mode': 'balanced', 'max_turn_duration': 20000}
     >>> StreamingOptions(server_inactivity_timeout=2)
     Traceback (most recent call last):
     ...
     turntune_nb.errors.ConfigError: server_inactivity_timeout must lie in 5..3600 s, got 2
     """
 
-    speech_model: str = "u3-rt-pro"
+    speech_model: str | None = None
     mode: str | None = None
     interruption_delay: int | None = None
     vad_threshold: float | None = None
+    max_turn_duration: int | None = None
+    speaker_labels: bool | None = None
+    max_speakers: int | None = None
     server_inactivity_timeout: int | None = None
     keyterms_prompt: tuple | None = None
     extra_params: dict | None = None
@@ -82,8 +94,11 @@ class StreamingOptions:
     temporary_token: bool | int = False
 
     def __post_init__(self):
-        if not isinstance(self.speech_model, str) or not self.speech_model.strip():
-            raise ConfigError(f"speech_model must be a model name such as 'u3-rt-pro', got {self.speech_model!r}")
+        if self.speech_model is not None and (not isinstance(self.speech_model, str) or not self.speech_model.strip()):
+            raise ConfigError(f"speech_model must be a model name such as {DEFAULT_STREAMING_MODEL!r} "
+                              f"(or None for the config's, else the service's default), got {self.speech_model!r}")
+        if self.speaker_labels is not None and not isinstance(self.speaker_labels, bool):
+            raise ConfigError(f"speaker_labels must be True or False, got {self.speaker_labels!r}")
         check_streaming_fields(self.overrides, self.speech_model)
         wait = self.server_inactivity_timeout
         if wait is not None:
@@ -109,9 +124,14 @@ class StreamingOptions:
 
     @property
     def overrides(self) -> dict:
-        """The config fields this overrides (``mode``, ``interruption_delay``, ``vad_threshold``)."""
-        return {k: getattr(self, k) for k in ("mode", "interruption_delay", "vad_threshold")
-                if getattr(self, k) is not None}
+        """The config fields this overrides (``mode``, ``interruption_delay``, ``vad_threshold``,
+        ``max_turn_duration``, ``speaker_labels``, ``max_speakers``), those that are set."""
+        return {k: getattr(self, k) for k in OVERRIDE_FIELDS if getattr(self, k) is not None}
+
+
+#: The `StreamingConfig` fields a `StreamingOptions` can override.
+OVERRIDE_FIELDS = ("mode", "interruption_delay", "vad_threshold", "max_turn_duration", "speaker_labels",
+                   "max_speakers")
 
 
 #: The keyword arguments `StreamingSession` still takes one by one (deprecated).

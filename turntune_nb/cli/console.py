@@ -454,11 +454,20 @@ def print_replay(result, out: Console, shown=()) -> None:
 
 
 # --------------------------------------------------------------------------- stream
+#: The end kinds whose words are not the kind's name (the server's inactivity timer is not an error).
+_END_WORDS = {"server_inactivity": "inactivity (server)", "inactivity": "inactivity (client)"}
+
+
 def print_session_end(end, err: Console | None = None) -> None:
-    """Why a live session ended (a `SessionEnd`), in words, on stderr."""
+    """Why a live session ended (a `SessionEnd`), in words, on stderr: ``Session ended
+    (inactivity (server), code 3006): ...`` when the service's inactivity timer ended it."""
     code = f", code {end.code}" if end.code is not None else ""
-    detail = f": {end.detail}" if end.detail else ""
-    (err or make_console(stderr=True)).print(f"Session ended ({end.kind.replace('_', ' ')}{code}){detail}")
+    detail = end.detail or ""
+    words = _END_WORDS.get(end.kind, end.kind.replace("_", " "))
+    if detail.startswith(words):  # the detail already says it
+        detail = detail[len(words):].lstrip(": ")
+    detail = f": {detail}" if detail else ""
+    (err or make_console(stderr=True)).print(f"Session ended ({words}{code}){detail}")
 
 
 def stream_printer(config, source, json_lines: bool, out: Console | None = None, err: Console | None = None,
@@ -498,7 +507,12 @@ def stream_printer(config, source, json_lines: bool, out: Console | None = None,
         kind = event.type
         if kind == "Begin":
             what = "Speak now" if is_mic else f"Replaying {source} in real time"
-            err.print(f"Session began: {config}. {what}; Ctrl+C to stop.")
+            model = getattr(event, "model", None)
+            on = f" on {model}" if model else ""
+            err.print(f"Session began{on}: {config}. {what}; Ctrl+C to stop.")
+        elif kind == "Warning":
+            err.file.write(redraw)
+            err.print(f"Note: {event.warning}")
         elif kind == "Turn":
             span = f"[{event.start_ms}-{event.end_ms} ms]" if event.start_ms is not None else ""
             text = event.transcript or "(speech)"

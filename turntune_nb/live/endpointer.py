@@ -54,7 +54,7 @@ STEP_MS = 10
 #: Options only AssemblyAI's session takes; `open_session` drops them for this one.
 API_ONLY_OPTIONS = ("api_key", "token", "streaming", "url", "speech_model", "server_inactivity_timeout",
                     "keyterms_prompt", "connect_timeout", "extra_params", "temporary_token", "mode",
-                    "interruption_delay", "vad_threshold")
+                    "interruption_delay", "vad_threshold", "max_turn_duration", "speaker_labels", "max_speakers")
 
 
 class _Party:

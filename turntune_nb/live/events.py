@@ -17,6 +17,7 @@ __all__ = (
     "StreamWord",
     "TerminationEvent",
     "ErrorEvent",
+    "WarningEvent",
     "SessionEnd",
 )
 
@@ -35,18 +36,36 @@ class _Event:
             value = getattr(self, f.name)
             if f.name == "words":
                 value = [asdict(w) for w in value]
+            elif isinstance(value, dict):
+                value = dict(value)
             out[f.name] = value
         return out
 
 
 @dataclass(frozen=True)
 class BeginEvent(_Event):
-    """The session began (``Begin``): its id and when it expires (Unix seconds)."""
+    """The session began (``Begin``): its id, when it expires (Unix seconds) and the
+    ``configuration`` the service says is in force (``speech_model``, ``mode``,
+    ``speaker_labels``, the turn fields...; None when the service sent none).
+
+    Examples
+    --------
+    >>> BeginEvent("de5d", 1759796682, {"speech_model": "universal-3-6-pro"}).model
+    'universal-3-6-pro'
+    """
 
     type: ClassVar[str] = "Begin"
     id: str = ""
     expires_at: int | None = None
+    configuration: dict | None = field(default=None, compare=False)
     received_at: float = field(default=0.0, compare=False, repr=False)
+
+    @property
+    def model(self) -> str | None:
+        """The speech model in force, as ``configuration`` names it (``speech_model`` or ``model``)."""
+        conf = self.configuration or {}
+        found = conf.get("speech_model", conf.get("model"))
+        return None if found is None else str(found)
 
 
 @dataclass(frozen=True)
@@ -141,6 +160,26 @@ class ErrorEvent(_Event):
 
 
 @dataclass(frozen=True)
+class WarningEvent(_Event):
+    """Something the session carries on after but you should know: the service ignored
+    or changed a setting that was asked for (``settings``: their names; found by
+    comparing ``Begin.configuration`` with the request), or a server ``Warning``
+    message (``code`` its ``warning_code``).
+
+    Examples
+    --------
+    >>> WarningEvent(None, "the service ignored min_turn_silense", ("min_turn_silense",)).to_dict()["settings"]
+    ('min_turn_silense',)
+    """
+
+    type: ClassVar[str] = "Warning"
+    code: int | None = None
+    warning: str = ""
+    settings: tuple = ()
+    received_at: float = field(default=0.0, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class SessionEnd:
     """Why a session ended.
 
@@ -150,7 +189,8 @@ class SessionEnd:
         ``"stopped"`` (``stop()`` or Ctrl+C), ``"inactivity"`` (the client-side
         rule), ``"source_exhausted"``, ``"source_error"``, ``"server_error"`` (close
         code other than 1000), ``"server_inactivity"`` (the server's own
-        ``inactivity_timeout`` ended it), ``"server_closed"`` (the server ended it
+        ``inactivity_timeout`` ended it: a Termination it sent unasked, or close
+        code 3006 with an inactivity reason; not an error), ``"server_closed"`` (the server ended it
         otherwise), ``"connection_lost"``.
     detail : str
     code : int, optional

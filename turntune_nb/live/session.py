@@ -23,23 +23,39 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from ..analysis import surface
 from ..analysis.presets import StreamingConfig, check_streaming_fields, load_config
 from ..errors import ConfigError, StreamingError, TurnTuneError
 from ..options import is_number, options_from_kwargs
-from .events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+from .events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent, WarningEvent
 from .sources import CHUNK_MS, SAMPLE_RATE, WavRecorder, as_source
 
-__all__ = ("LiveSession", "SessionOptions", "SESSION_FIELDS", "SendStats", "UPDATABLE_FIELDS", "as_config")
+__all__ = ("LiveSession", "SessionOptions", "SESSION_FIELDS", "SendStats", "UPDATABLE_FIELDS", "updatable_fields",
+           "as_config")
 
 log = logging.getLogger(__name__)
 
-#: Fields ``UpdateConfiguration`` accepts (Universal-Streaming and U3 Pro; AssemblyAI's
-#: "Updating configuration mid-stream" page): ``mode`` and ``interruption_delay`` are U3 Pro only.
-UPDATABLE_FIELDS = frozenset({
-    "min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold",
-    "keyterms_prompt", "prompt", "agent_context", "language_codes",
-    "mode", "interruption_delay", "vad_threshold",
-})
+#: Universal-Streaming still takes its deprecated ``end_of_turn_confidence_threshold`` mid-stream
+#: (the spec's ``UpdateConfigurationPayload``; the December 2026 list leaves it out as deprecated).
+_LEGACY_UPDATABLE = {"universal-streaming": ("end_of_turn_confidence_threshold",), "u3-pro": ()}
+
+
+def updatable_fields(speech_model=None) -> tuple:
+    """The fields ``UpdateConfiguration`` changes for this model's family
+    (`turntune_nb.analysis.surface.UPDATABLE_FIELDS`; None: the service's default model, a U3 Pro one).
+
+    Examples
+    --------
+    >>> "mode" in updatable_fields("universal-3-6-pro"), "mode" in updatable_fields("universal-streaming-english")
+    (True, False)
+    """
+    family = "u3-pro" if surface.is_u3_pro(speech_model) else "universal-streaming"
+    return surface.UPDATABLE_FIELDS[family] + _LEGACY_UPDATABLE[family]
+
+
+#: Every field ``UpdateConfiguration`` accepts for some model (AssemblyAI's "Updating configuration
+#: mid-stream"; which model takes which: `updatable_fields`).
+UPDATABLE_FIELDS = frozenset(updatable_fields(None) + updatable_fields("universal-streaming-english"))
 #: The fields of `UPDATABLE_FIELDS` that a `StreamingConfig` carries.
 CONFIG_FIELDS = ("min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold",
                  "mode", "interruption_delay", "vad_threshold")
@@ -176,9 +192,10 @@ class LiveSession:
         Pacing, the inactivity rule, the ending's time-out, a WAV of what was sent.
         Its fields as keyword arguments (``pacing_speed=None``...) still work, with a
         `DeprecationWarning`.
-    on_begin, on_speech_started, on_turn, on_termination, on_error : callable, optional
+    on_begin, on_speech_started, on_turn, on_termination, on_error, on_warning : callable, optional
         Called with the typed event, from the session's own thread; an exception in
-        one is logged and reported, never stops the session.
+        one is logged and reported, never stops the session. ``on_warning`` gets a
+        `WarningEvent`: the service ignored or changed a setting that was asked for.
     """
 
     _kind = "session"
@@ -188,7 +205,7 @@ class LiveSession:
     def __init__(self, config, source, *, options: SessionOptions | None = None,
                  on_begin: Callable | None = None, on_speech_started: Callable | None = None,
                  on_turn: Callable | None = None, on_termination: Callable | None = None,
-                 on_error: Callable | None = None, **kwargs):
+                 on_error: Callable | None = None, on_warning: Callable | None = None, **kwargs):
         options = options_from_kwargs(SessionOptions, options, kwargs, where=type(self).__name__,
                                       stacklevel=caller_stacklevel(self))
         self.options = options
@@ -207,7 +224,7 @@ class LiveSession:
         self.terminate_timeout = float(options.terminate_timeout)
         self.save_wav = Path(options.save_wav) if options.save_wav else None
         self.on_begin, self.on_speech_started, self.on_turn = on_begin, on_speech_started, on_turn
-        self.on_termination, self.on_error = on_termination, on_error
+        self.on_termination, self.on_error, self.on_warning = on_termination, on_error, on_warning
 
         self.events: list = []
         self.end_reason: SessionEnd | None = None
@@ -386,20 +403,38 @@ class LiveSession:
                 self.error = error
 
     def _updated_config(self, fields: dict):
-        """The config with `fields` applied (an ``UpdateConfiguration``), validated.
+        """The config with `fields` applied (an ``UpdateConfiguration``), validated: what
+        the service uses for the audio after it. A new ``mode`` re-applies that preset's
+        silences, ``interruption_delay`` and ``vad_threshold`` (the fields given beside it
+        win; the diarisation profile stays under ``speaker_labels``).
 
         Raises
         ------
         ConfigError
-            An unknown field, a value out of range (min above max, ``vad_threshold``
-            outside 0..1...), or a U3 Pro field for another model.
+            An unknown field, a field this model's family cannot update (``mode`` on a
+            Universal-Streaming model...), a value out of range (min above max,
+            ``vad_threshold`` outside 0..1...).
         """
+        model = getattr(self, "speech_model", None)
         unknown = set(fields) - UPDATABLE_FIELDS
         if unknown:
-            raise ConfigError(f"UpdateConfiguration cannot change {sorted(unknown)}; "
-                              f"it accepts {sorted(UPDATABLE_FIELDS)}")
-        check_streaming_fields(fields, getattr(self, "speech_model", None))
+            raise ConfigError(f"UpdateConfiguration cannot change {', '.join(sorted(unknown))}; "
+                              f"it accepts {', '.join(sorted(UPDATABLE_FIELDS))}")
+        allowed = updatable_fields(model)
+        refused = sorted(set(fields) - set(allowed))
+        if refused:
+            family = "U3 Pro" if surface.is_u3_pro(model) else "Universal-Streaming"
+            raise ConfigError(f"{', '.join(refused)} cannot be updated mid-stream on {model} ({family} updates only "
+                              f"{', '.join(allowed)}): start a new session with it, or choose "
+                              f"{surface.DEFAULT_STREAMING_MODEL}")
+        check_streaming_fields(fields, model)
         thresholds = {k: fields[k] for k in CONFIG_FIELDS if fields.get(k) is not None}
+        if thresholds.get("mode") is not None and surface.is_u3_pro(model):
+            explicit = {k: v for k, v in thresholds.items() if k in surface.TURN_FIELDS}
+            speaker_labels = bool(getattr(self.config, "speaker_labels", False))
+            preset = surface.effective_turn_detection(model, thresholds["mode"], speaker_labels, **explicit)
+            thresholds.update({k: preset[k] for k in ("min_turn_silence", "max_turn_silence",
+                                                      "interruption_delay", "vad_threshold")})
         return replace(self.config, **thresholds) if thresholds else self.config
 
     def _note_activity(self) -> None:
@@ -412,6 +447,7 @@ class LiveSession:
             TurnEvent: self.on_turn,
             TerminationEvent: self.on_termination,
             ErrorEvent: self.on_error,
+            WarningEvent: self.on_warning,
         }.get(type(event))
 
     def _emit(self, event) -> None:

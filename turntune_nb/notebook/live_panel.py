@@ -29,7 +29,8 @@ from ..analysis.presets import PRESETS, StreamingConfig
 from .timeline import TimelineTurn, timeline_svg
 from .timeline import clock as _clock
 
-__all__ = ("LiveTurns", "SAMPLE_RECORDING", "microphone_available", "end_reason_text")
+__all__ = ("LiveTurns", "SAMPLE_RECORDING", "microphone_available", "end_reason_text", "first_partial_wait_ms",
+           "setting_text")
 
 #: A short two-person recording replayed when the kernel has no microphone.
 SAMPLE_RECORDING = files("turntune_nb") / "data" / "sample_conversation.opus"
@@ -59,8 +60,8 @@ def end_reason_text(end) -> str:
     >>> from turntune_nb.live.events import SessionEnd
     >>> end_reason_text(SessionEnd("stopped", "stopped by the user"))
     'stopped by you'
-    >>> end_reason_text(SessionEnd("server_inactivity", "", 3005))
-    'inactivity (server-side inactivity_timeout, code 3005)'
+    >>> end_reason_text(SessionEnd("server_inactivity", "", 3006))
+    'inactivity (server): its inactivity_timeout elapsed (code 3006)'
     >>> end_reason_text(SessionEnd("server_error", "Unauthorized", 1008))
     'error: the server closed the session (code 1008): Unauthorized'
     """
@@ -73,7 +74,7 @@ def end_reason_text(end) -> str:
     if kind == "inactivity":
         return "inactivity (client-side rule)" + (f": {detail}" if detail else "")
     if kind == "server_inactivity":
-        return "inactivity (server-side inactivity_timeout" + (f", {code}" if code else "") + ")"
+        return "inactivity (server): its inactivity_timeout elapsed" + (f" ({code})" if code else "")
     if kind == "source_exhausted":
         return "the audio ended" + (f" ({detail})" if detail else "")
     if kind == "server_closed":
@@ -81,6 +82,68 @@ def end_reason_text(end) -> str:
     what = {"source_error": "the audio source failed", "server_error": "the server closed the session",
             "connection_lost": "the connection was lost"}.get(kind, kind)
     return f"error: {what}" + (f" ({code})" if code else "") + (f": {detail}" if detail else "")
+
+
+def first_partial_wait_ms(config, speech_model=None, configuration: dict | None = None) -> dict | None:
+    """How long a U3 Pro turn's speech lasts before its first partial can come: the
+    ``interruption_delay`` in force plus the server's fixed 256 ms
+    (`turntune_nb.analysis.surface.SERVER_INTERRUPTION_DELAY_MS`). It delays the first
+    words shown, not the end of the turn (AssemblyAI's docs tie it to the first partial
+    and barge-in, not to the end-of-turn decision). None for a model without it.
+
+    The delay in force is the one ``Begin.configuration`` echoes, else the config's,
+    else the preset's the config starts from.
+
+    Examples
+    --------
+    >>> from turntune_nb.analysis.presets import StreamingConfig
+    >>> first_partial_wait_ms(StreamingConfig("x", 128, 1280, mode="balanced"))
+    {'interruption_delay': 500, 'server': 256, 'total': 756}
+    >>> first_partial_wait_ms(StreamingConfig("x", 128, 640, mode="min_latency"))["total"]
+    256
+    >>> first_partial_wait_ms(StreamingConfig("x", 400, 1280), "universal-streaming-english") is None
+    True
+    """
+    from ..analysis import surface
+
+    model = (configuration or {}).get("speech_model") or speech_model or getattr(config, "speech_model", None)
+    if not surface.is_u3_pro(model):
+        return None
+    delay = (configuration or {}).get("interruption_delay")
+    if delay is None:
+        delay = config.interruption_delay
+    if delay is None:
+        delay = surface.base_preset(model, config.mode, bool(config.speaker_labels)).interruption_delay
+    server = surface.SERVER_INTERRUPTION_DELAY_MS
+    return {"interruption_delay": int(delay), "server": server, "total": int(delay) + server}
+
+
+def setting_text(config, speech_model=None, configuration: dict | None = None) -> str:
+    """The setting a panel shows: model, silences and, on U3 Pro, the wait before a turn's first
+    partial (see `first_partial_wait_ms`), from ``Begin.configuration`` when the service sent it.
+
+    Examples
+    --------
+    >>> from turntune_nb.analysis.presets import StreamingConfig
+    >>> print(setting_text(StreamingConfig("x", 128, 1280, mode="balanced"), "universal-3-6-pro"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    universal-3-6-pro, mode balanced: silence 128-1280 ms; first partial after 756 ms of speech
+    (interruption_delay 500 + 256 ms the server adds; not part of the end-of-turn wait)
+    """
+    conf = configuration or {}
+    model = conf.get("speech_model") or speech_model
+    mode = conf.get("mode", config.mode)
+    lo = conf.get("min_turn_silence", config.min_turn_silence)
+    hi = conf.get("max_turn_silence", config.max_turn_silence)
+    head = ", ".join(p for p in (model, f"mode {mode}" if mode else "",
+                                 "speaker labels" if conf.get("speaker_labels", config.speaker_labels) else "") if p)
+    text = (f"{head}: " if head else "") + f"silence {lo}-{hi} ms"
+    wait = first_partial_wait_ms(config, model, configuration) if model else None
+    if wait is not None:
+        text += (f"; first partial after {wait['total']} ms of speech (interruption_delay "
+                 f"{wait['interruption_delay']} + {wait['server']} ms the server adds; "
+                 "not part of the end-of-turn wait)")
+    return text
 
 
 class LiveTurns(W.VBox):
@@ -91,7 +154,12 @@ class LiveTurns(W.VBox):
     after a stop opens a new session in the same kernel.
 
     Shown: the status line (mode, source, elapsed, seconds left before the
-    inactivity stop), the words of each turn under way as they come (``words``),
+    inactivity stop), the setting in force (``setting``: model, silences and, on the
+    U3 Pro models, how long a turn's speech lasts before its first partial:
+    ``interruption_delay`` + the server's 256 ms, which delays the first words, not
+    the end of the turn; from ``Begin.configuration`` once the service sent it), what
+    the service ignored or changed of the setting (``notes``), the words of each turn
+    under way as they come (``words``, with how far into the turn the first ones came),
     the turn timeline (``timeline``, see `timeline_svg`), the final turns
     (``finals``) and why the session ended (``reason``, see `end_reason_text`).
     A turn the service closes only because the session was ending (Stop, or an
@@ -136,6 +204,8 @@ class LiveTurns(W.VBox):
         self.final_turns: list = []
         self.unfinished_turns: list = []
         self.partials: dict = {}  # speaker -> the latest partial TurnEvent of its turn under way
+        self.first_partial_ms: dict = {}  # (speaker, turn_order) -> ms of speech before its first partial
+        self.warnings: list = []  # WarningEvents: what the service ignored or changed
         self._audio_closed: set = set()  # (speaker, turn_order) of finals closed by the end of the audio
         self.partial_text = ""
         self.end_reason = None
@@ -151,6 +221,8 @@ class LiveTurns(W.VBox):
         self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True,
                                     tooltip="end the session (the turn under way stays unfinished)")
         self.status = W.HTML("<span class='turntune-status'>idle</span>")
+        self.setting = W.HTML()
+        self.notes = W.HTML()
         self.words = W.HTML()
         self.partial = self.words  # the name older code used
         self.timeline = W.HTML()
@@ -159,7 +231,8 @@ class LiveTurns(W.VBox):
         self.microphone = self._browser_microphone(source)
         super().__init__()
         self.add_class("turntune-live")
-        self.children = [W.HBox([self.start_button, self.stop_button, self.status]), self.words, self.timeline,
+        self.children = [W.HBox([self.start_button, self.stop_button, self.status]), self.setting, self.notes,
+                         self.words, self.timeline,
                          self.finals, self.reason] + ([self.microphone] if self.microphone is not None else [])
         if self.microphone is not None:  # the page reports whether it may open a microphone at all
             self.microphone.observe(self._on_media_available, names="media_available")
@@ -206,14 +279,15 @@ class LiveTurns(W.VBox):
             factory = lambda config, _source, **kw: self.microphone.open_session(config, **kw)  # noqa: E731
         with self._lock:
             self.final_turns, self.unfinished_turns, self.partials, self._audio_closed = [], [], {}, set()
+            self.first_partial_ms, self.warnings = {}, []
             self.partial_text, self.end_reason, self._begun, self._stopping = "", None, False, False
-        self.reason.value = ""
+        self.reason.value = self.notes.value = self.setting.value = ""
         self.session = None
         self._render()
         options = replace(self.session_kwargs.get("options") or SessionOptions(),
                           inactivity_timeout_s=self.inactivity_timeout_s)
         kwargs = dict(self.session_kwargs, options=options, on_begin=self._on_begin, on_turn=self._on_turn,
-                      on_termination=self._on_termination, on_error=self._on_error)
+                      on_termination=self._on_termination, on_error=self._on_error, on_warning=self._on_warning)
         if self.session_factory is None:
             kwargs["offline"] = self.offline
             if self.microphone is None:
@@ -225,6 +299,7 @@ class LiveTurns(W.VBox):
             self.reason.value = f"<b>Could not start:</b> {html.escape(str(err))}"
             return None
         self.mode = "offline endpointer" if isinstance(self.session, OfflineSession) else "AssemblyAI streaming"
+        self._show_setting()
         if isinstance(self.session, OfflineSession) and getattr(self.session, "channels", 1) == 2:
             self.mode += " (one party per channel)"
         if self.microphone is not None:
@@ -288,9 +363,24 @@ class LiveTurns(W.VBox):
         return readable(frame.astype({c: "Int64" for c in ("start_ms", "end_ms", "fired_at_ms", "wait_ms")}))
 
     # ------------------------------------------------------------------ callbacks (session threads)
+    def _show_setting(self, configuration: dict | None = None) -> None:
+        session = self.session
+        config = getattr(session, "config", None) or self.config
+        text = setting_text(config, getattr(session, "speech_model", None), configuration)
+        self.setting.value = f"<div class='turntune-setting'>Setting: {html.escape(text)}</div>"
+
     def _on_begin(self, event):
         self._begun = True
         self.state = "running"
+        if getattr(event, "configuration", None):
+            self._show_setting(event.configuration)
+
+    def _on_warning(self, event):
+        with self._lock:
+            self.warnings.append(event)
+            notes = [w.warning for w in self.warnings]
+        self.notes.value = "".join(f"<div class='turntune-note' style='color:var(--jp-warn-color1, #a60)'>"
+                                   f"Note: {html.escape(n)}</div>" for n in notes)
 
     def _closing(self) -> bool:
         """True once the session is ending for a reason other than the end of the audio."""
@@ -316,6 +406,10 @@ class LiveTurns(W.VBox):
                 self.partials.pop(speaker, None)
             else:
                 self.partials[speaker] = event
+                key = (speaker, event.turn_order)
+                if (key not in self.first_partial_ms and event.emitted_at_ms is not None
+                        and event.start_ms is not None):
+                    self.first_partial_ms[key] = int(event.emitted_at_ms) - int(event.start_ms)
             self.partial_text = " ".join(p.transcript for p in self.partials.values() if p.transcript)
         self._render()
 
@@ -371,8 +465,12 @@ class LiveTurns(W.VBox):
     def _render_words(self):
         with self._lock:
             partials = dict(self.partials)
+            firsts = dict(self.first_partial_ms)
         lines = []
         for speaker, p in partials.items():
+            first = firsts.get((speaker, p.turn_order))
+            lag = (f" <small class='turntune-first-partial'>(first words {first} ms into the turn)</small>"
+                   if first is not None else "")
             who = f"<b>{html.escape(speaker)}</b> " if speaker else ""
             if p.words:
                 body = " ".join(f"<span class='turntune-word' data-start='{w.start_ms}'>{html.escape(w.text)}</span>"
@@ -381,7 +479,7 @@ class LiveTurns(W.VBox):
                 body = html.escape(p.transcript)
             else:
                 body = f"… speaking since {_clock(p.start_ms)}, silent since {_clock(p.end_ms)}"
-            lines.append(f"<div class='turntune-partial' style='opacity:0.75'>{who}<i>{body}</i></div>")
+            lines.append(f"<div class='turntune-partial' style='opacity:0.75'>{who}<i>{body}</i>{lag}</div>")
         self.words.value = "".join(lines)
 
     def _render_timeline(self):
