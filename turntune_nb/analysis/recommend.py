@@ -19,7 +19,7 @@ from .frontier import operating_points, pick_setting, rank_keys
 from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 from .results import result_caveats
-from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator
+from .simulate import MAX_GRID_MS, MIN_GRID_MS, MIN_GRID_WIDE_MS, THRESHOLD_GRID_MS, Simulator
 
 __all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "RecommendOptions", "recommend_config",
            "grid_up_to")
@@ -243,20 +243,23 @@ def grid_up_to(grid_max_ms: int):
     """Sweep grids reaching `grid_max_ms`: (mins, maxs, thresholds).
 
     ``max_turn_silence`` in steps of 100 ms from 100 ms, the silence-only threshold
-    in steps of 10 ms, ``min_turn_silence`` the default 0-2450 ms in 50 ms steps
-    (clipped to the grid's top).
+    in steps of 10 ms, ``min_turn_silence`` the default 0-2450 ms in 50 ms steps and
+    past it in steps of 100 ms (`MIN_GRID_WIDE_MS`), both clipped to the grid's top:
+    at 10000 ms every allowed top setting (10000/10000, the fewest cut-offs) is in the
+    grid, so a target it misses no allowed setting meets.
 
     Examples
     --------
     >>> mins, maxs, ts = grid_up_to(10_000)
-    >>> int(maxs[-1]), int(ts[-1]), len(maxs)
-    (10000, 10000, 100)
+    >>> int(mins[-1]), int(maxs[-1]), int(ts[-1]), len(mins), len(maxs)
+    (10000, 10000, 10000, 126, 100)
     """
     a, b = MIN_SILENCE_LIMITS
     g = int(grid_max_ms)
     if not 100 <= g <= b:
         raise ConfigError(f"grid_max_ms must lie in 100..{b} ms (the allowed settings), got {grid_max_ms}")
-    return MIN_GRID_MS[MIN_GRID_MS <= g], np.arange(100, g + 1, 100), np.arange(a, g + 1, 10)
+    mins = np.concatenate((MIN_GRID_MS, MIN_GRID_WIDE_MS))
+    return mins[mins <= g], np.arange(100, g + 1, 100), np.arange(a, g + 1, 10)
 
 
 @dataclass(frozen=True)
@@ -275,8 +278,9 @@ class RecommendOptions:
         `MAX_GRID_MS` and `THRESHOLD_GRID_MS`). Kept as tuples.
     grid_max_ms : int, optional
         The longest ``max_turn_silence`` (and silence-only threshold) to try, 100..10000 ms
-        (`grid_up_to`). By default the grid stops at 5000 ms and is widened to 10000 ms
-        when nothing within 5 s meets the target (never when a grid is given).
+        (`grid_up_to`); ``min_turn_silence`` goes up to it too. By default the grid stops at
+        2450 ms (min) and 5000 ms (max), and both are widened to 10000 ms, the service's
+        limit, when nothing lower meets the target (never when a grid is given).
     speakers, channels, roles : optional
         **The side**: tune for one side only (`turntune_nb.analysis.sides.select_side`);
         every figure and the choice rest on the holds and turn ends of those speakers.
@@ -448,7 +452,8 @@ def _sweep(sim: Simulator, opts: RecommendOptions, notes: list):
     if not opts.explicit_grid and opts.grid_max_ms is None and sim.holds and not reached:
         mins, maxs, thresholds = grid_up_to(MIN_SILENCE_LIMITS[1])
         sweep = sim.sweep(opts.model, mins=mins, maxs=maxs, thresholds=thresholds)
-        notes.append(f"nothing up to {int(MAX_GRID_MS[-1])} ms met the target: the grid was widened to "
+        notes.append(f"nothing in the default grid (min_turn_silence up to {int(MIN_GRID_MS[-1])} ms, "
+                     f"max_turn_silence up to {int(MAX_GRID_MS[-1])} ms) met the target: both were widened to "
                      f"{MIN_SILENCE_LIMITS[1]} ms, the longest allowed setting")
     return sweep, thresholds
 

@@ -28,10 +28,13 @@ from .frontier import operating_points, pareto_frontier
 from .metrics import HOLD_MIN_MS, METRIC_COLUMNS, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 
-__all__ = ("MIN_GRID_MS", "MAX_GRID_MS", "THRESHOLD_GRID_MS", "Simulator")
+__all__ = ("MIN_GRID_MS", "MIN_GRID_WIDE_MS", "MAX_GRID_MS", "THRESHOLD_GRID_MS", "Simulator")
 
 #: Default sweep grids (ms): 50 x 50 for (min, max), 501 thresholds for silence-only.
 MIN_GRID_MS = np.arange(0, 2500, 50)
+#: The coarse extension of `MIN_GRID_MS` up to the service's limit (10 s), swept only when
+#: nothing in the default grid meets a target (`turntune_nb.analysis.recommend.grid_up_to`).
+MIN_GRID_WIDE_MS = np.arange(2500, 10_001, 100)
 MAX_GRID_MS = np.arange(100, 5001, 100)
 THRESHOLD_GRID_MS = np.arange(0, 5001, 10)
 

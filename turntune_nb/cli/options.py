@@ -114,8 +114,8 @@ def add_tuning_args(p) -> None:
     p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
                    help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
     p.add_argument("--grid-max-ms", type=int, metavar="MS",
-                   help="longest max_turn_silence / silence threshold to try, up to 10000 (default: 5000, "
-                   "widened to 10000 when nothing within 5 s meets the target)")
+                   help="longest min/max_turn_silence and silence threshold to try, up to 10000 (default: "
+                   "min up to 2450 and max up to 5000, both widened to 10000 when nothing lower meets the target)")
     add_side_args(p)
     add_speakers_arg(p)
     add_vad_args(p)
