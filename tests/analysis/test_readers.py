@@ -97,9 +97,10 @@ def test_rttm_unsorted_lines_na_fields_and_ms(tmp_path, sample_rttm):
     #   2.0004 s -> 2000.4 -> 2000; 2.0004 + 0.0004 = 2.0008 s -> 2000.8 -> 2001
     #     (the end rounds onset + duration; onset + the rounded duration, 2000 + 0, would be 2000)
     #   0.0004 s -> 0.4 -> 0;       0.0004 + 0.9993 = 0.9997 s -> 999.7 -> 1000 (not 999)
-    # lines sorted by onset; the <NA> speaker is the unknown speaker, a <NA> channel None
+    # lines sorted by onset; the <NA> speaker is the unknown speaker, a <NA> channel None;
+    # RTTM channels count from 1, the package's from 0: RTTM 2 -> 1, RTTM 1 -> 0
     assert [(u.speaker, u.start_ms, u.end_ms, u.channel) for u in t.utterances] == [
-        ("A", 0, 1000, 2), (C.UNKNOWN_SPEAKER, 1001, 1501, None), ("B", 2000, 2001, 1)]
+        ("A", 0, 1000, 1), (C.UNKNOWN_SPEAKER, 1001, 1501, None), ("B", 2000, 2001, 0)]
     (t,) = read_rttm(sample_rttm)
     assert t.name == "sample" and t.speakers == ("speaker90", "speaker91")
     assert (t.utterances[0].start_ms, t.utterances[0].end_ms) == (6690, 7120)  # 6.690 + 0.430 s

@@ -61,7 +61,7 @@ def test_unknown_names_are_refused_with_what_exists():
     r = _call()
     with pytest.raises(InputError, match=r"no speaker 'caller' in these data \(speakers: A, B; name a role"):
         select_side(r.pauses, r.turn_ends, speakers="caller")
-    with pytest.raises(InputError, match="no channel 3 in these data \\(channels: 0, 1\\)"):
+    with pytest.raises(InputError, match="no channel 3 in these data \\(channels, 0-based: 0, 1\\); name the side with --speaker"):
         select_side(r.pauses, r.turn_ends, channels=3)
     with pytest.raises(InputError, match="is not ROLE=LABEL"):
         parse_roles("caller")

@@ -24,6 +24,7 @@ from pathlib import Path
 from ..errors import InputError, TranscriptFormatError
 from . import columns as C
 from .model import MAX_TIME_MS, Transcript, Utterance, Word, check_time_ms
+from .sides import channel_index
 
 __all__ = (
     "TRANSCRIPT_EXTENSIONS",
@@ -240,6 +241,8 @@ def read_rttm(path, strict: bool = False) -> list[Transcript]:
 
     Lines may come in any order; ``<NA>`` fields are accepted; lines of other types
     than ``SPEAKER`` are ignored. Onsets and durations (seconds) become integer ms.
+    The channel column counts from 1; it is stored 0-based, as every channel in the
+    package (RTTM channel 1 is ``channel`` 0; `turntune_nb.analysis.sides.channel_index`).
     A bad line (unreadable, negative, non-finite or out-of-range time, zero duration)
     is skipped and listed in the notes of its recording with its line number; with
     `strict`, it raises instead.
@@ -281,7 +284,7 @@ def read_rttm(path, strict: bool = False) -> list[Transcript]:
             if end == start:
                 raise ValueError(f"zero-duration segment (onset {fields[3]} s, duration {fields[4]} s)")
             speaker = fields[7] if fields[7] != "<NA>" else C.UNKNOWN_SPEAKER
-            utt = Utterance(speaker, start, end, channel=_int_or_none(fields[2]))
+            utt = Utterance(speaker, start, end, channel=channel_index(fields[2], one_based=True))
         except ValueError as err:
             if strict:
                 raise TranscriptFormatError(path, str(err), lineno) from None

@@ -284,7 +284,15 @@ class RecommendOptions:
     speakers, channels, roles : optional
         **The side**: tune for one side only (`turntune_nb.analysis.sides.select_side`);
         every figure and the choice rest on the holds and turn ends of those speakers.
-        ``roles`` maps role names used in `speakers` to labels or channels.
+        ``channels`` are 0-based (RTTM's channel 1 is 0); refused where the channel
+        field does not tell the parties apart (name ``speakers`` then). ``roles`` maps
+        role names used in `speakers` to labels or channels.
+    holds : {"own", "floor"}
+        With a side: whose pauses are its holds. ``"own"`` (the default): the side's
+        own silences, what an endpointer on its channel hears; a pause inside the
+        other party's backchannel, while the side talks throughout, is none of them.
+        ``"floor"``: the floor holder's (such a pause is charged to the side whose
+        talk contains it), the earlier rule, for one endpointer hearing everyone.
     confidence : float
         **The intervals**: their confidence, in (0, 1) (bootstrap over recordings;
         Wilson per hold).
@@ -318,6 +326,7 @@ class RecommendOptions:
     speakers: tuple | None = None
     channels: tuple | None = None
     roles: dict | str | None = None
+    holds: str = "own"
     confidence: float = 0.95
     guide: StreamingConfig | None = None
 
@@ -340,6 +349,9 @@ class RecommendOptions:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, (value,) if isinstance(value, (str, int)) else tuple(value))
+        if self.holds not in ("own", "floor"):
+            raise ConfigError(f"holds must be 'own' (the side's own silences) or 'floor' (the floor holder's), "
+                              f"got {self.holds!r}")
         if self.guide is not None and not isinstance(self.guide, StreamingConfig):
             raise ConfigError(f"guide must be a StreamingConfig (a preset), got {type(self.guide).__name__}")
 
@@ -434,7 +446,7 @@ def _simulator_for(result_or_tables, opts: RecommendOptions) -> Simulator:
     """The simulator over the data, restricted to the side asked for."""
     sim = Simulator.from_result(result_or_tables)
     if opts.speakers or opts.channels:
-        sim = sim.for_speakers(opts.speakers, opts.channels, opts.roles)
+        sim = sim.for_speakers(opts.speakers, opts.channels, opts.roles, opts.holds)
     return sim
 
 

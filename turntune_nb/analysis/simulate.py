@@ -140,16 +140,18 @@ class Simulator:
         """Holds of 200-5000 ms: eot-bench's denominator of the cut-off rate."""
         return int(self.counter.eot_per_file.sum())
 
-    def for_speakers(self, speakers=None, channels=None, roles=None) -> Simulator:
+    def for_speakers(self, speakers=None, channels=None, roles=None, holds: str = "own") -> Simulator:
         """A simulator over one side of the conversations only.
 
-        Holds and turn ends belong to the speaker holding the floor; see
+        Turn ends belong to the speaker whose turn ends, holds to the side's own
+        silences (``holds="own"``) or the floor holder's (``"floor"``); see
         `turntune_nb.analysis.sides.select_side` for how `speakers`, `channels`
-        and `roles` are matched. Raises `InputError` when nothing matches.
+        (0-based) and `roles` are matched. Raises `InputError` when nothing matches.
         """
         from .sides import select_side
 
-        pauses, turn_ends, side = select_side(self.pauses_table, self.turn_ends_table, speakers, channels, roles)
+        pauses, turn_ends, side = select_side(self.pauses_table, self.turn_ends_table, speakers, channels, roles,
+                                              holds)
         sim = Simulator(pauses, turn_ends, self.hold_min_ms)
         sim.side = side
         return sim
