@@ -45,7 +45,7 @@ def test_assemblyai_words_with_speakers_are_grouped_into_utterances():
     t = transcript_from_assemblyai(data, "x.json")
     assert [(u.speaker, u.start_ms, u.end_ms, u.text) for u in t.utterances] == [
         ("A", 0, 600, "Hi. there"), ("B", 900, 1200, "Yes?"), ("A", 1500, 1700, "Ok.")]
-    assert any("rebuilt from runs of words" in n for n in t.notes)
+    assert any("rebuilt from each speaker's words" in n for n in t.notes)
 
 
 def test_assemblyai_json_without_status_is_read_as_completed(tmp_path):
