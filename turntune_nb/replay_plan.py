@@ -146,7 +146,7 @@ def _find_truth(path: Path, index: dict):
 def _side(truth: Transcript, channel: int | None, speaker) -> tuple:
     """The speakers of the side being tuned (empty: everyone); `channel` is 0-based, read as
     `turntune_nb.analysis.sides.speakers_on_channel` reads ``--channel`` everywhere."""
-    from .analysis.sides import label_channel, speakers_on_channel
+    from .analysis.sides import speakers_on_channel
 
     speakers = tuple(truth.speakers)
     if speaker is not None:
@@ -158,9 +158,7 @@ def _side(truth: Transcript, channel: int | None, speaker) -> tuple:
     if channel is None:
         return ()
     # utterances carry 0-based channels (readers convert RTTM's 1-based column); labels ch0 / 1A name theirs
-    triples = {(truth.name, u.speaker, u.channel if u.channel is not None else label_channel(u.speaker))
-               for u in truth.utterances}
-    found = speakers_on_channel(sorted(triples, key=str), channel)
+    found = speakers_on_channel(dict.fromkeys((truth.name, u.speaker, u.channel) for u in truth.utterances), channel)
     if len(found) != 1:
         raise InputError(f"several speakers ({', '.join(sorted(found))}) of the transcript on channel {channel}: "
                          "name the side with speaker= (--speaker)")

@@ -136,8 +136,9 @@ def _triples(frames) -> list:
 def speakers_on_channel(triples, channel: int) -> tuple:
     """The speakers on 0-based audio `channel`, from ``(file, speaker, channel)`` triples.
 
-    The one reading of ``--channel`` (`select_side`, and `replay`'s side). Triples
-    whose channel is None (not recorded) say nothing about channels.
+    The one reading of ``--channel`` (`select_side`, and `replay`'s side). A triple
+    whose channel is None (not recorded) takes its label's (`label_channel`: ``ch0``,
+    ``1A``), else says nothing about channels.
 
     Raises
     ------
@@ -156,7 +157,7 @@ def speakers_on_channel(triples, channel: int) -> tuple:
     ...
     turntune_nb.errors.InputError: channel 1: several speakers (A, B) share one channel value in f, so the channel field does not tell the parties apart; name the side with --speaker (speaker= in Python); speakers: A, B
     """
-    triples = list(triples)
+    triples = [(f, s, c if c is not None else label_channel(s)) for f, s, c in triples]
     speakers = sorted({s for _, s, _ in triples})
     per_file: dict = {}
     for f, s, c in triples:
