@@ -60,7 +60,13 @@ class Recommendation:
     warnings, notes : tuple of str
     operating_points : DataFrame
     latency_ci : (float, float)
-        Bootstrap interval over recordings on the mean latency (ms).
+        Bootstrap interval over recordings on the mean latency (ms). Zero-width, and
+        not shown as an interval, when `latency_fixed_ms` is set.
+    latency_fixed_ms : int or None
+        Set when latency has no spread: the rule waits until ``max_turn_silence`` at
+        every turn end (sources without words under u3-rt-pro, the pessimistic bound of
+        universal-streaming, a silence-only threshold); `latency_text` and a note say
+        "latency is max_turn_silence at every turn end" instead of an interval.
     wilson_ci : (float, float)
         The per-hold Wilson interval on the cut-off rate (every hold independent).
     eot_cells, eot_cells_silence : dict
@@ -87,12 +93,29 @@ class Recommendation:
     notes: tuple = ()
     operating_points: pd.DataFrame = field(default=None, compare=False, repr=False)
     latency_ci: tuple = (math.nan, math.nan)
+    latency_fixed_ms: int | None = None
     wilson_ci: tuple = (math.nan, math.nan)
     eot_cells: dict = field(default_factory=dict, compare=False, repr=False)
     eot_cells_silence: dict = field(default_factory=dict, compare=False, repr=False)
     side: str | None = None
     grid_max_ms: int = int(MAX_GRID_MS[-1])
     interval_method: str = INTERVAL_METHOD
+
+    @property
+    def latency_text(self) -> str:
+        """The mean latency's interval in words, or what stands for it when latency has no spread.
+
+        Examples
+        --------
+        >>> from turntune_nb import read_rttm, analyze_transcripts
+        >>> rec = recommend_config(analyze_transcripts(read_rttm("samples/real/sample.rttm")),
+        ...                        RecommendOptions(model="silence"))
+        >>> rec.latency_text == f"latency is max_turn_silence at every turn end ({rec.config.max_turn_silence} ms)"
+        True
+        """
+        if self.latency_fixed_ms is not None:
+            return f"latency is max_turn_silence at every turn end ({self.latency_fixed_ms} ms)"
+        return _ms_range(self.latency_ci)
 
     def eot_table(self, reference: bool = True) -> pd.DataFrame:
         """eot-bench's four cells on these recordings beside the published rows."""
@@ -137,6 +160,7 @@ class Recommendation:
             "metrics": self.metrics.to_dict(),
             "cutoff_ci": list(self.cutoff_ci),
             "latency_ci": list(self.latency_ci),
+            "latency_fixed_ms": self.latency_fixed_ms,
             "interval_method": self.interval_method,
             "wilson_ci_per_hold": list(self.wilson_ci),
             "confidence": self.confidence,
@@ -168,7 +192,7 @@ class Recommendation:
             f"  max_turn_silence: {self.config.max_turn_silence} ms",
             f"  {m}",
             f"  {self.confidence:.0%} interval, {self.interval_method}:",
-            f"    false cut-off rate {_pct_range(self.cutoff_ci)}, mean latency {_ms_range(self.latency_ci)}",
+            f"    false cut-off rate {_pct_range(self.cutoff_ci)}, mean latency: {self.latency_text}",
             f"  per-hold Wilson interval (every hold independent, too narrow across calls): "
             f"{_pct_range(self.wilson_ci)}",
             f"  evidence: {self.evidence['holds']} holds, {self.evidence['turns']} turns, "
@@ -415,6 +439,12 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
     metrics = sim.evaluate((lo, hi), model=opts.model)
     ci, lat_ci, wilson = _intervals(sim, metrics, opts, met, warnings, notes)
+    fixed = _fixed_latency(sim, opts.model, lo, hi)
+    if fixed is not None:
+        notes.append(f"latency is max_turn_silence at every turn end ({fixed} ms): the rule waits that long at "
+                     "each one (" + ("a silence-only threshold" if opts.model == "silence" else
+                                     "no turn end is known to end in . ? or ! here" if opts.model == "u3-rt-pro"
+                                     else "the pessimistic bound") + "), so it has no spread and no interval")
     if opts.model == "u3-rt-pro" and not sim.has_words and sim.holds:
         warnings.append("no word timings: the punctuation rule cannot be applied; consider the silence-only rule "
                         "(--model silence; model=\"silence\" in Python)")
@@ -436,7 +466,7 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
         guide=guide, guide_metrics=sim.evaluate(guide, model=opts.model) if guide is not None else None,
         cutoff_ci=ci, confidence=opts.confidence, silence_equivalent_ms=silence_eq, evidence=evidence,
         warnings=tuple(warnings), notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
-        wilson_ci=wilson, eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
+        latency_fixed_ms=fixed, wilson_ci=wilson, eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
         grid_max_ms=top,
     )
 
@@ -511,6 +541,20 @@ def _intervals(sim: Simulator, metrics: EndpointMetrics, opts: RecommendOptions,
             "reaches above the target: more recordings would settle it"
         )
     return ci, lat_ci, wilson
+
+
+def _fixed_latency(sim: Simulator, model: str, lo: int, hi: int) -> int | None:
+    """``max_turn_silence`` when the (headline, pessimistic) rule fires there at every turn end, else None.
+
+    Silence-only fires at its threshold everywhere; universal-streaming's pessimistic
+    bound waits until max everywhere; u3-rt-pro fires at min only after terminal
+    punctuation, so without a terminal turn end (word-less sources) or with min == max
+    it waits until max everywhere."""
+    if not sim.turn_ends:
+        return None
+    if model in ("silence", "universal-streaming") or lo == hi or sim.turn_ends_by_class["terminal"] == 0:
+        return int(hi)
+    return None
 
 
 def _silence_equivalent(sim: Simulator, sweep: pd.DataFrame, opts: RecommendOptions, thresholds, top: int,
