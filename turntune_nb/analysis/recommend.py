@@ -19,7 +19,7 @@ from .frontier import operating_points, pick_setting, rank_keys
 from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 from .results import result_caveats
-from .simulate import MAX_GRID_MS, MIN_GRID_MS, MIN_GRID_WIDE_MS, THRESHOLD_GRID_MS, Simulator
+from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator, grid_up_to
 
 __all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "RecommendOptions", "recommend_config",
            "grid_up_to")
@@ -263,29 +263,6 @@ def _format_eot(table: pd.DataFrame) -> str:
     return t.drop(columns=["source"]).to_string(index=False)
 
 
-def grid_up_to(grid_max_ms: int):
-    """Sweep grids reaching `grid_max_ms`: (mins, maxs, thresholds).
-
-    ``max_turn_silence`` in steps of 100 ms from 100 ms, the silence-only threshold
-    in steps of 10 ms, ``min_turn_silence`` the default 0-2450 ms in 50 ms steps and
-    past it in steps of 100 ms (`MIN_GRID_WIDE_MS`), both clipped to the grid's top:
-    at 10000 ms every allowed top setting (10000/10000, the fewest cut-offs) is in the
-    grid, so a target it misses no allowed setting meets.
-
-    Examples
-    --------
-    >>> mins, maxs, ts = grid_up_to(10_000)
-    >>> int(mins[-1]), int(maxs[-1]), int(ts[-1]), len(mins), len(maxs)
-    (10000, 10000, 10000, 126, 100)
-    """
-    a, b = MIN_SILENCE_LIMITS
-    g = int(grid_max_ms)
-    if not 100 <= g <= b:
-        raise ConfigError(f"grid_max_ms must lie in 100..{b} ms (the allowed settings), got {grid_max_ms}")
-    mins = np.concatenate((MIN_GRID_MS, MIN_GRID_WIDE_MS))
-    return mins[mins <= g], np.arange(100, g + 1, 100), np.arange(a, g + 1, 10)
-
-
 @dataclass(frozen=True)
 class RecommendOptions:
     """How `recommend_config` chooses a setting, grouped by concern.
@@ -466,7 +443,8 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
         guide=guide, guide_metrics=sim.evaluate(guide, model=opts.model) if guide is not None else None,
         cutoff_ci=ci, confidence=opts.confidence, silence_equivalent_ms=silence_eq, evidence=evidence,
         warnings=tuple(warnings), notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
-        latency_fixed_ms=fixed, wilson_ci=wilson, eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
+        latency_fixed_ms=fixed, wilson_ci=wilson, eot_cells=eot_cells(sweep),
+        eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
         grid_max_ms=top,
     )
 

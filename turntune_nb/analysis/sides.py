@@ -125,7 +125,8 @@ def _triples(frames) -> list:
         parts.append(pd.DataFrame({
             "f": frame[C.FILE].astype(str).to_numpy() if C.FILE in frame else "",
             "s": frame[C.SPEAKER].astype(str).to_numpy(),
-            "c": pd.to_numeric(frame[C.CHANNEL], errors="coerce").to_numpy(float) if C.CHANNEL in frame else float("nan"),
+            "c": (pd.to_numeric(frame[C.CHANNEL], errors="coerce").to_numpy(float) if C.CHANNEL in frame
+                  else float("nan")),
         }))
     if not parts:
         return []
@@ -152,10 +153,10 @@ def speakers_on_channel(triples, channel: int) -> tuple:
     --------
     >>> speakers_on_channel([("f", "A", 0), ("f", "B", 1)], 1)
     ('B',)
-    >>> speakers_on_channel([("f", "A", 0), ("f", "B", 0)], 1)
+    >>> speakers_on_channel([("f", "A", 0), ("f", "B", 0)], 1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    turntune_nb.errors.InputError: channel 1: several speakers (A, B) share one channel value in f, so the channel field does not tell the parties apart; name the side with --speaker (speaker= in Python); speakers: A, B
+    turntune_nb.errors.InputError: channel 1: several speakers (A, B) share one channel value in f, ... --speaker ...
     """
     triples = [(f, s, c if c is not None else label_channel(s)) for f, s, c in triples]
     speakers = sorted({s for _, s, _ in triples})
