@@ -177,3 +177,14 @@ def test_holds_flow_through_the_recommendation_and_the_result():
     assert recommend_config(r, replace(opts, holds="floor")).metrics.cutoff_rate == 0.5
     assert r.for_speakers("A", holds="floor").pauses[C.PAUSE_MS].tolist() == [700, 100]
     assert r.for_speakers("A").pauses[C.PAUSE_MS].tolist() == [100]
+
+
+def test_a_side_picker_offers_only_channels_that_separate_the_parties(tmp_path):
+    from turntune_nb.analysis.sides import separating_channels
+
+    # RTTM columns 1 and 2: channels 0 and 1 each hold one party
+    r = _rttm_call(tmp_path, "1", "2")
+    assert separating_channels(r.pauses, r.turn_ends) == [0, 1]
+    # a constant column: no channel to offer (the speakers are offered instead)
+    r = _rttm_call(tmp_path, "1", "1")
+    assert separating_channels(r.pauses, r.turn_ends) == []
