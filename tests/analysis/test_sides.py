@@ -159,8 +159,9 @@ def test_holds_own_or_floor_on_a_backchannel():
     p, t, _ = select_side(r.pauses, r.turn_ends, speakers="A")
     assert p[C.PAUSE_MS].tolist() == [100] and t[C.END_MS].tolist() == [6000, 10000]
     # floor: the 700 ms pause inside B's backchannel is charged to A, who talks throughout it
-    p, _, _ = select_side(r.pauses, r.turn_ends, speakers="A", holds="floor")
+    p, _, side = select_side(r.pauses, r.turn_ends, speakers="A", holds="floor")
     assert p[C.PAUSE_MS].tolist() == [700, 100]  # in order of start: 1200, 2000
+    assert side == "speaker A, floor holder's pauses"
     # the agent's side: own keeps B's 700 and 500 ms silences (floor_speaker now B, its own turn); floor only 500
     p, _, _ = select_side(r.pauses, r.turn_ends, channels=1)
     assert (p[C.PAUSE_MS].tolist(), p[C.FLOOR_SPEAKER].astype(str).tolist()) == ([700, 500], ["B", "B"])

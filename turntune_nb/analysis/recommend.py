@@ -186,7 +186,8 @@ class Recommendation:
             *[f"!! {w}" for w in self.warnings if w.startswith("SPEAKERS UNKNOWN")],
         ]
         if self.side:
-            lines.append(f"  side: {self.side} (holds and turn ends of the speaker holding the floor)")
+            lines.append(f"  side: {self.side} (its turn ends, and its own silences as holds unless it says "
+                         "the floor holder's)")
         lines += [
             f"  min_turn_silence: {self.config.min_turn_silence} ms",
             f"  max_turn_silence: {self.config.max_turn_silence} ms",

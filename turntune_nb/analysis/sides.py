@@ -215,7 +215,8 @@ def select_side(pauses: pd.DataFrame, turn_ends: pd.DataFrame, speakers=None, ch
     -------
     (pauses, turn_ends, side)
         The restricted tables and a description of the side (None when nothing
-        was asked for: the tables are returned as they are).
+        was asked for: the tables are returned as they are); with ``holds="floor"``
+        it ends in ", floor holder's pauses".
 
     Raises
     ------
@@ -274,7 +275,7 @@ def select_side(pauses: pd.DataFrame, turn_ends: pd.DataFrame, speakers=None, ch
         labels |= set(speakers_on_channel(triples, ch))
     keep_p = (p_own if holds == "own" else p_floor).isin(labels).to_numpy(bool)
     keep_t = t_spk.isin(labels).to_numpy(bool)
-    side = describe_side(named, channels)
+    side = describe_side(named, channels) + (", floor holder's pauses" if holds == "floor" else "")
     if not keep_p.any() and not keep_t.any():
         raise InputError(f"{side}: no pause or turn end belongs to this side (speakers: {', '.join(known)})")
     kept = pauses[keep_p].reset_index(drop=True)
