@@ -338,3 +338,17 @@ def test_csv_and_words_only_json_give_the_same_pauses_and_turn_ends(tmp_path_fac
     assert sorted(_rows(b.pauses, cols)) == sorted(_rows(a.pauses, cols))
     te = [C.SPEAKER, C.END_MS, C.SILENCE_AFTER_MS, C.NEXT_SPEAKER]
     assert sorted(_rows(b.turn_ends, te)) == sorted(_rows(a.turn_ends, te))
+
+
+def test_rttm_written_and_read_back_keeps_the_0_based_channels(tmp_path):
+    from turntune_nb.analysis.model import Transcript, Utterance
+    from turntune_nb.analysis.readers import format_rttm
+
+    t = Transcript("call.wav", [Utterance("ch0", 0, 900, channel=0), Utterance("ch1", 1000, 1500, channel=1),
+                                Utterance("X", 2000, 2500)])
+    text = format_rttm(t)
+    # written from 1 as RTTM counts: 0 -> 1, 1 -> 2, unknown -> 1
+    assert [line.split()[2] for line in text.splitlines()] == ["1", "2", "1"]
+    (tmp_path / "call.rttm").write_text(text)
+    (back,) = read_rttm(tmp_path / "call.rttm")
+    assert [(u.speaker, u.channel) for u in back.utterances] == [("ch0", 0), ("ch1", 1), ("X", 0)]

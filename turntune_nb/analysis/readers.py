@@ -363,8 +363,9 @@ def format_rttm(transcript: Transcript, file_id: str | None = None) -> str:
     """The utterances of a transcript as RTTM text, the inverse of `read_rttm`.
 
     One ``SPEAKER`` line per utterance, in start order: onset and duration in
-    seconds with millisecond precision, channel 1, the speaker label as the
-    analysis used it. Whitespace in the file id and labels becomes ``_`` (RTTM
+    seconds with millisecond precision, the channel counted from 1 as RTTM counts
+    it (an utterance's 0-based ``channel`` plus 1; 1 when unknown), the speaker
+    label as the analysis used it. Whitespace in the file id and labels becomes ``_`` (RTTM
     fields are separated by spaces).
 
     Parameters
@@ -379,10 +380,13 @@ def format_rttm(transcript: Transcript, file_id: str | None = None) -> str:
     >>> print(format_rttm(t), end="")
     SPEAKER call_1 1 0.000 1.250 <NA> <NA> spk0 <NA> <NA>
     SPEAKER call_1 1 1.400 0.600 <NA> <NA> spk1 <NA> <NA>
+    >>> print(format_rttm(Transcript("c", [Utterance("ch1", 0, 500, channel=1)])), end="")
+    SPEAKER c 2 0.000 0.500 <NA> <NA> ch1 <NA> <NA>
     """
     fid = "_".join((file_id if file_id is not None else Path(transcript.name).stem).split()) or "file"
     lines = [
-        f"SPEAKER {fid} 1 {u.start_ms // 1000}.{u.start_ms % 1000:03d} {(u.end_ms - u.start_ms) // 1000}."
+        f"SPEAKER {fid} {1 if u.channel is None else u.channel + 1} "
+        f"{u.start_ms // 1000}.{u.start_ms % 1000:03d} {(u.end_ms - u.start_ms) // 1000}."
         f"{(u.end_ms - u.start_ms) % 1000:03d} <NA> <NA> {'_'.join(u.speaker.split()) or C.UNKNOWN_SPEAKER} <NA> <NA>\n"
         for u in transcript.utterances
     ]
