@@ -144,7 +144,10 @@ def _find_truth(path: Path, index: dict):
 
 
 def _side(truth: Transcript, channel: int | None, speaker) -> tuple:
-    """The speakers of the side being tuned (empty: everyone)."""
+    """The speakers of the side being tuned (empty: everyone); `channel` is 0-based, read as
+    `turntune_nb.analysis.sides.speakers_on_channel` reads ``--channel`` everywhere."""
+    from .analysis.sides import speakers_on_channel
+
     speakers = tuple(truth.speakers)
     if speaker is not None:
         wanted = tuple([speaker] if isinstance(speaker, str) else speaker)
@@ -154,13 +157,11 @@ def _side(truth: Transcript, channel: int | None, speaker) -> tuple:
         return wanted
     if channel is None:
         return ()
-    if f"ch{channel}" in speakers:
-        return (f"ch{channel}",)
-    on = channel + 1 if truth.source == "rttm" else channel  # RTTM numbers channels from 1
-    found = tuple(dict.fromkeys(u.speaker for u in truth.utterances if u.channel == on))
+    # utterances carry 0-based channels (readers convert RTTM's 1-based column); labels ch0 / 1A name theirs
+    found = speakers_on_channel(dict.fromkeys((truth.name, u.speaker, u.channel) for u in truth.utterances), channel)
     if len(found) != 1:
-        who = "no speaker" if not found else f"several speakers ({', '.join(sorted(found))})"
-        raise InputError(f"{who} of the transcript on channel {channel}: name the side with speaker= (--speaker)")
+        raise InputError(f"several speakers ({', '.join(sorted(found))}) of the transcript on channel {channel}: "
+                         "name the side with speaker= (--speaker)")
     return found
 
 

@@ -2,6 +2,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from turntune_nb import columns as C
 from turntune_nb.analysis.readers import (
@@ -45,7 +47,7 @@ def test_assemblyai_words_with_speakers_are_grouped_into_utterances():
     t = transcript_from_assemblyai(data, "x.json")
     assert [(u.speaker, u.start_ms, u.end_ms, u.text) for u in t.utterances] == [
         ("A", 0, 600, "Hi. there"), ("B", 900, 1200, "Yes?"), ("A", 1500, 1700, "Ok.")]
-    assert any("rebuilt from runs of words" in n for n in t.notes)
+    assert any("rebuilt from each speaker's words" in n for n in t.notes)
 
 
 def test_assemblyai_json_without_status_is_read_as_completed(tmp_path):
@@ -97,9 +99,10 @@ def test_rttm_unsorted_lines_na_fields_and_ms(tmp_path, sample_rttm):
     #   2.0004 s -> 2000.4 -> 2000; 2.0004 + 0.0004 = 2.0008 s -> 2000.8 -> 2001
     #     (the end rounds onset + duration; onset + the rounded duration, 2000 + 0, would be 2000)
     #   0.0004 s -> 0.4 -> 0;       0.0004 + 0.9993 = 0.9997 s -> 999.7 -> 1000 (not 999)
-    # lines sorted by onset; the <NA> speaker is the unknown speaker, a <NA> channel None
+    # lines sorted by onset; the <NA> speaker is the unknown speaker, a <NA> channel None;
+    # RTTM channels count from 1, the package's from 0: RTTM 2 -> 1, RTTM 1 -> 0
     assert [(u.speaker, u.start_ms, u.end_ms, u.channel) for u in t.utterances] == [
-        ("A", 0, 1000, 2), (C.UNKNOWN_SPEAKER, 1001, 1501, None), ("B", 2000, 2001, 1)]
+        ("A", 0, 1000, 1), (C.UNKNOWN_SPEAKER, 1001, 1501, None), ("B", 2000, 2001, 0)]
     (t,) = read_rttm(sample_rttm)
     assert t.name == "sample" and t.speakers == ("speaker90", "speaker91")
     assert (t.utterances[0].start_ms, t.utterances[0].end_ms) == (6690, 7120)  # 6.690 + 0.430 s
@@ -267,3 +270,85 @@ def test_collect_keeps_going_past_bad_files(tmp_path, sample_rttm):
 def test_collect_missing_path(tmp_path):
     with pytest.raises(InputError, match="no such file or folder"):
         collect_transcripts(tmp_path / "nope")
+
+
+def _rows(frame, cols):
+    """The columns as lists of text (NaN as "-"), to compare two tables whatever their dtypes."""
+    return frame[cols].astype(object).fillna("-").astype(str).values.tolist()
+
+
+def _words_both_forms(tmp_path, words):
+    """The same words as a CSV (one row per word) and as a words-only AssemblyAI JSON."""
+    (tmp_path / "w.csv").write_text("start_ms,end_ms,speaker,text\n" + "".join(f"{a},{b},{s},{x}\n"
+                                                                              for a, b, s, x in words))
+    (tmp_path / "w.json").write_text(json.dumps({"status": "completed", "utterances": None, "words": [
+        {"text": x, "start": a, "end": b, "speaker": s} for a, b, s, x in words]}))
+    return read_csv(tmp_path / "w.csv"), read_assemblyai_json(tmp_path / "w.json")
+
+
+def test_words_rebuilt_into_utterances_respect_the_other_speaker(tmp_path):
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    # A: "so" 0-500, "well" 1500-1800, "yes" 2000-2400, "ok." 4000-4300
+    # B: "mhm" 700-1000, inside A's 1000 ms silence 500-1500 (B's word ends 1000 > A's end 500)
+    # B: "right" 2600-3000 after A's "yes"; then A again at 4000
+    words = [(0, 500, "A", "so"), (700, 1000, "B", "mhm"), (1500, 1800, "A", "well"), (2000, 2400, "A", "yes"),
+             (2600, 3000, "B", "right"), (4000, 4300, "A", "ok.")]
+    csv_t, json_t = _words_both_forms(tmp_path, words)
+    # split where B talks in A's silence: A "so" | B "mhm" | A "well yes" | B "right" | A "ok."
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in json_t.utterances] == [
+        ("A", 0, 500), ("B", 700, 1000), ("A", 1500, 2400), ("B", 2600, 3000), ("A", 4000, 4300)]
+    a, b = analyze_transcripts([csv_t]), analyze_transcripts([json_t])
+    cols = [C.SPEAKER, C.START_MS, C.END_MS, C.PAUSE_MS, C.FLOOR_SPEAKER]
+    # the only pause of either form: A's 200 ms between "well" (ends 1800) and "yes" (starts 2000)
+    assert a.pauses[cols].astype(str).values.tolist() == [["A", "1800", "2000", "200", "A"]]
+    assert b.pauses[cols].astype(str).values.tolist() == a.pauses[cols].astype(str).values.tolist()
+    # turn ends: A at 500 (B 200 ms later), B at 1000 (A 500 ms later), A at 2400 (200), B at 3000 (1000), A at 4300
+    te = [C.SPEAKER, C.END_MS, C.SILENCE_AFTER_MS]
+    assert _rows(a.turn_ends, te) == [
+        ["A", "500", "200.0"], ["B", "1000", "500.0"], ["A", "2400", "200.0"], ["B", "3000", "1000.0"],
+        ["A", "4300", "-"]]
+    assert _rows(b.turn_ends, te) == _rows(a.turn_ends, te)
+
+
+def test_words_inside_another_speakers_talk_are_not_one_utterance(tmp_path):
+    """B speaks inside A's word gap: the case the rebuild from runs in list order got wrong."""
+    # B's long word 0-2000 starts before A's "uh" 300-600 and ends inside A's silence 600-2500: the old rebuild
+    # (runs in list order: B, A, A) joined A's words into 300-2800 with a 1900 ms pause under B's talk
+    words = [(0, 2000, "B", "well"), (300, 600, "A", "uh"), (2500, 2800, "A", "right")]
+    csv_t, json_t = _words_both_forms(tmp_path, words)
+    assert [(u.speaker, u.start_ms, u.end_ms) for u in json_t.utterances] == [
+        ("B", 0, 2000), ("A", 300, 600), ("A", 2500, 2800)]
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    # no pause in either form: A's "uh" is a backchannel inside B's word, "right" follows B's end by a 500 ms gap
+    assert len(analyze_transcripts([json_t]).pauses) == len(analyze_transcripts([csv_t]).pauses) == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6000), st.integers(1, 900), st.sampled_from("ABC")), min_size=1,
+                max_size=30))
+def test_csv_and_words_only_json_give_the_same_pauses_and_turn_ends(tmp_path_factory, raw):
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    words = sorted((a, a + d, s, f"w{i}") for i, (a, d, s) in enumerate(raw))
+    csv_t, json_t = _words_both_forms(tmp_path_factory.mktemp("w"), words)
+    a, b = analyze_transcripts([csv_t]), analyze_transcripts([json_t])
+    cols = [C.SPEAKER, C.START_MS, C.END_MS, C.PAUSE_MS, C.FLOOR_SPEAKER]
+    assert sorted(_rows(b.pauses, cols)) == sorted(_rows(a.pauses, cols))
+    te = [C.SPEAKER, C.END_MS, C.SILENCE_AFTER_MS, C.NEXT_SPEAKER]
+    assert sorted(_rows(b.turn_ends, te)) == sorted(_rows(a.turn_ends, te))
+
+
+def test_rttm_written_and_read_back_keeps_the_0_based_channels(tmp_path):
+    from turntune_nb.analysis.model import Transcript, Utterance
+    from turntune_nb.analysis.readers import format_rttm
+
+    t = Transcript("call.wav", [Utterance("ch0", 0, 900, channel=0), Utterance("ch1", 1000, 1500, channel=1),
+                                Utterance("X", 2000, 2500)])
+    text = format_rttm(t)
+    # written from 1 as RTTM counts: 0 -> 1, 1 -> 2, unknown -> 1
+    assert [line.split()[2] for line in text.splitlines()] == ["1", "2", "1"]
+    (tmp_path / "call.rttm").write_text(text)
+    (back,) = read_rttm(tmp_path / "call.rttm")
+    assert [(u.speaker, u.channel) for u in back.utterances] == [("ch0", 0), ("ch1", 1), ("X", 0)]

@@ -206,3 +206,49 @@ def test_the_old_keyword_arguments_still_work_with_a_warning(sim):
     with pytest.raises(TypeError, match="unexpected keyword argument 'target'"):
         recommend_config(sim, target=0.25)
 
+
+
+def test_min_turn_silence_is_searched_past_2450_ms_up_to_the_limit():
+    # no word timings (terminal None): the pessimistic u3-rt-pro bound fires at min_turn_silence in every hold.
+    # Holds of 3000 and 200 ms: a hold is cut when it lasts >= min, so 0 % needs min > 3000 ms. The default min
+    # grid stops at 2450 ms (the 3000 ms hold always cut: 50 %); widened past 2500 in 100 ms steps, 3000 still
+    # cuts and 3100 is the first that does not; max >= min, and every turn end waits until max, so the fastest
+    # is 3100/3100.
+    p, t = tables([("f", "A", 0, 3000, None), ("f", "A", 4000, 4200, None)], [("f", "A", 5000, None, 400)])
+    rec = recommend_config(Simulator(p, t), RecommendOptions(model="u3-rt-pro", target_cutoff=0.0))
+    assert rec.met_target and (rec.config.min_turn_silence, rec.config.max_turn_silence) == (3100, 3100)
+    assert rec.metrics.cutoff_rate == 0.0 and rec.grid_max_ms == 10_000
+    assert any("min_turn_silence up to 2450 ms" in n and "both were widened to 10000 ms" in n for n in rec.notes)
+    # a 10000 ms hold is cut even at 10000/10000 (>= min): no allowed setting meets 0 %, and the warning does not
+    # send the user to widen a grid that is already at the limit
+    p, t = tables([("f", "A", 0, 10_000, None), ("f", "A", 11_000, 11_200, None)], [("f", "A", 12_000, None, 400)])
+    rec = recommend_config(Simulator(p, t), RecommendOptions(model="u3-rt-pro", target_cutoff=0.0))
+    assert not rec.met_target and rec.metrics.cutoff_rate == 0.5
+    assert any("no setting of the grid keeps false cut-offs at or below 0%" in w and "widen" not in w
+               for w in rec.warnings)
+
+
+def test_the_common_case_keeps_the_default_grid(sim):
+    # WORDS at 25 %: met within the default grid (min <= 2450, max <= 5000): nothing is widened
+    rec = recommend_config(sim, RecommendOptions(model="u3-rt-pro", target_cutoff=0.25))
+    assert rec.met_target and rec.grid_max_ms == 5000 and not any("widened" in n for n in rec.notes)
+
+
+def test_latency_without_spread_is_said_in_words_not_as_an_interval():
+    # two files without words: every turn end waits until max_turn_silence, in both files alike
+    p, t = tables([("f", "A", 0, 300, None), ("g", "A", 0, 200, None)],
+                  [("f", "A", 1000, None, 2000), ("g", "A", 1000, None, 2000)])
+    rec = recommend_config(Simulator(p, t), RecommendOptions(model="u3-rt-pro", target_cutoff=0.0))
+    hi = rec.config.max_turn_silence
+    # the 300 ms hold needs min > 300: the first default min is 350; max >= 350 in 100 ms steps: 400
+    assert (rec.config.min_turn_silence, hi) == (350, 400) and rec.latency_fixed_ms == 400
+    assert rec.latency_ci == (400.0, 400.0)  # the zero-width interval the text no longer shows
+    assert rec.latency_text == "latency is max_turn_silence at every turn end (400 ms)"
+    assert "mean latency: latency is max_turn_silence at every turn end (400 ms)" in rec.summary_text()
+    assert "400 - 400 ms" not in rec.summary_text()
+    assert any(n.startswith("latency is max_turn_silence at every turn end (400 ms)") for n in rec.notes)
+    assert rec.to_dict()["latency_fixed_ms"] == 400
+    # with words and a terminal turn end under u3-rt-pro (min < max), latency has a spread: no such note
+    words = recommend_config(Simulator(*WORDS), RecommendOptions(model="u3-rt-pro", target_cutoff=0.25))
+    assert words.config.min_turn_silence < words.config.max_turn_silence
+    assert words.latency_fixed_ms is None and not any(n.startswith("latency is") for n in words.notes)

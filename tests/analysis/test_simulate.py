@@ -240,8 +240,14 @@ def test_a_hold_inside_a_backchannel_is_charged_to_the_turn_it_lies_in():
     sim = Simulator.from_result(result)
     m = sim.evaluate(500, model="silence")
     assert (m.holds, m.cuts, m.turns, m.turns_cut) == (1, 1, 2, 1)
-    # the cut turn is A's (the turn the backchannel lies in), not B's next turn seconds later
-    a_side = sim.for_speakers("A").evaluate(500, model="silence")
+    # holds="floor": the cut turn is A's (the turn the backchannel lies in), not B's next turn seconds later
+    a_side = sim.for_speakers("A", holds="floor").evaluate(500, model="silence")
     assert (a_side.holds, a_side.turns, a_side.turns_cut) == (1, 1, 1)
-    b_side = sim.for_speakers("B").evaluate(500, model="silence")
+    b_side = sim.for_speakers("B", holds="floor").evaluate(500, model="silence")
     assert (b_side.holds, b_side.turns, b_side.turns_cut) == (0, 1, 0)
+    # holds="own" (the default): A talks throughout the 700 ms, so it is no silence of A's; it is B's own,
+    # counted in B's turn (the turn end at 15000, the first of B's at or after the pause)
+    a_own = sim.for_speakers("A").evaluate(500, model="silence")
+    assert (a_own.holds, a_own.turns, a_own.turns_cut) == (0, 1, 0)
+    b_own = sim.for_speakers("B").evaluate(500, model="silence")
+    assert (b_own.holds, b_own.cuts, b_own.turns, b_own.turns_cut) == (1, 1, 1, 1)

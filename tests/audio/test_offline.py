@@ -159,7 +159,9 @@ def test_segments_are_written_as_private_rttm_files(tmp_path):
     assert (tmp_path / "segments").stat().st_mode & 0o777 == 0o700
     for path, t in zip(paths, calls):
         assert path.stat().st_mode & 0o777 == 0o600
-        want = [(t.name.rsplit(".", 1)[0].replace(" ", "_"), "1", u.speaker, u.start_ms, u.end_ms) for u in t.utterances]
+        # RTTM counts channels from 1: channel 0 -> "1", channel 1 -> "2"; unknown -> "1"
+        want = [(t.name.rsplit(".", 1)[0].replace(" ", "_"), "1" if u.channel is None else str(u.channel + 1),
+                 u.speaker, u.start_ms, u.end_ms) for u in t.utterances]
         assert parse_rttm(path.read_text()) == want
 
 

@@ -89,9 +89,10 @@ def test_cli_recommend_audio_through_the_offline_backend(tmp_path, capsys):
 
 def _two_channel_rttm(tmp_path):
     # caller A on channel 0: 0-2.0 s and 2.5-4.0 s (a 500 ms hold), 8.2-9.0 s;
-    # agent B on channel 1: 4.3-6.0 s and 6.8-8.0 s (an 800 ms hold)
-    rows = [("0", 0.0, 2.0, "A"), ("0", 2.5, 1.5, "A"), ("1", 4.3, 1.7, "B"), ("1", 6.8, 1.2, "B"),
-            ("0", 8.2, 0.8, "A")]
+    # agent B on channel 1: 4.3-6.0 s and 6.8-8.0 s (an 800 ms hold).
+    # RTTM's channel column counts from 1: column 1 is --channel 0, column 2 is --channel 1
+    rows = [("1", 0.0, 2.0, "A"), ("1", 2.5, 1.5, "A"), ("2", 4.3, 1.7, "B"), ("2", 6.8, 1.2, "B"),
+            ("1", 8.2, 0.8, "A")]
     path = tmp_path / "call.rttm"
     path.write_text("".join(f"SPEAKER call {ch} {on:.3f} {dur:.3f} <NA> <NA> {spk} <NA> <NA>\n"
                             for ch, on, dur, spk in rows))
@@ -130,6 +131,19 @@ def test_cli_analyze_for_one_channel(tmp_path, capsys):
     assert main(["recommend", str(saved), "--model", "silence", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["side"] == "channel 1" and data["metrics"]["holds"] == 1
+
+
+def test_cli_channel_on_a_constant_channel_rttm_is_refused_naming_speaker(tmp_path, capsys):
+    # a real RTTM writes channel 1 on every line: A and B share it, so --channel cannot tell them apart
+    rttm = tmp_path / "call.rttm"
+    rttm.write_text("SPEAKER call 1 0.000 2.000 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER call 1 2.500 1.500 <NA> <NA> A <NA> <NA>\n"
+                    "SPEAKER call 1 4.300 1.700 <NA> <NA> B <NA> <NA>\n")
+    for ch in ("0", "1"):
+        assert main(["recommend", str(rttm), "--model", "silence", "--channel", ch]) == 2
+        err = flat(capsys.readouterr().err)
+        assert f"channel {ch}: several speakers (A, B) share one channel value in call" in err
+        assert "name the side with --speaker" in err and "speakers: A, B" in err
 
 
 # --------------------------------------------------------------------------- bad input never takes a run down

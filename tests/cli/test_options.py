@@ -34,9 +34,13 @@ def test_a_bad_vad_setting_is_named(item, message):
 
 def test_the_side_options_become_the_side_keywords():
     args = _parser(add_side_args).parse_args(["--speaker", "caller", "--channel", "1", "--channel", "0",
-                                              "--roles", "caller=A,agent=B"])
-    assert side(args) == {"speakers": ["caller"], "channels": [1, 0], "roles": "caller=A,agent=B"}
-    assert side(argparse.Namespace()) == {"speakers": None, "channels": None, "roles": None}
+                                              "--roles", "caller=A,agent=B", "--holds", "floor"])
+    assert side(args) == {"speakers": ["caller"], "channels": [1, 0], "roles": "caller=A,agent=B", "holds": "floor"}
+    # the default is the side's own silences
+    assert side(argparse.Namespace()) == {"speakers": None, "channels": None, "roles": None, "holds": "own"}
+    assert _parser(add_side_args).parse_args([]).holds == "own"
+    with pytest.raises(SystemExit):
+        _parser(add_side_args).parse_args(["--holds", "mine"])
 
 
 def test_the_tuning_options_and_their_defaults():

@@ -21,14 +21,20 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from ..errors import InputError, TranscriptFormatError
 from . import columns as C
 from .model import MAX_TIME_MS, Transcript, Utterance, Word, check_time_ms
+from .sides import channel_index
+from .transitions import classify, merge_and_link
 
 __all__ = (
     "TRANSCRIPT_EXTENSIONS",
     "read_assemblyai_json",
     "transcript_from_assemblyai",
+    "utterances_from_words",
     "read_rttm",
     "format_rttm",
     "read_csv",
@@ -105,7 +111,8 @@ def transcript_from_assemblyai(data: dict, name: str, path=None) -> Transcript:
     """Turn a ``GET /v2/transcript/{id}`` response (a dict) into a `Transcript`.
 
     ``utterances`` may be null (no speaker labels): utterances are then rebuilt
-    from runs of words with the same speaker when the words carry speakers, and
+    from the words when they carry speakers (`utterances_from_words`: split where
+    another speaker talks between two words of one speaker), and
     otherwise all words form one stream of speaker ``UNKNOWN``. The transcript's
     ``notes`` say which happened.
 
@@ -179,17 +186,9 @@ def _from_assemblyai(data, name: str, path) -> Transcript:
         if not words:
             notes.append("no utterances and no words in the response: nothing to measure")
         elif all(w.speaker for w in words):
-            notes.append("utterances were null (speaker_labels off?): rebuilt from runs of words with the same speaker")
-            run: list[Word] = []
-            for w in words + [None]:
-                if run and (w is None or w.speaker != run[-1].speaker):
-                    utterances.append(
-                        Utterance(run[0].speaker, run[0].start_ms, max(x.end_ms for x in run),
-                                  " ".join(x.text for x in run), tuple(run))
-                    )
-                    run = []
-                if w is not None:
-                    run.append(w)
+            notes.append("utterances were null: rebuilt from each speaker's words, split where another speaker "
+                         "talks in the silence between two of them (utterances_from_words)")
+            utterances.extend(utterances_from_words(words))
         else:
             notes.append(
                 "utterances were null and words carry no speakers (speaker_labels off): "
@@ -205,6 +204,66 @@ def _from_assemblyai(data, name: str, path) -> Transcript:
         skipped = set(zero)
         utterances = [u for i, u in enumerate(utterances) if i not in skipped]
     return Transcript(name, utterances, source="assemblyai", notes=tuple(notes), duration_ms=duration_ms)
+
+
+def utterances_from_words(words) -> list[Utterance]:
+    """Utterances rebuilt from diarised words, by the rule segments are linked by.
+
+    Each word is a segment of its speaker, linked as
+    `turntune_nb.analysis.transitions.merge_and_link` links any segments (a
+    speaker's words at most `MERGE_MS` apart merge; each segment's predecessor is
+    the earlier-starting one that ends last). A word continues its speaker's
+    utterance when its segment is a ``pause`` after that speaker's previous one: no
+    other speaker talks past the end of the speaker's words in the silence before it.
+    Where another speaker's word lies in that silence (or a backchannel's words lie
+    inside someone else's talk), the utterance is split. So the words-only JSON and
+    the CSV of the same words (one row per word) give the same pauses and turn ends.
+
+    Parameters
+    ----------
+    words : sequence of Word
+        Every word with a ``speaker``, in any order.
+
+    Returns
+    -------
+    list of Utterance
+        In order of start; each with its words in order.
+
+    Examples
+    --------
+    B says "mhm" inside the 1000 ms silence between A's two words: A's words are
+    two utterances, not one with a pause under B's word.
+
+    >>> ws = [Word("so", 0, 500, speaker="A"), Word("mhm", 800, 1200, speaker="B"),
+    ...       Word("yes", 1500, 2000, speaker="A"), Word("and", 2300, 2600, speaker="A")]
+    >>> [(u.speaker, u.start_ms, u.end_ms, u.text) for u in utterances_from_words(ws)]
+    [('A', 0, 500, 'so'), ('B', 800, 1200, 'mhm'), ('A', 1500, 2600, 'yes and')]
+    """
+    words = sorted(words, key=lambda w: (w.start_ms, w.end_ms))
+    if not words:
+        return []
+    frame = pd.DataFrame({C.FILE: "", C.SPEAKER: [str(w.speaker) for w in words],
+                          C.START_MS: [w.start_ms for w in words], C.END_MS: [w.end_ms for w in words]})
+    m = merge_and_link(frame)
+    rows, kind = classify(m)
+    # a merged segment joins its predecessor's utterance when the link is a pause (the same speaker, nobody between)
+    group = np.arange(len(m["start"]))
+    pause = rows[kind == C.KINDS.index(C.PAUSE)]
+    group[pause] = m["pred"][pause]
+    while True:  # follow the links to each chain's first segment (pointer jumping; a predecessor comes first)
+        nxt = group[group]
+        if (nxt == group).all():
+            break
+        group = nxt
+    word_group = group[m["row_seg"]]
+    order = np.argsort(word_group, kind="stable")  # words of one utterance together, in start order
+    bounds = np.flatnonzero(np.diff(word_group[order])) + 1
+    out = []
+    for idx in np.split(order, bounds):
+        run = [words[i] for i in idx]
+        out.append(Utterance(run[0].speaker, run[0].start_ms, max(x.end_ms for x in run),
+                             " ".join(x.text for x in run), tuple(run)))
+    return sorted(out, key=lambda u: (u.start_ms, u.end_ms, u.speaker))
 
 
 def _int_or_none(value):
@@ -240,6 +299,8 @@ def read_rttm(path, strict: bool = False) -> list[Transcript]:
 
     Lines may come in any order; ``<NA>`` fields are accepted; lines of other types
     than ``SPEAKER`` are ignored. Onsets and durations (seconds) become integer ms.
+    The channel column counts from 1; it is stored 0-based, as every channel in the
+    package (RTTM channel 1 is ``channel`` 0; `turntune_nb.analysis.sides.channel_index`).
     A bad line (unreadable, negative, non-finite or out-of-range time, zero duration)
     is skipped and listed in the notes of its recording with its line number; with
     `strict`, it raises instead.
@@ -281,7 +342,7 @@ def read_rttm(path, strict: bool = False) -> list[Transcript]:
             if end == start:
                 raise ValueError(f"zero-duration segment (onset {fields[3]} s, duration {fields[4]} s)")
             speaker = fields[7] if fields[7] != "<NA>" else C.UNKNOWN_SPEAKER
-            utt = Utterance(speaker, start, end, channel=_int_or_none(fields[2]))
+            utt = Utterance(speaker, start, end, channel=channel_index(fields[2], one_based=True))
         except ValueError as err:
             if strict:
                 raise TranscriptFormatError(path, str(err), lineno) from None
@@ -302,8 +363,9 @@ def format_rttm(transcript: Transcript, file_id: str | None = None) -> str:
     """The utterances of a transcript as RTTM text, the inverse of `read_rttm`.
 
     One ``SPEAKER`` line per utterance, in start order: onset and duration in
-    seconds with millisecond precision, channel 1, the speaker label as the
-    analysis used it. Whitespace in the file id and labels becomes ``_`` (RTTM
+    seconds with millisecond precision, the channel counted from 1 as RTTM counts
+    it (an utterance's 0-based ``channel`` plus 1; 1 when unknown), the speaker
+    label as the analysis used it. Whitespace in the file id and labels becomes ``_`` (RTTM
     fields are separated by spaces).
 
     Parameters
@@ -318,10 +380,13 @@ def format_rttm(transcript: Transcript, file_id: str | None = None) -> str:
     >>> print(format_rttm(t), end="")
     SPEAKER call_1 1 0.000 1.250 <NA> <NA> spk0 <NA> <NA>
     SPEAKER call_1 1 1.400 0.600 <NA> <NA> spk1 <NA> <NA>
+    >>> print(format_rttm(Transcript("c", [Utterance("ch1", 0, 500, channel=1)])), end="")
+    SPEAKER c 2 0.000 0.500 <NA> <NA> ch1 <NA> <NA>
     """
     fid = "_".join((file_id if file_id is not None else Path(transcript.name).stem).split()) or "file"
     lines = [
-        f"SPEAKER {fid} 1 {u.start_ms // 1000}.{u.start_ms % 1000:03d} {(u.end_ms - u.start_ms) // 1000}."
+        f"SPEAKER {fid} {1 if u.channel is None else u.channel + 1} "
+        f"{u.start_ms // 1000}.{u.start_ms % 1000:03d} {(u.end_ms - u.start_ms) // 1000}."
         f"{(u.end_ms - u.start_ms) % 1000:03d} <NA> <NA> {'_'.join(u.speaker.split()) or C.UNKNOWN_SPEAKER} <NA> <NA>\n"
         for u in transcript.utterances
     ]

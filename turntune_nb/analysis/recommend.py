@@ -19,7 +19,7 @@ from .frontier import operating_points, pick_setting, rank_keys
 from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 from .results import result_caveats
-from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator
+from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator, grid_up_to
 
 __all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "RecommendOptions", "recommend_config",
            "grid_up_to")
@@ -60,7 +60,13 @@ class Recommendation:
     warnings, notes : tuple of str
     operating_points : DataFrame
     latency_ci : (float, float)
-        Bootstrap interval over recordings on the mean latency (ms).
+        Bootstrap interval over recordings on the mean latency (ms). Zero-width, and
+        not shown as an interval, when `latency_fixed_ms` is set.
+    latency_fixed_ms : int or None
+        Set when latency has no spread: the rule waits until ``max_turn_silence`` at
+        every turn end (sources without words under u3-rt-pro, the pessimistic bound of
+        universal-streaming, a silence-only threshold); `latency_text` and a note say
+        "latency is max_turn_silence at every turn end" instead of an interval.
     wilson_ci : (float, float)
         The per-hold Wilson interval on the cut-off rate (every hold independent).
     eot_cells, eot_cells_silence : dict
@@ -87,12 +93,29 @@ class Recommendation:
     notes: tuple = ()
     operating_points: pd.DataFrame = field(default=None, compare=False, repr=False)
     latency_ci: tuple = (math.nan, math.nan)
+    latency_fixed_ms: int | None = None
     wilson_ci: tuple = (math.nan, math.nan)
     eot_cells: dict = field(default_factory=dict, compare=False, repr=False)
     eot_cells_silence: dict = field(default_factory=dict, compare=False, repr=False)
     side: str | None = None
     grid_max_ms: int = int(MAX_GRID_MS[-1])
     interval_method: str = INTERVAL_METHOD
+
+    @property
+    def latency_text(self) -> str:
+        """The mean latency's interval in words, or what stands for it when latency has no spread.
+
+        Examples
+        --------
+        >>> from turntune_nb import read_rttm, analyze_transcripts
+        >>> rec = recommend_config(analyze_transcripts(read_rttm("samples/real/sample.rttm")),
+        ...                        RecommendOptions(model="silence"))
+        >>> rec.latency_text == f"latency is max_turn_silence at every turn end ({rec.config.max_turn_silence} ms)"
+        True
+        """
+        if self.latency_fixed_ms is not None:
+            return f"latency is max_turn_silence at every turn end ({self.latency_fixed_ms} ms)"
+        return _ms_range(self.latency_ci)
 
     def eot_table(self, reference: bool = True) -> pd.DataFrame:
         """eot-bench's four cells on these recordings beside the published rows."""
@@ -137,6 +160,7 @@ class Recommendation:
             "metrics": self.metrics.to_dict(),
             "cutoff_ci": list(self.cutoff_ci),
             "latency_ci": list(self.latency_ci),
+            "latency_fixed_ms": self.latency_fixed_ms,
             "interval_method": self.interval_method,
             "wilson_ci_per_hold": list(self.wilson_ci),
             "confidence": self.confidence,
@@ -162,13 +186,14 @@ class Recommendation:
             *[f"!! {w}" for w in self.warnings if w.startswith("SPEAKERS UNKNOWN")],
         ]
         if self.side:
-            lines.append(f"  side: {self.side} (holds and turn ends of the speaker holding the floor)")
+            lines.append(f"  side: {self.side} (its turn ends, and its own silences as holds unless it says "
+                         "the floor holder's)")
         lines += [
             f"  min_turn_silence: {self.config.min_turn_silence} ms",
             f"  max_turn_silence: {self.config.max_turn_silence} ms",
             f"  {m}",
             f"  {self.confidence:.0%} interval, {self.interval_method}:",
-            f"    false cut-off rate {_pct_range(self.cutoff_ci)}, mean latency {_ms_range(self.latency_ci)}",
+            f"    false cut-off rate {_pct_range(self.cutoff_ci)}, mean latency: {self.latency_text}",
             f"  per-hold Wilson interval (every hold independent, too narrow across calls): "
             f"{_pct_range(self.wilson_ci)}",
             f"  evidence: {self.evidence['holds']} holds, {self.evidence['turns']} turns, "
@@ -239,26 +264,6 @@ def _format_eot(table: pd.DataFrame) -> str:
     return t.drop(columns=["source"]).to_string(index=False)
 
 
-def grid_up_to(grid_max_ms: int):
-    """Sweep grids reaching `grid_max_ms`: (mins, maxs, thresholds).
-
-    ``max_turn_silence`` in steps of 100 ms from 100 ms, the silence-only threshold
-    in steps of 10 ms, ``min_turn_silence`` the default 0-2450 ms in 50 ms steps
-    (clipped to the grid's top).
-
-    Examples
-    --------
-    >>> mins, maxs, ts = grid_up_to(10_000)
-    >>> int(maxs[-1]), int(ts[-1]), len(maxs)
-    (10000, 10000, 100)
-    """
-    a, b = MIN_SILENCE_LIMITS
-    g = int(grid_max_ms)
-    if not 100 <= g <= b:
-        raise ConfigError(f"grid_max_ms must lie in 100..{b} ms (the allowed settings), got {grid_max_ms}")
-    return MIN_GRID_MS[MIN_GRID_MS <= g], np.arange(100, g + 1, 100), np.arange(a, g + 1, 10)
-
-
 @dataclass(frozen=True)
 class RecommendOptions:
     """How `recommend_config` chooses a setting, grouped by concern.
@@ -275,12 +280,21 @@ class RecommendOptions:
         `MAX_GRID_MS` and `THRESHOLD_GRID_MS`). Kept as tuples.
     grid_max_ms : int, optional
         The longest ``max_turn_silence`` (and silence-only threshold) to try, 100..10000 ms
-        (`grid_up_to`). By default the grid stops at 5000 ms and is widened to 10000 ms
-        when nothing within 5 s meets the target (never when a grid is given).
+        (`grid_up_to`); ``min_turn_silence`` goes up to it too. By default the grid stops at
+        2450 ms (min) and 5000 ms (max), and both are widened to 10000 ms, the service's
+        limit, when nothing lower meets the target (never when a grid is given).
     speakers, channels, roles : optional
         **The side**: tune for one side only (`turntune_nb.analysis.sides.select_side`);
         every figure and the choice rest on the holds and turn ends of those speakers.
-        ``roles`` maps role names used in `speakers` to labels or channels.
+        ``channels`` are 0-based (RTTM's channel 1 is 0); refused where the channel
+        field does not tell the parties apart (name ``speakers`` then). ``roles`` maps
+        role names used in `speakers` to labels or channels.
+    holds : {"own", "floor"}
+        With a side: whose pauses are its holds. ``"own"`` (the default): the side's
+        own silences, what an endpointer on its channel hears; a pause inside the
+        other party's backchannel, while the side talks throughout, is none of them.
+        ``"floor"``: the floor holder's (such a pause is charged to the side whose
+        talk contains it), the earlier rule, for one endpointer hearing everyone.
     confidence : float
         **The intervals**: their confidence, in (0, 1) (bootstrap over recordings;
         Wilson per hold).
@@ -314,6 +328,7 @@ class RecommendOptions:
     speakers: tuple | None = None
     channels: tuple | None = None
     roles: dict | str | None = None
+    holds: str = "own"
     confidence: float = 0.95
     guide: StreamingConfig | None = None
 
@@ -336,6 +351,9 @@ class RecommendOptions:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, (value,) if isinstance(value, (str, int)) else tuple(value))
+        if self.holds not in ("own", "floor"):
+            raise ConfigError(f"holds must be 'own' (the side's own silences) or 'floor' (the floor holder's), "
+                              f"got {self.holds!r}")
         if self.guide is not None and not isinstance(self.guide, StreamingConfig):
             raise ConfigError(f"guide must be a StreamingConfig (a preset), got {type(self.guide).__name__}")
 
@@ -399,6 +417,12 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
     metrics = sim.evaluate((lo, hi), model=opts.model)
     ci, lat_ci, wilson = _intervals(sim, metrics, opts, met, warnings, notes)
+    fixed = _fixed_latency(sim, opts.model, lo, hi)
+    if fixed is not None:
+        notes.append(f"latency is max_turn_silence at every turn end ({fixed} ms): the rule waits that long at "
+                     "each one (" + ("a silence-only threshold" if opts.model == "silence" else
+                                     "no turn end is known to end in . ? or ! here" if opts.model == "u3-rt-pro"
+                                     else "the pessimistic bound") + "), so it has no spread and no interval")
     if opts.model == "u3-rt-pro" and not sim.has_words and sim.holds:
         warnings.append("no word timings: the punctuation rule cannot be applied; consider the silence-only rule "
                         "(--model silence; model=\"silence\" in Python)")
@@ -420,7 +444,8 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
         guide=guide, guide_metrics=sim.evaluate(guide, model=opts.model) if guide is not None else None,
         cutoff_ci=ci, confidence=opts.confidence, silence_equivalent_ms=silence_eq, evidence=evidence,
         warnings=tuple(warnings), notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
-        wilson_ci=wilson, eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
+        latency_fixed_ms=fixed, wilson_ci=wilson, eot_cells=eot_cells(sweep),
+        eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
         grid_max_ms=top,
     )
 
@@ -430,7 +455,7 @@ def _simulator_for(result_or_tables, opts: RecommendOptions) -> Simulator:
     """The simulator over the data, restricted to the side asked for."""
     sim = Simulator.from_result(result_or_tables)
     if opts.speakers or opts.channels:
-        sim = sim.for_speakers(opts.speakers, opts.channels, opts.roles)
+        sim = sim.for_speakers(opts.speakers, opts.channels, opts.roles, opts.holds)
     return sim
 
 
@@ -448,7 +473,8 @@ def _sweep(sim: Simulator, opts: RecommendOptions, notes: list):
     if not opts.explicit_grid and opts.grid_max_ms is None and sim.holds and not reached:
         mins, maxs, thresholds = grid_up_to(MIN_SILENCE_LIMITS[1])
         sweep = sim.sweep(opts.model, mins=mins, maxs=maxs, thresholds=thresholds)
-        notes.append(f"nothing up to {int(MAX_GRID_MS[-1])} ms met the target: the grid was widened to "
+        notes.append(f"nothing in the default grid (min_turn_silence up to {int(MIN_GRID_MS[-1])} ms, "
+                     f"max_turn_silence up to {int(MAX_GRID_MS[-1])} ms) met the target: both were widened to "
                      f"{MIN_SILENCE_LIMITS[1]} ms, the longest allowed setting")
     return sweep, thresholds
 
@@ -494,6 +520,20 @@ def _intervals(sim: Simulator, metrics: EndpointMetrics, opts: RecommendOptions,
             "reaches above the target: more recordings would settle it"
         )
     return ci, lat_ci, wilson
+
+
+def _fixed_latency(sim: Simulator, model: str, lo: int, hi: int) -> int | None:
+    """``max_turn_silence`` when the (headline, pessimistic) rule fires there at every turn end, else None.
+
+    Silence-only fires at its threshold everywhere; universal-streaming's pessimistic
+    bound waits until max everywhere; u3-rt-pro fires at min only after terminal
+    punctuation, so without a terminal turn end (word-less sources) or with min == max
+    it waits until max everywhere."""
+    if not sim.turn_ends:
+        return None
+    if model in ("silence", "universal-streaming") or lo == hi or sim.turn_ends_by_class["terminal"] == 0:
+        return int(hi)
+    return None
 
 
 def _silence_equivalent(sim: Simulator, sweep: pd.DataFrame, opts: RecommendOptions, thresholds, top: int,

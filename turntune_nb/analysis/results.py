@@ -188,11 +188,12 @@ class AnalysisResult:
         (`turntune_nb.analysis.gaps.floor_transfer_offsets`)."""
         return floor_transfer_offsets(self.transitions)
 
-    def for_speakers(self, speakers=None, channels=None, roles=None) -> AnalysisResult:
-        """The same analysis restricted to one side (speakers, channels or role names).
+    def for_speakers(self, speakers=None, channels=None, roles=None, holds: str = "own") -> AnalysisResult:
+        """The same analysis restricted to one side (speakers, 0-based channels or role names).
 
-        Pauses and turn ends keep the rows of the speaker holding the floor
-        (`turntune_nb.analysis.sides.select_side`); transitions keep those that
+        Turn ends keep the rows of the side's speakers, pauses those of its own
+        silences (``holds="own"``, the default) or of the floor holder
+        (``"floor"``; `turntune_nb.analysis.sides.select_side`); transitions keep those that
         follow the chosen speakers' talk (``prev_speaker``); their summaries are
         recomputed. The guide's gap statistics and preset stay those of the whole
         conversation (a note says so). `recommend_config` and `Simulator.from_result`
@@ -202,7 +203,7 @@ class AnalysisResult:
 
         from .sides import select_side
 
-        pauses, turn_ends, side = select_side(self.pauses, self.turn_ends, speakers, channels, roles)
+        pauses, turn_ends, side = select_side(self.pauses, self.turn_ends, speakers, channels, roles, holds)
         if side is None:
             return self
         kept = set(pauses[C.FLOOR_SPEAKER].astype(str) if C.FLOOR_SPEAKER in pauses else []) | set(
@@ -212,8 +213,9 @@ class AnalysisResult:
             self, pauses=pauses, turn_ends=turn_ends, transitions=transitions,
             transition_summary=summarize_transitions(transitions),
             pause_summary=summarize_values(pauses, C.PAUSE_MS, by=(C.FILE,)), side=side,
-            notes=list(self.notes) + [f"restricted to {side}: pauses, turn ends and transitions are theirs; the "
-                                      "guide's gap statistics and preset are of the whole conversation"],
+            notes=list(self.notes) + [f"restricted to {side}: pauses ({holds} holds), turn ends and transitions "
+                                      "are theirs; the guide's gap statistics and preset are of the whole "
+                                      "conversation"],
         )
 
     @property

@@ -28,12 +28,39 @@ from .frontier import operating_points, pareto_frontier
 from .metrics import HOLD_MIN_MS, METRIC_COLUMNS, EndpointMetrics, canonical_model
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 
-__all__ = ("MIN_GRID_MS", "MAX_GRID_MS", "THRESHOLD_GRID_MS", "Simulator")
+__all__ = ("MIN_GRID_MS", "MIN_GRID_WIDE_MS", "MAX_GRID_MS", "THRESHOLD_GRID_MS", "grid_up_to", "Simulator")
 
 #: Default sweep grids (ms): 50 x 50 for (min, max), 501 thresholds for silence-only.
 MIN_GRID_MS = np.arange(0, 2500, 50)
+#: The coarse extension of `MIN_GRID_MS` up to the service's limit (10 s), swept only when
+#: nothing in the default grid meets a target (`grid_up_to`).
+MIN_GRID_WIDE_MS = np.arange(2500, 10_001, 100)
 MAX_GRID_MS = np.arange(100, 5001, 100)
 THRESHOLD_GRID_MS = np.arange(0, 5001, 10)
+
+
+def grid_up_to(grid_max_ms: int):
+    """Sweep grids reaching `grid_max_ms`: (mins, maxs, thresholds).
+
+    ``max_turn_silence`` in steps of 100 ms from 100 ms, the silence-only threshold
+    in steps of 10 ms, ``min_turn_silence`` the default 0-2450 ms in 50 ms steps and
+    past it in steps of 100 ms (`MIN_GRID_WIDE_MS`), both clipped to the grid's top:
+    at 10000 ms every allowed top setting (10000/10000, the fewest cut-offs) is in the
+    grid, so a target it misses no allowed setting meets.
+
+    Examples
+    --------
+    >>> mins, maxs, ts = grid_up_to(10_000)
+    >>> int(mins[-1]), int(maxs[-1]), int(ts[-1]), len(mins), len(maxs)
+    (10000, 10000, 10000, 126, 100)
+    """
+    a, b = MIN_SILENCE_LIMITS
+    g = int(grid_max_ms)
+    if not 100 <= g <= b:
+        raise ConfigError(f"grid_max_ms must lie in 100..{b} ms (the allowed settings), got {grid_max_ms}")
+    mins = np.concatenate((MIN_GRID_MS, MIN_GRID_WIDE_MS))
+    return mins[mins <= g], np.arange(100, g + 1, 100), np.arange(a, g + 1, 10)
+
 
 # For each model: (classes that fire at min in the early bound, ... in the late bound).
 # The early bound gives the most cut-offs and least latency; the late one the reverse.
@@ -137,16 +164,18 @@ class Simulator:
         """Holds of 200-5000 ms: eot-bench's denominator of the cut-off rate."""
         return int(self.counter.eot_per_file.sum())
 
-    def for_speakers(self, speakers=None, channels=None, roles=None) -> Simulator:
+    def for_speakers(self, speakers=None, channels=None, roles=None, holds: str = "own") -> Simulator:
         """A simulator over one side of the conversations only.
 
-        Holds and turn ends belong to the speaker holding the floor; see
+        Turn ends belong to the speaker whose turn ends, holds to the side's own
+        silences (``holds="own"``) or the floor holder's (``"floor"``); see
         `turntune_nb.analysis.sides.select_side` for how `speakers`, `channels`
-        and `roles` are matched. Raises `InputError` when nothing matches.
+        (0-based) and `roles` are matched. Raises `InputError` when nothing matches.
         """
         from .sides import select_side
 
-        pauses, turn_ends, side = select_side(self.pauses_table, self.turn_ends_table, speakers, channels, roles)
+        pauses, turn_ends, side = select_side(self.pauses_table, self.turn_ends_table, speakers, channels, roles,
+                                              holds)
         sim = Simulator(pauses, turn_ends, self.hold_min_ms)
         sim.side = side
         return sim

@@ -1,6 +1,6 @@
 """The option groups several ``turntune`` sub-commands share, and what they become.
 
-``--speaker/--channel/--roles`` (one side of the calls), ``--speakers`` and
+``--speaker/--channel/--roles/--holds`` (one side of the calls; channels are 0-based everywhere), ``--speakers`` and
 ``--no-diarise``, ``--vad/--vad-set`` (the offline speech detector), the executor and
 table options (runs past one machine), and the tuning options of ``recommend`` and
 ``report``. Each ``add_*`` function adds a group to an `argparse` parser; `side` and
@@ -38,20 +38,28 @@ def add_scale_args(p) -> None:
 
 
 def add_side_args(p) -> None:
-    """--speaker, --channel and --roles: restrict every figure to one side of the calls."""
+    """--speaker, --channel, --roles and --holds: restrict every figure to one side of the calls."""
     p.add_argument("--speaker", action="append", metavar="LABEL",
                    help="only this speaker's holds and turn ends (repeatable); a role name works with --roles "
                    "or when the data label speakers that way")
     p.add_argument("--channel", action="append", type=int, metavar="N",
-                   help="only the speakers on this audio channel (repeatable; 0 = first)")
+                   help="only the speakers on this audio channel, 0-based (0 = first; RTTM's channel column 1 is "
+                   "--channel 0; offline ch0 and AssemblyAI multichannel 1A are channel 0); repeatable. Refused when "
+                   "the transcript's channel field puts every speaker on one value (as real RTTM files do): "
+                   "use --speaker then")
     p.add_argument("--roles", metavar="ROLE=LABEL,...",
                    help="name the sides, e.g. caller=A,agent=B or caller=ch0, then --speaker caller")
+    p.add_argument("--holds", choices=("own", "floor"), default="own",
+                   help="with --speaker/--channel, whose pauses are the side's holds: own (default) = the side's own "
+                   "silences, what an endpointer on its channel hears (a pause inside the other party's backchannel, "
+                   "while this side talks, is not one); floor = the floor holder's, charging such pauses to the side "
+                   "whose talk contains them (the earlier rule; for one endpointer hearing everyone)")
 
 
 def side(args) -> dict:
-    """``speakers``, ``channels`` and ``roles`` keyword arguments from the side options."""
+    """``speakers``, ``channels``, ``roles`` and ``holds`` keyword arguments from the side options."""
     return {"speakers": getattr(args, "speaker", None), "channels": getattr(args, "channel", None),
-            "roles": getattr(args, "roles", None)}
+            "roles": getattr(args, "roles", None), "holds": getattr(args, "holds", None) or "own"}
 
 
 def add_speakers_arg(p) -> None:
@@ -114,8 +122,8 @@ def add_tuning_args(p) -> None:
     p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
                    help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
     p.add_argument("--grid-max-ms", type=int, metavar="MS",
-                   help="longest max_turn_silence / silence threshold to try, up to 10000 (default: 5000, "
-                   "widened to 10000 when nothing within 5 s meets the target)")
+                   help="longest min/max_turn_silence and silence threshold to try, up to 10000 (default: "
+                   "min up to 2450 and max up to 5000, both widened to 10000 when nothing lower meets the target)")
     add_side_args(p)
     add_speakers_arg(p)
     add_vad_args(p)

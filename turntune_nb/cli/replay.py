@@ -41,7 +41,8 @@ def add_replay(sub) -> None:
                    help="transcripts (AssemblyAI JSON, RTTM, CSV) or folders of them, matched to recordings by "
                    "name; default: a transcript beside each recording, else its offline segmentation")
     p.add_argument("--channel", type=int, metavar="N",
-                   help="stream channel N (0-based) of two-channel calls: the side being tuned")
+                   help="stream channel N (0-based: 0 = first, as --channel everywhere; RTTM's channel "
+                   "column 1 is channel 0) of two-channel calls: the side being tuned")
     p.add_argument("--speaker", metavar="S",
                    help="the transcript's speaker on that side (default: the one on --channel)")
     p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
