@@ -82,12 +82,24 @@ def test_upload_streams_the_file_object(fake, client, audio, monkeypatch):
 
 def test_submit_sends_options_and_speech_models_override(fake, client):
     add_url(fake, "https://example.org/a.wav", wav_bytes(2))
-    job = client.submit("https://example.org/a.wav", language_detection=True, speakers_expected=2,
+    job = client.submit("https://example.org/a.wav", language_detection=True,
+                        speaker_options={"min_speakers_expected": 2, "max_speakers_expected": 3},
                         speech_models=["universal-2"], punctuate=False)
     assert job["status"] == "queued"
     assert jobs(fake)[0]["params"] == {
         "audio_url": "https://example.org/a.wav", "speaker_labels": True, "speech_models": ["universal-2"],
-        "language_detection": True, "speakers_expected": 2, "punctuate": False}
+        "language_detection": True, "speaker_options": {"min_speakers_expected": 2, "max_speakers_expected": 3},
+        "punctuate": False}
+
+
+def test_speakers_expected_is_sent_as_speaker_options_with_a_deprecation_warning(fake, client):
+    """AssemblyAI deprecated speakers_expected for speaker_options; the old keyword keeps working."""
+    add_url(fake, "https://example.org/a.wav", wav_bytes(2))
+    with pytest.warns(DeprecationWarning, match="speakers_expected is deprecated by AssemblyAI"):
+        client.submit("https://example.org/a.wav", speakers_expected=3)
+    params = jobs(fake)[0]["params"]
+    assert params["speaker_options"] == {"min_speakers_expected": 3, "max_speakers_expected": 3}
+    assert "speakers_expected" not in params
     assert fake.state.counts["upload"] == 0
 
 
