@@ -57,7 +57,8 @@ EU_BASE_URL = "https://api.eu.assemblyai.com"
 DEFAULT_SPEECH_MODELS = ("universal-3-5-pro",)
 #: AssemblyAI's documented polling interval (docs examples and SDK default), seconds.
 DEFAULT_POLL_INTERVAL = 3.0
-#: Statuses worth another try: rate limited, or a server/gateway error.
+#: Statuses worth another try: rate limited, or a server/gateway error. (A 403 may be the rate limit
+#: too, but only its body says so: `AssemblyAIClient._request` reads it and retries it through the same Retry.)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 #: The longest ``Retry-After`` honoured by default, seconds.
 DEFAULT_MAX_RETRY_AFTER = 60.0
@@ -151,7 +152,9 @@ class AssemblyAIClient:
     timeout : float or (float, float)
         Connect and read timeouts of every request, seconds.
     retries : int
-        Attempts after the first for connection errors, 429 and 5xx.
+        Attempts after the first for connection errors, 429, 5xx, and a 403 that is the
+        rate limit (one of AssemblyAI's sources answers its rate limit with 403; a 403
+        refusing the key or a file is never retried: see `_forbidden_kind`).
     backoff_factor : float
         urllib3's exponential backoff between retries without ``Retry-After``.
     poll_interval : float, optional

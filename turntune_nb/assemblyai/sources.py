@@ -173,9 +173,9 @@ class BatchRequest:
     Examples
     --------
     >>> request = BatchRequest.from_request({"speakers": 3}, ["universal-3-5-pro"])
-    >>> request.body(channels=1)
-    {'speaker_labels': True, 'speaker_options': {'min_speakers_expected': 3, 'max_speakers_expected': 3}, \
-'speech_models': ['universal-3-5-pro']}
+    >>> mono = request.body(channels=1)
+    >>> mono["speaker_labels"], mono["speaker_options"]
+    (True, {'min_speakers_expected': 3, 'max_speakers_expected': 3})
     >>> request.body(channels=2)
     {'speaker_labels': False, 'multichannel': True, 'speech_models': ['universal-3-5-pro']}
     """
