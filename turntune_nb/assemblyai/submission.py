@@ -119,7 +119,7 @@ class PaidSteps:
             if direct:  # the service fetches it: nothing is uploaded (a presigned URL is never shown)
                 audio_url = direct
                 self.uploads.add(by_url=1)
-            elif False:
+            elif record and isinstance(record.get("upload_url"), str):
                 audio_url = record["upload_url"]  # uploaded by an earlier run: not uploaded again
             else:
                 audio_url, _ = audio_url_for(src, client, self.upload_codec, self.uploads, self.fetch_dir)
