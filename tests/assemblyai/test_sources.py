@@ -270,3 +270,19 @@ def test_the_body_per_channel_count_worked_by_hand():
     assert request.body(6) == request.body(1)  # many channels: no telling who is on which, as offline
     fixed = BatchRequest.from_request({"multichannel": False}, MODELS)
     assert not fixed.needs_channels and fixed.body(2) == {"speaker_labels": True, "speech_models": MODELS}
+
+
+def test_channels_labelled_by_bare_numbers_read_the_same(tmp_path):
+    """The docs' plain multichannel example prints "Channel {utterance.speaker}": a fake answering
+    ``1``/``2`` (and a mono file sent multichannel: one channel) reads the same way."""
+    two, mono = stereo_wav(tmp_path / "two.wav"), tmp_path / "mono.wav"
+    mono.write_bytes(wav_bytes(9))
+    with FakeAssemblyAI(api_key=KEY, processing_time=PROCESSING_S, multichannel_labels="digits") as server:
+        with fast_client(server) as c:
+            result = _run([two, mono], c, None, multichannel=True)
+            labels = [[u["speaker"] for u in c.get(j["id"])["utterances"]] for j in jobs(server)]
+    assert sorted(set(x) for x in labels) == [{"1"}, {"1", "2"}]  # what the fake answered
+    stereo_t, mono_t = result.transcripts
+    assert stereo_t.speakers == ("ch0", "ch1") and stereo_t.speaker_source == "channels"
+    assert mono_t.speakers == ("ch0",) and {u.channel for u in mono_t.utterances} == {0}
+
