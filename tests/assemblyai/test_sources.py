@@ -286,3 +286,22 @@ def test_channels_labelled_by_bare_numbers_read_the_same(tmp_path):
     assert stereo_t.speakers == ("ch0", "ch1") and stereo_t.speaker_source == "channels"
     assert mono_t.speakers == ("ch0",) and {u.channel for u in mono_t.utterances} == {0}
 
+
+
+def test_a_two_channel_file_diarised_before_is_said_to_be_transcribed_again(fake, client, tmp_path, caplog):
+    """A cache made before two-channel files went multichannel holds their diarised transcript: the run
+    says it pays once more for the exact one, and how to keep the old."""
+    two = stereo_wav(tmp_path / "two.wav")
+    cache = tmp_path / "cache"
+    _run([two], client, cache, multichannel=False)  # what earlier versions sent for every file
+    with caplog.at_level("WARNING", logger="turntune_nb.assemblyai.batch"):
+        _run([two], client, cache)
+    said = [r.getMessage() for r in caplog.records if "two-channel file(s)" in r.getMessage()]
+    assert said == ["1 two-channel file(s) (two.wav) have a cached transcript made with speaker labels; they are "
+                    "transcribed again with multichannel=true (speakers from channels, exact), which is paid "
+                    "once. Pass multichannel=False to keep the diarised transcripts."]
+    assert fake.state.counts["submit"] == 2
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="turntune_nb.assemblyai.batch"):
+        _run([two], client, cache)  # both are cached now: nothing to say, nothing paid
+    assert not [r for r in caplog.records if "two-channel" in r.getMessage()] and fake.state.counts["submit"] == 2

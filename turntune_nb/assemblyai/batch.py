@@ -304,6 +304,7 @@ class _Run:
             probe = self.request.needs_channels
             hash_futs = [pool.submit(_safe_hash, src, probe) for src, _ in self.items]
             hashes = [f.result() for f in hash_futs]
+            diarised_before = []  # two-channel files whose diarised transcript is cached: now sent multichannel
             for item, (digest, channels) in zip(self.items, hashes):
                 if isinstance(digest, OSError):
                     self.record(item, FileOutcome(str(item[0]), item[1], FAILED,
@@ -312,11 +313,21 @@ class _Run:
                     continue
                 body = self.request.body(channels)  # this file's request: part of its key and journal
                 key = TranscriptCache.key(digest, body)
+                if self.cache is not None and body != self.request.body() and _completed(
+                        self.cache, TranscriptCache.key(digest, self.request.body())) and not _completed(
+                        self.cache, key):
+                    diarised_before.append(item[1])
                 if key in by_key:
                     by_key[key].items.append(item)
                 else:
                     by_key[key] = Job(key, [item], request=body)
                     self.jobs.append(by_key[key])
+            if diarised_before:
+                log.warning("%d two-channel file(s) (%s) have a cached transcript made with speaker labels; they "
+                            "are transcribed again with multichannel=true (speakers from channels, exact), which "
+                            "is paid once. Pass multichannel=False to keep the diarised transcripts.",
+                            len(diarised_before), ", ".join(diarised_before[:3]) + (
+                                " ..." if len(diarised_before) > 3 else ""))
             if self.cache is not None:
                 self.cache.check(by_key)
                 lock = self.cache.acquire(on_wait=lambda path: log.warning(
@@ -492,6 +503,11 @@ class _Run:
             result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",
                                       transcript_id=job.transcript_id if job else None))
         return BatchResult(result, interrupted, self.uploads)
+
+
+def _completed(cache: TranscriptCache, key: str) -> bool:
+    entry = cache.load(key)
+    return bool(entry) and entry.get("state") == "completed"
 
 
 def _safe_hash(source, probe: bool = False) -> tuple:
