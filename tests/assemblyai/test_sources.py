@@ -305,3 +305,13 @@ def test_a_two_channel_file_diarised_before_is_said_to_be_transcribed_again(fake
     with caplog.at_level("WARNING", logger="turntune_nb.assemblyai.batch"):
         _run([two], client, cache)  # both are cached now: nothing to say, nothing paid
     assert not [r for r in caplog.records if "two-channel" in r.getMessage()] and fake.state.counts["submit"] == 2
+
+
+def test_an_answer_that_does_not_echo_multichannel_is_still_read_by_channel(tmp_path):
+    two = stereo_wav(tmp_path / "two.wav")
+    with FakeAssemblyAI(api_key=KEY, processing_time=PROCESSING_S, echo_multichannel=False) as server:
+        with fast_client(server) as c:
+            result = _run([two], c, tmp_path / "cache")
+            (job,) = jobs(server)
+            assert "multichannel" not in c.get(job["id"])  # the fake's answer says nothing of it
+    assert result.transcripts[0].speakers == ("ch0", "ch1") and result.transcripts[0].speaker_source == "channels"

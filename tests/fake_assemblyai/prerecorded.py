@@ -29,7 +29,9 @@ status, created, completed, audio_url, error}]}``, ``prev_url`` leading to older
   speaks on channel 1 and B on channel 2 (a mono file: all on channel 1); speaker labels
   are ``1A``, ``2A`` (the project's reference, and the docs' per-channel diarisation
   shape), or ``1``/``2`` with the option ``multichannel_labels="digits"`` (the docs'
-  "Channel {utterance.speaker}" example reads as a bare number).
+  "Channel {utterance.speaker}" example reads as a bare number). With the option
+  ``echo_multichannel=False`` the answer leaves out ``multichannel`` and ``audio_channels``
+  (an answer that does not echo the request, as a terser server might).
 - ``speaker_options`` ``{min_speakers_expected, max_speakers_expected}`` is checked
   (whole numbers >= 1, min <= max: else 400, the fake's own text) and honoured by the
   derived conversation: 2 speakers unless the options say otherwise (at least min, at
@@ -315,6 +317,9 @@ def _job_body(job: dict, status: str, options: dict | None = None) -> dict:
     }
     if multichannel:
         body["audio_channels"] = job["audio_channels"] if done else None
+    if (options or {}).get("echo_multichannel") is False:
+        body.pop("multichannel")
+        body.pop("audio_channels", None)
     if status == "error":
         body["error"] = job["error"]
     return body

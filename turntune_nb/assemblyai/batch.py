@@ -261,6 +261,8 @@ class _Run:
     def finish(self, job: Job, data: dict, cached: bool) -> None:
         """A completed transcript: checked first, then written, then cached (a bad one is never cached)."""
         job.done = True
+        if (job.request or {}).get("multichannel") and isinstance(data, dict) and data.get("multichannel") is None:
+            data = dict(data, multichannel=True)  # asked for, not echoed: its speakers are still its channels
         problem = transcript_problem(data, job.name)
         if problem is not None:
             again = "" if cached else f" (job {job.transcript_id} stays recorded: a re-run fetches it, not pays it)"
