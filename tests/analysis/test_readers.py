@@ -352,3 +352,47 @@ def test_rttm_written_and_read_back_keeps_the_0_based_channels(tmp_path):
     (tmp_path / "call.rttm").write_text(text)
     (back,) = read_rttm(tmp_path / "call.rttm")
     assert [(u.speaker, u.channel) for u in back.utterances] == [("ch0", 0), ("ch1", 1), ("X", 0)]
+# --------------------------------------------------------------------------- multichannel (AssemblyAI)
+def _utt(speaker, start, end, channel, text="Yes."):
+    return {"speaker": speaker, "start": start, "end": end, "text": text, "confidence": 0.9, "channel": channel,
+            "words": [{"text": text, "start": start, "end": end, "confidence": 0.9, "speaker": speaker,
+                       "channel": channel}]}
+
+
+def test_assemblyai_multichannel_speakers_are_the_channels_counted_from_zero():
+    """AssemblyAI counts channels from 1 ("1", "2", strings) and labels them 1A / 2A; inside the
+    package channel 0 is the first (as ``--channel 0`` and the offline backend's ch0 / ch1)."""
+    data = {"status": "completed", "multichannel": True, "audio_channels": 2, "words": [], "utterances": [
+        _utt("1A", 0, 900, "1"), _utt("2A", 1100, 2000, "2"), _utt("1A", 2300, 2600, "1")]}
+    t = transcript_from_assemblyai(data, "call.wav")
+    assert [(u.speaker, u.start_ms, u.end_ms, u.channel) for u in t.utterances] == [
+        ("ch0", 0, 900, 0), ("ch1", 1100, 2000, 1), ("ch0", 2300, 2600, 0)]
+    assert [w.speaker for u in t.utterances for w in u.words] == ["ch0", "ch1", "ch0"]
+    assert t.speaker_source == "channels"
+    assert any("AssemblyAI transcribed the 2 channels apart" in n for n in t.notes)
+
+
+def test_assemblyai_multichannel_labels_as_bare_numbers_and_no_channel_field():
+    """The docs print "Channel {utterance.speaker}": a bare number works too, and so does a label
+    without a ``channel`` field (its digits are the channel)."""
+    data = {"status": "completed", "audio_channels": 2, "utterances": [
+        _utt("1", 0, 500, None), _utt("2", 700, 900, None)]}
+    t = transcript_from_assemblyai(data, "call.wav")
+    assert [(u.speaker, u.channel) for u in t.utterances] == [("ch0", 0), ("ch1", 1)]
+
+
+def test_assemblyai_per_channel_diarisation_keeps_the_voices_of_one_channel_apart():
+    data = {"status": "completed", "multichannel": True, "audio_channels": 2, "utterances": [
+        _utt("1A", 0, 500, "1"), _utt("1B", 600, 900, "1"), _utt("2A", 1000, 1500, "2")]}
+    t = transcript_from_assemblyai(data, "call.wav")
+    assert [(u.speaker, u.channel) for u in t.utterances] == [("ch0A", 0), ("ch0B", 0), ("ch1", 1)]
+
+
+def test_assemblyai_not_multichannel_keeps_its_labels(data_dir):
+    t = read_assemblyai_json(data_dir / "assemblyai" / "wildfires_speaker_labels_truncated.json")
+    assert t.speaker_source is None and t.speakers == ("A", "B")
+    data = {"status": "completed", "multichannel": True, "audio_channels": 2, "utterances": [
+        _utt("A", 0, 500, None), _utt("2A", 700, 900, "2")]}
+    odd = transcript_from_assemblyai(data, "call.wav")  # one utterance names no channel: labels kept, and said
+    assert odd.speakers == ("A", "2A") and odd.speaker_source is None
+    assert any("do not all name their channel" in n for n in odd.notes)

@@ -90,10 +90,10 @@ def test_changed_file_or_changed_options_transcribe_again(fake, client, tmp_path
     files[1].write_bytes(wav_bytes(1234))
     run(files, client, tmp_path)
     assert requests_made(fake)["submit"] == 4  # only the changed file
-    run(files, client, tmp_path, speakers_expected=2)
+    run(files, client, tmp_path, speakers=2)
     assert requests_made(fake)["submit"] == 7
-    assert jobs(fake)[-1]["params"]["speakers_expected"] == 2
-    run(files, client, tmp_path, speakers_expected=2)
+    assert jobs(fake)[-1]["params"]["speaker_options"] == {"min_speakers_expected": 2, "max_speakers_expected": 2}
+    run(files, client, tmp_path, speakers=2)
     assert requests_made(fake)["submit"] == 7
 
 
@@ -390,13 +390,14 @@ def test_the_old_keyword_arguments_still_work_with_a_deprecation_warning(fake, c
     (f,) = write_wavs(tmp_path / "calls", 1)
     line = inspect.currentframe().f_lineno + 2
     with pytest.warns(DeprecationWarning) as caught:
-        result = transcribe_files([f], client, workers=1, progress=False, timeout=60, speakers_expected=2)
+        result = transcribe_files([f], client, workers=1, progress=False, timeout=60, speakers=2)
     assert [str(w.message) for w in caught] == [
         "transcribe_files(): the keyword arguments progress=, timeout=, workers= are deprecated; pass "
         "options=BatchOptions(progress=...) instead (removed in 0.3)."]
     assert (caught[0].filename, caught[0].lineno) == (__file__, line)  # the caller's line
     assert [o.status for o in result.outcomes] == ["ok"]
-    assert jobs(fake)[0]["params"]["speakers_expected"] == 2  # request fields are not options: no warning
+    # request fields are not options: no warning
+    assert jobs(fake)[0]["params"]["speaker_options"] == {"min_speakers_expected": 2, "max_speakers_expected": 2}
 
 
 def test_a_result_that_cannot_be_cached_is_kept_in_the_run(fake, client, tmp_path, monkeypatch, caplog):

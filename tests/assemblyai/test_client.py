@@ -82,12 +82,24 @@ def test_upload_streams_the_file_object(fake, client, audio, monkeypatch):
 
 def test_submit_sends_options_and_speech_models_override(fake, client):
     add_url(fake, "https://example.org/a.wav", wav_bytes(2))
-    job = client.submit("https://example.org/a.wav", language_detection=True, speakers_expected=2,
+    job = client.submit("https://example.org/a.wav", language_detection=True,
+                        speaker_options={"min_speakers_expected": 2, "max_speakers_expected": 3},
                         speech_models=["universal-2"], punctuate=False)
     assert job["status"] == "queued"
     assert jobs(fake)[0]["params"] == {
         "audio_url": "https://example.org/a.wav", "speaker_labels": True, "speech_models": ["universal-2"],
-        "language_detection": True, "speakers_expected": 2, "punctuate": False}
+        "language_detection": True, "speaker_options": {"min_speakers_expected": 2, "max_speakers_expected": 3},
+        "punctuate": False}
+
+
+def test_speakers_expected_is_sent_as_speaker_options_with_a_deprecation_warning(fake, client):
+    """AssemblyAI deprecated speakers_expected for speaker_options; the old keyword keeps working."""
+    add_url(fake, "https://example.org/a.wav", wav_bytes(2))
+    with pytest.warns(DeprecationWarning, match="speakers_expected is deprecated by AssemblyAI"):
+        client.submit("https://example.org/a.wav", speakers_expected=3)
+    params = jobs(fake)[0]["params"]
+    assert params["speaker_options"] == {"min_speakers_expected": 3, "max_speakers_expected": 3}
+    assert "speakers_expected" not in params
     assert fake.state.counts["upload"] == 0
 
 
@@ -190,6 +202,52 @@ def test_429_after_every_retry_is_a_rate_limit_error(fake, client, audio, retry_
     with pytest.raises(RateLimitError, match="call.wav.*429.*Too Many Requests"):
         client.upload(audio)
     assert fake.state.counts["upload"] == 4  # 1 + client.retries
+
+
+def test_a_403_rate_limit_is_retried_like_a_429_honouring_retry_after(fake, client, audio, retry_sleeps):
+    """AssemblyAI's rate limit answer is 429 in its docs and 403 in another of its sources: both back off."""
+    inject(fake, "upload", {"status": 403, "rate_limit": True, "retry_after": 7})
+    inject(fake, "submit", {"status": 429, "retry_after": 2}, {"status": 403, "rate_limit": True, "retry_after": 3})
+    url = client.upload(audio)
+    job = client.submit(url)
+    inject(fake, "get", {"status": 403, "rate_limit": True, "retry_after": 4})
+    assert client.get(job["id"])["id"] == job["id"]
+    assert fake.state.counts["upload"] == 2 and fake.state.counts["submit"] == 3 and fake.state.counts["get"] == 2
+    assert retry_sleeps == [7.0, 2.0, 3.0, 4.0]  # each Retry-After, in order
+    assert len(jobs(fake)) == 1  # a refused submission made no job: sending it again is not paying twice
+    assert fake.state.data["prerecorded"]["uploads"][url.rsplit("/", 1)[1]] == audio.read_bytes()  # sent whole
+
+
+def test_a_403_rate_limit_without_retry_after_backs_off(fake, client, audio, retry_sleeps):
+    inject(fake, "upload", *[{"status": 403, "rate_limit": True, "retry_after": None}] * 3)
+    client.upload(audio)
+    assert fake.state.counts["upload"] == 4
+    # urllib3's backoff: none after the first failure, then backoff_factor * 2 ** (n - 1): 0.01 * 2, 0.01 * 4
+    assert retry_sleeps == [pytest.approx(0.02), pytest.approx(0.04)]
+
+
+def test_a_403_rate_limit_after_every_retry_is_a_rate_limit_error(fake, client, audio, retry_sleeps):
+    inject(fake, "upload", *[{"status": 403, "rate_limit": True, "retry_after": 1}] * 4)
+    with pytest.raises(RateLimitError, match=r"call.wav: still rate limited .* after 3 retries \(403: Too Many "
+                                             r"Requests\)\. Wait a few minutes") as info:
+        client.upload(audio)
+    assert info.value.status_code == 403 and fake.state.counts["upload"] == 4  # 1 + client.retries
+
+
+@pytest.mark.parametrize("fault, error, words", [
+    ({"status": 403, "error": "Invalid API key"}, AuthenticationError, "refused the API key (403: Invalid API key)"),
+    ({"status": 403, "error": "Not authorized: this API token cannot use this endpoint"}, AuthenticationError,
+     "Check ASSEMBLYAI_API_KEY"),
+    ({"status": 403}, APIError, "refused access (403: Cannot access uploaded file); not retried"),
+])
+def test_a_403_that_refuses_the_key_or_the_file_is_never_retried(fake, client, audio, retry_sleeps, fault, error,
+                                                                  words):
+    inject(fake, "submit", fault)
+    with pytest.raises(error) as info:
+        client.submit("https://example.org/a.wav")
+    assert words in str(info.value) and info.value.status_code == 403
+    assert type(info.value) is error and not isinstance(info.value, RateLimitError)
+    assert fake.state.counts["submit"] == 1 and retry_sleeps == []
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])

@@ -96,3 +96,35 @@ def test_a_cached_transcript_that_fails_to_parse_is_fetched_again_not_paid(fake,
     assert second.outcomes[0].status == "ok" and second.outcomes[0].transcript_id == first.outcomes[0].transcript_id
     assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (1, 1)
     assert cache.load(key_of(f))["transcript"]["utterances"][0]["start"] != float("inf")  # the good one cached
+
+
+def test_a_two_channel_files_intent_left_by_a_crash_is_settled_under_its_own_request(fake, client, tmp_path):
+    """The journal of a two-channel file holds its own request (multichannel): a crash between the
+    submission and its reply is settled through the list under that key, and nothing is paid again."""
+    from tests.assemblyai.test_sources import MODELS, stereo_wav
+
+    two = stereo_wav(tmp_path / "two.wav")
+    body = {"speaker_labels": False, "multichannel": True, "speech_models": MODELS}  # what a two-channel file asks
+    key = TranscriptCache.key(hashlib.sha256(two.read_bytes()).hexdigest(), body)
+    upload_url = client.upload(two)
+    cache = TranscriptCache(tmp_path / "cache")
+    cache.save_intent(key, two.name, client.base_url, body, upload_url)
+    made = client.submit(upload_url, **body)["id"]  # what the dead run had sent
+    result = run([two], client, tmp_path, orphan_grace=0)
+    assert (result.outcomes[0].status, result.outcomes[0].transcript_id) == ("ok", made)
+    assert (fake.state.counts["upload"], fake.state.counts["submit"]) == (1, 1)
+    assert cache.load(key)["options"] == body and result.transcripts[0].speaker_source == "channels"
+
+
+def test_each_job_is_submitted_with_its_own_request(fake, client, tmp_path):
+    """A mono and a two-channel file in one run: each job's request, not the run's, is sent and journaled."""
+    from tests.assemblyai.test_sources import MODELS, stereo_wav
+
+    two = stereo_wav(tmp_path / "two.wav")
+    (mono,) = write_wavs(tmp_path / "calls", 1)
+    run([mono, two], client, tmp_path, workers=1)
+    sent = {j["audio_url"]: {k: v for k, v in j["params"].items() if k != "audio_url"} for j in jobs(fake)}
+    uploads = fake.state.data["prerecorded"]["uploads"]
+    by_file = {uploads[u.rsplit("/", 1)[1]]: p for u, p in sent.items()}
+    assert by_file[mono.read_bytes()] == OPTIONS
+    assert by_file[two.read_bytes()] == {"speaker_labels": False, "multichannel": True, "speech_models": MODELS}

@@ -20,8 +20,29 @@ status, created, completed, audio_url, error}]}``, ``prev_url`` leading to older
   (GET), as the service fetches a public or presigned URL;
 - ``audio_url`` values that are not this fake's upload URLs are "downloaded" from
   `add_url`'s table; an unknown URL ends as AssemblyAI's "Download error, ...".
+- ``multichannel: true`` (AssemblyAI's docs, "Multichannel transcription"): each channel
+  is transcribed apart; the answer has ``multichannel: true``, ``audio_channels`` and
+  utterances (always, as the docs say) whose ``channel`` is the channel counted from 1,
+  as a string (``"1"``, ``"2"``; the SDKs type it ``Optional[str]``), as is each word's.
+  Where the docs are silent the fake chooses: the channel count is a WAV's header's
+  (other formats: 2, as the fake decodes nothing); the derived conversation's speaker A
+  speaks on channel 1 and B on channel 2 (a mono file: all on channel 1); speaker labels
+  are ``1A``, ``2A`` (the project's reference, and the docs' per-channel diarisation
+  shape), or ``1``/``2`` with the option ``multichannel_labels="digits"`` (the docs'
+  "Channel {utterance.speaker}" example reads as a bare number). With the option
+  ``echo_multichannel=False`` the answer leaves out ``multichannel`` and ``audio_channels``
+  (an answer that does not echo the request, as a terser server might).
+- ``speaker_options`` ``{min_speakers_expected, max_speakers_expected}`` is checked
+  (whole numbers >= 1, min <= max: else 400, the fake's own text) and honoured by the
+  derived conversation: 2 speakers unless the options say otherwise (at least min, at
+  most max); ``speakers_expected`` (deprecated by AssemblyAI, still accepted) sets the
+  count exactly. Both are echoed.
 - Faults, queued per endpoint (``"upload"``, ``"submit"``, ``"get"``) with `inject`
   and consumed one per request: ``{"status": 429, "retry_after": 2}``,
+  ``{"status": 403, "rate_limit": True, "retry_after": 2}`` (the rate limit as a 403,
+  as one of AssemblyAI's sources says it answers: ``{"error": "Too Many Requests"}``
+  and ``Retry-After``; ``retry_after: None`` sends no header), ``{"status": 403}``
+  (AssemblyAI's documented 403, ``{"error": "Cannot access uploaded file"}``),
   ``{"status": 500}`` (or 502/503/504), ``{"delay": seconds}``, ``{"drop": True}``
   (the connection is cut, mid-body for uploads), ``{"drop_after": True}`` (submit only:
   the job is created, then the connection is cut before the reply: a lost reply),
@@ -51,7 +72,7 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 __all__ = ("register", "inject", "script_transcript", "script_error", "add_url", "derive_utterances",
-           "UPLOAD_PREFIX", "AUTH_ERROR", "audio_error")
+           "UPLOAD_PREFIX", "AUTH_ERROR", "audio_error", "wav_channels")
 
 UPLOAD_PREFIX = "https://cdn.assemblyai.com/upload/"
 AUTH_ERROR = "Authentication error, API token missing/invalid"
@@ -158,21 +179,55 @@ def audio_error(audio: bytes | None, url: str) -> str | None:
     return None
 
 
-def derive_utterances(audio: bytes) -> list[tuple]:
+def derive_utterances(audio: bytes, speakers: int = 2) -> list[tuple]:
     """A deterministic conversation for these bytes: ``(speaker, start_ms, end_ms, text)``.
 
-    4 to 8 utterances alternating between speakers A and B, 2 to 6 words each, gaps
-    of 50 to 1500 ms between them; seeded from the SHA-256 of the bytes.
+    4 to 8 utterances going round `speakers` speakers A, B, ... (A and B by default),
+    2 to 6 words each, gaps of 50 to 1500 ms between them; seeded from the SHA-256 of
+    the bytes (the same bytes and count give the same conversation).
     """
     rng = random.Random(int.from_bytes(hashlib.sha256(audio).digest()[:8], "big"))
     out, t = [], rng.randint(100, 600)
+    labels = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:max(1, speakers)]
     for i in range(rng.randint(4, 8)):
         n = rng.randint(2, 6)
         words = [rng.choice(_VOCABULARY) for _ in range(n)]
         duration = n * 300 + rng.randint(0, 400)
-        out.append(("AB"[i % 2], t, t + duration, " ".join(words).capitalize() + "."))
+        out.append((labels[i % len(labels)], t, t + duration, " ".join(words).capitalize() + "."))
         t += duration + rng.randint(50, 1500)
     return out
+
+
+def wav_channels(audio: bytes) -> int | None:
+    """The channel count in a WAV's ``fmt`` chunk, or None when the bytes are not a RIFF/WAVE file."""
+    if len(audio) < 12 or audio[:4] != b"RIFF" or audio[8:12] != b"WAVE":
+        return None
+    pos = 12
+    while pos + 8 <= len(audio):
+        cid, size = audio[pos:pos + 4], struct.unpack("<I", audio[pos + 4:pos + 8])[0]
+        if cid == b"fmt " and size >= 16:
+            return struct.unpack("<H", audio[pos + 10:pos + 12])[0]
+        pos += 8 + size + (size & 1)
+    return None
+
+
+def _speaker_count(params: dict) -> int | str:
+    """How many speakers the derived conversation has, or the 400 text for bad options."""
+    if params.get("speakers_expected") is not None:
+        n = params["speakers_expected"]
+        return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else "speakers_expected must be >= 1"
+    options = params.get("speaker_options")
+    if options is None:
+        return 2
+    if not isinstance(options, dict) or set(options) - {"min_speakers_expected", "max_speakers_expected"}:
+        return "speaker_options must be an object with min_speakers_expected and max_speakers_expected"
+    low, high = options.get("min_speakers_expected", 1), options.get("max_speakers_expected")
+    for value in (low, high):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            return "speaker_options values must be whole numbers >= 1"
+    if high is not None and low > high:
+        return "min_speakers_expected must not be more than max_speakers_expected"
+    return max(low, min(2, high if high is not None else 2))
 
 
 def _words(speaker, start, end, text, labelled: bool) -> list[dict]:
@@ -188,9 +243,25 @@ def _words(speaker, start, end, text, labelled: bool) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- wire shapes
-def _job_body(job: dict, status: str) -> dict:
+def _channel_utterances(job: dict, labelled: bool, digits: bool) -> list[dict]:
+    """The multichannel shape (see the module's notes): speaker A on channel 1, B on 2, labels ``1A``/``2A``."""
+    out = []
+    channels = job["audio_channels"]
+    for spk, s, e, txt in job["utterances"]:
+        channel = 1 + ("ABCDEFGHIJKLMNOPQRSTUVWXYZ".index(spk) % channels)
+        label = str(channel) if digits and not labelled else f"{channel}A"
+        words = _words(label, s, e, txt, True)
+        for w in words:
+            w["channel"] = str(channel)
+        out.append({"confidence": 0.95, "start": s, "end": e, "text": txt, "words": words, "speaker": label,
+                    "channel": str(channel)})
+    return out
+
+
+def _job_body(job: dict, status: str, options: dict | None = None) -> dict:
     params = job["params"]
     labelled = bool(params.get("speaker_labels"))
+    multichannel = params.get("multichannel") is True
     done = status == "completed"
     words = utterances = text = duration = None
     if done:
@@ -203,7 +274,11 @@ def _job_body(job: dict, status: str) -> dict:
         words = [w for spk, s, e, txt in utts for w in _words(spk, s, e, txt, labelled)]
         text = " ".join(txt for *_, txt in utts)
         duration = -(-max((e for _, _, e, _ in utts), default=0) // 1000)
-        if not labelled:
+        if multichannel:
+            digits = (options or {}).get("multichannel_labels") == "digits"
+            utterances = _channel_utterances(job, labelled, digits)
+            words = [w for u in utterances for w in u["words"]]
+        elif not labelled:
             utterances = None
     body = {
         "id": job["id"],
@@ -230,6 +305,7 @@ def _job_body(job: dict, status: str) -> dict:
         "summarization": False,
         "speaker_labels": labelled,
         "speakers_expected": params.get("speakers_expected"),
+        "speaker_options": params.get("speaker_options"),
         "language_detection": bool(params.get("language_detection", False)),
         "language_confidence_threshold": params.get("language_confidence_threshold"),
         "language_confidence": 0.99 if done and params.get("language_detection") else None,
@@ -239,6 +315,11 @@ def _job_body(job: dict, status: str) -> dict:
         "throttled": False,
         "metadata": {"domain_used": None, "warning": None, "warnings": []},
     }
+    if multichannel:
+        body["audio_channels"] = job["audio_channels"] if done else None
+    if (options or {}).get("echo_multichannel") is False:
+        body.pop("multichannel")
+        body.pop("audio_channels", None)
     if status == "error":
         body["error"] = job["error"]
     return body
@@ -286,8 +367,14 @@ def register(app: web.Application, fake) -> None:
         if fault.get("drop_after"):
             return "drop_after"
         status = fault.get("status")
+        if status == 403 and fault.get("rate_limit"):
+            after = fault.get("retry_after", 1)
+            return _error(403, fault.get("error") or "Too Many Requests",
+                          None if after is None else {"Retry-After": str(after)})
         if fault.get("error") is not None:
             return _error(status or 400, fault["error"])
+        if status == 403:
+            return _error(403, "Cannot access uploaded file")
         if status == 429:
             return _error(429, "Too Many Requests", {"Retry-After": str(fault.get("retry_after", 1))})
         if status == 500:
@@ -344,12 +431,16 @@ def register(app: web.Application, fake) -> None:
                 audio = store["urls"].get(url)
         if audio is None and fake.options.get("fetch_urls") and not url.startswith(UPLOAD_PREFIX):
             audio = await _download(url)  # as the service does: a real GET of a public or presigned URL
+        speakers = _speaker_count(params)
+        if isinstance(speakers, str):
+            return _error(400, speakers)
         with fake.state.lock:
             script = store["scripts"].get(_sha(audio)) if audio is not None else None
         error = (script or {}).get("error") or (None if script else audio_error(audio, url))
-        utterances = (script or {}).get("utterances") or (derive_utterances(audio) if not error else [])
+        utterances = (script or {}).get("utterances") or (derive_utterances(audio, speakers) if not error else [])
+        channels = (wav_channels(audio) or 2) if audio is not None else 2
         job = {"id": str(uuid.uuid4()), "audio_url": url, "params": params, "created": time.monotonic(),
-               "created_at": time.time(), "error": error, "utterances": utterances}
+               "created_at": time.time(), "error": error, "utterances": utterances, "audio_channels": channels}
         with fake.state.lock:
             job["seq"] = len(store["jobs"])
             store["jobs"][job["id"]] = job
@@ -358,7 +449,7 @@ def register(app: web.Application, fake) -> None:
         reply_latency = float((fake.options.get("latency") or {}).get("submit_reply", 0))
         if reply_latency:  # the job exists; the reply is slow (a client killed now never hears of it)
             await asyncio.sleep(reply_latency)
-        return _json(_job_body(job, "queued"))
+        return _json(_job_body(job, "queued", fake.options))
 
     def status_of(job: dict) -> str:
         total = float(fake.options.get("processing_time", DEFAULT_PROCESSING_TIME))
@@ -437,7 +528,7 @@ def register(app: web.Application, fake) -> None:
             job = _store(fake)["jobs"].get(request.match_info["id"])
         if job is None:
             return _error(400, LOOKUP_ERROR)
-        return _json(_job_body(job, status_of(job)))
+        return _json(_job_body(job, status_of(job), fake.options))
 
     app.router.add_post("/v2/upload", upload)
     app.router.add_post("/v2/transcript", submit)

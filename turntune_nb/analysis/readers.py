@@ -19,6 +19,7 @@ import io
 import json
 import math
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ import pandas as pd
 
 from ..errors import InputError, TranscriptFormatError
 from . import columns as C
-from .model import MAX_TIME_MS, Transcript, Utterance, Word, check_time_ms
+from .model import MAX_TIME_MS, SPEAKERS_FROM_CHANNELS, Transcript, Utterance, Word, check_time_ms
 from .sides import channel_index
 from .transitions import classify, merge_and_link
 
@@ -110,6 +111,13 @@ def _word(raw, path, where) -> Word:
 def transcript_from_assemblyai(data: dict, name: str, path=None) -> Transcript:
     """Turn a ``GET /v2/transcript/{id}`` response (a dict) into a `Transcript`.
 
+    A multichannel transcript (``multichannel: true``, or ``audio_channels`` over 1:
+    each channel transcribed apart, AssemblyAI's channels counted from 1, speakers
+    labelled ``1``/``2`` or ``1A``/``2A``) has one speaker per channel, ``ch0``,
+    ``ch1``... (as the offline backend names them), each utterance's ``channel``
+    counted from 0, and ``speaker_source="channels"``; a channel AssemblyAI diarised
+    into several speakers (``1A``, ``1B``) keeps them apart as ``ch0A``, ``ch0B``.
+
     ``utterances`` may be null (no speaker labels): utterances are then rebuilt
     from the words when they carry speakers (`utterances_from_words`: split where
     another speaker talks between two words of one speaker), and
@@ -123,7 +131,7 @@ def transcript_from_assemblyai(data: dict, name: str, path=None) -> Transcript:
     """
     path = path or name
     try:
-        return _from_assemblyai(data, name, path)
+        return _speakers_from_channels(data, _from_assemblyai(data, name, path))
     except TranscriptFormatError:
         raise
     except (ValueError, TypeError, OverflowError) as err:  # a field of an unexpected type or size
@@ -264,6 +272,51 @@ def utterances_from_words(words) -> list[Utterance]:
         out.append(Utterance(run[0].speaker, run[0].start_ms, max(x.end_ms for x in run),
                              " ".join(x.text for x in run), tuple(run)))
     return sorted(out, key=lambda u: (u.start_ms, u.end_ms, u.speaker))
+
+
+def _is_multichannel(data: dict) -> bool:
+    channels = data.get("audio_channels")
+    return data.get("multichannel") is True or (isinstance(channels, int) and not isinstance(channels, bool)
+                                                and channels > 1)
+
+
+def _wire_channel(utterance: Utterance) -> int | None:
+    """AssemblyAI's channel of an utterance (counted from 1): its ``channel`` field, else its label's digits."""
+    if utterance.channel is not None:
+        return utterance.channel
+    digits = utterance.speaker[:len(utterance.speaker) - len(utterance.speaker.lstrip("0123456789"))]
+    return int(digits) if digits else None
+
+
+def _speakers_from_channels(data: dict, transcript: Transcript) -> Transcript:
+    """A multichannel transcript's speakers as its channels (see `transcript_from_assemblyai`); others as they are."""
+    if not _is_multichannel(data) or not transcript.utterances:
+        return transcript
+    wire = [_wire_channel(u) for u in transcript.utterances]
+    if any(c is None or c < 1 for c in wire):
+        return replace(transcript, notes=transcript.notes + (
+            "multichannel transcript whose utterances do not all name their channel (counted from 1): "
+            "speaker labels kept as AssemblyAI gave them",))
+    labels_on: dict[int, set] = defaultdict(set)
+    for c, u in zip(wire, transcript.utterances):
+        labels_on[c].add(u.speaker)
+
+    def label(c: int, raw: str) -> str:
+        if len(labels_on[c]) == 1:
+            return f"ch{c - 1}"
+        return f"ch{c - 1}{raw.lstrip('0123456789') or raw}"  # 1A, 1B: diarised within the channel
+
+    utterances = []
+    for c, u in zip(wire, transcript.utterances):
+        speaker = label(c, u.speaker)
+        words = tuple(replace(w, speaker=speaker) for w in u.words)
+        utterances.append(replace(u, speaker=speaker, words=words, channel=c - 1))
+    n = data.get("audio_channels") if isinstance(data.get("audio_channels"), int) else len(labels_on)
+    note = (f"speakers from channels (speaker_source={SPEAKERS_FROM_CHANNELS}): AssemblyAI transcribed the "
+            f"{n} channels apart (multichannel); ch0 is channel 1, ch1 channel 2, so speaker changes, gaps and "
+            "overlaps between them are measured")
+    return replace(transcript, utterances=tuple(utterances), notes=transcript.notes + (note,),
+                   speaker_source=SPEAKERS_FROM_CHANNELS)
 
 
 def _int_or_none(value):

@@ -19,7 +19,6 @@ time-outs) is one `BatchOptions`.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -44,10 +43,11 @@ from ..files import (
 from ..options import is_number, options_from_kwargs
 from .cache import TranscriptCache, content_hash
 from .pool import DaemonPool
-from .sources import UploadStats, check_upload_codec
+from .sources import BatchRequest, UploadStats, check_request_options, check_upload_codec, probe_channels
 from .submission import ORPHAN_GRACE_S, Job, PaidSteps, transcript_problem
 
-__all__ = ("BatchOptions", "BatchResult", "transcribe_files", "check_request_options", "ORPHAN_GRACE_S")
+__all__ = ("BatchOptions", "BatchResult", "transcribe_files", "check_request_options", "ORPHAN_GRACE_S",
+           "BatchRequest")
 
 log = logging.getLogger(__name__)
 
@@ -153,35 +153,6 @@ class BatchResult:
 
 
 # --------------------------------------------------------------------------- the run
-def check_request_options(options: dict) -> None:
-    """Refuse request options AssemblyAI would refuse or that cannot be journaled, before paying.
-
-    Raises
-    ------
-    ConfigError
-        Naming the option, the value and what it should be.
-    """
-    def bad(name, value, what):
-        raise ConfigError(f"option {name}={value!r}: {what}. Fix it and run again; nothing was uploaded or paid.")
-
-    models = options.get("speech_models")
-    if not isinstance(models, list) or not all(isinstance(m, str) and m.strip() for m in models):
-        bad("speech_models", models, "expected a list of model names such as ['universal-3-5-pro']")
-    for name in ("speaker_labels", "language_detection", "punctuate", "format_text", "multichannel"):
-        if name in options and not isinstance(options[name], bool):
-            bad(name, options[name], "expected True or False")
-    n = options.get("speakers_expected")
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-        bad("speakers_expected", n, "expected a whole number of speakers, 1 or more")
-    for name, value in options.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            bad(name, value, "option names are AssemblyAI's field names")
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError):
-            bad(name, value, "expected a JSON value (text, number, true/false, list or object)")
-
-
 def transcribe_files(inputs, client, *, options: BatchOptions | None = None, cache_dir=None, out_dir=None,
                      fetch_dir=None, on_submitted=None, **request) -> BatchResult:
     """Transcribe files and URLs concurrently, through a resumable cache and a journal of paid work.
@@ -206,10 +177,15 @@ def transcribe_files(inputs, client, *, options: BatchOptions | None = None, cac
         ``on_submitted(name, transcript_id)``, called as each job is created.
     **request
         What AssemblyAI is asked, by its field names (`AssemblyAIClient.submit`):
-        ``speaker_labels`` (default True), ``speech_models`` (default the client's),
-        ``language_detection``, ``speakers_expected``, ... They are part of the cache
-        key. The keyword arguments of `BatchOptions` (``workers=``, ``timeout=``...)
-        still work here, with a `DeprecationWarning`.
+        ``speech_models`` (default the client's), ``language_detection``, ... and the
+        speaker fields, decided per file (`BatchRequest`): a local two-channel file is
+        sent with ``multichannel=True`` (its speakers are its channels, ``ch0`` and
+        ``ch1``, ``speaker_source="channels"``), any other with ``speaker_labels=True``;
+        ``multichannel=False`` (or True) decides for every file; ``speakers=N`` is
+        sent as ``speaker_options`` (``speakers_expected=N`` still works, with a
+        `DeprecationWarning`: AssemblyAI deprecated it). Each file's request is part of
+        its cache key and journal. The keyword arguments of `BatchOptions`
+        (``workers=``, ``timeout=``...) still work here, with a `DeprecationWarning`.
 
     Returns
     -------
@@ -231,10 +207,7 @@ def transcribe_files(inputs, client, *, options: BatchOptions | None = None, cac
     if not is_number(interval, allow_zero=True):
         raise ConfigError(f"poll_interval is seconds >= 0, got {interval!r}")
     options = replace(options, poll_interval=interval)  # the client's when not given: resolved once
-    body = {"speaker_labels": request.pop("speaker_labels", True),
-            "speech_models": list(request.pop("speech_models", None) or client.speech_models)}
-    body.update({k: v for k, v in request.items() if v is not None})
-    check_request_options(body)
+    body = BatchRequest.from_request(request, client.speech_models)
     cache = TranscriptCache(cache_dir) if cache_dir is not None else None
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
@@ -254,7 +227,8 @@ class _Run:
     """The state of one `transcribe_files` call (a class so its steps can be read apart). The paid,
     journaled steps of each job are a `PaidSteps` (``submission.py``) built here with what they use."""
 
-    def __init__(self, client, cache, out, request, items, options: BatchOptions, on_submitted, bar, fetch_dir):
+    def __init__(self, client, cache, out, request: BatchRequest, items, options: BatchOptions, on_submitted, bar,
+                 fetch_dir):
         self.client, self.cache, self.out, self.request = client, cache, out, request
         self.items, self.options, self.on_submitted, self.bar = items, options, on_submitted, bar
         self.interval, self.timeout = options.poll_interval, options.timeout
@@ -266,7 +240,7 @@ class _Run:
         self.counts = {OK: 0, FAILED: 0}
         self.jobs: list[Job] = []
         self.uploads = UploadStats()
-        self.paid = PaidSteps(client, cache, request, stop=self.stop, uploads=self.uploads,
+        self.paid = PaidSteps(client, cache, request.body(), stop=self.stop, uploads=self.uploads,
                               upload_codec=options.upload_codec, fetch_dir=fetch_dir,
                               orphan_grace=options.orphan_grace)
 
@@ -287,6 +261,8 @@ class _Run:
     def finish(self, job: Job, data: dict, cached: bool) -> None:
         """A completed transcript: checked first, then written, then cached (a bad one is never cached)."""
         job.done = True
+        if (job.request or {}).get("multichannel") and isinstance(data, dict) and data.get("multichannel") is None:
+            data = dict(data, multichannel=True)  # asked for, not echoed: its speakers are still its channels
         problem = transcript_problem(data, job.name)
         if problem is not None:
             again = "" if cached else f" (job {job.transcript_id} stays recorded: a re-run fetches it, not pays it)"
@@ -296,7 +272,7 @@ class _Run:
             return
         if self.cache is not None and not cached:
             try:
-                self.cache.save_completed(job.key, job.name, data, self.request)
+                self.cache.save_completed(job.key, job.name, data, job.request)
             except OSError as err:  # the transcript is in hand: keep it in this run's result and output
                 log.warning("could not cache the transcript of %s (%s); it is kept in this run's result",
                             job.name, err.strerror or err)
@@ -327,20 +303,33 @@ class _Run:
         lock = None
         try:
             by_key: dict[str, Job] = {}
-            hash_futs = [pool.submit(_safe_hash, src) for src, _ in self.items]
+            probe = self.request.needs_channels
+            hash_futs = [pool.submit(_safe_hash, src, probe) for src, _ in self.items]
             hashes = [f.result() for f in hash_futs]
-            for item, digest in zip(self.items, hashes):
+            diarised_before = []  # two-channel files whose diarised transcript is cached: now sent multichannel
+            for item, (digest, channels) in zip(self.items, hashes):
                 if isinstance(digest, OSError):
                     self.record(item, FileOutcome(str(item[0]), item[1], FAILED,
                                                   f"cannot read the file: {digest.strerror}; "
                                                   "check that it exists and is readable", "read"))
                     continue
-                key = TranscriptCache.key(digest, self.request)
+                body = self.request.body(channels)  # this file's request: part of its key and journal
+                key = TranscriptCache.key(digest, body)
+                if self.cache is not None and body != self.request.body() and _completed(
+                        self.cache, TranscriptCache.key(digest, self.request.body())) and not _completed(
+                        self.cache, key):
+                    diarised_before.append(item[1])
                 if key in by_key:
                     by_key[key].items.append(item)
                 else:
-                    by_key[key] = Job(key, [item])
+                    by_key[key] = Job(key, [item], request=body)
                     self.jobs.append(by_key[key])
+            if diarised_before:
+                log.warning("%d two-channel file(s) (%s) have a cached transcript made with speaker labels; they "
+                            "are transcribed again with multichannel=true (speakers from channels, exact), which "
+                            "is paid once. Pass multichannel=False to keep the diarised transcripts.",
+                            len(diarised_before), ", ".join(diarised_before[:3]) + (
+                                " ..." if len(diarised_before) > 3 else ""))
             if self.cache is not None:
                 self.cache.check(by_key)
                 lock = self.cache.acquire(on_wait=lambda path: log.warning(
@@ -518,11 +507,19 @@ class _Run:
         return BatchResult(result, interrupted, self.uploads)
 
 
-def _safe_hash(source):
+def _completed(cache: TranscriptCache, key: str) -> bool:
+    entry = cache.load(key)
+    return bool(entry) and entry.get("state") == "completed"
+
+
+def _safe_hash(source, probe: bool = False) -> tuple:
+    """``(content hash, channels)``; the hash is the OSError when the file cannot be read, the channels
+    None when not probed or not known (`probe_channels` reads the header only)."""
     try:
-        return content_hash(source)
+        digest = content_hash(source)
     except OSError as err:
-        return err
+        return err, None
+    return digest, probe_channels(source) if probe else None
 
 
 def _reason(err: TurnTuneError) -> str:

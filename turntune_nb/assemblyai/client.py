@@ -16,11 +16,13 @@ import os
 import re
 import threading
 import time
+import warnings
 from datetime import UTC
 from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from ..errors import (
@@ -55,7 +57,8 @@ EU_BASE_URL = "https://api.eu.assemblyai.com"
 DEFAULT_SPEECH_MODELS = ("universal-3-5-pro",)
 #: AssemblyAI's documented polling interval (docs examples and SDK default), seconds.
 DEFAULT_POLL_INTERVAL = 3.0
-#: Statuses worth another try: rate limited, or a server/gateway error.
+#: Statuses worth another try: rate limited, or a server/gateway error. (A 403 may be the rate limit
+#: too, but only its body says so: `AssemblyAIClient._request` reads it and retries it through the same Retry.)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 #: The longest ``Retry-After`` honoured by default, seconds.
 DEFAULT_MAX_RETRY_AFTER = 60.0
@@ -149,7 +152,9 @@ class AssemblyAIClient:
     timeout : float or (float, float)
         Connect and read timeouts of every request, seconds.
     retries : int
-        Attempts after the first for connection errors, 429 and 5xx.
+        Attempts after the first for connection errors, 429, 5xx, and a 403 that is the
+        rate limit (one of AssemblyAI's sources answers its rate limit with 403; a 403
+        refusing the key or a file is never retried: see `_forbidden_kind`).
     backoff_factor : float
         urllib3's exponential backoff between retries without ``Retry-After``.
     poll_interval : float, optional
@@ -230,10 +235,40 @@ class AssemblyAIClient:
         return str(text).replace(self.__key, "***") if self.__key else str(text)
 
     def _request(self, method: str, path: str, what: str, **kwargs) -> dict:
-        """Send one request (with retries) and return its JSON body, or raise a package error."""
+        """Send one request (with retries) and return its JSON body, or raise a package error.
+
+        urllib3's `Retry` (mounted on the session) retries connection errors, 429 and
+        5xx as the adapter allows. A 403 it cannot judge: it never sees the body, and
+        AssemblyAI answers both its rate limit (in one of its sources) and a refused key
+        or resource with 403. So a 403 is read here (`_forbidden_kind`) and, when it is
+        the rate limit, sent again through the same `Retry` (its count, its backoff, the
+        ``Retry-After`` it honours, capped at `max_retry_after`), for every method: a
+        request refused for its rate was not acted on, so a POST cannot create a second
+        job. Any other 403 is raised at once, never retried.
+        """
         url = self.base_url + path
+        body = kwargs.get("data")
+        start = body.tell() if hasattr(body, "seek") and hasattr(body, "tell") else None
+        retry = None
+        while True:
+            response = self._send(method, url, what, **kwargs)
+            if response.status_code != 403 or _forbidden_kind(response) != "rate":
+                break
+            retry = retry or self.session.get_adapter(url).max_retries
+            try:
+                retry = retry.increment(method, url, response=response.raw)
+            except MaxRetryError:
+                break  # as many tries as for a 429: the RateLimitError below says so
+            log.info("%s: AssemblyAI's rate limit answered 403; trying again", what)
+            retry.sleep(response.raw)
+            if start is not None:
+                body.seek(start)  # an upload's file object is sent again from its start
+        return self._json(response, what)
+
+    def _send(self, method: str, url: str, what: str, **kwargs) -> requests.Response:
+        """One request through the session's retries; network failures become `APIError`."""
         try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.Timeout as err:
             raise APIError(
                 f"{what}: AssemblyAI ({self.base_url}) did not answer in time after {self.retries} retries "
@@ -246,6 +281,9 @@ class AssemblyAIClient:
             ) from err
         except requests.RequestException as err:
             raise APIError(f"{what}: request failed ({self._redact(_root_cause(err))}).") from err
+
+    def _json(self, response: requests.Response, what: str) -> dict:
+        """The JSON object of a 200 answer, or the package error its status means (saying what to do)."""
         status = response.status_code
         if status == 200:
             try:
@@ -262,10 +300,20 @@ class AssemblyAIClient:
             raise AuthenticationError(
                 f"{what}: AssemblyAI refused the API key (401: {message}). Check ASSEMBLYAI_API_KEY "
                 "(or api_key=...): copy the key again from https://www.assemblyai.com/app/api-keys.", status)
-        if status == 429:
+        kind = _forbidden_kind(response) if status == 403 else None
+        if status == 429 or kind == "rate":
             raise RateLimitError(
-                f"{what}: still rate limited by AssemblyAI after {self.retries} retries (429: {message}). "
+                f"{what}: still rate limited by AssemblyAI after {self.retries} retries ({status}: {message}). "
                 "Wait a few minutes, or lower workers=, and re-run; finished files are cached.", status)
+        if kind == "auth":
+            raise AuthenticationError(
+                f"{what}: AssemblyAI refused the API key (403: {message}); not retried. Check ASSEMBLYAI_API_KEY "
+                "(or api_key=): copy the key again from https://www.assemblyai.com/app/api-keys.", status)
+        if kind == "forbidden":
+            raise APIError(
+                f"{what}: AssemblyAI refused access (403: {message}); not retried, as another try gets the same "
+                "answer. A file uploaded with another project's key cannot be used with this one: check "
+                "ASSEMBLYAI_API_KEY, or use another --cache-dir so the file is uploaded again.", status)
         if status >= 500:
             raise APIError(
                 f"{what}: AssemblyAI server error {status} ({message}). Re-run later; finished files are cached.",
@@ -306,13 +354,18 @@ class AssemblyAIClient:
         audio_url : str
             An ``upload_url`` or a public http(s) URL.
         speaker_labels : bool
-            Diarisation, needed for speaker-change gaps (the guide turns it on).
+            Diarisation, needed for speaker-change gaps in a mono file.
         speech_models : sequence of str, optional
             Defaults to the client's `speech_models`.
         language_detection : bool, optional
         speakers_expected : int, optional
+            Deprecated by AssemblyAI: sent as ``speaker_options`` with
+            ``min_speakers_expected = max_speakers_expected = speakers_expected``, with a
+            `DeprecationWarning`. Give ``speaker_options={...}`` instead.
         **options
-            Any other field of AssemblyAI's ``TranscriptParams``, sent as is.
+            Any other field of AssemblyAI's ``TranscriptParams``, sent as is:
+            ``multichannel=True`` (each channel transcribed apart, labels ``1A``,
+            ``2A``...), ``speaker_options={"min_speakers_expected": 2, "max_speakers_expected": 3}``...
         """
         body = {"audio_url": audio_url, "speaker_labels": bool(speaker_labels)}
         models = self.speech_models if speech_models is None else tuple(speech_models)
@@ -321,7 +374,12 @@ class AssemblyAIClient:
         if language_detection is not None:
             body["language_detection"] = bool(language_detection)
         if speakers_expected is not None:
-            body["speakers_expected"] = int(speakers_expected)
+            n = int(speakers_expected)
+            warnings.warn(f"speakers_expected is deprecated by AssemblyAI: it is sent as speaker_options with "
+                          f"min_speakers_expected = max_speakers_expected = {n}; give speaker_options= instead",
+                          DeprecationWarning, stacklevel=2)
+            if options.get("speaker_options") is None:
+                body["speaker_options"] = {"min_speakers_expected": n, "max_speakers_expected": n}
         body.update({k: v for k, v in options.items() if v is not None})
         data = self._request("POST", "/v2/transcript", f"submission of {input_name(audio_url)}", json=body)
         if not isinstance(data.get("id"), str):
@@ -460,6 +518,38 @@ def _epoch(created) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.timestamp()
+
+
+#: A 403 whose text names the key or its authorisation: the key is refused (AssemblyAI's own 401 text
+#: "Authentication error, API token missing/invalid" matches, should it come as a 403).
+_AUTH_TEXT = re.compile(r"api[ _-]?key|token|auth|credential", re.IGNORECASE)
+#: A 403 whose text names a rate limit (AssemblyAI's 429 says "Too Many Requests").
+_RATE_TEXT = re.compile(r"rate[ _-]?limit|too many requests|throttl|slow down|try again later", re.IGNORECASE)
+
+
+def _forbidden_kind(response) -> str:
+    """How a 403 is taken: ``"auth"`` (the key is refused), ``"rate"`` (the rate limit) or ``"forbidden"``.
+
+    AssemblyAI's rate limit answer is 429 in its docs and 403 in another of its
+    sources; the 403s its spec lists are refusals ("Cannot access uploaded file": a
+    key of another project). Decided from the body first, so no refusal loops:
+
+    - text naming a rate limit ("Too Many Requests", "rate limit exceeded for this
+      key", "throttled", "slow down", "try again later"): ``"rate"``, retried like a
+      429, at most ``retries`` times (never forever);
+    - else text naming the key, a token, authentication or authorisation ("Invalid
+      API key", "Not authorized", "Authentication error, API token missing/invalid"):
+      ``"auth"``, never retried, whatever the headers say;
+    - else a ``Retry-After`` header (a server asking to be asked again later): ``"rate"``;
+    - anything else (a refused resource, a bare "Forbidden"): ``"forbidden"``, never
+      retried: another try would get the same answer.
+    """
+    text = _error_text(response)
+    if _RATE_TEXT.search(text):
+        return "rate"
+    if _AUTH_TEXT.search(text):
+        return "auth"
+    return "rate" if response.headers.get("Retry-After") else "forbidden"
 
 
 def _error_text(response) -> str:

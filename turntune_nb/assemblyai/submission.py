@@ -50,6 +50,7 @@ class Job:
     resumed: bool = False  # polling a job an earlier run made (or one found in the list)
     done: bool = False
     found_id: str | None = None  # an orphan found in the list before the run started
+    request: dict | None = None  # the body sent for it (less audio_url); None: the run's (`PaidSteps.request`)
 
     @property
     def name(self) -> str:
@@ -68,7 +69,8 @@ class PaidSteps:
         The transcripts and the journal of paid work; None: no journal (an
         interrupted run cannot then be resumed without paying).
     request : dict
-        The request options sent with each submission (checked by the caller).
+        The request options sent with a job that carries none of its own (`Job.request`: a
+        two-channel file's says ``multichannel``), checked by the caller.
     stop : threading.Event
         Set when the run ends; no new paid step starts after it. Set here when the
         key is refused (every other file would be refused too).
@@ -94,7 +96,7 @@ class PaidSteps:
         earlier run paid for, ``("submitted", id)`` after (upload +) intent + submit, each journaled first,
         or ``("stopped", None)`` when the run ended first."""
         src, name = job.items[0]
-        cache, client, record = self.cache, self.client, None
+        cache, client, record, request = self.cache, self.client, None, self._request(job)
         if cache is not None:
             entry = cache.load(job.key)
             if entry and entry.get("state") == "completed":
@@ -123,7 +125,7 @@ class PaidSteps:
                 audio_url, _ = audio_url_for(src, client, self.upload_codec, self.uploads, self.fetch_dir)
                 if cache is not None:
                     try:
-                        cache.save_uploaded(job.key, name, self.base_url, self.request, audio_url)
+                        cache.save_uploaded(job.key, name, self.base_url, request, audio_url)
                     except OSError as err:
                         log.warning("could not journal the upload of %s (%s)", name, err)
             if self.stop.is_set():
@@ -131,7 +133,7 @@ class PaidSteps:
             intent_time = time.time()
             if cache is not None:
                 try:
-                    cache.save_intent(job.key, name, self.base_url, self.request, audio_url)
+                    cache.save_intent(job.key, name, self.base_url, request, audio_url)
                 except OSError as err:
                     raise TurnTuneError(f"could not journal the submission of {name} before paying for it "
                                         f"({err.strerror or err}); fix the cache folder and re-run. "
@@ -142,7 +144,7 @@ class PaidSteps:
             raise
         if cache is not None:
             try:
-                cache.save_submitted(job.key, name, transcript_id, self.base_url, self.request)
+                cache.save_submitted(job.key, name, transcript_id, self.base_url, request)
             except OSError as err:  # the intent is journaled: a re-run finds this job in the list
                 log.warning("could not journal job %s of %s (%s)", transcript_id, name, err)
         return "submitted", transcript_id
@@ -150,12 +152,12 @@ class PaidSteps:
     def _submit(self, job: Job, audio_url: str, intent_time: float) -> str:
         """Submit; when the reply is lost, find the job in the list rather than pay again."""
         try:
-            return self.client.submit(audio_url, **self.request)["id"]
+            return self.client.submit(audio_url, **self._request(job))["id"]
         except APIError as err:
             refused = err.status_code is not None and err.status_code < 500
             if refused:  # no job was made: the intent is withdrawn (the upload is kept)
                 if self.cache is not None and not is_url(audio_url):
-                    self.cache.save_uploaded(job.key, job.name, self.base_url, self.request, audio_url)
+                    self.cache.save_uploaded(job.key, job.name, self.base_url, self._request(job), audio_url)
                 elif self.cache is not None:
                     self.cache.forget_job(job.key, self.base_url)
                 raise
@@ -169,6 +171,10 @@ class PaidSteps:
                 return found[audio_url]
             raise APIError(f"{err} Whether AssemblyAI made the job is not known yet: the submission is journaled, "
                            "and a re-run looks it up before paying again.", err.status_code) from err
+
+    def _request(self, job: Job) -> dict:
+        """What is sent for `job`: its own request (decided from its channels), else the run's."""
+        return job.request if job.request is not None else self.request
 
     def forget(self, job: Job) -> None:
         """Close the journal of `job`'s AssemblyAI job here (it failed, so it was not billed, or the
@@ -224,7 +230,7 @@ class PaidSteps:
         job.found_id = transcript_id
         log.info("%s: job %s of an interrupted run found in the list; collecting it", job.name, transcript_id)
         try:
-            self.cache.save_submitted(job.key, job.name, transcript_id, self.base_url, self.request)
+            self.cache.save_submitted(job.key, job.name, transcript_id, self.base_url, self._request(job))
         except OSError as err:
             log.warning("could not journal job %s of %s (%s)", transcript_id, job.name, err)
 
