@@ -314,7 +314,7 @@ def test_offline_speakers_reach_the_diariser_and_segments_are_written(monkeypatc
     assert one.transcripts[0].speakers == ("spk0",)
 
 
-def test_speakers_become_speakers_expected_for_assemblyai(fake, tmp_path):
+def test_speakers_become_speaker_options_for_assemblyai(fake, tmp_path):
     from tests.fake_assemblyai.prerecorded import _store
 
     write_wavs(tmp_path / "calls", 1)
@@ -322,8 +322,10 @@ def test_speakers_become_speakers_expected_for_assemblyai(fake, tmp_path):
                    speakers=3, **FAST)
     jobs = list(_store(fake)["jobs"].values())
     assert len(jobs) == 1
-    assert jobs[0]["params"]["speakers_expected"] == 3 and jobs[0]["params"]["speaker_labels"] is True
-    assert "speakers" not in jobs[0]["params"]
+    # a mono file: speaker_labels with speaker_options (speakers_expected is deprecated by AssemblyAI)
+    assert jobs[0]["params"]["speaker_options"] == {"min_speakers_expected": 3, "max_speakers_expected": 3}
+    assert jobs[0]["params"]["speaker_labels"] is True
+    assert "speakers" not in jobs[0]["params"] and "speakers_expected" not in jobs[0]["params"]
 
 
 def test_analyze_folder_vad_picks_the_offline_detector(monkeypatch):

@@ -93,7 +93,7 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         `turntune_nb.audio.executor`.
     **options
         AssemblyAI request options (``speech_models``, ``language_detection``,
-        ``speakers_expected``, ``speaker_labels``, ...), client options
+        ``speaker_labels``, ``multichannel``, ...), client options
         (``retries``, ``backoff_factor``, ``timeout``, ``max_retry_after``), run options
         (``poll_interval``, ``job_timeout``, ``on_submitted``), ``upload_codec="flac"``
         (16-bit WAV uploaded as lossless FLAC), ``fetch_dir`` (where remote objects are
@@ -101,7 +101,9 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         backend, its settings.
         ``speakers=N`` says how many people speak in each recording, when known:
         the offline backend splits mono recordings into that many speakers
-        (estimated otherwise); AssemblyAI gets it as ``speakers_expected``.
+        (estimated otherwise); AssemblyAI gets it as ``speaker_options`` (min and max
+        expected) for mono files; a two-channel file is sent with ``multichannel=true``
+        (one party per channel) unless ``multichannel=False``.
         With the offline backend and `out_dir`, what it found is written as one
         RTTM file per recording under ``out_dir/segments`` (files 0600).
 
@@ -128,9 +130,8 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
         from .assemblyai.cache import default_cache_dir
         from .assemblyai.client import AssemblyAIClient
 
-        if options.get("speakers") is not None:
-            options["speakers_expected"] = options.pop("speakers")
-        options.pop("speakers", None)
+        if options.get("speakers") is None:
+            options.pop("speakers", None)
         for name in ("scheduler", "executor_workers"):  # the offline backend's
             options.pop(name, None)
         client_opts = {k: options.pop(k) for k in _CLIENT_OPTIONS if k in options}
@@ -159,6 +160,7 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
                          "re-run the same call to finish (submitted jobs are collected, not paid again)")
     else:
         options.pop("upload_codec", None)  # AssemblyAI's: nothing is uploaded offline
+        options.pop("multichannel", None)  # AssemblyAI's: the offline backend splits two channels itself
         for name in _CLIENT_OPTIONS:  # the AssemblyAI client's (the CLI always sets max_retry_after): no use offline
             options.pop(name, None)
         urls = [i for i in inputs if is_url(i)]
