@@ -16,10 +16,20 @@ from ..options import options_from_kwargs
 from .display import format_value, readable_rows
 from .eotbench import eot_cells, eot_table, turnbench_table
 from .frontier import operating_points, pick_setting, rank_keys
-from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
+from .metrics import (
+    CONFIDENCE,
+    INTERVAL_METHOD,
+    PUNCTUATION,
+    SILENCE,
+    EndpointMetrics,
+    canonical_model,
+    model_rule,
+    speech_model_of,
+)
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 from .results import result_caveats
 from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator
+from .surface import DEFAULT_MODE, DEFAULT_STREAMING_MODEL, base_preset, differences_from_preset, legacy_note
 
 __all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "RecommendOptions", "recommend_config",
            "grid_up_to")
@@ -36,9 +46,12 @@ class Recommendation:
     Attributes
     ----------
     config : StreamingConfig
-        The chosen setting, named ``"Data-driven"``; its ``evidence`` holds the
+        The chosen setting, named ``"Data-driven"``: its ``speech_model`` and the
+        preset it starts from (``mode``, or ``speaker_labels``) are set, so it sends
+        only the turn fields that differ from the preset; its ``evidence`` holds the
         figures below in JSON-safe form, so ``config.save(path)`` keeps them.
     model : str
+        The service's model name (``universal-3-6-pro`` by default) or ``silence``.
     target_cutoff : float
     met_target : bool
         False when no setting of the grid reaches the target (the setting with the
@@ -70,6 +83,12 @@ class Recommendation:
         The speakers or channels the figures are restricted to (None: all).
     grid_max_ms : int
         The longest ``max_turn_silence`` the sweep tried.
+    preset : str or None
+        The preset the setting starts from (``"balanced"``, ``"speaker_labels"``...;
+        None for the silence-only rule and Universal-Streaming, which have no ``mode``).
+    sends : dict
+        The turn fields the config sends beyond its preset (`starts_from_text` says it
+        in words).
     """
 
     config: StreamingConfig
@@ -93,6 +112,27 @@ class Recommendation:
     side: str | None = None
     grid_max_ms: int = int(MAX_GRID_MS[-1])
     interval_method: str = INTERVAL_METHOD
+    preset: str | None = None
+    sends: dict = field(default_factory=dict, compare=False)
+
+    def starts_from_text(self) -> str:
+        """Which preset the setting starts from and what it sends beyond it, in words.
+
+        e.g. ``"universal-3-6-pro: starts from the balanced preset (128/1280 ms); sends
+        max_turn_silence=1800"`` (see `recommend_config`'s example).
+        """
+        c = self.config
+        if self.preset is None:
+            if self.model == "silence":
+                return f"silence-only threshold {c.max_turn_silence} ms (no AssemblyAI preset)"
+            return (f"{c.speech_model or self.model}: no mode preset; sends min_turn_silence={c.min_turn_silence}, "
+                    f"max_turn_silence={c.max_turn_silence}")
+        base = base_preset(c.speech_model, c.mode, bool(c.speaker_labels))
+        what = ("the diarisation profile (speaker_labels: " if self.preset == "speaker_labels"
+                else f"the {self.preset} preset (")
+        sends = ", ".join(f"{k}={v}" for k, v in self.sends.items()) or "nothing else (the preset as it is)"
+        return (f"{c.speech_model}: starts from {what}{base.min_turn_silence}/{base.max_turn_silence} ms); "
+                f"sends {sends}")
 
     def eot_table(self, reference: bool = True) -> pd.DataFrame:
         """eot-bench's four cells on these recordings beside the published rows."""
@@ -131,6 +171,10 @@ class Recommendation:
         g = self.guide
         return _json_safe({
             "model": self.model,
+            "speech_model": self.config.speech_model,
+            "preset": self.preset,
+            "sends": dict(self.sends),
+            "starts_from": self.starts_from_text(),
             "target_cutoff": self.target_cutoff,
             "met_target": self.met_target,
             "config": self.config.to_dict(),
@@ -164,6 +208,7 @@ class Recommendation:
         if self.side:
             lines.append(f"  side: {self.side} (holds and turn ends of the speaker holding the floor)")
         lines += [
+            f"  {self.starts_from_text()}",
             f"  min_turn_silence: {self.config.min_turn_silence} ms",
             f"  max_turn_silence: {self.config.max_turn_silence} ms",
             f"  {m}",
@@ -265,8 +310,19 @@ class RecommendOptions:
 
     Parameters
     ----------
-    model : {"u3-rt-pro", "universal-streaming", "silence"}
-        **The rule** the setting is judged under (aliases such as ``"vad"`` accepted).
+    model : str
+        **The model** the setting is for, and so the rule it is judged under:
+        ``"universal-3-6-pro"`` (default, AssemblyAI's streaming default),
+        ``"universal-3-5-pro"``, the legacy ``"u3-rt-pro"`` (accepted; the
+        recommendation carries a note), ``"universal-streaming"`` (``-english`` /
+        ``-multilingual``), ``"silence"`` (aliases such as ``"vad"`` accepted).
+    mode : {"min_latency", "balanced", "max_accuracy"}, optional
+        **The preset** the setting starts from on a U3 Pro model (default: the
+        service's, ``balanced``): it sets the turn cap, and the config names it and
+        sends only the silences that differ from it.
+    speaker_labels : bool
+        Streaming diarisation: the setting starts from the diarisation profile
+        (640/768 ms, a 10 s turn cap) instead of the ``mode`` preset.
     target_cutoff : float
         **The target**: the highest acceptable false cut-off rate, 0..1 (0.05 = 5 %).
     mins, maxs, thresholds : sequence of int, optional
@@ -297,6 +353,8 @@ class RecommendOptions:
     --------
     >>> RecommendOptions(model="vad", target_cutoff=0.1, speakers="A").model
     'silence'
+    >>> RecommendOptions().model, RecommendOptions(mode="max_accuracy").mode
+    ('universal-3-6-pro', 'max_accuracy')
     >>> RecommendOptions(thresholds=[300, 500]).thresholds
     (300, 500)
     >>> RecommendOptions(target_cutoff=5)
@@ -305,7 +363,9 @@ class RecommendOptions:
     turntune_nb.errors.ConfigError: target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got 5
     """
 
-    model: str = "u3-rt-pro"
+    model: str = DEFAULT_STREAMING_MODEL
+    mode: str | None = None
+    speaker_labels: bool = False
     target_cutoff: float = 0.05
     mins: tuple | None = None
     maxs: tuple | None = None
@@ -319,6 +379,12 @@ class RecommendOptions:
 
     def __post_init__(self):
         object.__setattr__(self, "model", canonical_model(self.model))
+        if (self.mode is not None or self.speaker_labels) and model_rule(self.model) != PUNCTUATION:
+            raise ConfigError(f"mode and speaker_labels name a U3 Pro preset: they do not apply to {self.model} "
+                              f"(choose {DEFAULT_STREAMING_MODEL}, or leave them unset)")
+        base_preset(self.model, self.mode)  # ConfigError naming the modes
+        if not isinstance(self.speaker_labels, bool):
+            raise ConfigError(f"speaker_labels must be true or false, got {self.speaker_labels!r}")
         t = self.target_cutoff
         if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0.0 <= t <= 1.0:
             raise ConfigError(f"target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got {t}")
@@ -375,7 +441,8 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     result_or_tables : AnalysisResult, loaded summary, Simulator or (pauses, turn_ends)
     options : RecommendOptions, optional
         The rule, the target, the grid, the side, the intervals' confidence and the
-        preset to compare with (defaults: u3-rt-pro, 5 %, the default grid, everyone).
+        preset to compare with (defaults: universal-3-6-pro from its balanced preset,
+        5 %, the default grid, everyone).
     **kwargs
         Deprecated: the fields of `RecommendOptions` as keyword arguments
         (``model=``, ``target_cutoff=``...), taken with a `DeprecationWarning`.
@@ -387,28 +454,37 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     >>> rec = recommend_config(analyze_transcripts(ts), RecommendOptions(target_cutoff=0.10))
     >>> rec.config.name, rec.met_target, rec.metrics.cutoff_rate <= 0.10
     ('Data-driven', True, True)
+    >>> rec.config.speech_model, rec.config.mode, rec.preset
+    ('universal-3-6-pro', 'balanced', 'balanced')
+    >>> rec.starts_from_text().startswith("universal-3-6-pro: starts from the balanced preset (128/1280 ms); sends")
+    True
     """
     opts = options_from_kwargs(RecommendOptions, options, kwargs, where="recommend_config")
     sim = _simulator_for(result_or_tables, opts)
     guide = opts.guide if opts.guide is not None else getattr(result_or_tables, "recommendation", None)
     # how the speech and the speakers were found comes first: it bounds every figure below
     warnings, notes = result_caveats(result_or_tables), list(sim.notes(opts.model))
+    if legacy_note(opts.model):
+        notes.insert(0, legacy_note(opts.model))
     sweep, thresholds = _sweep(sim, opts, notes)
     top = int(sweep["max_turn_silence"].max()) if len(sweep) else int(MAX_GRID_MS[-1])
     chosen, met = _choose(sweep, sim, opts.target_cutoff, top, warnings)
     lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
-    metrics = sim.evaluate((lo, hi), model=opts.model)
+    preset = _preset_of(opts)
+    metrics = sim.evaluate((lo, hi), **preset)
     ci, lat_ci, wilson = _intervals(sim, metrics, opts, met, warnings, notes)
-    if opts.model == "u3-rt-pro" and not sim.has_words and sim.holds:
+    if model_rule(opts.model) == PUNCTUATION and not sim.has_words and sim.holds:
         warnings.append("no word timings: the punctuation rule cannot be applied; consider the silence-only rule "
                         "(--model silence; model=\"silence\" in Python)")
     silence_sweep, silence_eq = _silence_equivalent(sim, sweep, opts, thresholds, top, lo)
     evidence = _evidence(sim)
+    named = _config_preset(opts)
     config = StreamingConfig(
         "Data-driven", lo, hi, description=_description(opts, met), use_cases="Chosen from your own recordings",
         end_of_turn_confidence_threshold=_confidence_threshold(opts.model, guide),
+        speech_model=speech_model_of(opts.model), **named,
         evidence={
-            "model": opts.model, "target_cutoff": opts.target_cutoff, "met_target": met,
+            "model": opts.model, "preset": metrics.preset, "target_cutoff": opts.target_cutoff, "met_target": met,
             "metrics": metrics.to_dict(), "cutoff_ci": list(ci), "latency_ci": list(lat_ci),
             "interval_method": INTERVAL_METHOD, "wilson_ci_per_hold": list(wilson), "confidence": opts.confidence,
             "guide_preset": None if guide is None else guide.name,
@@ -417,12 +493,29 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     )
     return Recommendation(
         config=config, model=opts.model, target_cutoff=opts.target_cutoff, met_target=met, metrics=metrics,
-        guide=guide, guide_metrics=sim.evaluate(guide, model=opts.model) if guide is not None else None,
+        guide=guide, guide_metrics=sim.evaluate(guide, **preset) if guide is not None else None,
         cutoff_ci=ci, confidence=opts.confidence, silence_equivalent_ms=silence_eq, evidence=evidence,
         warnings=tuple(warnings), notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
         wilson_ci=wilson, eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
-        grid_max_ms=top,
+        grid_max_ms=top, preset=metrics.preset if named else None,
+        sends=differences_from_preset({"min_turn_silence": lo, "max_turn_silence": hi}, config.speech_model,
+                                      config.mode, bool(config.speaker_labels)) if named else {},
     )
+
+
+def _preset_of(opts: RecommendOptions) -> dict:
+    """The model and preset every evaluation of the recommendation runs under."""
+    return {"model": opts.model, "mode": opts.mode, "speaker_labels": opts.speaker_labels or None}
+
+
+def _config_preset(opts: RecommendOptions) -> dict:
+    """The preset fields of the chosen config: U3 Pro names its ``mode`` (``balanced`` when
+    none was asked: the service's default), plus ``speaker_labels`` when asked; other models none."""
+    if model_rule(opts.model) != PUNCTUATION:
+        return {}
+    if opts.speaker_labels:
+        return {"mode": opts.mode, "speaker_labels": True}
+    return {"mode": opts.mode or DEFAULT_MODE}
 
 
 # --------------------------------------------------------------------------- the steps of recommend_config
@@ -443,11 +536,12 @@ def _sweep(sim: Simulator, opts: RecommendOptions, notes: list):
         mins = g_mins if mins is None else mins
         maxs = g_maxs if maxs is None else maxs
         thresholds = g_ts if thresholds is None else thresholds
-    sweep = sim.sweep(opts.model, mins=mins, maxs=maxs, thresholds=thresholds)
+    preset = _preset_of(opts)
+    sweep = sim.sweep(mins=mins, maxs=maxs, thresholds=thresholds, **preset)
     reached = (sweep["cutoff_rate"] <= opts.target_cutoff + 1e-12).any()
     if not opts.explicit_grid and opts.grid_max_ms is None and sim.holds and not reached:
         mins, maxs, thresholds = grid_up_to(MIN_SILENCE_LIMITS[1])
-        sweep = sim.sweep(opts.model, mins=mins, maxs=maxs, thresholds=thresholds)
+        sweep = sim.sweep(mins=mins, maxs=maxs, thresholds=thresholds, **preset)
         notes.append(f"nothing up to {int(MAX_GRID_MS[-1])} ms met the target: the grid was widened to "
                      f"{MIN_SILENCE_LIMITS[1]} ms, the longest allowed setting")
     return sweep, thresholds
@@ -500,7 +594,7 @@ def _silence_equivalent(sim: Simulator, sweep: pd.DataFrame, opts: RecommendOpti
                         lo: int):
     """The silence-only sweep (for eot-bench's silence row) and the silence-only threshold that
     meets the same target (None when none does)."""
-    if opts.model == "silence":
+    if model_rule(opts.model) == SILENCE:
         return sweep, lo
     if thresholds is None:
         thresholds = THRESHOLD_GRID_MS if top <= 5000 else grid_up_to(top)[2]
@@ -533,6 +627,6 @@ def _description(opts: RecommendOptions, met: bool) -> str:
 
 def _confidence_threshold(model: str, guide) -> float | None:
     """Universal-Streaming keeps the guide's end-of-turn confidence threshold (0.4 without one)."""
-    if model != "universal-streaming":
+    if model_rule(model) != CONFIDENCE:
         return None
     return getattr(guide, "end_of_turn_confidence_threshold", None) or 0.4
