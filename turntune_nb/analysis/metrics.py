@@ -18,7 +18,7 @@ model family; `canonical_model` gives a model's name and `model_rule` its rule:
 
 ``silence`` (one threshold T)
     a hold cuts when ``p >= T``; a turn end is detected after T.
-``punctuation``: every U3 Pro model (``universal-3-6-pro``, the streaming default; ``universal-3-5-pro``; the legacy ``u3-rt-pro``)
+``punctuation``: every U3 Pro model (``universal-3-6-pro``, the default; ``-3-5-pro``; the legacy ``u3-rt-pro``)
     a hold cuts when ``p >= max_turn_silence``, or when ``p >= min_turn_silence``
     and the word before ends in ``.``, ``?`` or ``!``; a turn end is detected at
     ``min_turn_silence`` when its last word ends in terminal punctuation, else at

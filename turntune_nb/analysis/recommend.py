@@ -16,20 +16,12 @@ from ..options import options_from_kwargs
 from .display import format_value, readable_rows
 from .eotbench import eot_cells, eot_table, turnbench_table
 from .frontier import operating_points, pick_setting, rank_keys
-from .metrics import (
-    CONFIDENCE,
-    INTERVAL_METHOD,
-    PUNCTUATION,
-    SILENCE,
-    EndpointMetrics,
-    canonical_model,
-    model_rule,
-    speech_model_of,
-)
+from .metrics import INTERVAL_METHOD, PUNCTUATION, SILENCE, EndpointMetrics, canonical_model, model_rule
+from .preset_choice import check_preset, config_fields, sends_beyond_preset, starts_from_text
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
 from .results import result_caveats
 from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator
-from .surface import DEFAULT_MODE, DEFAULT_STREAMING_MODEL, base_preset, differences_from_preset, legacy_note
+from .surface import DEFAULT_STREAMING_MODEL, legacy_note
 
 __all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "RecommendOptions", "recommend_config",
            "grid_up_to")
@@ -121,18 +113,7 @@ class Recommendation:
         e.g. ``"universal-3-6-pro: starts from the balanced preset (128/1280 ms); sends
         max_turn_silence=1800"`` (see `recommend_config`'s example).
         """
-        c = self.config
-        if self.preset is None:
-            if self.model == "silence":
-                return f"silence-only threshold {c.max_turn_silence} ms (no AssemblyAI preset)"
-            return (f"{c.speech_model or self.model}: no mode preset; sends min_turn_silence={c.min_turn_silence}, "
-                    f"max_turn_silence={c.max_turn_silence}")
-        base = base_preset(c.speech_model, c.mode, bool(c.speaker_labels))
-        what = ("the diarisation profile (speaker_labels: " if self.preset == "speaker_labels"
-                else f"the {self.preset} preset (")
-        sends = ", ".join(f"{k}={v}" for k, v in self.sends.items()) or "nothing else (the preset as it is)"
-        return (f"{c.speech_model}: starts from {what}{base.min_turn_silence}/{base.max_turn_silence} ms); "
-                f"sends {sends}")
+        return starts_from_text(self.config, self.model)
 
     def eot_table(self, reference: bool = True) -> pd.DataFrame:
         """eot-bench's four cells on these recordings beside the published rows."""
@@ -379,12 +360,7 @@ class RecommendOptions:
 
     def __post_init__(self):
         object.__setattr__(self, "model", canonical_model(self.model))
-        if (self.mode is not None or self.speaker_labels) and model_rule(self.model) != PUNCTUATION:
-            raise ConfigError(f"mode and speaker_labels name a U3 Pro preset: they do not apply to {self.model} "
-                              f"(choose {DEFAULT_STREAMING_MODEL}, or leave them unset)")
-        base_preset(self.model, self.mode)  # ConfigError naming the modes
-        if not isinstance(self.speaker_labels, bool):
-            raise ConfigError(f"speaker_labels must be true or false, got {self.speaker_labels!r}")
+        check_preset(self.model, self.mode, self.speaker_labels)
         t = self.target_cutoff
         if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0.0 <= t <= 1.0:
             raise ConfigError(f"target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got {t}")
@@ -478,11 +454,10 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
                         "(--model silence; model=\"silence\" in Python)")
     silence_sweep, silence_eq = _silence_equivalent(sim, sweep, opts, thresholds, top, lo)
     evidence = _evidence(sim)
-    named = _config_preset(opts)
+    named = config_fields(opts.model, opts.mode, opts.speaker_labels, guide)
     config = StreamingConfig(
         "Data-driven", lo, hi, description=_description(opts, met), use_cases="Chosen from your own recordings",
-        end_of_turn_confidence_threshold=_confidence_threshold(opts.model, guide),
-        speech_model=speech_model_of(opts.model), **named,
+        **named,
         evidence={
             "model": opts.model, "preset": metrics.preset, "target_cutoff": opts.target_cutoff, "met_target": met,
             "metrics": metrics.to_dict(), "cutoff_ci": list(ci), "latency_ci": list(lat_ci),
@@ -497,25 +472,14 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
         cutoff_ci=ci, confidence=opts.confidence, silence_equivalent_ms=silence_eq, evidence=evidence,
         warnings=tuple(warnings), notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
         wilson_ci=wilson, eot_cells=eot_cells(sweep), eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
-        grid_max_ms=top, preset=metrics.preset if named else None,
-        sends=differences_from_preset({"min_turn_silence": lo, "max_turn_silence": hi}, config.speech_model,
-                                      config.mode, bool(config.speaker_labels)) if named else {},
+        grid_max_ms=top, preset=metrics.preset if config.starts_from_preset else None,
+        sends=sends_beyond_preset(config),
     )
 
 
 def _preset_of(opts: RecommendOptions) -> dict:
     """The model and preset every evaluation of the recommendation runs under."""
     return {"model": opts.model, "mode": opts.mode, "speaker_labels": opts.speaker_labels or None}
-
-
-def _config_preset(opts: RecommendOptions) -> dict:
-    """The preset fields of the chosen config: U3 Pro names its ``mode`` (``balanced`` when
-    none was asked: the service's default), plus ``speaker_labels`` when asked; other models none."""
-    if model_rule(opts.model) != PUNCTUATION:
-        return {}
-    if opts.speaker_labels:
-        return {"mode": opts.mode, "speaker_labels": True}
-    return {"mode": opts.mode or DEFAULT_MODE}
 
 
 # --------------------------------------------------------------------------- the steps of recommend_config
@@ -623,10 +587,3 @@ def _description(opts: RecommendOptions, met: bool) -> str:
         return (f"Lowest mean latency with at most {opts.target_cutoff:.0%} false cut-offs on your recordings "
                 f"({opts.model})")
     return f"Fewest false cut-offs reachable on your recordings ({opts.model})"
-
-
-def _confidence_threshold(model: str, guide) -> float | None:
-    """Universal-Streaming keeps the guide's end-of-turn confidence threshold (0.4 without one)."""
-    if model_rule(model) != CONFIDENCE:
-        return None
-    return getattr(guide, "end_of_turn_confidence_threshold", None) or 0.4
