@@ -324,6 +324,10 @@ def test_the_service_clamps_min_turn_silence(sim):
     assert (m.min_turn_silence, m.max_turn_silence, m.cuts) == (50, 50, 4)
     # the silence-only rule is no AssemblyAI model: its threshold is taken as it is
     assert sim.evaluate(0, model="silence").min_turn_silence == 0
+    # a sweep evaluates and reports a grid value below the clamp at 50 ms: latency (50 + 1000 + 1000) / 3
+    sw = sim.sweep(mins=[0, 300], maxs=[1000])
+    assert sw["min_turn_silence"].tolist() == [50, 300]
+    assert sw["latency_mean_ms"].iloc[0] == pytest.approx((50 + 1000 + 1000) / 3)
 
 
 def _one_turn(duration_ms, then_b=False):
