@@ -385,9 +385,17 @@ class Simulator:
         return EndpointMetrics(
             model=r["model"], min_turn_silence=lo, max_turn_silence=hi, **vals,
             bracket=_SCENARIOS[rule][0] != _SCENARIOS[rule][1] and self._is_bracket(rule),
-            label=_label(r["model"]), notes=tuple(self.notes(r["model"])), _per_file=per_file,
+            label=_label(r["model"]), notes=tuple(self.notes(r["model"]) + self._cap_notes(cap)), _per_file=per_file,
             max_turn_duration=cap, preset=r["preset"], interruption_delay=r["interruption_delay"],
         )
+
+    def _cap_notes(self, cap) -> list[str]:
+        """What the turn cap's figures cannot see: turns whose start is unknown are never capped."""
+        n = self.counter.turns_without_start
+        if cap is None or not n:
+            return []
+        return [f"{n} turn(s) have no known start (a file's first turn without its utterance table, e.g. from a "
+                f"saved summary): the {cap} ms turn cap is not applied to them"]
 
     def _is_bracket(self, rule: str) -> bool:
         if rule == CONFIDENCE:
