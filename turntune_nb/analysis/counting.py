@@ -230,7 +230,7 @@ class EndpointCounter:
         # turn ends: counts per class and file; silences (non-NaN) sorted for interruptions
         self.te_per_file = np.stack([np.bincount(tg[tcls == c], minlength=nf) for c in range(3)])
         self._sort_silences(turn_ends[C.SILENCE_AFTER_MS].to_numpy(float), tg, tcls)
-        self._maxima_cache = {}
+        self._maxima_cache, self._forced_cache = {}, {}
         # what the reader should know
         self.holds_by_class = {k: int((hcls == c).sum()) for k, c in CLASS_NAMES.items()}
         self.turn_ends_by_class = {k: int(self.te_per_file[c].sum()) for k, c in CLASS_NAMES.items()}
@@ -291,10 +291,10 @@ class EndpointCounter:
     def count_forced(self, cap_ms, per_file: bool):
         """(forced ends, turns capped) under a turn cap of `cap_ms` (None: no cap): per file
         (arrays over files) or overall (ints). See `forced_ends_per_turn`."""
-        if cap_ms is None:
-            forced = np.zeros(self.n_turns, np.int64)
-        else:
-            forced = forced_ends_per_turn(self.turn_ms, cap_ms)
+        if cap_ms not in self._forced_cache:  # per cap, once (a slider asks on every move)
+            self._forced_cache[cap_ms] = (np.zeros(self.n_turns, np.int64) if cap_ms is None
+                                          else forced_ends_per_turn(self.turn_ms, cap_ms))
+        forced = self._forced_cache[cap_ms]
         if per_file:
             return (np.bincount(self._turn_file, weights=forced, minlength=self.n_files).astype(np.int64),
                     np.bincount(self._turn_file[forced > 0], minlength=self.n_files))
