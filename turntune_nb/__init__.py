@@ -47,6 +47,13 @@ from .analysis.results import AnalysisResult, SavedSummary, analyze_transcripts,
 from .analysis.sides import select_side
 from .analysis.simulate import Simulator
 from .analysis.speakers import role_table, speaker_table
+from .analysis.surface import (
+    DEFAULT_STREAMING_MODEL,
+    DIARIZATION_PROFILE,
+    MODE_PRESETS,
+    STREAMING_MODELS,
+    effective_turn_detection,
+)
 from .analysis.tables import result_tables
 
 # assemblyai: the service
@@ -170,6 +177,12 @@ __all__ = (
     "latest_summary",
     "SavedSummary",
     "load_summary",
+    # AssemblyAI's streaming surface: models, mode presets, the diarisation profile
+    "DEFAULT_STREAMING_MODEL",
+    "STREAMING_MODELS",
+    "MODE_PRESETS",
+    "DIARIZATION_PROFILE",
+    "effective_turn_detection",
     # data-driven tuning and export
     "Simulator",
     "EndpointMetrics",

@@ -71,6 +71,12 @@ def test_a_recommendation_shows_warnings_first_and_percentages():
     assert re.search(r">cut-off rate</th><td[^>]*>50\.0%</td>", html)
     assert re.search(r">mean latency \(ms\)</th><td[^>]*>500</td>", html)
     assert re.search(r">pauses inside turns</th><td[^>]*>2</td>", html)
+    assert "<p>silence-only threshold 500 ms (no AssemblyAI preset)</p>" in html
+    # on the default model it says which preset the setting starts from
+    rec = recommend_config(analyze_transcripts([CALL1, CALL2]), RecommendOptions(target_cutoff=0.5, mins=[128],
+                                                                                 maxs=[1280]))
+    assert ("<p>universal-3-6-pro: starts from the balanced preset (128/1280 ms); sends nothing else "
+            "(the preset as it is)</p>") in rec._repr_html_()
 
 
 # --------------------------------------------------------------------------- a real page: JupyterLab + Chromium

@@ -50,6 +50,14 @@ def test_a_setting_leaves_out_the_fields_not_set_and_shows_its_reason():
     assert "end-of-turn confidence" not in html and "VAD threshold" not in html
 
 
+def test_a_setting_shows_its_model_and_preset_after_the_silences():
+    c = StreamingConfig("Data-driven", 128, 1800, mode="balanced", speech_model="universal-3-6-pro",
+                        speaker_labels=True, max_turn_duration=20_000)
+    assert config_table(c).index.tolist() == ["name", "min_turn_silence", "max_turn_silence", "speech_model", "mode",
+                                               "speaker_labels", "max_turn_duration"]
+    assert row_value(config_html(c), "speech model") == "universal-3-6-pro"
+
+
 @pytest.mark.parametrize("value, shown", [(0.25, "25.0%"), (1.0, "100.0%")])
 def test_shares_in_any_table_are_percentages(value, shown):
     html = table_html(pd.DataFrame({"filename": ["a"], "overlap_share": [value], "median_gap_ms": [356.666667]}))

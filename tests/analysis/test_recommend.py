@@ -51,7 +51,7 @@ def test_recommendation_on_sample_data_and_config_round_trip(tmp_path):
 
     ts, _ = collect_transcripts(["tests/data/assemblyai", "tests/data/rttm"])
     result = analyze_transcripts(ts)
-    rec = recommend_config(result, RecommendOptions(model="u3-rt-pro", target_cutoff=0.10))
+    rec = recommend_config(result, RecommendOptions(target_cutoff=0.10))
     assert rec.met_target and rec.metrics.cutoff_rate <= 0.10
     assert rec.guide == result.recommendation
     table = rec.table()
@@ -115,7 +115,7 @@ def test_grid_reaches_the_allowed_10_s():
     capped = recommend_config(s, RecommendOptions(model="silence", target_cutoff=0.0, grid_max_ms=5000))
     assert not capped.met_target
     assert any("widen the grid (--grid-max-ms / grid_max_ms, up to 10000 ms)" in w for w in capped.warnings)
-    u3 = recommend_config(s, RecommendOptions(model="u3-rt-pro", target_cutoff=0.0, grid_max_ms=10_000))
+    u3 = recommend_config(s, RecommendOptions(model="universal-3-5-pro", target_cutoff=0.0, grid_max_ms=10_000))
     assert u3.config.max_turn_silence == 6100  # max grid in 100 ms steps
     with pytest.raises(ConfigError, match="100..10000"):
         grid_up_to(20_000)
@@ -165,33 +165,6 @@ def test_repr_and_text_show_percentages_and_whole_milliseconds():
 
 
 # --------------------------------------------------------------------------- the options, and the old spelling
-@pytest.mark.parametrize("fields, message", [
-    ({"target_cutoff": 1.5}, r"target_cutoff must lie in 0\.\.1 \(a share, 0\.05 = 5 %\), got 1\.5"),
-    ({"target_cutoff": "5%"}, "target_cutoff must lie in 0..1"),
-    ({"confidence": 1.0}, r"confidence must lie between 0 and 1 \(0\.95 = 95 %\), got 1\.0"),
-    ({"model": "gpt"}, "unknown model 'gpt': use one of u3-rt-pro, universal-streaming, silence"),
-    ({"thresholds": []}, r"thresholds must be whole milliseconds in 0\.\.10000, and not empty"),
-    ({"maxs": [500, 20_000]}, r"maxs must be whole milliseconds in 0\.\.10000"),
-    ({"mins": [12.5]}, "mins must be whole milliseconds"),
-    ({"grid_max_ms": 50}, r"grid_max_ms must lie in 100\.\.10000 ms"),
-    ({"guide": "balanced"}, "guide must be a StreamingConfig"),
-])
-def test_options_say_what_is_wrong(fields, message):
-    from turntune_nb.errors import ConfigError
-
-    with pytest.raises(ConfigError, match=message):
-        RecommendOptions(**fields)
-
-
-def test_options_keep_grids_and_sides_as_tuples_and_the_model_by_its_name():
-    import numpy as np
-
-    o = RecommendOptions(model="VAD", mins=np.array([0, 50]), thresholds=[300.0, 500], speakers="A", channels=1)
-    assert (o.model, o.mins, o.thresholds, o.speakers, o.channels) == ("silence", (0, 50), (300, 500), ("A",), (1,))
-    assert o.explicit_grid and not RecommendOptions(grid_max_ms=10_000).explicit_grid
-    assert RecommendOptions(target_cutoff=np.float32(0.25)).target_cutoff == 0.25
-
-
 def test_the_old_keyword_arguments_still_work_with_a_warning(sim):
     new = recommend_config(sim, RecommendOptions(model="silence", target_cutoff=0.25, thresholds=(100, 500, 1000)))
     with pytest.warns(DeprecationWarning, match=r"recommend_config\(\): the keyword arguments model=, "
@@ -252,3 +225,65 @@ def test_latency_without_spread_is_said_in_words_not_as_an_interval():
     words = recommend_config(Simulator(*WORDS), RecommendOptions(model="u3-rt-pro", target_cutoff=0.25))
     assert words.config.min_turn_silence < words.config.max_turn_silence
     assert words.latency_fixed_ms is None and not any(n.startswith("latency is") for n in words.notes)
+
+
+# --------------------------------------------------------------------------- the model and the preset it starts from
+# WORDS: holds 150T, 300N, 800T, 1200N; turn ends terminal, not, not. On a U3 Pro model a terminal hold or
+# turn end fires at min_turn_silence, any other at max_turn_silence.
+def test_recommendation_names_the_model_and_starts_from_the_balanced_preset(sim):
+    # (128, 1800): cuts 150T and 800T, 2 of 4 = 50 % <= target; the only setting of the grid
+    rec = recommend_config(sim, RecommendOptions(target_cutoff=0.5, mins=[128], maxs=[1800]))
+    assert (rec.model, rec.preset, rec.sends) == ("universal-3-6-pro", "balanced", {"max_turn_silence": 1800})
+    assert rec.starts_from_text() == ("universal-3-6-pro: starts from the balanced preset (128/1280 ms); "
+                                      "sends max_turn_silence=1800")
+    assert (rec.config.speech_model, rec.config.mode, rec.config.speaker_labels) == ("universal-3-6-pro",
+                                                                                     "balanced", None)
+    # what it sends: the model, the preset, and the one silence that differs from it (128 is the preset's)
+    params = rec.config.to_connection_params()
+    assert {k: params[k] for k in ("speech_model", "mode", "max_turn_silence")} == {
+        "speech_model": "universal-3-6-pro", "mode": "balanced", "max_turn_silence": 1800}
+    assert "min_turn_silence" not in params
+    d = rec.to_dict()
+    assert (d["model"], d["speech_model"], d["preset"], d["config"]["mode"]) == (
+        "universal-3-6-pro", "universal-3-6-pro", "balanced", "balanced")
+    assert rec.starts_from_text() in rec.summary_text()
+
+
+def test_recommendation_from_another_mode_sends_what_differs_from_it(sim):
+    # (512, 1280): only 800T >= 512 cuts: 1 of 4 = 25 %, latency (512 + 1280 + 1280) / 3 = 1024;
+    # (512, 1800): also 25 % but (512 + 1800 + 1800) / 3 = 1370.7; (128, *): 2 cuts = 50 % > 25 %
+    rec = recommend_config(sim, RecommendOptions(target_cutoff=0.25, mins=[128, 512], maxs=[1280, 1800],
+                                                 mode="max_accuracy"))
+    assert (rec.config.min_turn_silence, rec.config.max_turn_silence) == (512, 1280)
+    # max_accuracy is 512/2560: min is the preset's, max differs
+    assert rec.sends == {"max_turn_silence": 1280} and rec.config.mode == "max_accuracy"
+    assert rec.starts_from_text().endswith("starts from the max_accuracy preset (512/2560 ms); sends "
+                                           "max_turn_silence=1280")
+    assert rec.metrics.max_turn_duration == 60_000
+
+
+def test_recommendation_with_speaker_labels_starts_from_the_diarisation_profile(sim):
+    # (640, 768): 800T >= 640 and 1200N >= 768: 50 %; the profile's own values, so nothing else is sent
+    rec = recommend_config(sim, RecommendOptions(target_cutoff=0.5, mins=[640], maxs=[768], speaker_labels=True))
+    assert (rec.preset, rec.sends, rec.config.speaker_labels, rec.config.mode) == ("speaker_labels", {}, True, None)
+    assert rec.metrics.max_turn_duration == 10_000
+    assert "diarisation profile (speaker_labels: 640/768 ms); sends nothing else" in rec.starts_from_text()
+
+
+def test_legacy_model_is_accepted_with_a_note(sim):
+    from turntune_nb.analysis.surface import legacy_note
+
+    rec = recommend_config(sim, RecommendOptions(model="u3-rt-pro", target_cutoff=0.5, mins=[128], maxs=[1800]))
+    new = recommend_config(sim, RecommendOptions(target_cutoff=0.5, mins=[128], maxs=[1800]))
+    assert rec.notes[0] == legacy_note("u3-rt-pro") and "use universal-3-6-pro" in rec.notes[0]
+    assert rec.model == "u3-rt-pro" and rec.metrics.cuts == new.metrics.cuts == 2  # the same rule
+    assert not any("legacy" in n for n in new.notes)
+
+
+def test_silence_and_universal_streaming_name_no_mode(sim):
+    rec = recommend_config(sim, RecommendOptions(model="silence", target_cutoff=0.5, thresholds=[800]))
+    assert (rec.preset, rec.config.speech_model, rec.config.mode) == (None, None, None)
+    assert rec.starts_from_text() == "silence-only threshold 800 ms (no AssemblyAI preset)"
+    us = recommend_config(sim, RecommendOptions(model="universal-streaming", target_cutoff=1.0, mins=[400],
+                                                maxs=[1280]))
+    assert (us.config.speech_model, us.config.mode, us.preset) == ("universal-streaming-english", None, None)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tests.analysis.endpointing_cases import FAST, WORDS, models, random_tables, reference, setting, tables
 from turntune_nb.analysis import columns as C
+from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.analysis.simulate import Simulator
 from turntune_nb.errors import ConfigError, InputError
 
@@ -21,7 +22,7 @@ def sim():
 
 
 def test_u3_punctuation_rule(sim):
-    m = sim.evaluate((200, 1000), model="u3-rt-pro")
+    m = sim.evaluate((200, 1000), model="universal-3-6-pro")
     # holds 150T 300N 800T 1200N: 150 < 200; 300 < 1000; 800 >= 200 (terminal); 1200 >= 1000
     assert (m.holds, m.cuts, m.cutoff_rate) == (4, 2, 0.5)
     assert (m.cuts_low, m.bracket) == (2, False)
@@ -40,7 +41,7 @@ def test_u3_punctuation_rule(sim):
 
 
 def test_u3_low_min_cuts_at_terminal_pauses(sim):
-    m = sim.evaluate((100, 1000), model="u3-rt-pro")
+    m = sim.evaluate((100, 1000), model="universal-3-6-pro")
     # 150T >= 100 cuts now too: 3 of 4; turn 1 is cut as well
     assert (m.cuts, m.turns_cut) == (3, 3)
     # latency quantiles of [100, 1000, 1000]: p50 1000; mean 700
@@ -82,7 +83,7 @@ def test_segment_level_sources_bracket_the_punctuation_rule():
         [("r", "S1", 3000, None, 100)],
     )
     s = Simulator(p, t)
-    m = s.evaluate((200, 1000), model="u3-rt-pro")
+    m = s.evaluate((200, 1000), model="universal-3-6-pro")
     assert m.bracket and not s.has_words
     assert (m.cuts, m.cuts_low) == (2, 0)  # 300 and 900 >= 200; neither >= 1000
     assert (m.latency_mean_ms, m.latency_mean_ms_low) == (1000.0, 200.0)
@@ -150,7 +151,7 @@ def test_empty_tables_give_undefined_rates():
 
 
 def test_sweep_rows_equal_evaluate(sim):
-    for model in ("u3-rt-pro", "universal-streaming"):
+    for model in ("universal-3-6-pro", "universal-streaming"):
         sw = sim.sweep(model, mins=[0, 150, 200, 800], maxs=[150, 300, 1000, 1300])
         assert len(sw) == 4 + 4 + 3 + 2  # pairs with min <= max (150 <= 150 counts)
         for r in sw.itertuples():
@@ -217,10 +218,24 @@ def test_saved_summary_round_trips_the_simulation(tmp_path):
     path = result.save(tmp_path)
     saved = load_summary(path)
     assert saved.recommendation == result.recommendation
-    for model in ("u3-rt-pro", "silence"):
-        a = Simulator.from_result(result).evaluate((300, 900), model=model)
-        b = Simulator.from_result(saved).evaluate((300, 900), model=model)
-        assert a == b and a.holds == 110
+    for model in ("universal-3-6-pro", "silence"):
+        # a cap no turn reaches (the longest is 280290 ms): the figures do not depend on turn starts
+        a = Simulator.from_result(result).evaluate((300, 900), model=model, max_turn_duration=600_000)
+        b = Simulator.from_result(saved).evaluate((300, 900), model=model, max_turn_duration=600_000)
+        # equal figures; only the saved summary's note on turns without a known start differs
+        assert {**a.to_dict(), "notes": None} == {**b.to_dict(), "notes": None} and a.holds == 110
+    # Under the presets' 60 s cap they do. From the result (utterances known) the turns over 60 s are
+    # 280290 ms (ceil(280290 / 60000) - 1 = 4 forced ends), 75040, 73640 and 62720 ms (1 each): 7 in 4 turns.
+    # The saved summary has no utterance table, so a file's first turn has no known start and is never
+    # capped: 280290 and 62720 are first turns, leaving 75040 and 73640: 2 in 2 turns.
+    a = Simulator.from_result(result).evaluate((300, 900))
+    b = Simulator.from_result(saved).evaluate((300, 900))
+    assert (a.forced_ends, a.turns_capped, b.forced_ends, b.turns_capped) == (7, 4, 2, 2)
+    # the saved summary says so: each of the 8 files' first turn has no known start
+    assert Simulator.from_result(saved).counter.turns_without_start == 8 == len(ts)
+    assert any("8 turn(s) have no known start" in n for n in b.notes)
+    assert not any("no known start" in n for n in a.notes)
+    assert (a.cuts, a.latency_mean_ms) == (b.cuts, b.latency_mean_ms)
     # the guide's keys are still there
     import json
     data = json.loads(path.read_text())
@@ -251,3 +266,130 @@ def test_a_hold_inside_a_backchannel_is_charged_to_the_turn_it_lies_in():
     assert (a_own.holds, a_own.turns, a_own.turns_cut) == (0, 1, 0)
     b_own = sim.for_speakers("B").evaluate(500, model="silence")
     assert (b_own.holds, b_own.cuts, b_own.turns, b_own.turns_cut) == (1, 1, 1, 1)
+
+
+# --------------------------------------------------------------------------- what the service fills in
+# WORDS: holds 150 (terminal), 300 (not), 800 (terminal), 1200 (not); turn ends: terminal (B after 500 ms),
+# not terminal (B 200 ms before the end), not terminal (end of file). Under the punctuation rule a terminal
+# hold or turn end fires at min_turn_silence, any other at max_turn_silence.
+@pytest.mark.parametrize("mode, lo, hi, delay, cuts, latency, interrupted", [
+    # balanced 128/1280: 150T>=128, 800T>=128 cut; 300N, 1200N < 1280. Latency (128 + 1280 + 1280) / 3.
+    # Interrupted: 500 < 128 no; -200 < 1280 yes.
+    ("balanced", 128, 1280, 500, 2, (128 + 1280 + 1280) / 3, 1),
+    # min_latency 128/640: also 1200N >= 640. Latency (128 + 640 + 640) / 3.
+    ("min_latency", 128, 640, 0, 3, (128 + 640 + 640) / 3, 1),
+    # max_accuracy 512/2560: only 800T >= 512. Latency (512 + 2560 + 2560) / 3. Interrupted: B's answer
+    # 500 ms after "done." comes before the 512 ms endpoint (500 < 512), and the overlap: 2.
+    ("max_accuracy", 512, 2560, 500, 1, (512 + 2560 + 2560) / 3, 2),
+])
+def test_each_mode_preset_fills_an_unset_setting(sim, mode, lo, hi, delay, cuts, latency, interrupted):
+    m = sim.evaluate(mode=mode)
+    assert (m.model, m.preset, m.min_turn_silence, m.max_turn_silence) == ("universal-3-6-pro", mode, lo, hi)
+    assert (m.interruption_delay, m.max_turn_duration) == (delay, 60_000)
+    assert (m.cuts, m.cutoff_rate, m.interrupted) == (cuts, cuts / 4, interrupted)
+    assert m.latency_mean_ms == pytest.approx(latency)
+    # interruption_delay delays the first partial, not the end of turn: latency does not move with it
+    assert sim.evaluate(StreamingConfig("x", lo, hi, mode=mode, interruption_delay=1000)).latency_mean_ms == \
+        pytest.approx(latency)
+
+
+def test_no_setting_is_the_balanced_preset_of_the_default_model(sim):
+    m = sim.evaluate()
+    assert (m.model, m.preset, m.min_turn_silence, m.max_turn_silence) == ("universal-3-6-pro", "balanced", 128, 1280)
+    # the other U3 Pro models, the legacy name included, follow the same rule and presets
+    for model in ("universal-3-5-pro", "u3-rt-pro"):
+        other = sim.evaluate(model=model)
+        assert other.model == model and (other.cuts, other.latency_mean_ms) == (m.cuts, m.latency_mean_ms)
+
+
+def test_speaker_labels_switch_to_the_diarisation_profile(sim):
+    # 640/768: 800T >= 640 and 1200N >= 768 cut, 150T and 300N do not; latency (640 + 768 + 768) / 3
+    m = sim.evaluate(speaker_labels=True, mode="min_latency")  # the profile replaces the mode preset
+    assert (m.preset, m.min_turn_silence, m.max_turn_silence) == ("speaker_labels", 640, 768)
+    assert (m.max_turn_duration, m.interruption_delay, m.cuts) == (10_000, 500, 2)
+    assert m.latency_mean_ms == pytest.approx((640 + 768 + 768) / 3)
+    c = StreamingConfig("diarised", 640, 768, speaker_labels=True)
+    assert sim.evaluate(c).max_turn_duration == 10_000 and sim.evaluate(c).preset == "speaker_labels"
+
+
+def test_explicit_values_win_over_the_preset(sim):
+    m = sim.evaluate((300, 900), mode="max_accuracy")
+    # silences explicit (300 / 900), the rest from max_accuracy: interruption_delay 500, cap 60 s
+    assert (m.min_turn_silence, m.max_turn_silence, m.interruption_delay, m.max_turn_duration) == (300, 900, 500, 60_000)
+    c = StreamingConfig("x", 300, 900, mode="min_latency", interruption_delay=250, max_turn_duration=20_000,
+                        speech_model="universal-3-5-pro")
+    m = sim.evaluate(c)
+    assert (m.model, m.preset, m.interruption_delay, m.max_turn_duration) == ("universal-3-5-pro", "min_latency",
+                                                                              250, 20_000)
+    # 800T >= 300 cuts, 1200N >= 900 cuts; 150T < 300, 300N < 900
+    assert m.cuts == 2
+    # the model argument wins over the config's speech_model
+    assert sim.evaluate(c, model="silence").model == "silence"
+
+
+def test_the_service_clamps_min_turn_silence(sim):
+    m = sim.evaluate((0, 1000))
+    assert (m.min_turn_silence, m.max_turn_silence) == (50, 1000)  # 0 -> 50
+    # a (0, 0) setting becomes 50/50: max follows min up; every hold >= 50 cuts (4 of 4)
+    m = sim.evaluate((0, 0))
+    assert (m.min_turn_silence, m.max_turn_silence, m.cuts) == (50, 50, 4)
+    # the silence-only rule is no AssemblyAI model: its threshold is taken as it is
+    assert sim.evaluate(0, model="silence").min_turn_silence == 0
+    # a sweep evaluates and reports a grid value below the clamp at 50 ms: latency (50 + 1000 + 1000) / 3
+    sw = sim.sweep(mins=[0, 300], maxs=[1000])
+    assert sw["min_turn_silence"].tolist() == [50, 300]
+    assert sw["latency_mean_ms"].iloc[0] == pytest.approx((50 + 1000 + 1000) / 3)
+
+
+def _one_turn(duration_ms, then_b=False):
+    from turntune_nb.analysis.model import Transcript, Utterance, Word
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    half = duration_ms // 2  # two words, no pause between them: no holds
+    a = Utterance("A", 0, duration_ms, "long story.", (Word("long", 0, half), Word("story.", half, duration_ms)))
+    utts = [a]
+    if then_b:
+        utts.append(Utterance("B", duration_ms + 500, duration_ms + 2000, "ok.",
+                              (Word("ok.", duration_ms + 500, duration_ms + 2000),)))
+    return Simulator.from_result(analyze_transcripts([Transcript("cap", utts)]))
+
+
+def test_a_12_s_turn_is_cut_once_at_the_diarisation_profiles_10_s_cap():
+    sim = _one_turn(12_000)
+    m = sim.evaluate(speaker_labels=True)
+    # ceil(12000 / 10000) - 1 = 1 forced end; the turn has no hold, so it is cut by the cap alone
+    assert (m.forced_ends, m.turns_capped, m.turns, m.turns_cut) == (1, 1, 1, 1)
+    assert (m.holds, m.cuts) == (0, 0)  # a forced end is not a cut hold: cutoff_rate stays undefined
+    assert math.isnan(m.cutoff_rate)
+    # under the balanced preset's 60 s cap nothing is forced
+    m = sim.evaluate()
+    assert (m.forced_ends, m.turns_capped, m.turns_cut) == (0, 0, 0)
+
+
+def test_a_25_s_turn_under_a_10_s_cap_is_force_ended_twice():
+    sim = _one_turn(25_000, then_b=True)  # A 0-25000, B 25500-27000
+    m = sim.evaluate(max_turn_duration=10_000)
+    # A: ceil(25000 / 10000) - 1 = 3 - 1 = 2 forced ends (at 10 s and 20 s); B's 1500 ms turn: none
+    assert (m.forced_ends, m.turns_capped, m.turns) == (2, 1, 2)
+    assert (m.turns_cut, m.turns_cut_share, m.forced_end_share) == (1, 0.5, 1.0)
+    assert m.per_file["forced_ends"].tolist() == [2] and m.per_file["turns_capped"].tolist() == [1]
+    # a cap of 20 s: ceil(25000 / 20000) - 1 = 1; exactly 25 s: not longer than the cap, 0
+    assert sim.evaluate(max_turn_duration=20_000).forced_ends == 1
+    assert sim.evaluate(max_turn_duration=25_000).forced_ends == 0
+    # the cap changes neither cut-offs nor latency
+    a, b = sim.evaluate((300, 900), max_turn_duration=10_000), sim.evaluate((300, 900), max_turn_duration=600_000)
+    assert (a.cuts, a.latency_mean_ms, a.interrupted) == (b.cuts, b.latency_mean_ms, b.interrupted)
+    # the sweep carries the cap: every row has the same 2 forced ends
+    sw = sim.sweep(mins=[100, 300], maxs=[900], max_turn_duration=10_000)
+    assert sw["forced_ends"].tolist() == [2, 2] and sw["max_turn_duration"].tolist() == [10_000, 10_000]
+    assert sw["model"].tolist() == ["universal-3-6-pro"] * 2 and sw["turns_cut"].tolist() == [1, 1]
+
+
+def test_a_turns_start_comes_from_the_change_of_floor():
+    # A 0-5000, B overlaps from 4500 to 9000: B's turn is 4500-9000 (4500 ms), A's first turn 0-5000
+    # is known only from the utterances
+    p, t = tables([], [("f", "A", 5000, True, -500), ("f", "B", 9000, True, None)])
+    t[C.NEXT_SPEAKER] = ["B", None]
+    s = Simulator(p, t)
+    assert s.counter.turn_ms.tolist() == [-1, 4500]
+    assert s.evaluate(max_turn_duration=4000).forced_ends == 1  # ceil(4500 / 4000) - 1

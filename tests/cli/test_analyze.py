@@ -46,10 +46,60 @@ def test_cli_recommend_transcripts_writes_a_loadable_config(tmp_path, capsys):
     rc = main(["recommend", "tests/data/assemblyai", "tests/data/rttm", "--target-cutoff", "0.1", "--out", str(out)])
     text = capsys.readouterr().out
     assert rc == 0
-    assert "DATA-DRIVEN RECOMMENDATION (u3-rt-pro, target <= 10% false cut-offs)" in text
+    assert "DATA-DRIVEN RECOMMENDATION (universal-3-6-pro, target <= 10% false cut-offs)" in text
     assert "deepgram" in text and "openai_realtime" in text
+    assert "starts from the balanced preset (128/1280 ms); sends" in " ".join(text.split())
     cfg = load_config(out)
     assert cfg.name == "Data-driven" and cfg.evidence["metrics"]["cutoff_rate"] <= 0.10
+    # the saved config names the model and the preset, and so sends only what differs from it
+    assert (cfg.speech_model, cfg.mode, cfg.evidence["preset"]) == ("universal-3-6-pro", "balanced", "balanced")
+
+
+def test_cli_recommend_the_default_model_by_name_json_names_model_and_preset(tmp_path, capsys):
+    import json
+
+    from turntune_nb.cli import main
+
+    out = tmp_path / "cfg.json"
+    rc = main(["recommend", "tests/data/assemblyai", "--model", "universal-3-6-pro", "--mode", "max_accuracy",
+               "--json", "--out", str(out)])
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert rc == 0 and captured.err == ""  # no legacy note for the current model
+    assert (data["model"], data["speech_model"], data["preset"]) == ("universal-3-6-pro", "universal-3-6-pro",
+                                                                     "max_accuracy")
+    assert (data["config"]["speech_model"], data["config"]["mode"]) == ("universal-3-6-pro", "max_accuracy")
+    assert data["starts_from"].startswith("universal-3-6-pro: starts from the max_accuracy preset (512/2560 ms)")
+    # what the config sends: the preset's name and only the silences that differ from 512/2560
+    sent = load_config(out).to_connection_params()
+    assert sent["mode"] == "max_accuracy" and sent["speech_model"] == "universal-3-6-pro"
+    for key, preset_value in (("min_turn_silence", 512), ("max_turn_silence", 2560)):
+        assert (key in sent) == (data["config"][key] != preset_value) and (key in data["sends"]) == (key in sent)
+
+
+def test_cli_recommend_legacy_model_prints_a_one_line_note(capsys):
+    import json
+
+    from turntune_nb.cli import main
+
+    assert main(["recommend", "tests/data/assemblyai", "--model", "u3-rt-pro", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines() == [
+        "note: u3-rt-pro is a legacy name (removed from AssemblyAI's docs in July 2026); use universal-3-6-pro"]
+    data = json.loads(captured.out)  # stdout stays JSON
+    assert data["model"] == "u3-rt-pro" and data["notes"][0].startswith("u3-rt-pro is a legacy name")
+
+
+def test_cli_recommend_speaker_labels_starts_from_the_diarisation_profile(capsys):
+    import json
+
+    from turntune_nb.cli import main
+
+    assert main(["recommend", "tests/data/assemblyai", "--speaker-labels", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["preset"], data["config"]["speaker_labels"], data["metrics"]["max_turn_duration"]) == (
+        "speaker_labels", True, 10_000)
+    assert main(["recommend", "tests/data/assemblyai", "--model", "silence", "--mode", "balanced"]) == 2
 
 
 def test_cli_recommend_json_from_saved_summary(tmp_path, capsys):

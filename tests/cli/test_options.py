@@ -46,4 +46,8 @@ def test_the_side_options_become_the_side_keywords():
 def test_the_tuning_options_and_their_defaults():
     args = _parser(add_tuning_args).parse_args([])
     assert (args.model, args.target_cutoff, args.backend, args.grid_max_ms, args.vad) == (
-        "u3-rt-pro", 0.05, "auto", None, None)
+        "universal-3-6-pro", 0.05, "auto", None, None)
+    for model in ("universal-3-5-pro", "u3-rt-pro", "universal-streaming-multilingual", "silence"):
+        assert _parser(add_tuning_args).parse_args(["--model", model]).model == model
+    with pytest.raises(SystemExit):
+        _parser(add_tuning_args).parse_args(["--model", "universal-3-7-pro"])

@@ -371,14 +371,21 @@ def test_figures_are_inline_svg_in_the_page_colour_with_plain_ticks():
 def test_peer_stack_equivalents_are_the_recommendations_export(data_dir, sample_rttm):
     transcripts, _ = collect_transcripts([sample_rttm, data_dir / "assemblyai"])
     result = analyze_transcripts(transcripts)
-    rec = recommend_config(result, RecommendOptions(model="u3-rt-pro"))
+    rec = recommend_config(result, RecommendOptions())
     rows = {r["stack"]: r for r in Page(render_report(result, rec)).table_with("how close")}
     lo, hi, silence = rec.config.min_turn_silence, rec.config.max_turn_silence, rec.silence_equivalent_ms
     assert silence is not None
     # the mapping as export.py documents it: AssemblyAI as is; silence timers get the silence-only
     # equivalent; LiveKit and Pipecat in seconds
-    assert rows["AssemblyAI"]["setting"] == (f"speech_model = u3-rt-pro; min_turn_silence = {lo}; "
-                                             f"max_turn_silence = {hi}")
+    # the config names universal-3-6-pro and its balanced preset (128/1280 ms): it sends only what differs
+    sent = "; ".join([f"{k} = {v}" for k, v in (("min_turn_silence", lo), ("max_turn_silence", hi))
+                      if v != {"min_turn_silence": 128, "max_turn_silence": 1280}[k]])
+    assert rows["AssemblyAI"]["setting"] == "; ".join(filter(None, ["speech_model = universal-3-6-pro",
+                                                                     "mode = balanced", sent]))
+    for plugin in ("LiveKit Agents' AssemblyAI plugin", "Pipecat's AssemblyAISTTService"):
+        assert rows[plugin]["setting"] == rows["AssemblyAI"]["setting"] and rows[plugin]["how close"].startswith(
+            "exact")
+    assert all("universal-3-6-pro" in r["written for"] for r in rows.values())
     assert rows["Deepgram"]["setting"] == f"endpointing = {silence}"
     assert rows["LiveKit Agents"]["setting"] == (f"min_endpointing_delay = {lo / 1000:g}; "
                                                  f"max_endpointing_delay = {hi / 1000:g}")
@@ -398,7 +405,8 @@ def test_method_and_caveats_come_with_the_report(data_dir):
     method = text.split("<h2>Method</h2>", 1)[1]
     assert "transcripts and speaker segmentations read from files" in method
     assert "the transcripts&#x27; own speaker labels: 1 file(s); unknown: one undivided speaker: 1 file(s)" in method
-    assert "u3-rt-pro&#x27;s punctuation rule" in method and "at most 5% false cut-offs" in method
+    assert "universal-3-6-pro&#x27;s punctuation rule" in method and "at most 5% false cut-offs" in method
+    assert "universal-3-6-pro: starts from the balanced preset (128/1280 ms); sends" in method
     assert "bootstrap over recordings: files are the independent units, resampled with replacement" in method
 
 

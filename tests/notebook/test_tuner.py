@@ -45,14 +45,17 @@ BY_HAND = {
     # delays 500, 1000, 500, 1000: mean 750, p50 750, p90 at 2.7 of [500 500 1000 1000] = 1000.
     # interrupted: B's "then" (300 < 1000).
     (500, 1000): {"cutoff_rate": "50.0%", "turns_cut_share": "50.0%", "latency_mean_ms": "750 ms",
-                  "latency_p50_ms": "750 ms", "latency_p90_ms": "1000 ms", "interrupted": "1"},
+                  "latency_p50_ms": "750 ms", "latency_p90_ms": "1000 ms", "interrupted": "1",
+                  "interruption_delay": "500 ms"},  # the balanced preset's (first partial, not latency)
     # nothing reaches 900 after a terminal word nor 1300: 0 of 4; delays 900, 1300, 900, 1300;
     # interrupted: 700 < 900 and 300 < 1300.
     (900, 1300): {"cutoff_rate": "0.0%", "turns_cut_share": "0.0%", "latency_mean_ms": "1100 ms",
-                  "latency_p50_ms": "1100 ms", "latency_p90_ms": "1300 ms", "interrupted": "2"},
+                  "latency_p50_ms": "1100 ms", "latency_p90_ms": "1300 ms", "interrupted": "2",
+                  "interruption_delay": "500 ms"},
     # cuts: 300, 800, 1200 (each >= 250): 3 of 4, still turns 1 and 2; delays 100, 250, 100, 250.
     (100, 250): {"cutoff_rate": "75.0%", "turns_cut_share": "50.0%", "latency_mean_ms": "175 ms",
-                 "latency_p50_ms": "175 ms", "latency_p90_ms": "250 ms", "interrupted": "0"},
+                 "latency_p50_ms": "175 ms", "latency_p90_ms": "250 ms", "interrupted": "0",
+                 "interruption_delay": "500 ms"},
 }
 
 
@@ -113,7 +116,8 @@ def test_preset_buttons_and_recommendation(result):
     # 800 / 3600: only the 800 ms hold after "yes." cuts (terminal, >= 800); delays 800, 3600,
     # 800, 3600; interrupted: 700 < 800 and 300 < 3600.
     assert values(tuner) == {"cutoff_rate": "25.0%", "turns_cut_share": "25.0%", "latency_mean_ms": "2200 ms",
-                             "latency_p50_ms": "2200 ms", "latency_p90_ms": "3600 ms", "interrupted": "2"}
+                             "latency_p50_ms": "2200 ms", "latency_p90_ms": "3600 ms", "interrupted": "2",
+                             "interruption_delay": "500 ms"}
     tuner.preset_buttons["aggressive"].click()  # min 160 < current max: order of moves matters
     assert (tuner.min_slider.value, tuner.max_slider.value) == (160, 400)
     tuner.target_slider.value = 0.10
@@ -123,7 +127,7 @@ def test_preset_buttons_and_recommendation(result):
     assert tuner.config.name == "Data-driven"
     assert (tuner.min_slider.value, tuner.max_slider.value) == (850, 1300)
     assert values(tuner)["cutoff_rate"] == "0.0%" and values(tuner)["latency_mean_ms"] == "1075 ms"
-    assert "<b>Recommended</b> for at most 10% false cut-offs (u3-rt-pro): 850 / 1300 ms" in tuner.message.value
+    assert "<b>Recommended</b> for at most 10% false cut-offs (universal-3-6-pro): 850 / 1300 ms" in tuner.message.value
     assert "too few data to decide: 4 holds (want &gt;= 100) and 4 turn ends" in tuner.message.value
 
 
@@ -283,8 +287,9 @@ def test_save_button_writes_exactly_the_setting_shown(tmp_path, result):
     assert saved["vad_threshold"] == 0.55 and saved["mode"] is None
     # 250 / 900: the 800 ms terminal hold cuts (>= 250) and the 1200 ms one (>= 900): 2 of 4;
     # the terminal turn ends fire at 250, the others at 900: mean (250 + 900 + 250 + 900) / 4 = 575
-    assert saved["evidence"] == {"model": "u3-rt-pro", "cutoff_rate": 0.5, "latency_mean_ms": 575.0,
+    assert saved["evidence"] == {"model": "universal-3-6-pro", "cutoff_rate": 0.5, "latency_mean_ms": 575.0,
                                  "holds": 4, "turn_ends": 4}
+    assert saved["speech_model"] == "universal-3-6-pro"  # the config names the model it was tuned for
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert f"to <code>{path}</code>" in tuner.message.value
 
@@ -309,16 +314,16 @@ def test_moving_the_target_slider_repicks_the_recommendation(result):
     assert (tuner.min_slider.value, tuner.max_slider.value, tuner.config.name) == (850, 1300, "Data-driven")
     tuner.target_slider.value = 0.30
     # one cut of 4 allowed: letting the 800 ms terminal hold cut (min <= 800) while 1200 does not
-    # (max 1300) gives latency (2 min + 2 * 1300) / 4, lowest at min 0: 650 ms; letting the
-    # 1200 ms hold cut instead needs min >= 850 and max >= 850: 850 ms.
-    assert (tuner.min_slider.value, tuner.max_slider.value) == (0, 1300)
-    assert values(tuner)["cutoff_rate"] == "25.0%" and values(tuner)["latency_mean_ms"] == "650 ms"
-    independent = recommend_config(result, RecommendOptions(model="u3-rt-pro", target_cutoff=0.30))
-    assert (independent.config.min_turn_silence, independent.config.max_turn_silence) == (0, 1300)
+    # (max 1300) gives latency (2 min + 2 * 1300) / 4, lowest at the service's clamp, min 50:
+    # (100 + 2600) / 4 = 675 ms; letting the 1200 ms hold cut instead needs min >= 850 and max >= 850: 850 ms.
+    assert (tuner.min_slider.value, tuner.max_slider.value) == (50, 1300)
+    assert values(tuner)["cutoff_rate"] == "25.0%" and values(tuner)["latency_mean_ms"] == "675 ms"
+    independent = recommend_config(result, RecommendOptions(target_cutoff=0.30))
+    assert (independent.config.min_turn_silence, independent.config.max_turn_silence) == (50, 1300)
     assert "at most 30% false cut-offs" in tuner.message.value
     # the recommendation's marker on the curve moved with it
     marks = {t.name: (t.x, t.y) for t in tuner.tradeoff_figure.data[2:]}
-    assert marks["recommended"] == ((650.0,), (0.25,))
+    assert marks["recommended"] == ((675.0,), (0.25,))
 
 
 def click(fig, trace: int, point: int) -> None:

@@ -15,7 +15,12 @@ def test_the_controls_start_at_the_setting_given():
     assert (c.model_select.value, c.target_slider.value) == ("silence", 0.12)
     assert (c.mode_select.value, c.vad_slider.value, c.interruption_slider.value) == ("max_accuracy", 0.65, 150)
     assert c.side_select.options == tuple(SIDES) and c.side_select.value == "all"
-    assert [value for _, value in c.model_select.options] == ["u3-rt-pro", "universal-streaming", "silence"]
+    assert [value for _, value in c.model_select.options] == ["universal-3-6-pro", "universal-3-5-pro",
+                                                              "universal-streaming", "silence"]
+    # a legacy name is still accepted, offered as legacy
+    legacy = TunerControls(config, model="u3-rt-pro", sides=SIDES)
+    assert legacy.model_select.value == "u3-rt-pro" and legacy.model_select.options[-1][0].endswith("(legacy: "
+                                                                                                   "punctuation)")
     assert c.model_select.options == MODELS
 
 

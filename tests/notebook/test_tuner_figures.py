@@ -1,7 +1,7 @@
 """The tuner's figures without a panel: the marks, the sweeps per side and what each
 update draws, worked out by hand on tests/notebook/tuner_recording.py's recording.
 
-The presets under u3-rt-pro (holds 150, 800 after "yes.", 300, 1200; turn ends after
+The presets under universal-3-6-pro (holds 150, 800 after "yes.", 300, 1200; turn ends after
 "right." and "okay." terminal, after "then" and "but" not):
 
 - Aggressive 160 / 400: 800 (terminal, >= 160) and 1200 (>= 400) cut: 2 of 4; turn ends
@@ -37,34 +37,34 @@ def current(latency, rate):
 
 def test_marks_are_the_presets_the_recommendation_for_this_model_and_the_current_setting(result):
     figures = figures_for(result)
-    marks = figures.marks("u3-rt-pro", current(750.0, 0.5), None, "current 500 / 1000 ms")
+    marks = figures.marks("universal-3-6-pro", current(750.0, 0.5), None, "current 500 / 1000 ms")
     assert marks == {**PRESET_MARKS, "recommended": (None, None), "current": (750.0, 0.5, "current 500 / 1000 ms")}
-    rec = SimpleNamespace(model="u3-rt-pro", metrics=current(1075.0, 0.0))
-    assert figures.marks("u3-rt-pro", None, rec)["recommended"] == (1075.0, 0.0)
+    rec = SimpleNamespace(model="universal-3-6-pro", metrics=current(1075.0, 0.0))
+    assert figures.marks("universal-3-6-pro", None, rec)["recommended"] == (1075.0, 0.0)
     # a recommendation for another model is not drawn on this model's curve
     assert figures.marks("silence", None, rec)["recommended"] == (None, None)
 
 
 def test_a_side_starts_the_sweeps_over(result):
     figures = figures_for(result)
-    figures.widget("u3-rt-pro", 500, 1000, figures.marks("u3-rt-pro", current(750.0, 0.5), None))
+    figures.widget("universal-3-6-pro", 500, 1000, figures.marks("universal-3-6-pro", current(750.0, 0.5), None))
     everyone = list(figures.tradeoff_figure.data[0].x)
     figures.use(figures.simulator.for_speakers(speakers=["A"]))
     # A's holds 150 and 800 (terminal), A's two turn ends terminal: each preset's min is its latency,
     # and only the 800 ms hold cuts (>= 160, 400, 800): 1 of 2
-    marks = figures.marks("u3-rt-pro", current(500.0, 0.5), None)
+    marks = figures.marks("universal-3-6-pro", current(500.0, 0.5), None)
     assert {k: marks[k] for k in PRESET_MARKS} == {"Aggressive": (160.0, 0.5), "Balanced": (400.0, 0.5),
                                                    "Conservative": (800.0, 0.5)}
-    assert figures.eot_table("u3-rt-pro")["name"].iloc[0] == "speaker A: u3-rt-pro"
-    figures.show("u3-rt-pro", 500, 1000, marks)
+    assert figures.eot_table("universal-3-6-pro")["name"].iloc[0] == "speaker A: universal-3-6-pro"
+    figures.show("universal-3-6-pro", 500, 1000, marks)
     assert list(figures.tradeoff_figure.data[0].x) != everyone  # the side's sweep drawn, not the old one
 
 
 def test_show_moves_the_lines_and_marks_and_counts_the_updates(result):
     figures = figures_for(result)
-    figures.widget("u3-rt-pro", 400, 1280, figures.marks("u3-rt-pro", current(840.0, 0.25), None))
+    figures.widget("universal-3-6-pro", 400, 1280, figures.marks("universal-3-6-pro", current(840.0, 0.25), None))
     assert figures.renders == 0
-    figures.show("u3-rt-pro", 500, 1000, figures.marks("u3-rt-pro", current(750.0, 0.5), None, "current 500 ms"))
+    figures.show("universal-3-6-pro", 500, 1000, figures.marks("universal-3-6-pro", current(750.0, 0.5), None, "current 500 ms"))
     assert figures.renders == 1
     ecdf = figures.ecdf_figure.data
     # holds 150, 300, 800, 1200: at or beyond 500, 2 of 4; beyond 1000, 1 of 4
@@ -78,15 +78,15 @@ def test_show_moves_the_lines_and_marks_and_counts_the_updates(result):
 
 def test_without_pauses_only_the_trade_off_is_drawn(result):
     figures = TunerFigures(Simulator.from_result(result), pd.DataFrame({"pause_ms": []}))
-    box = figures.widget("u3-rt-pro", 400, 1280, figures.marks("u3-rt-pro", None, None))
+    box = figures.widget("universal-3-6-pro", 400, 1280, figures.marks("universal-3-6-pro", None, None))
     assert figures.ecdf_figure is None and list(box.children) == [figures.tradeoff_figure]
     assert "turntune-charts" in box._dom_classes
 
 
 def test_images_are_drawn_as_svg_with_the_setting_in_their_attributes(result):
     figures = figures_for(result, charts="image")
-    assert figures.widget("u3-rt-pro", 600, 1280, {}) is figures.html and figures.tradeoff_figure is None
-    figures.show("u3-rt-pro", 600, 1280, figures.marks("u3-rt-pro", current(940.0, 0.25), None))
+    assert figures.widget("universal-3-6-pro", 600, 1280, {}) is figures.html and figures.tradeoff_figure is None
+    figures.show("universal-3-6-pro", 600, 1280, figures.marks("universal-3-6-pro", current(940.0, 0.25), None))
     text = figures.html.value
     assert text.startswith("<div class='turntune-figures' data-render='1' data-min='600' data-max='1280'")
     # the ECDF's legend: 800 and 1200 of the four holds are >= 600 ms, 0 beyond 1280
@@ -99,7 +99,7 @@ def test_images_are_drawn_as_svg_with_the_setting_in_their_attributes(result):
 
 def test_the_charts_follow_the_page(result):
     figures = figures_for(result)
-    figures.widget("u3-rt-pro", 400, 1280, figures.marks("u3-rt-pro", None, None), light=True)
+    figures.widget("universal-3-6-pro", 400, 1280, figures.marks("universal-3-6-pro", None, None), light=True)
     figures.fit({"turntune-ecdf": 568, "turntune-tradeoff": 420})
     assert (figures.ecdf_figure.layout.width, figures.tradeoff_figure.layout.width) == (568, 420)
     figures.fit({"turntune-ecdf": 0})  # a cell not laid out yet: left as it is

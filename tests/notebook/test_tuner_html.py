@@ -80,7 +80,7 @@ def test_the_metrics_table_carries_the_setting_and_escapes_notes_and_side():
 
 
 def test_the_title_names_the_setting_and_the_rule():
-    assert setting_text("u3-rt-pro", 500, 1000) == "500 / 1000 ms"
+    assert setting_text("universal-3-6-pro", 500, 1000) == "500 / 1000 ms"
     assert setting_text("silence", 500, 1000) == "T = 1000 ms"
     title = title_html("<i>Mine</i>", metrics(), 500, 1000, "universal-streaming")
     assert re.sub(r"<[^>]+>", "", title) == ("&lt;i&gt;Mine&lt;/i&gt;: 500 / 1000 ms "
@@ -107,10 +107,13 @@ def test_eot_bench_cells_formatted_and_missing_ones_dashed():
 
 def test_messages_give_the_setting_and_escape_what_comes_from_outside():
     config = StreamingConfig("<b>Data</b>", 850, 1300)
-    rec = SimpleNamespace(config=config, warnings=["too few <data>", "a & b"])
-    assert recommended_html(rec, 0.1, "u3-rt-pro") == (
-        "<b>Recommended</b> for at most 10% false cut-offs (u3-rt-pro): 850 / 1300 ms"
-        "<br>⚠ too few &lt;data&gt;<br>⚠ a &amp; b")
+    rec = SimpleNamespace(config=config, warnings=["too few <data>", "a & b"],
+                          starts_from_text=lambda: "universal-3-6-pro: starts from the balanced preset (128/1280 ms); "
+                                                   "sends min_turn_silence=850, max_turn_silence=1300")
+    assert recommended_html(rec, 0.1, "universal-3-6-pro") == (
+        "<b>Recommended</b> for at most 10% false cut-offs (universal-3-6-pro): 850 / 1300 ms; "
+        "universal-3-6-pro: starts from the balanced preset (128/1280 ms); sends min_turn_silence=850, "
+        "max_turn_silence=1300<br>⚠ too few &lt;data&gt;<br>⚠ a &amp; b")
     assert saved_html(config, "/tmp/<x>.json") == (
         "<b>Saved</b> &lt;b&gt;Data&lt;/b&gt;: 850 / 1300 ms to <code>/tmp/&lt;x&gt;.json</code>")
     assert picked_html(config) == "<b>Picked</b> on the trade-off curve: 850 / 1300 ms"

@@ -16,7 +16,7 @@ in a turn end: A after "right." (terminal, next speaker 700 ms later), B after "
 (not terminal, 300 ms), A after "okay." (terminal, 2000 ms), B after "but" (not
 terminal, last: never interrupted). Turn 1 holds 150 and 800, turn 2 holds 300 and 1200.
 
-u3-rt-pro: a hold cuts when pause >= max, or pause >= min after a terminal word; a turn
+The U3 Pro models (universal-3-6-pro...): a hold cuts when pause >= max, or pause >= min after a terminal word; a turn
 end fires at min after a terminal word, else at max; interrupted when the silence after
 it is shorter than that delay.
 """

@@ -25,6 +25,8 @@ alone. Data flows down this list:
 - `frontier`: the trade-off curve and eot-bench's operating points.
 - `eotbench`: eot-bench's four cells, and the published eot-bench / TurnBench rows.
 - `recommend`: the data-driven setting beside the guide's preset.
+- `recommend_options`: `RecommendOptions`, how the recommendation chooses (model and preset, target, grid, side).
+- `preset_choice`: which preset a recommended setting starts from, and what it sends beyond it.
 - `export`: the setting for AssemblyAI and its peers.
 - `display`: readable column labels and value formats for every display and export.
 - `speakers`: the figures per speaker (one row per file and speaker) and per role across files.

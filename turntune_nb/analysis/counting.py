@@ -7,7 +7,17 @@ overall or per file:
 * how many holds of each punctuation class a threshold cuts (``pause >= t``);
 * how many of eot-bench's holds (200-5000 ms) it fires inside (``pause > t``);
 * how many turn ends the next speaker interrupts (``silence_after < t``);
-* how many turns have at least one cut, and the latency after the turn ends.
+* how many turns have at least one cut, and the latency after the turn ends;
+* how many times a turn cap (``max_turn_duration``) force-ends the turns
+  (`EndpointCounter.count_forced`: ``ceil(D / cap) - 1`` for a turn of ``D`` ms).
+
+A turn's span runs from its start to its end. The start is the turn-end table's
+``start_ms`` column when it has one; else `turn_starts` finds it: the start of the
+speaker's talk at the change of floor that began the turn (the next speaker's start
+after the previous turn end, ``end_ms + silence_after_ms``), or, with the utterance
+table, the first segment of the file. A turn whose start cannot be found (the first
+turn of a file without the utterance table, and the extra turns of holds after a
+speaker's last turn end) is never capped.
 
 It knows no endpointing rule: which punctuation classes fire at ``min_turn_silence``
 and which wait until ``max_turn_silence`` is the simulator's
@@ -29,13 +39,19 @@ import pandas as pd
 
 from . import columns as C
 from .metrics import EOT_HOLD_MAX_MS, EOT_HOLD_MIN_MS, HOLD_MIN_MS
+from .transitions import classify, merge_and_link
 
-__all__ = ("TERMINAL", "NOT_TERMINAL", "UNKNOWN", "ALL_CLASSES", "CLASS_NAMES", "EndpointCounter", "safe_ratio")
+__all__ = ("TERMINAL", "NOT_TERMINAL", "UNKNOWN", "ALL_CLASSES", "CLASS_NAMES", "EndpointCounter", "safe_ratio",
+           "turn_starts", "forced_ends_per_turn")
 
 #: Punctuation classes of holds and turn ends: the word before ends in . ? ! (or not), or no word is known.
 TERMINAL, NOT_TERMINAL, UNKNOWN = 0, 1, 2
 ALL_CLASSES = frozenset((TERMINAL, NOT_TERMINAL, UNKNOWN))
 CLASS_NAMES = {"terminal": TERMINAL, "not_terminal": NOT_TERMINAL, "unknown": UNKNOWN}
+
+
+#: A turn's "longest hold" when the cap force-ends it: past any threshold, so it is always cut.
+_ALWAYS = np.iinfo(np.int64).max // 4
 
 
 def safe_ratio(num, den):
@@ -57,6 +73,71 @@ def _two_point_quantile(q: float, n_min, n_max, lo, hi):
     frac = np.clip(pos - (n_min - 1), 0.0, 1.0)
     out = lo + (hi - lo) * frac
     return np.where(n > 0, out, np.nan)
+
+
+def forced_ends_per_turn(duration_ms, cap_ms) -> np.ndarray:
+    """How many times a cap of `cap_ms` force-ends turns of `duration_ms`: ``ceil(D / cap) - 1``,
+    0 when ``D <= cap`` or unknown (negative or NaN).
+
+    Examples
+    --------
+    >>> forced_ends_per_turn([12_000, 25_000, 10_000, 20_000, -1], 10_000).tolist()
+    [1, 2, 0, 1, 0]
+    """
+    d = np.asarray(duration_ms, dtype=float)
+    with np.errstate(invalid="ignore"):
+        n = np.ceil(np.where(d > 0, d, 0.0) / float(cap_ms)) - 1
+    return np.maximum(np.nan_to_num(n, nan=0.0), 0).astype(np.int64)
+
+
+def turn_starts(turn_ends: pd.DataFrame, utterances: pd.DataFrame | None = None) -> np.ndarray:
+    """When each turn of the turn-end table began (ms; NaN where unknown), one per row.
+
+    A turn of speaker S ending at ``e`` began at the latest change of floor to S at or
+    before ``e``. Without `utterances` the changes are read off the table itself (the
+    next speaker's start after each turn end, ``end_ms + silence_after_ms``; so the table
+    must be the whole conversation, not one side of it), and a file's first turn has no
+    known start. With `utterances` (the whole conversation's table) they come from the
+    linked segments (`turntune_nb.analysis.transitions`), the first segment of each file
+    included.
+
+    Examples
+    --------
+    >>> ends = pd.DataFrame({"file": ["f", "f"], "speaker": ["A", "B"], "end_ms": [5000, 9000],
+    ...                      "next_speaker": ["B", None], "silence_after_ms": [-500.0, float("nan")]})
+    >>> turn_starts(ends).tolist()
+    [nan, 4500.0]
+    """
+    if utterances is not None and len(utterances):
+        m = merge_and_link(utterances)
+        rows, kind = classify(m)
+        change = rows[(kind == C.KINDS.index(C.GAP)) | (kind == C.KINDS.index(C.OVERLAP))]
+        seg = np.concatenate([change, np.flatnonzero(m["pred"] < 0)])
+        events = pd.DataFrame({
+            "_f": np.asarray(m["file_names"], dtype=object)[m["file"][seg]].astype(str),
+            "_s": np.asarray(m["speaker_names"], dtype=object)[m["speaker"][seg]].astype(str),
+            "_t": m["start"][seg].astype(float)})
+    elif C.NEXT_SPEAKER not in turn_ends:  # a hand-made table: no change of floor to read
+        return np.full(len(turn_ends), np.nan)
+    else:
+        silence = turn_ends[C.SILENCE_AFTER_MS].to_numpy(float)
+        ok = ~np.isnan(silence) & turn_ends[C.NEXT_SPEAKER].notna().to_numpy(bool)
+        events = pd.DataFrame({
+            "_f": turn_ends[C.FILE].astype(object).astype(str).to_numpy(object)[ok],
+            "_s": turn_ends[C.NEXT_SPEAKER].astype(object).astype(str).to_numpy(object)[ok],
+            "_t": turn_ends[C.END_MS].to_numpy(float)[ok] + silence[ok]})
+    if not len(turn_ends):
+        return np.empty(0, float)
+    left = pd.DataFrame({"_f": turn_ends[C.FILE].astype(object).astype(str).to_numpy(object),
+                         "_s": turn_ends[C.SPEAKER].astype(object).astype(str).to_numpy(object),
+                         "_e": turn_ends[C.END_MS].to_numpy(float), "_row": np.arange(len(turn_ends))})
+    if not len(events):
+        return np.full(len(turn_ends), np.nan)
+    joined = pd.merge_asof(left.sort_values("_e", kind="stable"), events.sort_values("_t", kind="stable"),
+                           left_on="_e", right_on="_t", by=["_f", "_s"], direction="backward")
+    out = np.full(len(turn_ends), np.nan)
+    out[joined["_row"].to_numpy(np.int64)] = joined["_t"].to_numpy(float)
+    return out
 
 
 def _punct_class(terminal: pd.Series) -> np.ndarray:
@@ -138,6 +219,7 @@ class EndpointCounter:
         tg = _codes(turn_ends[C.FILE], names)
         tcls = _punct_class(turn_ends[C.TERMINAL])
         self._link_holds_to_turns(holds, turn_ends, hg, tg, hp, hcls)
+        self._set_turn_spans(turn_ends)
         # holds by (file, pause) and by pause, per class; eot-bench's, cut when the pause is longer than the delay
         self._hspan = int(hp.max(initial=0)) + 2
         self._hold_keys, self._hold_flat, self._hold_bounds = _sorted_by_file(hg, hp, hcls, self._hspan, nf)
@@ -148,7 +230,7 @@ class EndpointCounter:
         # turn ends: counts per class and file; silences (non-NaN) sorted for interruptions
         self.te_per_file = np.stack([np.bincount(tg[tcls == c], minlength=nf) for c in range(3)])
         self._sort_silences(turn_ends[C.SILENCE_AFTER_MS].to_numpy(float), tg, tcls)
-        self._maxima_cache = {}
+        self._maxima_cache, self._forced_cache = {}, {}
         # what the reader should know
         self.holds_by_class = {k: int((hcls == c).sum()) for k, c in CLASS_NAMES.items()}
         self.turn_ends_by_class = {k: int(self.te_per_file[c].sum()) for k, c in CLASS_NAMES.items()}
@@ -193,6 +275,30 @@ class EndpointCounter:
             sel = hcls == c
             np.maximum.at(self._turn_max[c], turn[sel], hp[sel])
         self.turns_per_file = np.bincount(self._turn_file, minlength=self.n_files)
+
+    def _set_turn_spans(self, turn_ends) -> None:
+        """Each turn's span in ms (-1 where its start is unknown): end minus start, the start
+        from the ``start_ms`` column when the table has one, else from `turn_starts`."""
+        if C.START_MS in turn_ends:
+            start = pd.to_numeric(turn_ends[C.START_MS], errors="coerce").to_numpy(float)
+        else:
+            start = turn_starts(turn_ends)
+        span = turn_ends[C.END_MS].to_numpy(float) - start
+        span = np.where(np.isnan(span), -1, span).astype(np.int64)
+        self.turn_ms = np.concatenate([span, np.full(self.n_orphan_turns, -1, np.int64)])
+        self.turns_without_start = int(np.count_nonzero(span < 0))
+
+    def count_forced(self, cap_ms, per_file: bool):
+        """(forced ends, turns capped) under a turn cap of `cap_ms` (None: no cap): per file
+        (arrays over files) or overall (ints). See `forced_ends_per_turn`."""
+        if cap_ms not in self._forced_cache:  # per cap, once (a slider asks on every move)
+            self._forced_cache[cap_ms] = (np.zeros(self.n_turns, np.int64) if cap_ms is None
+                                          else forced_ends_per_turn(self.turn_ms, cap_ms))
+        forced = self._forced_cache[cap_ms]
+        if per_file:
+            return (np.bincount(self._turn_file, weights=forced, minlength=self.n_files).astype(np.int64),
+                    np.bincount(self._turn_file[forced > 0], minlength=self.n_files))
+        return int(forced.sum()), int(np.count_nonzero(forced))
 
     def _sort_eot_holds(self) -> None:
         """eot-bench's holds (200-5000 ms, both ends in): the sorted hold arrays filtered, still sorted."""
@@ -245,19 +351,25 @@ class EndpointCounter:
         q = np.arange(self.n_files)[:, None] * self._sspan + t[None, :]
         return np.searchsorted(keys, q, side="left") - bounds[:-1, None]
 
-    def turn_maxima(self, at_min: frozenset):
-        """Per turn: longest hold whose rule fires at min, and at max."""
-        if at_min not in self._maxima_cache:
+    def turn_maxima(self, at_min: frozenset, cap_ms=None):
+        """Per turn: longest hold whose rule fires at min, and at max. A turn the cap
+        `cap_ms` force-ends counts as cut at any setting: both set past every threshold."""
+        key = (at_min, cap_ms)
+        if key not in self._maxima_cache:
             m = self._turn_max
             lo = np.max(m[sorted(at_min)], axis=0) if at_min else np.full(self.n_turns, -1, np.int64)
             rest = sorted(ALL_CLASSES - at_min)
             hi = np.max(m[rest], axis=0) if rest else np.full(self.n_turns, -1, np.int64)
-            self._maxima_cache[at_min] = (lo, hi)
-        return self._maxima_cache[at_min]
+            if cap_ms is not None:
+                capped = forced_ends_per_turn(self.turn_ms, cap_ms) > 0
+                lo, hi = np.where(capped, _ALWAYS, lo), np.where(capped, _ALWAYS, hi)
+            self._maxima_cache[key] = (lo, hi)
+        return self._maxima_cache[key]
 
-    def _turns_cut(self, at_min: frozenset, mn: np.ndarray, mx: np.ndarray, per_file: bool, grid: bool):
-        """Turns with at least one cut, for each setting (``mn[i]``, ``mx[i]``)."""
-        lo_m, hi_m = self.turn_maxima(at_min)
+    def _turns_cut(self, at_min: frozenset, mn: np.ndarray, mx: np.ndarray, per_file: bool, grid: bool,
+                   cap_ms=None):
+        """Turns with at least one cut (a cut hold or a forced end), for each setting (``mn[i]``, ``mx[i]``)."""
+        lo_m, hi_m = self.turn_maxima(at_min, cap_ms)
         if per_file:  # pairs, few: a mask over turns per setting
             cut = (lo_m[None, :] >= mn[:, None]) | (hi_m[None, :] >= mx[:, None])
             nf = self.n_files
@@ -278,10 +390,12 @@ class EndpointCounter:
         not_cut = hist[ia_back, ib_back]  # turns with ia <= i and ib <= j
         return self.n_turns - not_cut
 
-    def scenario(self, at_min: frozenset, mins: np.ndarray, maxs: np.ndarray, per_file: bool, grid: bool) -> dict:
+    def scenario(self, at_min: frozenset, mins: np.ndarray, maxs: np.ndarray, per_file: bool, grid: bool,
+                 cap_ms=None) -> dict:
         """Counts for one bound, where the classes in `at_min` fire at ``min_turn_silence`` and the
         others at ``max_turn_silence``. With ``grid`` the settings are the outer product of
-        `mins` and `maxs` (flattened, min-major); else they are pairs."""
+        `mins` and `maxs` (flattened, min-major); else they are pairs. `cap_ms`: the turn cap
+        (turns it force-ends count as cut)."""
         if grid:
             mn = np.repeat(mins, len(maxs))
             mx = np.tile(maxs, len(mins))
@@ -293,7 +407,7 @@ class EndpointCounter:
             cuts = cuts + self.count_holds_ge(c, thr, per_file)
             eot_cuts = eot_cuts + self.count_eot_cuts(c, thr, per_file)
             inter = inter + self.count_interrupted(c, thr, per_file)
-        turns_cut = self._turns_cut(at_min, mn, mx, per_file, grid)
+        turns_cut = self._turns_cut(at_min, mn, mx, per_file, grid, cap_ms)
         te = self.te_per_file if per_file else self.te_per_file.sum(axis=1)
         n_min = sum(te[c] for c in at_min) if at_min else np.zeros_like(te[0])
         n_max = sum(te[c] for c in ALL_CLASSES - at_min) if len(at_min) < 3 else np.zeros_like(te[0])
@@ -306,7 +420,7 @@ class EndpointCounter:
         return {"cuts": cuts, "turns_cut": turns_cut, "lat_mean": lat_mean, "p50": p50, "p90": p90,
                 "interrupted": inter, "mn": mn, "mx": mx, "eot_cuts": eot_cuts, "n_max": n_max}
 
-    def one_scalar(self, at_min: frozenset, lo: int, hi: int) -> dict:
+    def one_scalar(self, at_min: frozenset, lo: int, hi: int, cap_ms=None) -> dict:
         """`scenario` for one setting, overall, in scalars: the slider path."""
         cuts = inter = n_min = n_max = eot_cuts = 0
         te = self.te_per_file.sum(axis=1).tolist()
@@ -324,7 +438,7 @@ class EndpointCounter:
                 n_min += te[c]
             else:
                 n_max += te[c]
-        lo_m, hi_m = self.turn_maxima(at_min)
+        lo_m, hi_m = self.turn_maxima(at_min, cap_ms)
         turns_cut = int(np.count_nonzero((lo_m >= lo) | (hi_m >= hi)))
         n = n_min + n_max
 

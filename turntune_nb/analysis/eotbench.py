@@ -138,7 +138,7 @@ def eot_table(rows: dict | None = None, reference: bool = True) -> pd.DataFrame:
     ----------
     rows : dict of {label: cells}, optional
         Cells from `eot_cells`, keyed by what they are (e.g. ``"your recordings
-        (u3-rt-pro)"``).
+        (universal-3-6-pro)"``).
     reference : bool
         Add `EOT_BENCH_ROWS` below.
 

@@ -89,7 +89,8 @@ def recommendation_html(rec) -> str:
     lines = [f"<p><b>{escape(c.name)}: min_turn_silence {D.format_value('min_turn_silence', c.min_turn_silence)} ms, "
              f"max_turn_silence {D.format_value('max_turn_silence', c.max_turn_silence)} ms</b>{escape(side)} "
              f"({escape(rec.model)} rule, target: at most {D.format_value('cutoff_rate', rec.target_cutoff)} "
-             f"false cut-offs{'' if rec.met_target else ', not met'})</p>"]
+             f"false cut-offs{'' if rec.met_target else ', not met'})</p>",
+             f"<p>{escape(rec.starts_from_text())}</p>"]
     conf = D.format_value("cutoff_rate", rec.confidence)
     lines.append(f"<p>{escape(conf)} interval ({escape(rec.interval_method)}): cut-off rate "
                  f"{escape(_range(rec.cutoff_ci, 'share'))}, mean latency {escape(_range(rec.latency_ci, 'ms'))}."

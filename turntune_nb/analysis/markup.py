@@ -103,11 +103,16 @@ def list_html(items) -> str:
 
 
 def config_table(config) -> pd.DataFrame:
-    """A `StreamingConfig` as figures, one per row (index = field, column ``value``); fields not set left out."""
+    """A `StreamingConfig` as figures, one per row (index = field, column ``value``); fields not set left out.
+
+    The model and the preset it starts from (``speech_model``, ``mode``, ``speaker_labels``)
+    come first after the silences.
+    """
     rows = {"name": config.name, "min_turn_silence": config.min_turn_silence,
             "max_turn_silence": config.max_turn_silence}
-    for key in ("end_of_turn_confidence_threshold", "mode", "interruption_delay", "vad_threshold"):
-        if getattr(config, key) is not None:
+    for key in ("speech_model", "mode", "speaker_labels", "end_of_turn_confidence_threshold", "interruption_delay",
+                "vad_threshold", "max_turn_duration", "max_speakers"):
+        if getattr(config, key, None) is not None:
             rows[key] = getattr(config, key)
     for key in ("description", "use_cases"):
         if getattr(config, key):

@@ -13,21 +13,56 @@ Metrics follow LiveKit's eot-bench:
   endpointer's own delay does not depend on the other speaker, and dropping them
   would let a slower setting look faster.
 
-The rules (a pause of ``p`` ms, the word before it, the delay at a turn end):
+The rules (a pause of ``p`` ms, the word before it, the delay at a turn end), one per
+model family; `canonical_model` gives a model's name and `model_rule` its rule:
 
 ``silence`` (one threshold T)
     a hold cuts when ``p >= T``; a turn end is detected after T.
-``u3-rt-pro`` (punctuation)
+``punctuation``: every U3 Pro model (``universal-3-6-pro``, the default; ``-3-5-pro``; the legacy ``u3-rt-pro``)
     a hold cuts when ``p >= max_turn_silence``, or when ``p >= min_turn_silence``
     and the word before ends in ``.``, ``?`` or ``!``; a turn end is detected at
     ``min_turn_silence`` when its last word ends in terminal punctuation, else at
     ``max_turn_silence``. Sources without words (RTTM, offline VAD) give
     segment-level pauses whose punctuation is unknown: the punctuation rule cannot
     be applied to them, and they are bracketed as below.
-``universal-streaming`` (confidence)
+``confidence``: Universal-Streaming (``universal-streaming-english`` / ``-multilingual``)
     the model's end-of-turn confidence is not in a transcript, so the result is a
     **bracket**: every hold and turn end lies between "confident at
     ``min_turn_silence``" and "not confident until ``max_turn_silence``".
+
+**What the service fills in** (`turntune_nb.analysis.surface`): a setting on an
+AssemblyAI model is resolved as the service resolves it
+(`turntune_nb.analysis.surface.effective_turn_detection`): the ``mode`` preset (or,
+with ``speaker_labels``, the diarisation profile) fills every field left unset,
+explicit values win, and ``min_turn_silence`` is clamped to 50-10000 ms.
+
+**The turn cap** (``max_turn_duration``: 60 s in every ``mode`` preset, 10 s in the
+diarisation profile): the service force-finalises a turn that runs longer than the
+cap, there, and the speaker's talk goes on as a new turn. A true turn of ``D`` ms
+under a cap of ``C`` ms is force-ended ``ceil(D / C) - 1`` times (none when
+``D <= C``: a turn of exactly the cap is not longer than it): 12 s under 10 s is
+ended once, at 10 s; 25 s is ended twice, at 10 s and 20 s. ``D`` is the true turn's
+span, from the start of the turn to its end (the turn table's ``start_ms`` when
+present, else the start of the speaker's talk at the change of floor that began the
+turn); the count is not restarted at the setting's own cuts inside the turn, so it is
+an upper bound where the setting also cuts that turn. How a forced end enters the
+figures:
+
+* ``forced_ends`` counts them and ``turns_capped`` the turns with at least one;
+* a forced end cuts the speaker, so a capped turn is a **cut turn**: it counts in
+  ``turns_cut`` and ``turns_cut_share`` whether or not a hold of it is cut;
+* it is **not** in ``cuts`` / ``cutoff_rate`` (or the ``eot_*`` cells): those count
+  holds (pauses of at least 100 ms) the endpointer fires in, and a forced end falls
+  where the cap does, usually in speech, not in a hold; ``forced_end_share``
+  (forced ends per turn) is its rate;
+* latency is unchanged: the true end of the turn still comes after silence.
+
+**Interruption delay** (``interruption_delay``, U3 Pro, 0-1000 ms, plus the server's
+fixed `turntune_nb.analysis.surface.SERVER_INTERRUPTION_DELAY_MS` = 256 ms) delays
+the *first partial* of a turn: how soon a speaker starting to talk is reported
+(barge-in detection), as AssemblyAI's streaming reference describes it. It is not
+part of end-of-turn latency and is never added to ``latency_*``; the live panel shows
+it beside the first partial.
 
 **eot-bench's cells** (LiveKit eot-bench, ``eot_harness/metrics.py``:
 ``span_table_from_predictions`` keeps hold spans of 0.2-5.0 s, ``_policy_sweep_rows``
@@ -68,6 +103,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from .surface import DEFAULT_STREAMING_MODEL, U3_PRO_MODELS, is_u3_pro
 
 __all__ = (
     "HOLD_MIN_MS",
@@ -83,6 +119,11 @@ __all__ = (
     "EOT_COLUMNS",
     "INTERVAL_METHOD",
     "canonical_model",
+    "model_rule",
+    "speech_model_of",
+    "PUNCTUATION",
+    "CONFIDENCE",
+    "SILENCE",
 )
 
 #: Silences shorter than this are not holds (eot-bench's definition).
@@ -96,12 +137,17 @@ BOOTSTRAP_SEED = 0
 #: How the reported intervals are made, in words (shown beside them).
 INTERVAL_METHOD = ("bootstrap over recordings: files are the independent units, resampled with replacement "
                    f"({BOOTSTRAP_REPLICATES} resamples, seed {BOOTSTRAP_SEED})")
-#: Models the simulator knows; aliases map to them.
-MODELS = ("u3-rt-pro", "universal-streaming", "silence")
+#: Models the simulator knows, newest first (``universal-3-6-pro`` is AssemblyAI's streaming
+#: default); the legacy U3 Pro names (``u3-rt-pro``...) and the aliases below are accepted too.
+MODELS = ("universal-3-6-pro", "universal-3-5-pro", "universal-streaming", "universal-streaming-english",
+          "universal-streaming-multilingual", "silence")
+#: The rule of each family (see the module's docstring).
+PUNCTUATION, CONFIDENCE, SILENCE = "punctuation", "confidence", "silence"
 _ALIASES = {
-    "u3-rt-pro": "u3-rt-pro", "u3": "u3-rt-pro", "u3-pro": "u3-rt-pro", "punctuation": "u3-rt-pro",
-    "universal-streaming": "universal-streaming", "universal-streaming-english": "universal-streaming",
-    "universal-streaming-multilingual": "universal-streaming", "confidence": "universal-streaming",
+    **{m: m for m in U3_PRO_MODELS},
+    "u3": DEFAULT_STREAMING_MODEL, "punctuation": DEFAULT_STREAMING_MODEL,
+    "universal-streaming": "universal-streaming", "universal-streaming-english": "universal-streaming-english",
+    "universal-streaming-multilingual": "universal-streaming-multilingual", "confidence": "universal-streaming",
     "silence": "silence", "silence-only": "silence", "vad": "silence",
 }
 
@@ -112,23 +158,59 @@ METRIC_COLUMNS = (
     "turn_ends", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_mean_ms_low",
     "interrupted", "interrupted_low",
     "eot_holds", "eot_cuts", "eot_cutoff_rate", "never_fired", "never_fired_share",
+    "forced_ends", "turns_capped", "forced_end_share",
 )
 #: The eot-bench-comparable columns (a subset of `METRIC_COLUMNS`).
 EOT_COLUMNS = ("eot_holds", "eot_cuts", "eot_cutoff_rate", "never_fired", "never_fired_share")
 
 
 def canonical_model(name: str) -> str:
-    """The simulator's name for a model or one of its aliases.
+    """The model's name as the service spells it (aliases resolved, lower case).
+
+    U3 Pro names are kept as given (``universal-3-6-pro``, ``universal-3-5-pro``, the
+    legacy ``u3-rt-pro``: all follow the punctuation rule, `model_rule`); the rule
+    aliases ``u3`` / ``punctuation`` name the streaming default, ``confidence`` the
+    Universal-Streaming family, ``vad`` / ``silence-only`` the silence-only rule.
 
     Examples
     --------
-    >>> canonical_model("Universal-Streaming-English"), canonical_model("vad")
-    ('universal-streaming', 'silence')
+    >>> canonical_model("Universal-3-6-Pro"), canonical_model("u3-rt-pro"), canonical_model("vad")
+    ('universal-3-6-pro', 'u3-rt-pro', 'silence')
+    >>> canonical_model("punctuation")
+    'universal-3-6-pro'
     """
     key = str(name).strip().lower()
     if key not in _ALIASES:
-        raise ConfigError(f"unknown model {name!r}: use one of {', '.join(MODELS)}")
+        raise ConfigError(f"unknown model {name!r}: use one of {', '.join(MODELS)} (or the legacy u3-rt-pro)")
     return _ALIASES[key]
+
+
+def model_rule(name: str) -> str:
+    """The rule the simulator applies for a model: ``"punctuation"`` (every U3 Pro model),
+    ``"confidence"`` (Universal-Streaming) or ``"silence"``.
+
+    Examples
+    --------
+    >>> model_rule("universal-3-6-pro"), model_rule("u3-rt-pro"), model_rule("universal-streaming-english")
+    ('punctuation', 'punctuation', 'confidence')
+    """
+    model = canonical_model(name)
+    if model == "silence":
+        return SILENCE
+    return PUNCTUATION if is_u3_pro(model) else CONFIDENCE
+
+
+def speech_model_of(name: str) -> str | None:
+    """The ``speech_model`` a config for this model sends (None for the silence-only rule,
+    which is no AssemblyAI model; the family name ``universal-streaming`` sends its English model).
+
+    >>> speech_model_of("punctuation"), speech_model_of("universal-streaming"), speech_model_of("vad")
+    ('universal-3-6-pro', 'universal-streaming-english', None)
+    """
+    model = canonical_model(name)
+    if model == "silence":
+        return None
+    return "universal-streaming-english" if model == "universal-streaming" else model
 
 
 def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -245,16 +327,20 @@ class EndpointMetrics:
     Attributes
     ----------
     model : str
-        ``"u3-rt-pro"``, ``"universal-streaming"`` or ``"silence"``.
+        The service's model name (``"universal-3-6-pro"``, ``"universal-3-5-pro"``, the
+        legacy ``"u3-rt-pro"``, ``"universal-streaming-english"``...) or ``"silence"``.
     min_turn_silence, max_turn_silence : int
-        The setting (equal for ``silence``: the threshold T).
+        The setting in force (equal for ``silence``: the threshold T): for an
+        AssemblyAI model, after the preset filled what was unset and the service's
+        clamp of ``min_turn_silence`` (50-10000 ms).
     holds, cuts, cutoff_rate : int, int, float
         Pauses of at least 100 ms inside turns, how many the endpointer would cut,
         and their ratio (the pessimistic bound for a bracket).
     cuts_low, cutoff_rate_low : int, float
         The optimistic bound (equal to the above for exact rules).
     turns, turns_cut, turns_cut_share : int, int, float
-        Turns, and turns with at least one cut.
+        Turns, and turns with at least one cut: a cut hold or a forced end (the
+        turn cap; see the module's docstring).
     turn_ends : int
         True ends of turn that latency rests on.
     latency_mean_ms, latency_p50_ms, latency_p90_ms : float
@@ -269,6 +355,17 @@ class EndpointMetrics:
     never_fired, never_fired_share : int, float
         Turn ends the rule never fired on, ended only by ``max_turn_silence``
         (eot-bench's timeout; their latency is that timeout); 0 for silence-only.
+    forced_ends, turns_capped, forced_end_share : int, int, float
+        Ends forced by the turn cap (``ceil(D / cap) - 1`` per turn of ``D`` ms),
+        turns with at least one, and forced ends per turn; not in ``cutoff_rate``.
+    max_turn_duration : int or None
+        The turn cap in force (None: no cap modelled).
+    preset : str or None
+        The preset the service started from (``"balanced"``, ``"speaker_labels"``...;
+        None for the silence-only rule).
+    interruption_delay : int or None
+        The interruption delay in force (ms, U3 Pro): it delays the first partial,
+        not the end of turn, and is in no latency figure.
     bracket : bool
         True when the figures are a bracket rather than exact.
     label : str
@@ -306,6 +403,12 @@ class EndpointMetrics:
     eot_cutoff_rate: float = math.nan
     never_fired: int = 0
     never_fired_share: float = math.nan
+    forced_ends: int = 0
+    turns_capped: int = 0
+    forced_end_share: float = math.nan
+    max_turn_duration: int | None = None
+    preset: str | None = None
+    interruption_delay: int | None = None
 
     @property
     def per_file(self) -> pd.DataFrame:
@@ -374,6 +477,8 @@ class EndpointMetrics:
             f"turns cut {pct(self.turns_cut_share)} of {self.turns}, latency mean {ms(self.latency_mean_ms)} "
             f"p50 {ms(self.latency_p50_ms)} p90 {ms(self.latency_p90_ms)} over {self.turn_ends} turn ends, "
             f"{self.interrupted} interrupted"
+            + (f", {self.forced_ends} forced end(s) at the {self.max_turn_duration} ms turn cap"
+               if self.forced_ends else "")
         )
 
 

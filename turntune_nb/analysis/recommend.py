@@ -5,21 +5,22 @@ chosen on a sweep of the simulator, beside the guide's preset.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
 from ..options import options_from_kwargs
 from .display import format_value, readable_rows
 from .eotbench import eot_cells, eot_table, turnbench_table
 from .frontier import operating_points, pick_setting, rank_keys
-from .metrics import INTERVAL_METHOD, EndpointMetrics, canonical_model
+from .metrics import CONFIDENCE, INTERVAL_METHOD, PUNCTUATION, SILENCE, EndpointMetrics, model_rule
+from .preset_choice import config_fields, sends_beyond_preset, starts_from_text
 from .presets import MIN_SILENCE_LIMITS, StreamingConfig
+from .recommend_options import RecommendOptions
 from .results import result_caveats
 from .simulate import MAX_GRID_MS, MIN_GRID_MS, THRESHOLD_GRID_MS, Simulator, grid_up_to
+from .surface import legacy_note
 
 __all__ = ("MIN_HOLDS_TO_DECIDE", "MIN_TURN_ENDS_TO_DECIDE", "Recommendation", "RecommendOptions", "recommend_config",
            "grid_up_to")
@@ -36,9 +37,12 @@ class Recommendation:
     Attributes
     ----------
     config : StreamingConfig
-        The chosen setting, named ``"Data-driven"``; its ``evidence`` holds the
+        The chosen setting, named ``"Data-driven"``: its ``speech_model`` and the
+        preset it starts from (``mode``, or ``speaker_labels``) are set, so it sends
+        only the turn fields that differ from the preset; its ``evidence`` holds the
         figures below in JSON-safe form, so ``config.save(path)`` keeps them.
     model : str
+        The service's model name (``universal-3-6-pro`` by default) or ``silence``.
     target_cutoff : float
     met_target : bool
         False when no setting of the grid reaches the target (the setting with the
@@ -76,6 +80,12 @@ class Recommendation:
         The speakers or channels the figures are restricted to (None: all).
     grid_max_ms : int
         The longest ``max_turn_silence`` the sweep tried.
+    preset : str or None
+        The preset the setting starts from (``"balanced"``, ``"speaker_labels"``...;
+        None for the silence-only rule and Universal-Streaming, which have no ``mode``).
+    sends : dict
+        The turn fields the config sends beyond its preset (`starts_from_text` says it
+        in words).
     """
 
     config: StreamingConfig
@@ -100,6 +110,16 @@ class Recommendation:
     side: str | None = None
     grid_max_ms: int = int(MAX_GRID_MS[-1])
     interval_method: str = INTERVAL_METHOD
+    preset: str | None = None
+    sends: dict = field(default_factory=dict, compare=False)
+
+    def starts_from_text(self) -> str:
+        """Which preset the setting starts from and what it sends beyond it, in words.
+
+        e.g. ``"universal-3-6-pro: starts from the balanced preset (128/1280 ms); sends
+        max_turn_silence=1800"`` (see `recommend_config`'s example).
+        """
+        return starts_from_text(self.config, self.model)
 
     @property
     def latency_text(self) -> str:
@@ -154,6 +174,10 @@ class Recommendation:
         g = self.guide
         return _json_safe({
             "model": self.model,
+            "speech_model": self.config.speech_model,
+            "preset": self.preset,
+            "sends": dict(self.sends),
+            "starts_from": self.starts_from_text(),
             "target_cutoff": self.target_cutoff,
             "met_target": self.met_target,
             "config": self.config.to_dict(),
@@ -189,6 +213,7 @@ class Recommendation:
             lines.append(f"  side: {self.side} (its turn ends, and its own silences as holds unless it says "
                          "the floor holder's)")
         lines += [
+            f"  {self.starts_from_text()}",
             f"  min_turn_silence: {self.config.min_turn_silence} ms",
             f"  max_turn_silence: {self.config.max_turn_silence} ms",
             f"  {m}",
@@ -264,117 +289,6 @@ def _format_eot(table: pd.DataFrame) -> str:
     return t.drop(columns=["source"]).to_string(index=False)
 
 
-@dataclass(frozen=True)
-class RecommendOptions:
-    """How `recommend_config` chooses a setting, grouped by concern.
-
-    Parameters
-    ----------
-    model : {"u3-rt-pro", "universal-streaming", "silence"}
-        **The rule** the setting is judged under (aliases such as ``"vad"`` accepted).
-    target_cutoff : float
-        **The target**: the highest acceptable false cut-off rate, 0..1 (0.05 = 5 %).
-    mins, maxs, thresholds : sequence of int, optional
-        **The grid**: ``min_turn_silence`` / ``max_turn_silence`` values, and the
-        silence-only thresholds, to sweep (`Simulator.sweep`; default `MIN_GRID_MS` x
-        `MAX_GRID_MS` and `THRESHOLD_GRID_MS`). Kept as tuples.
-    grid_max_ms : int, optional
-        The longest ``max_turn_silence`` (and silence-only threshold) to try, 100..10000 ms
-        (`grid_up_to`); ``min_turn_silence`` goes up to it too. By default the grid stops at
-        2450 ms (min) and 5000 ms (max), and both are widened to 10000 ms, the service's
-        limit, when nothing lower meets the target (never when a grid is given).
-    speakers, channels, roles : optional
-        **The side**: tune for one side only (`turntune_nb.analysis.sides.select_side`);
-        every figure and the choice rest on the holds and turn ends of those speakers.
-        ``channels`` are 0-based (RTTM's channel 1 is 0); refused where the channel
-        field does not tell the parties apart (name ``speakers`` then). ``roles`` maps
-        role names used in `speakers` to labels or channels.
-    holds : {"own", "floor"}
-        With a side: whose pauses are its holds. ``"own"`` (the default): the side's
-        own silences, what an endpointer on its channel hears; a pause inside the
-        other party's backchannel, while the side talks throughout, is none of them.
-        ``"floor"``: the floor holder's (such a pause is charged to the side whose
-        talk contains it), the earlier rule, for one endpointer hearing everyone.
-    confidence : float
-        **The intervals**: their confidence, in (0, 1) (bootstrap over recordings;
-        Wilson per hold).
-    guide : StreamingConfig, optional
-        **The comparison**: the guide's preset shown beside the choice; by default the
-        result's own (``result.recommendation``).
-
-    Raises
-    ------
-    ConfigError
-        A value out of range; the message says which and what is allowed.
-
-    Examples
-    --------
-    >>> RecommendOptions(model="vad", target_cutoff=0.1, speakers="A").model
-    'silence'
-    >>> RecommendOptions(thresholds=[300, 500]).thresholds
-    (300, 500)
-    >>> RecommendOptions(target_cutoff=5)
-    Traceback (most recent call last):
-    ...
-    turntune_nb.errors.ConfigError: target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got 5
-    """
-
-    model: str = "u3-rt-pro"
-    target_cutoff: float = 0.05
-    mins: tuple | None = None
-    maxs: tuple | None = None
-    thresholds: tuple | None = None
-    grid_max_ms: int | None = None
-    speakers: tuple | None = None
-    channels: tuple | None = None
-    roles: dict | str | None = None
-    holds: str = "own"
-    confidence: float = 0.95
-    guide: StreamingConfig | None = None
-
-    def __post_init__(self):
-        object.__setattr__(self, "model", canonical_model(self.model))
-        t = self.target_cutoff
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0.0 <= t <= 1.0:
-            raise ConfigError(f"target_cutoff must lie in 0..1 (a share, 0.05 = 5 %), got {t}")
-        object.__setattr__(self, "target_cutoff", float(t))
-        c = self.confidence
-        if isinstance(c, bool) or not isinstance(c, numbers.Real) or not 0.0 < c < 1.0:
-            raise ConfigError(f"confidence must lie between 0 and 1 (0.95 = 95 %), got {c}")
-        object.__setattr__(self, "confidence", float(c))
-        for name in ("mins", "maxs", "thresholds"):
-            object.__setattr__(self, name, _grid_values(name, getattr(self, name)))
-        if self.grid_max_ms is not None:
-            grid_up_to(self.grid_max_ms)  # raises ConfigError out of 100..10000
-            object.__setattr__(self, "grid_max_ms", int(self.grid_max_ms))
-        for name in ("speakers", "channels"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, (value,) if isinstance(value, (str, int)) else tuple(value))
-        if self.holds not in ("own", "floor"):
-            raise ConfigError(f"holds must be 'own' (the side's own silences) or 'floor' (the floor holder's), "
-                              f"got {self.holds!r}")
-        if self.guide is not None and not isinstance(self.guide, StreamingConfig):
-            raise ConfigError(f"guide must be a StreamingConfig (a preset), got {type(self.guide).__name__}")
-
-    @property
-    def explicit_grid(self) -> bool:
-        """True when a grid was given (then it is never widened)."""
-        return self.mins is not None or self.maxs is not None or self.thresholds is not None
-
-
-def _grid_values(name: str, values) -> tuple | None:
-    """A grid as a tuple of whole milliseconds within the allowed settings (None: the default)."""
-    if values is None:
-        return None
-    out = tuple(np.asarray(values).reshape(-1).tolist())
-    lo, hi = MIN_SILENCE_LIMITS
-    if not out or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or not lo <= v <= hi
-                      for v in out):
-        raise ConfigError(f"{name} must be whole milliseconds in {lo}..{hi}, and not empty; got {values!r}")
-    return tuple(int(v) for v in out)
-
-
 def recommend_config(result_or_tables, options: RecommendOptions | None = None, **kwargs) -> Recommendation:
     """The lowest mean latency with at most ``options.target_cutoff`` false cut-offs.
 
@@ -393,7 +307,8 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     result_or_tables : AnalysisResult, loaded summary, Simulator or (pauses, turn_ends)
     options : RecommendOptions, optional
         The rule, the target, the grid, the side, the intervals' confidence and the
-        preset to compare with (defaults: u3-rt-pro, 5 %, the default grid, everyone).
+        preset to compare with (defaults: universal-3-6-pro from its balanced preset,
+        5 %, the default grid, everyone).
     **kwargs
         Deprecated: the fields of `RecommendOptions` as keyword arguments
         (``model=``, ``target_cutoff=``...), taken with a `DeprecationWarning`.
@@ -405,34 +320,43 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     >>> rec = recommend_config(analyze_transcripts(ts), RecommendOptions(target_cutoff=0.10))
     >>> rec.config.name, rec.met_target, rec.metrics.cutoff_rate <= 0.10
     ('Data-driven', True, True)
+    >>> rec.config.speech_model, rec.config.mode, rec.preset
+    ('universal-3-6-pro', 'balanced', 'balanced')
+    >>> rec.starts_from_text().startswith("universal-3-6-pro: starts from the balanced preset (128/1280 ms); sends")
+    True
     """
     opts = options_from_kwargs(RecommendOptions, options, kwargs, where="recommend_config")
     sim = _simulator_for(result_or_tables, opts)
     guide = opts.guide if opts.guide is not None else getattr(result_or_tables, "recommendation", None)
     # how the speech and the speakers were found comes first: it bounds every figure below
     warnings, notes = result_caveats(result_or_tables), list(sim.notes(opts.model))
+    if legacy_note(opts.model):
+        notes.insert(0, legacy_note(opts.model))
     sweep, thresholds = _sweep(sim, opts, notes)
     top = int(sweep["max_turn_silence"].max()) if len(sweep) else int(MAX_GRID_MS[-1])
     chosen, met = _choose(sweep, sim, opts.target_cutoff, top, warnings)
     lo, hi = int(chosen["min_turn_silence"]), int(chosen["max_turn_silence"])
-    metrics = sim.evaluate((lo, hi), model=opts.model)
+    preset = _preset_of(opts)
+    metrics = sim.evaluate((lo, hi), **preset)
     ci, lat_ci, wilson = _intervals(sim, metrics, opts, met, warnings, notes)
     fixed = _fixed_latency(sim, opts.model, lo, hi)
     if fixed is not None:
         notes.append(f"latency is max_turn_silence at every turn end ({fixed} ms): the rule waits that long at "
-                     "each one (" + ("a silence-only threshold" if opts.model == "silence" else
-                                     "no turn end is known to end in . ? or ! here" if opts.model == "u3-rt-pro"
+                     "each one (" + ("a silence-only threshold" if model_rule(opts.model) == SILENCE else
+                                     "no turn end is known to end in . ? or ! here"
+                                     if model_rule(opts.model) == PUNCTUATION
                                      else "the pessimistic bound") + "), so it has no spread and no interval")
-    if opts.model == "u3-rt-pro" and not sim.has_words and sim.holds:
+    if model_rule(opts.model) == PUNCTUATION and not sim.has_words and sim.holds:
         warnings.append("no word timings: the punctuation rule cannot be applied; consider the silence-only rule "
                         "(--model silence; model=\"silence\" in Python)")
     silence_sweep, silence_eq = _silence_equivalent(sim, sweep, opts, thresholds, top, lo)
     evidence = _evidence(sim)
+    named = config_fields(opts.model, opts.mode, opts.speaker_labels, guide)
     config = StreamingConfig(
         "Data-driven", lo, hi, description=_description(opts, met), use_cases="Chosen from your own recordings",
-        end_of_turn_confidence_threshold=_confidence_threshold(opts.model, guide),
+        **named,
         evidence={
-            "model": opts.model, "target_cutoff": opts.target_cutoff, "met_target": met,
+            "model": opts.model, "preset": metrics.preset, "target_cutoff": opts.target_cutoff, "met_target": met,
             "metrics": metrics.to_dict(), "cutoff_ci": list(ci), "latency_ci": list(lat_ci),
             "interval_method": INTERVAL_METHOD, "wilson_ci_per_hold": list(wilson), "confidence": opts.confidence,
             "guide_preset": None if guide is None else guide.name,
@@ -441,13 +365,19 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     )
     return Recommendation(
         config=config, model=opts.model, target_cutoff=opts.target_cutoff, met_target=met, metrics=metrics,
-        guide=guide, guide_metrics=sim.evaluate(guide, model=opts.model) if guide is not None else None,
+        guide=guide, guide_metrics=sim.evaluate(guide, **preset) if guide is not None else None,
         cutoff_ci=ci, confidence=opts.confidence, silence_equivalent_ms=silence_eq, evidence=evidence,
         warnings=tuple(warnings), notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
         latency_fixed_ms=fixed, wilson_ci=wilson, eot_cells=eot_cells(sweep),
         eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
-        grid_max_ms=top,
+        grid_max_ms=top, preset=metrics.preset if config.starts_from_preset else None,
+        sends=sends_beyond_preset(config),
     )
+
+
+def _preset_of(opts: RecommendOptions) -> dict:
+    """The model and preset every evaluation of the recommendation runs under."""
+    return {"model": opts.model, "mode": opts.mode, "speaker_labels": opts.speaker_labels or None}
 
 
 # --------------------------------------------------------------------------- the steps of recommend_config
@@ -468,11 +398,12 @@ def _sweep(sim: Simulator, opts: RecommendOptions, notes: list):
         mins = g_mins if mins is None else mins
         maxs = g_maxs if maxs is None else maxs
         thresholds = g_ts if thresholds is None else thresholds
-    sweep = sim.sweep(opts.model, mins=mins, maxs=maxs, thresholds=thresholds)
+    preset = _preset_of(opts)
+    sweep = sim.sweep(mins=mins, maxs=maxs, thresholds=thresholds, **preset)
     reached = (sweep["cutoff_rate"] <= opts.target_cutoff + 1e-12).any()
     if not opts.explicit_grid and opts.grid_max_ms is None and sim.holds and not reached:
         mins, maxs, thresholds = grid_up_to(MIN_SILENCE_LIMITS[1])
-        sweep = sim.sweep(opts.model, mins=mins, maxs=maxs, thresholds=thresholds)
+        sweep = sim.sweep(mins=mins, maxs=maxs, thresholds=thresholds, **preset)
         notes.append(f"nothing in the default grid (min_turn_silence up to {int(MIN_GRID_MS[-1])} ms, "
                      f"max_turn_silence up to {int(MAX_GRID_MS[-1])} ms) met the target: both were widened to "
                      f"{MIN_SILENCE_LIMITS[1]} ms, the longest allowed setting")
@@ -531,7 +462,7 @@ def _fixed_latency(sim: Simulator, model: str, lo: int, hi: int) -> int | None:
     it waits until max everywhere."""
     if not sim.turn_ends:
         return None
-    if model in ("silence", "universal-streaming") or lo == hi or sim.turn_ends_by_class["terminal"] == 0:
+    if model_rule(model) in (SILENCE, CONFIDENCE) or lo == hi or sim.turn_ends_by_class["terminal"] == 0:
         return int(hi)
     return None
 
@@ -540,7 +471,7 @@ def _silence_equivalent(sim: Simulator, sweep: pd.DataFrame, opts: RecommendOpti
                         lo: int):
     """The silence-only sweep (for eot-bench's silence row) and the silence-only threshold that
     meets the same target (None when none does)."""
-    if opts.model == "silence":
+    if model_rule(opts.model) == SILENCE:
         return sweep, lo
     if thresholds is None:
         thresholds = THRESHOLD_GRID_MS if top <= 5000 else grid_up_to(top)[2]
@@ -569,10 +500,3 @@ def _description(opts: RecommendOptions, met: bool) -> str:
         return (f"Lowest mean latency with at most {opts.target_cutoff:.0%} false cut-offs on your recordings "
                 f"({opts.model})")
     return f"Fewest false cut-offs reachable on your recordings ({opts.model})"
-
-
-def _confidence_threshold(model: str, guide) -> float | None:
-    """Universal-Streaming keeps the guide's end-of-turn confidence threshold (0.4 without one)."""
-    if model != "universal-streaming":
-        return None
-    return getattr(guide, "end_of_turn_confidence_threshold", None) or 0.4

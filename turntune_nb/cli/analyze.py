@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from ..errors import InputError, NothingUsableError
@@ -186,10 +187,29 @@ def add_recommend(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="transcript or audio files, folders of them, or one summary JSON saved by `analyze`")
     add_tuning_args(p)
+    add_preset_args(p)
     p.add_argument("--out", metavar="CONFIG.json",
                    help="write the chosen setting as a config JSON (turntune stream --config)")
     p.add_argument("--json", action="store_true", help="print the recommendation as JSON on stdout and nothing else")
     p.set_defaults(func=_run_recommend)
+
+
+def add_preset_args(p) -> None:
+    """--mode and --speaker-labels: the preset a U3 Pro setting starts from."""
+    p.add_argument("--mode", choices=("min_latency", "balanced", "max_accuracy"),
+                   help="the U3 Pro preset the setting starts from (default: balanced, the service's); the config "
+                   "names it and sends only the silences that differ from it")
+    p.add_argument("--speaker-labels", action="store_true",
+                   help="streaming diarisation: start from the diarisation profile (640/768 ms, a 10 s turn cap)")
+
+
+def _legacy_note(model) -> None:
+    """The one-line note for a legacy model name, on stderr (stdout stays JSON with --json)."""
+    from ..analysis.surface import legacy_note
+
+    note = legacy_note(model)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def _is_summary(path) -> bool:
@@ -220,13 +240,15 @@ def _run_recommend(args) -> int:
     from ..analysis.recommend import RecommendOptions, recommend_config
 
     _check_target(args.target_cutoff)
+    options = RecommendOptions(model=args.model, mode=args.mode, speaker_labels=args.speaker_labels,
+                               target_cutoff=args.target_cutoff, grid_max_ms=args.grid_max_ms, **side(args))
+    _legacy_note(args.model)
     if args.out:
         _check_destination(Path(args.out).parent, "The config's folder")
     source = _recommend_source(args)
     _stop_if_interrupted(source)
     _check_usable(source)
-    rec = recommend_config(source, RecommendOptions(model=args.model, target_cutoff=args.target_cutoff,
-                                                    grid_max_ms=args.grid_max_ms, **side(args)))
+    rec = recommend_config(source, options)
     path = rec.save(args.out) if args.out else None
     if args.json:
         print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False, default=str))
@@ -253,6 +275,7 @@ def add_report(sub) -> None:
     p.add_argument("--out", dest="report_path", default="turntune-report.html", metavar="REPORT.html",
                    help="where the report goes (default: turntune-report.html)")
     add_tuning_args(p)
+    add_preset_args(p)
     p.add_argument("--title", default="Turn-taking analysis", help="the report's title")
     p.set_defaults(func=_run_report, progress=True)  # the audio is analysed again: show it
 
@@ -262,14 +285,16 @@ def _run_report(args) -> int:
     from ..notebook.report import write_report
 
     _check_target(args.target_cutoff)
+    options = RecommendOptions(model=args.model, mode=args.mode, speaker_labels=args.speaker_labels,
+                               target_cutoff=args.target_cutoff, grid_max_ms=args.grid_max_ms)
+    _legacy_note(args.model)
     _check_destination(Path(args.report_path).parent, "The report's folder")
     result = _analysis_from_args(args)
     _stop_if_interrupted(result)
     _check_usable(result)
     if args.speaker or args.channel:
         result = result.for_speakers(**side(args))
-    recommendation = recommend_config(result, RecommendOptions(model=args.model, target_cutoff=args.target_cutoff,
-                                                               grid_max_ms=args.grid_max_ms))
+    recommendation = recommend_config(result, options)
     path = write_report(result, args.report_path, recommendation, title=args.title)
     from .console import make_console, print_saved
 

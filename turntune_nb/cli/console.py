@@ -316,6 +316,7 @@ def print_recommendation(rec, out: Console) -> None:
     if rec.side:
         rows.append(("side", f"{rec.side} (holds and turn ends of the speaker holding the floor)"))
     rows += [
+        ("setting", rec.starts_from_text()),
         (label("min_turn_silence"), format_value("min_turn_silence", rec.config.min_turn_silence)),
         (label("max_turn_silence"), format_value("max_turn_silence", rec.config.max_turn_silence)),
         (f"{rec.confidence:.0%} interval", f"false cut-off rate {_pct_range(rec.cutoff_ci)}, mean latency "
@@ -355,8 +356,8 @@ def print_recommendation(rec, out: Console) -> None:
         t.add_row("" if r.stack == previous else r.stack, r.parameter, str(r.value))
         previous = r.stack
     out.print(t)
-    _bullets(out, "About them", [f"{stack}: {note}" for stack, note in
-                                 exports.drop_duplicates("stack")[["stack", "note"]].itertuples(index=False)])
+    _bullets(out, "About them", [f"{stack} ({model}): {note}" for stack, model, note in
+                                 exports.drop_duplicates("stack")[["stack", "model", "note"]].itertuples(index=False)])
 
 
 # --------------------------------------------------------------------------- replay

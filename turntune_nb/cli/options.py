@@ -66,7 +66,8 @@ def add_speakers_arg(p) -> None:
     """--speakers N and --no-diarise, for audio."""
     p.add_argument("--speakers", type=int, default=None, metavar="N",
                    help="for audio: how many people speak in each recording, when you know it; offline, mono "
-                   "recordings are split into N speakers (estimated when not given); AssemblyAI: speaker_options for mono files (a two-channel file is split by channel). "
+                   "recordings are split into N speakers (estimated when not given); AssemblyAI: speaker_options for "
+                   "mono files (a two-channel file is split by channel). "
                    "With --backend offline, analyze writes the speaker segments it found as RTTM under OUT/segments/")
     p.add_argument("--no-diarise", dest="diarise", action="store_false",
                    help="offline: keep a mono recording's speech as one UNKNOWN speaker (no speaker diarisation); "
@@ -115,8 +116,12 @@ def vad_options(args) -> dict:
 
 def add_tuning_args(p) -> None:
     """--model, --target-cutoff and --backend, shared by recommend and report."""
-    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
-                   help="the endpointing rule to simulate (default: u3-rt-pro)")
+    p.add_argument("--model", default="universal-3-6-pro", metavar="MODEL",  # legacy u3-rt-pro: a note, on stderr
+                   choices=("universal-3-6-pro", "universal-3-5-pro", "u3-rt-pro", "universal-streaming",
+                            "universal-streaming-english", "universal-streaming-multilingual", "silence"),
+                   help="the model whose endpointing rule is simulated: universal-3-6-pro (default), "
+                   "universal-3-5-pro, universal-streaming(-english/-multilingual), silence; u3-rt-pro is "
+                   "accepted as a legacy name")
     p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
                    help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
     p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),

@@ -77,8 +77,9 @@ code{font-size:.95em}
 MAX_SPEAKER_ROWS = 8
 _KIND_NAMES = {C.GAP: "gap", C.OVERLAP: "overlap", C.PAUSE: "pause (same speaker)",
                C.CONTAINED: "backchannel (contained)"}
-_STACK_NAMES = {"assemblyai": "AssemblyAI", "deepgram": "Deepgram", "livekit": "LiveKit Agents",
-                "pipecat": "Pipecat", "openai_realtime": "OpenAI Realtime"}
+_STACK_NAMES = {"assemblyai": "AssemblyAI", "livekit_assemblyai": "LiveKit Agents' AssemblyAI plugin",
+                "pipecat_assemblyai": "Pipecat's AssemblyAISTTService", "deepgram": "Deepgram",
+                "livekit": "LiveKit Agents", "pipecat": "Pipecat", "openai_realtime": "OpenAI Realtime"}
 _BACKENDS = {
     "offline": "the offline backend: speech found on this machine by a speech detector, no transcription service",
     "assemblyai": "AssemblyAI's pre-recorded transcription (word timings and speaker labels)",
@@ -90,16 +91,23 @@ _SPEAKER_SOURCES = {
     "transcript": "the transcripts' own speaker labels",
     "unknown": "unknown: one undivided speaker",
 }
-_MODEL_RULES = {
-    "u3-rt-pro": ("AssemblyAI u3-rt-pro's punctuation rule: a pause ends the turn at min_turn_silence when the "
-                  "word before it ends in . ? or !, else at max_turn_silence. Pauses without word timings "
-                  "(unknown punctuation) are bracketed between the two"),
-    "universal-streaming": ("Universal-Streaming's confidence rule, bracketed: the model's end-of-turn "
-                            "confidence is not in a transcript, so each pause is counted between firing at "
-                            "min_turn_silence and waiting until max_turn_silence; the headline figures are "
-                            "the pessimistic bounds"),
+_MODEL_RULES = {  # by the simulator's rule (`turntune_nb.analysis.metrics.model_rule`); {model} is the model
+    "punctuation": ("AssemblyAI {model}'s punctuation rule (every U3 Pro model's): a pause ends the turn at "
+                    "min_turn_silence when the word before it ends in . ? or !, else at max_turn_silence. Pauses "
+                    "without word timings (unknown punctuation) are bracketed between the two"),
+    "confidence": ("Universal-Streaming's confidence rule, bracketed: the model's end-of-turn "
+                   "confidence is not in a transcript, so each pause is counted between firing at "
+                   "min_turn_silence and waiting until max_turn_silence; the headline figures are "
+                   "the pessimistic bounds"),
     "silence": "a silence timer: a pause ends the turn when it lasts the threshold",
 }
+
+
+def _rule_text(model: str) -> str:
+    """What the simulator replayed for `model`, in words."""
+    from ..analysis.metrics import model_rule
+
+    return _MODEL_RULES[model_rule(model)].format(model=model)
 
 
 # --------------------------------------------------------------------------- small pieces
@@ -293,8 +301,10 @@ def _interval_text(rec) -> str:
 
 def _how_close(stack: str, rec) -> str:
     silence_eq = rec.silence_equivalent_ms is not None
-    if stack == "assemblyai":
-        return ("exact: the setting itself" if rec.model != "universal-streaming"
+    if stack in ("assemblyai", "livekit_assemblyai", "pipecat_assemblyai"):
+        from ..analysis.metrics import CONFIDENCE, model_rule
+
+        return ("exact: the setting itself" if model_rule(rec.model) != CONFIDENCE
                 else "exact setting; its effect is bracketed (the model's confidence is not simulated)")
     if stack == "livekit":
         return ("loose: the same two bounds, but LiveKit's own end-of-utterance model decides between them "
@@ -316,14 +326,15 @@ def _setting_text(params: dict) -> str:
 
 def _peer_stacks(rec) -> str:
     """`Recommendation.export` as a table: one row per stack, with how close each is."""
-    table = pd.DataFrame([{"stack": _STACK_NAMES.get(stack, stack), "setting": _setting_text(item["params"]),
-                           "how_close": _how_close(stack, rec), "note": item["note"]}
+    table = pd.DataFrame([{"stack": _STACK_NAMES.get(stack, stack), "written_for": item.get("model", ""),
+                           "setting": _setting_text(item["params"]), "how_close": _how_close(stack, rec),
+                           "note": item["note"]}
                           for stack, item in rec.export().items()])
     return ("<h2>The same setting in other stacks</h2>"
             "<p>What <code>turntune recommend</code> prints: AssemblyAI's parameters, and the nearest knob "
             "elsewhere. Only AssemblyAI's rule is simulated on your recordings; the others are translations, "
             "as close as the column <i>how close</i> says. LiveKit and Pipecat take seconds.</p>"
-            + _table(table, wrap=("setting", "how_close", "note")))
+            + _table(table, wrap=("written_for", "setting", "how_close", "note")))
 
 
 def _benchmarks_section(rec) -> str:
@@ -353,8 +364,11 @@ def _method(result, rec) -> str:
     ]
     if rec is not None:
         items += [
-            f"<b>Simulator</b>: every hold and turn end replayed under {_e(_MODEL_RULES.get(rec.model, rec.model))}"
+            f"<b>Simulator</b>: every hold and turn end replayed under {_e(_rule_text(rec.model))}"
             f"; settings swept up to max_turn_silence {rec.grid_max_ms:,} ms.",
+            f"<b>Setting</b>: {_e(rec.starts_from_text())}. The preset fills what the setting leaves unset "
+            "(the turn cap: a longer turn is force-ended and counted as a cut turn); interruption_delay delays "
+            "the first partial, not the end of turn, and is in no latency figure.",
             f"<b>Choice</b>: the lowest mean latency with at most {rec.target_cutoff:.0%} false cut-offs"
             + ("" if rec.met_target else " (<b>not reached</b>: the setting with the fewest cut-offs is shown)")
             + (f"; the silence-only equivalent at the same target is {rec.silence_equivalent_ms:,} ms"
@@ -374,10 +388,11 @@ def _draw_tradeoff(result, recommendation, plot_tradeoff, ax):
     from ..analysis.simulate import Simulator
 
     sim = Simulator.from_result(result)
-    sweep = sim.sweep(recommendation.model)
+    preset = {"mode": recommendation.config.mode, "speaker_labels": recommendation.config.speaker_labels}
+    sweep = sim.sweep(recommendation.model, **preset)
     marks = {}
     for cfg in PRESETS.values():
-        m = sim.evaluate(cfg, model=recommendation.model)
+        m = sim.evaluate(cfg, model=recommendation.model, **preset)
         marks[cfg.name] = (m.latency_mean_ms, m.cutoff_rate)
     marks["recommended"] = (recommendation.metrics.latency_mean_ms, recommendation.metrics.cutoff_rate)
     return plot_tradeoff(sweep, frontier=pareto_frontier(sweep), marks=marks, ax=ax)
@@ -480,6 +495,8 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
                 shown_rate = "n/a" if rate != rate else f"{rate:.1%}"  # NaN: no holds to count
                 extra = f"<p>false cut-offs <b>{shown_rate}</b>, mean latency <b>{lat:.0f} ms</b></p>"
                 extra += _interval_text(recommendation)
+        if hasattr(recommendation, "starts_from_text"):
+            extra += f'<p class="meta">{_e(recommendation.starts_from_text())}</p>'
         cards.append(_config_card("Data-driven (cut-offs vs latency on these recordings)", chosen, extra))
     parts.append('<h2>Recommendation</h2><div class="cards">' + "".join(cards) + "</div>")
     if chosen is not None and hasattr(recommendation, "export"):

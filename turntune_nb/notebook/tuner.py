@@ -23,7 +23,9 @@ import threading
 import ipywidgets as W
 import traitlets
 
+from ..analysis.metrics import PUNCTUATION, model_rule, speech_model_of
 from ..analysis.presets import PRESETS, StreamingConfig, is_u3_pro, load_config
+from ..analysis.surface import DEFAULT_STREAMING_MODEL
 from .page import PageTheme
 from .tuner_controls import MODELS, TunerControls
 from .tuner_figures import CHARTS, TunerFigures
@@ -52,7 +54,11 @@ class ThresholdTuner(W.VBox):
     result : AnalysisResult or Simulator
     config : StreamingConfig, optional
         The starting setting (default: the analysis' own preset).
-    model : {"u3-rt-pro", "universal-streaming", "silence"}
+    model : str
+        ``"universal-3-6-pro"`` (default, AssemblyAI's streaming default),
+        ``"universal-3-5-pro"``, ``"universal-streaming"``, ``"silence"``; the legacy
+        ``"u3-rt-pro"`` is accepted. On a U3 Pro model the ``mode`` chosen is the preset
+        the figures and the recommendation start from (its turn cap).
     target_cutoff : float
     debounce_s : float
         ``charts="image"`` only: delay before figures are redrawn after the last move.
@@ -83,7 +89,7 @@ class ThresholdTuner(W.VBox):
 
     min_turn_silence = traitlets.Int(400)
     max_turn_silence = traitlets.Int(1280)
-    model = traitlets.Unicode("u3-rt-pro")
+    model = traitlets.Unicode(DEFAULT_STREAMING_MODEL)
     target_cutoff = traitlets.Float(0.05)
     setting_name = traitlets.Unicode("Balanced")
     side = traitlets.Unicode("all")
@@ -91,7 +97,7 @@ class ThresholdTuner(W.VBox):
     vad_threshold = traitlets.Float(None, allow_none=True)
     interruption_delay = traitlets.Int(None, allow_none=True)
 
-    def __init__(self, result, config: StreamingConfig | None = None, model: str = "u3-rt-pro",
+    def __init__(self, result, config: StreamingConfig | None = None, model: str = DEFAULT_STREAMING_MODEL,
                  target_cutoff: float = 0.05, debounce_s: float = 0.15, roles=None, save_path=None,
                  theme: str = "auto", charts: str = "plotly", **kwargs):
         from ..analysis.simulate import Simulator
@@ -156,7 +162,7 @@ class ThresholdTuner(W.VBox):
         self.interruption_slider.observe(lambda c: setattr(self, "interruption_delay", c["new"]), names="value")
         self.observe(self._on_side, names=["side"])
         self.observe(self._on_threshold, names=["min_turn_silence", "max_turn_silence"])
-        self.observe(self._on_model, names=["model"])
+        self.observe(self._on_model, names=["model", "mode"])  # the mode is the preset: its turn cap
         self.observe(lambda _c: self.recommend(), names=["target_cutoff"])
         self.observe(self._on_live_field, names=["min_turn_silence", "max_turn_silence", "mode", "vad_threshold",
                                                  "interruption_delay"])
@@ -234,16 +240,23 @@ class ThresholdTuner(W.VBox):
             evidence.update(cutoff_rate=self.metrics.cutoff_rate, latency_mean_ms=self.metrics.latency_mean_ms,
                             holds=self.metrics.holds, turn_ends=self.metrics.turn_ends)
         base = PRESETS.get(self.setting_name.lower())
+        u3 = model_rule(self.model) == PUNCTUATION
         return StreamingConfig(
             self.setting_name, self.min_turn_silence, self.max_turn_silence,
             base.description if base else "Tuned on these recordings",
             base.use_cases if base else "",
             base.end_of_turn_confidence_threshold if base else None,
             evidence,
-            mode=self.mode or None,
-            interruption_delay=self.interruption_delay,
+            mode=(self.mode or None) if u3 else None,
+            interruption_delay=self.interruption_delay if u3 else None,
             vad_threshold=self.vad_threshold,
+            speech_model=speech_model_of(self.model),
         )
+
+    def _preset(self) -> dict:
+        """The model and the preset every figure is computed under (``mode`` on U3 Pro only)."""
+        u3 = model_rule(self.model) == PUNCTUATION
+        return {"model": self.model, "mode": (self.mode or None) if u3 else None}
 
     # ------------------------------------------------------------------ a live session
     def connect(self, session) -> None:
@@ -315,7 +328,7 @@ class ThresholdTuner(W.VBox):
         """Apply the data-driven recommendation for the current model and target."""
         from ..analysis.recommend import RecommendOptions, recommend_config
 
-        options = RecommendOptions(model=self.model, target_cutoff=self.target_cutoff,
+        options = RecommendOptions(**self._preset(), target_cutoff=self.target_cutoff,
                                    guide=getattr(self.result, "recommendation", None))
         self.recommendation = recommend_config(self.simulator, options)
         self.eot_html.value = eot_html(self.recommendation.eot_table())
@@ -405,7 +418,7 @@ class ThresholdTuner(W.VBox):
 
     # ------------------------------------------------------------------ drawing
     def _update_metrics(self):
-        self.metrics = m = self.simulator.evaluate((self.min_turn_silence, self.max_turn_silence), model=self.model)
+        self.metrics = m = self.simulator.evaluate((self.min_turn_silence, self.max_turn_silence), **self._preset())
         self.metrics_html.value = metrics_html(m, self.min_turn_silence, self.max_turn_silence, self.model,
                                                self.simulator.side)
         self.title.value = title_html(self.setting_name, m, self.min_turn_silence, self.max_turn_silence, self.model)

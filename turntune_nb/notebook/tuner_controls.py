@@ -13,10 +13,14 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..analysis.presets import MODES, PRESETS, StreamingConfig
+from ..analysis.surface import DEFAULT_STREAMING_MODEL, LEGACY_MODELS
 
 __all__ = ("TunerControls", "MODELS")
 
-MODELS = (("u3-rt-pro (punctuation)", "u3-rt-pro"),
+#: The model choice: AssemblyAI's streaming models (newest first; 3.6 Pro is the streaming default)
+#: and the silence-only rule. A legacy name given to the tuner is added, marked legacy.
+MODELS = (("universal-3-6-pro (punctuation; streaming default)", "universal-3-6-pro"),
+          ("universal-3-5-pro (punctuation)", "universal-3-5-pro"),
           ("Universal-Streaming (confidence, bracket)", "universal-streaming"),
           ("silence only (one threshold)", "silence"))
 
@@ -43,7 +47,10 @@ class TunerControls:
     config : StreamingConfig
         The starting setting: the sliders' values, the mode, ``vad_threshold`` and
         ``interruption_delay`` (the service's defaults, 0.4 and 500 ms, where unset).
-    model : {"u3-rt-pro", "universal-streaming", "silence"}
+    model : str
+        ``"universal-3-6-pro"`` (default), ``"universal-3-5-pro"``,
+        ``"universal-streaming"``, ``"silence"``; a legacy name (``"u3-rt-pro"``) is
+        offered too, marked legacy.
     target_cutoff : float
     save_path : str or Path, optional
         Where Save writes; without it the button is disabled and its tooltip says how.
@@ -75,7 +82,7 @@ class TunerControls:
     ['Aggressive', 'Balanced', 'Conservative', 'Recommend', 'Save']
     """
 
-    def __init__(self, config: StreamingConfig, model: str = "u3-rt-pro", target_cutoff: float = 0.05,
+    def __init__(self, config: StreamingConfig, model: str = DEFAULT_STREAMING_MODEL, target_cutoff: float = 0.05,
                  save_path=None, sides=(("all speakers", "all"),)):
         self.min_slider = W.IntSlider(value=config.min_turn_silence, min=0, max=3000, step=10,
                                       description="min_turn_silence (ms)", style=_STYLE, layout=_fill(),
@@ -84,7 +91,8 @@ class TunerControls:
         self.max_slider = W.IntSlider(value=config.max_turn_silence, min=0, max=10_000, step=10,
                                       description="max_turn_silence (ms)", style=_STYLE, layout=_fill(),
                                       continuous_update=True, tooltip="silence before the turn ends regardless")
-        self.model_select = W.Dropdown(options=MODELS, value=model, description="model", style=_STYLE,
+        models = MODELS + (((f"{model} (legacy: punctuation)", model),) if model in LEGACY_MODELS else ())
+        self.model_select = W.Dropdown(options=models, value=model, description="model", style=_STYLE,
                                        layout=_fill(), tooltip="which end-of-turn rule the simulator replays")
         self.target_slider = W.FloatSlider(value=target_cutoff, min=0.01, max=0.3, step=0.01,
                                            description="target cut-off rate", readout_format=".0%", style=_STYLE,
@@ -95,7 +103,8 @@ class TunerControls:
                                       style=_STYLE, layout=_fill(), tooltip="restrict every figure to one side")
         self.mode_select = W.Dropdown(options=[("service default", ""), *[(m, m) for m in MODES]],
                                       value=config.mode or "", description="mode (U3 Pro)", style=_STYLE,
-                                      layout=_fill(), tooltip="U3 Pro's latency / accuracy mode")
+                                      layout=_fill(), tooltip="U3 Pro's preset: it fills what the setting leaves "
+                                                              "unset (the turn cap, interruption_delay)")
         self.vad_slider = W.FloatSlider(value=0.4 if config.vad_threshold is None else config.vad_threshold,
                                         min=0.0, max=1.0, step=0.05, description="vad_threshold", style=_STYLE,
                                         layout=_fill(), continuous_update=False,

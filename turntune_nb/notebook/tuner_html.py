@@ -36,7 +36,7 @@ def setting_text(model: str, min_ms: int, max_ms: int) -> str:
 
     Examples
     --------
-    >>> setting_text("u3-rt-pro", 400, 1280), setting_text("silence", 400, 900)
+    >>> setting_text("universal-3-6-pro", 400, 1280), setting_text("silence", 400, 900)
     ('400 / 1280 ms', 'T = 900 ms')
     """
     return f"T = {max_ms} ms" if model == "silence" else f"{min_ms} / {max_ms} ms"
@@ -46,7 +46,9 @@ def metric_rows(m) -> list[tuple[str, str, str, str]]:
     """``(label, key, value, note)`` of each row of the metrics table, values formatted.
 
     The headline figures are the pessimistic bound of a bracket (Universal-Streaming),
-    the optimistic one on a row of its own below the cut-off rate.
+    the optimistic one on a row of its own below the cut-off rate. Turns the turn cap
+    force-ends are cut turns (their row says how many); ``interruption_delay`` delays
+    the first partial and is in no latency row.
     """
     lo, hi = m.cutoff_ci()
     w_lo, w_hi = m.wilson_ci()
@@ -55,13 +57,18 @@ def metric_rows(m) -> list[tuple[str, str, str, str]]:
     cuts_note = f"{m.cuts} of {m.holds} pauses ≥ 100 ms; {interval}; per-hold Wilson {_pct(w_lo)}–{_pct(w_hi)}"
     rows = [
         ("false cut-off rate", "cutoff_rate", _pct(m.cutoff_rate), cuts_note),
-        ("turns with a cut", "turns_cut_share", _pct(m.turns_cut_share), f"{m.turns_cut} of {m.turns} turns"),
+        ("turns with a cut", "turns_cut_share", _pct(m.turns_cut_share), f"{m.turns_cut} of {m.turns} turns"
+         + (f", {m.turns_capped} of them force-ended by the {m.max_turn_duration / 1000:g} s turn cap "
+            f"({m.forced_ends} forced end(s))" if m.forced_ends else "")),
         ("mean latency", "latency_mean_ms", _ms(m.latency_mean_ms), f"over {m.turn_ends} turn ends"),
         ("p50 latency", "latency_p50_ms", _ms(m.latency_p50_ms), ""),
         ("p90 latency", "latency_p90_ms", _ms(m.latency_p90_ms), ""),
         ("interrupted turn ends", "interrupted", str(m.interrupted),
          "the next speaker started before the endpoint fired"),
     ]
+    if m.interruption_delay is not None:
+        rows.append(("interruption delay", "interruption_delay", _ms(float(m.interruption_delay)),
+                     f"{m.preset} preset; delays the first partial (plus the server's 256 ms), not the end of turn"))
     if m.bracket:
         rows.insert(1, ("…optimistic bound", "cutoff_rate_low", _pct(m.cutoff_rate_low),
                         "if the model is confident early"))
@@ -130,7 +137,8 @@ def recommended_html(recommendation, target_cutoff: float, model: str) -> str:
     config = recommendation.config
     warn = "".join(f"<br>⚠ {html.escape(w)}" for w in recommendation.warnings)
     return (f"<b>Recommended</b> for at most {target_cutoff:.0%} false cut-offs ({html.escape(model)}): "
-            f"{config.min_turn_silence} / {config.max_turn_silence} ms{warn}")
+            f"{config.min_turn_silence} / {config.max_turn_silence} ms; "
+            f"{html.escape(recommendation.starts_from_text())}{warn}")
 
 
 def saved_html(config, path) -> str:
