@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis.metrics import canonical_model
+from .analysis.surface import DEFAULT_STREAMING_MODEL
 from .assemblyai.streaming import StartLimiter
 from .errors import ConfigError, ReplayNotConfirmedError, StreamingClosedError, TurnTuneError
 from .files import safe_filename
@@ -84,7 +85,7 @@ class ReplayOptions:
     retries, backoff_s : int, float
         Back-off: retries of a session refused with 3009 (default 6), waiting
         ``backoff_s * 2**n`` seconds (default 2.0) before the n-th.
-    model : {"u3-rt-pro", "universal-streaming", "silence"}
+    model : {"universal-3-6-pro", "universal-3-5-pro", "universal-streaming", "silence"}
         Scoring: the simulator's rule for the prediction (aliases accepted).
     align_tolerance_ms : int, optional
         Scoring: how far before a reference end a fire still belongs to the silence
@@ -120,7 +121,7 @@ class ReplayOptions:
     sessions_per_minute: int | None = None
     retries: int = 6
     backoff_s: float = 2.0
-    model: str = "u3-rt-pro"
+    model: str = DEFAULT_STREAMING_MODEL
     align_tolerance_ms: int | None = None
     events_dir: str | os.PathLike | None = None
     progress: Callable[[str], object] | None = None

@@ -38,6 +38,7 @@ from .analysis.metrics import canonical_model
 from .analysis.model import transcripts_to_frame, words_to_frame
 from .analysis.readers import transcript_from_assemblyai
 from .analysis.simulate import Simulator
+from .analysis.surface import DEFAULT_STREAMING_MODEL
 from .analysis.turnbench import (
     FP_BUDGET,
     TurnBenchScore,
@@ -168,7 +169,8 @@ def measured_eot_cells(overall: pd.DataFrame) -> dict:
     return eot_cells(sweep)
 
 
-def score_records(records: list, model: str = "u3-rt-pro", align_tolerance_ms: int | None = None) -> ReplayResult:
+def score_records(records: list, model: str = DEFAULT_STREAMING_MODEL,
+                  align_tolerance_ms: int | None = None) -> ReplayResult:
     """Score saved sessions: ``(header, events)`` pairs as `turntune_nb.replay` writes them.
 
     Sessions are grouped by setting; within each, the truth of every recording is
@@ -317,7 +319,7 @@ def turnbench_records(records: list, budget: float = FP_BUDGET) -> tuple:
     return frame, submissions, notes
 
 
-def rescore(events_dir, model: str = "u3-rt-pro", align_tolerance_ms: int | None = None) -> ReplayResult:
+def rescore(events_dir, model: str = DEFAULT_STREAMING_MODEL, align_tolerance_ms: int | None = None) -> ReplayResult:
     """Score a saved replay again (another `model`, another alignment tolerance) without streaming.
 
     `align_tolerance_ms` None: each file's from its truth source (`default_tolerance`).

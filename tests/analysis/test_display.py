@@ -78,3 +78,12 @@ def test_a_replays_predicted_and_gap_columns_read_as_the_figure_they_qualify():
 def test_the_guides_gap_column_is_a_gap_not_a_replay_difference():
     # "gap_ms" (compute_guide_gaps) starts like a replay's gap_<figure> column but is a gap in ms
     assert D.label("gap_ms") == "gap (ms)" and D.format_value("gap_ms", 300.4) == "300"
+
+
+def test_the_turn_cap_and_a_replays_fires_read_as_what_they_are():
+    from turntune_nb.analysis.display import format_value, label
+
+    # forced ends per turn can pass 1 (2 forced ends in 2 turns is 1.0, 3 in 2 is 1.5): a ratio, not a share
+    assert format_value("forced_end_share", 1.5) == "1.50" and format_value("forced_ends", 2.0) == "2"
+    assert format_value("max_turn_duration", 10_000) == "10,000" and label("max_turn_duration") == "turn cap (ms)"
+    assert format_value("premature_rate", 0.25) == "25.0%" and format_value("fires_in_speech", 7.0) == "7"

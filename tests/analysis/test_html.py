@@ -25,7 +25,7 @@ def test_a_result_shows_caveats_first_then_one_table_per_concept():
     assert "3 files</b> analysed (transcript files), 0 skipped" in html
     captions = re.findall(r"<caption[^>]*>([^<]*)</caption>", html)
     assert captions == ["Overall", "The guide&#x27;s preset", "Files",
-                        "Per speaker (cut-off rate at Aggressive (160/400 ms), u3-rt-pro)"]
+                        "Per speaker (cut-off rate at Aggressive (160/400 ms), universal-3-6-pro)"]
     assert html.count("<table") == 6  # + transitions and pauses, folded in <details>
     # guide gaps 400, 300, 1000, 600, 500, 100, 500: mean 485.714 -> "486", median 500, longest 1,000
     assert row_value(html, "mean gap (ms)") == "486"
@@ -151,3 +151,14 @@ def test_the_display_reads_in_jupyterlab_light_and_dark(tmp_path):
             for part, m in parts.items():
                 assert m["contrast"] >= 4.5, (theme, part, m)  # WCAG AA for text
         assert seen["light"]["cell"]["background"] > 0.8 and seen["dark"]["cell"]["background"] < 0.1
+
+
+def test_latency_without_spread_is_said_in_words_not_as_a_zero_width_interval():
+    from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
+
+    # silence-only at 500 ms: every turn end waits 500 ms, in every file: no spread, no interval
+    rec = recommend_config(analyze_transcripts([CALL1, CALL2]),
+                           RecommendOptions(model="silence", target_cutoff=0.5, thresholds=[500]))
+    html = rec._repr_html_()
+    assert "; latency is max_turn_silence at every turn end (500 ms)." in html and "mean latency 500" not in html
+    assert not re.search(r"500\s*[–-]\s*500", html)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.notebook.tuner_recording import two_speaker_call
 from turntune_nb.analysis.presets import PRESETS, load_config
+from turntune_nb.analysis.results import analyze_transcripts
 from turntune_nb.notebook.tuner import ThresholdTuner
 
 
@@ -391,3 +392,20 @@ def test_charts_take_the_width_the_page_reports(result):
     assert tuner.ecdf_figure.layout.width is None  # autosize until a page has laid it out
     tuner.page.set_state({"chart_widths": {"turntune-ecdf": 568, "turntune-tradeoff": 420}})  # the page's message
     assert (tuner.ecdf_figure.layout.width, tuner.tradeoff_figure.layout.width) == (568, 420)
+
+
+def test_the_side_picker_offers_only_channels_that_separate_the_parties():
+    from turntune_nb.analysis.model import Transcript, Utterance as U
+
+    # RTTM: every segment on channel 1 (read as 0) though A and B both speak: --channel would be refused,
+    # so the picker offers the speakers and no channel
+    rttm = Transcript("meeting", [U("A", 0, 1000, channel=0), U("B", 1500, 3000, channel=0),
+                                  U("A", 3500, 5000, channel=0)], source="rttm")
+    tuner = ThresholdTuner(analyze_transcripts([rttm]), debounce_s=30)
+    assert [v for _, v in tuner.side_select.options] == ["all", "speaker:A", "speaker:B"]
+    # one party per channel: both channels are offered (0-based, as --channel)
+    call = Transcript("call", [U("ch0", 0, 1000, channel=0), U("ch1", 1500, 3000, channel=1),
+                               U("ch0", 3500, 5000, channel=0)])
+    tuner = ThresholdTuner(analyze_transcripts([call]), debounce_s=30)
+    assert [v for _, v in tuner.side_select.options] == ["all", "speaker:ch0", "speaker:ch1", "channel:0",
+                                                          "channel:1"]

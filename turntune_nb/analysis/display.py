@@ -68,6 +68,10 @@ LABELS: dict[str, str] = {
     "fires": "fires", "fires_at_turn_end": "fires at a turn end", "fires_in_hold": "fires in a hold",
     "fires_in_speech": "fires in speech", "premature_rate": "premature fires",
     "align_tolerance_ms": "alignment tolerance (ms)",
+    # the service's turn cap (analysis.simulate): turns force-ended at max_turn_duration
+    "forced_ends": "turns force-ended at the cap", "turns_capped": "turns longer than the cap",
+    "forced_end_share": "forced ends per turn", "max_turn_duration": "turn cap (ms)",
+    "preset": "starts from preset", "speech_model": "model",
 }
 
 _SHARES = {"overlap_share", "share", "share_of_speaker_changes", "cutoff_rate", "cutoff_rate_low",
@@ -79,6 +83,7 @@ _COUNTS = {"speakers", "utterances", "total_utterances", "total_gaps", "gaps", "
 _SHARES |= {"cutoff_at_300ms", "cutoff_at_600ms"}
 _COUNTS |= {"fired", "missed", "files", "fires", "fires_at_turn_end", "fires_in_hold", "fires_in_speech"}
 _SHARES |= {"premature_rate"}
+_COUNTS |= {"forced_ends", "turns_capped"}
 #: A replay's simulator prediction and measured-minus-predicted columns read as the figure they qualify.
 _QUALIFIERS = {"predicted_": "predicted", "gap_": "measured - predicted"}
 _MISSING = "–"
@@ -92,7 +97,7 @@ LABELS.update({
 })
 _SHARES |= {"talk_share"}
 _COUNTS |= {"pause_count", "floor_takes", "overlaps_started", "files", "files_read", "files_skipped"}
-_RATIOS = {"variability_ratio", "end_of_turn_confidence_threshold", "vad_threshold"}
+_RATIOS = {"variability_ratio", "forced_end_share", "end_of_turn_confidence_threshold", "vad_threshold"}
 #: Column -> machine value -> words, for values a person should not have to decode.
 VALUE_WORDS: dict[str, dict[str, str]] = {
     "backend": {"transcripts": "transcript files", "assemblyai": "AssemblyAI",
@@ -120,7 +125,8 @@ def kind(column: str) -> str:
         return "share"
     if column in _COUNTS:
         return "count"
-    if column.endswith(("_ms", "_ms_low")) or column in ("min_turn_silence", "max_turn_silence", "interruption_delay"):
+    if column.endswith(("_ms", "_ms_low")) or column in ("min_turn_silence", "max_turn_silence", "interruption_delay",
+                                                                   "max_turn_duration"):
         return "ms"
     if column in _RATIOS:
         return "ratio"

@@ -93,7 +93,10 @@ def recommendation_html(rec) -> str:
              f"<p>{escape(rec.starts_from_text())}</p>"]
     conf = D.format_value("cutoff_rate", rec.confidence)
     lines.append(f"<p>{escape(conf)} interval ({escape(rec.interval_method)}): cut-off rate "
-                 f"{escape(_range(rec.cutoff_ci, 'share'))}, mean latency {escape(_range(rec.latency_ci, 'ms'))}."
+                 f"{escape(_range(rec.cutoff_ci, 'share'))}"
+                 + escape(f"; {rec.latency_text}" if rec.latency_fixed_ms is not None
+                          else f", mean latency {_range(rec.latency_ci, 'ms')}")
+                 + "."
                  + (f" Silence-only equivalent: {rec.silence_equivalent_ms} ms." if rec.silence_equivalent_ms
                     is not None else "") + "</p>")
     table = figures_html(rec.table(), "The chosen setting beside the guide's preset")

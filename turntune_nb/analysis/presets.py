@@ -97,7 +97,7 @@ class StreamingConfig:
         Milliseconds of silence (``min <= max``).
     description, use_cases : str
     end_of_turn_confidence_threshold : float, optional
-        Universal-Streaming only; u3-rt-pro ignores it.
+        Universal-Streaming only; the U3 Pro models ignore it.
     mode : str, optional
         U3 Pro only: ``"min_latency"``, ``"balanced"`` (the service's default) or
         ``"max_accuracy"``.

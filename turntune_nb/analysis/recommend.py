@@ -68,7 +68,7 @@ class Recommendation:
         not shown as an interval, when `latency_fixed_ms` is set.
     latency_fixed_ms : int or None
         Set when latency has no spread: the rule waits until ``max_turn_silence`` at
-        every turn end (sources without words under u3-rt-pro, the pessimistic bound of
+        every turn end (sources without words under a U3 Pro model, the pessimistic bound of
         universal-streaming, a silence-only threshold); `latency_text` and a note say
         "latency is max_turn_silence at every turn end" instead of an interval.
     wilson_ci : (float, float)
@@ -457,7 +457,7 @@ def _fixed_latency(sim: Simulator, model: str, lo: int, hi: int) -> int | None:
     """``max_turn_silence`` when the (headline, pessimistic) rule fires there at every turn end, else None.
 
     Silence-only fires at its threshold everywhere; universal-streaming's pessimistic
-    bound waits until max everywhere; u3-rt-pro fires at min only after terminal
+    bound waits until max everywhere; the U3 Pro models fire at min only after terminal
     punctuation, so without a terminal turn end (word-less sources) or with min == max
     it waits until max everywhere."""
     if not sim.turn_ends:

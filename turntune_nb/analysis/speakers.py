@@ -31,6 +31,7 @@ from ..errors import InputError
 from . import columns as C
 from .gaps import summarize_values
 from .model import SPEAKERS_UNKNOWN
+from .surface import DEFAULT_STREAMING_MODEL
 
 __all__ = ("SPEAKER_COLUMNS", "ROLE_COLUMNS", "OTHER_ROLE", "speaker_table", "role_table", "setting_text")
 
@@ -178,11 +179,11 @@ def _setting_of(result, setting, model):
         setting = getattr(result, "recommendation", None)
     if hasattr(setting, "config") and hasattr(setting, "model"):  # a Recommendation
         return setting.config, (model or setting.model)
-    return setting, (model or "u3-rt-pro")
+    return setting, (model or DEFAULT_STREAMING_MODEL)
 
 
 def setting_text(result, setting=None, model: str | None = None) -> str:
-    """Words for the setting the cut-off rate is taken at, e.g. ``"Balanced (400/1280 ms), u3-rt-pro"``."""
+    """Words for the setting the cut-off rate is taken at, e.g. ``"Balanced (400/1280 ms), universal-3-6-pro"``."""
     setting, model = _setting_of(result, setting, model)
     if setting is None:
         return "no setting"
@@ -201,8 +202,8 @@ def speaker_table(result, setting=None, model: str | None = None) -> pd.DataFram
     result : AnalysisResult
     setting : StreamingConfig, Recommendation, (min, max) or int, optional
         Where the cut-off rate is taken; by default the result's recommended preset.
-    model : {"u3-rt-pro", "universal-streaming", "silence"}, optional
-        The endpointing rule (default: the Recommendation's, else u3-rt-pro).
+    model : {"universal-3-6-pro", "universal-3-5-pro", "universal-streaming", "silence"}, optional
+        The endpointing rule (default: the Recommendation's, else universal-3-6-pro).
 
     Examples
     --------

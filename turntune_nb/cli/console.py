@@ -306,7 +306,7 @@ def print_recommendation(rec, out: Console) -> None:
     """A `Recommendation` for the terminal: the setting, its intervals, the table beside the
     guide's preset, eot-bench's cells, warnings, notes and the equivalents on other stacks."""
     from ..analysis.export import export_table
-    from ..analysis.recommend import _ms_range, _pct_range
+    from ..analysis.recommend import _pct_range
 
     _heading(out, f"DATA-DRIVEN RECOMMENDATION ({rec.model}, target <= {rec.target_cutoff:.0%} false cut-offs)")
     for w in rec.warnings:
@@ -314,13 +314,15 @@ def print_recommendation(rec, out: Console) -> None:
             out.print(f"!! {w}")
     rows = []
     if rec.side:
-        rows.append(("side", f"{rec.side} (holds and turn ends of the speaker holding the floor)"))
+        rows.append(("side", f"{rec.side} (every figure from its holds and turn ends)"))
     rows += [
         ("setting", rec.starts_from_text()),
         (label("min_turn_silence"), format_value("min_turn_silence", rec.config.min_turn_silence)),
         (label("max_turn_silence"), format_value("max_turn_silence", rec.config.max_turn_silence)),
-        (f"{rec.confidence:.0%} interval", f"false cut-off rate {_pct_range(rec.cutoff_ci)}, mean latency "
-                                           f"{_ms_range(rec.latency_ci)} ({rec.interval_method})"),
+        (f"{rec.confidence:.0%} interval", f"false cut-off rate {_pct_range(rec.cutoff_ci)}"
+                                           + (f"; {rec.latency_text}" if rec.latency_fixed_ms is not None
+                                              else f", mean latency {rec.latency_text}")
+                                           + f" ({rec.interval_method})"),
         ("per-hold Wilson interval", f"{_pct_range(rec.wilson_ci)} (every hold independent: too narrow across "
                                      "calls)"),
         ("evidence", f"{rec.evidence['holds']} holds, {rec.evidence['turns']} turns, {rec.evidence['turn_ends']} "

@@ -114,11 +114,15 @@ def vad_options(args) -> dict:
     return out
 
 
+#: The models whose endpointing rule the simulator knows, as --model takes them (u3-rt-pro: legacy, with a note).
+MODEL_CHOICES = ("universal-3-6-pro", "universal-3-5-pro", "u3-rt-pro", "universal-streaming",
+                 "universal-streaming-english", "universal-streaming-multilingual", "silence")
+
+
 def add_tuning_args(p) -> None:
     """--model, --target-cutoff and --backend, shared by recommend and report."""
     p.add_argument("--model", default="universal-3-6-pro", metavar="MODEL",  # legacy u3-rt-pro: a note, on stderr
-                   choices=("universal-3-6-pro", "universal-3-5-pro", "u3-rt-pro", "universal-streaming",
-                            "universal-streaming-english", "universal-streaming-multilingual", "silence"),
+                   choices=MODEL_CHOICES,
                    help="the model whose endpointing rule is simulated: universal-3-6-pro (default), "
                    "universal-3-5-pro, universal-streaming(-english/-multilingual), silence; u3-rt-pro is "
                    "accepted as a legacy name")

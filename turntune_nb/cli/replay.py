@@ -16,6 +16,7 @@ import sys
 
 from ..errors import InputError
 from .exits import EXIT_CODES_HELP, EXIT_NOT_CONFIRMED, EXIT_OK, EXIT_PARTIAL, print_err
+from .options import MODEL_CHOICES
 
 __all__ = ("add_replay",)
 
@@ -45,13 +46,15 @@ def add_replay(sub) -> None:
                    "column 1 is channel 0) of two-channel calls: the side being tuned")
     p.add_argument("--speaker", metavar="S",
                    help="the transcript's speaker on that side (default: the one on --channel)")
-    p.add_argument("--model", default="u3-rt-pro", choices=("u3-rt-pro", "universal-streaming", "silence"),
-                   help="the simulator's rule for the prediction (default: u3-rt-pro)")
+    p.add_argument("--model", default=None, choices=MODEL_CHOICES, metavar="MODEL",
+                   help="the model whose rule the simulator predicts with (default: the --speech-model, else "
+                   "universal-3-6-pro; universal-3-5-pro, universal-streaming, silence...)")
     p.add_argument("--sample", type=int, metavar="N", help="stream a random sample of N recordings")
     p.add_argument("--seed", type=int, default=0, help="the sample's seed (default: 0)")
     p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
                    help="auto (default): AssemblyAI with ASSEMBLYAI_API_KEY, else the offline endpointer")
-    p.add_argument("--speech-model", default="u3-rt-pro", metavar="M", help="AssemblyAI's model (default: u3-rt-pro)")
+    p.add_argument("--speech-model", default=None, metavar="M",
+                   help="AssemblyAI's streaming model (default: the config's, else universal-3-6-pro, the service's)")
     p.add_argument("--speed", type=float, default=1.0, metavar="X",
                    help="pace: 1 = real time (default; AssemblyAI accepts no faster); the offline endpointer can "
                    "go faster")
@@ -79,9 +82,16 @@ def _options(args, out):
     from ..replay import ReplayOptions
 
     return ReplayOptions(sample=args.sample, seed=args.seed, speed=args.speed, concurrency=args.concurrency,
-                         sessions_per_minute=args.sessions_per_minute, model=args.model,
+                         sessions_per_minute=args.sessions_per_minute, model=_model(args),
                          align_tolerance_ms=args.align_tolerance, events_dir=args.events_dir,
                          progress=None if args.json else (lambda line: out.print(f"  {line}")))
+
+
+def _model(args) -> str:
+    """The rule the prediction is made with: --model, else the model streamed, else the service's default."""
+    from ..analysis.surface import DEFAULT_STREAMING_MODEL
+
+    return args.model or getattr(args, "speech_model", None) or DEFAULT_STREAMING_MODEL
 
 
 def _confirmed() -> bool:
@@ -101,7 +111,7 @@ def _run_replay(args) -> int:
 
     out = make_console(stderr=args.json)
     if args.rescore:
-        result = rescore(args.rescore, model=args.model, align_tolerance_ms=args.align_tolerance)
+        result = rescore(args.rescore, model=_model(args), align_tolerance_ms=args.align_tolerance)
     else:
         if not args.paths or not args.config:
             raise InputError("give recordings (PATH...) and at least one --config, or --rescore DIR")

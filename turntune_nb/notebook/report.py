@@ -286,8 +286,10 @@ def _interval_text(rec) -> str:
     if ci is None:
         return ""
     if ci[0] == ci[0]:
-        text = (f"95% interval over recordings: cut-offs {_pct(ci[0])}–{_pct(ci[1])}, mean latency "
-                f"{_ms(lat[0])}–{_ms(lat[1])} (bootstrap; files are the independent units)")
+        fixed = getattr(rec, "latency_fixed_ms", None)
+        latency = f"; {rec.latency_text}" if fixed is not None else f", mean latency {_ms(lat[0])}–{_ms(lat[1])}"
+        text = (f"95% interval over recordings: cut-offs {_pct(ci[0])}–{_pct(ci[1])}{latency} "
+                "(bootstrap; files are the independent units)")
     else:
         text = "95% interval over recordings: n/a (one recording)"
     if wilson is not None:

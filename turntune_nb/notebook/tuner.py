@@ -200,12 +200,12 @@ class ThresholdTuner(W.VBox):
     def _side_options(self) -> list:
         """("label", key) pairs: everyone, each speaker, each channel, each role."""
         from ..analysis import columns as C
-        from ..analysis.sides import parse_roles
+        from ..analysis.sides import parse_roles, separating_channels
 
         p, t = self._all_simulator.pauses_table, self._all_simulator.turn_ends_table
         speakers = sorted(set(t[C.SPEAKER].astype(str)) | set(
             (p[C.FLOOR_SPEAKER] if C.FLOOR_SPEAKER in p else p[C.SPEAKER]).astype(str)))
-        channels = sorted({int(c) for f in (p, t) if C.CHANNEL in f for c in f[C.CHANNEL].dropna()})
+        channels = separating_channels(p, t)  # none where one channel value holds several parties (RTTM)
         opts = [("all speakers", "all")]
         opts += [(f"speaker {s}", f"speaker:{s}") for s in speakers]
         opts += [(f"channel {c}", f"channel:{c}") for c in channels]
