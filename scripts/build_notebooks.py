@@ -51,7 +51,7 @@ import os
 AUDIO_FOLDER = os.environ.get("TURNTUNE_AUDIO", "../samples/synthetic")
 BACKEND = "auto"  # "auto": AssemblyAI when a key is configured, else offline; "assemblyai"; "offline"
 OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
-MODEL = "u3-rt-pro"
+MODEL = "universal-3-6-pro"  # AssemblyAI's streaming default; also universal-3-5-pro, universal-streaming, silence
 TARGET_CUTOFF = 0.05
 """, "parameters"),
     code("""
@@ -103,7 +103,7 @@ import os
 OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
 CONFIG_PATH = f"{OUT_DIR}/config.json"
 FALLBACK_FOLDER = "../samples/synthetic"
-MODEL = "u3-rt-pro"
+MODEL = "universal-3-6-pro"  # AssemblyAI's streaming default; also universal-3-5-pro, universal-streaming, silence
 """, "parameters"),
     code("from turntune_nb import ThresholdTuner, analyze_folder, latest_summary, load_config, load_summary"),
     md("Load the newest saved analysis, or analyse the bundled samples offline when there is none."),

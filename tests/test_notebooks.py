@@ -152,7 +152,7 @@ def test_run_all_chain_keeps_the_saved_setting(tmp_path):
 
     # the same summary through the command line, in another process: the same setting
     cli_config = tmp_path / "cli_config.json"
-    proc = subprocess.run([sys.executable, "-m", "turntune_nb", "recommend", str(summary), "--model", "u3-rt-pro",
+    proc = subprocess.run([sys.executable, "-m", "turntune_nb", "recommend", str(summary), "--model", "universal-3-6-pro",
                            "--target-cutoff", "0.05", "--out", str(cli_config)],
                           env=kernel_env(), cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
