@@ -33,7 +33,7 @@ def ms(v) -> str:
 
 def show(title: str, result, turnbench: bool = False, **side) -> None:
     print(f"\n{title}")
-    for model in ("silence", "u3-rt-pro"):
+    for model in ("silence", "universal-3-6-pro"):
         rec = recommend_config(result, RecommendOptions(model=model, target_cutoff=0.05, **side))
         m = rec.metrics
         lo, hi = rec.cutoff_ci
@@ -47,7 +47,7 @@ def show(title: str, result, turnbench: bool = False, **side) -> None:
               f"{pct(m.cutoff_rate)} (95% over recordings {interval}; per-hold Wilson "
               f"{pct(rec.wilson_ci[0])}-{pct(rec.wilson_ci[1])}), latency {ms(m.latency_mean_ms)}, "
               f"never fired {m.never_fired}/{m.turn_ends}")
-        table = rec.eot_table(reference=(model == "u3-rt-pro"))
+        table = rec.eot_table(reference=(model == "universal-3-6-pro"))
         if model == "silence":
             table = table.iloc[:1]
         for r in table.itertuples():
