@@ -70,8 +70,9 @@ def add_replay(sub) -> None:
                    "opens, not to the speech (default: from the truth: 250 for word timings and voice activity, "
                    "550 for RTTM/CSV segment ends, which are often padded; printed with the result)")
     p.add_argument("--turnbench", metavar="DIR",
-                   help="write each setting's TurnBench submission (turnbench-MIN-MAX.json) of the two-channel "
-                   "sessions in DIR (replay --channel 0 and --channel 1 into one --events-dir for both speakers)")
+                   help="write each setting's TurnBench submission (turnbench-MIN-MAX.json) into DIR, from the "
+                   "sessions scored; for both speakers of a call, replay --channel 0 and --channel 1 into one "
+                   "--events-dir, then --rescore that folder with --turnbench")
     p.add_argument("--yes", action="store_true", help="stream without asking (the hours are still printed)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout and nothing else")
     p.set_defaults(func=_run_replay)
