@@ -250,7 +250,7 @@ def test_a_keyword_argument_that_is_no_option_goes_to_the_session(monkeypatch, t
     ("backoff_s", float("inf"), "backoff_s must be a number of seconds >= 0"),
     ("align_tolerance_ms", -5, "align_tolerance_ms must be None (from the truth's source) or a whole number of "
                                "milliseconds >= 0"),
-    ("model", "u4", "unknown model 'u4': use one of u3-rt-pro, universal-streaming, silence"),
+    ("model", "u4", "unknown model 'u4': use one of universal-3-6-pro, universal-3-5-pro, universal-streaming"),
     ("progress", "print", "progress must be a function of one line of text, or None"),
     ("seed", "1", "seed must be a whole number"),
 ])

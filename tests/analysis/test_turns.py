@@ -96,3 +96,16 @@ def test_transition_and_turn_end_counts_add_up(segs):
     ends = compute_turn_ends(f)
     changes = tr[C.KIND].isin([C.GAP, C.OVERLAP]).sum()
     assert len(ends) == changes + f[C.FILE].nunique()
+
+
+def test_each_turn_end_knows_when_its_turn_began():
+    from turntune_nb.analysis.model import Transcript, Utterance as U
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    # A 0-1000, A 1500-2500 (a pause: one turn from 0), B 2600-4000 (a gap: B's turn from 2600),
+    # A 3900-6000 (an overlap: A's turn from 3900)
+    r = analyze_transcripts([Transcript("c", [U("A", 0, 1000), U("A", 1500, 2500), U("B", 2600, 4000),
+                                              U("A", 3900, 6000)])])
+    t = r.turn_ends
+    assert t["speaker"].astype(str).tolist() == ["A", "B", "A"]
+    assert t["start_ms"].tolist() == [0.0, 2600.0, 3900.0] and t["end_ms"].tolist() == [2500, 4000, 6000]

@@ -164,7 +164,7 @@ def test_cli_recommend_for_one_side(tmp_path, capsys):
     assert main(["recommend", str(rttm), "--model", "silence", "--speaker", "B", "--grid-max-ms", "600"]) == 0
     out = flat(capsys.readouterr().out)
     assert "widen the grid (--grid-max-ms / grid_max_ms, up to 10000 ms)" in out
-    assert "side speaker B (holds and turn ends" in out and "VAD baseline" in out
+    assert "side speaker B (every figure from its holds and turn ends)" in out and "VAD baseline" in out
     assert main(["recommend", str(rttm), "--speaker", "C"]) == 2
     assert "no speaker 'C' in these data (speakers: A, B" in capsys.readouterr().err
     assert main(["recommend", str(rttm), "--grid-max-ms", "20000"]) == 2

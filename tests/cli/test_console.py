@@ -203,6 +203,9 @@ def test_text_output_fits_80_columns_and_has_no_escape_codes(tmp_path, columns):
         "Report written to: r.html")
     out = run("replay", SAMPLES / "synthetic" / "conv1.wav", SAMPLES / "synthetic" / "conv2.flac", "--config", config,
               "--backend", "offline", "--speed", "20", "--yes", "--channel", "0", "--events-dir", "ev")
-    # file, cut-off rate (predicted), mean latency (predicted), "N of M" turn ends fired, missed: none cropped
+    # file (2 words), "N:" fires, "end/hold/speech", premature, cut-off rate, mean latency, "n/m" turn ends fired;
+    # the prediction's bounds on the line below: none cropped
     rows = [line.split() for line in out.splitlines() if line.startswith(("conv1.wav (ch0) ", "conv2.flac (ch0) "))]
-    assert [len(r) for r in rows] == [10, 10], out
+    assert [len(r) for r in rows] == [8, 8], out
+    for r in rows:  # the three classes add up to the fires
+        assert int(r[2].rstrip(":")) == sum(int(x) for x in r[3].split("/")), r

@@ -15,7 +15,7 @@ transitions (``compute_transitions``): one row per segment that has a predecesso
 pauses (``compute_pauses``): one row per silence inside a speaker's turn
     FILE, SPEAKER, UTTERANCE, START_MS, END_MS, PAUSE_MS, WORD_BEFORE, TERMINAL, LEVEL, FLOOR_SPEAKER, CHANNEL
 turn ends (``compute_turn_ends``): one row per end of a turn
-    FILE, SPEAKER, UTTERANCE, END_MS, LAST_WORD, TERMINAL, NEXT_SPEAKER, SILENCE_AFTER_MS, LEVEL, CHANNEL
+    FILE, SPEAKER, UTTERANCE, START_MS, END_MS, LAST_WORD, TERMINAL, NEXT_SPEAKER, SILENCE_AFTER_MS, LEVEL, CHANNEL
 guide gaps (``compute_guide_gaps``): the guide's positive gaps between consecutive utterances
     FILE, GAP_MS
 """

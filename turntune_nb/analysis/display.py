@@ -71,7 +71,6 @@ LABELS: dict[str, str] = {
     # the service's turn cap (analysis.simulate): turns force-ended at max_turn_duration
     "forced_ends": "turns force-ended at the cap", "turns_capped": "turns longer than the cap",
     "forced_end_share": "forced ends per turn", "max_turn_duration": "turn cap (ms)",
-    "preset": "starts from preset", "speech_model": "model",
 }
 
 _SHARES = {"overlap_share", "share", "share_of_speaker_changes", "cutoff_rate", "cutoff_rate_low",

@@ -151,6 +151,23 @@ def compute_pauses(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
     return out[cols].reset_index(drop=True)
 
 
+def _turn_starts(m: dict, change: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each turn end's turn start (ms): the latest change of floor to the same speaker in
+    the same file at or before the end (`change`: the segments a ``gap`` or ``overlap``
+    leads to; a file's first segment also starts a turn). Float, NaN where none is found
+    (as the column reads back from a saved CSV)."""
+    seg = np.concatenate([change, np.flatnonzero(m["pred"] < 0)]).astype(np.int64)
+    events = pd.DataFrame({"_f": m["file"][seg], "_s": m["speaker"][seg],
+                           "_t": m["start"][seg].astype(np.int64)}).sort_values("_t", kind="stable")
+    left = pd.DataFrame({"_f": m["file"][ends], "_s": m["speaker"][ends], "_e": m["end"][ends].astype(np.int64),
+                         "_row": np.arange(len(ends))}).sort_values("_e", kind="stable")
+    out = np.full(len(ends), np.nan)
+    if len(ends) and len(events):
+        joined = pd.merge_asof(left, events, left_on="_e", right_on="_t", by=["_f", "_s"], direction="backward")
+        out[joined["_row"].to_numpy(np.int64)] = joined["_t"].to_numpy(float)
+    return out
+
+
 def compute_turn_ends(utterances: pd.DataFrame, words: pd.DataFrame | None = None,
                       merge_ms: int = MERGE_MS) -> pd.DataFrame:
     """Where turns end, and how long until the next speaker starts.
@@ -160,6 +177,10 @@ def compute_turn_ends(utterances: pd.DataFrame, words: pd.DataFrame | None = Non
     the next speaker's start minus the end (negative when they overlapped; NaN at
     the end of the file); an endpointer that fires later than that would have been
     talked over. ``last_word`` and ``terminal`` come from word timings when present.
+    ``start_ms`` is when the turn began: the latest change of floor to its speaker (the
+    start of a ``gap`` or ``overlap`` successor, or the file's first segment) at or
+    before its end; it is saved with the table, so a turn cap can be applied to a
+    saved summary as to the live result.
     """
     m = merge_and_link(utterances, merge_ms)
     rows, kind = classify(m)
@@ -178,6 +199,7 @@ def compute_turn_ends(utterances: pd.DataFrame, words: pd.DataFrame | None = Non
         C.FILE: m["file"][ends],
         C.SPEAKER: speaker_column(m["speaker"][ends], m["speaker_names"]),
         C.UTTERANCE: last_row,
+        C.START_MS: _turn_starts(m, rows[change], ends),
         C.END_MS: m["end"][ends],
         C.LAST_WORD: last_words,
         C.TERMINAL: term,

@@ -19,7 +19,7 @@ __all__ = ("TunerControls", "MODELS")
 
 #: The model choice: AssemblyAI's streaming models (newest first; 3.6 Pro is the streaming default)
 #: and the silence-only rule. A legacy name given to the tuner is added, marked legacy.
-MODELS = (("universal-3-6-pro (punctuation; streaming default)", "universal-3-6-pro"),
+MODELS = (("universal-3-6-pro (default)", "universal-3-6-pro"),
           ("universal-3-5-pro (punctuation)", "universal-3-5-pro"),
           ("Universal-Streaming (confidence, bracket)", "universal-streaming"),
           ("silence only (one threshold)", "silence"))
