@@ -263,7 +263,7 @@ def test_the_options_are_frozen_and_default_to_the_documented_values():
     options = ReplayOptions()
     assert (options.sample, options.seed, options.speed, options.concurrency, options.sessions_per_minute,
             options.retries, options.backoff_s, options.model, options.align_tolerance_ms, options.events_dir,
-            options.progress) == (None, 0, 1.0, 4, None, 6, 2.0, "u3-rt-pro", None, None, None)
+            options.progress) == (None, 0, 1.0, 4, None, 6, 2.0, "universal-3-6-pro", None, None, None)
     with pytest.raises(FrozenInstanceError):
         options.concurrency = 2
 

@@ -94,9 +94,10 @@ def test_tuning_notebook_slider_moves_the_figures(lab):
 
     # the same recordings analysed here; the figures for the new setting counted with plain
     # numpy over the pause and turn-end tables (not the package's simulator or formatters).
-    # u3-rt-pro's headline: a hold cuts at min after a terminal word or an unknown one (the
-    # pessimistic bound), else at max; a turn end waits min after a terminal word, else max.
-    assert model == "u3-rt-pro"
+    # the U3 Pro models' headline (universal-3-6-pro, the notebook's model): a hold cuts at min after a
+    # terminal word or an unknown one (the pessimistic bound), else at max; a turn end waits min after a
+    # terminal word, else max.
+    assert model == "universal-3-6-pro"
     result = analyze_folder(ROOT / "samples" / "synthetic", backend="offline", progress=False)
     holds = result.pauses[result.pauses[C.PAUSE_MS] >= 100]
     pause = holds[C.PAUSE_MS].to_numpy(float)
