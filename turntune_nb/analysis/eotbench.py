@@ -61,14 +61,20 @@ EOT_BENCH_ROWS = (
      "cutoff_at_600ms": 0.217, "latency_at_5pct_ms": 1600.0, "latency_at_10pct_ms": 1000.0},
 )
 
-#: Published TurnBench end-of-turn rows (test set, results/leaderboard-test.json @ 26257c1f).
+#: Published TurnBench end-of-turn rows at its false-positive budget of 0.1 (test split, 116 conversations:
+#: SesameAILabs/turnbench ``data_analysis/leaderboard-test.json`` @ 3a00b80, ``eot`` recall, ``fp_rate``
+#: and ``latency_ms.p50``; it replaced the older ``results/leaderboard-test.json`` figures).
 TURNBENCH_ROWS = (
     {"source": "TurnBench (published)", "name": "openai_server_vad (silence)", "false_fire_rate": 0.5246,
      "latency_p50_ms": 281.5, "recall": 0.954712},
-    {"source": "TurnBench (published)", "name": "vap", "false_fire_rate": 0.055469, "latency_p50_ms": 368.0,
-     "recall": 0.844589},
-    {"source": "TurnBench (published)", "name": "smart_turn_v3", "false_fire_rate": 0.047007,
-     "latency_p50_ms": 1017.0, "recall": 0.751629},
+    {"source": "TurnBench (published)", "name": "vap", "false_fire_rate": 0.075525, "latency_p50_ms": 312.0,
+     "recall": 0.849039},
+    {"source": "TurnBench (published)", "name": "mimi_endpointer", "false_fire_rate": 0.081793,
+     "latency_p50_ms": 575.0, "recall": 0.785476},
+    {"source": "TurnBench (published)", "name": "kyutai_semantic_vad", "false_fire_rate": 0.043247,
+     "latency_p50_ms": 1196.5, "recall": 0.762434},
+    {"source": "TurnBench (published)", "name": "smart_turn_v3", "false_fire_rate": 0.036352,
+     "latency_p50_ms": 1027.0, "recall": 0.642619},
 )
 
 
