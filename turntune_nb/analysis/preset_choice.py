@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from .metrics import CONFIDENCE, PUNCTUATION, SILENCE, model_rule, speech_model_of
-from .surface import DEFAULT_MODE, DEFAULT_STREAMING_MODEL, base_preset, differences_from_preset
+from .surface import DEFAULT_MODE, DEFAULT_STREAMING_MODEL, TURN_FIELDS, base_preset, differences_from_preset
 
 __all__ = ("check_preset", "preset_fields", "config_fields", "sends_beyond_preset", "starts_from_text")
 
@@ -73,8 +73,7 @@ def sends_beyond_preset(config) -> dict:
     """
     if not config.starts_from_preset:
         return {}
-    values = {k: getattr(config, k) for k in ("min_turn_silence", "max_turn_silence", "interruption_delay",
-                                                "vad_threshold", "max_turn_duration")}
+    values = {k: getattr(config, k) for k in TURN_FIELDS}
     return differences_from_preset(values, config.speech_model, config.mode, bool(config.speaker_labels))
 
 

@@ -134,7 +134,7 @@ class Recommendation:
         True
         """
         if self.latency_fixed_ms is not None:
-            return f"latency is max_turn_silence at every turn end ({self.latency_fixed_ms} ms)"
+            return _fixed_latency_text(self.latency_fixed_ms)
         return _ms_range(self.latency_ci)
 
     def eot_table(self, reference: bool = True) -> pd.DataFrame:
@@ -341,11 +341,10 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     ci, lat_ci, wilson = _intervals(sim, metrics, opts, met, warnings, notes)
     fixed = _fixed_latency(sim, opts.model, lo, hi)
     if fixed is not None:
-        notes.append(f"latency is max_turn_silence at every turn end ({fixed} ms): the rule waits that long at "
-                     "each one (" + ("a silence-only threshold" if model_rule(opts.model) == SILENCE else
-                                     "no turn end is known to end in . ? or ! here"
-                                     if model_rule(opts.model) == PUNCTUATION
-                                     else "the pessimistic bound") + "), so it has no spread and no interval")
+        why = {SILENCE: "a silence-only threshold", PUNCTUATION: "no turn end is known to end in . ? or ! here"}
+        notes.append(f"{_fixed_latency_text(fixed)}: the rule waits that long at each one "
+                     f"({why.get(model_rule(opts.model), 'the pessimistic bound')}), so it has no spread and "
+                     "no interval")
     if model_rule(opts.model) == PUNCTUATION and not sim.has_words and sim.holds:
         warnings.append("no word timings: the punctuation rule cannot be applied; consider the silence-only rule "
                         "(--model silence; model=\"silence\" in Python)")
@@ -451,6 +450,11 @@ def _intervals(sim: Simulator, metrics: EndpointMetrics, opts: RecommendOptions,
             "reaches above the target: more recordings would settle it"
         )
     return ci, lat_ci, wilson
+
+
+def _fixed_latency_text(ms: int) -> str:
+    """What stands for the latency interval when latency has no spread (`_fixed_latency`)."""
+    return f"latency is max_turn_silence at every turn end ({ms} ms)"
 
 
 def _fixed_latency(sim: Simulator, model: str, lo: int, hi: int) -> int | None:

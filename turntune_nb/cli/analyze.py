@@ -17,7 +17,16 @@ from pathlib import Path
 
 from ..errors import InputError, NothingUsableError
 from .exits import EXIT_CODES_HELP, exit_code, failed_files
-from .options import add_scale_args, add_side_args, add_speakers_arg, add_tuning_args, add_vad_args, side, vad_options
+from .options import (
+    add_preset_args,
+    add_scale_args,
+    add_side_args,
+    add_speakers_arg,
+    add_tuning_args,
+    add_vad_args,
+    side,
+    vad_options,
+)
 
 __all__ = ("add_analyze", "add_recommend", "add_report", "DEFAULT_OUT")
 
@@ -192,15 +201,6 @@ def add_recommend(sub) -> None:
                    help="write the chosen setting as a config JSON (turntune stream --config)")
     p.add_argument("--json", action="store_true", help="print the recommendation as JSON on stdout and nothing else")
     p.set_defaults(func=_run_recommend)
-
-
-def add_preset_args(p) -> None:
-    """--mode and --speaker-labels: the preset a U3 Pro setting starts from."""
-    p.add_argument("--mode", choices=("min_latency", "balanced", "max_accuracy"),
-                   help="the U3 Pro preset the setting starts from (default: balanced, the service's); the config "
-                   "names it and sends only the silences that differ from it")
-    p.add_argument("--speaker-labels", action="store_true",
-                   help="streaming diarisation: start from the diarisation profile (640/768 ms, a 10 s turn cap)")
 
 
 def _legacy_note(model) -> None:

@@ -17,10 +17,11 @@ Examples
 
 from __future__ import annotations
 
+from ..analysis.surface import MODES
 from ..errors import ConfigError
 
-__all__ = ("add_scale_args", "add_side_args", "side", "add_speakers_arg", "add_vad_args", "vad_options",
-           "add_tuning_args")
+__all__ = ("add_preset_args", "add_scale_args", "add_side_args", "side", "add_speakers_arg", "add_vad_args",
+           "vad_options", "add_tuning_args")
 
 
 def add_scale_args(p) -> None:
@@ -117,6 +118,15 @@ def vad_options(args) -> dict:
 #: The models whose endpointing rule the simulator knows, as --model takes them (u3-rt-pro: legacy, with a note).
 MODEL_CHOICES = ("universal-3-6-pro", "universal-3-5-pro", "u3-rt-pro", "universal-streaming",
                  "universal-streaming-english", "universal-streaming-multilingual", "silence")
+
+
+def add_preset_args(p) -> None:
+    """--mode and --speaker-labels: the preset a U3 Pro setting starts from."""
+    p.add_argument("--mode", choices=MODES,
+                   help="the U3 Pro preset the setting starts from (default: balanced, the service's); the config "
+                   "names it and sends only the silences that differ from it")
+    p.add_argument("--speaker-labels", action="store_true",
+                   help="streaming diarisation: start from the diarisation profile (640/768 ms, a 10 s turn cap)")
 
 
 def add_tuning_args(p) -> None:

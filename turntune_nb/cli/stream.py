@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 
+from ..analysis.surface import MODES
+
 __all__ = ("add_stream",)
 
 
@@ -37,7 +39,7 @@ def add_stream(sub) -> None:
     p.add_argument("--speech-model", default=None, metavar="M",
                    help="universal-3-6-pro (default, AssemblyAI's since 2026-09-29), universal-3-5-pro, "
                    "universal-streaming-english...; u3-rt-pro is a legacy name")
-    p.add_argument("--mode", choices=("min_latency", "balanced", "max_accuracy"),
+    p.add_argument("--mode", choices=MODES,
                    help="U3 Pro's accuracy/latency preset (the service's default: balanced)")
     p.add_argument("--interruption-delay", type=int, metavar="MS",
                    help="U3 Pro: ms of speech before the first partial (0-1000; the server adds 256)")
@@ -151,6 +153,7 @@ def _starting_config(speech_model, mode, speaker_labels: bool, default):
     True
     """
     from ..analysis import surface
+    from ..analysis.preset_choice import preset_fields
     from ..analysis.presets import StreamingConfig
 
     if not surface.is_u3_pro(speech_model):
@@ -158,5 +161,4 @@ def _starting_config(speech_model, mode, speaker_labels: bool, default):
     base = surface.base_preset(speech_model, mode, speaker_labels)
     return StreamingConfig(f"{base.name} preset", base.min_turn_silence, base.max_turn_silence,
                            f"AssemblyAI's {base.name} preset, as the service fills it in",
-                           mode=None if speaker_labels else (mode or surface.DEFAULT_MODE),
-                           speaker_labels=True if speaker_labels else None)
+                           **preset_fields(speech_model or surface.DEFAULT_STREAMING_MODEL, mode, speaker_labels))
