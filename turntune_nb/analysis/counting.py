@@ -39,7 +39,6 @@ import pandas as pd
 
 from . import columns as C
 from .metrics import EOT_HOLD_MAX_MS, EOT_HOLD_MIN_MS, HOLD_MIN_MS
-from .transitions import classify, merge_and_link
 
 __all__ = ("TERMINAL", "NOT_TERMINAL", "UNKNOWN", "ALL_CLASSES", "CLASS_NAMES", "EndpointCounter", "safe_ratio",
            "turn_starts", "forced_ends_per_turn")
@@ -90,16 +89,15 @@ def forced_ends_per_turn(duration_ms, cap_ms) -> np.ndarray:
     return np.maximum(np.nan_to_num(n, nan=0.0), 0).astype(np.int64)
 
 
-def turn_starts(turn_ends: pd.DataFrame, utterances: pd.DataFrame | None = None) -> np.ndarray:
-    """When each turn of the turn-end table began (ms; NaN where unknown), one per row.
+def turn_starts(turn_ends: pd.DataFrame) -> np.ndarray:
+    """When each turn of a turn-end table without ``start_ms`` began (ms; NaN where unknown).
 
-    A turn of speaker S ending at ``e`` began at the latest change of floor to S at or
-    before ``e``. Without `utterances` the changes are read off the table itself (the
-    next speaker's start after each turn end, ``end_ms + silence_after_ms``; so the table
-    must be the whole conversation, not one side of it), and a file's first turn has no
-    known start. With `utterances` (the whole conversation's table) they come from the
-    linked segments (`turntune_nb.analysis.transitions`), the first segment of each file
-    included.
+    `turntune_nb.analysis.turns.compute_turn_ends` gives every turn its start from the
+    utterances; a table without that column (an older saved summary, a hand-made table)
+    has them read off itself: a turn of speaker S ending at ``e`` began at the latest
+    change of floor to S at or before ``e``, a change being the next speaker's start
+    after a turn end (``end_ms + silence_after_ms``; so the table must be the whole
+    conversation, not one side of it), and a file's first turn has no known start.
 
     Examples
     --------
@@ -108,24 +106,14 @@ def turn_starts(turn_ends: pd.DataFrame, utterances: pd.DataFrame | None = None)
     >>> turn_starts(ends).tolist()
     [nan, 4500.0]
     """
-    if utterances is not None and len(utterances):
-        m = merge_and_link(utterances)
-        rows, kind = classify(m)
-        change = rows[(kind == C.KINDS.index(C.GAP)) | (kind == C.KINDS.index(C.OVERLAP))]
-        seg = np.concatenate([change, np.flatnonzero(m["pred"] < 0)])
-        events = pd.DataFrame({
-            "_f": np.asarray(m["file_names"], dtype=object)[m["file"][seg]].astype(str),
-            "_s": np.asarray(m["speaker_names"], dtype=object)[m["speaker"][seg]].astype(str),
-            "_t": m["start"][seg].astype(float)})
-    elif C.NEXT_SPEAKER not in turn_ends:  # a hand-made table: no change of floor to read
+    if C.NEXT_SPEAKER not in turn_ends:  # a hand-made table: no change of floor to read
         return np.full(len(turn_ends), np.nan)
-    else:
-        silence = turn_ends[C.SILENCE_AFTER_MS].to_numpy(float)
-        ok = ~np.isnan(silence) & turn_ends[C.NEXT_SPEAKER].notna().to_numpy(bool)
-        events = pd.DataFrame({
-            "_f": turn_ends[C.FILE].astype(object).astype(str).to_numpy(object)[ok],
-            "_s": turn_ends[C.NEXT_SPEAKER].astype(object).astype(str).to_numpy(object)[ok],
-            "_t": turn_ends[C.END_MS].to_numpy(float)[ok] + silence[ok]})
+    silence = turn_ends[C.SILENCE_AFTER_MS].to_numpy(float)
+    ok = ~np.isnan(silence) & turn_ends[C.NEXT_SPEAKER].notna().to_numpy(bool)
+    events = pd.DataFrame({
+        "_f": turn_ends[C.FILE].astype(object).astype(str).to_numpy(object)[ok],
+        "_s": turn_ends[C.NEXT_SPEAKER].astype(object).astype(str).to_numpy(object)[ok],
+        "_t": turn_ends[C.END_MS].to_numpy(float)[ok] + silence[ok]})
     if not len(turn_ends):
         return np.empty(0, float)
     left = pd.DataFrame({"_f": turn_ends[C.FILE].astype(object).astype(str).to_numpy(object),

@@ -211,10 +211,7 @@ class Simulator:
         if isinstance(result, (tuple, list)) and len(result) == 2:
             return cls(result[0], result[1], hold_min_ms)
         if hasattr(result, "pauses") and hasattr(result, "turn_ends"):
-            turn_ends, utterances = result.turn_ends, getattr(result, "utterances", None)
-            if C.START_MS not in turn_ends and isinstance(utterances, pd.DataFrame):  # every turn's start known
-                turn_ends = turn_ends.assign(**{C.START_MS: turn_starts(turn_ends, utterances)})
-            sim = cls(result.pauses, turn_ends, hold_min_ms)
+            sim = cls(result.pauses, result.turn_ends, hold_min_ms)  # turn ends carry their turn's start
             sim.side = getattr(result, "side", None)
             return sim
         raise InputError(
