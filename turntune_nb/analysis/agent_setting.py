@@ -86,8 +86,13 @@ def setting_beside(source, utterances: pd.DataFrame, agent: tuple, overall: dict
         "endpointing_share": explained_share(float(m.latency_p50_ms), float(measured)),
         "agent_own_ms": float(measured) - float(m.latency_p50_ms),
     }
+    note = None
+    if setting["agent_own_ms"] < 0:
+        note = (f"the agent answers sooner (median {measured:,.0f} ms) than this setting's endpointer would end the "
+                f"user's turn ({m.latency_p50_ms:,.0f} ms): it does not run this setting (give it with --config), "
+                "or it starts speaking before the end of turn is final")
     per = m.per_file
     per_file = pd.DataFrame({"file": per[C.FILE].astype(object).astype(str).to_numpy(object),
                              "predicted_cutoff_rate": per["cutoff_rate"].to_numpy(float),
                              "predicted_latency_p50_ms": per["latency_p50_ms"].to_numpy(float)})
-    return setting, per_file, None
+    return setting, per_file, note
