@@ -110,14 +110,16 @@ def test_dead_air_between_the_union_and_pauses():
 def test_overall_pools_the_calls_and_worst_come_first():
     r, per = one(calls(
         ("a", "U", 0, 1000), ("a", "A", 1100, 2000), ("a", "U", 3000, 4000), ("a", "A", 4300, 5000),  # gaps 100, 300
-        ("b", "U", 0, 1000), ("b", "A", 2000, 3000),  # gap 1000
+        ("b", "U", 0, 1000), ("b", "A", 2000, 3000), ("b", "U", 4000, 5000), ("b", "A", 6200, 7000),  # 1000, 1200
         ("z", "U", 0, 1000), ("z", "A", 900, 2000),  # gap -100: a cut-in, the worst call
     ))
-    assert r.per_call["file"].tolist() == ["z", "b", "a"]  # cut-in share 1, then p90 1000 over 280
-    assert per.loc["a", "response_median_ms"] == 200 and per.loc["b", "response_median_ms"] == 1000
-    # pooled [-100, 100, 300, 1000]: median (100 + 300) / 2 = 200; p90 at 0.9 * 3 = 2.7: 300 + 0.7 * 700 = 790
-    assert r.overall["response_median_ms"] == 200 and r.overall["response_p90_ms"] == pytest.approx(790)
-    assert (r.overall["calls"], r.overall["responses"], r.overall["cut_ins"]) == (3, 4, 1)
+    # cut-in share 1 first; then p90 1000 + 0.9 * 200 = 1180 before 100 + 0.9 * 200 = 280
+    assert r.per_call["file"].tolist() == ["z", "b", "a"]
+    assert per.loc["a", "response_median_ms"] == 200 and per.loc["b", "response_median_ms"] == 1100
+    # pooled [-100, 100, 300, 1000, 1200]: median 300 (the calls' medians -100, 200, 1100 would give 200);
+    # p90 at 0.9 * 4 = 3.6: 1000 + 0.6 * 200 = 1120
+    assert r.overall["response_median_ms"] == 300 and r.overall["response_p90_ms"] == pytest.approx(1120)
+    assert (r.overall["calls"], r.overall["responses"], r.overall["cut_ins"]) == (3, 5, 1)
 
 
 def test_worst_first_puts_calls_without_responses_last():
