@@ -88,3 +88,37 @@ def test_out_writes_json_and_report_owner_only(calls, tmp_path, capsys):
     assert "The agent's calls" in page and "Per call, worst first" in page and "<script" not in page
     for f in ("agent.json", "report.html"):
         assert stat.S_IMODE((out / f).stat().st_mode) == 0o600
+
+
+AGENT_CALL = ROOT / "samples" / "agent" / "agent_call.opus"
+
+
+def test_two_channel_audio_offline_by_channel():
+    # the bundled call's reference (scripts/make_agent_sample.py): one dead air of 3500 ms, between 14.5 s and 18 s
+    proc = run_cli("agent", AGENT_CALL, "--agent-channel", "0", "--backend", "offline", "--json",
+                   env=plain_env(PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["agent"] == ["ch0"] and data["per_call"][0]["file"] == "agent_call.opus"
+    call = data["per_call"][0]
+    assert call["dead_air"] == 1 and abs(call["dead_air_ms"] - 3500) <= 100  # the detector's edges move a little
+    assert call["responses"] >= 4 and call["cut_ins"] >= 1  # five responses, one cut-in by construction
+
+
+def test_two_channel_audio_through_multichannel(tmp_path):
+    from tests.assemblyai_helpers import KEY
+    from tests.fake_assemblyai import FakeAssemblyAI
+
+    (tmp_path / "calls").mkdir()
+    (tmp_path / "calls" / "call.opus").write_bytes(AGENT_CALL.read_bytes())
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.05) as fake:
+        env = plain_env(PYTHONPATH=str(ROOT), ASSEMBLYAI_API_KEY=KEY, ASSEMBLYAI_BASE_URL=fake.url,
+                        ASSEMBLYAI_POLLING_INTERVAL="0.05")
+        proc = run_cli("agent", tmp_path / "calls", "--agent-channel", "1", "--backend", "assemblyai",
+                       "--cache-dir", tmp_path / "cache", "--json", env=env)
+        jobs = list(fake.state.data["prerecorded"]["jobs"].values())
+    assert proc.returncode == 0, proc.stderr
+    assert jobs[0]["params"]["multichannel"] is True
+    data = json.loads(proc.stdout)
+    assert data["agent"] == ["ch1"]  # channel 1, 0-based (AssemblyAI's channel "2"), read back as ch1
+    assert data["per_call"][0]["file"] == "call.opus" and data["overall"]["calls"] == 1
