@@ -21,7 +21,8 @@ def test_section_says_the_counts_and_numbers_its_figures_from_start():
     assert "1 call(s), 2 responses, 1 cut-ins" in text and "1 barge-ins" in text and "1 yielded within 2000 ms" in text
     assert "1 dead-air silence(s) of at least 3000 ms" in text
     assert len(figs) == 2 and "@@figure-3@@" in html and "@@figure-4@@" in html
-    assert "Endpointing explains" in text  # the setting beside the measured gaps
+    # the service's default (balanced, 128/1280 ms) would end the user's turn later than the agent answers
+    assert "answers sooner than this setting's endpointer" in text and "Endpointing explains" not in text
 
 
 def test_report_carries_the_section_and_its_figures():
@@ -31,3 +32,14 @@ def test_report_carries_the_section_and_its_figures():
     assert "Agent response gaps (2 responses)" in page  # the response-gap figure, as inline SVG text
     without = render_report(result)
     assert "The agent's calls" not in without and page.count("<svg") == without.count("<svg") + 2
+
+
+def test_section_says_what_endpointing_explains():
+    # silence-only at 200 ms: the user's turn that ends at 2000 is ended 200 ms later; the agent answers at 600
+    # (the measured median is (600 + -100) / 2 = 250; the predicted median latency is read from the setting)
+    report = agent_report([CALL], agent="A", config=200, model="silence")
+    s = report.setting
+    html, _ = agent_section(report, lambda frame, caption="": "", start=0)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert s["predicted_latency_p50_ms"] == 200 and s["agent_own_ms"] == 50  # 250 - 200
+    assert "Endpointing explains 80.0% of the response gap; the rest (50 ms)" in text  # 200 / 250

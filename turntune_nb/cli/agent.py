@@ -164,7 +164,7 @@ def print_agent(report, checked, out) -> None:
             ("measured median response (ms)", format_value("response_median_ms", s["measured_response_median_ms"])),
             ("endpointing explains", format_value("endpointing_share", s["endpointing_share"])),
             ("the agent's own time (ms)", format_value("agent_own_ms", s["agent_own_ms"])
-             + " (thinking, speech synthesis)"),
+             + (" (thinking, speech synthesis)" if s["agent_own_ms"] >= 0 else " (sooner than the endpointer)")),
         ]))
     if checked:
         out.print()

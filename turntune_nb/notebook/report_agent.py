@@ -37,8 +37,18 @@ def _setting_text(s: dict) -> str:
             f"</b> beside <b>{f('measured_cut_in_rate', 'measured_cut_in_rate')}</b> cut-ins among the responses "
             f"measured; predicted median latency <b>{f('latency_p50_ms', 'predicted_latency_p50_ms')} ms</b> beside a "
             f"median response gap of <b>{f('response_median_ms', 'measured_response_median_ms')} ms</b>. "
-            f"Endpointing explains {f('endpointing_share', 'endpointing_share')} of the response gap; the rest "
-            f"({f('agent_own_ms', 'agent_own_ms')} ms) is the agent's own thinking and speech synthesis.</p>")
+            + _explained(s, f) + "</p>")
+
+
+def _explained(s: dict, f) -> str:
+    """What part of the response gap endpointing explains, or why it cannot be said."""
+    own = s["agent_own_ms"]
+    if own != own:  # no response measured, or no latency predicted
+        return ""
+    if own < 0:
+        return "The agent answers sooner than this setting's endpointer would end the user's turn (see the note below)."
+    return (f"Endpointing explains {f('endpointing_share', 'endpointing_share')} of the response gap; the rest "
+            f"({f('agent_own_ms', 'agent_own_ms')} ms) is the agent's own thinking and speech synthesis.")
 
 
 def agent_section(report, table, start: int = 0):
