@@ -214,7 +214,9 @@ def agent_figures(utterances: pd.DataFrame, agent: tuple, thresholds: AgentThres
     """The per-call figures and the event tables (responses, barge-ins, dead air) of `agent`'s calls.
 
     Returns a dict with ``per_call`` (DataFrame in the calls' order), ``responses``,
-    ``barge_ins``, ``dead_air`` (DataFrames); see the module's docstring for the definitions.
+    ``barge_ins``, ``dead_air`` (DataFrames), and ``_times`` (each party's speech and the
+    time both speak, ms, summed over the calls: what the overall shares are of); see the
+    module's docstring for the definitions.
     """
     th = thresholds or AgentThresholds()
     utt = utterances[utterances[C.END_MS].to_numpy(np.int64) > utterances[C.START_MS].to_numpy(np.int64)]
@@ -224,8 +226,8 @@ def agent_figures(utterances: pd.DataFrame, agent: tuple, thresholds: AgentThres
     nf = len(names)
     m = merge_and_link(utt, th.merge_ms)
     f, s, e, pred = m["file"], m["start"], m["end"], m["pred"]
-    is_agent = np.isin(np.asarray(m["speaker_names"], object).astype(str), list(agent))[m["speaker"]] \
-        if len(s) else np.empty(0, bool)
+    agent_code = np.isin(np.asarray(m["speaker_names"], object).astype(str), list(agent))  # per speaker name
+    is_agent = agent_code[m["speaker"]] if len(s) else np.empty(0, bool)
     span = int(e.max()) + 1 if len(e) else 1
     # responses: an agent segment after a user segment, a transfer (it ends past its predecessor)
     has = pred >= 0
