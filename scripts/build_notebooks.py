@@ -189,5 +189,62 @@ def main():
         print(f"wrote notebooks/{name} ({len(cells)} cells)")
 
 
+# 4. A deployed agent's calls (`turntune agent`), on the bundled two-channel call (scripts/make_agent_sample.py)
+AGENT_CALLS = [
+    md("""
+# 4. What your voice agent does in its calls
+
+Recordings of a deployed voice agent's calls, one party per channel, measured: how fast the
+agent answers (the response gap: its start minus the end of the caller's speech), how often it
+starts before the caller has finished (a cut-in), whether it yields when the caller barges in,
+and the dead air. Then back to the setting: what the agent's endpointing setting predicts on
+the caller's side, and the part of the response gap it explains. The bundled call is real speech
+placed on two channels with known gaps, two barge-ins and 3.5 s of dead air.
+"""),
+    code("""
+# Parameters: the calls, which channel is the agent (0-based), the setting it runs, the gates.
+import os
+
+AGENT_CALLS = os.environ.get("TURNTUNE_AGENT_CALLS", "../samples/agent")
+AGENT_CHANNEL = 0
+TRUTH = "../samples/agent/agent_call.rttm"  # the bundled call's reference, for comparison (None to skip)
+BACKEND = "auto"  # "auto": AssemblyAI (multichannel) when a key is configured, else offline
+CONFIG = None  # a config JSON the agent runs (turntune recommend --out); None: the service's default
+GATES = ["response_p90_ms<=1500", "cut_ins/responses<=0.05"]
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+""", "parameters"),
+    code("""
+from turntune_nb import analyze_folder, choose_backend, load_config, read_rttm, write_report
+from turntune_nb.analysis.agent import agent_report
+from turntune_nb.analysis.agent_gates import check_gates, parse_gate
+from turntune_nb.notebook.agent_plots import plot_barge_in_stops, plot_response_gaps
+"""),
+    md("Each call segmented per channel (offline speech detection without a key, AssemblyAI's multichannel with one)."),
+    code("backend = choose_backend(BACKEND)\nresult = analyze_folder(AGENT_CALLS, backend=backend, out_dir=OUT_DIR)\nresult"),
+    md("The agent's figures, one row per call, worst calls first (most cut-ins per response, then the slowest p90 response)."),
+    code("""
+report = agent_report(result, agent_channel=AGENT_CHANNEL, config=load_config(CONFIG) if CONFIG else None)
+report.per_call
+"""),
+    md("All calls together, and the setting beside them: predicted false cut-offs and latency on the caller's side, the share of the response gap endpointing explains; the rest is the agent's own thinking and speech synthesis."),
+    code("print(*[f'{k}: {v}' for k, v in {**report.overall, **(report.setting or {})}.items()], *report.notes, sep='\\n')"),
+    md("The response gaps: cut-ins left of zero."),
+    code("plot_response_gaps(report.responses);"),
+    md("After a barge-in, how long the agent talked on; left of the dashed line it yielded."),
+    code("plot_barge_in_stops(report.barge_ins, report.thresholds.yield_within_ms);"),
+    md("The gates a nightly CI run would apply (`turntune agent ... --gate`, exit 6 when one fails)."),
+    code("print(*[g.describe() for g in check_gates([parse_gate(t) for t in GATES], {**report.overall, **(report.setting or {})})], sep='\\n')"),
+    md("The bundled call's reference segmentation measured the same way: what the speech detector got right, and what it moved."),
+    code("""
+truth = agent_report(read_rttm(TRUTH), agent="agent", simulate=False) if TRUTH else None
+keys = ["responses", "response_median_ms", "cut_ins", "barge_ins", "barge_ins_yielded", "dead_air", "dead_air_ms"]
+{k: (report.overall[k], truth.overall[k]) for k in keys} if truth else None
+"""),
+    md("A shareable HTML report with the agent's section (`turntune agent ... --out DIR` writes the same)."),
+    code("write_report(result, f\"{OUT_DIR}/agent_report.html\", title=\"Voice agent calls\", agent=report).name"),
+]
+NOTEBOOKS["04_agent_calls.ipynb"] = AGENT_CALLS
+
+
 if __name__ == "__main__":
     main()

@@ -41,7 +41,8 @@ def run_nbval(env_extra: dict, out_dir: Path) -> tuple[subprocess.CompletedProce
 
 
 def test_every_notebook_is_thin_and_parameterised():
-    assert [p.name for p in NOTEBOOKS] == ["01_gap_analysis.ipynb", "02_threshold_tuning.ipynb", "03_live_session.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01_gap_analysis.ipynb", "02_threshold_tuning.ipynb", "03_live_session.ipynb",
+                                           "04_agent_calls.ipynb"]
     for path in NOTEBOOKS:
         cells = json.loads(path.read_text())["cells"]
         code = [c for c in cells if c["cell_type"] == "code"]
@@ -196,3 +197,26 @@ def test_run_all_asking_for_assemblyai_without_a_key_does_not_wait(tmp_path):
     text = outputs_text(cell)
     assert "goes on with the offline backend" in text and "'offline'" in text
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs)
+
+
+def test_run_all_agent_calls(tmp_path):
+    """04 as Run All with no key, on the bundled two-channel call (scripts/make_agent_sample.py)."""
+    import re
+
+    work = tmp_path / "work"
+    (work / "notebooks").mkdir(parents=True)
+    (work / "samples").symlink_to(ROOT / "samples")
+    shutil.copy(ROOT / "notebooks" / "04_agent_calls.ipynb", work / "notebooks")
+    cells = code_cells(run_all(work / "notebooks" / "04_agent_calls.ipynb"))
+    # the reference of the call, by construction: responses 890, -200, 3500, 770, 700 ms (median 770, one cut-in),
+    # barge-ins stopped after 1650 (yielded) and 2830 ms, one dead air of 3500 ms; (offline, reference) pairs
+    pairs = dict(re.findall(r"'(\w+)': \(([^)]*)\)", outputs_text(cells[-2])))
+    truth = {k: float(v.split(",")[1]) for k, v in pairs.items()}
+    assert truth == {"responses": 5, "response_median_ms": 770, "cut_ins": 1, "barge_ins": 2, "barge_ins_yielded": 1,
+                     "dead_air": 1, "dead_air_ms": 3500}
+    offline = {k: float(v.split(",")[0]) for k, v in pairs.items()}
+    assert offline["dead_air"] == 1 and abs(offline["dead_air_ms"] - 3500) <= 100  # the detector's edges move a little
+    assert "FAIL cut_ins/responses<=0.05" in outputs_text(cells[-3])  # a cut-in in every handful of responses
+    page = (work / "turntune-output" / "agent_report.html").read_text()
+    assert "The agent's calls" in page and page.count("<svg") >= 2
+

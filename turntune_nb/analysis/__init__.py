@@ -23,6 +23,9 @@ alone. Data flows down this list:
   false-positive rate and median latency at its false-positive budget.
 - `sides`: one side of a call (speakers, channels, roles) for every figure.
 - `frontier`: the trade-off curve and eot-bench's operating points.
+- `agent`: a deployed voice agent's calls: responses, cut-ins, barge-ins, dead air, talk and overlap
+  per party (`agent_report`); `agent_setting`: its setting simulated on the user side beside them;
+  `agent_gates`: pass/fail gates on those figures, parsed without eval.
 - `eotbench`: eot-bench's four cells, and the published eot-bench / TurnBench rows.
 - `recommend`: the data-driven setting beside the guide's preset.
 - `recommend_options`: `RecommendOptions`, how the recommendation chooses (model and preset, target, grid, side).

@@ -96,6 +96,19 @@ LABELS.update({
 })
 _SHARES |= {"talk_share"}
 _COUNTS |= {"pause_count", "floor_takes", "overlaps_started", "files", "files_read", "files_skipped"}
+# a deployed agent's calls (`agent`)
+LABELS.update({
+    "responses": "responses", "response_median_ms": "median response (ms)", "response_p90_ms": "response p90 (ms)",
+    "cut_ins": "cut-ins", "barge_ins": "barge-ins", "barge_ins_yielded": "barge-ins yielded",
+    "barge_in_stop_median_ms": "median stop after barge-in (ms)", "barge_in_stop_p90_ms": "stop p90 (ms)",
+    "dead_air": "dead air", "dead_air_ms": "dead air (ms)", "agent_talk_share": "agent talk",
+    "user_talk_share": "user talk", "agent_pauses": "agent pauses", "user_pauses": "user pauses",
+    "agent_overlap_share": "agent overlapped", "user_overlap_share": "user overlapped", "calls": "calls",
+})
+_SHARES |= {"agent_talk_share", "user_talk_share", "agent_overlap_share", "user_overlap_share", "endpointing_share",
+            "measured_cut_in_rate"}
+_COUNTS |= {"responses", "cut_ins", "barge_ins", "barge_ins_yielded", "dead_air", "agent_pauses", "user_pauses",
+            "calls"}
 _RATIOS = {"variability_ratio", "forced_end_share", "end_of_turn_confidence_threshold", "vad_threshold"}
 #: Column -> machine value -> words, for values a person should not have to decode.
 VALUE_WORDS: dict[str, dict[str, str]] = {

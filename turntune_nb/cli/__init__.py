@@ -9,6 +9,7 @@ prints what came back. Nothing in the package imports it.
   (``analyze``, ``recommend``, ``report``) and the checks made before any paid work.
 - `stream`: ``turntune stream``, live turns from the microphone or a recording.
 - `replay`: ``turntune replay``, the real endpointer measured beside the prediction.
+- `agent`: ``turntune agent``, a deployed voice agent's calls measured, with gates for CI (exit 6).
 - `exits`: the exit codes a script can branch on, the failed files named once, the
   error line with the API key redacted.
 - `options`: the option groups several sub-commands share (one side of the calls,

@@ -19,12 +19,14 @@ Examples
 from __future__ import annotations
 
 __all__ = ("EXIT_OK", "EXIT_ERROR", "EXIT_PARTIAL", "EXIT_NOTHING", "EXIT_NOT_CONFIRMED", "EXIT_INTERRUPTED",
-           "EXIT_CLOSED_PIPE", "EXIT_CODES_HELP", "exit_code", "failed_files", "print_err", "redact")
+           "EXIT_CLOSED_PIPE", "EXIT_GATE", "EXIT_CODES_HELP", "exit_code", "failed_files", "print_err", "redact")
 
 #: Exit codes a script can branch on (also in ``turntune --help`` and the README).
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_NOTHING, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 #: ``turntune replay`` exits with this when it would stream and was not confirmed.
 EXIT_NOT_CONFIRMED = 5
+#: ``turntune agent`` exits with this when a ``--gate`` fails.
+EXIT_GATE = 6
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE
 EXIT_CODES_HELP = """exit codes:
   0    every input was analysed
@@ -32,6 +34,7 @@ EXIT_CODES_HELP = """exit codes:
   3    some files failed (each named with its reason); the rest were analysed and saved
   4    nothing usable was read: nothing was written (no summary, no config, no report)
   5    replay: it would stream and was not confirmed (no --yes and no terminal to ask on)
+  6    agent: a --gate failed (the figures were printed and saved)
   130  interrupted (Ctrl+C) after the state was saved: submitted jobs are journaled,
        re-run the same command to collect them without paying again
   141  the reader of the output went away (e.g. `| head`): the rest of the output

@@ -19,6 +19,7 @@ import argparse
 import sys
 
 from ..errors import NothingUsableError, TurnTuneError
+from .agent import add_agent
 from .analyze import add_analyze, add_recommend, add_report
 from .exits import EXIT_CLOSED_PIPE, EXIT_CODES_HELP, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_NOTHING, print_err
 from .replay import add_replay
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (add_analyze, add_recommend, add_report, add_stream, add_replay):
+    for add in (add_analyze, add_recommend, add_report, add_stream, add_replay, add_agent):
         add(sub)
     return parser
 

@@ -15,7 +15,8 @@
 - `browser_mic`: `BrowserMicrophone` (anywidget + ``browser_mic.js``), the page's
   microphone as a live source: straight to AssemblyAI with a temporary token, or
   through the kernel to the offline endpointer.
-- `report`: one self-contained HTML file a colleague can open.
+- `report`: one self-contained HTML file a colleague can open; `report_agent`, its section on a
+  deployed agent's calls, with `agent_plots` (response gaps, barge-in stop times).
 - `api_key`: `choose_backend` and `APIKeyPrompt`: AssemblyAI or offline, decided
   without waiting on stdin (a notebook's Run All never stops at a prompt).
 

@@ -450,7 +450,8 @@ def _per_file(files: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------- the report
-def render_report(result, recommendation=None, title: str = "Turn-taking analysis", theme: str = "auto") -> str:
+def render_report(result, recommendation=None, title: str = "Turn-taking analysis", theme: str = "auto",
+                  agent=None) -> str:
     """The report as an HTML string.
 
     Parameters
@@ -462,6 +463,8 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
     title : str
     theme : {"auto", "light", "dark"}
         ``auto`` follows the reader's light or dark setting (CSS ``prefers-color-scheme``).
+    agent : AgentReport, optional
+        A deployed agent's calls: its section (`report_agent`) follows the figures.
     """
     if theme not in REPORT_THEMES:
         from ..errors import ConfigError
@@ -530,6 +533,11 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
     parts.append("<h2>Figures</h2>" + "".join(
         f'<figure role="img" aria-label="{_e(t)}">@@figure-{i}@@<figcaption>{_e(t)}</figcaption></figure>'
         for i, (t, _) in enumerate(figs)))
+    if agent is not None:  # a deployed agent's calls (`report_agent`), its figures numbered after these
+        from .report_agent import agent_section
+
+        section, more = agent_section(agent, _table, len(figs))
+        parts, figs = [*parts, section], [*figs, *more]
 
     if getattr(recommendation, "eot_cells", None):
         parts.append(_benchmarks_section(recommendation))
@@ -554,7 +562,7 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
 
 
 def write_report(result, path="turntune-report.html", recommendation=None, title: str = "Turn-taking analysis",
-                 theme: str = "auto") -> Path:
+                 theme: str = "auto", agent=None) -> Path:
     """Write the report to `path` (atomically) and return the path.
 
     Examples
@@ -567,5 +575,5 @@ def write_report(result, path="turntune-report.html", recommendation=None, title
     False
     """
     path = Path(path)
-    atomic_write_text(path, render_report(result, recommendation, title, theme))  # unique temporary name, 0600
+    atomic_write_text(path, render_report(result, recommendation, title, theme, agent))  # unique temporary name, 0600
     return path
