@@ -51,3 +51,11 @@ def test_the_tuning_options_and_their_defaults():
         assert _parser(add_tuning_args).parse_args(["--model", model]).model == model
     with pytest.raises(SystemExit):
         _parser(add_tuning_args).parse_args(["--model", "universal-3-7-pro"])
+
+
+def test_the_parsers_detector_names_are_the_audio_wings():
+    """--vad's choices are spelled in cli.options so that --help loads no numpy; they must stay the detectors."""
+    from turntune_nb.audio.vad import DETECTORS
+    from turntune_nb.cli.options import VAD_DETECTORS
+
+    assert VAD_DETECTORS == DETECTORS

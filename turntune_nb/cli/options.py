@@ -75,11 +75,14 @@ def add_speakers_arg(p) -> None:
                    "speaker changes are then reported as unknown")
 
 
+#: `turntune_nb.audio.vad.DETECTORS`, spelled here so that building the parser (``--help``) loads no numpy
+#: (tests/cli/test_options.py checks the two agree).
+VAD_DETECTORS = ("webrtc", "silero", "silero-lite")
+
+
 def add_vad_args(p) -> None:
     """--vad and --vad-set, for the offline backend."""
-    from ..audio.vad import DETECTORS
-
-    p.add_argument("--vad", choices=DETECTORS, default=None,
+    p.add_argument("--vad", choices=VAD_DETECTORS, default=None,
                    help="offline backend: the speech detector (default: silero-lite, with a noise gate; "
                    "see benchmarks/vad_eval.py for how each does on real recordings)")
     p.add_argument("--vad-set", action="append", default=[], metavar="KEY=VALUE",
