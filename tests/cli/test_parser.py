@@ -128,3 +128,33 @@ def test_an_unknown_public_name_is_an_attribute_error():
 
     with pytest.raises(AttributeError, match="no attribute 'compute_gapz'"):
         turntune_nb.compute_gapz  # noqa: B018
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+@pytest.mark.parametrize("command", [[], ["analyze"], ["recommend"], ["report"], ["stream"], ["replay"]])
+def test_every_help_text_is_wrapped_to_the_terminal(capsys, monkeypatch, columns, command):
+    from turntune_nb.cli import main
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if len(line) > columns] == []
+    if command in ([], ["analyze"], ["replay"]):  # the exit codes: each code first, its text indented under it
+        lines = out.splitlines()
+        first = next(i for i, line in enumerate(lines) if line.startswith("  130  interrupted"))
+        assert lines[first + 1].startswith(" " * 7) and lines[first + 1][7] != " "
+        assert " ".join(" ".join(lines[first:first + 4]).split()).startswith(
+            "130 interrupted (Ctrl+C) after the state was saved: submitted jobs are journaled, re-run the same")
+
+
+def test_a_misspelled_option_prints_the_sub_commands_usage(capsys):
+    from turntune_nb.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["analyze", "calls/", "--outt", "somewhere"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: turntune analyze ") and "--out DIR" in err
+    assert err.rstrip().endswith("turntune analyze: error: unrecognized arguments: --outt somewhere")

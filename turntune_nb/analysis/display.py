@@ -12,6 +12,8 @@ Examples
 --------
 >>> label("overlap_share"), label("median_gap_ms"), label("no_such_column")
 ('overlaps (% of speaker changes)', 'median gap (ms)', 'no such column')
+>>> short_label("median_gap_ms"), short_label("no_such_column")
+('med gap', 'no such column')
 >>> format_value("cutoff_rate", 0.0523), format_value("latency_p90_ms", 412.6), format_value("turns", 33.0)
 ('5.2%', '413', '33')
 >>> format_value("median_gap_ms", float("nan"))
@@ -102,6 +104,23 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     "backend": {"transcripts": "transcript files", "assemblyai": "AssemblyAI",
                 "offline": "offline speech detection (this machine)"},
 }
+
+
+#: Machine column name -> a short label, for a terminal too narrow for the full ones (a legend line
+#: names what each stands for): a few letters per word, so a header never has to break a word.
+SHORT_LABELS: dict[str, str] = {
+    "speaker_source": "spk from", "speakers": "spk", "utterances": "segs", "average_gap_ms": "mean gap",
+    "median_gap_ms": "med gap", "total_gaps": "guide gaps", "overlaps": "ovl", "contained": "back ch",
+    "overlap_share": "ovl %", "pause_median_ms": "med pause", "pause_p90_ms": "p90 pause",
+    "floor_transfer_median_ms": "med FTO",
+    "cutoff_at_300ms": "cut @300", "cutoff_at_600ms": "cut @600", "latency_at_5pct_ms": "lat @5%",
+    "latency_at_10pct_ms": "lat @10%",
+}
+
+
+def short_label(column: str) -> str:
+    """The short label of a column (`SHORT_LABELS`), else its readable label (`label`)."""
+    return SHORT_LABELS.get(str(column), label(column))
 
 
 def label(column: str) -> str:

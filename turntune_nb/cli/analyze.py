@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError, NothingUsableError
-from .exits import EXIT_CODES_HELP, exit_code, failed_files
+from .exits import EXIT_CODES_HELP, HelpFormatter, exit_code, failed_files
 from .options import (
     add_preset_args,
     add_scale_args,
@@ -40,7 +40,7 @@ def add_analyze(sub) -> None:
         help="turn-taking statistics and a recommended streaming setting",
         description="Measure gaps, overlaps and pauses in transcripts (AssemblyAI JSON, RTTM, CSV) "
         "or audio files, and recommend min/max_turn_silence.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP, formatter_class=HelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
