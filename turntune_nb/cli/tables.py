@@ -16,10 +16,12 @@ Examples
 --------
 >>> cols = [TextColumn("file", "file", ("call_one.wav",), required=True, foldable=True),
 ...         TextColumn("gap", "median gap (ms)", ("2,520",), short="med gap", right=True, required=True)]
->>> layout(cols, 30).widths
-[12, 7]
->>> layout(cols, 30).headers
-['file', 'median gap (ms)']
+>>> plan = layout(cols, 30)  # 12 + 15 + a gutter of 3: the full labels on one line
+>>> plan.headers, plan.widths
+(['file', 'median gap (ms)'], [12, 15])
+>>> plan = layout(cols, 20)  # 12 + "2,520" 5 + 3: the short label, in the legend
+>>> plan.headers, plan.widths, plan.legend
+(['file', 'med gap'], [12, 5], [('med gap', 'median gap (ms)')])
 """
 
 from __future__ import annotations
