@@ -35,7 +35,7 @@ def test_recommendation_by_hand(sim):
     assert rec.wilson_ci == pytest.approx((0.372473 - 0.326885, 0.372473 + 0.326885), abs=1e-4)  # 0.045588, 0.699358
     # one recording: no spread between recordings to bootstrap, so the reported interval is undefined
     assert all(math.isnan(v) for v in rec.cutoff_ci + rec.latency_ci)
-    assert "4.6% - 69.9% (95%, per-hold Wilson, one recording)" in rec.warnings[-1]
+    assert "4.6% – 69.9% (95%, per-hold Wilson, one recording)" in rec.warnings[-1]
     assert rec.guide is None and rec.evidence["holds"] == 4 and rec.evidence["files"] == ["f"]
 
 

@@ -169,6 +169,34 @@ def format_value(column: str, value) -> str:
     return VALUE_WORDS.get(str(column), {}).get(str(value), str(value))
 
 
+def format_interval(column: str, lo, hi, missing: str = "n/a") -> str:
+    """An interval of a column's values as displays show it: ``lo – hi`` (`format_value` each).
+
+    Two bounds that differ but read the same at display precision (``0.0% – 0.0%`` for 0 and
+    0.0004) get more decimals until they differ (up to 3 for a share, ``0.00% – 0.04%``), so an
+    interval never looks like a point it is not; two equal bounds are one value (``0.0%``).
+    `missing` stands for an interval with a missing bound.
+
+    Examples
+    --------
+    >>> format_interval("cutoff_rate", 0.0, 0.286), format_interval("cutoff_rate", 0.0, 0.0004)
+    ('0.0% – 28.6%', '0.00% – 0.04%')
+    >>> format_interval("cutoff_rate", 0.0, 0.0), format_interval("latency_mean_ms", 1189.2, 1200.0)
+    ('0.0%', '1,189 – 1,200')
+    """
+    if any(v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) for v in (lo, hi)):
+        return missing
+    low, high = format_value(column, lo), format_value(column, hi)
+    if low == high and float(lo) == float(hi):
+        return low
+    if low == high and kind(column) == "share":
+        for digits in (2, 3):
+            low, high = f"{float(lo):.{digits}%}", f"{float(hi):.{digits}%}"
+            if low != high:
+                break
+    return f"{low} – {high}"
+
+
 def readable(frame: pd.DataFrame, *, as_text: bool = False) -> pd.DataFrame:
     """A copy of ``frame`` with readable column labels.
 

@@ -270,8 +270,11 @@ def print_analysis(result, out: Console, failed=()) -> None:
 def print_recommendation(rec, out: Console) -> None:
     """A `Recommendation` for the terminal: the setting, its intervals, the table beside the
     guide's preset, eot-bench's cells, warnings, notes and the equivalents on other stacks."""
+    from ..analysis.display import format_interval
     from ..analysis.export import export_table
-    from ..analysis.recommend import _pct_range
+
+    def _pct_range(ci) -> str:
+        return format_interval("cutoff_rate", *ci, missing="n/a (one recording: no spread between recordings)")
 
     _heading(out, f"DATA-DRIVEN RECOMMENDATION ({rec.model}, target <= {rec.target_cutoff:.0%} false cut-offs)")
     for w in rec.warnings:
