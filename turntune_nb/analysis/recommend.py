@@ -436,8 +436,10 @@ def _intervals(sim: Simulator, metrics: EndpointMetrics, opts: RecommendOptions,
     ci = metrics.cutoff_ci(confidence)
     lat_ci = metrics.latency_ci(confidence)
     wilson = metrics.wilson_ci(confidence)
-    shown = ci if ci[0] == ci[0] else wilson  # one recording: only the per-hold figure exists
-    label = "bootstrap over recordings" if ci[0] == ci[0] else "per-hold Wilson, one recording"
+    spread = ci[0] == ci[0] and ci[1] > ci[0]  # one recording, or every resample the same: per-hold figure
+    shown = ci if spread else wilson
+    label = ("bootstrap over recordings" if spread else "per-hold Wilson, one recording" if ci[0] != ci[0]
+             else "per-hold Wilson: every resample over recordings gave the same rate")
     if sim.holds < MIN_HOLDS_TO_DECIDE or sim.turn_ends < MIN_TURN_ENDS_TO_DECIDE:
         warnings.append(f"too few data to decide: {_shortfall(sim.holds, sim.turn_ends)}; the cut-off rate lies "
                         f"anywhere in {format_interval('cutoff_rate', *shown)} ({confidence:.0%}, {label}): this "

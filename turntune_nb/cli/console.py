@@ -274,7 +274,10 @@ def print_recommendation(rec, out: Console) -> None:
     from ..analysis.export import export_table
 
     def _pct_range(ci) -> str:
-        return format_interval("cutoff_rate", *ci, missing="n/a (one recording: no spread between recordings)")
+        text = format_interval("cutoff_rate", *ci, missing="n/a (one recording: no spread between recordings)")
+        same = ci[0] is not None and ci[0] == ci[1]  # a bootstrap cannot reach past the rates it resampled
+        return text + (" in every resample (no spread seen between recordings; the per-hold interval is "
+                       "wider)" if same else "")
 
     _heading(out, f"DATA-DRIVEN RECOMMENDATION ({rec.model}, target <= {rec.target_cutoff:.0%} false cut-offs)")
     for w in rec.warnings:
