@@ -214,10 +214,11 @@ GATES = ["response_p90_ms<=1500", "cut_ins/responses<=0.05"]
 OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
 """, "parameters"),
     code("""
-from turntune_nb import analyze_folder, choose_backend, load_config, read_rttm, write_report
-from turntune_nb.analysis.agent import agent_report
+from turntune_nb import (
+    agent_report, analyze_folder, choose_backend, load_config, plot_barge_in_stops, plot_response_gaps, read_rttm,
+    write_report,
+)
 from turntune_nb.analysis.agent_gates import check_gates, parse_gate
-from turntune_nb.notebook.agent_plots import plot_barge_in_stops, plot_response_gaps
 """),
     md("Each call segmented per channel (offline speech detection without a key, AssemblyAI's multichannel with one)."),
     code("backend = choose_backend(BACKEND)\nresult = analyze_folder(AGENT_CALLS, backend=backend, out_dir=OUT_DIR)\nresult"),

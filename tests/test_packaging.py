@@ -104,3 +104,16 @@ def test_the_public_names_of_0_1_are_all_still_public():
 
     gone = [n for n in PUBLIC_0_1 if n not in turntune_nb.__all__ or not hasattr(turntune_nb, n)]
     assert not gone, f"public names removed without a deprecation: {gone}"
+
+
+def test_the_demo_analyses_the_audio_once_and_installs_with_uv_first():
+    """Issue 26: the demo's report comes from the same analysis (``analyze --report``), the recommendation from
+    the saved summary; the install tries uv before pip and falls back to pip."""
+    demo = (ROOT / "scripts" / "demo").read_text()
+    commands = [line.strip() for line in demo.splitlines() if line.strip().startswith(".venv/bin/turntune")]
+    audio = [c for c in commands if '"${AUDIO[@]}"' in c]
+    assert len(audio) == 1 and "--report" in audio[0] and "analyze" in audio[0]
+    assert any(c.startswith(".venv/bin/turntune recommend \"$summary\"") for c in commands)
+    common = (ROOT / "scripts" / "_common.sh").read_text()
+    body = common.split("install_package() {", 1)[1]
+    assert body.index("install_with_uv") < body.index("-m pip install")

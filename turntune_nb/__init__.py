@@ -4,127 +4,216 @@ Transcribe a folder of recordings (AssemblyAI, or offline voice activity
 detection), measure turn-taking (gaps, overlaps, pauses inside turns), recommend
 ``min_turn_silence`` / ``max_turn_silence``, tune them interactively, and try
 them live.
+
+Every public name is imported on first use (PEP 562 ``__getattr__``, scientific Python's
+``lazy_loader`` pattern): ``import turntune_nb`` and ``turntune --help`` load no pandas,
+PyAV or requests; ``from turntune_nb import X`` loads only the module that defines ``X``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("turntune_nb")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+import sys
+import types
 
-# analysis: pure (the data model, gap math, the simulator, the recommendation, displays)
-from .analysis import columns
-from .analysis.display import readable
-from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table
-from .analysis.export import export_settings, export_table
-from .analysis.frontier import operating_points, pareto_frontier
-from .analysis.gaps import (
-    compute_guide_gaps,
-    compute_pauses,
-    compute_transitions,
-    compute_turn_ends,
-    floor_transfer_offsets,
-    guide_statistics,
-    summarize_transitions,
-    summarize_values,
-)
-from .analysis.metrics import EndpointMetrics, bootstrap_ratio_interval, wilson_interval
-from .analysis.model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
-from .analysis.presets import (
-    AGGRESSIVE,
-    BALANCED,
-    CONSERVATIVE,
-    DEFAULT_CONFIG,
-    PRESETS,
-    StreamingConfig,
-    load_config,
-    recommend_preset,
-)
-from .analysis.readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
-from .analysis.recommend import Recommendation, RecommendOptions, recommend_config
-from .analysis.results import AnalysisResult, SavedSummary, analyze_transcripts, latest_summary, load_summary
-from .analysis.sides import select_side
-from .analysis.simulate import Simulator
-from .analysis.speakers import role_table, speaker_table
-from .analysis.surface import (
-    DEFAULT_STREAMING_MODEL,
-    DIARIZATION_PROFILE,
-    MODE_PRESETS,
-    STREAMING_MODELS,
-    effective_turn_detection,
-)
-from .analysis.tables import result_tables
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers read the name)
 
-# assemblyai: the service
-from .assemblyai.batch import BatchOptions, BatchResult, transcribe_files
-from .assemblyai.cache import TranscriptCache
-from .assemblyai.client import EU_BASE_URL, AssemblyAIClient, ask_api_key
-from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
-from .assemblyai.streaming_options import StreamingOptions
-from .assemblyai.tokens import create_temporary_token
+#: The package's version, also the distribution's (pyproject.toml reads it from here):
+#: a literal, so ``turntune --version`` needs neither importlib.metadata nor the wings.
+__version__ = "0.1.0"
 
-# audio: decoding, speech detection, the offline backend
-from .audio.decode import AudioData, DecodeReport, decode_audio, iter_audio_chunks
-from .audio.diarize import DiarisationSettings, MonoDiariser
-from .audio.executor import transcribe_with_executor
-from .audio.offline import transcribe_offline
-from .audio.vad import SpeechDetector, VADSettings, segment_speech
+if TYPE_CHECKING:  # what a type checker and an IDE see; at run time each name comes from `_SOURCES` on first use
+    # analysis: pure (the data model, gap math, the simulator, the recommendation, displays)
+    from .analysis import columns
+    from .analysis.agent import AgentReport, AgentThresholds, agent_report
+    from .analysis.display import readable
+    from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table
+    from .analysis.export import export_settings, export_table
+    from .analysis.frontier import operating_points, pareto_frontier
+    from .analysis.gaps import (
+        compute_guide_gaps,
+        compute_pauses,
+        compute_transitions,
+        compute_turn_ends,
+        floor_transfer_offsets,
+        guide_statistics,
+        summarize_transitions,
+        summarize_values,
+    )
+    from .analysis.metrics import EndpointMetrics, bootstrap_ratio_interval, wilson_interval
+    from .analysis.model import Transcript, Utterance, Word, transcripts_to_frame, words_to_frame
+    from .analysis.presets import (
+        AGGRESSIVE,
+        BALANCED,
+        CONSERVATIVE,
+        DEFAULT_CONFIG,
+        PRESETS,
+        StreamingConfig,
+        load_config,
+        recommend_preset,
+    )
+    from .analysis.readers import collect_transcripts, read_assemblyai_json, read_csv, read_rttm, read_transcripts
+    from .analysis.recommend import Recommendation, RecommendOptions, recommend_config
+    from .analysis.results import AnalysisResult, SavedSummary, analyze_transcripts, latest_summary, load_summary
+    from .analysis.sides import select_side
+    from .analysis.simulate import Simulator
+    from .analysis.speakers import role_table, speaker_table
+    from .analysis.surface import (
+        DEFAULT_STREAMING_MODEL,
+        DIARIZATION_PROFILE,
+        MODE_PRESETS,
+        STREAMING_MODELS,
+        effective_turn_detection,
+    )
+    from .analysis.tables import result_tables
 
-# the error tree; inputs
-from .errors import (
-    APIError,
-    AudioDecodeError,
-    AuthenticationError,
-    ConfigError,
-    InputError,
-    MissingAPIKeyError,
-    NoMicrophoneError,
-    RateLimitError,
-    ReplayNotConfirmedError,
-    StreamingClosedError,
-    StreamingError,
-    TranscriptFormatError,
-    TranscriptionFailedError,
-    TurnTuneError,
-)
-from .files import FileOutcome, collect_inputs
+    # assemblyai: the service
+    from .assemblyai.batch import BatchOptions, BatchResult, transcribe_files
+    from .assemblyai.cache import TranscriptCache
+    from .assemblyai.client import EU_BASE_URL, AssemblyAIClient, ask_api_key
+    from .assemblyai.streaming import EU_STREAMING_URL, StreamingSession
+    from .assemblyai.streaming_options import StreamingOptions
+    from .assemblyai.tokens import create_temporary_token
 
-# live: sessions whatever their service
-from .live.endpointer import OfflineSession
-from .live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
-from .live.session import SessionOptions
-from .live.sources import FileSource, IterableSource, MicrophoneSource, as_source
+    # audio: decoding, speech detection, the offline backend
+    from .audio.decode import AudioData, DecodeReport, decode_audio, iter_audio_chunks
+    from .audio.diarize import DiarisationSettings, MonoDiariser
+    from .audio.executor import transcribe_with_executor
+    from .audio.offline import transcribe_offline
+    from .audio.vad import SpeechDetector, VADSettings, segment_speech
 
-# top level: where a backend is chosen, remote folders, measuring the real endpointer
-from .pipeline import analyze_folder, open_session
-from .remote import RemoteFile
-from .replay import ReplayOptions, ReplayResult, plan_replay, replay, rescore
+    # the error tree; inputs
+    from .errors import (
+        APIError,
+        AudioDecodeError,
+        AuthenticationError,
+        ConfigError,
+        InputError,
+        MissingAPIKeyError,
+        NoMicrophoneError,
+        RateLimitError,
+        ReplayNotConfirmedError,
+        StreamingClosedError,
+        StreamingError,
+        TranscriptFormatError,
+        TranscriptionFailedError,
+        TurnTuneError,
+    )
+    from .files import FileOutcome, collect_inputs
 
-# Plotting, reports and panels pull in seaborn, matplotlib and ipywidgets: imported on
-# first use, so the command line and the core start fast.
-_LAZY = {
-    "plot_offsets": "notebook.plots", "plot_pause_ecdf": "notebook.plots", "plot_per_file": "notebook.plots",
-    "plot_tradeoff": "notebook.plots",
-    "render_report": "notebook.report", "write_report": "notebook.report",
-    "ThresholdTuner": "notebook.tuner", "LiveTurns": "notebook.live_panel",
-    "BrowserMicrophone": "notebook.browser_mic",
-    "APIKeyPrompt": "notebook.api_key", "choose_backend": "notebook.api_key",
+    # live: sessions whatever their service
+    from .live.endpointer import OfflineSession
+    from .live.events import BeginEvent, ErrorEvent, SessionEnd, SpeechStartedEvent, TerminationEvent, TurnEvent
+    from .live.session import SessionOptions
+    from .live.sources import FileSource, IterableSource, MicrophoneSource, as_source
+
+    # plots, report, widgets (seaborn, matplotlib, ipywidgets)
+    from .notebook.agent_plots import plot_barge_in_stops, plot_response_gaps
+    from .notebook.api_key import APIKeyPrompt, choose_backend
+    from .notebook.browser_mic import BrowserMicrophone
+    from .notebook.live_panel import LiveTurns
+    from .notebook.plots import plot_offsets, plot_pause_ecdf, plot_per_file, plot_tradeoff
+    from .notebook.report import render_report, write_report
+    from .notebook.tuner import ThresholdTuner
+
+    # top level: where a backend is chosen, remote folders, measuring the real endpointer
+    from .pipeline import analyze_folder, open_session
+    from .remote import RemoteFile
+    from .replay import ReplayOptions, ReplayResult, plan_replay, replay, rescore
+
+#: Each public name by the module (relative to this package) that defines it.
+_SOURCES = {
+    "analysis": ("columns",),
+    "analysis.agent": ("AgentReport", "AgentThresholds", "agent_report"),
+    "analysis.display": ("readable",),
+    "analysis.eotbench": ("EOT_BENCH_ROWS", "TURNBENCH_ROWS", "eot_cells", "eot_table"),
+    "analysis.export": ("export_settings", "export_table"),
+    "analysis.frontier": ("operating_points", "pareto_frontier"),
+    "analysis.gaps": (
+        "compute_guide_gaps", "compute_pauses", "compute_transitions", "compute_turn_ends",
+        "floor_transfer_offsets", "guide_statistics", "summarize_transitions", "summarize_values",
+    ),
+    "analysis.metrics": ("EndpointMetrics", "bootstrap_ratio_interval", "wilson_interval"),
+    "analysis.model": ("Transcript", "Utterance", "Word", "transcripts_to_frame", "words_to_frame"),
+    "analysis.presets": (
+        "AGGRESSIVE", "BALANCED", "CONSERVATIVE", "DEFAULT_CONFIG", "PRESETS", "StreamingConfig",
+        "load_config", "recommend_preset",
+    ),
+    "analysis.readers": ("collect_transcripts", "read_assemblyai_json", "read_csv", "read_rttm", "read_transcripts"),
+    "analysis.recommend": ("Recommendation", "RecommendOptions", "recommend_config"),
+    "analysis.results": ("AnalysisResult", "SavedSummary", "analyze_transcripts", "latest_summary", "load_summary"),
+    "analysis.sides": ("select_side",),
+    "analysis.simulate": ("Simulator",),
+    "analysis.speakers": ("role_table", "speaker_table"),
+    "analysis.surface": (
+        "DEFAULT_STREAMING_MODEL", "DIARIZATION_PROFILE", "MODE_PRESETS", "STREAMING_MODELS",
+        "effective_turn_detection",
+    ),
+    "analysis.tables": ("result_tables",),
+    "assemblyai.batch": ("BatchOptions", "BatchResult", "transcribe_files"),
+    "assemblyai.cache": ("TranscriptCache",),
+    "assemblyai.client": ("EU_BASE_URL", "AssemblyAIClient", "ask_api_key"),
+    "assemblyai.streaming": ("EU_STREAMING_URL", "StreamingSession"),
+    "assemblyai.streaming_options": ("StreamingOptions",),
+    "assemblyai.tokens": ("create_temporary_token",),
+    "audio.decode": ("AudioData", "DecodeReport", "decode_audio", "iter_audio_chunks"),
+    "audio.diarize": ("DiarisationSettings", "MonoDiariser"),
+    "audio.executor": ("transcribe_with_executor",),
+    "audio.offline": ("transcribe_offline",),
+    "audio.vad": ("SpeechDetector", "VADSettings", "segment_speech"),
+    "errors": (
+        "APIError", "AudioDecodeError", "AuthenticationError", "ConfigError", "InputError",
+        "MissingAPIKeyError", "NoMicrophoneError", "RateLimitError", "ReplayNotConfirmedError",
+        "StreamingClosedError", "StreamingError", "TranscriptFormatError", "TranscriptionFailedError",
+        "TurnTuneError",
+    ),
+    "files": ("FileOutcome", "collect_inputs"),
+    "live.endpointer": ("OfflineSession",),
+    "live.events": ("BeginEvent", "ErrorEvent", "SessionEnd", "SpeechStartedEvent", "TerminationEvent", "TurnEvent"),
+    "live.session": ("SessionOptions",),
+    "live.sources": ("FileSource", "IterableSource", "MicrophoneSource", "as_source"),
+    "pipeline": ("analyze_folder", "open_session"),
+    "remote": ("RemoteFile",),
+    "replay": ("ReplayOptions", "ReplayResult", "plan_replay", "replay", "rescore"),
+    "notebook.plots": ("plot_offsets", "plot_pause_ecdf", "plot_per_file", "plot_tradeoff"),
+    "notebook.agent_plots": ("plot_barge_in_stops", "plot_response_gaps"),
+    "notebook.report": ("render_report", "write_report"),
+    "notebook.tuner": ("ThresholdTuner",),
+    "notebook.live_panel": ("LiveTurns",),
+    "notebook.browser_mic": ("BrowserMicrophone",),
+    "notebook.api_key": ("APIKeyPrompt", "choose_backend"),
 }
+_WHERE = {name: module for module, names in _SOURCES.items() for name in names}
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        from importlib import import_module
+def __getattr__(name: str):
+    """A public name, imported from its module on first use and then kept here."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    source = import_module(f".{module}", __name__)
+    value = getattr(source, name) if hasattr(source, name) else import_module(f".{module}.{name}", __name__)
+    globals()[name] = value
+    return value
 
 
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
+class _Package(types.ModuleType):
+    """This package's module type: importing the submodules `replay` and `rescore` leaves the
+    package's names `replay` and `rescore` the functions (as an eager ``from .replay import
+    replay`` did), not the modules the import system would otherwise bind over them."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in ("replay", "rescore") and isinstance(value, types.ModuleType):
+            return  # the submodule stays reachable in sys.modules
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = (
     "__version__",
@@ -195,6 +284,10 @@ __all__ = (
     "export_settings",
     "export_table",
     "bootstrap_ratio_interval",
+    # a deployed agent's calls: what it really does
+    "agent_report",
+    "AgentReport",
+    "AgentThresholds",
     "EOT_BENCH_ROWS",
     "TURNBENCH_ROWS",
     "eot_cells",
@@ -259,6 +352,8 @@ __all__ = (
     "plot_pause_ecdf",
     "plot_per_file",
     "plot_tradeoff",
+    "plot_response_gaps",
+    "plot_barge_in_stops",
     "render_report",
     "write_report",
     "ThresholdTuner",

@@ -87,3 +87,24 @@ def test_the_turn_cap_and_a_replays_fires_read_as_what_they_are():
     assert format_value("forced_end_share", 1.5) == "1.50" and format_value("forced_ends", 2.0) == "2"
     assert format_value("max_turn_duration", 10_000) == "10,000" and label("max_turn_duration") == "turn cap (ms)"
     assert format_value("premature_rate", 0.25) == "25.0%" and format_value("fires_in_speech", 7.0) == "7"
+
+
+def test_an_interval_never_looks_like_a_point_it_is_not():
+    from turntune_nb.analysis.display import format_interval
+
+    # 0 and 0.0004 both read 0.0% at one decimal: two decimals tell them apart (0.00% vs 0.04%)
+    assert format_interval("cutoff_rate", 0.0, 0.0004) == "0.00% – 0.04%"
+    # 0.00001 still reads 0.00% at two decimals, 0.001% at three
+    assert format_interval("cutoff_rate", 0.0, 0.00001) == "0.000% – 0.001%"
+    assert format_interval("cutoff_rate", 0.0, 0.0) == "0.0%"  # every resample the same: one value
+    assert format_interval("cutoff_rate", 0.046, 0.699) == "4.6% – 69.9%"
+    assert format_interval("latency_mean_ms", 1200.0, 1200.0) == "1,200"
+    assert format_interval("cutoff_rate", float("nan"), 0.1) == "n/a"
+
+
+def test_the_short_labels_need_no_broken_word_and_name_real_columns():
+    from turntune_nb.analysis.display import LABELS, SHORT_LABELS, short_label
+
+    assert set(SHORT_LABELS) <= set(LABELS)
+    assert all(len(w) <= 5 for s in SHORT_LABELS.values() for w in s.split())  # "pause" the longest word
+    assert short_label("median_gap_ms") == "med gap" and short_label("gaps") == "gaps"

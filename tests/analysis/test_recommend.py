@@ -35,7 +35,7 @@ def test_recommendation_by_hand(sim):
     assert rec.wilson_ci == pytest.approx((0.372473 - 0.326885, 0.372473 + 0.326885), abs=1e-4)  # 0.045588, 0.699358
     # one recording: no spread between recordings to bootstrap, so the reported interval is undefined
     assert all(math.isnan(v) for v in rec.cutoff_ci + rec.latency_ci)
-    assert "4.6% - 69.9% (95%, per-hold Wilson, one recording)" in rec.warnings[-1]
+    assert "4.6% – 69.9% (95%, per-hold Wilson, one recording)" in rec.warnings[-1]
     assert rec.guide is None and rec.evidence["holds"] == 4 and rec.evidence["files"] == ["f"]
 
 
@@ -287,3 +287,20 @@ def test_silence_and_universal_streaming_name_no_mode(sim):
     us = recommend_config(sim, RecommendOptions(model="universal-streaming", target_cutoff=1.0, mins=[400],
                                                 maxs=[1280]))
     assert (us.config.speech_model, us.config.mode, us.preset) == ("universal-streaming-english", None, None)
+
+
+def test_a_bootstrap_without_spread_gives_way_to_the_per_hold_interval():
+    """Two calls, each with one 200 ms hold, none cut by the chosen setting: every resample over the calls has
+    rate 0, so the bootstrap interval is the point 0 - the warning quotes the wider per-hold Wilson interval."""
+    from turntune_nb.analysis.model import Transcript
+    from turntune_nb.analysis.model import Utterance as U
+    from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
+    from turntune_nb.analysis.results import analyze_transcripts
+
+    calls = [Transcript(name, [U("A", 0, 1000), U("A", 1200, 2000), U("B", 2500, 3000)]) for name in ("a", "b")]
+    rec = recommend_config(analyze_transcripts(calls), RecommendOptions(model="silence"))
+    assert rec.cutoff_ci == (0.0, 0.0) and rec.metrics.cuts == 0
+    # Wilson for 0 of 2 holds at 95 %: upper z^2 / (n + z^2) = 3.8415 / 5.8415 = 65.8 %
+    warning = next(w for w in rec.warnings if w.startswith("too few data"))
+    assert "0.0% – 65.8% (95%, per-hold Wilson: every resample over recordings gave the same rate)" in warning
+    assert "2 holds and " in warning and "the guide's preset stands" in warning

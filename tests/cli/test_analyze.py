@@ -481,3 +481,28 @@ def test_an_analyze_interrupted_mid_run_saves_nothing_and_exits_130(tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err and out == ""
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("aggregated_analysis_*"))
+
+
+def test_analyze_writes_the_report_from_the_same_analysis(tmp_path, capsys, monkeypatch):
+    """``analyze --report``: one analysis gives the summary and the report, and the report's data-driven setting
+    is the one ``recommend`` then gives from the saved summary (the demo's two answers agree)."""
+    from tests.conftest import SAMPLES
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    report = tmp_path / "share" / "report.html"
+    assert main(["analyze", str(SAMPLES / "transcripts"), "--out", str(tmp_path), "--report", str(report)]) == 0
+    assert f"Report written to: {report}" in flat(capsys.readouterr().out)
+    summary = next(tmp_path.glob("aggregated_analysis_*.json"))
+    assert main(["recommend", str(summary), "--json"]) == 0
+    config = json.loads(capsys.readouterr().out)["config"]
+    html = report.read_text(encoding="utf-8")
+    assert (f"min_turn_silence <b>{config['min_turn_silence']} ms</b>, max_turn_silence "
+            f"<b>{config['max_turn_silence']} ms</b>") in html
+
+
+def test_analyze_refuses_an_unwritable_report_folder_before_any_work(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = main(["analyze", "samples/transcripts", "--out", str(tmp_path / "o"), "--report", str(blocker / "r.html")])
+    assert code == 2 and "The report's folder" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -51,3 +51,48 @@ def test_the_tuning_options_and_their_defaults():
         assert _parser(add_tuning_args).parse_args(["--model", model]).model == model
     with pytest.raises(SystemExit):
         _parser(add_tuning_args).parse_args(["--model", "universal-3-7-pro"])
+
+
+def test_the_parsers_detector_names_are_the_audio_wings():
+    """--vad's choices are spelled in cli.options so that --help loads no numpy; they must stay the detectors."""
+    from turntune_nb.audio.vad import DETECTORS
+    from turntune_nb.cli.options import VAD_DETECTORS
+
+    assert VAD_DETECTORS == DETECTORS
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('{"aggregated_statistics": {}, "per_file_results": []}',
+     "is a saved analysis summary, not a config: make a config from it with `turntune recommend "),
+    ('{"config": {"min_turn_silence": 1}, "metrics": {}, "target_cutoff": 0.05}',
+     "is a recommendation printed with --json, not a config"),
+    ('{"name": "x", "min_turn_silence": 400}', "is not a config: it has no max_turn_silence (a config is written"),
+    ("[1, 2]", "is not a config (a config is a JSON object"),
+])
+def test_a_file_of_the_wrong_kind_as_config_is_named_in_one_line(tmp_path, content, message):
+    from turntune_nb.cli.options import check_config_file
+
+    path = tmp_path / "given.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as err:
+        check_config_file(path)
+    assert str(err.value).startswith(f"{path} {message}") and "\n" not in str(err.value) and "['" not in str(err.value)
+
+
+def test_a_config_passes_the_check(tmp_path):
+    from turntune_nb.cli.options import check_config_file
+
+    path = tmp_path / "config.json"
+    path.write_text('{"name": "Data-driven", "min_turn_silence": 1150, "max_turn_silence": 1200}')
+    assert check_config_file(path) is None
+
+
+def test_stream_refuses_a_summary_as_its_config_with_exit_2(tmp_path, capsys):
+    from turntune_nb.cli import main
+
+    path = tmp_path / "aggregated_analysis_1.json"
+    path.write_text('{"aggregated_statistics": {}}')
+    assert main(["stream", "--source", str(tmp_path / "none.wav"), "--offline", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"turntune: {path} is a saved analysis summary, not a config: make a config from it with " \
+                  f"`turntune recommend {path} --out config.json` and pass that\n"

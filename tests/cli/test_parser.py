@@ -5,7 +5,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.cli.helpers import plain_env, run_cli
+from tests.conftest import ROOT
 
 
 def test_console_script_runs(tmp_path, sample_rttm):
@@ -76,3 +79,82 @@ def test_urls_are_printed_as_given(tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.startswith(f"turntune: {said}"), proc.stderr
         assert ":/" not in proc.stderr.replace("://", "")
+
+
+#: What a light command must not load: the data stack, the decoder and the HTTP client (issue 28 point 1).
+HEAVY = ("pandas", "numpy", "av", "requests", "urllib3", "importlib.metadata", "matplotlib", "rich")
+
+_LOADED_BY = """
+import sys
+from turntune_nb.cli import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+print("LOADED:", *sorted(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["analyze", "--help"], ["replay", "--help"],
+                                  ["stream", "--help"], ["recommend", "--help"]])
+def test_help_and_version_import_no_heavy_module(argv):
+    """Each in a fresh interpreter, as a user runs it: the modules loaded once it has printed."""
+    code = _LOADED_BY.format(argv=argv, heavy=HEAVY)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env=plain_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "LOADED:", f"{argv} imported what it does not use"
+
+
+def test_import_turntune_nb_is_light_and_every_public_name_still_resolves():
+    code = ("import sys, turntune_nb as t\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+            "t.columns.FILE\n"  # a public submodule, before anything imported it
+            "import turntune_nb.replay, turntune_nb.rescore\n"  # the submodules do not shadow the functions
+            "print(callable(t.replay), callable(t.rescore), t.columns.__name__, 'ThresholdTuner' in dir(t))\n"
+            "from turntune_nb import AnalysisResult, read_rttm\n"
+            "print(AnalysisResult.__module__, read_rttm.__module__, t.__version__ == __import__('importlib.metadata')"
+            ".metadata.version('turntune_nb'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env=plain_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "[]", "True True turntune_nb.analysis.columns True",
+        "turntune_nb.analysis.results turntune_nb.analysis.readers True"]
+
+
+def test_an_unknown_public_name_is_an_attribute_error():
+    import turntune_nb
+
+    with pytest.raises(AttributeError, match="no attribute 'compute_gapz'"):
+        turntune_nb.compute_gapz  # noqa: B018
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+@pytest.mark.parametrize("command", [[], ["analyze"], ["recommend"], ["report"], ["stream"], ["replay"]])
+def test_every_help_text_is_wrapped_to_the_terminal(capsys, monkeypatch, columns, command):
+    from turntune_nb.cli import main
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if len(line) > columns] == []
+    if command in ([], ["analyze"], ["replay"]):  # the exit codes: each code first, its text indented under it
+        lines = out.splitlines()
+        first = next(i for i, line in enumerate(lines) if line.startswith("  130  interrupted"))
+        assert lines[first + 1].startswith(" " * 7) and lines[first + 1][7] != " "
+        assert " ".join(" ".join(lines[first:first + 4]).split()).startswith(
+            "130 interrupted (Ctrl+C) after the state was saved: submitted jobs are journaled, re-run the same")
+
+
+def test_a_misspelled_option_prints_the_sub_commands_usage(capsys):
+    from turntune_nb.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["analyze", "calls/", "--outt", "somewhere"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: turntune analyze ") and "--out DIR" in err
+    assert err.rstrip().endswith("turntune analyze: error: unrecognized arguments: --outt somewhere")

@@ -129,7 +129,7 @@ def test_preset_buttons_and_recommendation(result):
     assert (tuner.min_slider.value, tuner.max_slider.value) == (850, 1300)
     assert values(tuner)["cutoff_rate"] == "0.0%" and values(tuner)["latency_mean_ms"] == "1075 ms"
     assert "<b>Recommended</b> for at most 10% false cut-offs (universal-3-6-pro): 850 / 1300 ms" in tuner.message.value
-    assert "too few data to decide: 4 holds (want &gt;= 100) and 4 turn ends" in tuner.message.value
+    assert "too few data to decide: 4 holds and 4 turn ends, where at least 100 holds" in tuner.message.value
 
 
 def test_silence_model_uses_one_threshold(result):

@@ -12,6 +12,8 @@ Examples
 --------
 >>> label("overlap_share"), label("median_gap_ms"), label("no_such_column")
 ('overlaps (% of speaker changes)', 'median gap (ms)', 'no such column')
+>>> short_label("median_gap_ms"), short_label("no_such_column")
+('med gap', 'no such column')
 >>> format_value("cutoff_rate", 0.0523), format_value("latency_p90_ms", 412.6), format_value("turns", 33.0)
 ('5.2%', '413', '33')
 >>> format_value("median_gap_ms", float("nan"))
@@ -117,6 +119,23 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
 }
 
 
+#: Machine column name -> a short label, for a terminal too narrow for the full ones (a legend line
+#: names what each stands for): a few letters per word, so a header never has to break a word.
+SHORT_LABELS: dict[str, str] = {
+    "speaker_source": "spk from", "speakers": "spk", "utterances": "segs", "average_gap_ms": "mean gap",
+    "median_gap_ms": "med gap", "total_gaps": "guide gaps", "overlaps": "ovl", "contained": "back ch",
+    "overlap_share": "ovl %", "pause_median_ms": "med pause", "pause_p90_ms": "p90 pause",
+    "floor_transfer_median_ms": "med FTO",
+    "cutoff_at_300ms": "cut @300", "cutoff_at_600ms": "cut @600", "latency_at_5pct_ms": "lat @5%",
+    "latency_at_10pct_ms": "lat @10%",
+}
+
+
+def short_label(column: str) -> str:
+    """The short label of a column (`SHORT_LABELS`), else its readable label (`label`)."""
+    return SHORT_LABELS.get(str(column), label(column))
+
+
 def label(column: str) -> str:
     """The readable label of a column (its unit in brackets)."""
     for prefix, word in _QUALIFIERS.items():
@@ -161,6 +180,34 @@ def format_value(column: str, value) -> str:
     except (TypeError, ValueError):
         return str(value)
     return VALUE_WORDS.get(str(column), {}).get(str(value), str(value))
+
+
+def format_interval(column: str, lo, hi, missing: str = "n/a") -> str:
+    """An interval of a column's values as displays show it: ``lo – hi`` (`format_value` each).
+
+    Two bounds that differ but read the same at display precision (``0.0% – 0.0%`` for 0 and
+    0.0004) get more decimals until they differ (up to 3 for a share, ``0.00% – 0.04%``), so an
+    interval never looks like a point it is not; two equal bounds are one value (``0.0%``).
+    `missing` stands for an interval with a missing bound.
+
+    Examples
+    --------
+    >>> format_interval("cutoff_rate", 0.0, 0.286), format_interval("cutoff_rate", 0.0, 0.0004)
+    ('0.0% – 28.6%', '0.00% – 0.04%')
+    >>> format_interval("cutoff_rate", 0.0, 0.0), format_interval("latency_mean_ms", 1189.2, 1200.0)
+    ('0.0%', '1,189 – 1,200')
+    """
+    if any(v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) for v in (lo, hi)):
+        return missing
+    low, high = format_value(column, lo), format_value(column, hi)
+    if low == high and float(lo) == float(hi):
+        return low
+    if low == high and kind(column) == "share":
+        for digits in (2, 3):
+            low, high = f"{float(lo):.{digits}%}", f"{float(hi):.{digits}%}"
+            if low != high:
+                break
+    return f"{low} – {high}"
 
 
 def readable(frame: pd.DataFrame, *, as_text: bool = False) -> pd.DataFrame:

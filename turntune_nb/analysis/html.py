@@ -78,7 +78,7 @@ def _range(ci, kind: str) -> str:
     if lo is None or hi is None or lo != lo or hi != hi:
         return "n/a"
     key = "cutoff_rate" if kind == "share" else "latency_mean_ms"
-    return f"{D.format_value(key, lo)} – {D.format_value(key, hi)}" + (" ms" if kind == "ms" else "")
+    return D.format_interval(key, lo, hi) + (" ms" if kind == "ms" else "")
 
 
 def recommendation_html(rec) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..options import options_from_kwargs
-from .display import format_value, readable_rows
+from .display import format_interval, format_value, readable_rows
 from .eotbench import eot_cells, eot_table, turnbench_table
 from .frontier import operating_points, pick_setting, rank_keys
 from .metrics import CONFIDENCE, INTERVAL_METHOD, PUNCTUATION, SILENCE, EndpointMetrics, model_rule
@@ -269,7 +269,7 @@ def _pct_range(ci) -> str:
     lo, hi = ci
     if lo is None or hi is None or lo != lo or hi != hi:
         return "n/a (one recording: no spread between recordings to measure)"
-    return f"{lo:.1%} - {hi:.1%}"
+    return format_interval("cutoff_rate", lo, hi)
 
 
 def _ms_range(ci) -> str:
@@ -436,20 +436,33 @@ def _intervals(sim: Simulator, metrics: EndpointMetrics, opts: RecommendOptions,
     ci = metrics.cutoff_ci(confidence)
     lat_ci = metrics.latency_ci(confidence)
     wilson = metrics.wilson_ci(confidence)
-    shown = ci if ci[0] == ci[0] else wilson  # one recording: only the per-hold figure exists
-    label = "bootstrap over recordings" if ci[0] == ci[0] else "per-hold Wilson, one recording"
+    spread = ci[0] == ci[0] and ci[1] > ci[0]  # one recording, or every resample the same: per-hold figure
+    shown = ci if spread else wilson
+    label = ("bootstrap over recordings" if spread else "per-hold Wilson, one recording" if ci[0] != ci[0]
+             else "per-hold Wilson: every resample over recordings gave the same rate")
     if sim.holds < MIN_HOLDS_TO_DECIDE or sim.turn_ends < MIN_TURN_ENDS_TO_DECIDE:
-        warnings.append(
-            f"too few data to decide: {sim.holds} holds (want >= {MIN_HOLDS_TO_DECIDE}) and {sim.turn_ends} "
-            f"turn ends (want >= {MIN_TURN_ENDS_TO_DECIDE}); the cut-off rate lies anywhere in "
-            f"{shown[0]:.1%} - {shown[1]:.1%} ({confidence:.0%}, {label}): add recordings"
-        )
+        warnings.append(f"too few data to decide: {_shortfall(sim.holds, sim.turn_ends)}; the cut-off rate lies "
+                        f"anywhere in {format_interval('cutoff_rate', *shown)} ({confidence:.0%}, {label}): this "
+                        "setting is a first guess and the guide's preset stands until more recordings settle it")
     elif met and shown[1] > opts.target_cutoff:
         notes.append(
-            f"the {confidence:.0%} interval on the cut-off rate ({shown[0]:.1%} - {shown[1]:.1%}, {label}) "
+            f"the {confidence:.0%} interval on the cut-off rate ({format_interval('cutoff_rate', *shown)}, "
+            f"{label}) "
             "reaches above the target: more recordings would settle it"
         )
     return ci, lat_ci, wilson
+
+
+def _shortfall(holds: int, turn_ends: int) -> str:
+    """Which counts are short of what a decision wants, said so that an enough count never reads as short."""
+    short_holds, short_ends = holds < MIN_HOLDS_TO_DECIDE, turn_ends < MIN_TURN_ENDS_TO_DECIDE
+    if short_holds and short_ends:
+        return (f"{holds} holds and {turn_ends} turn ends, where at least {MIN_HOLDS_TO_DECIDE} holds and "
+                f"{MIN_TURN_ENDS_TO_DECIDE} turn ends are wanted")
+    if short_holds:
+        return (f"{holds} holds, where at least {MIN_HOLDS_TO_DECIDE} are wanted (the {turn_ends} turn ends are "
+                "enough)")
+    return f"{turn_ends} turn ends, where at least {MIN_TURN_ENDS_TO_DECIDE} are wanted (the {holds} holds are enough)"
 
 
 def _fixed_latency_text(ms: int) -> str:

@@ -17,6 +17,11 @@ prints what came back. Nothing in the package imports it.
   become.
 - `console`: what the command prints, with rich: tables at the terminal's width (80
   when piped), no escape codes off a terminal or with ``NO_COLOR``.
+- `tables`: how a table fits that width: full labels, else short ones with a legend, else
+  whole columns left out (said so); a value never broken, a header only between words.
+
+Every module imports what a command needs inside the function that runs it, so
+``turntune --help`` and ``--version`` load neither pandas, numpy, PyAV nor requests.
 
 ``turntune`` (the console script), ``python -m turntune_nb`` and ``python -m turntune_nb.cli``
 (`__main__`) all call `main`.

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError, NothingUsableError
-from .exits import EXIT_CODES_HELP, exit_code, failed_files
+from .exits import EXIT_CODES_HELP, HelpFormatter, exit_code, failed_files
 from .options import (
     add_preset_args,
     add_scale_args,
@@ -40,7 +40,7 @@ def add_analyze(sub) -> None:
         help="turn-taking statistics and a recommended streaming setting",
         description="Measure gaps, overlaps and pauses in transcripts (AssemblyAI JSON, RTTM, CSV) "
         "or audio files, and recommend min/max_turn_silence.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP, formatter_class=HelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript or audio files, or folders of them")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
@@ -49,6 +49,9 @@ def add_analyze(sub) -> None:
     p.add_argument("--export", choices=("csv", "xlsx"), default=None,
                    help="also write the tables (files, overall, speakers, roles with --roles, transitions, pauses, "
                    "recommendation) beside the summary: one CSV each, or one Excel workbook ('turntune_nb[excel]')")
+    p.add_argument("--report", metavar="REPORT.html",
+                   help="also write the shareable HTML report of this analysis, with the data-driven setting at "
+                   "the default target (what `turntune report` writes), so nothing is analysed twice")
     p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
                    help="for audio: AssemblyAI, or offline voice activity detection; auto (default) "
                    "uses AssemblyAI when ASSEMBLYAI_API_KEY is set, else offline")
@@ -153,8 +156,21 @@ def _export_tables(result, summary_path: Path, fmt: str, roles=None) -> str:
     return ", ".join(p.name for p in paths.values()) + f" in {summary_path.parent}"
 
 
+def _write_report(result, path) -> str:
+    """``analyze --report``: the report of `result`, with the data-driven setting (default options) when
+    there is a pause to tune on; returns where it went."""
+    from ..analysis.recommend import RecommendOptions, recommend_config
+    from ..notebook.report import write_report
+
+    has_pauses = getattr(result, "pauses", None) is not None and len(result.pauses) > 0
+    recommendation = recommend_config(result, RecommendOptions()) if has_pauses else None
+    return str(write_report(result, path, recommendation))
+
+
 def _run_analyze(args) -> int:
     _check_destination(args.out, "The output folder")
+    if getattr(args, "report", None):
+        _check_destination(Path(args.report).parent, "The report's folder")
     if getattr(args, "export", None) == "xlsx":  # before any (paid) work
         from ..analysis.tables import require_openpyxl
 
@@ -165,6 +181,7 @@ def _run_analyze(args) -> int:
         result = result.for_speakers(**side(args))
     path = result.save(args.out, format=getattr(args, "table_format", "csv"))
     exported = _export_tables(result, path, args.export, args.roles) if getattr(args, "export", None) else None
+    report = _write_report(result, args.report) if getattr(args, "report", None) else None
     if args.json:
         print(json.dumps(result.to_summary(), indent=2, ensure_ascii=False))
     else:
@@ -176,6 +193,8 @@ def _run_analyze(args) -> int:
         print_saved(out, "Summary saved to", path)
         if exported:
             print_saved(out, "Tables exported to", exported)
+        if report:
+            print_saved(out, "Report written to", report)
     return exit_code(result)
 
 

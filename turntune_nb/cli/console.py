@@ -34,16 +34,19 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis import columns as C
-from ..analysis.display import format_value, label, readable_rows
+from ..analysis.display import format_value, label, readable_rows, short_label
 from ..analysis.gaps import ALL_FILES
 from ..analysis.model import SPEAKERS_UNKNOWN
+from .tables import TextColumn, layout, print_fitted
 
 __all__ = ("make_console", "print_analysis", "print_recommendation", "print_replay", "print_failures",
            "print_error", "print_saved", "print_session_end", "stream_printer", "FailedFileFilter")
 
-#: The per-file columns that fit 80 columns; the rest go to wide terminals, ``--json`` and the saved summary.
+#: The per-file columns, most important first: a narrow terminal leaves out the last (every figure is in
+#: ``--json`` and the saved summary); the file name and its median gap are always shown.
 NARROW_FILE_COLUMNS = ("filename", "speakers", "median_gap_ms", "overlap_share", "pause_median_ms", "pause_p90_ms",
-                       "floor_transfer_median_ms")
+                       "floor_transfer_median_ms", "average_gap_ms", "utterances", "total_gaps", "gaps", "overlaps",
+                       "pauses", "contained", "speaker_source")
 WIDE_FILE_COLUMNS = ("filename", "speaker_source", "speakers", "utterances", "average_gap_ms", "median_gap_ms",
                      "total_gaps", "gaps", "overlaps", "pauses", "contained", "overlap_share", "pause_median_ms",
                      "pause_p90_ms", "floor_transfer_median_ms")
@@ -126,57 +129,23 @@ def _bullets(out: Console, title: str, items) -> None:
     out.print(grid)
 
 
-#: A column of names (files) may be folded past this many characters; other columns never break a word.
-_NAME_WIDTH = 24
-
-
-def _min_width(frame: pd.DataFrame, column, title_column=None) -> int:
-    """The narrowest a column can be without breaking a word of its header or a value."""
-    words = [len(w) for w in label(column).split()] + [len(format_value(column, v)) for v in frame[column]]
-    return min(max(words, default=1), _NAME_WIDTH) if column == title_column else max(words, default=1)
-
-
-#: Between two columns of `_frame_table`: a space of padding either side of a blank divider.
-_GUTTER = 3
-
-
-def _table_width(frame: pd.DataFrame, title_column=None) -> int:
-    """The width `_frame_table` needs for `frame` with no word broken."""
-    return sum(_min_width(frame, c, title_column) for c in frame.columns) + _GUTTER * (len(frame.columns) - 1)
-
-
-def _fit_widths(mins: list, maxs: list, available: int) -> list:
-    """Column widths within `available`: each at least its minimum, the widest capped first
-    (one cap for all columns, as high as fits)."""
-    widths = list(mins)
-    for cap in range(1, max(maxs, default=1) + 1):
-        trial = [max(lo, min(hi, cap)) for lo, hi in zip(mins, maxs)]
-        if sum(trial) > available:
-            break
-        widths = trial
-    return widths
-
-
-def _frame_table(frame: pd.DataFrame, title_column: str | None = None, width: int = 80) -> Table:
-    """A DataFrame as a rich table `width` wide at most: readable headers, values formatted by
-    column (`display.format_value`), headers wrapped between words, no word of a value broken
-    (a long name in `title_column` excepted)."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-    mins = [_min_width(frame, c, title_column) for c in frame.columns]
-    maxs = [max([len(label(c))] + [len(format_value(c, v)) for v in frame[c]]) for c in frame.columns]
-    widths = _fit_widths(mins, [max(lo, hi) for lo, hi in zip(mins, maxs)],
-                         width - _GUTTER * (len(frame.columns) - 1))
-    for column, w in zip(frame.columns, widths):
-        numeric = column != title_column and pd.api.types.is_numeric_dtype(frame[column].dtype)
-        table.add_column(label(column), justify="right" if numeric else "left", overflow="fold", width=w)
-    for row in frame.itertuples(index=False):
-        table.add_row(*(format_value(c, v) for c, v in zip(frame.columns, row)))
-    return table
+def _frame_columns(frame: pd.DataFrame, title_column: str | None = None, required=()) -> list:
+    """A DataFrame's columns as `TextColumn`s: readable full and short labels, values formatted by
+    column (`display.format_value`), numbers right-aligned; `title_column` (names) may fold as a last resort."""
+    return [TextColumn(str(c), label(c), tuple(format_value(c, v) for v in frame[c]), short=short_label(c),
+                       right=c != title_column and pd.api.types.is_numeric_dtype(frame[c].dtype),
+                       required=c == title_column or c in required, foldable=c == title_column)
+            for c in frame.columns]
 
 
 def print_saved(out: Console, what: str, path) -> None:
-    """``<what> saved to: <path>``; the path is never wrapped, so that it can be copied."""
-    out.print(f"{what}: {path}", soft_wrap=True)
+    """``<what>: <path>``; the path is never wrapped, so that it can be copied: on a line of its own when the
+    two do not fit the width together (a path longer than the terminal is the one line wider than it)."""
+    line = f"{what}: {path}"
+    if len(line) > out.width:
+        out.print(f"{what}:")
+        line = str(path)
+    out.print(line, soft_wrap=True)
 
 
 def print_error(message: str, err: Console | None = None) -> None:
@@ -276,13 +245,9 @@ def print_analysis(result, out: Console, failed=()) -> None:
     if len(result.transcripts):
         files = result.files
         wide = files[[c for c in WIDE_FILE_COLUMNS if c in files.columns]]
-        needed = _table_width(wide, "filename")
-        frame = wide if needed <= out.width else files[[c for c in NARROW_FILE_COLUMNS if c in files.columns]]
         out.print()
-        out.print(_frame_table(frame, title_column="filename", width=out.width))
-        if frame is not wide:
-            out.print(Text(f"More columns on a terminal of {needed} columns or more; every figure is in --json "
-                           "and the saved summary.", style="dim"))
+        print_fitted(out, _frame_columns(wide, "filename", required=("median_gap_ms",)),
+                     priority=NARROW_FILE_COLUMNS)
     rows = _overall_rows(result)
     if rows:
         out.print()
@@ -305,8 +270,14 @@ def print_analysis(result, out: Console, failed=()) -> None:
 def print_recommendation(rec, out: Console) -> None:
     """A `Recommendation` for the terminal: the setting, its intervals, the table beside the
     guide's preset, eot-bench's cells, warnings, notes and the equivalents on other stacks."""
+    from ..analysis.display import format_interval
     from ..analysis.export import export_table
-    from ..analysis.recommend import _pct_range
+
+    def _pct_range(ci) -> str:
+        text = format_interval("cutoff_rate", *ci, missing="n/a (one recording: no spread between recordings)")
+        same = ci[0] is not None and ci[0] == ci[1]  # a bootstrap cannot reach past the rates it resampled
+        return text + (" in every resample (no spread seen between recordings; the per-hold interval is "
+                       "wider)" if same else "")
 
     _heading(out, f"DATA-DRIVEN RECOMMENDATION ({rec.model}, target <= {rec.target_cutoff:.0%} false cut-offs)")
     for w in rec.warnings:
@@ -332,34 +303,39 @@ def print_recommendation(rec, out: Console) -> None:
         rows.append(("silence-only equivalent", f"{rec.silence_equivalent_ms} ms at the same target"))
     out.print(_key_values(rows))
     table = readable_rows(rec.table())
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-    t.add_column("", overflow="fold")
-    for column in table.columns:
-        t.add_column(str(column), justify="right", overflow="fold")
-    for name, row in table.iterrows():
-        t.add_row(str(name), *map(str, row))
     out.print()
-    out.print(t)
+    print_fitted(out, [TextColumn("", "", tuple(map(str, table.index)), required=True, foldable=True)]
+                 + [TextColumn(str(c), str(c), tuple(map(str, table[c])), right=True, required=True)
+                    for c in table.columns])
     if rec.eot_cells:
         out.print()
         out.print(Text("eot-bench cells (holds of 200-5000 ms; never-fired turn ends at max_turn_silence), beside "
                        "the published rows:", style="bold"))
-        out.print(_frame_table(rec.eot_table().drop(columns=["source"]), title_column="name", width=out.width))
+        print_fitted(out, _frame_columns(rec.eot_table().drop(columns=["source"]), "name"))
     _bullets(out, "Warnings", rec.warnings)
     _bullets(out, "Notes", rec.notes)
     exports = export_table(rec.export())
     out.print()
     out.print(Text("Equivalent settings", style="bold"))
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
-    for name in ("stack", "parameter", "value"):
-        t.add_column(name, overflow="fold")
-    previous = None
-    for r in exports.itertuples(index=False):
-        t.add_row("" if r.stack == previous else r.stack, r.parameter, str(r.value))
-        previous = r.stack
-    out.print(t)
+    _print_exports(out, exports)
     _bullets(out, "About them", [f"{stack} ({model}): {note}" for stack, model, note in
                                  exports.drop_duplicates("stack")[["stack", "model", "note"]].itertuples(index=False)])
+
+
+def _print_exports(out: Console, exports: pd.DataFrame) -> None:
+    """The equivalent settings: a stack / parameter / value table when it fits whole, else each stack's
+    name then its parameters and values beneath it (a parameter name is never broken)."""
+    names = list(exports["stack"])
+    stacks = tuple("" if i and name == names[i - 1] else name for i, name in enumerate(names))
+    columns = [TextColumn("stack", "stack", stacks, required=True),
+               TextColumn("parameter", "parameter", tuple(map(str, exports["parameter"])), required=True),
+               TextColumn("value", "value", tuple(map(str, exports["value"])), required=True)]
+    if layout(columns, out.width).width <= out.width:
+        print_fitted(out, columns)
+        return
+    for stack, rows in exports.groupby("stack", sort=False):
+        out.print(f"{stack}:")
+        out.print(_key_values([(r.parameter, r.value) for r in rows.itertuples(index=False)]))
 
 
 # --------------------------------------------------------------------------- replay
@@ -445,8 +421,8 @@ def print_replay(result, out: Console, shown=()) -> None:
         out.print()
         out.print(Text("eot-bench cells of the replayed settings (measured; a cell no replayed setting reaches "
                        "is empty), beside the published rows:", style="bold"))
-        out.print(_frame_table(eot_table({"your replay (measured)": cells}).drop(columns=["source"]),
-                               title_column="name", width=out.width))
+        print_fitted(out, _frame_columns(eot_table({"your replay (measured)": cells}).drop(columns=["source"]),
+                                         "name"), more="widen the terminal")
     _bullets(out, "Failed", [f"{f['filename']}: {f['reason']}" for f in result.failed])
     _bullets(out, "Notes", [n for n in result.notes if n not in said])
     if result.events_dir is not None:

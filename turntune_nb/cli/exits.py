@@ -18,8 +18,11 @@ Examples
 
 from __future__ import annotations
 
+import argparse
+
 __all__ = ("EXIT_OK", "EXIT_ERROR", "EXIT_PARTIAL", "EXIT_NOTHING", "EXIT_NOT_CONFIRMED", "EXIT_INTERRUPTED",
-           "EXIT_CLOSED_PIPE", "EXIT_GATE", "EXIT_CODES_HELP", "exit_code", "failed_files", "print_err", "redact")
+           "EXIT_CLOSED_PIPE", "EXIT_GATE", "EXIT_CODES_HELP", "HelpFormatter", "exit_code", "failed_files",
+           "print_err", "redact")
 
 #: Exit codes a script can branch on (also in ``turntune --help`` and the README).
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_NOTHING, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
@@ -39,6 +42,64 @@ EXIT_CODES_HELP = """exit codes:
        re-run the same command to collect them without paying again
   141  the reader of the output went away (e.g. `| head`): the rest of the output
        was dropped quietly, as a shell reports a tool ended by SIGPIPE"""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``--help`` at the terminal's width (argparse's: ``$COLUMNS``, else the terminal's): descriptions
+    wrapped between words, and a list such as `EXIT_CODES_HELP` (a heading, then items ``  CODE  text``
+    whose continuation lines are indented under the text) wrapped with that hanging indent."""
+
+    def _format_usage(self, usage, actions, groups, prefix) -> str:
+        """argparse's usage, except that when a line of it would pass the width (argparse aligns the options
+        under the command's name and never breaks one), the options are wrapped under a 4-space indent."""
+        text = super()._format_usage(usage, actions, groups, prefix)
+        if all(len(line) <= self._width for line in text.splitlines()):
+            return text
+        items, depth, current = [], 0, ""
+        for char in " ".join(text.split()):  # the words of the usage, a bracketed option kept whole
+            depth += (char in "[({") - (char in "])}")
+            if char == " " and depth == 0:
+                items.append(current)
+                current = ""
+            else:
+                current += char
+        items.append(current)
+        lines, line = [], ""
+        for item in items:
+            if line and len(line) + 1 + len(item) > self._width:
+                lines.append(line)
+                line = "    " + item
+            else:
+                line = f"{line} {item}" if line else item
+        return "\n".join(lines + [line]) + "\n\n"
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import re
+        import textwrap
+
+        blocks = []  # [prefix, words]: one paragraph, or one item of a list
+        for line in text.splitlines():
+            item = re.match(r"^(\s+\S+\s+)(\S.*)$", line)
+            if not line.strip():
+                blocks.append(None)
+            elif blocks and blocks[-1] is not None and blocks[-1][0] and line.startswith(" " * len(blocks[-1][0])):
+                blocks[-1][1] += " " + line.strip()  # a continuation line of the item above
+            elif item:
+                blocks.append([item.group(1), item.group(2)])
+            elif blocks and blocks[-1] is not None and not blocks[-1][0] and not line.rstrip().endswith(":"):
+                blocks[-1][1] += " " + line.strip()  # the same paragraph
+            else:
+                blocks.append(["", line.strip()])
+        lines = []
+        for block in blocks:
+            if block is None:
+                lines.append("")
+                continue
+            prefix, words = block
+            lines += textwrap.wrap(words, max(width, 20), initial_indent=indent + prefix,
+                                   subsequent_indent=indent + " " * len(prefix), break_long_words=False,
+                                   break_on_hyphens=False) or [indent + prefix.rstrip()]
+        return "\n".join(lines)
 
 
 def failed_files(result) -> list:

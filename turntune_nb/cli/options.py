@@ -21,7 +21,7 @@ from ..analysis.surface import MODES
 from ..errors import ConfigError
 
 __all__ = ("add_preset_args", "add_scale_args", "add_side_args", "side", "add_speakers_arg", "add_vad_args",
-           "vad_options", "add_tuning_args")
+           "vad_options", "add_tuning_args", "check_config_file")
 
 
 def add_scale_args(p) -> None:
@@ -75,11 +75,14 @@ def add_speakers_arg(p) -> None:
                    "speaker changes are then reported as unknown")
 
 
+#: `turntune_nb.audio.vad.DETECTORS`, spelled here so that building the parser (``--help``) loads no numpy
+#: (tests/cli/test_options.py checks the two agree).
+VAD_DETECTORS = ("webrtc", "silero", "silero-lite")
+
+
 def add_vad_args(p) -> None:
     """--vad and --vad-set, for the offline backend."""
-    from ..audio.vad import DETECTORS
-
-    p.add_argument("--vad", choices=DETECTORS, default=None,
+    p.add_argument("--vad", choices=VAD_DETECTORS, default=None,
                    help="offline backend: the speech detector (default: silero-lite, with a noise gate; "
                    "see benchmarks/vad_eval.py for how each does on real recordings)")
     p.add_argument("--vad-set", action="append", default=[], metavar="KEY=VALUE",
@@ -146,3 +149,39 @@ def add_tuning_args(p) -> None:
     add_side_args(p)
     add_speakers_arg(p)
     add_vad_args(p)
+
+
+#: What a JSON file passed as ``--config`` may be instead, told by the keys it has: (keys, what it is, what to do).
+_OTHER_KINDS = (
+    (("aggregated_statistics",), "a saved analysis summary",
+     "make a config from it with `turntune recommend {path} --out config.json` and pass that"),
+    (("config", "metrics", "target_cutoff"), "a recommendation printed with --json",
+     "save the config with `turntune recommend ... --out config.json` and pass that"),
+    (("overall", "files", "notes"), "a replay's result",
+     "pass a config written by `turntune recommend ... --out config.json`"),
+)
+
+
+def check_config_file(path) -> None:
+    """Refuse, in one line naming it, a file passed as ``--config`` that is another kind of turntune file
+    (a saved summary, a recommendation, a replay's result) or has no thresholds (`ConfigError`, exit 2).
+
+    A file that cannot be read or parsed is left to `turntune_nb.analysis.presets.load_config`, which names it.
+    """
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} is not a config (a config is a JSON object with min_turn_silence and "
+                          "max_turn_silence, as `turntune recommend ... --out config.json` writes)")
+    for keys, kind, todo in _OTHER_KINDS:
+        if all(k in data for k in keys):
+            raise ConfigError(f"{path} is {kind}, not a config: {todo.format(path=path)}")
+    missing = [k for k in ("min_turn_silence", "max_turn_silence") if k not in data]
+    if missing:
+        raise ConfigError(f"{path} is not a config: it has no {' and no '.join(missing)} (a config is written by "
+                          "`turntune recommend ... --out config.json`)")

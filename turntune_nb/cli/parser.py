@@ -21,7 +21,15 @@ import sys
 from ..errors import NothingUsableError, TurnTuneError
 from .agent import add_agent
 from .analyze import add_analyze, add_recommend, add_report
-from .exits import EXIT_CLOSED_PIPE, EXIT_CODES_HELP, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_NOTHING, print_err
+from .exits import (
+    EXIT_CLOSED_PIPE,
+    EXIT_CODES_HELP,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_NOTHING,
+    HelpFormatter,
+    print_err,
+)
 from .replay import add_replay
 from .stream import add_stream
 
@@ -35,19 +43,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="turntune",
         description="Tune streaming turn detection (endpointing) from your own recorded conversations.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP, formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in (add_analyze, add_recommend, add_report, add_stream, add_replay, add_agent):
         add(sub)
+    for command in sub.choices.values():  # every sub-command's help and usage wrapped to the terminal
+        command.formatter_class = HelpFormatter
     return parser
 
 
 def main(argv=None) -> int:
     """Run ``turntune ARGV`` (default: the process's arguments); returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # a misspelled option: said with the sub-command's own usage, not the top-level one
+        _command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     import logging
 
     from .console import FailedFileFilter, make_console
@@ -66,6 +78,14 @@ def main(argv=None) -> int:
         return _closed_pipe()
     finally:
         logger.removeHandler(handler)
+
+
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of sub-command `command` (the top-level one if there is none)."""
+    for action in parser._actions:  # argparse keeps no public handle on its sub-parsers
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices.get(command, parser)
+    return parser
 
 
 def _closed_pipe() -> int:

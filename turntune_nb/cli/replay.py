@@ -10,13 +10,12 @@ exits 3 (`EXIT_PARTIAL`).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 from ..errors import InputError
-from .exits import EXIT_CODES_HELP, EXIT_NOT_CONFIRMED, EXIT_OK, EXIT_PARTIAL, print_err
-from .options import MODEL_CHOICES
+from .exits import EXIT_CODES_HELP, EXIT_NOT_CONFIRMED, EXIT_OK, EXIT_PARTIAL, HelpFormatter, print_err
+from .options import MODEL_CHOICES, check_config_file
 
 __all__ = ("add_replay",)
 
@@ -33,7 +32,7 @@ def add_replay(sub) -> None:
         "two-channel calls. AssemblyAI with ASSEMBLYAI_API_KEY (billed per streamed "
         "hour: the hours are printed first and --yes is required), else the offline endpointer. The events are "
         "saved (--events-dir, owner-only) so that --rescore scores them again without streaming.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP, formatter_class=HelpFormatter,
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="audio files or folders of them")
     p.add_argument("--config", action="append", default=[], metavar="CONFIG.json",
@@ -117,6 +116,9 @@ def _run_replay(args) -> int:
         if not args.paths or not args.config:
             raise InputError("give recordings (PATH...) and at least one --config, or --rescore DIR")
         from ..pipeline import resolve_backend
+
+        for config in args.config:
+            check_config_file(config)
 
         options = _options(args, out)
         backend = resolve_backend(args.backend)

@@ -64,6 +64,7 @@ def _run_stream(args) -> int:
     from ..analysis.presets import DEFAULT_CONFIG, load_config
     from ..errors import ConfigError
     from ..pipeline import open_session
+    from .options import check_config_file
 
     thresholds = (args.min_turn_silence, args.max_turn_silence)
     if args.config and any(v is not None for v in thresholds):
@@ -71,6 +72,7 @@ def _run_stream(args) -> int:
     if args.max_speakers is not None and not args.speaker_labels:
         raise ConfigError("--max-speakers caps the speakers --speaker-labels tells apart: add --speaker-labels")
     if args.config:
+        check_config_file(args.config)
         config = load_config(args.config)
     else:
         config = _starting_config(args.speech_model, args.mode, bool(args.speaker_labels), DEFAULT_CONFIG)
