@@ -143,7 +143,8 @@ def print_agent(report, checked, out) -> None:
     from rich.text import Text
 
     from ..analysis.display import format_value, label
-    from .console import _frame_table, _heading, _key_values, _table_width
+    from .console import _frame_columns, _heading, _key_values
+    from .tables import print_fitted
 
     o = report.overall
     _heading(out, "VOICE AGENT CALLS")
@@ -172,13 +173,10 @@ def print_agent(report, checked, out) -> None:
         for c in checked:
             out.print(f"  {c.describe()}")
     per = report.per_call
-    columns = [c for c in TABLE_COLUMNS if c in per.columns]
-    while len(columns) > 3 and _table_width(per[columns], "file") > out.width:
-        columns.pop()
     out.print()
     out.print(Text("Per call, worst first", style="bold"))
-    out.print(_frame_table(per[columns], title_column="file", width=out.width))
-    if len(columns) < len(TABLE_COLUMNS):
-        out.print(Text("More columns on a wider terminal; every figure is in --json.", style="dim"))
+    frame = per[[c for c in TABLE_COLUMNS if c in per.columns]]
+    print_fitted(out, _frame_columns(frame, "file", required=("responses",)), priority=list(frame.columns),
+                 more="widen the terminal; every figure is in --json")
     for note in report.notes:
         out.print(f"note: {note}")
