@@ -50,13 +50,15 @@ import os
 
 AUDIO_FOLDER = os.environ.get("TURNTUNE_AUDIO", "../samples/synthetic")
 BACKEND = "auto"  # "auto": AssemblyAI when a key is configured, else offline; "assemblyai"; "offline"
-OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "turntune-output")  # beside this notebook: JupyterLab opens it
 MODEL = "universal-3-6-pro"  # AssemblyAI's streaming default; also universal-3-5-pro, universal-streaming, silence
 TARGET_CUTOFF = 0.05
 """, "parameters"),
     code("""
 from turntune_nb import (RecommendOptions, analyze_folder, choose_backend, plot_offsets, plot_pause_ecdf,
                          plot_per_file, recommend_config, write_report)
+from turntune_nb.notebook.listen import listen_examples
+from turntune_nb.notebook.outputs import output_links
 """),
     md("""
 The backend for this run, decided at once (nothing waits for typing, so *Run All* goes
@@ -76,14 +78,23 @@ type the key, press *Use this key*, and run the cells below again.
     md("The guide's preset (from the average gap) and the data-driven setting (lowest latency with at most the target share of false cut-offs), simulated on the same recordings."),
     code("recommendation = recommend_config(result, RecommendOptions(model=MODEL, target_cutoff=TARGET_CUTOFF))\n"
          "recommendation"),
-    md("What the recommendation rests on, and anything to be careful about."),
-    code("print(recommendation.summary_text())"),
-    md("Save the summary (with the pause tables the tuning notebook reads), the data-driven setting (`config.json`: notebooks 2 and 3 start from it), and a shareable report."),
+    md("""
+Listen to it: a few pauses inside turns that the data-driven setting would still cut (the
+agent would barge in there), and the turn ends where it would wait longest, each with the
+seconds of the recording around it.
+"""),
+    code("listen_examples(result, recommendation.config.min_turn_silence, recommendation.config.max_turn_silence,\n"
+         "                model=MODEL)"),
+    md("""
+Save the summary (with the pause tables the tuning notebook reads), the data-driven setting
+(`config.json`: notebooks 2 and 3 start from it), and a shareable report. They go to
+`turntune-output/` beside this notebook: click a link to open the file in JupyterLab.
+"""),
     code("""
 summary_path = result.save(OUT_DIR)
 config_path = recommendation.save(f"{OUT_DIR}/config.json")
 report_path = write_report(result, f"{OUT_DIR}/report.html", recommendation)
-summary_path.name, config_path.name, report_path.name
+output_links({"summary": summary_path, "setting": config_path, "report": report_path})
 """),
 ]
 
@@ -100,7 +111,7 @@ The tuner starts from the setting notebook 1 saved, and saves only when you ask.
 # Parameters: where notebook 1 saved its results (the bundled samples are analysed when there are none).
 import os
 
-OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "turntune-output")  # beside this notebook: JupyterLab opens it
 CONFIG_PATH = f"{OUT_DIR}/config.json"
 FALLBACK_FOLDER = "../samples/synthetic"
 MODEL = "universal-3-6-pro"  # AssemblyAI's streaming default; also universal-3-5-pro, universal-streaming, silence
@@ -138,7 +149,7 @@ session ends by itself after a stretch of inactivity.
 # Parameters: the saved setting, a two-party recording to replay, and the inactivity stop.
 import os
 
-OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "turntune-output")  # beside this notebook: JupyterLab opens it
 RECORDING = "../samples/synthetic/conv2.flac"
 INACTIVITY_S = 10
 """, "parameters"),
