@@ -12,15 +12,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "transcripts" / "wildfires_speaker_labels_truncated.json"
 
 
-def write_tuner_notebook(folder: Path, name: str = "tuner.ipynb", **tuner_args) -> Path:
+#: What a page without plotly's front end looks like to the tuner: every FigureWidget's page half
+#: draws nothing (as when the extension is missing, or its bundle does not load).
+NO_CHART_FRONT_END = ("import plotly.basewidget\n"
+                      "plotly.basewidget.BaseFigureWidget._esm = 'export default { render() {} }'\n")
+
+
+def write_tuner_notebook(folder: Path, name: str = "tuner.ipynb", before: str = "", **tuner_args) -> Path:
     """A notebook whose one cell shows a `ThresholdTuner` on the bundled AssemblyAI transcript
-    (two speakers, 231 words: pauses inside turns for the ECDF)."""
+    (two speakers, 231 words: pauses inside turns for the ECDF); `before` runs first in that cell."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
     args = "".join(f", {k}={v!r}" for k, v in tuner_args.items())
     nb = new_notebook(cells=[new_code_cell(
-        "from turntune_nb import ThresholdTuner, analyze_transcripts, read_assemblyai_json\n"
+        before + "from turntune_nb import ThresholdTuner, analyze_transcripts, read_assemblyai_json\n"
         f"result = analyze_transcripts([read_assemblyai_json({str(SAMPLE)!r})])\n"
         f"tuner = ThresholdTuner(result{args})\n"
         "tuner")])

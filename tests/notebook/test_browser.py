@@ -258,3 +258,30 @@ def test_tuner_follows_the_dark_theme_and_saves_from_the_keyboard(tuner_lab):
     config = json.loads(saved.read_text())
     assert (config["name"], config["min_turn_silence"], config["max_turn_silence"]) == ("Custom", lo, hi)
     assert saved.stat().st_mode & 0o777 == 0o600
+
+
+def test_tuner_falls_back_to_image_charts_without_the_chart_front_end(tuner_lab):
+    """plotly's page half absent (its FigureWidgets draw nothing): within chart_timeout_s the page says
+    so, and the tuner shows its image figures with a one-line note; they follow a slider move."""
+    from tests.tuner_page import NO_CHART_FRONT_END, show_tuner, write_tuner_notebook
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    write_tuner_notebook(tuner_lab.root_dir / "notebooks", "no-chart-front-end.ipynb", before=NO_CHART_FRONT_END,
+                         chart_timeout_s=3)
+    with chromium_page(width=1400, height=1100) as page:
+        tuner = show_tuner(page, tuner_lab, "no-chart-front-end.ipynb")
+        tuner.locator(".turntune-chart-note").wait_for(timeout=60_000)
+        note = tuner.locator(".turntune-chart-note").inner_text()
+        figures = tuner.locator(".turntune-figures")
+        figures.wait_for(timeout=60_000)
+        assert "did not draw in this page within 3 s: showing image charts instead" in note
+        assert tuner.locator(".js-plotly-plot .scatterlayer .trace").count() == 0  # nothing plotly drew
+        assert tuner.locator(".turntune-charts").is_hidden()
+        assert figures.locator("svg").count() == 2
+        lo = int(figures.get_attribute("data-min"))
+        handle = tuner.get_by_role("slider", name="min_turn_silence (ms)", exact=True)
+        handle.focus()
+        page.keyboard.press("ArrowRight")  # one step: 10 ms
+        tuner.locator(f".turntune-figures[data-min='{lo + 10}']").wait_for(timeout=60_000)
+        assert f"min_turn_silence {lo + 10} ms" in tuner.locator(".turntune-figures").inner_text()
+        tuner.screenshot(path=str(ARTIFACTS / "tuner-image-fallback.png"))
