@@ -21,8 +21,8 @@ import pandas as pd
 from ..analysis import columns as C
 from .plots import share_beyond
 
-__all__ = ("TEMPLATES", "LOG_TICKS", "ms_text", "chart_template", "pause_ecdf_figure", "update_pause_ecdf", "tradeoff_figure",
-           "update_tradeoff", "setting_at", "set_theme", "thin_settings")
+__all__ = ("TEMPLATES", "LOG_TICKS", "ms_text", "chart_template", "pause_ecdf_figure", "update_pause_ecdf",
+           "tradeoff_figure", "update_tradeoff", "setting_at", "set_theme", "thin_settings")
 
 #: plotly's template for JupyterLab's light and dark themes.
 TEMPLATES = {True: "plotly_white", False: "plotly_dark"}

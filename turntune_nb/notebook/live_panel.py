@@ -30,8 +30,8 @@ from ..analysis.presets import PRESETS, StreamingConfig
 from .timeline import TimelineTurn, timeline_svg
 from .timeline import clock as _clock
 
-__all__ = ("LiveTurns", "TurnsTable", "SAMPLE_RECORDING", "microphone_available", "end_reason_text", "first_partial_wait_ms",
-           "setting_text")
+__all__ = ("LiveTurns", "TurnsTable", "SAMPLE_RECORDING", "microphone_available", "end_reason_text",
+           "first_partial_wait_ms", "setting_text")
 
 #: A short two-person recording replayed when the kernel has no microphone.
 SAMPLE_RECORDING = files("turntune_nb") / "data" / "sample_conversation.opus"
