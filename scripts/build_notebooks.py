@@ -124,7 +124,7 @@ result = load_summary(summary_path) if summary_path else analyze_folder(FALLBACK
 """),
     md("The setting notebook 1 saved (the data-driven one); with none yet, the tuner starts from the analysis' own preset."),
     code("saved = load_config(CONFIG_PATH) if os.path.exists(CONFIG_PATH) else None\nsaved"),
-    md("The tuner: sliders, the model, the target cut-off rate, the presets and the recommendation. The metrics follow every move; the figures follow when you let go."),
+    md("The tuner: sliders, the model, the target cut-off rate, the presets and the recommendation. The metrics and the figures follow every move (if the interactive charts cannot draw in this page, image charts stand in, with a note). *Listen* plays a few pauses the setting would cut, from your recordings."),
     code("tuner = ThresholdTuner(result, config=saved, model=MODEL, save_path=CONFIG_PATH)\ntuner"),
     md("The chosen setting, as the live session will use it."),
     code("tuner.config"),
