@@ -100,3 +100,13 @@ def test_a_missing_recording_is_named_not_raised(tmp_path):
 def test_wav_bytes_round_trip():
     x = np.array([0, 1, -1, 32767, -32768], dtype=np.int16)
     assert np.array_equal(read_wav(wav_bytes(x)), x)
+
+
+def test_a_saved_summary_names_its_folder(tmp_path):
+    """A summary loaded from disk (notebook 02) has the folder in its `summary` dict, not as an attribute."""
+    from types import SimpleNamespace
+
+    ramp = write_ramp(tmp_path / "call.wav", 10.0)
+    saved = SimpleNamespace(pauses=PAUSES, turn_ends=ENDS, summary={"folder_path": str(tmp_path)})
+    table = listen_examples(saved, 500, 1000, context_ms=1000)
+    assert table.notes == () and np.array_equal(read_wav(table.clips[0].wav), ramp[16000:60800])

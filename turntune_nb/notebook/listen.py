@@ -243,7 +243,8 @@ def listen_examples(result, min_ms: int, max_ms: int, model: str = DEFAULT_STREA
     if pauses is None or ends is None:
         raise TypeError(f"listen_examples needs an analysis result with pauses and turn ends, "
                         f"got {type(result).__name__}")
-    audio = audio if audio is not None else getattr(result, "folder_path", None)
+    if audio is None:  # the analysed folder: an AnalysisResult's, or a saved summary's
+        audio = getattr(result, "folder_path", None) or (getattr(result, "summary", None) or {}).get("folder_path")
     holds = _spread(cut_holds(pauses, min_ms, max_ms, model), n_holds)
     slow = slowest_turn_ends(ends, min_ms, max_ms, model).head(n_turn_ends)
     rows = []

@@ -393,10 +393,9 @@ class ThresholdTuner(W.VBox):
 
         from .listen import listen_examples
 
-        folder = getattr(self.result, "folder_path", None) or (getattr(self.result, "summary", None) or {}).get(
-            "folder_path")
         tables = SimpleNamespace(pauses=self.simulator.pauses_table, turn_ends=self.simulator.turn_ends_table,
-                                 folder_path=folder)
+                                 folder_path=getattr(self.result, "folder_path", None),
+                                 summary=getattr(self.result, "summary", None))
         table = listen_examples(tables, self.min_turn_silence, self.max_turn_silence, self.model, audio=audio,
                                 **options)
         self.listen_html.value = table._repr_html_()
