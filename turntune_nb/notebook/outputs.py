@@ -13,10 +13,10 @@ link that would 404.
 from __future__ import annotations
 
 import html
-from urllib.parse import quote
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 __all__ = ("OutputLinks", "output_links", "link_target")
 
@@ -54,8 +54,8 @@ class OutputLinks:
         items = []
         for what, path, link in self.rows:
             if link is not None:
-                shown = (f"<a href='{html.escape(quote(link), quote=True)}' target='_blank' class='turntune-output-link'>"
-                         f"{html.escape(link)}</a>")
+                href = html.escape(quote(link), quote=True)
+                shown = f"<a href='{href}' target='_blank' class='turntune-output-link'>{html.escape(link)}</a>"
             else:
                 shown = (f"<code>{html.escape(str(path))}</code> <i>(outside this notebook's folder: JupyterLab "
                          "cannot open it; set OUT_DIR under it to get a link)</i>")

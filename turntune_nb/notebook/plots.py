@@ -52,8 +52,9 @@ import seaborn as sns
 from ..analysis import columns as C
 from ..errors import ConfigError
 
-__all__ = ("KIND_COLORS", "THEMES", "CSS_INK", "AUTO_INK", "MIN_BOX_POINTS", "render_figure", "figure_svg", "apply_theme",
-           "theme_ink", "plot_offsets", "plot_pause_ecdf", "plot_per_file", "plot_tradeoff", "share_beyond")
+__all__ = ("KIND_COLORS", "THEMES", "CSS_INK", "AUTO_INK", "MIN_BOX_POINTS", "render_figure", "figure_svg",
+           "apply_theme", "theme_ink", "plot_offsets", "plot_pause_ecdf", "plot_per_file", "plot_tradeoff",
+           "share_beyond")
 
 #: One colour per transition kind, shared by every plot.
 KIND_COLORS = {C.GAP: "#4C72B0", C.OVERLAP: "#DD8452", C.PAUSE: "#55A868", C.CONTAINED: "#8172B3"}

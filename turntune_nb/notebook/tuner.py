@@ -29,8 +29,16 @@ from ..analysis.surface import DEFAULT_STREAMING_MODEL
 from .page import PageTheme
 from .tuner_controls import MODELS, TunerControls
 from .tuner_figures import CHARTS, TunerFigures
-from .tuner_html import (chart_note_html, eot_html, metrics_html, picked_html, recommended_html, saved_html,
-                         setting_text, title_html)
+from .tuner_html import (
+    chart_note_html,
+    eot_html,
+    metrics_html,
+    picked_html,
+    recommended_html,
+    saved_html,
+    setting_text,
+    title_html,
+)
 
 __all__ = ("ThresholdTuner", "MODELS")
 
