@@ -43,8 +43,17 @@ def open_file_browser(page) -> None:
     page.locator("#filebrowser").wait_for(state="visible", timeout=10_000)
 
 
-def show_tuner(page, lab, notebook: str, timeout_ms: int = 180_000):
-    """Open `notebook` (under notebooks/), run it, wait until the tuner and its charts are drawn."""
+#: the plotly charts drew a trace and are shown (not hidden behind the image fallback)
+CHARTS_SHOWN = ("() => [...document.querySelectorAll('.turntune-tuner .turntune-charts')]"
+                ".some(g => g.offsetParent !== null && g.querySelector('.scatterlayer .trace'))")
+#: the plotly charts drew, or the image figures stand in for them
+ANY_FIGURES = ("() => document.querySelector('.turntune-tuner .turntune-charts .main-svg, "
+               ".turntune-tuner .turntune-figures')")
+
+
+def show_tuner(page, lab, notebook: str, timeout_ms: int = 180_000, charts: str = "plotly"):
+    """Open `notebook` (under notebooks/), run it, wait until the tuner and its charts are drawn
+    (``charts="plotly"``: the interactive charts, shown; ``"any"``: those or the image figures)."""
     from tests.notebook.test_browser import open_and_run_all
 
     open_and_run_all(page, lab, notebook)
@@ -55,9 +64,7 @@ def show_tuner(page, lab, notebook: str, timeout_ms: int = 180_000):
     tuner = page.locator(".turntune-tuner").last
     tuner.wait_for(timeout=timeout_ms)
     page.wait_for_selector(".turntune-tuner .turntune-metrics", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => document.querySelector('.turntune-tuner .turntune-charts .main-svg, .turntune-tuner .turntune-figures')",
-        timeout=timeout_ms)
+    page.wait_for_function(CHARTS_SHOWN if charts == "plotly" else ANY_FIGURES, timeout=timeout_ms)
     page.wait_for_timeout(500)  # plotly's first autosize
     return tuner
 
@@ -82,6 +89,7 @@ LAYOUT_PROBLEMS = r"""
     '.turntune-ecdf, .turntune-tradeoff, .turntune-metrics, .turntune-eot, .svg-container, .legendtext, .gtitle');
   let checked = 0;
   for (const el of controls) {
+    if (!el.isConnected || !el.closest('.turntune-tuner')) continue;  // redrawn while we look
     const r = box(el);
     if (r.width === 0 && r.height === 0) continue;  // not shown (e.g. an empty label)
     checked += 1;

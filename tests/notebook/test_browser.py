@@ -270,7 +270,7 @@ def test_tuner_falls_back_to_image_charts_without_the_chart_front_end(tuner_lab)
     write_tuner_notebook(tuner_lab.root_dir / "notebooks", "no-chart-front-end.ipynb", before=NO_CHART_FRONT_END,
                          chart_timeout_s=3)
     with chromium_page(width=1400, height=1100) as page:
-        tuner = show_tuner(page, tuner_lab, "no-chart-front-end.ipynb")
+        tuner = show_tuner(page, tuner_lab, "no-chart-front-end.ipynb", charts="any")
         tuner.locator(".turntune-chart-note").wait_for(timeout=60_000)
         note = tuner.locator(".turntune-chart-note").inner_text()
         figures = tuner.locator(".turntune-figures")
