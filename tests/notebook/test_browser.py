@@ -312,6 +312,8 @@ def test_notebook_01_outputs_open_from_jupyterlab_and_its_figures_suit_the_light
         images = page.locator(".jp-RenderedImage img")
         assert images.count() == 3
         assert page.locator(".jp-RenderedImage img.jp-needs-dark-background").count() == 0
+        background = "els => els.map(el => getComputedStyle(el).backgroundColor)"
+        assert set(images.evaluate_all(background)) == {"rgba(0, 0, 0, 0)"}  # drawn straight on the white page
         listen = page.locator(".turntune-listen audio")
         assert listen.count() >= 1
         page.screenshot(path=str(ARTIFACTS / "notebook-01-outputs.png"), full_page=True)
@@ -323,3 +325,15 @@ def test_notebook_01_outputs_open_from_jupyterlab_and_its_figures_suit_the_light
 
         open_file_browser(page)
         page.locator("#filebrowser .jp-DirListing-item", has_text="turntune-output").wait_for(timeout=30_000)
+        # JupyterLab's dark theme: the grey ink is given a light panel (readable), never left on black
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^JupyterLab Dark$")).click()
+        page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+        page.locator(".lm-TabBar-tab", has_text="01_gap_analysis").first.click()
+        panels = images.evaluate_all(background)
+        assert len(panels) == 3 and all(c not in ("rgba(0, 0, 0, 0)", "transparent") for c in panels), panels
+        page.screenshot(path=str(ARTIFACTS / "notebook-01-dark.png"), full_page=True)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^JupyterLab Light$")).click()

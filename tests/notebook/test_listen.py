@@ -110,3 +110,12 @@ def test_a_saved_summary_names_its_folder(tmp_path):
     saved = SimpleNamespace(pauses=PAUSES, turn_ends=ENDS, summary={"folder_path": str(tmp_path)})
     table = listen_examples(saved, 500, 1000, context_ms=1000)
     assert table.notes == () and np.array_equal(read_wav(table.clips[0].wav), ramp[16000:60800])
+
+
+def test_a_setting_that_cuts_no_hold_says_so(tmp_path):
+    write_ramp(tmp_path / "call.wav", 10.0)
+    # 1300/1300: the longest hold is 1200 ms < 1300: nothing cut. Both turn ends wait 1300 ms and are reached
+    # (A: 1500 ms of silence after it >= 1300; B: no speech after), equal waits in time order: 5000, 9000
+    table = listen_examples(Result(PAUSES, ENDS, tmp_path), 1300, 1300)
+    assert [(c.kind, c.at_ms) for c in table.clips] == [("slow turn end", 5000), ("slow turn end", 9000)]
+    assert table.notes[0].startswith("no pause inside a turn is cut at this setting")

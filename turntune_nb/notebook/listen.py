@@ -277,7 +277,8 @@ def listen_examples(result, min_ms: int, max_ms: int, model: str = DEFAULT_STREA
         if wav:  # the clamped end: what the file held
             last = first + (len(wav) - 44) // 2
         clips.append(Clip(kind, name, speaker, start, silence, threshold, first, last, wav))
-    if not rows:
-        notes.append("no hold is cut and no turn end reached at this setting")
+    if not len(holds):
+        notes.append("no pause inside a turn is cut at this setting (none of >= 100 ms lasts as long as the "
+                     "endpointer waits): lower the thresholds to hear where cuts would start")
     setting = f"{model}, min_turn_silence={min_ms} ms, max_turn_silence={max_ms} ms"
     return ListenTable(tuple(clips), setting, tuple(notes))
