@@ -50,13 +50,15 @@ import os
 
 AUDIO_FOLDER = os.environ.get("TURNTUNE_AUDIO", "../samples/synthetic")
 BACKEND = "auto"  # "auto": AssemblyAI when a key is configured, else offline; "assemblyai"; "offline"
-OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "turntune-output")  # beside this notebook: JupyterLab opens it
 MODEL = "universal-3-6-pro"  # AssemblyAI's streaming default; also universal-3-5-pro, universal-streaming, silence
 TARGET_CUTOFF = 0.05
 """, "parameters"),
     code("""
 from turntune_nb import (RecommendOptions, analyze_folder, choose_backend, plot_offsets, plot_pause_ecdf,
                          plot_per_file, recommend_config, write_report)
+from turntune_nb.notebook.listen import listen_examples
+from turntune_nb.notebook.outputs import output_links
 """),
     md("""
 The backend for this run, decided at once (nothing waits for typing, so *Run All* goes
@@ -76,14 +78,23 @@ type the key, press *Use this key*, and run the cells below again.
     md("The guide's preset (from the average gap) and the data-driven setting (lowest latency with at most the target share of false cut-offs), simulated on the same recordings."),
     code("recommendation = recommend_config(result, RecommendOptions(model=MODEL, target_cutoff=TARGET_CUTOFF))\n"
          "recommendation"),
-    md("What the recommendation rests on, and anything to be careful about."),
-    code("print(recommendation.summary_text())"),
-    md("Save the summary (with the pause tables the tuning notebook reads), the data-driven setting (`config.json`: notebooks 2 and 3 start from it), and a shareable report."),
+    md("""
+Listen to it: a few pauses inside turns that the data-driven setting would still cut (the
+agent would barge in there), and the turn ends where it would wait longest, each with the
+seconds of the recording around it.
+"""),
+    code("listen_examples(result, recommendation.config.min_turn_silence, recommendation.config.max_turn_silence,\n"
+         "                model=MODEL)"),
+    md("""
+Save the summary (with the pause tables the tuning notebook reads), the data-driven setting
+(`config.json`: notebooks 2 and 3 start from it), and a shareable report. They go to
+`turntune-output/` beside this notebook: click a link to open the file in JupyterLab.
+"""),
     code("""
 summary_path = result.save(OUT_DIR)
 config_path = recommendation.save(f"{OUT_DIR}/config.json")
 report_path = write_report(result, f"{OUT_DIR}/report.html", recommendation)
-summary_path.name, config_path.name, report_path.name
+output_links({"summary": summary_path, "setting": config_path, "report": report_path})
 """),
 ]
 
@@ -100,7 +111,7 @@ The tuner starts from the setting notebook 1 saved, and saves only when you ask.
 # Parameters: where notebook 1 saved its results (the bundled samples are analysed when there are none).
 import os
 
-OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "turntune-output")  # beside this notebook: JupyterLab opens it
 CONFIG_PATH = f"{OUT_DIR}/config.json"
 FALLBACK_FOLDER = "../samples/synthetic"
 MODEL = "universal-3-6-pro"  # AssemblyAI's streaming default; also universal-3-5-pro, universal-streaming, silence
@@ -113,7 +124,7 @@ result = load_summary(summary_path) if summary_path else analyze_folder(FALLBACK
 """),
     md("The setting notebook 1 saved (the data-driven one); with none yet, the tuner starts from the analysis' own preset."),
     code("saved = load_config(CONFIG_PATH) if os.path.exists(CONFIG_PATH) else None\nsaved"),
-    md("The tuner: sliders, the model, the target cut-off rate, the presets and the recommendation. The metrics follow every move; the figures follow when you let go."),
+    md("The tuner: sliders, the model, the target cut-off rate, the presets and the recommendation. The metrics and the figures follow every move (if the interactive charts cannot draw in this page, image charts stand in, with a note). *Listen* plays a few pauses the setting would cut, from your recordings."),
     code("tuner = ThresholdTuner(result, config=saved, model=MODEL, save_path=CONFIG_PATH)\ntuner"),
     md("The chosen setting, as the live session will use it."),
     code("tuner.config"),
@@ -138,7 +149,7 @@ session ends by itself after a stretch of inactivity.
 # Parameters: the saved setting, a two-party recording to replay, and the inactivity stop.
 import os
 
-OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "turntune-output")  # beside this notebook: JupyterLab opens it
 RECORDING = "../samples/synthetic/conv2.flac"
 INACTIVITY_S = 10
 """, "parameters"),
@@ -211,13 +222,14 @@ TRUTH = "../samples/agent/agent_call.rttm"  # the bundled call's reference, for 
 BACKEND = "auto"  # "auto": AssemblyAI (multichannel) when a key is configured, else offline
 CONFIG = None  # a config JSON the agent runs (turntune recommend --out); None: the service's default
 GATES = ["response_p90_ms<=1500", "cut_ins/responses<=0.05"]
-OUT_DIR = os.environ.get("TURNTUNE_OUT", "../turntune-output")
+OUT_DIR = os.environ.get("TURNTUNE_OUT", "turntune-output")  # beside this notebook: JupyterLab opens it
 """, "parameters"),
     code("""
 from turntune_nb import (
     agent_report, analyze_folder, choose_backend, load_config, plot_barge_in_stops, plot_response_gaps, read_rttm,
     write_report,
 )
+from turntune_nb.notebook.outputs import output_links
 from turntune_nb.analysis.agent_gates import check_gates, parse_gate
 """),
     md("Each call segmented per channel (offline speech detection without a key, AssemblyAI's multichannel with one)."),
@@ -242,7 +254,10 @@ keys = ["responses", "response_median_ms", "cut_ins", "barge_ins", "barge_ins_yi
 {k: (report.overall[k], truth.overall[k]) for k in keys} if truth else None
 """),
     md("A shareable HTML report with the agent's section (`turntune agent ... --out DIR` writes the same)."),
-    code("write_report(result, f\"{OUT_DIR}/agent_report.html\", title=\"Voice agent calls\", agent=report).name"),
+    code("""
+report_path = write_report(result, f"{OUT_DIR}/agent_report.html", title="Voice agent calls", agent=report)
+output_links({"report": report_path})
+"""),
 ]
 NOTEBOOKS["04_agent_calls.ipynb"] = AGENT_CALLS
 

@@ -56,7 +56,8 @@ class Lab:
 @contextlib.contextmanager
 def running_jupyterlab(root_dir: Path, workdir: Path, env: dict | None = None, timeout: float = 90):
     """Start JupyterLab serving `root_dir` on a free loopback port, with its own
-    config, data and runtime folders under `workdir` and no token; stop it after."""
+    config, data and runtime folders under `workdir` and no token; stop it after. A variable
+    given as None in `env` is left out of the server's (and its kernels') environment."""
     port = _free_port()
     for sub in ("config", "runtime", "data"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
@@ -69,6 +70,7 @@ def running_jupyterlab(root_dir: Path, workdir: Path, env: dict | None = None, t
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     })
     full_env.update(env or {})
+    full_env = {k: v for k, v in full_env.items() if v is not None}  # None: not set at all
     cmd = [
         sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
         "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",

@@ -89,13 +89,17 @@ def test_notebooks_against_the_fake_api(tmp_path):
 
 
 # ---------------------------------------------------------------------- Run All, with nbclient
-def kernel_env() -> dict:
+#: JupyterLab's own matplotlib backend (the inline PNGs and their metadata)
+INLINE = "module://matplotlib_inline.backend_inline"
+
+
+def kernel_env(mpl_backend: str = "Agg") -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ASSEMBLYAI_ENV and k != "TURNTUNE_OUT"}
-    env.update({"MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)})
+    env.update({"MPLBACKEND": mpl_backend, "PYTHONPATH": str(ROOT)})
     return env
 
 
-def run_all(path: Path, cells=None, extra_source: str | None = None):
+def run_all(path: Path, cells=None, extra_source: str | None = None, mpl_backend: str = "Agg"):
     """Execute a notebook as Run All does: every cell (no tag skipped), stdin refused, no key.
 
     Returns the executed notebook; a cell that raises fails the test with its traceback."""
@@ -109,7 +113,7 @@ def run_all(path: Path, cells=None, extra_source: str | None = None):
         nb.cells.append(nbformat.v4.new_code_cell(extra_source))
     client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(path.parent)}})
-    with client.setup_kernel(env=kernel_env()):
+    with client.setup_kernel(env=kernel_env(mpl_backend)):
         assert client.kc.allow_stdin is False  # input()/getpass would raise, never wait
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
@@ -135,13 +139,13 @@ def sha(path: Path) -> str:
 
 
 def test_run_all_chain_keeps_the_saved_setting(tmp_path):
-    """01 -> 02 -> 03 as Run All, in a working folder of their own (the default ../turntune-output)."""
+    """01 -> 02 -> 03 as Run All, in a working folder of their own (the default turntune-output beside them)."""
     work = tmp_path / "work"
     (work / "notebooks").mkdir(parents=True)
     (work / "samples").symlink_to(ROOT / "samples")
     for nb_path in NOTEBOOKS:
         shutil.copy(nb_path, work / "notebooks" / nb_path.name)
-    out = work / "turntune-output"
+    out = work / "notebooks" / "turntune-output"  # under the folder `jupyter lab notebooks/` serves
 
     nb1 = run_all(work / "notebooks" / "01_gap_analysis.ipynb")
     config_path = out / "config.json"
@@ -199,6 +203,42 @@ def test_run_all_asking_for_assemblyai_without_a_key_does_not_wait(tmp_path):
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs)
 
 
+def test_run_all_of_01_figures_outputs_and_listening(tmp_path):
+    """Notebook 01 as Run All in `notebooks/` of a scratch copy: no figure tagged for a dark background
+    (JupyterLab's light theme would paint a dark block behind it), every file written under the
+    notebook's folder and linked relative to it, and the listening table with its players."""
+    import base64
+
+    work = tmp_path / "work"
+    (work / "notebooks").mkdir(parents=True)
+    (work / "samples").symlink_to(ROOT / "samples")
+    shutil.copy(ROOT / "notebooks" / "01_gap_analysis.ipynb", work / "notebooks")
+    nb = run_all(work / "notebooks" / "01_gap_analysis.ipynb", mpl_backend=INLINE)
+
+    images = [o for c in code_cells(nb) for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 3  # offsets, pause ECDF, per file
+    for out in images:
+        assert out.get("metadata", {}).get("needs_background") != "dark", out.get("metadata")
+        assert base64.b64decode(out["data"]["image/png"])[:4] == b"\x89PNG"
+
+    folder = work / "notebooks"
+    written = sorted(p.relative_to(folder).as_posix() for p in (folder / "turntune-output").glob("*")
+                     if p.suffix in (".json", ".html"))
+    assert "turntune-output/config.json" in written and "turntune-output/report.html" in written
+    assert not (work / "turntune-output").exists()  # nothing outside the served folder
+    links = outputs_text(code_cells(nb)[-1])
+    assert "href='turntune-output/report.html'" in links and "href='turntune-output/config.json'" in links
+    summary = next((folder / "turntune-output").glob("aggregated_analysis_*.json")).name
+    assert f"href='turntune-output/{summary}'" in links
+
+    listen = next(c for c in code_cells(nb) if "listen_examples(" in c.source)
+    page = outputs_text(listen)
+    assert "turntune-listen" in page and page.count("<audio controls") >= 1
+    assert page.count("data:audio/wav;base64,") == page.count("<audio controls")
+    # caveats once, as HTML: no console dump of the recommendation
+    assert not any("print(" in c.source for c in code_cells(nb))
+
+
 def test_run_all_agent_calls(tmp_path):
     """04 as Run All with no key, on the bundled two-channel call (scripts/make_agent_sample.py)."""
     import re
@@ -217,6 +257,5 @@ def test_run_all_agent_calls(tmp_path):
     offline = {k: float(v.split(",")[0]) for k, v in pairs.items()}
     assert offline["dead_air"] == 1 and abs(offline["dead_air_ms"] - 3500) <= 100  # the detector's edges move a little
     assert "FAIL cut_ins/responses<=0.05" in outputs_text(cells[-3])  # a cut-in in every handful of responses
-    page = (work / "turntune-output" / "agent_report.html").read_text()
+    page = (work / "notebooks" / "turntune-output" / "agent_report.html").read_text()  # beside the notebook
     assert "The agent's calls" in page and page.count("<svg") >= 2
-

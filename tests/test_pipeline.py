@@ -250,7 +250,8 @@ def test_open_session_replays_parties_offline_and_the_downmix_to_the_api(monkeyp
     monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
     offline = open_session(cfg, str(call), parties=True)
     assert isinstance(offline, OfflineSession) and offline.channels == 2 and offline.speakers == ("ch0", "ch1")
-    assert open_session(cfg, str(call)).channels == 1
+    assert open_session(cfg, str(call)).channels == 2  # the default offline: one party per channel too
+    assert open_session(cfg, str(call), parties=False).channels == 1
     api = open_session(cfg, str(call), parties=True, api_key="k")
     assert isinstance(api, StreamingSession) and api.channels == 1
 

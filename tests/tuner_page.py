@@ -12,15 +12,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "transcripts" / "wildfires_speaker_labels_truncated.json"
 
 
-def write_tuner_notebook(folder: Path, name: str = "tuner.ipynb", **tuner_args) -> Path:
+#: What a page without plotly's front end looks like to the tuner: every FigureWidget's page half
+#: draws nothing (as when the extension is missing, or its bundle does not load).
+NO_CHART_FRONT_END = ("import plotly.basewidget\n"
+                      "plotly.basewidget.BaseFigureWidget._esm = 'export default { render() {} }'\n")
+
+
+def write_tuner_notebook(folder: Path, name: str = "tuner.ipynb", before: str = "", **tuner_args) -> Path:
     """A notebook whose one cell shows a `ThresholdTuner` on the bundled AssemblyAI transcript
-    (two speakers, 231 words: pauses inside turns for the ECDF)."""
+    (two speakers, 231 words: pauses inside turns for the ECDF); `before` runs first in that cell."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
     args = "".join(f", {k}={v!r}" for k, v in tuner_args.items())
     nb = new_notebook(cells=[new_code_cell(
-        "from turntune_nb import ThresholdTuner, analyze_transcripts, read_assemblyai_json\n"
+        before + "from turntune_nb import ThresholdTuner, analyze_transcripts, read_assemblyai_json\n"
         f"result = analyze_transcripts([read_assemblyai_json({str(SAMPLE)!r})])\n"
         f"tuner = ThresholdTuner(result{args})\n"
         "tuner")])
@@ -37,8 +43,17 @@ def open_file_browser(page) -> None:
     page.locator("#filebrowser").wait_for(state="visible", timeout=10_000)
 
 
-def show_tuner(page, lab, notebook: str, timeout_ms: int = 180_000):
-    """Open `notebook` (under notebooks/), run it, wait until the tuner and its charts are drawn."""
+#: the plotly charts drew a trace and are shown (not hidden behind the image fallback)
+CHARTS_SHOWN = ("() => [...document.querySelectorAll('.turntune-tuner .turntune-charts')]"
+                ".some(g => g.offsetParent !== null && g.querySelector('.scatterlayer .trace'))")
+#: the plotly charts drew, or the image figures stand in for them
+ANY_FIGURES = ("() => document.querySelector('.turntune-tuner .turntune-charts .main-svg, "
+               ".turntune-tuner .turntune-figures')")
+
+
+def show_tuner(page, lab, notebook: str, timeout_ms: int = 180_000, charts: str = "plotly"):
+    """Open `notebook` (under notebooks/), run it, wait until the tuner and its charts are drawn
+    (``charts="plotly"``: the interactive charts, shown; ``"any"``: those or the image figures)."""
     from tests.notebook.test_browser import open_and_run_all
 
     open_and_run_all(page, lab, notebook)
@@ -49,9 +64,7 @@ def show_tuner(page, lab, notebook: str, timeout_ms: int = 180_000):
     tuner = page.locator(".turntune-tuner").last
     tuner.wait_for(timeout=timeout_ms)
     page.wait_for_selector(".turntune-tuner .turntune-metrics", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => document.querySelector('.turntune-tuner .turntune-charts .main-svg, .turntune-tuner .turntune-figures')",
-        timeout=timeout_ms)
+    page.wait_for_function(CHARTS_SHOWN if charts == "plotly" else ANY_FIGURES, timeout=timeout_ms)
     page.wait_for_timeout(500)  # plotly's first autosize
     return tuner
 
@@ -76,6 +89,7 @@ LAYOUT_PROBLEMS = r"""
     '.turntune-ecdf, .turntune-tradeoff, .turntune-metrics, .turntune-eot, .svg-container, .legendtext, .gtitle');
   let checked = 0;
   for (const el of controls) {
+    if (!el.isConnected || !el.closest('.turntune-tuner')) continue;  // redrawn while we look
     const r = box(el);
     if (r.width === 0 && r.height === 0) continue;  // not shown (e.g. an empty label)
     checked += 1;

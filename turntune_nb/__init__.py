@@ -110,7 +110,9 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time each name c
     from .notebook.agent_plots import plot_barge_in_stops, plot_response_gaps
     from .notebook.api_key import APIKeyPrompt, choose_backend
     from .notebook.browser_mic import BrowserMicrophone
+    from .notebook.listen import ListenTable, listen_examples
     from .notebook.live_panel import LiveTurns
+    from .notebook.outputs import output_links
     from .notebook.plots import plot_offsets, plot_pause_ecdf, plot_per_file, plot_tradeoff
     from .notebook.report import render_report, write_report
     from .notebook.tuner import ThresholdTuner
@@ -179,6 +181,8 @@ _SOURCES = {
     "notebook.report": ("render_report", "write_report"),
     "notebook.tuner": ("ThresholdTuner",),
     "notebook.live_panel": ("LiveTurns",),
+    "notebook.listen": ("ListenTable", "listen_examples"),
+    "notebook.outputs": ("output_links",),
     "notebook.browser_mic": ("BrowserMicrophone",),
     "notebook.api_key": ("APIKeyPrompt", "choose_backend"),
 }
@@ -354,6 +358,9 @@ __all__ = (
     "plot_tradeoff",
     "plot_response_gaps",
     "plot_barge_in_stops",
+    "listen_examples",
+    "ListenTable",
+    "output_links",
     "render_report",
     "write_report",
     "ThresholdTuner",

@@ -54,7 +54,7 @@ def quiet(ms):
 @pytest.mark.parametrize("name", FILES)
 def test_turn_ends_match_the_ground_truth(name, config):
     segs = truth_segments(name)
-    s = OfflineSession(config, SYNTH / name, options=UNPACED).start()
+    s = OfflineSession(config, SYNTH / name, parties=False, options=UNPACED).start()  # the mix: one stretch
     s.wait(60)
     finals = s.turns()
     mx = config.max_turn_silence
@@ -160,8 +160,12 @@ def test_a_two_party_recording_gives_each_party_its_turns(tmp_path):
     # decided max_turn_silence after each party's own speech, though the other party spoke in between
     assert [t.emitted_at_ms - t.end_ms for t in finals[:2]] == [pytest.approx(1280, abs=10)] * 2
     assert sorted(t.turn_order for t in finals) == [0, 1, 2]
-    # the same file downmixed (the default): the answers 300 and 400 ms apart make one turn
+    # the default for a two-channel file given by path: the same, one party per channel
     s = OfflineSession(cfg, tmp_path / "call.wav", options=UNPACED).start()
+    s.wait(30)
+    assert s.speakers == ("ch0", "ch1") and [t.speaker_label for t in s.turns()] == [w[0] for w in want]
+    # the same file downmixed (parties=False): the answers 300 and 400 ms apart make one turn
+    s = OfflineSession(cfg, tmp_path / "call.wav", parties=False, options=UNPACED).start()
     s.wait(30)
     assert [(t.speaker_label, t.start_ms) for t in s.turns()] == [(None, pytest.approx(500, abs=60))]
     assert s.turns()[0].end_ms == pytest.approx(spans["ch0"][1][1], abs=60)
@@ -187,3 +191,25 @@ def test_the_api_session_refuses_two_channels(tmp_path):
     with pytest.raises(ConfigError, match="takes 1 channel"):
         StreamingSession(StreamingConfig("T", 400, 1280), FileSource(tmp_path / "call.wav", parties=True),
                          api_key="k")
+
+
+@pytest.mark.slow
+def test_stream_offline_on_a_two_channel_call_endpoints_each_party(tmp_path):
+    """`turntune stream --offline` on a two-party recording (replayed in real time, ~6 s): each party's
+    turns, as the offline backend finds them; not one turn for the whole call (the downmix)."""
+    import os
+    import subprocess
+    import sys
+
+    spans = two_party_wav(tmp_path / "call.wav")
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "ASSEMBLYAI_API_KEY"} | {"PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "turntune_nb", "stream", "--source", str(tmp_path / "call.wav"),
+                           "--offline", "--min-turn-silence", "400", "--max-turn-silence", "1280", "--json"],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    finals = [e for e in map(json.loads, proc.stdout.splitlines()) if e.get("type") == "Turn" and e["end_of_turn"]]
+    # by hand (two_party_wav): A, then B 300 ms after A stops, then A 400 ms after B: three turns, two parties
+    assert [e["speaker_label"] for e in finals] == ["ch0", "ch1", "ch0"], finals
+    for e, (start, end) in zip(finals, [spans["ch0"][0], spans["ch1"][0], spans["ch0"][1]]):
+        assert e["start_ms"] == pytest.approx(start, abs=60) and e["end_ms"] == pytest.approx(end, abs=60)

@@ -44,9 +44,10 @@ def _accept_dialog(page, timeout_ms: int) -> None:
         pass
 
 
-def open_and_run_all(page, lab, notebook: str):
-    """Open a notebook and run it top to bottom in a freshly (re)started kernel."""
-    page.goto(lab.url(f"lab/tree/notebooks/{notebook}"))
+def open_and_run_all(page, lab, notebook: str, folder: str = "notebooks/"):
+    """Open a notebook (under `folder` of the server's root) and run it top to bottom in a freshly
+    (re)started kernel."""
+    page.goto(lab.url(f"lab/tree/{folder}{notebook}"))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
     _accept_dialog(page, 5_000)  # "Select Kernel", on some starts
     page.wait_for_function(
@@ -258,3 +259,81 @@ def test_tuner_follows_the_dark_theme_and_saves_from_the_keyboard(tuner_lab):
     config = json.loads(saved.read_text())
     assert (config["name"], config["min_turn_silence"], config["max_turn_silence"]) == ("Custom", lo, hi)
     assert saved.stat().st_mode & 0o777 == 0o600
+
+
+def test_tuner_falls_back_to_image_charts_without_the_chart_front_end(tuner_lab):
+    """plotly's page half absent (its FigureWidgets draw nothing): within chart_timeout_s the page says
+    so, and the tuner shows its image figures with a one-line note; they follow a slider move."""
+    from tests.tuner_page import NO_CHART_FRONT_END, show_tuner, write_tuner_notebook
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    write_tuner_notebook(tuner_lab.root_dir / "notebooks", "no-chart-front-end.ipynb", before=NO_CHART_FRONT_END,
+                         chart_timeout_s=3)
+    with chromium_page(width=1400, height=1100) as page:
+        tuner = show_tuner(page, tuner_lab, "no-chart-front-end.ipynb", charts="any")
+        tuner.locator(".turntune-chart-note").wait_for(timeout=60_000)
+        note = tuner.locator(".turntune-chart-note").inner_text()
+        figures = tuner.locator(".turntune-figures")
+        figures.wait_for(timeout=60_000)
+        assert "did not draw in this page within 3 s: showing image charts instead" in note
+        assert tuner.locator(".js-plotly-plot .scatterlayer .trace").count() == 0  # nothing plotly drew
+        assert tuner.locator(".turntune-charts").is_hidden()
+        assert figures.locator("svg").count() == 2
+        lo = int(figures.get_attribute("data-min"))
+        handle = tuner.get_by_role("slider", name="min_turn_silence (ms)", exact=True)
+        handle.focus()
+        page.keyboard.press("ArrowRight")  # one step: 10 ms
+        tuner.locator(f".turntune-figures[data-min='{lo + 10}']").wait_for(timeout=60_000)
+        assert f"min_turn_silence {lo + 10} ms" in tuner.locator(".turntune-figures").inner_text()
+        tuner.screenshot(path=str(ARTIFACTS / "tuner-image-fallback.png"))
+
+
+
+@pytest.fixture(scope="module")
+def notebooks_lab(tmp_path_factory):
+    """JupyterLab as the README starts it, `jupyter lab notebooks/`: rooted at the notebooks' folder,
+    with no TURNTUNE_OUT (the notebooks' own default)."""
+    root = tmp_path_factory.mktemp("notebooks-root")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    (root / "samples").symlink_to(ROOT / "samples")
+    env = {name: "" for name in ASSEMBLYAI_ENV} | {"PYTHONPATH": str(ROOT), "TURNTUNE_OUT": None}
+    with running_jupyterlab(root / "notebooks", tmp_path_factory.mktemp("notebooks-lab-state"), env=env) as server:
+        yield server
+
+
+def test_notebook_01_outputs_open_from_jupyterlab_and_its_figures_suit_the_light_theme(notebooks_lab):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with chromium_page(width=1400, height=1000) as page:
+        open_and_run_all(page, notebooks_lab, "01_gap_analysis.ipynb", folder="")
+        link = page.locator(".turntune-outputs a", has_text="report.html")
+        link.wait_for(timeout=300_000)
+        assert page.locator("body[data-jp-theme-light='true']").count() == 1
+        # the three PNGs: none given a dark panel by JupyterLab's light theme
+        images = page.locator(".jp-RenderedImage img")
+        assert images.count() == 3
+        assert page.locator(".jp-RenderedImage img.jp-needs-dark-background").count() == 0
+        background = "els => els.map(el => getComputedStyle(el).backgroundColor)"
+        assert set(images.evaluate_all(background)) == {"rgba(0, 0, 0, 0)"}  # drawn straight on the white page
+        listen = page.locator(".turntune-listen audio")
+        assert listen.count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "notebook-01-outputs.png"), full_page=True)
+        # the written files are in the file browser, under the folder the server shows
+        assert (notebooks_lab.root_dir / "turntune-output" / "report.html").is_file()
+        link.click()  # JupyterLab opens it in a tab of its own
+        page.locator(".lm-TabBar-tab", has_text="report.html").wait_for(timeout=60_000)
+        from tests.tuner_page import open_file_browser
+
+        open_file_browser(page)
+        page.locator("#filebrowser .jp-DirListing-item", has_text="turntune-output").wait_for(timeout=30_000)
+        # JupyterLab's dark theme: the grey ink is given a light panel (readable), never left on black
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^JupyterLab Dark$")).click()
+        page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+        page.locator(".lm-TabBar-tab", has_text="01_gap_analysis").first.click()
+        panels = images.evaluate_all(background)
+        assert len(panels) == 3 and all(c not in ("rgba(0, 0, 0, 0)", "transparent") for c in panels), panels
+        page.screenshot(path=str(ARTIFACTS / "notebook-01-dark.png"), full_page=True)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^JupyterLab Light$")).click()

@@ -67,3 +67,24 @@ def test_templates_follow_the_page():
     assert (chart_template(True), chart_template(False)) == ("plotly_white", "plotly_dark")
     fig = pause_ecdf_figure(PAUSES, light=False)
     assert fig.layout.template.layout.paper_bgcolor == "rgb(17,17,17)"
+
+
+def test_the_pause_axis_reads_in_ms_and_seconds():
+    from turntune_nb.notebook.charts import pause_ecdf_figure
+
+    fig = pause_ecdf_figure(pd.DataFrame({"pause_ms": [150, 300, 800, 1200]}), 500, 1000)
+    ticks = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext))
+    # 1-2-5 steps; never plotly's own log labels ("2 3 4 ... 9 1000 2")
+    assert [ticks[v] for v in (100, 200, 500, 1000, 2000, 5000, 10000)] == [
+        "100 ms", "200 ms", "500 ms", "1 s", "2 s", "5 s", "10 s"]
+    assert fig.layout.xaxis.type == "log"
+
+
+def test_the_trade_off_legend_sits_below_the_plot():
+    from turntune_nb.notebook.charts import tradeoff_figure
+
+    sweep = pd.DataFrame({"min_turn_silence": [100, 200], "max_turn_silence": [900, 900],
+                          "latency_mean_ms": [500.0, 700.0], "cutoff_rate": [0.2, 0.1]})
+    legend = tradeoff_figure(sweep, marks={"Balanced": (600.0, 0.15)}).layout.legend
+    # y < 0 in paper coordinates: under the x axis, outside the area where the dots are drawn
+    assert legend.orientation == "h" and legend.y < 0 and legend.yanchor == "top"

@@ -233,6 +233,9 @@ def test_a_turn_the_end_of_the_audio_closes_is_not_an_endpointer_fire(tmp_path):
     assert list(table["speaker"]) == ["ch0", "ch1"]
     assert list(table["ended by"]) == ["end of the audio"] * 2
     assert list(table["wait after the speech (ms)"].isna()) == [True, True]
+    # shown in a notebook: an em dash where there is no fire and no wait, never <NA>
+    shown = table._repr_html_()
+    assert "&lt;NA&gt;" not in shown and "<NA>" not in shown and shown.count("\N{EM DASH}") == 4
     assert "closed by the end of the audio" in panel.finals.value
     svg = svg_of(panel)
     assert len(rects(svg)) == 2 and 'class="turntune-fire"' not in svg

@@ -125,7 +125,7 @@ def test_themes_set_the_ink_and_leave_the_background_transparent():
     from turntune_nb.notebook.plots import CSS_INK, render_figure
 
     rows = pd.DataFrame({C.FILE: ["f"] * 2, C.KIND: [C.GAP, C.OVERLAP], C.OFFSET_MS: [200, -300]})
-    for theme, ink in (("light", "#262626"), ("dark", "#e0e0e0"), ("auto", "#808080")):
+    for theme, ink in (("light", "#262626"), ("dark", "#e0e0e0"), ("auto", "#707070")):
         ax = plot_offsets(rows, ax=plt.figure().subplots(), theme=theme)
         assert to_hex(ax.title.get_color()) == ink and to_hex(ax.xaxis.label.get_color()) == ink
         assert {to_hex(t.get_color()) for t in ax.get_xticklabels()} == {ink}
@@ -145,3 +145,20 @@ def test_themes_set_the_ink_and_leave_the_background_transparent():
     # a PNG is drawn at twice 100 dpi: sharp on high-resolution screens, transparent
     image = Image.open(BytesIO(render_figure(lambda ax: plot_offsets(rows, ax=ax), "png", 8.0, 4.2)))
     assert image.size == (1600, 840) and image.mode == "RGBA" and image.getpixel((2, 2))[3] == 0
+
+
+def test_auto_figures_are_not_tagged_for_a_dark_background():
+    """matplotlib-inline tags a transparent PNG by its tick labels' luminance (BT.601, cut 0.5):
+    #707070 -> 0.299*0.439 + 0.587*0.439 + 0.114*0.439 = 0.439 < 0.5 -> "light" (shown as drawn on a
+    white page); the old #808080 gave 0.502 -> "dark", a dark block in JupyterLab's light theme."""
+    from matplotlib_inline.backend_inline import _fetch_figure_metadata
+
+    rows = pd.DataFrame({C.FILE: ["f"] * 2, C.KIND: [C.GAP, C.OVERLAP], C.OFFSET_MS: [200, -300]})
+    pauses = pd.DataFrame({C.PAUSE_MS: [150, 300, 800, 1200]})
+    for draw in (lambda ax: plot_offsets(rows, ax=ax), lambda ax: plot_pause_ecdf(pauses, 400, 1000, ax=ax),
+                 lambda ax: plot_per_file(rows, ax=ax)):
+        ax = draw(plt.figure().subplots())
+        assert _fetch_figure_metadata(ax.figure) == {"needs_background": "light"}
+    # the dark theme's ink is light: tagged for a dark panel, as it should be
+    ax = plot_offsets(rows, ax=plt.figure().subplots(), theme="dark")
+    assert _fetch_figure_metadata(ax.figure) == {"needs_background": "dark"}

@@ -462,3 +462,14 @@ def test_pauses_between_words_and_between_segments_add_up():
     d = Page(render_report(analyze_transcripts([t]))).definitions
     assert d["pause"].startswith("1 pauses between segments") and "with the 1 silences between words" in d["pause"]
     assert "2 pauses inside turns, of which 2 are holds" in d["pause"]
+
+
+def test_every_date_in_one_format(sample_rttm):
+    from turntune_nb.analysis.readers import read_rttm
+
+    result = dataclasses.replace(analyze_transcripts(read_rttm(sample_rttm)), analysis_date="2026-03-04T05:06:07")
+    meta = re.search(r'<p class="meta">(.*?)</p>', render_report(result)).group(1)
+    # the analysis' ISO stamp and the writing time, both YYYY-MM-DD HH:MM; no "T", no seconds
+    assert "on 2026-03-04 05:06;" in meta
+    stamps = re.findall(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?", meta)
+    assert len(stamps) == 2 and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", s) for s in stamps)

@@ -409,3 +409,48 @@ def test_the_side_picker_offers_only_channels_that_separate_the_parties():
     tuner = ThresholdTuner(analyze_transcripts([call]), debounce_s=30)
     assert [v for _, v in tuner.side_select.options] == ["all", "speaker:ch0", "speaker:ch1", "channel:0",
                                                           "channel:1"]
+
+
+def test_charts_that_did_not_draw_give_way_to_the_images(result):
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"], debounce_s=0, chart_timeout_s=3)
+    # the page is told how many charts to watch and for how long
+    assert (tuner.page.charts_expected, tuner.page.chart_timeout_ms) == (2, 3000)
+    assert tuner.figures_html.value == "" and not tuner.figures.fallback
+    tuner.page.set_state({"charts_drawn": False})  # the page's message: no trace drew within 3 s
+    assert tuner.figures.fallback and tuner.figures.grid.layout.display == "none"
+    assert "did not draw in this page within 3 s: showing image charts instead" in tuner.message.value
+    assert tuner.message.value.count("<br>") == 0  # one line
+    tuner.max_slider.value = 1000
+    tuner.min_slider.value = 500
+    # the images follow the setting (and so do the hidden charts, ready to come back)
+    assert "data-min='500'" in tuner.figures_html.value and "data-max='1000'" in tuner.figures_html.value
+    assert "max_turn_silence 1000 ms: 25% of pauses as long" in tuner.figures_html.value
+    assert tuner.ecdf_figure.data[2].x == (1000, 1000)
+    tuner.page.set_state({"charts_drawn": True})  # they drew after all
+    assert not tuner.figures.fallback and tuner.figures.grid.layout.display is None
+    assert tuner.figures_html.value == "" and tuner.message.value == ""
+    # a panel drawn with images from the start watches nothing
+    assert ThresholdTuner(result, charts="image", debounce_s=0).page.charts_expected == 0
+
+
+def test_moving_the_target_says_which_setting_of_yours_it_replaced(result):
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"])
+    tuner.min_slider.value = 450  # typed or moved: the user's own setting
+    tuner.target_slider.value = 0.10
+    assert (tuner.min_slider.value, tuner.max_slider.value) == (850, 1300)  # by hand, as above
+    assert "replaces your 450 / 1280 ms" in tuner.message.value
+    tuner.target_slider.value = 0.30  # the recommendation replaced by another: nothing of the user's to name
+    assert "replaces your" not in tuner.message.value
+
+
+def test_the_listen_button_shows_the_holds_this_setting_cuts(result):
+    tuner = ThresholdTuner(result, config=PRESETS["balanced"])
+    tuner.max_slider.value = 1000
+    tuner.min_slider.value = 500
+    tuner.listen_button.click()
+    page = tuner.listen_html.value
+    # U3 Pro at 500/1000 on this call: the 800 ms hold after a terminal word (>= 500) and the 1200 ms hold
+    # (>= 1000) are cut; the 150 and 300 ms ones are not (see test_slider_moves_update_the_charts_at_once)
+    holds = re.findall(r"<td>cut hold</td><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>([\d,]+) ms</td>", page)
+    assert sorted(holds) == ["1,200", "800"]
+    assert "turntune-listen" in page and "recording not found" in page  # an in-memory call: no audio to cut

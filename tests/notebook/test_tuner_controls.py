@@ -51,5 +51,5 @@ def test_the_grid_places_three_columns_that_wrap_and_the_buttons_below():
     for control in (w for column in columns for w in column if not isinstance(w, W.HTML)):
         assert (control.layout.width, control.style.description_width) == ("auto", "initial")
     assert [b.description for b in c.buttons.children] == ["Aggressive", "Balanced", "Conservative", "Recommend",
-                                                           "Save"]
+                                                           "Save", "Listen"]
     assert c.preset_buttons["aggressive"].tooltip == "the Aggressive preset: 160 / 400 ms"

@@ -79,8 +79,9 @@ def test_show_moves_the_lines_and_marks_and_counts_the_updates(result):
 def test_without_pauses_only_the_trade_off_is_drawn(result):
     figures = TunerFigures(Simulator.from_result(result), pd.DataFrame({"pause_ms": []}))
     box = figures.widget("universal-3-6-pro", 400, 1280, figures.marks("universal-3-6-pro", None, None))
-    assert figures.ecdf_figure is None and list(box.children) == [figures.tradeoff_figure]
-    assert "turntune-charts" in box._dom_classes
+    assert figures.ecdf_figure is None and list(figures.grid.children) == [figures.tradeoff_figure]
+    assert list(box.children) == [figures.grid, figures.html]  # the images stand by below (the fallback)
+    assert "turntune-charts" in figures.grid._dom_classes
 
 
 def test_images_are_drawn_as_svg_with_the_setting_in_their_attributes(result):

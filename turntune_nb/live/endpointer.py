@@ -17,7 +17,7 @@ endpointer:
   inactivity, an error) leaves the open turn unfinished: no final is made up for it;
 - ``Termination`` with the audio and session durations.
 
-A two-party recording (``parties=True`` and a two-channel file: call centres
+A two-party recording (a two-channel file, unless ``parties=False``: call centres
 record one party per channel) gets one detector and one endpointer per channel,
 so each party's turns are found on its own and carry ``speaker_label`` ``"ch0"``
 or ``"ch1"`` (the offline backend's names); on a downmix, two people answering
@@ -82,10 +82,13 @@ class OfflineSession(LiveSession):
         The detector's settings; its ``min_silence_ms`` is capped at
         ``min_turn_silence`` minus the detector's hangover, so that silences are
         noticed in time.
-    parties : bool
+    parties : bool, optional
         For a recording given by path: keep a two-channel file's channels apart
         and find each party's turns on its own (``speaker_label`` ``"ch0"`` /
-        ``"ch1"``). Default False: the downmix, as AssemblyAI would hear it.
+        ``"ch1"``). Default (None): so for every two-channel recording, as the
+        offline backend analyses it (on a downmix, two parties answering each other
+        within ``max_turn_silence`` make one endless turn: `turntune stream --offline`
+        gave one turn for a whole call); False: the downmix, as AssemblyAI would hear it.
     **kwargs
         As `LiveSession`: ``options=SessionOptions(...)`` (its ``pacing_speed``: 1, the
         default, replays a recording in real time, as a microphone would deliver it;
@@ -107,8 +110,9 @@ class OfflineSession(LiveSession):
     _kind = "offline"
     _max_channels = 2
 
-    def __init__(self, config, source, *, vad_settings=None, parties: bool = False, **kwargs):
-        if parties and isinstance(source, (str, Path)) and str(source).lower() not in ("mic", "microphone"):
+    def __init__(self, config, source, *, vad_settings=None, parties: bool | None = None, **kwargs):
+        if parties is not False and isinstance(source, (str, Path)) and str(source).lower() not in ("mic",
+                                                                                                   "microphone"):
             rate = kwargs.get("sample_rate") or (kwargs.get("options") or SessionOptions()).sample_rate
             source = FileSource(source, sample_rate=rate, parties=True)
         super().__init__(config, source, **kwargs)

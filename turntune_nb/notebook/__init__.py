@@ -17,6 +17,9 @@
   through the kernel to the offline endpointer.
 - `report`: one self-contained HTML file a colleague can open; `report_agent`, its section on a
   deployed agent's calls, with `agent_plots` (response gaps, barge-in stop times).
+- `listen`: `listen_examples`, the holds a setting would cut and its slowest turn ends,
+  with an audio player of the seconds around each (notebook 01, the tuner's Listen).
+- `outputs`: `output_links`, the files a notebook wrote as links relative to its folder.
 - `api_key`: `choose_backend` and `APIKeyPrompt`: AssemblyAI or offline, decided
   without waiting on stdin (a notebook's Run All never stops at a prompt).
 

@@ -21,15 +21,30 @@ import pandas as pd
 from ..analysis import columns as C
 from .plots import share_beyond
 
-__all__ = ("TEMPLATES", "chart_template", "pause_ecdf_figure", "update_pause_ecdf", "tradeoff_figure",
-           "update_tradeoff", "setting_at", "set_theme", "thin_settings")
+__all__ = ("TEMPLATES", "LOG_TICKS", "ms_text", "chart_template", "pause_ecdf_figure", "update_pause_ecdf",
+           "tradeoff_figure", "update_tradeoff", "setting_at", "set_theme", "thin_settings")
 
 #: plotly's template for JupyterLab's light and dark themes.
 TEMPLATES = {True: "plotly_white", False: "plotly_dark"}
 MARK_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860")
 MIN_COLOR, MAX_COLOR = "#DD8452", "#C44E52"
 HEIGHT = 340
+#: the trade-off chart is taller by this much: its legend sits below the plot
+TRADEOFF_LEGEND_PX = 90
 MAX_ECDF_POINTS = 400
+
+
+def ms_text(value: float) -> str:
+    """A readable label of a duration: ``"200 ms"`` below a second, ``"1 s"``, ``"1.5 s"``, ``"10 s"`` from it.
+
+    >>> [ms_text(v) for v in (50, 200, 1000, 1500, 20000)]
+    ['50 ms', '200 ms', '1 s', '1.5 s', '20 s']
+    """
+    return f"{value:.0f} ms" if value < 1000 else f"{value / 1000:g} s"
+
+
+#: The pause ECDF's log axis: labelled at 1-2-5 steps from 10 ms to 100 s (plotly shows those in range)
+LOG_TICKS = tuple(m * 10 ** e for e in range(1, 6) for m in (1, 2, 5))
 
 
 def chart_template(light: bool) -> str:
@@ -43,8 +58,9 @@ def _figure(title: str, light: bool, **layout):
     fig = go.FigureWidget()
     legend = {"x": 0.99, "xanchor": "right", "y": 0.02, "yanchor": "bottom", "bgcolor": "rgba(0,0,0,0)",
               "font": {"size": 11}, **layout.pop("legend", {})}
+    layout.setdefault("height", HEIGHT)
     fig.update_layout(template=chart_template(light), title={"text": title, "font": {"size": 14}},
-                      height=HEIGHT, autosize=True, margin={"l": 60, "r": 10, "t": 40, "b": 50},
+                      autosize=True, margin={"l": 60, "r": 10, "t": 40, "b": 50},
                       legend=legend, **layout)
     return fig
 
@@ -94,7 +110,8 @@ def pause_ecdf_figure(pauses: pd.DataFrame, min_turn_silence=None, max_turn_sile
     """
     values = _holds(pauses, min_pause_ms)
     fig = _figure(f"Pauses inside turns ({len(values)} of >= {min_pause_ms} ms)", light,
-                  xaxis={"type": "log", "title": {"text": "pause inside a turn (ms, log scale)"}},
+                  xaxis={"type": "log", "title": {"text": "pause inside a turn (log scale)"},
+                         "tickvals": LOG_TICKS, "ticktext": [ms_text(v) for v in LOG_TICKS]},
                   yaxis={"title": {"text": "share of pauses"}, "range": [0, 1.02], "tickformat": ".0%"})
     share = np.arange(1, len(values) + 1) / max(len(values), 1)
     if len(values) > MAX_ECDF_POINTS:  # the steps at evenly spaced shares: the same curve at this size
@@ -160,8 +177,9 @@ def tradeoff_figure(sweep: pd.DataFrame, frontier: pd.DataFrame | None = None, m
     fig = _figure("Cutting speakers off vs answering late", light,
                   xaxis={"title": {"text": "mean latency at true turn ends (ms)"}},
                   yaxis={"title": {"text": "false cut-off rate"}, "tickformat": ".0%"},
-                  clickmode="event", hovermode="closest",
-                  legend={"y": 0.98, "yanchor": "top"})  # late and cutting off: the empty corner
+                  clickmode="event", hovermode="closest", height=HEIGHT + TRADEOFF_LEGEND_PX,
+                  # below the plot: inside, it covered setting dots (the corner is not always empty)
+                  legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.2, "yanchor": "top"})
     fig.add_scatter(mode="markers", name="settings (click to pick)", marker={"color": "#999999", "size": 6},
                     hovertemplate="%{customdata[0]} / %{customdata[1]} ms<br>%{x:.0f} ms, %{y:.1%} cut-offs"
                                   "<extra>click to pick</extra>")

@@ -23,17 +23,31 @@ from dataclasses import replace
 from importlib.resources import files
 
 import ipywidgets as W
+import pandas as pd
 import traitlets
 
 from ..analysis.presets import PRESETS, StreamingConfig
 from .timeline import TimelineTurn, timeline_svg
 from .timeline import clock as _clock
 
-__all__ = ("LiveTurns", "SAMPLE_RECORDING", "microphone_available", "end_reason_text", "first_partial_wait_ms",
-           "setting_text")
+__all__ = ("LiveTurns", "TurnsTable", "SAMPLE_RECORDING", "microphone_available", "end_reason_text",
+           "first_partial_wait_ms", "setting_text")
 
 #: A short two-person recording replayed when the kernel has no microphone.
 SAMPLE_RECORDING = files("turntune_nb") / "data" / "sample_conversation.opus"
+
+
+class TurnsTable(pd.DataFrame):
+    """`LiveTurns.turns_table`: a DataFrame (numbers stay numbers) shown with an em dash where a
+    value is missing (a turn the end of the audio closed has no fire and no wait), never ``<NA>``."""
+
+    @property
+    def _constructor(self):
+        return TurnsTable
+
+    def _repr_html_(self) -> str:
+        shown = pd.DataFrame(self).astype(object)
+        return shown.mask(shown.isna(), "\N{EM DASH}").to_html(notebook=True, border=0)
 
 
 def microphone_available() -> bool:
@@ -349,8 +363,6 @@ class LiveTurns(W.VBox):
         wait after the speech (ms), what ended the turn (the endpointer, or the end of the
         audio before its wait was over: no fire, no wait), the text; readable column names
         (`turntune_nb.analysis.display`)."""
-        import pandas as pd
-
         from ..analysis.display import readable
 
         with self._lock:
@@ -360,7 +372,8 @@ class LiveTurns(W.VBox):
                  "ended_by": by, "text": t.text} for t, by in zip(self._timeline_turns(), ended)]
         frame = pd.DataFrame(rows, columns=["speaker", "start_ms", "end_ms", "fired_at_ms", "wait_ms", "ended_by",
                                             "text"])
-        return readable(frame.astype({c: "Int64" for c in ("start_ms", "end_ms", "fired_at_ms", "wait_ms")}))
+        table = readable(frame.astype({c: "Int64" for c in ("start_ms", "end_ms", "fired_at_ms", "wait_ms")}))
+        return TurnsTable(table)
 
     # ------------------------------------------------------------------ callbacks (session threads)
     def _show_setting(self, configuration: dict | None = None) -> None:

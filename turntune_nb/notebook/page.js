@@ -11,6 +11,9 @@
 //    a plotly FigureWidget drawn before its grid cell has a width takes 700 px and is
 //    clipped, and under anywidget it never hears of its cell's resizes; the kernel sets
 //    each figure's width from these. A ResizeObserver sends them when a cell's width changes.
+// 4. Tells whether the charts drew (`charts_drawn`): a chart has drawn when its DOM holds a
+//    plotted trace (plotly's `.scatterlayer .trace`). Not all drawn `chart_timeout_ms` after
+//    the panel showed -> false (the kernel shows image charts); all drawn, even later -> true.
 
 function pageIsLight() {
   const v = document.body.dataset.jpThemeLight;
@@ -71,6 +74,31 @@ function render({ model, el }) {
     for (const chart of panel.querySelectorAll(model.get("chart_selector"))) sizes.observe(chart);
   };
   const names = new MutationObserver(() => { if (panel) { nameSliders(panel); watchCharts(); } });
+  let watch = null;
+  const watchDrawing = () => {
+    const expected = model.get("charts_expected");
+    if (!expected) return;
+    const started = performance.now();
+    let reported = null;
+    const say = (drawn) => {
+      if (reported === drawn) return;
+      reported = drawn;
+      model.set("charts_drawn", drawn);
+      model.save_changes();
+    };
+    const check = () => {
+      let drawn = 0;
+      for (const chart of panel.querySelectorAll(model.get("chart_selector"))) {
+        if (chart.querySelector(".scatterlayer .trace")) drawn += 1;
+      }
+      const waited = performance.now() - started;
+      if (drawn >= expected) { say(true); return; }
+      if (waited >= model.get("chart_timeout_ms")) say(false);
+      if (waited < 120_000) watch = setTimeout(check, 250);
+    };
+    check();
+  };
+
   let frame = 0;
   const attach = () => {  // the view is put in the page after render() returns
     panel = el.closest(model.get("panel_selector"));
@@ -81,9 +109,10 @@ function render({ model, el }) {
     nameSliders(panel);
     watchCharts();
     names.observe(panel, { childList: true, subtree: true });
+    watchDrawing();
   };
   requestAnimationFrame(attach);
-  return () => { theme.disconnect(); names.disconnect(); sizes.disconnect(); };
+  return () => { theme.disconnect(); names.disconnect(); sizes.disconnect(); clearTimeout(watch); };
 }
 
 export default { render };

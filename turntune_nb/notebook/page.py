@@ -6,7 +6,12 @@ data) reports JupyterLab's light/dark theme (``body[data-jp-theme-light]``) as t
 follow it; it gives the panel's slider handles their accessible names (the
 slider's description), which ipywidgets leaves out; and it reports the width of
 each chart of the panel (`chart_widths`), so the kernel can size plotly figures
-to their grid cells (a FigureWidget drawn before its cell is laid out takes 700 px).
+to their grid cells (a FigureWidget drawn before its cell is laid out takes 700 px);
+and it tells whether the panel's plotly charts drew (`charts_drawn`): a chart counts
+as drawn once its DOM holds a plotted trace. It answers False when none has drawn
+`chart_timeout_ms` after the panel showed (the charts' front end is missing or
+broken: the tuner then shows its image charts), and True whenever they do draw,
+even late (it keeps watching for two minutes).
 
 Why read the theme in the page: the kernel has no way to know it (a notebook may
 be open in two browsers, or switched to dark after the cell ran). Outside a page
@@ -45,6 +50,11 @@ class PageTheme(anywidget.AnyWidget):
     chart_selector = traitlets.Unicode(".turntune-ecdf, .turntune-tradeoff").tag(sync=True)
     #: {class name: width in px} of each chart in the panel, as the page lays it out
     chart_widths = traitlets.Dict().tag(sync=True)
+    #: how many charts the panel shows (0: none to watch)
+    charts_expected = traitlets.Int(0).tag(sync=True)
+    #: the page's answer: True once every chart drew a trace, False when none had after `chart_timeout_ms`
+    charts_drawn = traitlets.Bool(None, allow_none=True).tag(sync=True)
+    chart_timeout_ms = traitlets.Int(10_000).tag(sync=True)
 
     def __init__(self, panel_selector: str = ".turntune-tuner", **kwargs):
         kwargs.setdefault("layout", W.Layout(height="0px", width="0px", margin="0", overflow="hidden"))

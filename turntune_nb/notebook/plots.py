@@ -13,10 +13,15 @@ block on a dark page; only the *ink* (text, axes, ticks, reference lines) change
 ``"light"`` / ``"dark"``
     near-black / near-white ink, for a page whose theme you know.
 ``"auto"`` (the default in a notebook)
-    mid-grey ink (#808080), readable on JupyterLab's light (white, contrast 3.9:1)
-    and dark (#111, 5.0:1) themes alike. The kernel cannot ask the page which theme it
-    shows, and an inline PNG cannot restyle itself, so one ink that reads on both is the
-    robust choice; pass ``"light"`` or ``"dark"`` for full contrast.
+    a mid-dark grey ink (`AUTO_INK`, #707070), readable on JupyterLab's light theme
+    (white, contrast 5.0:1) and, as it is, on a dark one (#111, 3.8:1). The kernel cannot
+    ask the page which theme it shows, and an inline PNG cannot restyle itself, so one ink
+    that reads on both is the robust choice; pass ``"light"`` or ``"dark"`` for full contrast.
+    Its luminance (0.44, ITU BT.601) is kept *below* matplotlib-inline's 0.5 cut: the
+    inline backend tags a transparent PNG ``needs_background: dark`` when its tick labels
+    are lighter than that, and JupyterLab's light theme then paints a dark block behind
+    the figure (#808080, at 0.502, did). Tagged ``light``, the PNG shows on the white
+    page as drawn, and JupyterLab's dark theme gives it a light panel.
 ``"css"`` (what `render_figure` uses for SVG, hence the report and `figure_svg`)
     the ink is SVG's ``currentColor``: an SVG *inlined* in an HTML page draws its text
     and axes in the colour of the element around it, so the page's CSS (the report's
@@ -47,8 +52,9 @@ import seaborn as sns
 from ..analysis import columns as C
 from ..errors import ConfigError
 
-__all__ = ("KIND_COLORS", "THEMES", "CSS_INK", "MIN_BOX_POINTS", "render_figure", "figure_svg", "apply_theme",
-           "theme_ink", "plot_offsets", "plot_pause_ecdf", "plot_per_file", "plot_tradeoff", "share_beyond")
+__all__ = ("KIND_COLORS", "THEMES", "CSS_INK", "AUTO_INK", "MIN_BOX_POINTS", "render_figure", "figure_svg",
+           "apply_theme", "theme_ink", "plot_offsets", "plot_pause_ecdf", "plot_per_file", "plot_tradeoff",
+           "share_beyond")
 
 #: One colour per transition kind, shared by every plot.
 KIND_COLORS = {C.GAP: "#4C72B0", C.OVERLAP: "#DD8452", C.PAUSE: "#55A868", C.CONTAINED: "#8172B3"}
@@ -56,7 +62,9 @@ KIND_COLORS = {C.GAP: "#4C72B0", C.OVERLAP: "#DD8452", C.PAUSE: "#55A868", C.CON
 THEMES = ("auto", "light", "dark", "css")
 #: The sentinel ink of the ``"css"`` theme, renamed ``currentColor`` in the SVG text.
 CSS_INK = "#010203"
-_INK = {"light": "#262626", "dark": "#e0e0e0", "auto": "#808080", "css": CSS_INK}
+#: The ``"auto"`` ink: luminance 0.44, below matplotlib-inline's 0.5 cut (see the module's docstring).
+AUTO_INK = "#707070"
+_INK = {"light": "#262626", "dark": "#e0e0e0", "auto": AUTO_INK, "css": CSS_INK}
 #: Below this many values a group is shown as its points alone: a box of 2 points says nothing.
 MIN_BOX_POINTS = 8
 _THEME = contextvars.ContextVar("turntune_plot_theme", default="auto")

@@ -103,6 +103,14 @@ _MODEL_RULES = {  # by the simulator's rule (`turntune_nb.analysis.metrics.model
 }
 
 
+
+def when(moment) -> str:
+    """Every date of the report in one format: ``when("2026-12-07T06:20:11") == "2026-12-07 06:20"``."""
+    try:
+        return f"{datetime.fromisoformat(moment) if isinstance(moment, str) else moment:%Y-%m-%d %H:%M}"
+    except ValueError:
+        return str(moment)
+
 def _rule_text(model: str) -> str:
     """What the simulator replayed for `model`, in words."""
     from ..analysis.metrics import model_rule
@@ -484,7 +492,7 @@ def render_report(result, recommendation=None, title: str = "Turn-taking analysi
     o = result.overall
     parts = [f"<h1>{_e(title)}</h1>",
              f'<p class="meta">{len(result.transcripts)} file(s), analysed with the {_e(result.backend)} '
-             f"backend on {_e(result.analysis_date)}; report written {datetime.now():%Y-%m-%d %H:%M}.</p>"]
+             f"backend on {_e(when(result.analysis_date))}; report written {when(datetime.now())}.</p>"]
     warnings = list(dict.fromkeys([*result.caveats, *(getattr(recommendation, "warnings", ()) or ())]))
     if warnings:
         parts.append("<h2>Read first</h2>" + "".join(f'<p class="warn">{_e(w)}</p>' for w in warnings))

@@ -29,7 +29,16 @@ from ..analysis.surface import DEFAULT_STREAMING_MODEL
 from .page import PageTheme
 from .tuner_controls import MODELS, TunerControls
 from .tuner_figures import CHARTS, TunerFigures
-from .tuner_html import eot_html, metrics_html, picked_html, recommended_html, saved_html, setting_text, title_html
+from .tuner_html import (
+    chart_note_html,
+    eot_html,
+    metrics_html,
+    picked_html,
+    recommended_html,
+    saved_html,
+    setting_text,
+    title_html,
+)
 
 __all__ = ("ThresholdTuner", "MODELS")
 
@@ -72,7 +81,12 @@ class ThresholdTuner(W.VBox):
         it (`PageTheme`), also when it is switched later; light until a page reports.
         A fixed theme is for output viewed outside JupyterLab.
     charts : {"plotly", "image"}
-        Figures drawn in the page (default) or the seaborn SVG images of before.
+        Figures drawn in the page (default) or the seaborn SVG images of before. When
+        the page reports that its plotly charts did not draw within `chart_timeout_s`
+        (their front end is missing or broken), the panel shows the images instead,
+        with a one-line note (`use_image_charts`); back to the charts if they draw later.
+    chart_timeout_s : float
+        How long the page waits for the plotly charts to draw before the images replace them.
 
     Examples
     --------
@@ -99,7 +113,7 @@ class ThresholdTuner(W.VBox):
 
     def __init__(self, result, config: StreamingConfig | None = None, model: str = DEFAULT_STREAMING_MODEL,
                  target_cutoff: float = 0.05, debounce_s: float = 0.15, roles=None, save_path=None,
-                 theme: str = "auto", charts: str = "plotly", **kwargs):
+                 theme: str = "auto", charts: str = "plotly", chart_timeout_s: float = 10.0, **kwargs):
         from ..analysis.simulate import Simulator
 
         if theme not in ("auto", "light", "dark"):
@@ -131,7 +145,8 @@ class ThresholdTuner(W.VBox):
         self.vad_slider, self.interruption_slider, self.live_html = c.vad_slider, c.interruption_slider, c.live_html
         self.preset_buttons, self.recommend_button, self.save_button = (c.preset_buttons, c.recommend_button,
                                                                          c.save_button)
-        self.controls, self.buttons = c.grid, c.buttons
+        self.controls, self.buttons, self.listen_button = c.grid, c.buttons, c.listen_button
+        self.listen_html = W.HTML()
         self.title = W.HTML()
         self.metrics_html = W.HTML()
         self.eot_html = W.HTML()
@@ -150,8 +165,8 @@ class ThresholdTuner(W.VBox):
         self._update_metrics()
         figures = self.figures.widget(model, self.min_turn_silence, self.max_turn_silence, self._marks(),
                                       light=self._light())
-        self.children = [self.title, self.controls, self.buttons, self.message, self.metrics_html, self.eot_html,
-                         figures, self.page]
+        self.children = [self.title, self.controls, self.buttons, self.message, self.listen_html, self.metrics_html,
+                         self.eot_html, figures, self.page]
         W.link((self.min_slider, "value"), (self, "min_turn_silence"))
         W.link((self.max_slider, "value"), (self, "max_turn_silence"))
         W.link((self.model_select, "value"), (self, "model"))
@@ -163,16 +178,20 @@ class ThresholdTuner(W.VBox):
         self.observe(self._on_side, names=["side"])
         self.observe(self._on_threshold, names=["min_turn_silence", "max_turn_silence"])
         self.observe(self._on_model, names=["model", "mode"])  # the mode is the preset: its turn cap
-        self.observe(lambda _c: self.recommend(), names=["target_cutoff"])
+        self.observe(self._on_target, names=["target_cutoff"])
         self.observe(self._on_live_field, names=["min_turn_silence", "max_turn_silence", "mode", "vad_threshold",
                                                  "interruption_delay"])
         for name, button in self.preset_buttons.items():
             button.on_click(lambda _b, n=name: self.apply(PRESETS[n]))
         self.recommend_button.on_click(lambda _b: self.recommend())
         self.save_button.on_click(lambda _b: self.save())
+        self.listen_button.on_click(lambda _b: self.listen())
         if theme == "auto":
             self.page.observe(lambda c: self.figures.set_theme(c["new"]), names="light")
         self.page.observe(lambda c: self.figures.fit(c["new"]), names="chart_widths")
+        self.page.chart_timeout_ms = int(chart_timeout_s * 1000)
+        self.page.charts_expected = self.figures.chart_count
+        self.page.observe(self._on_charts_drawn, names="charts_drawn")
         self._render_figures()
 
     # the figures' state, read by tests and the browser
@@ -324,8 +343,16 @@ class ThresholdTuner(W.VBox):
         if session is not None:  # one update for the whole setting
             self._on_live_field({"name": "min_turn_silence", "new": config.min_turn_silence})
 
-    def recommend(self):
-        """Apply the data-driven recommendation for the current model and target."""
+    def _on_target(self, _change):
+        # moving the target re-picks the recommendation: a setting of the user's own is replaced, and said so
+        mine = (self.min_turn_silence, self.max_turn_silence) if self.setting_name == "Custom" else None
+        self.recommend(replaced=mine)
+
+    def recommend(self, replaced: tuple | None = None):
+        """Apply the data-driven recommendation for the current model and target.
+
+        `replaced`: the ``(min, max)`` of the user's own setting it replaces, named in the message.
+        """
         from ..analysis.recommend import RecommendOptions, recommend_config
 
         options = RecommendOptions(**self._preset(), target_cutoff=self.target_cutoff,
@@ -333,7 +360,7 @@ class ThresholdTuner(W.VBox):
         self.recommendation = recommend_config(self.simulator, options)
         self.eot_html.value = eot_html(self.recommendation.eot_table())
         self.apply(self.recommendation.config)
-        self.message.value = recommended_html(self.recommendation, self.target_cutoff, self.model)
+        self.message.value = recommended_html(self.recommendation, self.target_cutoff, self.model, replaced)
         return self.recommendation
 
     def save(self, path=None):
@@ -363,6 +390,24 @@ class ThresholdTuner(W.VBox):
         written = config.save(path)
         self.message.value = saved_html(config, written)
         return written
+
+    def listen(self, audio=None, **options):
+        """Show (and return) a few holds the current setting would cut and its slowest turn ends, with players.
+
+        The clips come from the recordings (`audio`: their folder or ``{file name: path}``;
+        default the analysed folder), for the side shown. `options` go to `listen_examples`.
+        """
+        from types import SimpleNamespace
+
+        from .listen import listen_examples
+
+        tables = SimpleNamespace(pauses=self.simulator.pauses_table, turn_ends=self.simulator.turn_ends_table,
+                                 folder_path=getattr(self.result, "folder_path", None),
+                                 summary=getattr(self.result, "summary", None))
+        table = listen_examples(tables, self.min_turn_silence, self.max_turn_silence, self.model, audio=audio,
+                                **options)
+        self.listen_html.value = table._repr_html_()
+        return table
 
     def load(self, path) -> StreamingConfig:
         """Read a config JSON and move the sliders to it."""
@@ -397,8 +442,27 @@ class ThresholdTuner(W.VBox):
         self._update_metrics()
         self._schedule_render()
 
+    # ------------------------------------------------------------------ charts that always draw
+    def use_image_charts(self, on: bool = True, note: str | None = None) -> None:
+        """Show the image figures in place of the plotly charts (`on`), or the charts again.
+
+        The panel does this by itself when the page reports its charts did not draw.
+        """
+        if self.charts != "plotly" or on == self.figures.fallback:
+            return
+        self.figures.fall_back(on)
+        self.message.value = chart_note_html(note) if on else ""
+        self._render_figures()
+
+    def _on_charts_drawn(self, change):
+        if change["new"] is False:
+            self.use_image_charts(True, f"the interactive charts did not draw in this page within "
+                                        f"{self.page.chart_timeout_ms / 1000:.0f} s")
+        elif change["new"] is True:
+            self.use_image_charts(False)
+
     def _schedule_render(self):
-        if self.charts == "plotly":  # a few numbers sent to the page: at once
+        if not self.figures.draws_images:  # a few numbers sent to the page: at once
             self._render_figures()
             return
         if self.debounce_s <= 0:

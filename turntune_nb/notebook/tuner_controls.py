@@ -64,13 +64,13 @@ class TunerControls:
     vad_slider, interruption_slider : ipywidgets slider
         The rest of AssemblyAI's live surface, sent to a connected session.
     preset_buttons : dict of {preset key: ipywidgets.Button}
-    recommend_button, save_button : ipywidgets.Button
+    recommend_button, save_button, listen_button : ipywidgets.Button
     live_html : ipywidgets.HTML
         What a connected live session was sent (or refused).
     grid : ipywidgets.GridBox
         Three columns of controls (class ``turntune-controls``) that wrap as the page narrows.
     buttons : ipywidgets.HBox
-        The preset, Recommend and Save buttons (class ``turntune-buttons``), wrapping.
+        The preset, Recommend, Save and Listen buttons (class ``turntune-buttons``), wrapping.
 
     Examples
     --------
@@ -79,7 +79,7 @@ class TunerControls:
     >>> c.min_slider.value, c.max_slider.value, c.vad_slider.value, c.save_button.disabled
     (160, 400, 0.4, True)
     >>> [b.description for b in c.buttons.children]
-    ['Aggressive', 'Balanced', 'Conservative', 'Recommend', 'Save']
+    ['Aggressive', 'Balanced', 'Conservative', 'Recommend', 'Save', 'Listen']
     """
 
     def __init__(self, config: StreamingConfig, model: str = DEFAULT_STREAMING_MODEL, target_cutoff: float = 0.05,
@@ -126,12 +126,15 @@ class TunerControls:
                                     disabled=save_path is None,
                                     tooltip=(f"write this setting to {save_path}" if save_path is not None else
                                              "give ThresholdTuner(save_path=...) to save from here"))
+        self.listen_button = W.Button(description="Listen", icon="volume-up", layout=W.Layout(width="auto"),
+                                      tooltip="play a few holds this setting would cut, and its slowest turn ends")
         self.grid = W.GridBox(
             [_cell(self.min_slider, self.max_slider, self.target_slider),
              _cell(self.model_select, self.side_select, self.mode_select),
              _cell(self.vad_slider, self.interruption_slider, self.live_html)],
             layout=W.Layout(width="100%", grid_gap="2px 24px", grid_template_columns=_COLUMNS))
         self.grid.add_class("turntune-controls")
-        self.buttons = W.HBox([*self.preset_buttons.values(), self.recommend_button, self.save_button],
+        self.buttons = W.HBox([*self.preset_buttons.values(), self.recommend_button, self.save_button,
+                               self.listen_button],
                               layout=W.Layout(flex_flow="row wrap", width="100%"))
         self.buttons.add_class("turntune-buttons")

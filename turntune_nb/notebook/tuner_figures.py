@@ -10,6 +10,10 @@ panel (matplotlib is not thread-safe), updating the widget only by setting its v
 
 The sweep of a model, its Pareto frontier, eot-bench's cells on it and the presets'
 points are computed once per model and side (`TunerFigures.use` starts over).
+
+Charts that always draw: when the page says its plotly charts did not draw
+(`PageTheme.charts_drawn`, e.g. the charts' front end is missing), `fall_back` hides
+them and draws the image figures in their place, until the page says they drew.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class TunerFigures:
         The image path's figures (``charts="image"``).
     renders : int
         Figure updates so far.
+    fallback : bool
+        The plotly charts did not draw in the page: the images are shown instead (`fall_back`).
 
     Examples
     --------
@@ -74,6 +80,8 @@ class TunerFigures:
         self.ecdf_figure = self.tradeoff_figure = None
         self.html = W.HTML()
         self.renders = 0
+        self.fallback = False
+        self.grid = None  # the plotly charts' grid
         self._sweeps: dict = {}
         self._eot_tables: dict = {}
         self._preset_points: dict = {}
@@ -141,7 +149,32 @@ class TunerFigures:
         box = W.GridBox([f for f in (self.ecdf_figure, self.tradeoff_figure) if f is not None],
                         layout=W.Layout(width="100%", grid_gap="8px", grid_template_columns=_COLUMNS))
         box.add_class("turntune-charts")
-        return box
+        self.grid = box
+        return W.VBox([box, self.html], layout=W.Layout(width="100%"))
+
+    @property
+    def chart_count(self) -> int:
+        """How many plotly charts the page should draw (0 with ``charts="image"``)."""
+        return sum(f is not None for f in (self.ecdf_figure, self.tradeoff_figure))
+
+    @property
+    def draws_images(self) -> bool:
+        """The image figures are what the panel shows (``charts="image"``, or the fallback)."""
+        return self.charts == "image" or self.fallback
+
+    def fall_back(self, on: bool = True) -> None:
+        """Show the image figures in place of the plotly charts (`on`), or the charts again.
+
+        The charts stay in the page, hidden, and keep following the setting, so they
+        can come back when the page reports they drew after all. Call `show` next.
+        """
+        if self.charts != "plotly" or on == self.fallback:
+            return
+        self.fallback = on
+        if self.grid is not None:
+            self.grid.layout.display = "none" if on else None
+        if not on:
+            self.html.value = ""
 
     def show(self, model: str, min_ms: int, max_ms: int, marks: dict) -> None:
         """Bring the figures to a setting: move the charts' lines and marks, or draw the images again.
@@ -150,7 +183,7 @@ class TunerFigures:
         """
         if self.charts == "plotly":
             self._update_charts(model, min_ms, max_ms, marks)
-        else:
+        if self.draws_images:
             with TunerFigures._draw_lock:
                 self._draw_images(model, min_ms, max_ms, marks)
         self.renders += 1

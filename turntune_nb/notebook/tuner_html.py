@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 
 __all__ = ("setting_text", "metric_rows", "metrics_html", "title_html", "eot_html", "recommended_html",
-           "saved_html", "picked_html")
+           "saved_html", "picked_html", "chart_note_html")
 
 _MUTED = "color:var(--jp-ui-font-color2, #666)"
 _EOT_CELLS = ("cutoff_at_300ms", "cutoff_at_600ms", "latency_at_5pct_ms", "latency_at_10pct_ms")
@@ -132,13 +132,30 @@ def eot_html(table) -> str:
             "fired count at max_turn_silence. Published rows: LiveKit eot-bench.</div>")
 
 
-def recommended_html(recommendation, target_cutoff: float, model: str) -> str:
-    """The message after a recommendation: its setting, then each of its warnings."""
+def recommended_html(recommendation, target_cutoff: float, model: str, replaced: tuple | None = None) -> str:
+    """The message after a recommendation: its setting (and the one of yours it replaced), then its warnings.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> rec = NS(config=NS(min_turn_silence=300, max_turn_silence=900), warnings=[], starts_from_text=lambda: "")
+    >>> "replaces your 450 / 1000 ms" in recommended_html(rec, 0.05, "silence", replaced=(450, 1000))
+    True
+    """
     config = recommendation.config
     warn = "".join(f"<br>⚠ {html.escape(w)}" for w in recommendation.warnings)
+    mine = "" if replaced is None else (f" (replaces your {replaced[0]} / {replaced[1]} ms: "
+                                        "type them again, or press Save before moving the target)")
     return (f"<b>Recommended</b> for at most {target_cutoff:.0%} false cut-offs ({html.escape(model)}): "
-            f"{config.min_turn_silence} / {config.max_turn_silence} ms; "
+            f"{config.min_turn_silence} / {config.max_turn_silence} ms{mine}; "
             f"{html.escape(recommendation.starts_from_text())}{warn}")
+
+
+def chart_note_html(reason: str | None = None) -> str:
+    """The one-line note when the image figures stand in for the plotly charts."""
+    why = html.escape(reason or "the interactive charts are off")
+    return (f"<span class='turntune-chart-note' style='{_MUTED}'>ⓘ {why}: showing image charts instead "
+            "(install the plotly / anywidget versions the README names and reload the page to get them back).</span>")
 
 
 def saved_html(config, path) -> str:
