@@ -66,7 +66,9 @@ def test_stream_says_speak_now_only_for_the_microphone(tmp_path):
     assert proc.stderr.endswith("Session ended (source exhausted): samples/synthetic/conv1.wav ended\n")
     assert "\x1b" not in proc.stdout + proc.stderr and "\r" not in proc.stdout
     # conv1.wav's truth: the turns of both parties, ending 0.8-9.6 s; each final turn on a line of its own
-    assert re.fullmatch(r"(\[\d+-\d+ ms\] \(speech\)\n)+", proc.stdout), proc.stdout
+    assert re.fullmatch(r"(\[\d+-\d+ ms\] ch[01]: \(speech\)\n)+", proc.stdout), proc.stdout
+    # one endpointer per party (the file has one party per channel): both parties' turns, each named
+    assert "] ch0: " in proc.stdout and "] ch1: " in proc.stdout
 
 
 # --------------------------------------------------------------------------- issue 22: the December 2026 surface

@@ -494,6 +494,8 @@ def stream_printer(config, source, json_lines: bool, out: Console | None = None,
             err.print(f"Note: {event.warning}")
         elif kind == "Turn":
             span = f"[{event.start_ms}-{event.end_ms} ms]" if event.start_ms is not None else ""
+            who = getattr(event, "speaker_label", None)  # a party's channel (ch0/ch1) or a diarised speaker
+            span = f"{span} {who}:" if who else span
             text = event.transcript or "(speech)"
             if event.end_of_turn:
                 out.file.write(f"{redraw}{span} {text}\n")
