@@ -162,3 +162,20 @@ def test_latency_without_spread_is_said_in_words_not_as_a_zero_width_interval():
     html = rec._repr_html_()
     assert "; latency is max_turn_silence at every turn end (500 ms)." in html and "mean latency 500" not in html
     assert not re.search(r"500\s*[–-]\s*500", html)
+
+
+def test_a_notebook_says_each_caveat_of_the_analysis_once():
+    """Notebook 01 shows the result, then the recommendation: the analysis's caveats stand out once (with the
+    result); the recommendation folds them away and keeps its own warnings in the boxes."""
+    from dataclasses import replace
+
+    from turntune_nb.analysis.recommend import RecommendOptions, recommend_config
+
+    result = replace(analyze_transcripts([CALL1, CALL2]), caveats=["SPEECH FOUND BY A DETECTOR: a test caveat"])
+    rec = recommend_config(result, RecommendOptions(model="silence", target_cutoff=0.5, thresholds=[500]))
+    assert rec.warnings[0] == "SPEECH FOUND BY A DETECTOR: a test caveat" and rec.from_result == 1
+    page = result._repr_html_() + rec._repr_html_()
+    boxed = re.findall(r"<b>(?:Caveat|Warning):</b> ([^<]*)</div>", page)
+    assert boxed.count("SPEECH FOUND BY A DETECTOR: a test caveat") == 1  # once in a box, with the result
+    assert any(b.startswith("too few data to decide") for b in boxed)  # the recommendation's own warning stays
+    assert "<summary>Caveats of the analysis (1, as shown with its results)</summary>" in rec._repr_html_()

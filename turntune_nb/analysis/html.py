@@ -100,5 +100,9 @@ def recommendation_html(rec) -> str:
                  + (f" Silence-only equivalent: {rec.silence_equivalent_ms} ms." if rec.silence_equivalent_ms
                     is not None else "") + "</p>")
     table = figures_html(rec.table(), "The chosen setting beside the guide's preset")
-    return (WRAP + caveats_html(rec.warnings, "Warnings") + "".join(lines) + table
+    # the analysis's own caveats are shown with its results: folded here, so a notebook says each once
+    inherited, own = rec.warnings[:rec.from_result], rec.warnings[rec.from_result:]
+    return (WRAP + caveats_html(own, "Warnings") + "".join(lines) + table
+            + details_html(f"Caveats of the analysis ({len(inherited)}, as shown with its results)",
+                           list_html(inherited))
             + details_html(f"Notes ({len(rec.notes)})", list_html(rec.notes)) + "</div>")

@@ -112,6 +112,8 @@ class Recommendation:
     interval_method: str = INTERVAL_METHOD
     preset: str | None = None
     sends: dict = field(default_factory=dict, compare=False)
+    #: how many of the first `warnings` are the analysis's own caveats (shown with the results already)
+    from_result: int = field(default=0, compare=False)
 
     def starts_from_text(self) -> str:
         """Which preset the setting starts from and what it sends beyond it, in words.
@@ -330,6 +332,7 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
     guide = opts.guide if opts.guide is not None else getattr(result_or_tables, "recommendation", None)
     # how the speech and the speakers were found comes first: it bounds every figure below
     warnings, notes = result_caveats(result_or_tables), list(sim.notes(opts.model))
+    from_result = len(warnings)
     if legacy_note(opts.model):
         notes.insert(0, legacy_note(opts.model))
     sweep, thresholds = _sweep(sim, opts, notes)
@@ -366,7 +369,7 @@ def recommend_config(result_or_tables, options: RecommendOptions | None = None, 
         config=config, model=opts.model, target_cutoff=opts.target_cutoff, met_target=met, metrics=metrics,
         guide=guide, guide_metrics=sim.evaluate(guide, **preset) if guide is not None else None,
         cutoff_ci=ci, confidence=opts.confidence, silence_equivalent_ms=silence_eq, evidence=evidence,
-        warnings=tuple(warnings), notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
+        warnings=tuple(warnings), from_result=from_result, notes=tuple(notes), operating_points=operating_points(sweep), latency_ci=lat_ci,
         latency_fixed_ms=fixed, wilson_ci=wilson, eot_cells=eot_cells(sweep),
         eot_cells_silence=eot_cells(silence_sweep), side=sim.side,
         grid_max_ms=top, preset=metrics.preset if config.starts_from_preset else None,
