@@ -377,7 +377,7 @@ def test_checks_before_paying_refuse_with_what_to_do(fake, client, tmp_path):
     ({"workers": True}, "workers must be a whole number >= 1, got True"),
     ({"poll_interval": -1}, r"poll_interval is seconds >= 0 \(or None for the client's\), got -1"),
     ({"timeout": 0}, r"timeout is seconds > 0 \(or None\), got 0"),
-    ({"orphan_grace": float("nan")}, "orphan_grace is seconds >= 0, got nan"),
+    ({"orphan_grace": float("nan")}, r"orphan_grace is seconds >= 0 \(or None\), got nan"),
     ({"upload_codec": "mp3"}, "upload_codec must be 'flac' or None, got 'mp3'"),
     ({"progress": "yes"}, "progress is True or False, got 'yes'"),
 ])

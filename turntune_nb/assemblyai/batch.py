@@ -69,9 +69,15 @@ class BatchOptions:
         Seconds between status requests per job, at most; None: the client's.
     timeout : float or None
         Give up on a job (keeping its id for a re-run) after this many seconds.
-    orphan_grace : float
-        An intent journaled less than this many seconds ago, whose job the list does
-        not show, is looked up once more after that long before it is submitted again.
+    orphan_grace : float or None
+        How long after its intent (journaled by a run that was then killed) a submission
+        may still become a job: until the list of transcripts shows the job or this many
+        seconds have passed, the file is not paid for again (the run says it waits). None:
+        the client's submission time-out (connect + read), at least `ORPHAN_GRACE_S`.
+    settle_patience : float or None
+        The longest a run waits for those jobs, seconds; files still open then are left
+        pending (failed, named, nothing paid: a re-run settles them). None: as long as
+        ``orphan_grace`` needs.
     upload_codec : {None, "flac"}
         ``"flac"``: 16-bit PCM WAV files are uploaded as lossless FLAC; the bytes saved
         are in ``BatchResult.uploads``.
@@ -86,7 +92,8 @@ class BatchOptions:
     Examples
     --------
     >>> BatchOptions(workers=4, timeout=600)
-    BatchOptions(workers=4, poll_interval=None, timeout=600, orphan_grace=3.0, upload_codec=None, progress=True)
+    BatchOptions(workers=4, poll_interval=None, timeout=600, orphan_grace=None, settle_patience=None, \
+upload_codec=None, progress=True)
     >>> BatchOptions(workers=0)
     Traceback (most recent call last):
     ...
@@ -96,7 +103,8 @@ class BatchOptions:
     workers: int = 8
     poll_interval: float | None = None
     timeout: float | None = 3 * 3600
-    orphan_grace: float = ORPHAN_GRACE_S
+    orphan_grace: float | None = None
+    settle_patience: float | None = None
     upload_codec: str | None = None
     progress: bool = True
 
@@ -107,8 +115,9 @@ class BatchOptions:
             raise ConfigError(f"poll_interval is seconds >= 0 (or None for the client's), got {self.poll_interval!r}")
         if self.timeout is not None and not is_number(self.timeout):
             raise ConfigError(f"timeout is seconds > 0 (or None), got {self.timeout!r}")
-        if not is_number(self.orphan_grace, allow_zero=True):
-            raise ConfigError(f"orphan_grace is seconds >= 0, got {self.orphan_grace!r}")
+        for name in ("orphan_grace", "settle_patience"):
+            if getattr(self, name) is not None and not is_number(getattr(self, name), allow_zero=True):
+                raise ConfigError(f"{name} is seconds >= 0 (or None), got {getattr(self, name)!r}")
         check_upload_codec(self.upload_codec)
         if not isinstance(self.progress, bool):
             raise ConfigError(f"progress is True or False, got {self.progress!r}")
@@ -242,7 +251,8 @@ class _Run:
         self.uploads = UploadStats()
         self.paid = PaidSteps(client, cache, request.body(), stop=self.stop, uploads=self.uploads,
                               upload_codec=options.upload_codec, fetch_dir=fetch_dir,
-                              orphan_grace=options.orphan_grace)
+                              orphan_grace=_submission_window(client, options.orphan_grace),
+                              patience=options.settle_patience)
 
     # ------------------------------------------------------------------ outcomes
     def record(self, item, outcome: FileOutcome) -> None:
@@ -505,6 +515,18 @@ class _Run:
             result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",
                                       transcript_id=job.transcript_id if job else None))
         return BatchResult(result, interrupted, self.uploads)
+
+
+def _submission_window(client, grace: float | None) -> float:
+    """`grace`, or when None how long a submission the client sent may take to become a job: its
+    connect + read time-outs (a job made later than that, the client stopped waiting for), at least
+    `ORPHAN_GRACE_S`."""
+    if grace is not None:
+        return float(grace)
+    timeout = getattr(client, "timeout", None)
+    parts = timeout if isinstance(timeout, tuple | list) else (timeout,)
+    total = sum(float(t) for t in parts if is_number(t))
+    return max(ORPHAN_GRACE_S, total)
 
 
 def _completed(cache: TranscriptCache, key: str) -> bool:
