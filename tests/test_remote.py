@@ -173,3 +173,42 @@ def test_azure_objects_are_signed_for_a_service_to_fetch(azure):
     assert url.startswith(azure["endpoint"] + "/calls/month/") and "sig=" in url  # a SAS made from the key
     assert urllib.request.urlopen(url).read() == (SYNTHETIC / remote.name).read_bytes()
     assert "sig=" not in str(remote) and "sig=" not in repr(remote)
+
+
+# --------------------------------------------------------------------------- no signature is ever written
+def test_a_presigned_s3_flow_writes_no_signature_anywhere(s3, tmp_path):
+    """The real command on an s3:// folder with the AssemblyAI backend: each object is sent as a presigned
+    URL (the fake really fetches it from the S3 server), AssemblyAI echoes it, a re-run reads the cache,
+    and a report is written. No file written, nor stderr, holds the signature or the key id; the echoed
+    ``audio_url`` is kept as the unsigned object URL."""
+    import json
+    import os
+
+    from tests.assemblyai_helpers import KEY
+    from tests.cli.helpers import run_cli
+    from tests.fake_assemblyai import FakeAssemblyAI
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+
+    def leaks() -> list:
+        return [str(p) for p in tmp_path.rglob("*")
+                if p.is_file() and any(s in p.read_bytes() for s in (b"Signature", b"testing-key-id"))]
+
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.05, fetch_urls=True) as fake:
+        env = dict(os.environ, ASSEMBLYAI_API_KEY=KEY, ASSEMBLYAI_BASE_URL=fake.url,
+                   ASSEMBLYAI_POLLING_INTERVAL="0.05", PYTHONPATH=str(ROOT))
+        args = ["analyze", "s3://calls/month/", "--backend", "assemblyai", "--cache-dir", cache, "--out", out]
+        runs, leaked = [], []
+        for _ in range(2):  # the second from the cache
+            runs.append(run_cli(*args, env=env))
+            leaked += leaks()
+        sent = [j["audio_url"] for j in fake.state.data["prerecorded"]["jobs"].values()]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert len(sent) == len(AUDIO) and all("Signature=" in u for u in sent)  # what was sent was signed
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    transcripts = [p for p in written if p.parent.name == "transcripts"]
+    assert len(transcripts) == len(AUDIO) and len([p for p in written if p.parent.parent == cache]) == len(AUDIO)
+    for path in transcripts:
+        assert json.loads(path.read_text())["audio_url"] == f"{s3['endpoint']}/calls/month/{path.stem}"
+    leaked += [f"stderr {i}" for i, r in enumerate(runs) if "Signature" in r.stderr + r.stdout]
+    assert not leaked

@@ -37,6 +37,8 @@ __all__ = (
     "find_audio_files",
     "input_name",
     "strip_url_queries",
+    "unsigned_url",
+    "without_url_queries",
     "is_url",
     "read_url_list",
     "safe_filename",
@@ -189,6 +191,49 @@ def strip_url_queries(text: str) -> str:
     'unable to download https://b.example/a.wav. Please retry.'
     """
     return _URL_QUERY.sub(r"\1", text)
+
+
+def unsigned_url(url: str) -> str:
+    """`url` without its query string, fragment and user:password: the object's own URL, what is
+    matched on and saved (a presigned URL's signature is a credential).
+
+    Examples
+    --------
+    >>> unsigned_url("https://me:pw@b.example/calls/a.wav?X-Amz-Signature=S#t=1")
+    'https://b.example/calls/a.wav'
+    >>> unsigned_url("not a url?x=1")
+    'not a url?x=1'
+    """
+    if not isinstance(url, str) or not is_url(url):
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+    except ValueError:  # a malformed URL (bad port, bad IPv6): nothing after its path is kept
+        return url.split("?", 1)[0].split("#", 1)[0]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def without_url_queries(data):
+    """A copy of a transcript's JSON (a dict) whose top-level URLs (``audio_url``, ``webhook_url``) are
+    `unsigned_url` and whose other top-level text (``error``) has `strip_url_queries` applied; anything
+    else is returned as it is. What AssemblyAI echoes is saved this way, never with a signature.
+
+    Examples
+    --------
+    >>> without_url_queries({"id": "t1", "audio_url": "https://b.example/a.wav?sig=S", "words": []})
+    {'id': 't1', 'audio_url': 'https://b.example/a.wav', 'words': []}
+    """
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for k, v in data.items():
+        if isinstance(v, str) and ("?" in v or "#" in v or "@" in v) and "://" in v:
+            v = unsigned_url(v) if is_url(v) and not any(c.isspace() for c in v) else strip_url_queries(v)
+        out[k] = v
+    return out
 
 
 def collect_inputs(folder_or_paths) -> tuple[list, list]:

@@ -192,3 +192,14 @@ def test_the_lock_keeps_a_second_run_waiting_until_the_first_ends(tmp_path):
     t.join(10)
     assert got.is_set() and waited == [str(tmp_path / "cache" / ".turntune.lock")]
     assert not (tmp_path / "cache" / "ab" / ".ab-x.json.k2j3.tmp").exists()  # cleaned once the lock was held
+
+
+def test_the_journal_and_a_cached_transcript_keep_no_signature(tmp_path):
+    cache = TranscriptCache(tmp_path)
+    key = TranscriptCache.key("ab" * 32, OPTIONS)
+    signed = "https://bucket.example/calls/a.wav?X-Amz-Signature=SECRET&X-Amz-Credential=AKIA"
+    cache.save_intent(key, "a.wav", "https://api.assemblyai.com", OPTIONS, signed)
+    assert cache.job(key, "https://api.assemblyai.com")["upload_url"] == "https://bucket.example/calls/a.wav"
+    cache.save_completed(key, "a.wav", {"id": "t1", "status": "completed", "audio_url": signed}, OPTIONS)
+    assert cache.load(key)["transcript"]["audio_url"] == "https://bucket.example/calls/a.wav"
+    assert not [p for p in tmp_path.rglob("*.json") if b"SECRET" in p.read_bytes() or b"AKIA" in p.read_bytes()]

@@ -212,3 +212,18 @@ def test_sigkill_with_8_submissions_in_flight_then_an_immediate_rerun_pays_none_
     assert "waiting up to" in err and "8 submission(s) of an interrupted run" in err, err
     assert sorted(r["filename"] for r in json.loads(out)["per_file_results"]) == [f.name for f in files]
     assert len(per_file) == 8 and set(per_file.values()) == {1}, per_file  # 0 duplicate paid jobs
+
+
+def test_an_intent_for_a_presigned_url_is_matched_on_the_unsigned_url(fake, client, tmp_path):
+    """The journal keeps the object's URL without its signature; the job the dead run made with the
+    signed URL is found by it (a re-run would sign anew), and nothing is paid again."""
+    signed = "https://bucket.example/calls/a.wav?X-Amz-Signature=SECRET1"
+    add_url(fake, signed, wav_bytes(81))
+    key = TranscriptCache.key(hashlib.sha256(b"url:" + signed.encode()).hexdigest(), OPTIONS)
+    cache = TranscriptCache(tmp_path / "cache")
+    cache.save_intent(key, "a.wav", client.base_url, OPTIONS, signed)
+    made = client.submit(signed, **OPTIONS)["id"]  # what the dead run had sent
+    result = run([signed], client, tmp_path, orphan_grace=0)
+    assert (result.outcomes[0].status, result.outcomes[0].transcript_id) == ("ok", made)
+    assert fake.state.counts["submit"] == 1
+    assert not [p for p in (tmp_path / "cache").rglob("*.json") if b"SECRET" in p.read_bytes()]

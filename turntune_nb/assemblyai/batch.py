@@ -39,6 +39,7 @@ from ..files import (
     input_name,
     safe_filename,
     strip_url_queries,
+    without_url_queries,
 )
 from ..options import is_number, options_from_kwargs
 from .cache import TranscriptCache, content_hash
@@ -271,6 +272,7 @@ class _Run:
     def finish(self, job: Job, data: dict, cached: bool) -> None:
         """A completed transcript: checked first, then written, then cached (a bad one is never cached)."""
         job.done = True
+        data = without_url_queries(data)  # AssemblyAI echoes audio_url: a presigned one's signature is not kept
         if (job.request or {}).get("multichannel") and isinstance(data, dict) and data.get("multichannel") is None:
             data = dict(data, multichannel=True)  # asked for, not echoed: its speakers are still its channels
         problem = transcript_problem(data, job.name)

@@ -28,7 +28,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import InputError
-from ..files import PRIVATE_FILE_MODE, atomic_write_json, is_url, make_private_dir
+from ..files import PRIVATE_FILE_MODE, atomic_write_json, is_url, make_private_dir, unsigned_url, without_url_queries
 from ..remote import RemoteFile
 
 __all__ = ("TranscriptCache", "default_cache_dir", "content_hash")
@@ -196,11 +196,14 @@ class TranscriptCache:
 
     def save_uploaded(self, key: str, name: str, base_url: str, options: dict, upload_url: str) -> None:
         """Journal an upload's URL, so a resumed run does not upload the file again."""
-        self._record(key, name, base_url, options, state=UPLOADED, upload_url=upload_url, transcript_id=None)
+        self._record(key, name, base_url, options, state=UPLOADED, upload_url=unsigned_url(upload_url),
+                     transcript_id=None)
 
     def save_intent(self, key: str, name: str, base_url: str, options: dict, audio_url: str) -> None:
-        """Journal the intent to submit `audio_url`, before the billed request is sent."""
-        self._record(key, name, base_url, options, state=SUBMITTING, upload_url=audio_url, transcript_id=None,
+        """Journal the intent to submit `audio_url`, before the billed request is sent (without its query
+        string: a presigned URL's signature is a credential; the list is matched on the unsigned URL)."""
+        self._record(key, name, base_url, options, state=SUBMITTING, upload_url=unsigned_url(audio_url),
+                     transcript_id=None,
                      intent_time=time.time())
 
     def save_submitted(self, key: str, name: str, transcript_id: str, base_url: str, options: dict) -> None:
@@ -211,7 +214,7 @@ class TranscriptCache:
         """Keep a completed transcript (the journal of its jobs is closed)."""
         atomic_write_json(self.path(key), {
             "version": _CACHE_VERSION, "state": "completed", "source": name, "transcript_id": data.get("id"),
-            "options": options, "saved": _now(), "transcript": data,
+            "options": options, "saved": _now(), "transcript": without_url_queries(data),
         })
 
     def forget_job(self, key: str, base_url: str) -> None:
