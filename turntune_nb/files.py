@@ -37,6 +37,7 @@ __all__ = (
     "find_audio_files",
     "input_name",
     "strip_url_queries",
+    "unreadable_reason",
     "unsigned_url",
     "without_url_queries",
     "is_url",
@@ -100,6 +101,47 @@ def find_audio_files(folder) -> list[Path]:
             f"Accepted extensions: {', '.join(sorted(AUDIO_EXTENSIONS))}"
         )
     return files
+
+
+def unreadable_reason(path) -> str | None:
+    """Why `path` (an entry of a folder) cannot be read as an audio file, or None for a regular file:
+    a named pipe (reading it may wait forever), a socket, a device, a folder, a symbolic link loop or
+    a broken link.
+
+    Examples
+    --------
+    >>> unreadable_reason("samples/real/sample.wav") is None
+    True
+    """
+    import errno
+    import stat
+
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "a symbolic link loop (the link leads back to itself): fix or remove the link"
+        if path.is_symlink():
+            return f"a broken symbolic link (its target {os.readlink(path)} does not exist)"
+        return f"cannot be read ({err.strerror or err})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "not a regular file")
+    return f"{kind}, not a regular file: it is not read; copy what it holds into a regular file"
+
+
+def _unreadable_entries(folder: Path) -> list:
+    """``(path, reason)`` of the entries of `folder` with an audio extension that cannot be read as files."""
+    out = []
+    for f in sorted(folder.iterdir()):
+        if f.suffix.lower() in AUDIO_EXTENSIONS and not f.name.startswith("."):
+            reason = unreadable_reason(f)
+            if reason is not None:
+                out.append((f, reason))
+    return out
 
 
 def read_url_list(path) -> list[str]:
@@ -295,9 +337,17 @@ def collect_inputs(folder_or_paths) -> tuple[list, list]:
             continue
         path = Path(item)
         if path.is_dir():
-            audio = find_audio_files(path)
+            unreadable = _unreadable_entries(path)
+            try:
+                audio = find_audio_files(path)
+            except InputError:
+                if not unreadable:
+                    raise
+                audio = []
             for f in audio:
                 add(f)
+            for f, reason in unreadable:  # named, with why, never dropped without a word
+                skipped.append(FileOutcome(str(f), f.name, SKIPPED, reason, stage="read"))
             chosen = set(audio)
             for f in sorted(path.iterdir()):
                 if f.is_file() and f not in chosen and not f.name.startswith("."):
