@@ -227,3 +227,28 @@ def test_an_intent_for_a_presigned_url_is_matched_on_the_unsigned_url(fake, clie
     assert (result.outcomes[0].status, result.outcomes[0].transcript_id) == ("ok", made)
     assert fake.state.counts["submit"] == 1
     assert not [p for p in (tmp_path / "cache").rglob("*.json") if b"SECRET" in p.read_bytes()]
+
+
+@pytest.mark.parametrize("bad_id", ["../../etc", "a b"])
+def test_a_server_sent_job_id_that_is_not_one_fails_its_file_in_one_line(fake, client, tmp_path, caplog, bad_id):
+    """The server answers a submission with an id that is not one: never put in a URL, that file fails
+    with one line that blames the server (not the cache), no traceback is logged, the other file is
+    done, and the list row with that id is never taken for the job on a re-run."""
+    import logging
+
+    files = write_wavs(tmp_path / "calls", 2)
+    inject(fake, "submit", {"job_id": bad_id})
+    with caplog.at_level(logging.DEBUG, logger="turntune_nb"):
+        result = run(files, client, tmp_path, workers=1, orphan_grace=0)
+    first, second = result.outcomes
+    assert first.status == "failed" and second.status == "ok"
+    assert f"AssemblyAI answered with the job id {bad_id!r}" in first.reason
+    assert "not the cache's" in first.reason and "delete that entry" not in first.reason
+    assert not [r for r in caplog.records if r.exc_info] and "Traceback" not in caplog.text
+    again = run(files, client, tmp_path, orphan_grace=0)  # the intent's window is closed: paid once more
+    assert [o.status for o in again.outcomes] == ["ok", "ok"] and fake.state.counts["submit"] == 3
+    assert not [p for p in gets_made(fake) if bad_id.replace(" ", "%20") in p or ".." in p]
+
+
+def gets_made(fake) -> list:
+    return [path for method, path, _ in fake.state.requests if method == "GET"]

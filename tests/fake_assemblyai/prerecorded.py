@@ -46,6 +46,8 @@ status, created, completed, audio_url, error}]}``, ``prev_url`` leading to older
   ``{"status": 500}`` (or 502/503/504), ``{"delay": seconds}``, ``{"drop": True}``
   (the connection is cut, mid-body for uploads), ``{"drop_after": True}`` (submit only:
   the job is created, then the connection is cut before the reply: a lost reply),
+  ``{"job_id": value}`` (submit only: the job is made with that id, in the reply and the
+  list, as a faulty server's ``"../x"`` or ``7``),
   ``{"malformed": True}`` (200 with a
   truncated JSON body), ``{"status": 400, "error": text}`` (that status with
   ``{"error": text}``, e.g. a body that echoes the request).
@@ -376,6 +378,8 @@ def register(app: web.Application, fake) -> None:
             return "drop"
         if fault.get("drop_after"):
             return "drop_after"
+        if "job_id" in fault:
+            return ("job_id", fault["job_id"])
         status = fault.get("status")
         if status == 403 and fault.get("rate_limit"):
             after = fault.get("retry_after", 1)
@@ -419,6 +423,8 @@ def register(app: web.Application, fake) -> None:
     async def submit(request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         outcome = await gate(request, "submit")
+        forced_id = outcome[1] if isinstance(outcome, tuple) else None
+        outcome = None if isinstance(outcome, tuple) else outcome
         if outcome == "drop":
             drop(request)
         outcome_after = outcome if outcome == "drop_after" else None
@@ -450,7 +456,7 @@ def register(app: web.Application, fake) -> None:
         utterances = (script or {}).get("utterances") or (derive_utterances(audio, speakers) if not error else [])
         channels = (wav_channels(audio) or 2) if audio is not None else 2
         late = float(fake.options.get("create_delay") or 0)  # the job exists (and is billed) from then on
-        job = {"id": str(uuid.uuid4()), "audio_url": url, "params": params, "created": time.monotonic() + late,
+        job = {"id": str(uuid.uuid4()) if forced_id is None else forced_id, "audio_url": url, "params": params, "created": time.monotonic() + late,
                "created_at": time.time() + late, "error": error, "utterances": utterances,
                "audio_channels": channels}
         with fake.state.lock:

@@ -281,18 +281,36 @@ class StreamingConfig:
 
 
 def load_config(path) -> StreamingConfig:
-    """Read a config JSON written by `StreamingConfig.save` (or any JSON with the two thresholds)."""
+    """Read a config JSON written by `StreamingConfig.save` (or any JSON with the two thresholds).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file and what is wrong (missing, not UTF-8 JSON, ``NaN`` or
+        ``Infinity``, a value of the wrong type or out of range), never a traceback.
+    """
     given, path = path, Path(path)
+
+    def no_constant(name):
+        raise ConfigError(f"{path}: {name} is not a number a config may hold; write the value in milliseconds "
+                          "(or 0..1 for a threshold)")
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=no_constant)
     except FileNotFoundError:  # named as given: Path("s3://b/c.json") would read s3:/b/c.json
         raise ConfigError(f"{given}: no such config file") from None
     except json.JSONDecodeError as err:
         raise ConfigError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from err
+    except (OSError, UnicodeDecodeError, RecursionError) as err:
+        raise ConfigError(f"{path}: cannot be read as a JSON config ({getattr(err, 'strerror', None) or err})") from err
     try:
         return StreamingConfig.from_dict(data)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from err
+    except (TypeError, ValueError, OverflowError) as err:  # a value of a type or size no config holds
+        raise ConfigError(f"{path}: a value is not one a config holds ({err}); thresholds are numbers "
+                          "(milliseconds, or 0..1 for a confidence): fix it, or save it again with "
+                          "`turntune recommend --out`") from err
 
 
 AGGRESSIVE = StreamingConfig(

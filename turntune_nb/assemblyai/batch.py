@@ -471,6 +471,9 @@ class _Run:
             else:
                 self.fail(job, f"{_reason(err)} (job {job.transcript_id} is recorded: a re-run polls it again)")
             return
+        except TurnTuneError as err:  # e.g. an id that is not one: that file's failure, told in one line
+            self.fail(job, _reason(err))
+            return
         except Exception as err:
             log.exception("unexpected error while polling %s", job.name)
             self.fail(job, f"unexpected error: {type(err).__name__}: {err}")

@@ -442,6 +442,7 @@ class AssemblyAIClient:
                 url = wanted.get(unsigned_url(raw)) if isinstance(raw, str) else None
                 created = _epoch(row.get("created"))
                 if url is not None and url not in found and isinstance(row.get("id"), str) \
+                        and _TRANSCRIPT_ID.fullmatch(row["id"]) \
                         and row.get("status") != "error" \
                         and (created is None or created >= horizon or url.startswith(_UPLOAD_URL_PREFIXES)):
                     found[url] = row["id"]

@@ -159,7 +159,7 @@ class PaidSteps:
     def _submit(self, job: Job, audio_url: str, intent_time: float) -> str:
         """Submit; when the reply is lost, find the job in the list rather than pay again."""
         try:
-            return self.client.submit(audio_url, **self._request(job))["id"]
+            reply = self.client.submit(audio_url, **self._request(job))
         except APIError as err:
             refused = err.status_code is not None and err.status_code < 500
             if refused:  # no job was made: the intent is withdrawn (the upload is kept)
@@ -178,6 +178,14 @@ class PaidSteps:
                 return found[audio_url]
             raise APIError(f"{err} Whether AssemblyAI made the job is not known yet: the submission is journaled, "
                            "and a re-run looks it up before paying again.", err.status_code) from err
+        transcript_id = reply.get("id") if isinstance(reply, dict) else None
+        if not _valid_id(transcript_id):  # never put in a URL; the journal keeps the intent, not this id
+            shown = str(transcript_id)[:40]
+            raise APIError(f"submission of {job.name}: AssemblyAI answered with the job id {shown!r}, "
+                           "which is not a transcript id (letters, digits, '-' and '_'), so the job cannot be "
+                           "followed. This is the server's answer, not the cache's: re-run later (the submission "
+                           "is journaled and looked up in the list before anything is paid again).")
+        return transcript_id
 
     def _request(self, job: Job) -> dict:
         """What is sent for `job`: its own request (decided from its channels), else the run's."""
