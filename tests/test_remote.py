@@ -212,3 +212,41 @@ def test_a_presigned_s3_flow_writes_no_signature_anywhere(s3, tmp_path):
         assert json.loads(path.read_text())["audio_url"] == f"{s3['endpoint']}/calls/month/{path.stem}"
     leaked += [f"stderr {i}" for i, r in enumerate(runs) if "Signature" in r.stderr + r.stdout]
     assert not leaked
+
+
+# --------------------------------------------------------------------------- an index page's links stay inside
+@pytest.fixture
+def crafted_index(tmp_path):
+    """A real HTTP server over a root holding ``outside.wav`` and ``calls/`` (``a.wav``, ``b.wav`` and an
+    index page linking them under several spellings, and linking out of the folder and to other hosts)."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    root = tmp_path / "www"
+    (root / "calls").mkdir(parents=True)
+    shutil.copy(SYNTHETIC / "conv1.wav", root / "outside.wav")
+    shutil.copy(SYNTHETIC / "conv1.wav", root / "calls" / "a.wav")
+    shutil.copy(SYNTHETIC / "conv3.mp3", root / "calls" / "b.mp3")
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    port = srv.server_address[1]
+    links = ["a.wav", "./a.wav", "/calls/a.wav", f"http://127.0.0.1:{port}/calls/a.wav", "sub/../a.wav",
+             "%62.mp3", "b.mp3", "../outside.wav", "/outside.wav", f"http://127.0.0.1:{port}/calls/../outside.wav",
+             "calls/../../outside.wav", "http://other.invalid/calls/a.wav", f"http://127.0.0.1:{port}/callsx/a.wav"]
+    (root / "calls" / "index.html").write_text("<html><body>" + "".join(f'<a href="{h}">{h}</a>' for h in links)
+                                               + "</body></html>")
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}/calls/"
+    srv.shutdown()
+
+
+def test_an_index_pages_links_are_kept_only_under_the_folder_each_object_once(crafted_index):
+    """13 links: 5 spellings of a.wav, 2 of b.mp3, 4 ways out of the folder (``../``, an absolute path, a
+    full URL with ``..``, a relative ``../..``), another host and a sibling folder whose name starts like
+    this one's: 2 inputs, and nothing outside is even asked for."""
+    QuietHandler.requests.clear()
+    inputs, skipped = collect_inputs(crafted_index)
+    assert [str(r) for r in inputs] == [crafted_index + "a.wav", crafted_index + "b.mp3"]
+    assert not skipped
+    assert not [p for _, p in QuietHandler.requests if "outside" in p or "callsx" in p]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .remote import RemoteFile, is_remote, resolve_remote
+from .remote import RemoteFile, canonical_url, is_remote, resolve_remote
 
 __all__ = (
     "AUDIO_EXTENSIONS",
@@ -318,7 +318,7 @@ def collect_inputs(folder_or_paths) -> tuple[list, list]:
         if isinstance(item, RemoteFile):
             ident = item.fingerprint
         else:
-            ident = item if isinstance(item, str) else str(Path(item).resolve())
+            ident = canonical_url(item) if is_url(item) else str(Path(item).resolve())  # one object, one input
         if ident not in seen:
             seen.add(ident)
             inputs.append(item)
