@@ -252,3 +252,36 @@ def test_a_server_sent_job_id_that_is_not_one_fails_its_file_in_one_line(fake, c
 
 def gets_made(fake) -> list:
     return [path for method, path, _ in fake.state.requests if method == "GET"]
+
+
+def test_damaged_journal_entries_are_set_aside_reported_once_and_settled_before_paying(fake, client, tmp_path,
+                                                                                       caplog):
+    """Three files whose jobs a dead run made, their journal entries then damaged: two cut short (their
+    upload URLs still readable), one overwritten with garbage. The two are found in the list (0 paid
+    again); the third is not paid blind but failed, named, with what to do; each entry is reported once
+    and kept under damaged/."""
+    import logging
+
+    files = write_wavs(tmp_path / "calls", 3)
+    cache = TranscriptCache(tmp_path / "cache")
+    made = []
+    for f in files:  # what the dead run did
+        url = client.upload(f)
+        cache.save_intent(key_of(f), f.name, client.base_url, OPTIONS, url)
+        made.append(client.submit(url, **OPTIONS)["id"])
+    for f in files[:2]:
+        text = cache.path(key_of(f)).read_text()
+        cache.path(key_of(f)).write_text(text[:-30])  # cut short after the upload URL
+    cache.path(key_of(files[2])).write_bytes(b"\x00\xff garbage")
+    with caplog.at_level(logging.WARNING, logger="turntune_nb"):
+        result = run(files, client, tmp_path)
+    assert [(o.status, o.transcript_id) for o in result.outcomes[:2]] == [("ok", made[0]), ("ok", made[1])]
+    third = result.outcomes[2]
+    assert third.status == "failed" and "not paid blind" in third.reason and str(cache.path(key_of(files[2]))) \
+        in third.reason
+    assert fake.state.counts["submit"] == 3 and fake.state.counts["upload"] == 3  # nothing paid again
+    reports = [r.getMessage() for r in caplog.records if "was damaged" in r.getMessage()]
+    assert len(reports) == 3 and all("kept as" in m and "An earlier run may have paid" in m for m in reports)
+    assert len(list((tmp_path / "cache" / "damaged").iterdir())) == 3
+    again = run(files, client, tmp_path)  # still not paid blind until the person deletes the entry
+    assert again.outcomes[2].status == "failed" and fake.state.counts["submit"] == 3

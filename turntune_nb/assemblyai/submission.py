@@ -25,7 +25,7 @@ from ..analysis.readers import transcript_from_assemblyai
 from ..errors import APIError, AuthenticationError, InputError, TurnTuneError
 from ..files import is_url
 from ..remote import RemoteFile, signed_url
-from .cache import SUBMITTED, SUBMITTING
+from .cache import DAMAGED, SUBMITTED, SUBMITTING
 from .client import check_transcript_id
 from .sources import UploadStats, audio_url_for
 
@@ -215,13 +215,18 @@ class PaidSteps:
         """
         if self.cache is None:
             return []
-        pending = {}
+        pending, blocked = {}, []
         for job in jobs:
             record = self.cache.job(job.key, self.base_url)
             if record and record.get("state") == SUBMITTING and isinstance(record.get("upload_url"), str):
                 pending[job.key] = (job, record["upload_url"], _intent_time(record.get("intent_time")))
+            elif record and record.get("state") == DAMAGED:
+                blocked.append((job, f"its journal entry was damaged (kept as {record.get('aside')}) and holds no "
+                                     "job id or upload URL to look its job up by: whether an earlier run paid for it "
+                                     f"cannot be checked, so it is not paid blind; delete {record.get('entry')} to "
+                                     "transcribe it again"))
         if not pending:
-            return []
+            return blocked
         since = min(t for _, _, t in pending.values())  # the oldest intent: every open one is in view
         give_up = time.time() + (math.inf if self.patience is None else self.patience)
         announced = False
@@ -232,9 +237,9 @@ class PaidSteps:
             except AuthenticationError:
                 raise
             except APIError as err:
-                return [(job, f"an earlier run may have paid for it, and the list of transcripts could not "
-                              f"be read to check ({err}); re-run later: nothing was paid again")
-                        for job, _, _ in pending.values()]
+                return blocked + [(job, f"an earlier run may have paid for it, and the list of transcripts could "
+                                        f"not be read to check ({err}); re-run later: nothing was paid again")
+                                  for job, _, _ in pending.values()]
             for key, (job, url, intent) in list(pending.items()):
                 if url in found:
                     self._found(job, found[url])
@@ -242,12 +247,12 @@ class PaidSteps:
                 elif listed_at - intent >= self.grace:  # listed after its window: no job was made
                     del pending[key]
             if not pending:
-                return []
+                return blocked
             if listed_at >= give_up or self.stop.is_set():
-                return [(job, f"an interrupted run sent its submission {time.time() - intent:.0f} s ago and "
-                              f"AssemblyAI does not list the job yet; nothing was paid again: re-run in a "
-                              f"minute to collect it (or submit it, if no job was made)")
-                        for job, _, intent in pending.values()]
+                return blocked + [(job, f"an interrupted run sent its submission {time.time() - intent:.0f} s ago "
+                                        "and AssemblyAI does not list the job yet; nothing was paid again: re-run "
+                                        "in a minute to collect it (or submit it, if no job was made)")
+                                  for job, _, intent in pending.values()]
             now = time.time()
             closes = min(intent + self.grace for _, _, intent in pending.values())
             if not announced:
