@@ -45,6 +45,7 @@ from ..options import is_number, options_from_kwargs
 from .cache import TranscriptCache, content_hash
 from .pool import DaemonPool
 from .sources import BatchRequest, UploadStats, check_request_options, check_upload_codec, probe_channels
+from .space import check_space, estimate_run_bytes
 from .submission import ORPHAN_GRACE_S, Job, PaidSteps, transcript_problem
 
 __all__ = ("BatchOptions", "BatchResult", "transcribe_files", "check_request_options", "ORPHAN_GRACE_S",
@@ -225,6 +226,9 @@ def transcribe_files(inputs, client, *, options: BatchOptions | None = None, cac
     if cache is not None:
         check_writable_dir(cache.root, "The cache folder")
     items = [(src, input_name(src)) for src in inputs]
+    check_space([(folder, estimate_run_bytes([src for src, _ in items], 1), what)
+                 for folder, what in ((out, "the output folder"), (cache and cache.root, "the cache folder"))
+                 if folder is not None])
     bar = tqdm(total=len(items), desc="Transcribing", unit="file", disable=not options.progress)
     run = _Run(client, cache, out, body, items, options, on_submitted, bar, fetch_dir)
     try:
@@ -286,8 +290,7 @@ class _Run:
             try:
                 self.cache.save_completed(job.key, job.name, data, job.request)
             except OSError as err:  # the transcript is in hand: keep it in this run's result and output
-                log.warning("could not cache the transcript of %s (%s); it is kept in this run's result",
-                            job.name, err.strerror or err)
+                self.paid.write_failed(f"the cached transcript of {job.name}", err)
         for item in job.items:
             src, name = item
             transcript = transcript_from_assemblyai(data, name)
@@ -303,7 +306,7 @@ class _Run:
                 try:
                     atomic_write_json(path, data)
                 except OSError as err:  # the transcript is still in hand and cached: keep going
-                    log.warning("could not write %s (%s); check that the output folder is writable", path, err)
+                    self.paid.write_failed(str(path), err)
                     path = None
             self.record(item, FileOutcome(str(src), name, OK, transcript=transcript, transcript_id=data.get("id"),
                                           cached=cached, output_path=path))
@@ -515,6 +518,8 @@ class _Run:
             elif job is not None and id(job) in in_flight and self.cache is not None:
                 reason = ("interrupted while uploading or submitting it; the submission is journaled, so a "
                           "re-run finds its job (if one was made) before paying again")
+            elif self.paid.write_error is not None:
+                reason = f"not submitted: {self.paid.write_error}; free some space (or fix the folder) and re-run"
             else:
                 reason = "interrupted before it was submitted; re-run to transcribe it"
             result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",

@@ -96,6 +96,7 @@ class PaidSteps:
         self.uploads = uploads if uploads is not None else UploadStats()
         self.upload_codec, self.fetch_dir, self.grace = upload_codec, fetch_dir, orphan_grace
         self.patience = patience
+        self.write_error: str | None = None  # the first failed write: new payments stopped (`write_failed`)
 
     # ------------------------------------------------------------------ one job's paid steps (in a worker)
     def prepare(self, job: Job, ignore_pending: bool = False) -> tuple:
@@ -134,7 +135,7 @@ class PaidSteps:
                     try:
                         cache.save_uploaded(job.key, name, self.base_url, request, audio_url)
                     except OSError as err:
-                        log.warning("could not journal the upload of %s (%s)", name, err)
+                        self.write_failed(f"the journal of {name}", err)
             if self.stop.is_set():
                 return "stopped", None
             intent_time = time.time()
@@ -142,6 +143,7 @@ class PaidSteps:
                 try:
                     cache.save_intent(job.key, name, self.base_url, request, audio_url)
                 except OSError as err:
+                    self.write_failed(f"the journal of {name}", err)
                     raise TurnTuneError(f"could not journal the submission of {name} before paying for it "
                                         f"({err.strerror or err}); fix the cache folder and re-run. "
                                         "Nothing was paid for this file.") from err
@@ -153,8 +155,18 @@ class PaidSteps:
             try:
                 cache.save_submitted(job.key, name, transcript_id, self.base_url, request)
             except OSError as err:  # the intent is journaled: a re-run finds this job in the list
-                log.warning("could not journal job %s of %s (%s)", transcript_id, name, err)
+                self.write_failed(f"the journal of {name} (job {transcript_id})", err)
         return "submitted", transcript_id
+
+    def write_failed(self, what: str, err: OSError) -> None:
+        """A write failed (a full disk, a folder gone): no new paid step starts in this run (the jobs already
+        paid for are still collected); said once, and kept as `write_error` for the files not submitted."""
+        if self.write_error is None:
+            self.write_error = f"writing {what} failed ({err.strerror or err})"
+            log.warning("%s: no new file is submitted in this run; the jobs already paid for are still "
+                        "collected. Free some space (or fix the folder) and re-run to do the rest.",
+                        self.write_error)
+        self.stop.set()
 
     def _submit(self, job: Job, audio_url: str, intent_time: float) -> str:
         """Submit; when the reply is lost, find the job in the list rather than pay again."""
@@ -269,7 +281,7 @@ class PaidSteps:
         try:
             self.cache.save_submitted(job.key, job.name, transcript_id, self.base_url, self._request(job))
         except OSError as err:
-            log.warning("could not journal job %s of %s (%s)", transcript_id, job.name, err)
+            self.write_failed(f"the journal of {job.name} (job {transcript_id})", err)
 
 
 def transcript_problem(data, name) -> str | None:
