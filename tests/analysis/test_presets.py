@@ -127,8 +127,12 @@ def test_repr_shows_the_setting_not_the_evidence():
 
 
 @pytest.mark.parametrize("text,message", [
-    ('{"min_turn_silence": NaN, "max_turn_silence": 1000}', "NaN is not a number a config may hold"),
-    ('{"min_turn_silence": 400, "max_turn_silence": Infinity}', "Infinity is not a number a config may hold"),
+    ('{"min_turn_silence": NaN, "max_turn_silence": 1000}',
+     r"a value is not one a config holds \(cannot convert float NaN to integer\)"),
+    ('{"min_turn_silence": 400, "max_turn_silence": Infinity}',
+     r"a value is not one a config holds \(cannot convert float infinity to integer\)"),
+    ('{"min_turn_silence": 400, "max_turn_silence": 1000, "end_of_turn_confidence_threshold": NaN}',
+     "end_of_turn_confidence_threshold must lie in 0..1, got nan"),
     ('{"min_turn_silence": 1e400, "max_turn_silence": 1000}', "a value is not one a config holds"),
     ('{"min_turn_silence": 400, "max_turn_silence": 1000, "end_of_turn_confidence_threshold": "0.5"}',
      "a value is not one a config holds"),

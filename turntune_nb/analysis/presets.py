@@ -286,17 +286,12 @@ def load_config(path) -> StreamingConfig:
     Raises
     ------
     ConfigError
-        One line naming the file and what is wrong (missing, not UTF-8 JSON, ``NaN`` or
-        ``Infinity``, a value of the wrong type or out of range), never a traceback.
+        One line naming the file and what is wrong (missing, not UTF-8 JSON, a threshold
+        that is ``NaN``, ``Infinity`` or text, out of range), never a traceback.
     """
     given, path = path, Path(path)
-
-    def no_constant(name):
-        raise ConfigError(f"{path}: {name} is not a number a config may hold; write the value in milliseconds "
-                          "(or 0..1 for a threshold)")
-
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=no_constant)
+        data = json.loads(path.read_text(encoding="utf-8"))  # NaN may stand in its evidence, not in a threshold
     except FileNotFoundError:  # named as given: Path("s3://b/c.json") would read s3:/b/c.json
         raise ConfigError(f"{given}: no such config file") from None
     except json.JSONDecodeError as err:
