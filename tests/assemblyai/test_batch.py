@@ -504,8 +504,9 @@ def test_sigkill_at_many_points_then_a_rerun_pays_each_file_once(tmp_path):
         for round_ in range(3):
             folder = tmp_path / f"calls{round_}"
             files = write_wavs(folder, 20, start_seed=100 * round_)
-            args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "3", "--json",
-                    "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+            # this fake makes a job as its POST arrives: an intent is settled within 3 s (not the default 130)
+            args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "3", "--json", "--settle-wait",
+                    "3", "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
             for i in range(8):
                 counts = dict(fake.state.counts)
                 endpoint = ("upload", "submit", "submit", "get")[(i + round_) % 4]

@@ -62,6 +62,10 @@ def add_analyze(sub) -> None:
     add_vad_args(p)
     p.add_argument("--max-retry-after", type=float, default=60.0, metavar="S",
                    help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
+    p.add_argument("--settle-wait", type=float, default=None, metavar="S",
+                   help="how long after an interrupted run sent a submission its job may still appear in "
+                        "AssemblyAI's list; until then it is waited for, not paid again (default: the "
+                        "client's submission time-out, 130 s)")
     add_scale_args(p)
     p.set_defaults(func=_run_analyze)
 
@@ -99,6 +103,8 @@ def _analysis_from_args(args):
                 extra[name] = getattr(args, name)
         if getattr(args, "executor", None) is not None:
             extra["executor"] = args.executor
+        if getattr(args, "settle_wait", None) is not None:
+            extra["orphan_grace"] = args.settle_wait
         result = analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
                                 backend=getattr(args, "backend", "auto"),
                                 progress=getattr(args, "progress", not getattr(args, "json", False)),
