@@ -12,11 +12,18 @@ In the same run, against the local fake AssemblyAI (``tests/fake_assemblyai``):
 - **Ctrl+C during submissions**: the same with the submissions' replies that slow
   (the jobs exist): the time to exit, and whether the journal holds the 3 jobs;
 - **Retry-After**: one upload answered ``429 Retry-After: 600`` then accepted, with
-  ``max_retry_after=--cap`` seconds: the time the upload took.
+  ``max_retry_after=--cap`` seconds: the time the upload took;
+- **a quick re-run after SIGKILL, with a service slow to create jobs**: the fake
+  creates each job ``--create-delay`` seconds after its POST; the real command on 8
+  files (8 workers) is killed (SIGKILL) once the 8 POSTs arrived and before any job
+  exists, and re-run at once: the jobs the service made in all (8 is 0 duplicates),
+  whether every file was analysed, and the re-run's time against the creation delay
+  (the baseline: the least a re-run that pays nothing twice must wait).
 
 Run: ``.venv/bin/python benchmarks/interrupt.py [--slow 20] [--cap 2] [--repeat 3]``.
 Targets: exit within 2 s of Ctrl+C, exit code 130, the in-flight jobs journaled; a
-``Retry-After: 600`` holds the run for the cap, not 600 s.
+``Retry-After: 600`` holds the run for the cap, not 600 s; 0 duplicate jobs after the
+quick re-run. ``--only-rerun`` runs the last part alone.
 """
 
 from __future__ import annotations
@@ -76,15 +83,47 @@ def interrupt_run(fake, folder: Path, work: Path, endpoint: str, in_flight) -> t
     return took, proc.returncode, journaled
 
 
+def quick_rerun(tmp: Path, delay: float) -> None:
+    """SIGKILL with 8 submissions in flight whose jobs the service creates `delay` s late, then re-run."""
+    import json
+
+    folder = tmp / "rerun-calls"
+    write_wavs(folder, 8, start_seed=500)
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.1, create_delay=delay) as fake:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), ASSEMBLYAI_API_KEY=KEY, ASSEMBLYAI_BASE_URL=fake.url,
+                   ASSEMBLYAI_POLLING_INTERVAL="0.1")
+        cmd = [sys.executable, "-m", "turntune_nb", "analyze", str(folder), "--backend", "assemblyai", "--workers",
+               "8", "--json", "--cache-dir", str(tmp / "rerun-cache"), "--out", str(tmp / "rerun-out")]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: fake.state.counts["submit"] >= 8)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        t0 = time.monotonic()
+        rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        took = time.monotonic() - t0
+        made = len(fake.state.data["prerecorded"]["jobs"])
+    analysed = len(json.loads(rerun.stdout)["per_file_results"]) if rerun.returncode == 0 else 0
+    said = "said it waits" if "of an interrupted run to appear" in rerun.stderr else "did NOT say it waits"
+    print(f"quick re-run after SIGKILL, jobs created {delay:g} s after their POST: {made} jobs for 8 files "
+          f"({made - 8} duplicates), {analysed} of 8 analysed, exit {rerun.returncode}, {said}; the re-run took "
+          f"{took:.1f} s, {took / delay:.2f}x the creation delay (baseline); target 0 duplicates: "
+          f"{'met' if made == 8 and analysed == 8 else 'NOT met'}")
+
+
 def main() -> None:
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # the fake stops with the abandoned requests pending
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--slow", type=float, default=20.0, help="seconds a slow request takes (default 20)")
     parser.add_argument("--cap", type=float, default=2.0, help="max_retry_after for the Retry-After case")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--create-delay", type=float, default=5.0, help="seconds from a POST to its job (default 5)")
+    parser.add_argument("--only-rerun", action="store_true", help="run the quick re-run part alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if args.only_rerun:
+            quick_rerun(tmp, args.create_delay)
+            return
         folder = tmp / "calls"
         write_wavs(folder, 3)
         with FakeAssemblyAI(api_key=KEY, processing_time=0.1) as fake:
@@ -122,6 +161,7 @@ def main() -> None:
                 held = time.monotonic() - t0
         print(f"Retry-After: 600 with max_retry_after={args.cap:g}: the upload took {held:.2f} s "
               f"(600 s uncapped: {600 / held:.0f}x shorter)")
+        quick_rerun(tmp, args.create_delay)
 
 
 if __name__ == "__main__":

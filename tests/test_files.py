@@ -175,3 +175,28 @@ def test_one_file_under_two_spellings_is_one_input(tmp_path):
     (folder / "same.wav").symlink_to("x.wav")
     inputs, _ = collect_inputs([folder, str(tmp_path / "a" / ".." / "a" / "x.wav")])
     assert len(inputs) == 1
+
+
+def test_entries_of_a_folder_that_cannot_be_read_are_named_with_their_reason(tmp_path):
+    """A named pipe (reading it would wait forever), a symbolic link loop, a broken link and a folder, each
+    with an audio extension: none is read, each is reported once as a read failure with why."""
+    import os
+
+    folder = tmp_path / "calls"
+    (good,) = write_wavs(folder, 1)
+    os.mkfifo(folder / "pipe.wav")
+    (folder / "loop.wav").symlink_to("loop.wav")
+    (folder / "broken.mp3").symlink_to("nowhere.mp3")
+    (folder / "inner.flac").mkdir()
+    inputs, skipped = collect_inputs(folder)
+    assert inputs == [good]
+    assert [(s.name, s.stage, s.reason) for s in skipped] == [
+        ("broken.mp3", "read", "a broken symbolic link (its target nowhere.mp3 does not exist)"),
+        ("inner.flac", "read", "a folder, not a regular file: it is not read; copy what it holds into a regular file"),
+        ("loop.wav", "read", "a symbolic link loop (the link leads back to itself): fix or remove the link"),
+        ("pipe.wav", "read", "a named pipe (FIFO), not a regular file: it is not read; copy what it holds into a "
+                             "regular file"),
+    ]
+    os.unlink(good)  # only unreadable entries left: still named, not "no audio files"
+    inputs, skipped = collect_inputs(folder)
+    assert inputs == [] and len(skipped) == 4

@@ -173,3 +173,80 @@ def test_azure_objects_are_signed_for_a_service_to_fetch(azure):
     assert url.startswith(azure["endpoint"] + "/calls/month/") and "sig=" in url  # a SAS made from the key
     assert urllib.request.urlopen(url).read() == (SYNTHETIC / remote.name).read_bytes()
     assert "sig=" not in str(remote) and "sig=" not in repr(remote)
+
+
+# --------------------------------------------------------------------------- no signature is ever written
+def test_a_presigned_s3_flow_writes_no_signature_anywhere(s3, tmp_path):
+    """The real command on an s3:// folder with the AssemblyAI backend: each object is sent as a presigned
+    URL (the fake really fetches it from the S3 server), AssemblyAI echoes it, a re-run reads the cache,
+    and a report is written. No file written, nor stderr, holds the signature or the key id; the echoed
+    ``audio_url`` is kept as the unsigned object URL."""
+    import json
+    import os
+
+    from tests.assemblyai_helpers import KEY
+    from tests.cli.helpers import run_cli
+    from tests.fake_assemblyai import FakeAssemblyAI
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+
+    def leaks() -> list:
+        return [str(p) for p in tmp_path.rglob("*")
+                if p.is_file() and any(s in p.read_bytes() for s in (b"Signature", b"testing-key-id"))]
+
+    with FakeAssemblyAI(api_key=KEY, processing_time=0.05, fetch_urls=True) as fake:
+        env = dict(os.environ, ASSEMBLYAI_API_KEY=KEY, ASSEMBLYAI_BASE_URL=fake.url,
+                   ASSEMBLYAI_POLLING_INTERVAL="0.05", PYTHONPATH=str(ROOT))
+        args = ["analyze", "s3://calls/month/", "--backend", "assemblyai", "--cache-dir", cache, "--out", out]
+        runs, leaked = [], []
+        for _ in range(2):  # the second from the cache
+            runs.append(run_cli(*args, env=env))
+            leaked += leaks()
+        sent = [j["audio_url"] for j in fake.state.data["prerecorded"]["jobs"].values()]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert len(sent) == len(AUDIO) and all("Signature=" in u for u in sent)  # what was sent was signed
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    transcripts = [p for p in written if p.parent.name == "transcripts"]
+    assert len(transcripts) == len(AUDIO) and len([p for p in written if p.parent.parent == cache]) == len(AUDIO)
+    for path in transcripts:
+        assert json.loads(path.read_text())["audio_url"] == f"{s3['endpoint']}/calls/month/{path.stem}"
+    leaked += [f"stderr {i}" for i, r in enumerate(runs) if "Signature" in r.stderr + r.stdout]
+    assert not leaked
+
+
+# --------------------------------------------------------------------------- an index page's links stay inside
+@pytest.fixture
+def crafted_index(tmp_path):
+    """A real HTTP server over a root holding ``outside.wav`` and ``calls/`` (``a.wav``, ``b.wav`` and an
+    index page linking them under several spellings, and linking out of the folder and to other hosts)."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    root = tmp_path / "www"
+    (root / "calls").mkdir(parents=True)
+    shutil.copy(SYNTHETIC / "conv1.wav", root / "outside.wav")
+    shutil.copy(SYNTHETIC / "conv1.wav", root / "calls" / "a.wav")
+    shutil.copy(SYNTHETIC / "conv3.mp3", root / "calls" / "b.mp3")
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    port = srv.server_address[1]
+    links = ["a.wav", "./a.wav", "/calls/a.wav", f"http://127.0.0.1:{port}/calls/a.wav", "sub/../a.wav",
+             "%62.mp3", "b.mp3", "../outside.wav", "/outside.wav", f"http://127.0.0.1:{port}/calls/../outside.wav",
+             "calls/../../outside.wav", "http://other.invalid/calls/a.wav", f"http://127.0.0.1:{port}/callsx/a.wav"]
+    (root / "calls" / "index.html").write_text("<html><body>" + "".join(f'<a href="{h}">{h}</a>' for h in links)
+                                               + "</body></html>")
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}/calls/"
+    srv.shutdown()
+
+
+def test_an_index_pages_links_are_kept_only_under_the_folder_each_object_once(crafted_index):
+    """13 links: 5 spellings of a.wav, 2 of b.mp3, 4 ways out of the folder (``../``, an absolute path, a
+    full URL with ``..``, a relative ``../..``), another host and a sibling folder whose name starts like
+    this one's: 2 inputs, and nothing outside is even asked for."""
+    QuietHandler.requests.clear()
+    inputs, skipped = collect_inputs(crafted_index)
+    assert [str(r) for r in inputs] == [crafted_index + "a.wav", crafted_index + "b.mp3"]
+    assert not skipped
+    assert not [p for _, p in QuietHandler.requests if "outside" in p or "callsx" in p]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .remote import RemoteFile, is_remote, resolve_remote
+from .remote import RemoteFile, canonical_url, is_remote, resolve_remote
 
 __all__ = (
     "AUDIO_EXTENSIONS",
@@ -37,6 +37,9 @@ __all__ = (
     "find_audio_files",
     "input_name",
     "strip_url_queries",
+    "unreadable_reason",
+    "unsigned_url",
+    "without_url_queries",
     "is_url",
     "read_url_list",
     "safe_filename",
@@ -98,6 +101,47 @@ def find_audio_files(folder) -> list[Path]:
             f"Accepted extensions: {', '.join(sorted(AUDIO_EXTENSIONS))}"
         )
     return files
+
+
+def unreadable_reason(path) -> str | None:
+    """Why `path` (an entry of a folder) cannot be read as an audio file, or None for a regular file:
+    a named pipe (reading it may wait forever), a socket, a device, a folder, a symbolic link loop or
+    a broken link.
+
+    Examples
+    --------
+    >>> unreadable_reason("samples/real/sample.wav") is None
+    True
+    """
+    import errno
+    import stat
+
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "a symbolic link loop (the link leads back to itself): fix or remove the link"
+        if path.is_symlink():
+            return f"a broken symbolic link (its target {os.readlink(path)} does not exist)"
+        return f"cannot be read ({err.strerror or err})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "not a regular file")
+    return f"{kind}, not a regular file: it is not read; copy what it holds into a regular file"
+
+
+def _unreadable_entries(folder: Path) -> list:
+    """``(path, reason)`` of the entries of `folder` with an audio extension that cannot be read as files."""
+    out = []
+    for f in sorted(folder.iterdir()):
+        if f.suffix.lower() in AUDIO_EXTENSIONS and not f.name.startswith("."):
+            reason = unreadable_reason(f)
+            if reason is not None:
+                out.append((f, reason))
+    return out
 
 
 def read_url_list(path) -> list[str]:
@@ -191,6 +235,49 @@ def strip_url_queries(text: str) -> str:
     return _URL_QUERY.sub(r"\1", text)
 
 
+def unsigned_url(url: str) -> str:
+    """`url` without its query string, fragment and user:password: the object's own URL, what is
+    matched on and saved (a presigned URL's signature is a credential).
+
+    Examples
+    --------
+    >>> unsigned_url("https://me:pw@b.example/calls/a.wav?X-Amz-Signature=S#t=1")
+    'https://b.example/calls/a.wav'
+    >>> unsigned_url("not a url?x=1")
+    'not a url?x=1'
+    """
+    if not isinstance(url, str) or not is_url(url):
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+    except ValueError:  # a malformed URL (bad port, bad IPv6): nothing after its path is kept
+        return url.split("?", 1)[0].split("#", 1)[0]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def without_url_queries(data):
+    """A copy of a transcript's JSON (a dict) whose top-level URLs (``audio_url``, ``webhook_url``) are
+    `unsigned_url` and whose other top-level text (``error``) has `strip_url_queries` applied; anything
+    else is returned as it is. What AssemblyAI echoes is saved this way, never with a signature.
+
+    Examples
+    --------
+    >>> without_url_queries({"id": "t1", "audio_url": "https://b.example/a.wav?sig=S", "words": []})
+    {'id': 't1', 'audio_url': 'https://b.example/a.wav', 'words': []}
+    """
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for k, v in data.items():
+        if isinstance(v, str) and ("?" in v or "#" in v or "@" in v) and "://" in v:
+            v = unsigned_url(v) if is_url(v) and not any(c.isspace() for c in v) else strip_url_queries(v)
+        out[k] = v
+    return out
+
+
 def collect_inputs(folder_or_paths) -> tuple[list, list]:
     """What to transcribe: audio files and URLs, and the inputs skipped on the way.
 
@@ -231,7 +318,7 @@ def collect_inputs(folder_or_paths) -> tuple[list, list]:
         if isinstance(item, RemoteFile):
             ident = item.fingerprint
         else:
-            ident = item if isinstance(item, str) else str(Path(item).resolve())
+            ident = canonical_url(item) if is_url(item) else str(Path(item).resolve())  # one object, one input
         if ident not in seen:
             seen.add(ident)
             inputs.append(item)
@@ -250,9 +337,17 @@ def collect_inputs(folder_or_paths) -> tuple[list, list]:
             continue
         path = Path(item)
         if path.is_dir():
-            audio = find_audio_files(path)
+            unreadable = _unreadable_entries(path)
+            try:
+                audio = find_audio_files(path)
+            except InputError:
+                if not unreadable:
+                    raise
+                audio = []
             for f in audio:
                 add(f)
+            for f, reason in unreadable:  # named, with why, never dropped without a word
+                skipped.append(FileOutcome(str(f), f.name, SKIPPED, reason, stage="read"))
             chosen = set(audio)
             for f in sorted(path.iterdir()):
                 if f.is_file() and f not in chosen and not f.name.startswith("."):

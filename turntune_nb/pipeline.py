@@ -25,7 +25,7 @@ __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 BACKENDS = ("auto", "assemblyai", "offline")
 #: Options of `analyze_folder` that configure the client rather than the request.
 _CLIENT_OPTIONS = ("retries", "backoff_factor", "timeout", "max_retry_after")
-_RUN_OPTIONS = ("poll_interval", "job_timeout", "upload_codec", "orphan_grace", "on_submitted")
+_RUN_OPTIONS = ("poll_interval", "job_timeout", "upload_codec", "orphan_grace", "settle_patience", "on_submitted")
 
 
 def resolve_backend(backend: str = "auto", api_key: str | None = None) -> str:

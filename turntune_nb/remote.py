@@ -31,8 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import InputError
 
-__all__ = ("RemoteFile", "is_remote", "list_remote", "resolve_remote", "public_url", "filesystem", "fetch",
-           "default_fetch_dir", "signed_url", "EXTRAS")
+__all__ = ("RemoteFile", "is_remote", "list_remote", "resolve_remote", "public_url", "canonical_url", "filesystem",
+           "fetch", "default_fetch_dir", "signed_url", "EXTRAS")
 
 #: The extra that brings each protocol's package.
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure", "abfss": "azure",
@@ -78,6 +78,47 @@ def public_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per http(s) object: scheme and host in lower case, no default port, no fragment,
+    the path's ``.`` and ``..`` segments resolved, ``//`` collapsed and needless %-escapes undone (the
+    query, when there is one, is kept as it is: it may name another object).
+
+    Examples
+    --------
+    >>> canonical_url("HTTP://Host:80/calls/./sub/../%61.wav#t=1")
+    'http://host/calls/a.wav'
+    >>> canonical_url("https://host/calls/../../outside.wav")
+    'https://host/outside.wav'
+    """
+    from urllib.parse import quote, unquote
+
+    try:
+        parts = urlsplit(url)
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:  # a malformed port or IPv6 host: kept as written, and never "inside" a folder
+        return url
+    if ":" in host:
+        host = f"[{host}]"
+    if port and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    path = unquote(parts.path or "/")
+    trailing = path.endswith("/")
+    path = posixpath.normpath("/" + path.lstrip("/"))
+    path = "/" + path.lstrip("/")  # normpath keeps a leading "//"
+    if trailing and path != "/":
+        path += "/"
+    return urlunsplit((scheme, host, quote(path, safe="/:@!$&'()*+,;=~"), parts.query, ""))
+
+
+def _inside(url: str, folder: str) -> bool:
+    """True when the http(s) `url` is under `folder` (same host and port, the folder's path a prefix;
+    http and https count as one, as fsspec's listing allows): an index page's ``../`` links, and links
+    to other hosts, are not."""
+    a, b = urlsplit(canonical_url(url)), urlsplit(canonical_url(folder.rstrip("/") + "/"))
+    return a.netloc == b.netloc and {a.scheme, b.scheme} <= {"http", "https"} and a.path.startswith(b.path) \
+        and a.path != b.path
 
 
 @dataclass(frozen=True)
@@ -185,6 +226,8 @@ def list_remote(url: str) -> list:
     if _protocol(url) in ("http", "https"):  # an index page gives names only: ask each file (HEAD)
         from concurrent.futures import ThreadPoolExecutor
 
+        entries = _inside_folder(entries, url)
+
         def head(info):
             if info.get("type") == "directory" or str(info.get("name", "")).endswith("/"):
                 return info
@@ -204,6 +247,20 @@ def list_remote(url: str) -> list:
         size = info.get("size")
         found.append(RemoteFile(full, int(size) if size is not None else None, _etag(info)))
     return sorted(found, key=lambda r: r.name)
+
+
+def _inside_folder(entries: list, url: str) -> list:
+    """The index entries of the http(s) folder `url` that lie under it, each object once under its
+    `canonical_url` (``a.wav``, ``./a.wav`` and ``/calls/a.wav`` are one object)."""
+    kept = {}
+    for info in entries:
+        name = info.get("name")
+        if not isinstance(name, str):
+            continue
+        canonical = canonical_url(name)
+        if _inside(canonical, url) and canonical not in kept:
+            kept[canonical] = {**info, "name": canonical}
+    return list(kept.values())
 
 
 def resolve_remote(url: str) -> tuple[list, bool]:

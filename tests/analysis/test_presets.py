@@ -124,3 +124,24 @@ def test_repr_shows_the_setting_not_the_evidence():
     chosen = recommend_preset(356.666667, 2, 3)
     assert repr(chosen).startswith("StreamingConfig('Aggressive', min_turn_silence=160")
     assert "356.666667" not in repr(chosen) and "evidence" not in repr(chosen)
+
+
+@pytest.mark.parametrize("text,message", [
+    ('{"min_turn_silence": NaN, "max_turn_silence": 1000}',
+     r"a value is not one a config holds \(cannot convert float NaN to integer\)"),
+    ('{"min_turn_silence": 400, "max_turn_silence": Infinity}',
+     r"a value is not one a config holds \(cannot convert float infinity to integer\)"),
+    ('{"min_turn_silence": 400, "max_turn_silence": 1000, "end_of_turn_confidence_threshold": NaN}',
+     "end_of_turn_confidence_threshold must lie in 0..1, got nan"),
+    ('{"min_turn_silence": 1e400, "max_turn_silence": 1000}', "a value is not one a config holds"),
+    ('{"min_turn_silence": 400, "max_turn_silence": 1000, "end_of_turn_confidence_threshold": "0.5"}',
+     "a value is not one a config holds"),
+    ('{"min_turn_silence": "400", "max_turn_silence": 1000}', "min_turn_silence must be whole milliseconds"),
+    ("\udcff", "cannot be read as a JSON config"),
+])
+def test_a_config_with_nan_or_a_string_threshold_is_one_clear_error(tmp_path, text, message):
+    path = tmp_path / "c.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: ") and "\n" not in str(info.value)

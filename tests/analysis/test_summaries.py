@@ -139,3 +139,27 @@ def test_the_summary_a_result_gives_is_the_one_it_saves(tmp_path):
 def saved_name(folder) -> str:
     return latest_summary(folder).stem
 
+
+
+@pytest.mark.parametrize("rows", [["a", 3], None, {"x": 1}, [{"filename": 3}, {"filename": "call.rttm"}]])
+def test_a_crafted_per_file_list_is_passed_over_not_a_traceback(tmp_path, rows):
+    """per_file_results only orders the files: entries that are not {"filename": text} are passed over,
+    and the tables read back as saved (sample.rttm's 3 gaps and its turn ends)."""
+    result = analyze_transcripts(read_rttm("samples/real/sample.rttm"))
+    path = result.save(tmp_path)
+    summary = json.loads(path.read_text())
+    summary["per_file_results"] = rows
+    summary["recommended_configuration"] = {"min_turn_silence": "x"}  # damaged: made again from the tables
+    path.write_text(json.dumps(summary))
+    saved = load_summary(path)
+    assert len(saved.turn_ends) == len(result.turn_ends) and len(saved.pauses) == len(result.pauses)
+    assert saved.recommendation is None
+
+
+@pytest.mark.parametrize("table", ["file,speaker\n", "\xff\xfe", "a,b\n1,2,3,4\n\"x"])
+def test_a_damaged_table_beside_a_summary_is_one_clear_error(tmp_path, table):
+    path = analyze_transcripts(read_rttm("samples/real/sample.rttm")).save(tmp_path)
+    name = json.loads(path.read_text())["tables"]["turn_ends"]
+    (tmp_path / name).write_bytes(table.encode("latin-1"))
+    with pytest.raises(InputError, match=r"re-run `turntune analyze`"):
+        load_summary(path)

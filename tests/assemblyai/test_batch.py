@@ -7,6 +7,7 @@ import hashlib
 import inspect
 import json
 import logging
+import re
 from dataclasses import fields
 
 import pytest
@@ -377,7 +378,7 @@ def test_checks_before_paying_refuse_with_what_to_do(fake, client, tmp_path):
     ({"workers": True}, "workers must be a whole number >= 1, got True"),
     ({"poll_interval": -1}, r"poll_interval is seconds >= 0 \(or None for the client's\), got -1"),
     ({"timeout": 0}, r"timeout is seconds > 0 \(or None\), got 0"),
-    ({"orphan_grace": float("nan")}, "orphan_grace is seconds >= 0, got nan"),
+    ({"orphan_grace": float("nan")}, r"orphan_grace is seconds >= 0 \(or None\), got nan"),
     ({"upload_codec": "mp3"}, "upload_codec must be 'flac' or None, got 'mp3'"),
     ({"progress": "yes"}, "progress is True or False, got 'yes'"),
 ])
@@ -410,7 +411,8 @@ def test_a_result_that_cannot_be_cached_is_kept_in_the_run(fake, client, tmp_pat
     result = run(files, client, tmp_path, out_dir=tmp_path / "out")
     assert [o.status for o in result.outcomes] == ["ok", "ok"] and all(o.transcript for o in result.outcomes)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["call00.wav.json", "call01.wav.json"]
-    assert "could not cache the transcript of call00.wav (No space left on device)" in caplog.text
+    assert re.search(r"writing the cached transcript of call0[01]\.wav failed \(No space left on device\): no new "
+                     r"file is submitted in this run", caplog.text), caplog.text
 
 
 def test_a_transcript_with_bad_times_fails_its_file_only_and_is_not_cached(fake, client, tmp_path):
@@ -502,8 +504,9 @@ def test_sigkill_at_many_points_then_a_rerun_pays_each_file_once(tmp_path):
         for round_ in range(3):
             folder = tmp_path / f"calls{round_}"
             files = write_wavs(folder, 20, start_seed=100 * round_)
-            args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "3", "--json",
-                    "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+            # this fake makes a job as its POST arrives: an intent is settled within 3 s (not the default 130)
+            args = ["analyze", str(folder), "--backend", "assemblyai", "--workers", "3", "--json", "--settle-wait",
+                    "3", "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
             for i in range(8):
                 counts = dict(fake.state.counts)
                 endpoint = ("upload", "submit", "submit", "get")[(i + round_) % 4]

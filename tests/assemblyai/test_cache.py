@@ -77,16 +77,51 @@ def test_entries_round_trip_and_are_forgotten(tmp_path):
     cache.forget(key)  # forgetting twice is fine
 
 
-def test_unreadable_or_other_version_entries_are_ignored(tmp_path):
+def test_a_damaged_entry_is_set_aside_and_leaves_a_marker_other_versions_are_ignored(tmp_path, caplog):
+    """A damaged entry (cut short, or JSON that is no entry) is moved to damaged/ with its bytes, reported
+    once, and, holding no job id or upload URL, replaced by a marker that stops its file from being paid
+    blind (the marker persists for the next run). An entry of another version is ignored."""
+    import logging
+
     cache = TranscriptCache(tmp_path)
     key = TranscriptCache.key("ef" * 32, OPTIONS)
     cache.path(key).parent.mkdir(parents=True)
-    cache.path(key).write_text('{"version": 1, "state": "compl')  # cut short by a crash
-    assert cache.load(key) is None
+    cut = '{"version": 1, "state": "compl'  # cut short by a crash
+    cache.path(key).write_text(cut)
+    with caplog.at_level(logging.WARNING):
+        assert cache.load(key)["state"] == "damaged"
+        assert cache.load(key)["state"] == "damaged"
+        assert cache.job(key, "https://api.assemblyai.com")["state"] == "damaged"
+    (aside,) = (tmp_path / "damaged").iterdir()
+    assert aside.read_text() == cut and aside.name.startswith(key)
+    assert len([r for r in caplog.records if "was damaged" in r.getMessage()]) == 1  # reported once
+    assert TranscriptCache(tmp_path).load(key)["state"] == "damaged"  # the next run sees the marker
     cache.path(key).write_text(json.dumps({"version": 0, "state": "completed", "transcript": {}}))
     assert cache.load(key) is None
     cache.path(key).write_text(json.dumps(["not", "an", "entry"]))
-    assert cache.load(key) is None
+    assert cache.load(key)["state"] == "damaged" and len(list((tmp_path / "damaged").iterdir())) == 2
+
+
+def test_what_can_be_read_of_a_damaged_entry_is_kept_for_the_journal(tmp_path):
+    """A damaged pending entry that still shows its upload URL becomes an intent (looked up in the list);
+    one that shows a job id becomes that job (polled, free); the intent's time is the file's."""
+    import os
+
+    cache = TranscriptCache(tmp_path)
+    base = "https://api.assemblyai.com"
+    key_url, key_id = (TranscriptCache.key(c * 64, OPTIONS) for c in "ab")
+    cache.save_intent(key_url, "a.wav", base, OPTIONS, "https://cdn.assemblyai.com/upload/u-1")
+    cache.save_submitted(key_id, "b.wav", "job-7", base, OPTIONS)
+    for key in (key_url, key_id):  # cut off its last 20 bytes, the journal's closing braces
+        text = cache.path(key).read_text()
+        cache.path(key).write_text(text[:-20])
+        os.utime(cache.path(key), (1_000_000, 1_000_000))
+    assert cache.job(key_url, base) == {"state": "submitting", "upload_url": "https://cdn.assemblyai.com/upload/u-1",
+                                        "intent_time": 1_000_000, "aside": cache.damaged[key_url]["aside"]}
+    assert (cache.job(key_id, base)["state"], cache.job(key_id, base)["transcript_id"]) == ("submitted", "job-7")
+    assert not cache.path(key_url).exists()  # moved aside; nothing left to pay blind on
+    cache.save_submitted(key_url, "a.wav", "job-8", base, OPTIONS)  # journaled again: the salvage is done
+    assert key_url not in cache.damaged and cache.job(key_url, base)["transcript_id"] == "job-8"
 
 
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
@@ -192,3 +227,14 @@ def test_the_lock_keeps_a_second_run_waiting_until_the_first_ends(tmp_path):
     t.join(10)
     assert got.is_set() and waited == [str(tmp_path / "cache" / ".turntune.lock")]
     assert not (tmp_path / "cache" / "ab" / ".ab-x.json.k2j3.tmp").exists()  # cleaned once the lock was held
+
+
+def test_the_journal_and_a_cached_transcript_keep_no_signature(tmp_path):
+    cache = TranscriptCache(tmp_path)
+    key = TranscriptCache.key("ab" * 32, OPTIONS)
+    signed = "https://bucket.example/calls/a.wav?X-Amz-Signature=SECRET&X-Amz-Credential=AKIA"
+    cache.save_intent(key, "a.wav", "https://api.assemblyai.com", OPTIONS, signed)
+    assert cache.job(key, "https://api.assemblyai.com")["upload_url"] == "https://bucket.example/calls/a.wav"
+    cache.save_completed(key, "a.wav", {"id": "t1", "status": "completed", "audio_url": signed}, OPTIONS)
+    assert cache.load(key)["transcript"]["audio_url"] == "https://bucket.example/calls/a.wav"
+    assert not [p for p in tmp_path.rglob("*.json") if b"SECRET" in p.read_bytes() or b"AKIA" in p.read_bytes()]

@@ -348,6 +348,53 @@ def test_each_server_error_code_becomes_a_clear_error(fake, code, reason):
     assert no_session_threads()
 
 
+TOO_MANY = "Unauthorized Connection: Too many concurrent sessions"
+
+
+def _closed_codes(fake, n: int) -> list:
+    """Start `n` sessions at once; the close code each reports (from start() or from the session)."""
+    codes = []
+
+    def one():
+        s = session(fake, silence(3000))
+        try:
+            s.start()
+            s.wait(30, raise_error=False)
+            codes.append(getattr(s.error, "code", repr(s.error)))
+        except StreamingError as err:
+            codes.append(getattr(err, "code", repr(err)))
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return codes
+
+
+def test_24_sessions_closed_with_3009_by_a_server_that_hangs_up_at_once_all_report_3009(fake):
+    """The server sends its close frame and resets the connection without waiting for the answer (as a
+    loaded server does): answering the close fails in the client, and the code must still be 3009."""
+    fs.configure(fake, error={"code": 3009, "reason": TOO_MANY, "after_ms": 0, "message": False, "hang_up": True})
+    assert _closed_codes(fake, 24) == [3009] * 24
+    assert no_session_threads()
+
+
+def test_the_close_code_is_kept_when_answering_the_close_frame_fails(fake, monkeypatch):
+    """Every answer to a close frame fails (BrokenPipeError, the server gone): 6 sessions, 6 times 3009,
+    with the server's reason and hint."""
+    import websocket
+
+    def broken(self, *args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(websocket.WebSocket, "send_close", broken)
+    fs.configure(fake, error={"code": 3009, "reason": TOO_MANY, "after_ms": 0, "message": False})
+    assert _closed_codes(fake, 6) == [3009] * 6
+    s, _ = run(fake, silence(3000))
+    assert (s.error.code, s.error.reason) == (3009, TOO_MANY) and CLOSE_CODE_HINTS[3009] in str(s.error)
+
+
 @pytest.mark.parametrize("code,reason,message", [(3005, "Session Cancelled: An error occurred", True),
                                                   (1011, "Internal error", False)])
 def test_an_error_close_after_stop_is_why_the_session_ended(fake, code, reason, message):

@@ -506,3 +506,33 @@ def test_analyze_refuses_an_unwritable_report_folder_before_any_work(tmp_path, c
     code = main(["analyze", "samples/transcripts", "--out", str(tmp_path / "o"), "--report", str(blocker / "r.html")])
     assert code == 2 and "The report's folder" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_nothing_analysable_exits_4_and_writes_nothing(tmp_path):
+    """Files that are read but hold fewer than 2 utterances (and one whose every line is rejected): no
+    figure can be measured, so exit 4, each file named once with its reason, no summary saved."""
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / "one.json").write_text('{"status": "completed", "utterances": [{"speaker": "A", "start": 0, '
+                                     '"end": 900, "text": "hi", "words": []}]}')
+    (folder / "lone.csv").write_text("0,900,A\n")
+    (folder / "bad.rttm").write_text("garbage line\nSPEAKER x 1 abc def <NA> <NA> A <NA> <NA>\n")
+    proc = run_cli("analyze", folder, "--out", tmp_path / "out", "--json")
+    assert proc.returncode == 4, proc.stderr
+    assert not (tmp_path / "out").exists() and proc.stdout == ""
+    assert [proc.stderr.count(name) for name in ("one.json", "lone.csv", "bad.rttm")] == [1, 1, 1], proc.stderr
+    assert "fewer than 2 utterances (1)" in proc.stderr and "nothing was written" in proc.stderr
+
+
+def test_a_named_pipe_and_a_symlink_loop_in_a_folder_are_named_with_their_reason(tmp_path, sample_rttm):
+    import os
+
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / "call.rttm").write_bytes(sample_rttm.read_bytes())
+    os.mkfifo(folder / "pipe.json")
+    (folder / "loop.rttm").symlink_to("loop.rttm")
+    proc = run_cli("analyze", folder, "--out", tmp_path / "out")
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.count("pipe.json") == 1 and "a named pipe (FIFO), not a regular file" in proc.stderr
+    assert proc.stderr.count("loop.rttm") == 1 and "a symbolic link loop" in proc.stderr

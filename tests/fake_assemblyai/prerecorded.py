@@ -46,6 +46,8 @@ status, created, completed, audio_url, error}]}``, ``prev_url`` leading to older
   ``{"status": 500}`` (or 502/503/504), ``{"delay": seconds}``, ``{"drop": True}``
   (the connection is cut, mid-body for uploads), ``{"drop_after": True}`` (submit only:
   the job is created, then the connection is cut before the reply: a lost reply),
+  ``{"job_id": value}`` (submit only: the job is made with that id, in the reply and the
+  list, as a faulty server's ``"../x"`` or ``7``),
   ``{"malformed": True}`` (200 with a
   truncated JSON body), ``{"status": 400, "error": text}`` (that status with
   ``{"error": text}``, e.g. a body that echoes the request).
@@ -53,6 +55,10 @@ status, created, completed, audio_url, error}]}``, ``prev_url`` leading to older
   handled (``{"upload": 0.05, "submit": 0.1, ...}``), and ``"submit_reply"``: seconds
   between a job's creation and its reply (the window where a killed client has paid
   for a job it never heard of).
+- ``fake.options["create_delay"]``: seconds between a submission's arrival and its job's
+  creation (a slow service, or a proxy in front of it): until then the job is in neither
+  the list nor ``GET``, and the reply waits for it. A client killed meanwhile has paid for
+  a job it cannot yet see; the job appears anyway.
 - ``fake.state.counts`` counts requests per endpoint (``upload``, ``submit``, ``get``,
   ``list``), including refused ones.
 """
@@ -330,6 +336,12 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
+def _visible(jobs) -> list:
+    """The jobs already created (a ``create_delay`` job is not, until its time comes)."""
+    now = time.monotonic()
+    return [j for j in jobs if j["created"] <= now]
+
+
 def _json(data, status=200, headers=None) -> web.Response:
     return web.json_response(data, status=status, headers=headers)
 
@@ -366,6 +378,8 @@ def register(app: web.Application, fake) -> None:
             return "drop"
         if fault.get("drop_after"):
             return "drop_after"
+        if "job_id" in fault:
+            return ("job_id", fault["job_id"])
         status = fault.get("status")
         if status == 403 and fault.get("rate_limit"):
             after = fault.get("retry_after", 1)
@@ -409,6 +423,8 @@ def register(app: web.Application, fake) -> None:
     async def submit(request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         outcome = await gate(request, "submit")
+        forced_id = outcome[1] if isinstance(outcome, tuple) else None
+        outcome = None if isinstance(outcome, tuple) else outcome
         if outcome == "drop":
             drop(request)
         outcome_after = outcome if outcome == "drop_after" else None
@@ -439,11 +455,15 @@ def register(app: web.Application, fake) -> None:
         error = (script or {}).get("error") or (None if script else audio_error(audio, url))
         utterances = (script or {}).get("utterances") or (derive_utterances(audio, speakers) if not error else [])
         channels = (wav_channels(audio) or 2) if audio is not None else 2
-        job = {"id": str(uuid.uuid4()), "audio_url": url, "params": params, "created": time.monotonic(),
-               "created_at": time.time(), "error": error, "utterances": utterances, "audio_channels": channels}
+        late = float(fake.options.get("create_delay") or 0)  # the job exists (and is billed) from then on
+        job = {"id": str(uuid.uuid4()) if forced_id is None else forced_id, "audio_url": url, "params": params, "created": time.monotonic() + late,
+               "created_at": time.time() + late, "error": error, "utterances": utterances,
+               "audio_channels": channels}
         with fake.state.lock:
             job["seq"] = len(store["jobs"])
             store["jobs"][job["id"]] = job
+        if late:
+            await asyncio.sleep(late)
         if outcome_after == "drop_after":
             drop(request)
         reply_latency = float((fake.options.get("latency") or {}).get("submit_reply", 0))
@@ -478,7 +498,7 @@ def register(app: web.Application, fake) -> None:
         if created_on is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", created_on):
             return _error(400, "created_on must be a date, YYYY-MM-DD")
         with fake.state.lock:
-            rows = sorted(_store(fake)["jobs"].values(), key=lambda j: j["seq"], reverse=True)  # newest first
+            rows = sorted(_visible(_store(fake)["jobs"].values()), key=lambda j: j["seq"], reverse=True)  # newest 1st
         for name in ("before_id", "after_id"):
             if q.get(name) is not None and not any(j["id"] == q[name] for j in rows):
                 return _error(400, LOOKUP_ERROR)
@@ -526,7 +546,7 @@ def register(app: web.Application, fake) -> None:
             return outcome
         with fake.state.lock:
             job = _store(fake)["jobs"].get(request.match_info["id"])
-        if job is None:
+        if job is None or not _visible([job]):
             return _error(400, LOOKUP_ERROR)
         return _json(_job_body(job, status_of(job), fake.options))
 

@@ -68,8 +68,10 @@
   closed with 1009. The server's ``inactivity_timeout`` ends the session with an
   ``Error`` and close 3006 (``inactivity_close="termination"``: Termination and 1000).
 - Faults: ``error={"code": 3005, "reason": ..., "after_ms": 0, "message": True}``
-  (an ``Error`` message, then that close code), ``abrupt_after_ms`` (the TCP
-  connection is dropped without a close frame).
+  (an ``Error`` message, then that close code; ``"hang_up": True`` resets the TCP
+  connection right after the close frame, without waiting for the client's answer, as
+  a loaded server does), ``abrupt_after_ms`` (the TCP connection is dropped without a
+  close frame).
 - Every connection is recorded (`sessions`): parameters, auth kind, chunk sizes and
   monotonic arrival times, client messages, server messages with send times, the
   close code sent.
@@ -80,6 +82,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import socket
+import struct
 import time
 import uuid
 
@@ -573,10 +577,17 @@ async def _session(request, fake, store, cfg, settings, rec):
         rec["sent"].append((time.monotonic(), message))
         await ws.send_str(json.dumps(message))
 
-    async def close(code: int, reason: str, message: bool = False):
+    async def close(code: int, reason: str, message: bool = False, hang_up: bool = False):
         if message:
             await send({"type": "Error", "error_code": code, "error": reason})
         rec["close"] = (code, _reason(reason))
+        if hang_up:  # the close frame, then the line cut at once (RST): the client's answer cannot be sent
+            await ws._writer.close(code, _reason(reason).encode())
+            sock = request.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            request.transport.abort()
+            return
         await ws.close(code=code, message=_reason(reason).encode())
 
     if problem:
@@ -638,7 +649,7 @@ async def _session(request, fake, store, cfg, settings, rec):
             else:
                 error = None
     if error and error.get("after_ms", 0) <= 0:
-        await close(error["code"], error["reason"], error.get("message", True))
+        await close(error["code"], error["reason"], error.get("message", True), error.get("hang_up", False))
         return ws
 
     while True:
@@ -682,7 +693,7 @@ async def _session(request, fake, store, cfg, settings, rec):
                 request.transport.abort()
                 return ws
             if error and received_ms >= error.get("after_ms", 0):
-                await close(error["code"], error["reason"], error.get("message", True))
+                await close(error["code"], error["reason"], error.get("message", True), error.get("hang_up", False))
                 return ws
             if cfg["mode"] == "energy" and settings["encoding"] == "pcm_s16le":
                 before = turns.order

@@ -281,18 +281,31 @@ class StreamingConfig:
 
 
 def load_config(path) -> StreamingConfig:
-    """Read a config JSON written by `StreamingConfig.save` (or any JSON with the two thresholds)."""
+    """Read a config JSON written by `StreamingConfig.save` (or any JSON with the two thresholds).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file and what is wrong (missing, not UTF-8 JSON, a threshold
+        that is ``NaN``, ``Infinity`` or text, out of range), never a traceback.
+    """
     given, path = path, Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))  # NaN may stand in its evidence, not in a threshold
     except FileNotFoundError:  # named as given: Path("s3://b/c.json") would read s3:/b/c.json
         raise ConfigError(f"{given}: no such config file") from None
     except json.JSONDecodeError as err:
         raise ConfigError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from err
+    except (OSError, UnicodeDecodeError, RecursionError) as err:
+        raise ConfigError(f"{path}: cannot be read as a JSON config ({getattr(err, 'strerror', None) or err})") from err
     try:
         return StreamingConfig.from_dict(data)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from err
+    except (TypeError, ValueError, OverflowError) as err:  # a value of a type or size no config holds
+        raise ConfigError(f"{path}: a value is not one a config holds ({err}); thresholds are numbers "
+                          "(milliseconds, or 0..1 for a confidence): fix it, or save it again with "
+                          "`turntune recommend --out`") from err
 
 
 AGGRESSIVE = StreamingConfig(

@@ -195,13 +195,18 @@ def load_summary(path) -> SavedSummary:
         summary = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: no such summary file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise InputError(f"{path}: not a summary JSON ({err})") from err
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror or err})") from err
     tables = summary.get("tables") if isinstance(summary, dict) else None
     if not isinstance(tables, dict) or not {"pauses", "turn_ends"} <= set(tables):
         raise InputError(f"{path}: this summary has no pause and turn-end tables; "
                          "re-run `turntune analyze` to save them")
-    files = [r.get("filename") for r in summary.get("per_file_results", [])]
+    rows = summary.get("per_file_results")
+    # only the file order is read from it: entries that are not {"filename": text} are passed over
+    files = [r["filename"] for r in rows if isinstance(r, dict) and isinstance(r.get("filename"), str)] \
+        if isinstance(rows, list) else []
     frames = {}
     for key in ("pauses", "turn_ends"):
         name = tables[key]
@@ -209,33 +214,48 @@ def load_summary(path) -> SavedSummary:
                 or "\0" in name or Path(name).is_absolute():
             raise InputError(f"{path}: its table name {str(name)[:80]!r} is not a file name beside the summary; "
                              "only files in the summary's own folder are read. Re-run `turntune analyze`.")
-        table = path.parent / name
-        if name.endswith(".parquet"):
-            require_pyarrow()
-            try:
-                frames[key] = pd.read_parquet(table)
-            except FileNotFoundError:
-                raise InputError(f"{path}: its table {table.name} is missing beside it") from None
-            continue
-        try:
-            frames[key] = pd.read_csv(table, keep_default_na=False,
-                                      dtype={C.FILE: str, C.SPEAKER: str, C.FLOOR_SPEAKER: str},
-                                      na_values={C.TERMINAL: [""], C.SILENCE_AFTER_MS: [""], C.NEXT_SPEAKER: [""],
-                                                 C.CHANNEL: [""]})
-        except FileNotFoundError:
-            raise InputError(f"{path}: its table {table.name} is missing beside it") from None
-    names = list(dict.fromkeys([str(f) for f in pd.unique(frames["turn_ends"][C.FILE].astype(str))]
-                               + [str(f) for f in pd.unique(frames["pauses"][C.FILE].astype(str))]
-                               + [str(f) for f in files if f is not None]))
+        frames[key] = _read_table(path, path.parent / name)
+        missing = sorted(_REQUIRED[key] - set(frames[key].columns))
+        if missing:
+            raise InputError(f"{path}: its table {name} has no {', '.join(missing)} column(s); it is not one "
+                             "`turntune analyze` saves: re-run `turntune analyze`")
+    try:
+        names = list(dict.fromkeys([str(f) for f in pd.unique(frames["turn_ends"][C.FILE].astype(str))]
+                                   + [str(f) for f in pd.unique(frames["pauses"][C.FILE].astype(str))] + files))
+        pauses, turn_ends = _typed_table(frames["pauses"], names), _typed_table(frames["turn_ends"], names)
+    except (KeyError, ValueError, TypeError) as err:  # a table without its columns, or with values of no type
+        raise InputError(f"{path}: its tables are not the ones `turntune analyze` saves ({type(err).__name__}: "
+                         f"{err}); re-run `turntune analyze`") from err
     rec = summary.get("recommended_configuration")
-    return SavedSummary(
-        summary=summary,
-        pauses=_typed_table(frames["pauses"], names),
-        turn_ends=_typed_table(frames["turn_ends"], names),
-        recommendation=StreamingConfig.from_dict(rec) if isinstance(rec, dict) else None,
-        path=path,
-        side=summary.get("side"),
-    )
+    try:
+        recommendation = StreamingConfig.from_dict(rec) if isinstance(rec, dict) else None
+    except (ConfigError, TypeError, ValueError, OverflowError):
+        recommendation = None  # a damaged saved recommendation: it is made again from the tables
+    side = summary.get("side")
+    return SavedSummary(summary=summary, pauses=pauses, turn_ends=turn_ends, recommendation=recommendation,
+                        path=path, side=side if isinstance(side, str) else None)
+
+
+#: The columns a saved table must have to be read back (later versions add others, which may be missing).
+_REQUIRED = {"pauses": {C.FILE, C.SPEAKER, C.PAUSE_MS}, "turn_ends": {C.FILE, C.SPEAKER, C.END_MS}}
+
+
+def _read_table(path: Path, table: Path) -> pd.DataFrame:
+    """One table saved beside the summary at `path` (CSV, or Parquet by its name)."""
+    try:
+        if table.name.endswith(".parquet"):
+            require_pyarrow()
+            return pd.read_parquet(table)
+        return pd.read_csv(table, keep_default_na=False, dtype={C.FILE: str, C.SPEAKER: str, C.FLOOR_SPEAKER: str},
+                           na_values={C.TERMINAL: [""], C.SILENCE_AFTER_MS: [""], C.NEXT_SPEAKER: [""],
+                                      C.CHANNEL: [""]})
+    except FileNotFoundError:
+        raise InputError(f"{path}: its table {table.name} is missing beside it") from None
+    except InputError:
+        raise
+    except (OSError, ValueError, TypeError, UnicodeDecodeError) as err:  # pandas' parser errors are ValueErrors
+        raise InputError(f"{path}: its table {table.name} cannot be read ({type(err).__name__}: {err}); "
+                         "re-run `turntune analyze`") from err
 
 
 def latest_summary(folder) -> Path | None:

@@ -12,6 +12,8 @@
   the other way round).
 - `sources`: what the service is given per input: a URL it fetches itself (public,
   or presigned by ``fs.sign()``), or an upload (once; lossless FLAC on request).
+- `space`: room on disk before paying: what a batch run writes (transcripts, cache,
+  summary) against what its folders hold free.
 - `pool`: daemon worker threads an interrupt can walk away from.
 - `streaming`: the v3 streaming protocol: `StreamingSession` (a `LiveSession`
   whose transport is AssemblyAI's WebSocket).

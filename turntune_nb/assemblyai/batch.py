@@ -39,11 +39,13 @@ from ..files import (
     input_name,
     safe_filename,
     strip_url_queries,
+    without_url_queries,
 )
 from ..options import is_number, options_from_kwargs
 from .cache import TranscriptCache, content_hash
 from .pool import DaemonPool
 from .sources import BatchRequest, UploadStats, check_request_options, check_upload_codec, probe_channels
+from .space import check_space, estimate_run_bytes
 from .submission import ORPHAN_GRACE_S, Job, PaidSteps, transcript_problem
 
 __all__ = ("BatchOptions", "BatchResult", "transcribe_files", "check_request_options", "ORPHAN_GRACE_S",
@@ -69,9 +71,15 @@ class BatchOptions:
         Seconds between status requests per job, at most; None: the client's.
     timeout : float or None
         Give up on a job (keeping its id for a re-run) after this many seconds.
-    orphan_grace : float
-        An intent journaled less than this many seconds ago, whose job the list does
-        not show, is looked up once more after that long before it is submitted again.
+    orphan_grace : float or None
+        How long after its intent (journaled by a run that was then killed) a submission
+        may still become a job: until the list of transcripts shows the job or this many
+        seconds have passed, the file is not paid for again (the run says it waits). None:
+        the client's submission time-out (connect + read), at least `ORPHAN_GRACE_S`.
+    settle_patience : float or None
+        The longest a run waits for those jobs, seconds; files still open then are left
+        pending (failed, named, nothing paid: a re-run settles them). None: as long as
+        ``orphan_grace`` needs.
     upload_codec : {None, "flac"}
         ``"flac"``: 16-bit PCM WAV files are uploaded as lossless FLAC; the bytes saved
         are in ``BatchResult.uploads``.
@@ -86,7 +94,8 @@ class BatchOptions:
     Examples
     --------
     >>> BatchOptions(workers=4, timeout=600)
-    BatchOptions(workers=4, poll_interval=None, timeout=600, orphan_grace=3.0, upload_codec=None, progress=True)
+    BatchOptions(workers=4, poll_interval=None, timeout=600, orphan_grace=None, settle_patience=None, \
+upload_codec=None, progress=True)
     >>> BatchOptions(workers=0)
     Traceback (most recent call last):
     ...
@@ -96,7 +105,8 @@ class BatchOptions:
     workers: int = 8
     poll_interval: float | None = None
     timeout: float | None = 3 * 3600
-    orphan_grace: float = ORPHAN_GRACE_S
+    orphan_grace: float | None = None
+    settle_patience: float | None = None
     upload_codec: str | None = None
     progress: bool = True
 
@@ -107,8 +117,9 @@ class BatchOptions:
             raise ConfigError(f"poll_interval is seconds >= 0 (or None for the client's), got {self.poll_interval!r}")
         if self.timeout is not None and not is_number(self.timeout):
             raise ConfigError(f"timeout is seconds > 0 (or None), got {self.timeout!r}")
-        if not is_number(self.orphan_grace, allow_zero=True):
-            raise ConfigError(f"orphan_grace is seconds >= 0, got {self.orphan_grace!r}")
+        for name in ("orphan_grace", "settle_patience"):
+            if getattr(self, name) is not None and not is_number(getattr(self, name), allow_zero=True):
+                raise ConfigError(f"{name} is seconds >= 0 (or None), got {getattr(self, name)!r}")
         check_upload_codec(self.upload_codec)
         if not isinstance(self.progress, bool):
             raise ConfigError(f"progress is True or False, got {self.progress!r}")
@@ -215,6 +226,9 @@ def transcribe_files(inputs, client, *, options: BatchOptions | None = None, cac
     if cache is not None:
         check_writable_dir(cache.root, "The cache folder")
     items = [(src, input_name(src)) for src in inputs]
+    check_space([(folder, estimate_run_bytes([src for src, _ in items], 1), what)
+                 for folder, what in ((out, "the output folder"), (cache and cache.root, "the cache folder"))
+                 if folder is not None])
     bar = tqdm(total=len(items), desc="Transcribing", unit="file", disable=not options.progress)
     run = _Run(client, cache, out, body, items, options, on_submitted, bar, fetch_dir)
     try:
@@ -242,7 +256,8 @@ class _Run:
         self.uploads = UploadStats()
         self.paid = PaidSteps(client, cache, request.body(), stop=self.stop, uploads=self.uploads,
                               upload_codec=options.upload_codec, fetch_dir=fetch_dir,
-                              orphan_grace=options.orphan_grace)
+                              orphan_grace=_submission_window(client, options.orphan_grace),
+                              patience=options.settle_patience)
 
     # ------------------------------------------------------------------ outcomes
     def record(self, item, outcome: FileOutcome) -> None:
@@ -261,6 +276,7 @@ class _Run:
     def finish(self, job: Job, data: dict, cached: bool) -> None:
         """A completed transcript: checked first, then written, then cached (a bad one is never cached)."""
         job.done = True
+        data = without_url_queries(data)  # AssemblyAI echoes audio_url: a presigned one's signature is not kept
         if (job.request or {}).get("multichannel") and isinstance(data, dict) and data.get("multichannel") is None:
             data = dict(data, multichannel=True)  # asked for, not echoed: its speakers are still its channels
         problem = transcript_problem(data, job.name)
@@ -274,8 +290,7 @@ class _Run:
             try:
                 self.cache.save_completed(job.key, job.name, data, job.request)
             except OSError as err:  # the transcript is in hand: keep it in this run's result and output
-                log.warning("could not cache the transcript of %s (%s); it is kept in this run's result",
-                            job.name, err.strerror or err)
+                self.paid.write_failed(f"the cached transcript of {job.name}", err)
         for item in job.items:
             src, name = item
             transcript = transcript_from_assemblyai(data, name)
@@ -291,7 +306,7 @@ class _Run:
                 try:
                     atomic_write_json(path, data)
                 except OSError as err:  # the transcript is still in hand and cached: keep going
-                    log.warning("could not write %s (%s); check that the output folder is writable", path, err)
+                    self.paid.write_failed(str(path), err)
                     path = None
             self.record(item, FileOutcome(str(src), name, OK, transcript=transcript, transcript_id=data.get("id"),
                                           cached=cached, output_path=path))
@@ -459,6 +474,9 @@ class _Run:
             else:
                 self.fail(job, f"{_reason(err)} (job {job.transcript_id} is recorded: a re-run polls it again)")
             return
+        except TurnTuneError as err:  # e.g. an id that is not one: that file's failure, told in one line
+            self.fail(job, _reason(err))
+            return
         except Exception as err:
             log.exception("unexpected error while polling %s", job.name)
             self.fail(job, f"unexpected error: {type(err).__name__}: {err}")
@@ -500,11 +518,25 @@ class _Run:
             elif job is not None and id(job) in in_flight and self.cache is not None:
                 reason = ("interrupted while uploading or submitting it; the submission is journaled, so a "
                           "re-run finds its job (if one was made) before paying again")
+            elif self.paid.write_error is not None:
+                reason = f"not submitted: {self.paid.write_error}; free some space (or fix the folder) and re-run"
             else:
                 reason = "interrupted before it was submitted; re-run to transcribe it"
             result.append(FileOutcome(str(src), name, SKIPPED, reason, "transcribe",
                                       transcript_id=job.transcript_id if job else None))
         return BatchResult(result, interrupted, self.uploads)
+
+
+def _submission_window(client, grace: float | None) -> float:
+    """`grace`, or when None how long a submission the client sent may take to become a job: its
+    connect + read time-outs (a job made later than that, the client stopped waiting for), at least
+    `ORPHAN_GRACE_S`."""
+    if grace is not None:
+        return float(grace)
+    timeout = getattr(client, "timeout", None)
+    parts = timeout if isinstance(timeout, tuple | list) else (timeout,)
+    total = sum(float(t) for t in parts if is_number(t))
+    return max(ORPHAN_GRACE_S, total)
 
 
 def _completed(cache: TranscriptCache, key: str) -> bool:

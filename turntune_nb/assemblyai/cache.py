@@ -22,16 +22,17 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from ..errors import InputError
-from ..files import PRIVATE_FILE_MODE, atomic_write_json, is_url, make_private_dir
+from ..files import PRIVATE_FILE_MODE, atomic_write_json, is_url, make_private_dir, unsigned_url, without_url_queries
 from ..remote import RemoteFile
 
-__all__ = ("TranscriptCache", "default_cache_dir", "content_hash")
+__all__ = ("TranscriptCache", "default_cache_dir", "content_hash", "DAMAGED")
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,11 @@ _CACHE_VERSION = 1
 _HASH_CHUNK = 1 << 20
 #: Journal states of a job, in the order a job goes through them.
 UPLOADED, SUBMITTING, SUBMITTED = "uploaded", "submitting", "submitted"
+#: The marker left where a damaged entry held nothing to look its job up by: its file is not paid blind.
+DAMAGED = "damaged"
+#: What can be read of a damaged entry: a job id, an upload URL.
+_SALVAGE_ID = re.compile(r'"transcript_id"\s*:\s*"([A-Za-z0-9_-]{1,128})"')
+_SALVAGE_URL = re.compile(r'"upload_url"\s*:\s*"(https?://[^"\\\s]{1,2000})"')
 
 
 def content_hash(source) -> str:
@@ -91,6 +97,7 @@ class TranscriptCache:
 
     def __init__(self, root):
         self.root = Path(root)
+        self.damaged: dict[str, dict] = {}  # key -> what was read of its damaged entry (set aside)
 
     @staticmethod
     def key(content_hash: str, options: dict) -> str:
@@ -154,22 +161,70 @@ class TranscriptCache:
 
     # ------------------------------------------------------------------ reading
     def load(self, key: str) -> dict | None:
-        """The entry for `key`, or None (also for an unreadable entry, which is then rewritten)."""
+        """The entry for `key`, or None. A damaged entry (not JSON, or not an entry) is moved aside, kept
+        for a person to look at, and reported once (see `set_aside`)."""
         path = self.path(key)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            entry = json.loads(path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, RecursionError) as err:
-            log.warning("ignoring unreadable cache entry %s (%s)", path, err)
+        except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+            return self.set_aside(key, f"not JSON: {err}")
+        except OSError as err:
+            log.warning("cannot read the cache entry %s (%s); check its permissions", path, err.strerror or err)
             return None
-        return entry if isinstance(entry, dict) and entry.get("version") == _CACHE_VERSION else None
+        if isinstance(entry, dict) and entry.get("version") == _CACHE_VERSION:
+            return entry
+        return self.set_aside(key, "not a turntune cache entry") if not isinstance(entry, dict) else None
+
+    def set_aside(self, key: str, why: str) -> dict | None:
+        """Move `key`'s damaged entry to ``damaged/`` beside the entries (kept for a person), say once
+        what it means, and keep what can be read of it for the journal: a job id (polled, free), else
+        an upload URL (its job looked up in AssemblyAI's list before anything is paid); with neither,
+        a marker entry (``state: "damaged"``) stops its file from being paid blind until it is deleted.
+        Returns the marker entry, or None."""
+        path = self.path(key)
+        try:
+            raw = path.read_bytes().decode("utf-8", "replace")
+            when = path.stat().st_mtime
+            aside = self.root / "damaged" / f"{key}.{time.strftime('%Y%m%dT%H%M%S')}.{os.urandom(3).hex()}.json"
+            make_private_dir(aside.parent)
+            os.replace(path, aside)
+        except OSError as err:
+            log.warning("the cache entry %s is damaged (%s) and cannot be moved aside (%s)", path, why,
+                        err.strerror or err)
+            return None
+        tid = _SALVAGE_ID.search(raw)
+        url = _SALVAGE_URL.search(raw)
+        salvaged = {"transcript_id": tid.group(1)} if tid else {"upload_url": url.group(1)} if url else {}
+        if salvaged:
+            self.damaged[key] = dict(salvaged, intent_time=when, aside=str(aside))
+        meaning = ("its job id is kept and its transcript fetched again (free)" if tid else
+                   "its file's job is looked up in AssemblyAI's list by its upload URL before anything is paid "
+                   "again" if url else
+                   f"it holds no job id or upload URL to look its job up by, so its file is not paid for blind: "
+                   f"delete {path} to transcribe it again (once you are sure no job was made)")
+        log.warning("the cache entry %s was damaged (%s); it is kept as %s for you to look at. An earlier run "
+                    "may have paid for its file: %s", path, why, aside, meaning)
+        if salvaged:
+            return None
+        marker = {"version": _CACHE_VERSION, "state": DAMAGED, "aside": str(aside), "saved": _now()}
+        try:
+            atomic_write_json(path, marker)
+        except OSError:
+            return None
+        return marker
 
     def job(self, key: str, base_url: str) -> dict | None:
         """What the journal holds for `key`'s job at `base_url` (a region): ``state``
         (``uploaded``, ``submitting``, ``submitted``), ``upload_url``, ``transcript_id``,
         ``intent_time`` (seconds since the epoch); None when there is none."""
         entry = self.load(key)
+        if key in self.damaged:  # what was read of a damaged entry, until the journal is written again
+            found = self.damaged[key]
+            return {"state": SUBMITTED if "transcript_id" in found else SUBMITTING, **found}
+        if entry and entry.get("state") == DAMAGED:
+            return {"state": DAMAGED, "aside": entry.get("aside"), "entry": str(self.path(key))}
         if not entry or entry.get("state") == "completed":
             return None
         jobs = entry.get("jobs")
@@ -181,6 +236,7 @@ class TranscriptCache:
 
     # ------------------------------------------------------------------ writing
     def _record(self, key: str, name: str, base_url: str, options: dict, **job) -> None:
+        self.damaged.pop(key, None)
         entry = self.load(key)
         if not entry or entry.get("state") == "completed":
             entry = {"version": _CACHE_VERSION, "jobs": {}}
@@ -196,11 +252,14 @@ class TranscriptCache:
 
     def save_uploaded(self, key: str, name: str, base_url: str, options: dict, upload_url: str) -> None:
         """Journal an upload's URL, so a resumed run does not upload the file again."""
-        self._record(key, name, base_url, options, state=UPLOADED, upload_url=upload_url, transcript_id=None)
+        self._record(key, name, base_url, options, state=UPLOADED, upload_url=unsigned_url(upload_url),
+                     transcript_id=None)
 
     def save_intent(self, key: str, name: str, base_url: str, options: dict, audio_url: str) -> None:
-        """Journal the intent to submit `audio_url`, before the billed request is sent."""
-        self._record(key, name, base_url, options, state=SUBMITTING, upload_url=audio_url, transcript_id=None,
+        """Journal the intent to submit `audio_url`, before the billed request is sent (without its query
+        string: a presigned URL's signature is a credential; the list is matched on the unsigned URL)."""
+        self._record(key, name, base_url, options, state=SUBMITTING, upload_url=unsigned_url(audio_url),
+                     transcript_id=None,
                      intent_time=time.time())
 
     def save_submitted(self, key: str, name: str, transcript_id: str, base_url: str, options: dict) -> None:
@@ -209,13 +268,15 @@ class TranscriptCache:
 
     def save_completed(self, key: str, name: str, data: dict, options: dict) -> None:
         """Keep a completed transcript (the journal of its jobs is closed)."""
+        self.damaged.pop(key, None)
         atomic_write_json(self.path(key), {
             "version": _CACHE_VERSION, "state": "completed", "source": name, "transcript_id": data.get("id"),
-            "options": options, "saved": _now(), "transcript": data,
+            "options": options, "saved": _now(), "transcript": without_url_queries(data),
         })
 
     def forget_job(self, key: str, base_url: str) -> None:
         """Drop the journal of `key`'s job at `base_url` (it failed, or the server forgot it)."""
+        self.damaged.pop(key, None)
         entry = self.load(key)
         if not entry or entry.get("state") == "completed":
             return
@@ -231,4 +292,5 @@ class TranscriptCache:
 
     def forget(self, key: str) -> None:
         """Remove the entry of `key`."""
+        self.damaged.pop(key, None)
         self.path(key).unlink(missing_ok=True)

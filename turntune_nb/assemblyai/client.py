@@ -34,7 +34,7 @@ from ..errors import (
     RateLimitError,
     TranscriptionFailedError,
 )
-from ..files import input_name, is_url, strip_url_queries
+from ..files import input_name, is_url, strip_url_queries, unsigned_url
 
 __all__ = (
     "AssemblyAIClient",
@@ -428,17 +428,21 @@ class AssemblyAIClient:
         to its upload, so a row with it is that file's job: this is how a submission
         whose reply was lost, or whose process died, is found instead of paid again.
         A public URL is not unique: only rows created after ``since - skew`` count.
-        Jobs that ended in ``error`` are not billed and are not returned.
+        Jobs that ended in ``error`` are not billed and are not returned. URLs are matched
+        without their query strings (a presigned URL is signed anew by each run).
         """
-        wanted, found, before = set(audio_urls), {}, None
+        wanted = {unsigned_url(u): u for u in audio_urls}  # matched without query strings (signatures)
+        found, before = {}, None
         horizon = since - skew
         for _ in range(max_pages):
             page = self.list_transcripts(200, before_id=before)
             rows = [r for r in page["transcripts"] if isinstance(r, dict)]
             for row in rows:  # newest first: the newest job for a URL wins
-                url = row.get("audio_url")
+                raw = row.get("audio_url")
+                url = wanted.get(unsigned_url(raw)) if isinstance(raw, str) else None
                 created = _epoch(row.get("created"))
-                if url in wanted and url not in found and isinstance(row.get("id"), str) \
+                if url is not None and url not in found and isinstance(row.get("id"), str) \
+                        and _TRANSCRIPT_ID.fullmatch(row["id"]) \
                         and row.get("status") != "error" \
                         and (created is None or created >= horizon or url.startswith(_UPLOAD_URL_PREFIXES)):
                     found[url] = row["id"]

@@ -360,7 +360,7 @@ class StreamingSession(LiveSession):
         ws = self._ws
         try:
             while True:
-                opcode, frame = ws.recv_data_frame(True)
+                opcode, frame = _receive(ws)
                 now = time.monotonic()
                 if opcode == websocket.ABNF.OPCODE_TEXT:
                     self._on_text(frame.data, now)
@@ -521,3 +521,30 @@ class StreamingSession(LiveSession):
             if not self._closed.wait(1.0):
                 self._closing = True
                 self._abort()
+
+
+def _receive(ws) -> tuple:
+    """``(opcode, frame)`` of the next text, binary or close frame, as websocket-client's
+    ``recv_data_frame`` gives them, except that a close frame is returned even when answering
+    it fails: the library answers before returning the frame, and when the server has already
+    hung up (it does, under load) that send raises and the server's close code was lost."""
+    import websocket
+
+    abnf = websocket.ABNF
+    while True:
+        frame = ws.recv_frame()
+        if frame.opcode in (abnf.OPCODE_TEXT, abnf.OPCODE_BINARY, abnf.OPCODE_CONT):
+            ws.cont_frame.validate(frame)
+            ws.cont_frame.add(frame)
+            if ws.cont_frame.is_fire(frame):
+                return ws.cont_frame.extract(frame)
+        elif frame.opcode == abnf.OPCODE_CLOSE:
+            try:
+                ws.send_close()
+            except (OSError, websocket.WebSocketException) as err:  # the server hung up first: its code stands
+                log.debug("streaming: answering the server's close failed (%s)", err)
+            return frame.opcode, frame
+        elif frame.opcode == abnf.OPCODE_PING:
+            if len(frame.data) >= 126:
+                raise websocket.WebSocketProtocolException("Ping message is too long")
+            ws.pong(frame.data)

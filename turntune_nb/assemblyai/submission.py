@@ -17,6 +17,7 @@ the other way round).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from ..analysis.readers import transcript_from_assemblyai
 from ..errors import APIError, AuthenticationError, InputError, TurnTuneError
 from ..files import is_url
 from ..remote import RemoteFile, signed_url
-from .cache import SUBMITTED, SUBMITTING
+from .cache import DAMAGED, SUBMITTED, SUBMITTING
 from .client import check_transcript_id
 from .sources import UploadStats, audio_url_for
 
@@ -33,8 +34,10 @@ __all__ = ("Job", "PaidSteps", "transcript_problem", "ORPHAN_GRACE_S")
 log = logging.getLogger(__name__)
 
 #: An intent younger than this may still become a job that the list does not show yet (a
-#: submission sent just before the process died): it is looked up again after this long, seconds.
+#: submission sent just before the process died): the least window an intent is waited for, seconds.
 ORPHAN_GRACE_S = 3.0
+#: While intents of an interrupted run are open, the list of transcripts is read this often, seconds.
+SETTLE_POLL_S = 1.0
 
 
 @dataclass
@@ -80,15 +83,20 @@ class PaidSteps:
     fetch_dir : path, optional
         Where remote objects no service can fetch are copied before upload.
     orphan_grace : float
-        Seconds an intent stays young (see `ORPHAN_GRACE_S`).
+        Seconds after its intent a submission may still become a job (see `settle`).
+    patience : float or None
+        Longest `settle` waits for open intents, seconds; None: as long as their windows.
     """
 
     def __init__(self, client, cache, request: dict, *, stop, uploads: UploadStats | None = None,
-                 upload_codec: str | None = None, fetch_dir=None, orphan_grace: float = ORPHAN_GRACE_S):
+                 upload_codec: str | None = None, fetch_dir=None, orphan_grace: float = ORPHAN_GRACE_S,
+                 patience: float | None = None):
         self.client, self.cache, self.request, self.stop = client, cache, request, stop
         self.base_url = client.base_url
         self.uploads = uploads if uploads is not None else UploadStats()
         self.upload_codec, self.fetch_dir, self.grace = upload_codec, fetch_dir, orphan_grace
+        self.patience = patience
+        self.write_error: str | None = None  # the first failed write: new payments stopped (`write_failed`)
 
     # ------------------------------------------------------------------ one job's paid steps (in a worker)
     def prepare(self, job: Job, ignore_pending: bool = False) -> tuple:
@@ -127,7 +135,7 @@ class PaidSteps:
                     try:
                         cache.save_uploaded(job.key, name, self.base_url, request, audio_url)
                     except OSError as err:
-                        log.warning("could not journal the upload of %s (%s)", name, err)
+                        self.write_failed(f"the journal of {name}", err)
             if self.stop.is_set():
                 return "stopped", None
             intent_time = time.time()
@@ -135,6 +143,7 @@ class PaidSteps:
                 try:
                     cache.save_intent(job.key, name, self.base_url, request, audio_url)
                 except OSError as err:
+                    self.write_failed(f"the journal of {name}", err)
                     raise TurnTuneError(f"could not journal the submission of {name} before paying for it "
                                         f"({err.strerror or err}); fix the cache folder and re-run. "
                                         "Nothing was paid for this file.") from err
@@ -146,13 +155,23 @@ class PaidSteps:
             try:
                 cache.save_submitted(job.key, name, transcript_id, self.base_url, request)
             except OSError as err:  # the intent is journaled: a re-run finds this job in the list
-                log.warning("could not journal job %s of %s (%s)", transcript_id, name, err)
+                self.write_failed(f"the journal of {name} (job {transcript_id})", err)
         return "submitted", transcript_id
+
+    def write_failed(self, what: str, err: OSError) -> None:
+        """A write failed (a full disk, a folder gone): no new paid step starts in this run (the jobs already
+        paid for are still collected); said once, and kept as `write_error` for the files not submitted."""
+        if self.write_error is None:
+            self.write_error = f"writing {what} failed ({err.strerror or err})"
+            log.warning("%s: no new file is submitted in this run; the jobs already paid for are still "
+                        "collected. Free some space (or fix the folder) and re-run to do the rest.",
+                        self.write_error)
+        self.stop.set()
 
     def _submit(self, job: Job, audio_url: str, intent_time: float) -> str:
         """Submit; when the reply is lost, find the job in the list rather than pay again."""
         try:
-            return self.client.submit(audio_url, **self._request(job))["id"]
+            reply = self.client.submit(audio_url, **self._request(job))
         except APIError as err:
             refused = err.status_code is not None and err.status_code < 500
             if refused:  # no job was made: the intent is withdrawn (the upload is kept)
@@ -171,6 +190,14 @@ class PaidSteps:
                 return found[audio_url]
             raise APIError(f"{err} Whether AssemblyAI made the job is not known yet: the submission is journaled, "
                            "and a re-run looks it up before paying again.", err.status_code) from err
+        transcript_id = reply.get("id") if isinstance(reply, dict) else None
+        if not _valid_id(transcript_id):  # never put in a URL; the journal keeps the intent, not this id
+            shown = str(transcript_id)[:40]
+            raise APIError(f"submission of {job.name}: AssemblyAI answered with the job id {shown!r}, "
+                           "which is not a transcript id (letters, digits, '-' and '_'), so the job cannot be "
+                           "followed. This is the server's answer, not the cache's: re-run later (the submission "
+                           "is journaled and looked up in the list before anything is paid again).")
+        return transcript_id
 
     def _request(self, job: Job) -> dict:
         """What is sent for `job`: its own request (decided from its channels), else the run's."""
@@ -186,45 +213,67 @@ class PaidSteps:
     def settle(self, jobs) -> list:
         """Resolve every intent without a job id through the list of transcripts, before new paid work.
 
-        A job found is journaled and set as the job's ``found_id`` (collected, not paid again).
+        An intent is open until the list shows its job (journaled and set as the job's
+        ``found_id``: collected, not paid again) or until a list read after its window
+        (``orphan_grace`` seconds after the intent) does not show it: no job was made, and
+        the file is submitted. Meanwhile the list is read again every `SETTLE_POLL_S`
+        seconds, for at most ``patience`` seconds; nothing is paid for those files.
 
         Returns
         -------
         list of (Job, str)
-            The jobs that must not go on, with the reason (the list could not be read, so an
-            earlier run may have paid for them).
+            The jobs that must not go on, with the reason: the list could not be read, or
+            their window outlasts the patience (an earlier run may have paid for them).
         """
         if self.cache is None:
             return []
-        open_intents = {}
+        pending, blocked = {}, []
         for job in jobs:
             record = self.cache.job(job.key, self.base_url)
             if record and record.get("state") == SUBMITTING and isinstance(record.get("upload_url"), str):
-                open_intents[job.key] = (job, record["upload_url"], float(record.get("intent_time") or 0.0))
-        if not open_intents:
-            return []
-        since = min(t for _, _, t in open_intents.values())  # the oldest intent: every open one is in view
-        pending = dict(open_intents)
-        for attempt in range(2):
+                pending[job.key] = (job, record["upload_url"], _intent_time(record.get("intent_time")))
+            elif record and record.get("state") == DAMAGED:
+                blocked.append((job, f"its journal entry was damaged (kept as {record.get('aside')}) and holds no "
+                                     "job id or upload URL to look its job up by: whether an earlier run paid for it "
+                                     f"cannot be checked, so it is not paid blind; delete {record.get('entry')} to "
+                                     "transcribe it again"))
+        if not pending:
+            return blocked
+        since = min(t for _, _, t in pending.values())  # the oldest intent: every open one is in view
+        give_up = time.time() + (math.inf if self.patience is None else self.patience)
+        announced = False
+        while True:
+            listed_at = time.time()
             try:
                 found = self.client.find_transcripts([u for _, u, _ in pending.values()], since=since)
             except AuthenticationError:
                 raise
             except APIError as err:
-                return [(job, f"an earlier run may have paid for it, and the list of transcripts could not "
-                              f"be read to check ({err}); re-run later: nothing was paid again")
-                        for job, _, _ in pending.values()]
-            for key, (job, url, _) in list(pending.items()):
+                return blocked + [(job, f"an earlier run may have paid for it, and the list of transcripts could "
+                                        f"not be read to check ({err}); re-run later: nothing was paid again")
+                                  for job, _, _ in pending.values()]
+            for key, (job, url, intent) in list(pending.items()):
                 if url in found:
                     self._found(job, found[url])
                     del pending[key]
-            young = [t for _, _, t in pending.values() if time.time() - t < self.grace]
-            if attempt or not young:
-                break
-            # a submission sent just before a crash may not be in the list yet
-            wait = max(0.0, self.grace - (time.time() - min(young)))
-            self.stop.wait(wait)
-        return []
+                elif listed_at - intent >= self.grace:  # listed after its window: no job was made
+                    del pending[key]
+            if not pending:
+                return blocked
+            if listed_at >= give_up or self.stop.is_set():
+                return blocked + [(job, f"an interrupted run sent its submission {time.time() - intent:.0f} s ago "
+                                        "and AssemblyAI does not list the job yet; nothing was paid again: re-run "
+                                        "in a minute to collect it (or submit it, if no job was made)")
+                                  for job, _, intent in pending.values()]
+            now = time.time()
+            closes = min(intent + self.grace for _, _, intent in pending.values())
+            if not announced:
+                last = min(max(intent + self.grace for _, _, intent in pending.values()), give_up)
+                log.warning("waiting up to %d s for %d submission(s) of an interrupted run to appear in "
+                            "AssemblyAI's list before paying for them again (an earlier run sent them and "
+                            "ended before the replies came)", math.ceil(max(0.0, last - now)), len(pending))
+                announced = True
+            self.stop.wait(max(0.0, min(SETTLE_POLL_S, closes - now, give_up - now)))
 
     def _found(self, job: Job, transcript_id: str) -> None:
         job.found_id = transcript_id
@@ -232,7 +281,7 @@ class PaidSteps:
         try:
             self.cache.save_submitted(job.key, job.name, transcript_id, self.base_url, self._request(job))
         except OSError as err:
-            log.warning("could not journal job %s of %s (%s)", transcript_id, job.name, err)
+            self.write_failed(f"the journal of {job.name} (job {transcript_id})", err)
 
 
 def transcript_problem(data, name) -> str | None:
@@ -242,6 +291,15 @@ def transcript_problem(data, name) -> str | None:
     except Exception as err:  # any failure of one transcript is that file's, never the run's
         return getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
     return None
+
+
+def _intent_time(value) -> float:
+    """An intent's journaled time (epoch seconds); one that cannot be read counts as now (the longest wait)."""
+    try:
+        when = float(value)
+    except (TypeError, ValueError):
+        return time.time()
+    return min(when, time.time()) if math.isfinite(when) else time.time()  # never later than now
 
 
 def _valid_id(value) -> bool:

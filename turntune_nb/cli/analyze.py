@@ -65,6 +65,10 @@ def add_analyze(sub) -> None:
     add_vad_args(p)
     p.add_argument("--max-retry-after", type=float, default=60.0, metavar="S",
                    help="the longest Retry-After from AssemblyAI that is honoured, seconds (default: 60)")
+    p.add_argument("--settle-wait", type=float, default=None, metavar="S",
+                   help="how long after an interrupted run sent a submission its job may still appear in "
+                        "AssemblyAI's list; until then it is waited for, not paid again (default: the "
+                        "client's submission time-out, 130 s)")
     add_scale_args(p)
     p.set_defaults(func=_run_analyze)
 
@@ -80,7 +84,7 @@ def _is_audio_input(path) -> bool:
     if path.is_file() and path.suffix.lower() == ".txt":
         return True
     if path.is_dir():
-        return any(f.suffix.lower() in AUDIO_EXTENSIONS for f in path.iterdir() if f.is_file())
+        return any(f.suffix.lower() in AUDIO_EXTENSIONS for f in path.iterdir())  # a pipe too: named, not dropped
     return path.suffix.lower() in AUDIO_EXTENSIONS
 
 
@@ -102,6 +106,8 @@ def _analysis_from_args(args):
                 extra[name] = getattr(args, name)
         if getattr(args, "executor", None) is not None:
             extra["executor"] = args.executor
+        if getattr(args, "settle_wait", None) is not None:
+            extra["orphan_grace"] = args.settle_wait
         result = analyze_folder(args.paths[0] if len(args.paths) == 1 else args.paths,
                                 backend=getattr(args, "backend", "auto"),
                                 progress=getattr(args, "progress", not getattr(args, "json", False)),
@@ -112,11 +118,38 @@ def _analysis_from_args(args):
             raise NothingUsableError(f"nothing usable in {', '.join(map(str, args.paths))} ({detail})")
         return result
     transcripts, failed = collect_transcripts(args.paths)
+    failed += _unreadable_entries(args.paths)
     if not transcripts:
         detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in failed) or "no transcript files found"
         raise NothingUsableError(f"nothing readable in {', '.join(map(str, args.paths))} ({detail})")
     folder = args.paths[0] if len(args.paths) == 1 else ", ".join(map(str, args.paths))
     return analyze_transcripts_isolated(transcripts, folder_path=folder, failed=[dict(f, stage="read") for f in failed])
+
+
+def _unreadable_entries(paths) -> list:
+    """The transcript-named entries of the folders in `paths` that are not regular files (a named pipe,
+    a symbolic link loop, a broken link), each with why: named on stderr, never dropped without a word."""
+    from ..analysis.readers import TRANSCRIPT_EXTENSIONS
+    from ..files import unreadable_reason
+
+    out = []
+    for given in paths:
+        folder = Path(given)
+        if folder.is_dir():
+            for f in sorted(folder.iterdir()):
+                reason = unreadable_reason(f) if f.suffix.lower() in TRANSCRIPT_EXTENSIONS else None
+                if reason is not None:
+                    out.append({"filename": f.name, "reason": reason})
+    return out
+
+
+def _check_analysed(result, paths) -> None:
+    """Refuse (exit 4, each file's reason, nothing written) a result in which no file could be measured:
+    every one with fewer than 2 utterances, or every line of it rejected."""
+    if any(len(getattr(t, "utterances", ()) or ()) >= 2 for t in result.transcripts):
+        return
+    detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in result.skipped) or "no input"
+    raise NothingUsableError(f"nothing analysable in {', '.join(map(str, paths))} ({detail}); nothing was written")
 
 
 def _check_destination(folder, what: str) -> None:
@@ -177,6 +210,7 @@ def _run_analyze(args) -> int:
         require_openpyxl()
     result = _analysis_from_args(args)
     _stop_if_interrupted(result)
+    _check_analysed(result, args.paths)
     if args.speaker or args.channel:
         result = result.for_speakers(**side(args))
     path = result.save(args.out, format=getattr(args, "table_format", "csv"))
