@@ -45,6 +45,8 @@ __all__ = (
     "compute_turn_ends",
     "summarize_values",
     "floor_transfer_offsets",
+    "guide_overall",
+    "stats_from_counts",
 )
 
 #: Quantiles reported in summaries, with their column names.
@@ -294,35 +296,82 @@ def guide_statistics(utterances: pd.DataFrame):
         for i in np.flatnonzero(~ok)
     ]
     per_file = per_file[ok].reset_index(drop=True)
-    if len(all_gaps):
-        avg = float(all_gaps.mean())
-        ratio = float(all_gaps.max()) / avg
-        overall = {
-            "total_files_analyzed": int(len(per_file)),
-            "total_utterances": int(per_file["total_utterances"].sum()),
-            "total_gaps": int(len(all_gaps)),
-            "overall_average_gap_ms": avg,
-            "overall_median_gap_ms": float(_median(all_gaps)),
-            "overall_min_gap_ms": float(all_gaps.min()),
-            "overall_max_gap_ms": float(all_gaps.max()),
-            "average_of_file_averages_ms": float(stats["mean_ms"][ok].mean()),
-            "variability_ratio": ratio,
-            "variability": variability_class(ratio),
-        }
-    else:
-        overall = {
-            "total_files_analyzed": 0,
-            "total_utterances": 0,
-            "total_gaps": 0,
-            "overall_average_gap_ms": None,
-            "overall_median_gap_ms": None,
-            "overall_min_gap_ms": None,
-            "overall_max_gap_ms": None,
-            "average_of_file_averages_ms": None,
-            "variability_ratio": None,
-            "variability": variability_class(None),
-        }
+    gaps = None if not len(all_gaps) else {
+        "count": len(all_gaps), "mean": float(all_gaps.mean()), "median": float(_median(all_gaps)),
+        "min": float(all_gaps.min()), "max": float(all_gaps.max())}
+    overall = guide_overall(per_file, gaps)
     return per_file, overall, skipped
+
+
+def guide_overall(per_file: pd.DataFrame, gaps: dict | None) -> dict:
+    """The guide's overall figures from its per-file rows and the figures of all gaps together.
+
+    `gaps` holds ``count``, ``mean``, ``median``, ``min`` and ``max`` of every gap of
+    every file (None when there is none); `guide_statistics` computes them from the
+    gaps in memory, a distributed run (`turntune_nb.dataset`) from the gaps' value
+    counts, and both end here, so their figures are the same.
+    """
+    if gaps is None or not gaps["count"]:
+        return {"total_files_analyzed": 0, "total_utterances": 0, "total_gaps": 0, "overall_average_gap_ms": None,
+                "overall_median_gap_ms": None, "overall_min_gap_ms": None, "overall_max_gap_ms": None,
+                "average_of_file_averages_ms": None, "variability_ratio": None,
+                "variability": variability_class(None)}
+    avg = float(gaps["mean"])
+    ratio = float(gaps["max"]) / avg
+    return {
+        "total_files_analyzed": int(len(per_file)),
+        "total_utterances": int(per_file["total_utterances"].sum()),
+        "total_gaps": int(gaps["count"]),
+        "overall_average_gap_ms": avg,
+        "overall_median_gap_ms": float(gaps["median"]),
+        "overall_min_gap_ms": float(gaps["min"]),
+        "overall_max_gap_ms": float(gaps["max"]),
+        "average_of_file_averages_ms": float(per_file["average_gap_ms"].to_numpy(np.float64).mean()),
+        "variability_ratio": ratio,
+        "variability": variability_class(ratio),
+    }
+
+
+def stats_from_counts(values, counts, quantiles=QUANTILES) -> dict:
+    """count, mean, min, max and quantiles of a column given as its distinct values and how
+    often each occurs: the figures `summarize_values` gives for the whole column.
+
+    Quantiles interpolate linearly between the values at ranks ``floor(q (n - 1))``
+    and ``ceil(q (n - 1))``, as `summarize_values` does over the sorted column, and
+    ``"median"`` is the mean of the two middle values; the mean is the exact integer sum
+    over the count. So figures built from value counts merged across machines
+    (`turntune_nb.dataset`) equal those from the whole column in memory.
+
+    Examples
+    --------
+    >>> s = stats_from_counts([100, 300, 500], [1, 2, 1])  # 100, 300, 300, 500
+    >>> s["count"], s["mean_ms"], s["median_ms"], s["p10_ms"], s["median"]
+    (4, 300.0, 300.0, 160.0, 300.0)
+    """
+    values, counts = np.asarray(values), np.asarray(counts, np.int64)
+    keep = counts > 0
+    values, counts = values[keep], counts[keep]
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], counts[order]
+    n = int(counts.sum())
+    out = {"count": n}
+    if not n:
+        return {**out, **dict.fromkeys(("mean_ms", "min_ms", "max_ms", "median", *quantiles), np.nan)}
+    cum = np.cumsum(counts)
+    v = values.astype(np.float64)
+
+    def at(rank):  # the value at 0-based rank `rank` of the sorted column
+        return v[np.searchsorted(cum, np.asarray(rank) + 1)]
+
+    total = (values.astype(np.int64) * counts).sum() if values.dtype.kind in "iu" else (v * counts).sum()
+    out["mean_ms"] = float(total) / n
+    out["min_ms"], out["max_ms"] = float(v[0]), float(v[-1])
+    for name, q in quantiles.items():
+        pos = q * max(n - 1, 0)
+        lo, hi = at(int(np.floor(pos))), at(int(np.ceil(pos)))
+        out[name] = float(lo + (hi - lo) * (pos - np.floor(pos)))
+    out["median"] = (float(at((n - 1) // 2)) + float(at(n // 2))) / 2
+    return out
 
 
 # --------------------------------------------------------------------------- summaries of transitions
