@@ -47,6 +47,7 @@ __all__ = (
     "floor_transfer_offsets",
     "guide_overall",
     "stats_from_counts",
+    "transition_totals",
 )
 
 #: Quantiles reported in summaries, with their column names.
@@ -107,9 +108,11 @@ def _sorted_group_stats(codes: np.ndarray, values: np.ndarray, ngroups: int, qua
     out["min_ms"] = np.where(has, v[safe_first], np.nan)
     out["max_ms"] = np.where(has, v[np.clip(first + n - 1, 0, len(v) - 1)], np.nan)
     for name, q in quantiles.items():
-        pos = first + q * np.maximum(n - 1, 0)
-        lo = np.minimum(np.floor(pos).astype(np.int64), len(v) - 1)
-        hi = np.minimum(np.ceil(pos).astype(np.int64), len(v) - 1)
+        # the position inside the group, so the interpolation weight does not depend on where the
+        # group lies in the array (the same figure as from the group alone, or its value counts)
+        pos = q * np.maximum(n - 1, 0)
+        lo = np.minimum(first + np.floor(pos).astype(np.int64), len(v) - 1)
+        hi = np.minimum(first + np.ceil(pos).astype(np.int64), len(v) - 1)
         out[name] = np.where(has, v[lo] + (v[hi] - v[lo]) * (pos - np.floor(pos)), np.nan)
     return out
 
@@ -414,17 +417,45 @@ def summarize_transitions(transitions: pd.DataFrame) -> pd.DataFrame:
     summary = pd.DataFrame({k: np.concatenate([stats[k], totals[k]]) for k in stats},
                            index=pd.MultiIndex.from_product([[*files, ALL_FILES], list(C.KINDS)],
                                                             names=[C.FILE, C.KIND]))
-    summary = summary.reset_index()
-    counts = summary["count"].to_numpy(np.int64).reshape(nf + 1, nk)
+    return _insert_shares(summary.reset_index(), nf + 1)
+
+
+def _insert_shares(summary: pd.DataFrame, nfiles: int) -> pd.DataFrame:
+    """`summarize_transitions`' ``share`` and ``share_of_speaker_changes`` columns, for a table of
+    `nfiles` files x `KINDS` rows in that order."""
+    nk = len(C.KINDS)
+    counts = summary["count"].to_numpy(np.int64).reshape(nfiles, nk)
     file_totals = np.repeat(counts.sum(axis=1), nk)
     changes = np.isin(np.arange(nk), [C.KINDS.index(C.GAP), C.KINDS.index(C.OVERLAP)])
     change_totals = np.repeat(counts[:, changes].sum(axis=1), nk)
     count = summary["count"].to_numpy(float)
     summary.insert(3, "share", np.where(file_totals > 0, count / np.maximum(file_totals, 1), np.nan))
     summary.insert(4, "share_of_speaker_changes",
-                   np.where(np.tile(changes, nf + 1) & (change_totals > 0), count / np.maximum(change_totals, 1),
+                   np.where(np.tile(changes, nfiles) & (change_totals > 0), count / np.maximum(change_totals, 1),
                             np.nan))
     return summary
+
+
+_STATS = ("count", "mean_ms", "min_ms", "max_ms", *QUANTILES)
+
+
+def transition_totals(stats_by_kind: dict) -> pd.DataFrame:
+    """The all-files rows of `summarize_transitions` from each kind's figures over all files
+    (as `stats_from_counts` gives them; a kind left out has none), shares included.
+
+    Examples
+    --------
+    >>> rows = transition_totals({"gap": stats_from_counts([100, 300], [3, 1]),
+    ...                           "overlap": stats_from_counts([-50], [1])})
+    >>> rows[["kind", "count", "share", "share_of_speaker_changes"]].values.tolist()[:2]
+    [['gap', 4, 0.8, 0.8], ['overlap', 1, 0.2, 0.2]]
+    """
+    empty = {"count": 0, **dict.fromkeys(_STATS[1:], np.nan)}
+    columns = {name: [stats_by_kind.get(kind, empty)[name] for kind in C.KINDS] for name in _STATS}
+    summary = pd.DataFrame({"count": np.asarray(columns["count"], np.int64),
+                            **{name: np.asarray(columns[name], np.float64) for name in _STATS[1:]}},
+                           index=pd.MultiIndex.from_product([[ALL_FILES], list(C.KINDS)], names=[C.FILE, C.KIND]))
+    return _insert_shares(summary.reset_index(), 1)
 
 
 def floor_transfer_offsets(transitions: pd.DataFrame) -> pd.DataFrame:
