@@ -19,7 +19,9 @@ Layout under ``out`` (a local folder, files owner-only, or any fsspec URL)::
 Tables (`DATASET_TABLES`): ``gaps`` (the guide's), ``transitions``, ``pauses``,
 ``turn_ends``, ``speakers`` (figures per file and speaker), ``files`` (figures per
 file), and the per-file rows of ``transition_summary``, ``pause_summary`` and
-``floor_transfer``. Each is a Parquet dataset ``pyarrow.dataset.dataset(path)`` reads.
+``floor_transfer``. Each is a Parquet dataset ``pyarrow.dataset.dataset(path)`` reads; text
+columns are strings, and ``utterance`` (pauses, turn ends) counts from the file's first
+utterance (0-based), not from the run's.
 
 Tasks are sized from how long finished ones took (`TaskSizer`: about `target_task_s`
 seconds each) and at most `in_flight` are submitted at once, so a million files are
@@ -188,6 +190,17 @@ def _remove_part(out: str, part: int) -> None:
             pass
 
 
+def _within_file(frame: pd.DataFrame, utterances: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its ``utterance`` column counted from its file's first utterance (the task's
+    row numbers would mean nothing beside another task's)."""
+    if not len(frame):
+        return frame
+    first = pd.Series(np.arange(len(utterances)), dtype=np.int64).groupby(
+        utterances[C.FILE].astype(str).to_numpy()).min()
+    return frame.assign(**{C.UTTERANCE: frame[C.UTTERANCE].to_numpy(np.int64)
+                           - frame[C.FILE].astype(str).map(first).to_numpy(np.int64)})
+
+
 def analyze_part(part: int, sources: list, out: str, backend: str = "transcripts") -> dict:
     """One task: read `sources` (transcript files), analyse them, write their tables as part
     `part` of each table under `out`, and return the small per-file figures the driver keeps.
@@ -205,8 +218,10 @@ def analyze_part(part: int, sources: list, out: str, backend: str = "transcripts
                                           backend=backend)
     per_file_rows = lambda frame: frame[frame[C.FILE].astype(str) != ALL_FILES]  # noqa: E731
     tables = {
-        "gaps": compute_guide_gaps(result.utterances), "transitions": result.transitions, "pauses": result.pauses,
-        "turn_ends": result.turn_ends, "speakers": result.speakers, "files": result.files,
+        "gaps": compute_guide_gaps(result.utterances), "transitions": result.transitions,
+        "pauses": _within_file(result.pauses, result.utterances),
+        "turn_ends": _within_file(result.turn_ends, result.utterances),
+        "speakers": result.speakers, "files": result.files,
         "transition_summary": per_file_rows(result.transition_summary),
         "pause_summary": per_file_rows(result.pause_summary), "floor_transfer": per_file_rows(result.floor_transfer),
     }

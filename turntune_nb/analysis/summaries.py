@@ -203,17 +203,23 @@ def load_summary(path) -> SavedSummary:
                          "re-run `turntune analyze` to save them")
     files = [r.get("filename") for r in summary.get("per_file_results", [])]
     frames = {}
+    dataset = summary.get("dataset")  # a distributed run (turntune_nb.dataset): its tables are folders of parts
+    names = {k: tables[k] for k in ("pauses", "turn_ends")}
+    if isinstance(dataset, dict):
+        names = {k: (dataset.get("folder"), v) for k, v in names.items()}
     for key in ("pauses", "turn_ends"):
-        name = tables[key]
-        if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
-                or "\0" in name or Path(name).is_absolute():
-            raise InputError(f"{path}: its table name {str(name)[:80]!r} is not a file name beside the summary; "
-                             "only files in the summary's own folder are read. Re-run `turntune analyze`.")
-        table = path.parent / name
-        if name.endswith(".parquet"):
+        table = path.parent
+        for name in names[key] if isinstance(names[key], tuple) else (names[key],):
+            if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
+                    or "\0" in name or Path(name).is_absolute():
+                raise InputError(f"{path}: its table name {str(name)[:80]!r} is not a file name beside the summary;"
+                                 " only files in the summary's own folder are read. Re-run `turntune analyze`.")
+            table = table / name
+        if name.endswith(".parquet") or isinstance(dataset, dict):
             require_pyarrow()
             try:
-                frames[key] = pd.read_parquet(table)
+                frames[key] = pd.read_parquet(table) if table.exists() or not isinstance(dataset, dict) else \
+                    pd.DataFrame(columns=[C.FILE])  # a distributed run writes no part for an empty table
             except FileNotFoundError:
                 raise InputError(f"{path}: its table {table.name} is missing beside it") from None
             continue
