@@ -69,6 +69,8 @@ DATASET_TABLES = ("gaps", "transitions", "pauses", "turn_ends", "speakers", "fil
                   "pause_summary", "floor_transfer")
 #: Quantiles are exact while a column's values span at most this many distinct ms.
 EXACT_SPAN_MS = 1_000_000
+#: Runs of more files keep their per-file figures in the dataset's ``files`` table only, not in the JSON.
+PER_FILE_IN_JSON = 20_000
 _STAT_COLUMNS = ("count", "mean_ms", "min_ms", "max_ms", "p10_ms", "median_ms", "p90_ms", "p95_ms")
 
 
@@ -307,46 +309,84 @@ def _has_parts(dataset: str, table: str) -> bool:
 
 
 def _read(dataset: str, table: str, columns: list):
+    """The table as a Dask DataFrame (None when no task wrote a part of it); local parts through
+    pyarrow's own file system (many small parts read ~20x faster than through fsspec)."""
     import dask.dataframe as dd
 
-    return dd.read_parquet(_table_url(dataset, table), columns=columns) if _has_parts(dataset, table) else None
+    if not _has_parts(dataset, table):
+        return None
+    extra = {} if is_remote(dataset) else {"filesystem": "arrow"}
+    return dd.read_parquet(_table_url(dataset, table), columns=columns, **extra)
 
 
-def _column_stats(ddf, column: str, by: str | None, exact_span_ms: int) -> tuple[dict, int]:
-    """({group: figures}, bin width) of `column` per value of `by` (one group, 0, without), from the
-    value counts of every partition merged (Dask DataFrame); width 1 means exact quantiles."""
-    if ddf is None:
-        return {}, 1
-    ddf = ddf[~ddf[column].isna()]
-    key = by or "_all"
-    if by is None:
-        ddf = ddf.assign(_all=0)
-    moments = ddf.groupby(key)[column].agg(["min", "max", "sum", "count"]).compute()
-    if not len(moments):
-        return {}, 1
-    lo, hi = float(moments["min"].min()), float(moments["max"].max())
-    width = max(1, math.ceil((hi - lo + 1) / exact_span_ms))
-    if width > 1:  # bins of `width` ms, each counted at its middle
-        ddf = ddf.assign(**{column: (ddf[column] - lo) // width * width + lo + (width - 1) / 2})
-    counts = ddf.groupby([key, column]).size().compute()
-    out = {}
-    for group, part in counts.groupby(level=0):
-        stats = stats_from_counts(part.index.get_level_values(1).to_numpy(), part.to_numpy())
-        m = moments.loc[group]
-        stats["mean_ms"] = float(m["sum"]) / int(m["count"])  # exact, whatever the bins
-        stats["min_ms"], stats["max_ms"] = float(m["min"]), float(m["max"])
-        out[group] = stats
-    return out, width
+#: The columns whose figures the driver builds: table -> (column, grouped by).
+_MEASURED = {"gaps": (C.GAP_MS, None), "transitions": (C.OFFSET_MS, C.KIND), "pauses": (C.PAUSE_MS, None)}
 
 
-def _turn_end_counts(dataset: str) -> dict:
+def _stats_of(counts: pd.Series, moments) -> dict:
+    """A group's figures from its value counts; mean and extremes from its exact moments (bins or not)."""
+    stats = stats_from_counts(counts.index.get_level_values(-1).to_numpy(), counts.to_numpy())
+    stats["mean_ms"] = float(moments["sum"]) / int(moments["count"])
+    stats["min_ms"], stats["max_ms"] = float(moments["min"]), float(moments["max"])
+    return stats
+
+
+def _dataset_figures(dataset: str, exact_span_ms: int) -> dict:
+    """Every overall figure the dataset gives, in two passes over it (Dask DataFrame): the moments
+    (count, sum, min, max per group: the span decides the bins), then the value counts per group.
+
+    Returns ``{table: ({group: figures}, bin width)}`` for `_MEASURED`, ``"floor_transfer"`` (gaps
+    and overlaps on one axis, from the transitions' counts, with its overlap share) and
+    ``"turn_ends"`` (count, with words).
+    """
     import dask
 
-    ddf = _read(dataset, "turn_ends", [C.LEVEL])
-    if ddf is None:
-        return {"count": 0, "with_words": 0}
-    n, words = dask.compute(ddf[C.LEVEL].size, (ddf[C.LEVEL] == C.WORD_LEVEL).sum())
-    return {"count": int(n), "with_words": int(words)}
+    frames, keys = {}, {}
+    for table, (column, by) in _MEASURED.items():
+        ddf = _read(dataset, table, [column] + ([by] if by else []))
+        if ddf is not None:
+            ddf = ddf[~ddf[column].isna()]
+            frames[table], keys[table] = (ddf if by else ddf.assign(_all=0)), by or "_all"
+    ends = _read(dataset, "turn_ends", [C.LEVEL])
+    todo = [frames[t].groupby(keys[t])[_MEASURED[t][0]].agg(["min", "max", "sum", "count"]) for t in frames]
+    if ends is not None:
+        todo += [ends[C.LEVEL].size, (ends[C.LEVEL] == C.WORD_LEVEL).sum()]
+    got = dask.compute(*todo)
+    moments = dict(zip(frames, got))
+    out = {"turn_ends": {"count": int(got[-2]), "with_words": int(got[-1])} if ends is not None
+           else {"count": 0, "with_words": 0}}
+    counting, widths = {}, {}
+    for table, ddf in frames.items():
+        column, m = _MEASURED[table][0], moments[table]
+        if not len(m):
+            continue
+        lo, hi = float(m["min"].min()), float(m["max"].max())
+        widths[table] = max(1, math.ceil((hi - lo + 1) / exact_span_ms))
+        if widths[table] > 1:  # bins of `width` ms, each counted at its middle
+            w = widths[table]
+            ddf = ddf.assign(**{column: (ddf[column] - lo) // w * w + lo + (w - 1) / 2})
+        counting[table] = ddf.groupby([keys[table], column]).size()
+    counts = dict(zip(counting, dask.compute(*counting.values())))
+    for table in _MEASURED:
+        if table not in counts:
+            out[table] = ({}, 1)
+            continue
+        c = counts[table]
+        out[table] = ({g: _stats_of(part, moments[table].loc[g]) for g, part in c.groupby(level=0)}, widths[table])
+    # floor transfers: the gap and overlap counts merged (a gap is >= 0, an overlap < 0: the overlap share
+    # is the overlaps' share of both)
+    both = [g for g in (C.GAP, C.OVERLAP) if g in out["transitions"][0]]
+    out["floor_transfer"] = ({}, 1)
+    if both:
+        c = counts["transitions"]
+        merged = c[c.index.get_level_values(0).isin(both)].groupby(level=1).sum()
+        m = moments["transitions"].loc[both]
+        stats = _stats_of(merged, {"sum": m["sum"].sum(), "count": m["count"].sum(), "min": m["min"].min(),
+                                   "max": m["max"].max()})
+        n_over = out["transitions"][0].get(C.OVERLAP, {"count": 0})["count"]
+        stats["overlap_share"] = n_over / stats["count"]
+        out["floor_transfer"] = ({0: stats}, widths["transitions"])
+    return out
 
 
 @dataclass
@@ -439,27 +479,21 @@ def _summarize(parts: list, dataset: str, options: DatasetOptions, backend: str,
     notes = [n for p in parts for n in p["notes"]]
     caveats = caveats_from_sources(sources, [n for p in parts for n in p["detector_notes"]])
     span = options.exact_span_ms
-    gaps, w_gaps = _column_stats(_read(dataset, "gaps", [C.GAP_MS]), C.GAP_MS, None, span)
-    g = gaps.get(0)
+    figures = _dataset_figures(dataset, span)
+    g = figures["gaps"][0].get(0)
     overall = guide_overall(per_file, None if g is None else {
         "count": g["count"], "mean": g["mean_ms"], "median": g["median"], "min": g["min_ms"], "max": g["max_ms"]})
     recommendation = guide_recommendation(overall, sources, backend)
-    transitions = _read(dataset, "transitions", [C.KIND, C.OFFSET_MS])
-    by_kind, w_tr = _column_stats(transitions, C.OFFSET_MS, C.KIND, span)
     unknown = [n for n, v in sources.items() if v == SPEAKERS_UNKNOWN]
-    totals = unknown_as_nan(transition_totals(by_kind), [], bool(sources) and len(unknown) == len(sources))
+    totals = unknown_as_nan(transition_totals(figures["transitions"][0]), [],
+                            bool(sources) and len(unknown) == len(sources))
     row = totals[totals[C.KIND] == C.OVERLAP]
     overlap_share = None if not len(row) or pd.isna(row["share_of_speaker_changes"].iloc[0]) else \
         float(row["share_of_speaker_changes"].iloc[0])
-    pauses, w_p = _column_stats(_read(dataset, "pauses", [C.PAUSE_MS]), C.PAUSE_MS, None, span)
-    ft = None if transitions is None else transitions[transitions[C.KIND].isin([C.GAP, C.OVERLAP])]
-    fto, w_ft = _column_stats(ft, C.OFFSET_MS, None, span)
-    fto_rows = []
-    if 0 in fto:
-        negative = int((ft[C.OFFSET_MS] < 0).sum().compute())
-        fto_rows = [{C.FILE: ALL_FILES, **{k: fto[0][k] for k in _STAT_COLUMNS},
-                     "overlap_share": negative / fto[0]["count"]}]
-    width = max(w_gaps, w_tr, w_p, w_ft)
+    pauses, fto = figures["pauses"][0], figures["floor_transfer"][0]
+    fto_rows = [{C.FILE: ALL_FILES, **{k: fto[0][k] for k in _STAT_COLUMNS}, "overlap_share": fto[0]["overlap_share"]}
+                ] if 0 in fto else []
+    width = max(figures[t][1] for t in (*_MEASURED, "floor_transfer"))
     quantiles = "exact" if width == 1 else f"approximate: within {width} ms (values counted in {width} ms bins)"
     name = Path(dataset.rstrip("/")).name
     summary = _clean({
@@ -468,19 +502,20 @@ def _summarize(parts: list, dataset: str, options: DatasetOptions, backend: str,
         "backend": backend,
         "aggregated_statistics": {**overall, "median_convention": "true median (mean of the two middle gaps when "
                                                                   "their count is even)"},
-        "per_file_results": _records(per_file),
+        "per_file_results": _records(per_file) if len(per_file) <= PER_FILE_IN_JSON else [],
         "skipped_files": skipped,
         "transitions": {"overlap_share_of_speaker_changes": overlap_share, "summary": _records(totals)},
         "pauses_within_turns": [{C.FILE: ALL_FILES, **{k: pauses[0][k] for k in _STAT_COLUMNS}}] if 0 in pauses
         else [],
         "floor_transfer_offsets": fto_rows,
         "side": None,
-        "turn_ends": _turn_end_counts(dataset),
+        "turn_ends": figures["turn_ends"],
         "recommended_configuration": recommendation.to_dict(),
         "speaker_sources": sources,
         "caveats": caveats,
         "notes": notes,
         "dataset": {"folder": name, "tables": list(DATASET_TABLES), "parts": len(parts), "quantiles": quantiles,
+                    "per_file_results": "here" if len(per_file) <= PER_FILE_IN_JSON else "the files table",
                     "quantile_bin_ms": width, "exact_span_ms": span},
         "tables": {"pauses": "pauses", "turn_ends": "turn_ends"},
     })
