@@ -25,9 +25,12 @@ from turntune_nb import columns as C
 from turntune_nb.analysis.gaps import (
     compute_guide_gaps,
     floor_transfer_offsets,
+    guide_overall,
     guide_statistics,
+    stats_from_counts,
     summarize_transitions,
     summarize_values,
+    transition_totals,
     variability_class,
 )
 from turntune_nb.analysis.model import Transcript, Utterance, transcripts_to_frame, words_to_frame
@@ -298,3 +301,49 @@ def test_summaries_equal_a_plain_groupby(segs):
         assert fto["p90_ms"].sort_index().tolist() == pytest.approx(g.quantile(0.9).sort_index().tolist())
         assert fto["overlap_share"].sort_index().tolist() == pytest.approx(
             g.apply(lambda v: (v < 0).mean()).sort_index().tolist())
+
+
+# ------------------------------------------------------------------ figures from value counts (the distributed run's)
+def test_stats_from_counts_worked_by_hand():
+    # 100, 300, 300, 500: mean 1200 / 4 = 300; p10 at rank 0.3: 100 + 0.3 * 200 = 160;
+    # p90 at rank 2.7: 300 + 0.7 * 200 = 440; p95 at 2.85: 300 + 0.85 * 200 = 470; median (300 + 300) / 2
+    s = stats_from_counts([500, 100, 300], [1, 1, 2])  # any order, as merged counts come
+    assert (s["count"], s["mean_ms"], s["min_ms"], s["max_ms"]) == (4, 300.0, 100.0, 500.0)
+    assert (s["p10_ms"], s["median_ms"], s["median"]) == (pytest.approx(160.0), 300.0, 300.0)
+    assert (s["p90_ms"], s["p95_ms"]) == (pytest.approx(440.0), pytest.approx(470.0))
+    assert stats_from_counts([7], [0])["count"] == 0 and np.isnan(stats_from_counts([], [])["mean_ms"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.integers(-5000, 5000), min_size=1, max_size=60))
+def test_stats_from_counts_equal_the_whole_column(values):
+    """Merged counts give exactly (==) the figures of the whole column: what lets a distributed
+    run equal the serial one; and numpy's linear percentiles, independently."""
+    uniq, counts = np.unique(values, return_counts=True)
+    s = stats_from_counts(uniq, counts)
+    whole = summarize_values(pd.DataFrame({C.FILE: "f", "v": values}), "v").iloc[-1]
+    for name in ("count", "mean_ms", "min_ms", "max_ms", "p10_ms", "median_ms", "p90_ms", "p95_ms"):
+        assert s[name] == whole[name], name
+    assert s["p90_ms"] == pytest.approx(np.percentile(values, 90))
+    assert s["median"] == statistics.median(values)
+
+
+def test_transition_totals_are_summarize_transitions_all_files_rows():
+    tr = _hand_transitions()
+    by_kind = {k: stats_from_counts(*np.unique(tr.loc[tr[C.KIND] == k, C.OFFSET_MS], return_counts=True))
+               for k in ("gap", "overlap", "pause")}
+    rows = transition_totals(by_kind)
+    ref = summarize_transitions(tr)
+    ref = ref[ref[C.FILE] == "(all files)"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows.astype({C.FILE: object, C.KIND: object}),
+                                  ref.astype({C.FILE: object, C.KIND: object}))
+
+
+def test_guide_overall_from_per_file_rows_and_all_gaps():
+    per_file = pd.DataFrame({"average_gap_ms": [100.0, 400.0], "total_utterances": [3, 5]})
+    o = guide_overall(per_file, {"count": 4, "mean": 250.0, "median": 200.0, "min": 50.0, "max": 800.0})
+    # 2 files, 3 + 5 utterances; average of file averages (100 + 400) / 2; variability 800 / 250 = 3.2: HIGH
+    assert (o["total_files_analyzed"], o["total_utterances"], o["total_gaps"]) == (2, 8, 4)
+    assert o["average_of_file_averages_ms"] == 250.0 and o["variability_ratio"] == 3.2
+    assert o["variability"] == "HIGH"
+    assert guide_overall(per_file.iloc[:0], None)["overall_average_gap_ms"] is None
