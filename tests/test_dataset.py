@@ -18,7 +18,7 @@ import pytest
 from turntune_nb.analysis import columns as C
 from turntune_nb.analysis.readers import collect_transcripts
 from turntune_nb.analysis.results import analyze_transcripts_isolated
-from turntune_nb.analysis.summaries import load_summary
+from turntune_nb.analysis.summaries import latest_summary, load_summary
 from turntune_nb.dataset import DATASET_TABLES, DatasetOptions, TaskSizer, analyze_to_dataset
 from turntune_nb.errors import ConfigError, InputError
 
@@ -165,6 +165,7 @@ def test_load_summary_reads_a_dataset_run_as_the_serial_runs_tables(calls, tmp_p
     run = analyze_to_dataset(calls, tmp_path / "d", DatasetOptions(executor="serial", progress=False))
     transcripts, _ = collect_transcripts(calls)
     serial = load_summary(analyze_transcripts_isolated(transcripts).save(tmp_path / "s", format="parquet"))
+    assert latest_summary(tmp_path / "d") == Path(run.path)  # as the tuning notebook finds its run
     saved = load_summary(run.path)
     assert saved.recommendation == serial.recommendation
     for key in ("pauses", "turn_ends"):
@@ -204,3 +205,18 @@ def test_bad_inputs_and_options_say_what_to_do(tmp_path):
     fast = TaskSizer(target_s=1.0, first=3, most=50)
     fast.record(files=1000, seconds=0.001)  # 1 us a file: a million files would make 1 s; capped at `most`
     assert fast.next_size() == 50
+
+
+def test_an_fsspec_url_takes_the_same_path(calls):
+    """`out` as a URL (fsspec's in-memory file system here; s3://, gs:// the same way): the parts and the
+    summary go there, and the figures are the serial run's."""
+    fsspec = pytest.importorskip("fsspec")
+    run = analyze_to_dataset(calls, "memory://runs/month", DatasetOptions(executor="serial", progress=False))
+    fs = fsspec.filesystem("memory")
+    assert run.path.startswith("memory://runs/month/") and fs.exists(run.path)
+    assert json.loads(fs.cat(run.path)) == run.summary
+    n = pads.dataset("/" + run.dataset.removeprefix("memory://") + "/transitions", filesystem=fs,
+                     format="parquet").count_rows()
+    transcripts, _ = collect_transcripts(calls)
+    assert n == len(analyze_transcripts_isolated(transcripts).transitions)
+    assert_same_figures(run.summary, serial_summary(calls))
