@@ -178,10 +178,11 @@ def test_load_summary_reads_a_dataset_run_as_the_serial_runs_tables(calls, tmp_p
     assert (first >= 0).all() and first.max() < 10
 
 
-def test_the_cli_runs_transcripts_on_an_executor_into_a_dataset(calls, tmp_path, capsys):
+def test_the_cli_runs_transcripts_on_an_executor_into_a_dataset(calls, tmp_path, capsys, monkeypatch):
     from turntune_nb.cli import main
 
-    code = main(["analyze", str(calls), "--executor", "serial", "--out", str(tmp_path), "--json"])
+    monkeypatch.chdir(tmp_path)  # --out relative, as typed
+    code = main(["analyze", str(calls), "--executor", "serial", "--out", "out", "--json"])
     assert code == 3  # broken.json failed, named on stderr; the others analysed and saved
     out = json.loads(capsys.readouterr().out)
     assert set(out["dataset"]["tables"]) == set(DATASET_TABLES)

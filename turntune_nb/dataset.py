@@ -315,8 +315,9 @@ def _read(dataset: str, table: str, columns: list):
 
     if not _has_parts(dataset, table):
         return None
-    extra = {} if is_remote(dataset) else {"filesystem": "arrow"}
-    return dd.read_parquet(_table_url(dataset, table), columns=columns, **extra)
+    if is_remote(dataset):
+        return dd.read_parquet(_table_url(dataset, table), columns=columns)
+    return dd.read_parquet(os.path.abspath(_table_url(dataset, table)), columns=columns, filesystem="arrow")
 
 
 #: The columns whose figures the driver builds: table -> (column, grouped by).
