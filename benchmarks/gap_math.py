@@ -154,6 +154,9 @@ def summaries_vs_groupby(frame: pd.DataFrame, repeat: int) -> None:
          lambda: (groupby_stats(pauses, C.PAUSE_MS, [C.FILE]), groupby_stats(pauses.assign(_all=0), C.PAUSE_MS,
                                                                            ["_all"]))),
         ("floor_transfer_offsets", lambda: floor_transfer_offsets(tr), lambda: groupby_floor_transfer(tr)),
+        ("summarize_values, every transition", lambda: summarize_values(tr, C.OFFSET_MS),
+         lambda: (groupby_stats(tr, C.OFFSET_MS, [C.FILE]), groupby_stats(tr.assign(_all=0), C.OFFSET_MS,
+                                                                          ["_all"]))),
     )
     for name, ours_fn, ref_fn in cases:
         t_ours, ours = best_of(ours_fn, repeat)
