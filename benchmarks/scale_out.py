@@ -272,6 +272,14 @@ def _child(*args) -> list[str]:
 
 
 def driver_memory(files: int, simulated: int) -> None:
+    before_mb = None
+    if files:
+        before_mb = measured_driver(files)
+    if simulated:
+        simulated_memory(simulated, before_mb, files)
+
+
+def measured_driver(files: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "calls"
         t0 = time.perf_counter()
@@ -284,14 +292,17 @@ def driver_memory(files: int, simulated: int) -> None:
         print(f"  after (the driver of analyze_to_dataset, 2-worker process pool, {nparts} tasks): peak RSS "
               f"{float(after_mb):6.0f} MB, {after_s} s  -> {float(after_mb) / float(before_mb):.2f}x the memory "
               f"(target <= 600 MB); same mean gap: {before_avg == after_avg}; load {_load()}")
-    if simulated:
-        with tempfile.TemporaryDirectory() as tmp:
-            sim_mb, sim_s, quantiles, gaps, built_mb = _child("--simulated-child", Path(tmp) / "sim", simulated)
-            print(f"  simulated {simulated:,} files ({int(gaps):,} gaps; synthetic per-file tables in 1,000 parts): "
-                  f"driver peak RSS {float(sim_mb):.0f} MB ({float(built_mb):.0f} MB holding the per-file figures), "
-                  f"aggregation {sim_s} s, quantiles {quantiles}; before, extrapolated: "
-                  f"{float(before_mb) * simulated / files:,.0f} MB -> "
-                  f"{float(sim_mb) / (float(before_mb) * simulated / files):.3f}x")
+    return float(before_mb)
+
+
+def simulated_memory(simulated: int, before_mb: float | None, files: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        sim_mb, sim_s, quantiles, gaps, built_mb = _child("--simulated-child", Path(tmp) / "sim", simulated)
+        print(f"  simulated {simulated:,} files ({int(gaps):,} gaps; synthetic per-file tables in 1,000 parts): "
+              f"driver peak RSS {float(sim_mb):.0f} MB ({float(built_mb):.0f} MB holding the per-file figures), "
+              f"aggregation {sim_s} s, quantiles {quantiles}" + ("" if before_mb is None else
+              f"; before, extrapolated: {before_mb * simulated / files:,.0f} MB -> "
+              f"{float(sim_mb) / (before_mb * simulated / files):.3f}x"))
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ import json
 import math
 import os
 import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,7 +70,8 @@ DATASET_TABLES = ("gaps", "transitions", "pauses", "turn_ends", "speakers", "fil
                   "pause_summary", "floor_transfer")
 #: Quantiles are exact while a column's values span at most this many distinct ms.
 EXACT_SPAN_MS = 1_000_000
-#: Runs of more files keep their per-file figures in the dataset's ``files`` table only, not in the JSON.
+#: Runs of more files keep their per-file figures and speaker sources in the dataset's ``files`` table
+#: only, not in the JSON.
 PER_FILE_IN_JSON = 20_000
 _STAT_COLUMNS = ("count", "mean_ms", "min_ms", "max_ms", "p10_ms", "median_ms", "p90_ms", "p95_ms")
 
@@ -512,7 +514,8 @@ def _summarize(parts: list, dataset: str, options: DatasetOptions, backend: str,
         "side": None,
         "turn_ends": figures["turn_ends"],
         "recommended_configuration": recommendation.to_dict(),
-        "speaker_sources": sources,
+        "speaker_sources": sources if len(sources) <= PER_FILE_IN_JSON else {},  # else: the files table
+        "speaker_source_counts": dict(Counter(sources.values())),
         "caveats": caveats,
         "notes": notes,
         "dataset": {"folder": name, "tables": list(DATASET_TABLES), "parts": len(parts), "quantiles": quantiles,
