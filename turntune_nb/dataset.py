@@ -257,22 +257,14 @@ def list_transcript_files(paths) -> list[str]:
     return files
 
 
-def _slots(pool, options: DatasetOptions) -> int:
-    client = getattr(pool, "_client", None)
-    if client is not None:
-        try:
-            return max(1, sum(client.nthreads().values()))
-        except Exception:  # an executor without a reachable scheduler: fall back to the options
-            pass
-    return options.workers or os.cpu_count() or 1
-
-
 def _run_tasks(files: list, out: str, pool, options: DatasetOptions, backend: str) -> list[dict]:
     """Every file through `analyze_part`, at most `in_flight` tasks submitted at once."""
     from tqdm.auto import tqdm
 
-    slots = _slots(pool, options)
-    in_flight = options.in_flight or max(4, 2 * slots)
+    from .audio.executor import in_flight_limit
+
+    limit = in_flight_limit(pool, options.workers)  # twice the workers' threads, at least 4
+    slots, in_flight = max(1, limit // 2), options.in_flight or limit
     sizer = TaskSizer(options.target_task_s, first=max(1, min(8, len(files) // (2 * slots) or 1)),
                       most=max(1, math.ceil(len(files) / (2 * slots))))
     parts, pending, start, part = [], {}, 0, 0
