@@ -6,8 +6,14 @@ guide's own input shape (a list of utterance dicts per file, as parsed from the
 API's JSON), measured in the same run on the same synthetic data. Also reports
 the full analysis (transitions with predecessors, their summary) and peak memory.
 
+The per-file summaries (`summarize_transitions`, the pause summary, the floor-transfer
+offsets) are timed against a plain pandas groupby computing the same figures (count,
+mean, min, max, p10/median/p90/p95 per file and kind, the all-files rows, the shares),
+and their figures compared.
+
 Run: ``.venv/bin/python benchmarks/gap_math.py [--files 1000] [--per-file 1000]``.
-Targets: at least 30x faster than the loop; peak memory under 1 GB.
+Targets: at least 30x faster than the loop; summaries within 1.5x of the groupby;
+peak memory under 1 GB.
 """
 
 from __future__ import annotations
@@ -22,7 +28,16 @@ import numpy as np
 import pandas as pd
 
 from turntune_nb import columns as C
-from turntune_nb.analysis.gaps import compute_transitions, guide_statistics, summarize_transitions
+from turntune_nb.analysis.gaps import (
+    compute_pauses,
+    compute_transitions,
+    floor_transfer_offsets,
+    guide_statistics,
+    summarize_transitions,
+    summarize_values,
+)
+
+_QUANTILES = (("p10_ms", 0.10), ("median_ms", 0.50), ("p90_ms", 0.90), ("p95_ms", 0.95))
 
 
 def make_data(files: int, per_file: int, seed: int = 0):
@@ -85,6 +100,81 @@ def table_loop(frame: pd.DataFrame):
     return guide_loop(files)
 
 
+def groupby_stats(frame: pd.DataFrame, value: str, keys: list) -> pd.DataFrame:
+    """count, mean, min, max and the four quantiles of `value` per key with a plain groupby."""
+    g = frame.groupby(keys, observed=True, sort=False)[value]
+    out = g.agg(["count", "mean", "min", "max"]).rename(columns={"mean": "mean_ms", "min": "min_ms",
+                                                                 "max": "max_ms"})
+    q = g.quantile([q for _, q in _QUANTILES]).unstack()
+    q.columns = [name for name, _ in _QUANTILES]
+    return out.join(q)
+
+
+def groupby_transition_summary(tr: pd.DataFrame) -> pd.DataFrame:
+    """What `summarize_transitions` reports, from plain groupbys: per file and kind, then per kind for all
+    files, with the kind's share of the file's transitions and of its speaker changes."""
+    per = groupby_stats(tr, C.OFFSET_MS, [C.FILE, C.KIND])
+    total = groupby_stats(tr, C.OFFSET_MS, [C.KIND])
+    counts = per["count"]
+    share = counts / counts.groupby(level=0, observed=True).transform("sum")
+    changes = counts[counts.index.get_level_values(1).isin(["gap", "overlap"])]
+    change_share = changes / changes.groupby(level=0, observed=True).transform("sum")
+    return per.assign(share=share, share_of_speaker_changes=change_share), total
+
+
+def groupby_floor_transfer(tr: pd.DataFrame) -> pd.DataFrame:
+    ft = tr[tr[C.KIND].isin(["gap", "overlap"])]
+    per = groupby_stats(ft, C.OFFSET_MS, [C.FILE])
+    return per.assign(overlap_share=(ft[C.OFFSET_MS] < 0).groupby(ft[C.FILE], observed=True).mean()), \
+        groupby_stats(ft.assign(_all=0), C.OFFSET_MS, ["_all"])
+
+
+def same_figures(ours: pd.DataFrame, keys: list, ref: pd.DataFrame, columns) -> bool:
+    """The per-group figures of `ours` (groups with values) equal the groupby's."""
+    mine = ours[ours["count"] > 0].copy()
+    for k in keys:
+        mine[k] = mine[k].astype(str)
+    mine = mine.set_index(keys)
+    ref = ref.copy()
+    ref.index = ref.index.set_levels([lvl.astype(str) for lvl in ref.index.levels]) \
+        if isinstance(ref.index, pd.MultiIndex) else ref.index.astype(str)
+    mine = mine.loc[ref.index]
+    return all(np.allclose(mine[c].to_numpy(float), ref[c].to_numpy(float), equal_nan=True) for c in columns)
+
+
+def summaries_vs_groupby(frame: pd.DataFrame, repeat: int) -> None:
+    """The summaries against a plain groupby computing the same figures, in this run."""
+    tr = compute_transitions(frame)
+    pauses = compute_pauses(frame)
+    stats = ["count", "mean_ms", "min_ms", "max_ms", *[n for n, _ in _QUANTILES]]
+    print(f"summaries vs a plain pandas groupby ({len(tr):,} transitions, {len(pauses):,} pauses; best of {repeat}):")
+    cases = (
+        ("summarize_transitions", lambda: summarize_transitions(tr), lambda: groupby_transition_summary(tr)),
+        ("pause summary (summarize_values)", lambda: summarize_values(pauses, C.PAUSE_MS),
+         lambda: (groupby_stats(pauses, C.PAUSE_MS, [C.FILE]), groupby_stats(pauses.assign(_all=0), C.PAUSE_MS,
+                                                                           ["_all"]))),
+        ("floor_transfer_offsets", lambda: floor_transfer_offsets(tr), lambda: groupby_floor_transfer(tr)),
+        ("summarize_values, every transition", lambda: summarize_values(tr, C.OFFSET_MS),
+         lambda: (groupby_stats(tr, C.OFFSET_MS, [C.FILE]), groupby_stats(tr.assign(_all=0), C.OFFSET_MS,
+                                                                          ["_all"]))),
+    )
+    for name, ours_fn, ref_fn in cases:
+        t_ours, ours = best_of(ours_fn, repeat)
+        t_ref, (ref, ref_all) = best_of(ref_fn, repeat)
+        keys = [C.FILE, C.KIND] if name == "summarize_transitions" else [C.FILE]
+        per_file = ours[ours[C.FILE] != "(all files)"]
+        cols = stats + (["share", "share_of_speaker_changes"] if name == "summarize_transitions" else []) + \
+            (["overlap_share"] if name == "floor_transfer_offsets" else [])
+        same = same_figures(per_file, keys, ref, cols)
+        overall = ours[ours[C.FILE] == "(all files)"]
+        overall = overall[overall["count"] > 0]
+        if name == "summarize_transitions":  # the groupby's kinds in first-seen order, ours in KINDS order
+            ref_all = ref_all.loc[overall[C.KIND].astype(str).tolist()]
+        same_all = all(np.allclose(overall[c].to_numpy(float), ref_all[c].to_numpy(float)) for c in stats)
+        print(f"  {name:34s} {t_ours * 1000:7.1f} ms   groupby {t_ref * 1000:7.1f} ms   ratio "
+              f"{t_ours / t_ref:4.2f}x (target <= 1.5x)   same figures: {same and same_all}")
+
+
 def best_of(fn, repeat):
     times = []
     for _ in range(repeat):
@@ -113,6 +203,7 @@ def main():
     assert overall["overall_median_gap_ms"] == loop_overall["overall_median_gap_ms"]
     assert np.allclose(per_file["median_gap_ms"], [r["median_gap_ms"] for r in loop_files])
 
+    summaries_vs_groupby(frame, args.repeat)
     t_full, _ = best_of(lambda: summarize_transitions(compute_transitions(frame)), 1)
 
     tracemalloc.start()

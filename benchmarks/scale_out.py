@@ -1,8 +1,19 @@
 """Scale-out figures: the offline backend serial vs a 2-worker process pool vs a 2-worker Dask
-LocalCluster on the same 400 synthetic 30 s recordings, in one run; and 100,000 synthetic transcripts
-through `analyze_transcripts`: time and peak memory. Prints ratios; asserts nothing.
+LocalCluster on the same 400 synthetic 30 s recordings, in one run; 100,000 synthetic transcripts
+through `analyze_transcripts`: time and peak memory; and the driver's peak memory, before and after
+the distributed analysis (`turntune_nb.dataset`), each in a process of its own:
+
+- 100,000 transcript files (seeded RTTM, 12 utterances each) read and analysed in one process
+  (before: `collect_transcripts` + `analyze_transcripts`, what `turntune analyze FOLDER` does) against
+  the driver of `analyze_to_dataset` on a 2-worker process pool (after; its workers not counted);
+- 1,000,000 simulated files: synthetic per-file tables written as the workers would (1,000 parts),
+  and the driver's aggregation of them (`_summarize`: per-file figures held, overall figures from
+  the dataset with Dask DataFrame); before = the one-process peak at 100,000 x 10 (extrapolated).
+
+Prints ratios; asserts nothing.
 
     .venv/bin/python benchmarks/scale_out.py [--files 400] [--transcripts 100000]
+        [--driver-files 100000] [--simulated-files 1000000] [--skip-scale-out] [--skip-driver]
 
 The recordings are two-channel 16 kHz WAVs (one party per channel, turns of seeded noise bursts
 shaped like speech), built from 8 distinct files hard-linked under 400 names: each file is still
@@ -168,19 +179,160 @@ def analysis_child(count: int) -> None:
     print(f"  transitions dtypes: {dict(result.transitions.dtypes.astype(str))}")
 
 
+# --------------------------------------------------------------------------- the driver's memory
+def write_calls(folder: Path, count: int, seed: int = 0, per: int = 12) -> None:
+    """`count` seeded RTTM files of `per` utterances: two speakers, gaps, overlaps, pauses."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    spk = np.where(rng.random((count, per)) < 0.55, "A", "B")
+    dur = rng.integers(300, 4000, (count, per))
+    step = dur + rng.integers(-600, 1500, (count, per))
+    start = np.maximum(0, 200 + np.cumsum(np.concatenate([np.zeros((count, 1), int), step[:, :-1]], axis=1), axis=1))
+    for i in range(count):
+        (folder / f"call{i:06d}.rttm").write_text("".join(
+            f"SPEAKER call{i:06d} 1 {start[i, j] / 1000:.3f} {dur[i, j] / 1000:.3f} <NA> <NA> {spk[i, j]} <NA> <NA>\n"
+            for j in range(per)))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def serial_child(folder: str) -> None:
+    """Before: every transcript and every table in this one process."""
+    from turntune_nb.analysis.readers import collect_transcripts
+    from turntune_nb.analysis.results import analyze_transcripts_isolated
+
+    t0 = time.perf_counter()
+    transcripts, failed = collect_transcripts(folder)
+    result = analyze_transcripts_isolated(transcripts, failed=failed)
+    print(f"RESULT {_peak_mb():.0f} {time.perf_counter() - t0:.1f} {result.overall['overall_average_gap_ms']!r}")
+
+
+def dataset_child(folder: str, out: str) -> None:
+    """After: the driver of the distributed analysis (its 2 workers are other processes)."""
+    from turntune_nb.dataset import DatasetOptions, analyze_to_dataset
+
+    t0 = time.perf_counter()
+    run = analyze_to_dataset(folder, out, DatasetOptions(executor="process", workers=2, progress=False))
+    print(f"RESULT {_peak_mb():.0f} {time.perf_counter() - t0:.1f} {run.overall['overall_average_gap_ms']!r} "
+          f"{run.summary['dataset']['parts']}")
+
+
+def simulated_parts(out: str, files: int, per_part: int, seed: int = 0):
+    """Synthetic per-file tables of `files` files, written as `files // per_part` parts (only the columns
+    the driver reads), and the small per-part figures workers would have returned."""
+    import pandas as pd
+
+    from turntune_nb.analysis import columns as C
+    from turntune_nb.dataset import _write_part
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for part in range(files // per_part):
+        names = np.array([f"call{part * per_part + i:07d}" for i in range(per_part)], dtype=object)
+        n_gaps = rng.integers(3, 9, per_part)
+        gaps = rng.integers(1, 1500, n_gaps.sum())
+        gfile = np.repeat(names, n_gaps)
+        _write_part(out, "gaps", part, pd.DataFrame({C.FILE: gfile, C.GAP_MS: gaps}))
+        n_tr = 11 * per_part
+        kinds = rng.choice(np.array(C.KINDS, dtype=object), n_tr, p=[0.45, 0.2, 0.3, 0.05])
+        _write_part(out, "transitions", part, pd.DataFrame({
+            C.FILE: np.repeat(names, 11), C.KIND: kinds, C.OFFSET_MS: rng.integers(-3000, 1500, n_tr)}))
+        n_p = 4 * per_part
+        _write_part(out, "pauses", part, pd.DataFrame({C.FILE: np.repeat(names, 4),
+                                                      C.PAUSE_MS: rng.integers(11, 1500, n_p)}))
+        _write_part(out, "turn_ends", part, pd.DataFrame({C.FILE: np.repeat(names, 8),
+                                                         C.LEVEL: np.full(8 * per_part, C.SEGMENT_LEVEL)}))
+        sums = pd.Series(gaps).groupby(gfile).agg(["mean", "median", "min", "max", "count"]).reindex(names)
+        per_file = pd.DataFrame({"filename": names, "average_gap_ms": sums["mean"].to_numpy(),
+                                 "median_gap_ms": sums["median"].to_numpy(), "min_gap_ms": sums["min"].to_numpy(),
+                                 "max_gap_ms": sums["max"].to_numpy(), "total_utterances": 12,
+                                 "total_gaps": sums["count"].to_numpy()})
+        parts.append({"part": part, "per_file": per_file, "sources": dict.fromkeys(names, "transcript"),
+                      "skipped": [], "notes": [], "detector_notes": []})
+    return parts
+
+
+def simulated_child(out: str, files: int, per_part: int) -> None:
+    """The driver's aggregation of a simulated run: its small per-file figures and the dataset."""
+    from turntune_nb.dataset import DatasetOptions, _summarize
+
+    parts = simulated_parts(out, files, per_part)
+    built = _peak_mb()
+    t0 = time.perf_counter()
+    summary, _ = _summarize(parts, out, DatasetOptions(progress=False), "synthetic", None)
+    print(f"RESULT {_peak_mb():.0f} {time.perf_counter() - t0:.1f} {summary['dataset']['quantiles']!r} "
+          f"{summary['aggregated_statistics']['total_gaps']} {built:.0f}")
+
+
+def _child(*args) -> list[str]:
+    out = subprocess.run([sys.executable, __file__, *map(str, args)], check=True, capture_output=True, text=True)
+    return next(line for line in out.stdout.splitlines() if line.startswith("RESULT")).split()[1:]
+
+
+def driver_memory(files: int, simulated: int) -> None:
+    before_mb = None
+    if files:
+        before_mb = measured_driver(files)
+    if simulated:
+        simulated_memory(simulated, before_mb, files)
+
+
+def measured_driver(files: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "calls"
+        t0 = time.perf_counter()
+        write_calls(folder, files)
+        print(f"driver memory: {files:,} transcript files (12 utterances each) written in "
+              f"{time.perf_counter() - t0:.0f} s; load average {_load()}")
+        before_mb, before_s, before_avg = _child("--serial-child", folder)
+        after_mb, after_s, after_avg, nparts = _child("--dataset-child", folder, Path(tmp) / "out")
+        print(f"  before (one process, every table in memory): peak RSS {float(before_mb):6.0f} MB, {before_s} s")
+        print(f"  after (the driver of analyze_to_dataset, 2-worker process pool, {nparts} tasks): peak RSS "
+              f"{float(after_mb):6.0f} MB, {after_s} s  -> {float(after_mb) / float(before_mb):.2f}x the memory "
+              f"(target <= 600 MB); same mean gap: {before_avg == after_avg}; load {_load()}")
+    return float(before_mb)
+
+
+def simulated_memory(simulated: int, before_mb: float | None, files: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        sim_mb, sim_s, quantiles, gaps, built_mb = _child("--simulated-child", Path(tmp) / "sim", simulated)
+        print(f"  simulated {simulated:,} files ({int(gaps):,} gaps; synthetic per-file tables in 1,000 parts): "
+              f"driver peak RSS {float(sim_mb):.0f} MB ({float(built_mb):.0f} MB holding the per-file figures), "
+              f"aggregation {sim_s} s, quantiles {quantiles}" + ("" if before_mb is None else
+              f"; before, extrapolated: {before_mb * simulated / files:,.0f} MB -> "
+              f"{float(sim_mb) / (before_mb * simulated / files):.3f}x"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=400)
     ap.add_argument("--transcripts", type=int, default=100_000)
+    ap.add_argument("--driver-files", type=int, default=100_000)
+    ap.add_argument("--simulated-files", type=int, default=1_000_000)
     ap.add_argument("--skip-scale-out", action="store_true")
+    ap.add_argument("--skip-driver", action="store_true")
     ap.add_argument("--analysis-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--serial-child", help=argparse.SUPPRESS)
+    ap.add_argument("--dataset-child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--simulated-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.analysis_child:
         analysis_child(args.analysis_child)
         return
+    if args.serial_child:
+        return serial_child(args.serial_child)
+    if args.dataset_child:
+        return dataset_child(*args.dataset_child)
+    if args.simulated_child:
+        out, n = args.simulated_child
+        return simulated_child(out, int(n), max(1, int(n) // 1000))
     if not args.skip_scale_out:
         scale_out(args.files)
-    subprocess.run([sys.executable, __file__, "--analysis-child", str(args.transcripts)], check=True)
+        subprocess.run([sys.executable, __file__, "--analysis-child", str(args.transcripts)], check=True)
+    if not args.skip_driver:
+        driver_memory(args.driver_files, args.simulated_files)
 
 
 if __name__ == "__main__":

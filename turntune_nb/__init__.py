@@ -118,6 +118,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time each name c
     from .notebook.tuner import ThresholdTuner
 
     # top level: where a backend is chosen, remote folders, measuring the real endpointer
+    from .dataset import DatasetOptions, DatasetRun, analyze_to_dataset
     from .pipeline import analyze_folder, open_session
     from .remote import RemoteFile
     from .replay import ReplayOptions, ReplayResult, plan_replay, replay, rescore
@@ -174,6 +175,7 @@ _SOURCES = {
     "live.session": ("SessionOptions",),
     "live.sources": ("FileSource", "IterableSource", "MicrophoneSource", "as_source"),
     "pipeline": ("analyze_folder", "open_session"),
+    "dataset": ("DatasetOptions", "DatasetRun", "analyze_to_dataset"),
     "remote": ("RemoteFile",),
     "replay": ("ReplayOptions", "ReplayResult", "plan_replay", "replay", "rescore"),
     "notebook.plots": ("plot_offsets", "plot_pause_ecdf", "plot_per_file", "plot_tradeoff"),
@@ -313,6 +315,9 @@ __all__ = (
     "BatchOptions",
     "FileOutcome",
     "analyze_folder",
+    "analyze_to_dataset",
+    "DatasetOptions",
+    "DatasetRun",
     # offline backend: decoding and voice activity detection
     "AudioData",
     "decode_audio",

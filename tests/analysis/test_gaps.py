@@ -25,8 +25,12 @@ from turntune_nb import columns as C
 from turntune_nb.analysis.gaps import (
     compute_guide_gaps,
     floor_transfer_offsets,
+    guide_overall,
     guide_statistics,
+    stats_from_counts,
     summarize_transitions,
+    summarize_values,
+    transition_totals,
     variability_class,
 )
 from turntune_nb.analysis.model import Transcript, Utterance, transcripts_to_frame, words_to_frame
@@ -203,3 +207,143 @@ def test_no_kept_gap_is_non_positive_and_counts_add_up(segs):
         assert list(row) == pytest.approx(list(expected_row))
     if want:
         assert overall["average_of_file_averages_ms"] == pytest.approx(statistics.fmean(w[2] for w in want.values()))
+
+
+# ------------------------------------------------------------------ the summaries: by hand, and against a plain groupby
+def _hand_transitions() -> pd.DataFrame:
+    """Two files (categories y before x) and a kind never seen (contained)."""
+    return pd.DataFrame({
+        C.FILE: pd.Categorical(["x", "x", "x", "y", "x"], categories=["y", "x"]),
+        C.KIND: pd.Categorical(["gap", "overlap", "gap", "pause", "gap"], categories=list(C.KINDS)),
+        C.OFFSET_MS: [100, -50, 300, 200, 500],
+    })
+
+
+def test_summarize_transitions_worked_by_hand():
+    s = summarize_transitions(_hand_transitions())
+    # 3 files (y, x, all) x 4 kinds, in category then KINDS order
+    assert list(zip(s[C.FILE], s[C.KIND])) == [(f, k) for f in ("y", "x", "(all files)") for k in C.KINDS]
+    s = s.set_index([C.FILE, C.KIND])
+    # x: gaps 100, 300, 500 -> count 3, mean 300, median 300; p10 = 100 + 0.1 * 2 * (300 - 100) = 140
+    gap = s.loc[("x", "gap")]
+    assert (gap["count"], gap["mean_ms"], gap["median_ms"], gap["min_ms"], gap["max_ms"]) == (3, 300.0, 300.0,
+                                                                                            100.0, 500.0)
+    assert gap["p10_ms"] == pytest.approx(140.0)
+    # p95 = position 0.95 * 2 = 1.9: 300 + 0.9 * (500 - 300) = 480
+    assert gap["p95_ms"] == pytest.approx(480.0)
+    # shares in x: 3 gaps of 4 transitions; among speaker changes 3 of 4 gaps, 1 of 4 overlaps
+    assert gap["share"] == 0.75 and gap["share_of_speaker_changes"] == 0.75
+    assert s.loc[("x", "overlap"), "share_of_speaker_changes"] == 0.25
+    assert np.isnan(s.loc[("x", "pause"), "share_of_speaker_changes"])  # pauses are not speaker changes
+    # y: one pause, no speaker change -> no share among speaker changes
+    assert s.loc[("y", "pause"), "count"] == 1 and s.loc[("y", "pause"), "share"] == 1.0
+    assert s.loc[("y", "gap"), "count"] == 0 and np.isnan(s.loc[("y", "gap"), "mean_ms"])
+    assert np.isnan(s.loc[("y", "gap"), "share_of_speaker_changes"])
+    # all files: 5 transitions, 3 gaps (share 0.6), speaker changes 3 + 1 = 4
+    allg = s.loc[("(all files)", "gap")]
+    assert (allg["count"], allg["share"], allg["share_of_speaker_changes"]) == (3, 0.6, 0.75)
+    assert s.loc[("(all files)", "contained"), "count"] == 0
+
+
+def test_summarize_values_groups_in_first_seen_order_with_the_all_files_row_last():
+    frame = pd.DataFrame({C.FILE: ["b", "a", "b", "a", "b"], C.PAUSE_MS: [400, 100, 200, 300, 600]})
+    s = summarize_values(frame, C.PAUSE_MS)
+    assert s[C.FILE].tolist() == ["b", "a", "(all files)"]
+    # b: 400, 200, 600 -> mean 400, median 400; a: 100, 300 -> mean 200, median 200; all: mean 1600 / 5 = 320
+    assert s["count"].tolist() == [3, 2, 5]
+    assert s["mean_ms"].tolist() == [400.0, 200.0, 320.0]
+    assert s["median_ms"].tolist() == [400.0, 200.0, 300.0]
+    # two keys: the all-files rows per value of the second key, in the order it first appears
+    frame["k"] = ["u", "v", "v", "u", "u"]
+    s2 = summarize_values(frame, C.PAUSE_MS, by=(C.FILE, "k"))
+    assert list(zip(s2[C.FILE], s2["k"])) == [("b", "u"), ("a", "v"), ("b", "v"), ("a", "u"),
+                                              ("(all files)", "u"), ("(all files)", "v")]
+    # u: 400, 300, 600 -> mean 433.3; v: 100, 200 -> 150
+    assert s2["mean_ms"].tolist()[-2:] == [pytest.approx(1300 / 3), 150.0]
+    assert summarize_values(frame.iloc[:0], C.PAUSE_MS).empty  # no rows: no all-files row
+
+
+def _groupby_summary(transitions: pd.DataFrame) -> pd.DataFrame:
+    """The same figures from a plain pandas groupby (an independent implementation)."""
+    t = transitions.assign(**{C.FILE: transitions[C.FILE].astype(str), C.KIND: transitions[C.KIND].astype(str)})
+    both = pd.concat([t, t.assign(**{C.FILE: "(all files)"})])
+    g = both.groupby([C.FILE, C.KIND])[C.OFFSET_MS]
+    out = g.agg(count="count", mean_ms="mean", min_ms="min", max_ms="max")
+    for name, q in (("p10_ms", 0.1), ("median_ms", 0.5), ("p90_ms", 0.9), ("p95_ms", 0.95)):
+        out[name] = g.quantile(q)
+    per_file = out["count"].groupby(level=0).transform("sum")
+    out["share"] = out["count"] / per_file
+    changes = out[out.index.get_level_values(1).isin(["gap", "overlap"])]
+    out["share_of_speaker_changes"] = changes["count"] / changes["count"].groupby(level=0).transform("sum")
+    return out
+
+
+@settings(max_examples=60, deadline=None)  # ~10 ms an example
+@given(segs=segments())
+def test_summaries_equal_a_plain_groupby(segs):
+    tr = compute_transitions(to_frame(segs))
+    ours = summarize_transitions(tr).set_index([C.FILE, C.KIND])
+    ours = ours[ours["count"] > 0]
+    ref = _groupby_summary(tr)
+    assert sorted((str(f), str(k)) for f, k in ours.index) == sorted(ref.index.tolist())
+    for key, row in ref.iterrows():
+        mine = ours.loc[key]
+        for col in ("count", "mean_ms", "min_ms", "max_ms", "p10_ms", "median_ms", "p90_ms", "p95_ms", "share"):
+            assert mine[col] == pytest.approx(row[col]), (key, col)
+        if key[1] in ("gap", "overlap"):
+            assert mine["share_of_speaker_changes"] == pytest.approx(row["share_of_speaker_changes"])
+    # the pause summary and the floor-transfer offsets: per file and overall, as the groupby has them
+    fto = floor_transfer_offsets(tr).set_index(C.FILE)
+    ft = tr[tr[C.KIND].isin(["gap", "overlap"])]
+    if len(ft):
+        g = pd.concat([ft.assign(f=ft[C.FILE].astype(str)), ft.assign(f="(all files)")]).groupby("f")[C.OFFSET_MS]
+        assert fto["count"].sort_index().tolist() == g.count().sort_index().tolist()
+        assert fto["p90_ms"].sort_index().tolist() == pytest.approx(g.quantile(0.9).sort_index().tolist())
+        assert fto["overlap_share"].sort_index().tolist() == pytest.approx(
+            g.apply(lambda v: (v < 0).mean()).sort_index().tolist())
+
+
+# ------------------------------------------------------------------ figures from value counts (the distributed run's)
+def test_stats_from_counts_worked_by_hand():
+    # 100, 300, 300, 500: mean 1200 / 4 = 300; p10 at rank 0.3: 100 + 0.3 * 200 = 160;
+    # p90 at rank 2.7: 300 + 0.7 * 200 = 440; p95 at 2.85: 300 + 0.85 * 200 = 470; median (300 + 300) / 2
+    s = stats_from_counts([500, 100, 300], [1, 1, 2])  # any order, as merged counts come
+    assert (s["count"], s["mean_ms"], s["min_ms"], s["max_ms"]) == (4, 300.0, 100.0, 500.0)
+    assert (s["p10_ms"], s["median_ms"], s["median"]) == (pytest.approx(160.0), 300.0, 300.0)
+    assert (s["p90_ms"], s["p95_ms"]) == (pytest.approx(440.0), pytest.approx(470.0))
+    assert stats_from_counts([7], [0])["count"] == 0 and np.isnan(stats_from_counts([], [])["mean_ms"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.integers(-5000, 5000), min_size=1, max_size=60))
+def test_stats_from_counts_equal_the_whole_column(values):
+    """Merged counts give exactly (==) the figures of the whole column: what lets a distributed
+    run equal the serial one; and numpy's linear percentiles, independently."""
+    uniq, counts = np.unique(values, return_counts=True)
+    s = stats_from_counts(uniq, counts)
+    whole = summarize_values(pd.DataFrame({C.FILE: "f", "v": values}), "v").iloc[-1]
+    for name in ("count", "mean_ms", "min_ms", "max_ms", "p10_ms", "median_ms", "p90_ms", "p95_ms"):
+        assert s[name] == whole[name], name
+    assert s["p90_ms"] == pytest.approx(np.percentile(values, 90))
+    assert s["median"] == statistics.median(values)
+
+
+def test_transition_totals_are_summarize_transitions_all_files_rows():
+    tr = _hand_transitions()
+    by_kind = {k: stats_from_counts(*np.unique(tr.loc[tr[C.KIND] == k, C.OFFSET_MS], return_counts=True))
+               for k in ("gap", "overlap", "pause")}
+    rows = transition_totals(by_kind)
+    ref = summarize_transitions(tr)
+    ref = ref[ref[C.FILE] == "(all files)"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows.astype({C.FILE: object, C.KIND: object}),
+                                  ref.astype({C.FILE: object, C.KIND: object}))
+
+
+def test_guide_overall_from_per_file_rows_and_all_gaps():
+    per_file = pd.DataFrame({"average_gap_ms": [100.0, 400.0], "total_utterances": [3, 5]})
+    o = guide_overall(per_file, {"count": 4, "mean": 250.0, "median": 200.0, "min": 50.0, "max": 800.0})
+    # 2 files, 3 + 5 utterances; average of file averages (100 + 400) / 2; variability 800 / 250 = 3.2: HIGH
+    assert (o["total_files_analyzed"], o["total_utterances"], o["total_gaps"]) == (2, 8, 4)
+    assert o["average_of_file_averages_ms"] == 250.0 and o["variability_ratio"] == 3.2
+    assert o["variability"] == "HIGH"
+    assert guide_overall(per_file.iloc[:0], None)["overall_average_gap_ms"] is None

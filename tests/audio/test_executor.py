@@ -158,3 +158,42 @@ def test_the_dask_kinds_own_cluster_runs_workers_without_the_sampling_profiler()
     import dask
 
     assert dask.config.get("distributed.worker.profile.enabled") is True  # this process's setting untouched
+
+
+class _Counting(ThreadPoolExecutor):
+    """A thread pool that records the most tasks submitted and not yet done at any time."""
+
+    def __init__(self):
+        super().__init__(2)
+        self.lock, self.pending, self.most, self.submitted = threading.Lock(), 0, 0, 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self.lock:
+            self.pending += 1
+            self.submitted += 1
+            self.most = max(self.most, self.pending)
+
+        def run():
+            try:
+                time.sleep(0.01)  # long enough for the submitter to run ahead if it would
+                return fn(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.pending -= 1
+        return super().submit(run)
+
+
+def test_tasks_in_flight_are_bounded(tmp_path):
+    """200 one-file tasks, at most in_flight_limit(workers=2) = 4 submitted and not done at once, and
+    every file's outcome still comes back, in order (missing files: each its own failure)."""
+    from turntune_nb.audio.executor import in_flight_limit
+
+    files = [tmp_path / f"missing{i:03d}.wav" for i in range(200)]
+    pool = _Counting()
+    try:
+        transcripts, failed = transcribe_with_executor(files, pool, workers=2, chunk=1, progress=False)
+    finally:
+        pool.shutdown()
+    assert in_flight_limit(pool, workers=2) == 4
+    assert pool.submitted == 200 and pool.most <= 4
+    assert transcripts == [] and [f["filename"] for f in failed] == [f.name for f in files]

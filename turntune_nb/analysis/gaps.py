@@ -45,6 +45,9 @@ __all__ = (
     "compute_turn_ends",
     "summarize_values",
     "floor_transfer_offsets",
+    "guide_overall",
+    "stats_from_counts",
+    "transition_totals",
 )
 
 #: Quantiles reported in summaries, with their column names.
@@ -105,9 +108,11 @@ def _sorted_group_stats(codes: np.ndarray, values: np.ndarray, ngroups: int, qua
     out["min_ms"] = np.where(has, v[safe_first], np.nan)
     out["max_ms"] = np.where(has, v[np.clip(first + n - 1, 0, len(v) - 1)], np.nan)
     for name, q in quantiles.items():
-        pos = first + q * np.maximum(n - 1, 0)
-        lo = np.minimum(np.floor(pos).astype(np.int64), len(v) - 1)
-        hi = np.minimum(np.ceil(pos).astype(np.int64), len(v) - 1)
+        # the position inside the group, so the interpolation weight does not depend on where the
+        # group lies in the array (the same figure as from the group alone, or its value counts)
+        pos = q * np.maximum(n - 1, 0)
+        lo = np.minimum(first + np.floor(pos).astype(np.int64), len(v) - 1)
+        hi = np.minimum(first + np.ceil(pos).astype(np.int64), len(v) - 1)
         out[name] = np.where(has, v[lo] + (v[hi] - v[lo]) * (pos - np.floor(pos)), np.nan)
     return out
 
@@ -125,29 +130,85 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(values))
 
 
+def _key_codes(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes of a key column (-1 where the key is missing) and the values they stand for.
+
+    A categorical's codes are used as they are; any other column is factorised once as it
+    is: keys are never cast to object, nor combined into tuples.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(np.int64), list(series.cat.categories)
+    codes, uniques = pd.factorize(series, sort=False)
+    return codes.astype(np.int64, copy=False), list(uniques)
+
+
+def _combined_codes(frame: pd.DataFrame, by: list) -> tuple[np.ndarray, list, list]:
+    """One int64 code per row for the combination of its keys (mixed radix; -1 where a key
+    is missing), the radices, and each key's values."""
+    combined, radices, values = None, [], []
+    for col in by:
+        codes, uniques = _key_codes(frame[col])
+        size = max(len(uniques), 1)
+        combined = codes if combined is None else np.where((combined < 0) | (codes < 0), -1, combined * size + codes)
+        radices.append(size)
+        values.append(uniques)
+    return combined, radices, values
+
+
+def _group_rows(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows with every key, their group numbers in order of first appearance, the combined
+    code of each group)."""
+    rows = np.flatnonzero(combined >= 0)
+    groups, uniques = pd.factorize(combined[rows], sort=False)
+    return rows, groups.astype(np.int64, copy=False), np.asarray(uniques, np.int64)
+
+
+def _decode(codes: np.ndarray, radices: list) -> list[np.ndarray]:
+    """The per-key codes of combined codes (inverse of `_combined_codes`' mixed radix)."""
+    out = []
+    for size in reversed(radices):
+        out.append(codes % size)
+        codes = codes // size
+    return out[::-1]
+
+
 def summarize_values(frame: pd.DataFrame, value: str, by=(C.FILE,), overall: bool = True) -> pd.DataFrame:
     """count, mean, min, max, p10, median, p90, p95 of a column per group.
 
-    With ``overall=True`` a row labelled ``"(all files)"`` in the first key is added
-    for every combination of the other keys.
+    Groups come in the order they first appear in `frame`. With ``overall=True`` a row
+    labelled ``"(all files)"`` in the first key is added for every combination of the
+    other keys (in the order those first appear), after the groups.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"file": ["b", "a", "b"], "pause_ms": [100, 300, 500]})
+    >>> summarize_values(frame, "pause_ms")[["file", "count", "mean_ms", "median_ms"]].values.tolist()
+    [['b', 2, 300.0, 300.0], ['a', 1, 300.0, 300.0], ['(all files)', 3, 300.0, 300.0]]
     """
     by = list(by)
-    keys = frame[by].astype("object")
+    vals = frame[value].to_numpy()
+    combined, radices, values = _combined_codes(frame, by)
+    rows, groups, uniques = _group_rows(combined)
+    parts = [pd.DataFrame(_sorted_group_stats(groups, vals[rows], len(uniques)))]
+    keys = [[values[k][c] for c in codes] for k, codes in enumerate(_decode(uniques, radices))]
     if overall:
-        keys_all = keys.copy()
-        keys_all[by[0]] = ALL_FILES
-        keys = pd.concat([keys, keys_all], ignore_index=True)
-        vals = np.concatenate([frame[value].to_numpy(), frame[value].to_numpy()])
-    else:
-        vals = frame[value].to_numpy()
-    idx = pd.MultiIndex.from_frame(keys) if len(by) > 1 else pd.Index(keys[by[0]])
-    codes, uniques = pd.factorize(idx, sort=False)
-    stats = _sorted_group_stats(codes.astype(np.int64), vals, len(uniques))
-    result = pd.DataFrame(stats)
+        if len(by) > 1:  # every combination of the other keys, over all rows (missing first keys too)
+            rest, rest_radices, rest_values = _combined_codes(frame, by[1:])
+            all_rows, all_groups, all_uniques = _group_rows(rest)
+            rest_keys = [[rest_values[k][c] for c in codes] for k, codes in enumerate(_decode(all_uniques,
+                                                                                              rest_radices))]
+        else:
+            all_rows, all_groups, rest_keys = np.arange(len(vals)), np.zeros(len(vals), np.int64), []
+            all_uniques = np.zeros(min(len(vals), 1), np.int64)  # no rows: no all-files row either
+        parts.append(pd.DataFrame(_sorted_group_stats(all_groups, vals[all_rows], len(all_uniques))))
+        keys[0] = keys[0] + [ALL_FILES] * len(all_uniques)
+        for k, extra in enumerate(rest_keys, start=1):
+            keys[k] = keys[k] + extra
+    result = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if len(by) > 1:
-        result.index = pd.MultiIndex.from_tuples(list(uniques), names=by)
+        result.index = pd.MultiIndex.from_tuples(list(zip(*keys)), names=by)
     else:
-        result.index = pd.Index(list(uniques), name=by[0])
+        result.index = pd.Index(keys[0], name=by[0])
     return result.reset_index()
 
 
@@ -238,62 +299,163 @@ def guide_statistics(utterances: pd.DataFrame):
         for i in np.flatnonzero(~ok)
     ]
     per_file = per_file[ok].reset_index(drop=True)
-    if len(all_gaps):
-        avg = float(all_gaps.mean())
-        ratio = float(all_gaps.max()) / avg
-        overall = {
-            "total_files_analyzed": int(len(per_file)),
-            "total_utterances": int(per_file["total_utterances"].sum()),
-            "total_gaps": int(len(all_gaps)),
-            "overall_average_gap_ms": avg,
-            "overall_median_gap_ms": float(_median(all_gaps)),
-            "overall_min_gap_ms": float(all_gaps.min()),
-            "overall_max_gap_ms": float(all_gaps.max()),
-            "average_of_file_averages_ms": float(stats["mean_ms"][ok].mean()),
-            "variability_ratio": ratio,
-            "variability": variability_class(ratio),
-        }
-    else:
-        overall = {
-            "total_files_analyzed": 0,
-            "total_utterances": 0,
-            "total_gaps": 0,
-            "overall_average_gap_ms": None,
-            "overall_median_gap_ms": None,
-            "overall_min_gap_ms": None,
-            "overall_max_gap_ms": None,
-            "average_of_file_averages_ms": None,
-            "variability_ratio": None,
-            "variability": variability_class(None),
-        }
+    gaps = None if not len(all_gaps) else {
+        "count": len(all_gaps), "mean": float(all_gaps.mean()), "median": float(_median(all_gaps)),
+        "min": float(all_gaps.min()), "max": float(all_gaps.max())}
+    overall = guide_overall(per_file, gaps)
     return per_file, overall, skipped
 
 
+def guide_overall(per_file: pd.DataFrame, gaps: dict | None) -> dict:
+    """The guide's overall figures from its per-file rows and the figures of all gaps together.
+
+    `gaps` holds ``count``, ``mean``, ``median``, ``min`` and ``max`` of every gap of
+    every file (None when there is none); `guide_statistics` computes them from the
+    gaps in memory, a distributed run (`turntune_nb.dataset`) from the gaps' value
+    counts, and both end here, so their figures are the same.
+    """
+    if gaps is None or not gaps["count"]:
+        return {"total_files_analyzed": 0, "total_utterances": 0, "total_gaps": 0, "overall_average_gap_ms": None,
+                "overall_median_gap_ms": None, "overall_min_gap_ms": None, "overall_max_gap_ms": None,
+                "average_of_file_averages_ms": None, "variability_ratio": None,
+                "variability": variability_class(None)}
+    avg = float(gaps["mean"])
+    ratio = float(gaps["max"]) / avg
+    return {
+        "total_files_analyzed": int(len(per_file)),
+        "total_utterances": int(per_file["total_utterances"].sum()),
+        "total_gaps": int(gaps["count"]),
+        "overall_average_gap_ms": avg,
+        "overall_median_gap_ms": float(gaps["median"]),
+        "overall_min_gap_ms": float(gaps["min"]),
+        "overall_max_gap_ms": float(gaps["max"]),
+        "average_of_file_averages_ms": float(per_file["average_gap_ms"].to_numpy(np.float64).mean()),
+        "variability_ratio": ratio,
+        "variability": variability_class(ratio),
+    }
+
+
+def stats_from_counts(values, counts, quantiles=QUANTILES) -> dict:
+    """count, mean, min, max and quantiles of a column given as its distinct values and how
+    often each occurs: the figures `summarize_values` gives for the whole column.
+
+    Quantiles interpolate linearly between the values at ranks ``floor(q (n - 1))``
+    and ``ceil(q (n - 1))``, as `summarize_values` does over the sorted column, and
+    ``"median"`` is the mean of the two middle values; the mean is the exact integer sum
+    over the count. So figures built from value counts merged across machines
+    (`turntune_nb.dataset`) equal those from the whole column in memory.
+
+    Examples
+    --------
+    >>> s = stats_from_counts([100, 300, 500], [1, 2, 1])  # 100, 300, 300, 500
+    >>> s["count"], s["mean_ms"], s["median_ms"], s["p10_ms"], s["median"]
+    (4, 300.0, 300.0, 160.0, 300.0)
+    """
+    values, counts = np.asarray(values), np.asarray(counts, np.int64)
+    keep = counts > 0
+    values, counts = values[keep], counts[keep]
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], counts[order]
+    n = int(counts.sum())
+    out = {"count": n}
+    if not n:
+        return {**out, **dict.fromkeys(("mean_ms", "min_ms", "max_ms", "median", *quantiles), np.nan)}
+    cum = np.cumsum(counts)
+    v = values.astype(np.float64)
+
+    def at(rank):  # the value at 0-based rank `rank` of the sorted column
+        return v[np.searchsorted(cum, np.asarray(rank) + 1)]
+
+    total = (values.astype(np.int64) * counts).sum() if values.dtype.kind in "iu" else (v * counts).sum()
+    out["mean_ms"] = float(total) / n
+    out["min_ms"], out["max_ms"] = float(v[0]), float(v[-1])
+    for name, q in quantiles.items():
+        pos = q * max(n - 1, 0)
+        lo, hi = at(int(np.floor(pos))), at(int(np.ceil(pos)))
+        out[name] = float(lo + (hi - lo) * (pos - np.floor(pos)))
+    out["median"] = (float(at((n - 1) // 2)) + float(at(n // 2))) / 2
+    return out
+
+
 # --------------------------------------------------------------------------- summaries of transitions
+def _kind_codes(kinds: pd.Series) -> np.ndarray:
+    """Each row's index into `KINDS` (-1 for anything else)."""
+    if isinstance(kinds.dtype, pd.CategoricalDtype):
+        lookup = np.array([C.KINDS.index(k) if k in C.KINDS else -1 for k in kinds.cat.categories] + [-1], np.int64)
+        return lookup[kinds.cat.codes.to_numpy(np.int64)]  # code -1 (missing) reads the last entry, -1
+    codes, uniques = pd.factorize(kinds, sort=False)
+    lookup = np.array([C.KINDS.index(k) if k in C.KINDS else -1 for k in uniques] + [-1], np.int64)
+    return lookup[codes]
+
+
 def summarize_transitions(transitions: pd.DataFrame) -> pd.DataFrame:
     """Counts, shares and offset statistics per file and kind, with an all-files row.
 
-    ``share`` is the kind's share of all transitions in that file;
+    Every (file, kind) pair appears, in file order (a categorical's categories, else
+    first appearance) and `KINDS` order, with count 0 where absent; the all-files rows
+    come last. ``share`` is the kind's share of all transitions in that file;
     ``share_of_speaker_changes`` is, for gaps and overlaps, the share among speaker
     changes (gaps + overlaps), the figure the literature reports for overlaps.
+
+    Each row's group is its file's code times the number of kinds plus its kind's, so
+    the statistics come out already in the table's order (no keys cast, no tuples).
     """
-    summary = summarize_values(transitions, C.OFFSET_MS, by=(C.FILE, C.KIND))
-    # every (file, kind) pair appears, with count 0 where absent
-    files = [*transitions[C.FILE].cat.categories, ALL_FILES] if isinstance(
-        transitions[C.FILE].dtype, pd.CategoricalDtype) else [*pd.unique(transitions[C.FILE]), ALL_FILES]
-    full = pd.MultiIndex.from_product([files, list(C.KINDS)], names=[C.FILE, C.KIND])
-    summary = summary.set_index([C.FILE, C.KIND]).reindex(full)
-    summary["count"] = summary["count"].fillna(0).astype(np.int64)
-    summary = summary.reset_index()
-    totals = summary.groupby(C.FILE, sort=False)["count"].transform("sum")
-    summary.insert(3, "share", np.where(totals > 0, summary["count"] / totals.where(totals > 0, 1), np.nan))
-    changes = summary[C.KIND].isin([C.GAP, C.OVERLAP])
-    change_totals = summary["count"].where(changes, 0).groupby(summary[C.FILE], sort=False).transform("sum")
-    summary.insert(
-        4, "share_of_speaker_changes",
-        np.where(changes & (change_totals > 0), summary["count"] / change_totals.where(change_totals > 0, 1), np.nan),
-    )
+    nk = len(C.KINDS)
+    file_col = transitions[C.FILE]
+    if isinstance(file_col.dtype, pd.CategoricalDtype):
+        fcodes, files = file_col.cat.codes.to_numpy(np.int64), [*file_col.cat.categories]
+    else:
+        files = [*pd.unique(file_col)]
+        fcodes = pd.factorize(file_col, sort=False)[0].astype(np.int64, copy=False)
+    kcodes = _kind_codes(transitions[C.KIND])
+    values = transitions[C.OFFSET_MS].to_numpy()
+    ok = kcodes >= 0
+    per_file = ok & (fcodes >= 0)
+    nf = len(files)
+    stats = _sorted_group_stats(fcodes[per_file] * nk + kcodes[per_file], values[per_file], nf * nk)
+    totals = _sorted_group_stats(kcodes[ok], values[ok], nk)
+    summary = pd.DataFrame({k: np.concatenate([stats[k], totals[k]]) for k in stats},
+                           index=pd.MultiIndex.from_product([[*files, ALL_FILES], list(C.KINDS)],
+                                                            names=[C.FILE, C.KIND]))
+    return _insert_shares(summary.reset_index(), nf + 1)
+
+
+def _insert_shares(summary: pd.DataFrame, nfiles: int) -> pd.DataFrame:
+    """`summarize_transitions`' ``share`` and ``share_of_speaker_changes`` columns, for a table of
+    `nfiles` files x `KINDS` rows in that order."""
+    nk = len(C.KINDS)
+    counts = summary["count"].to_numpy(np.int64).reshape(nfiles, nk)
+    file_totals = np.repeat(counts.sum(axis=1), nk)
+    changes = np.isin(np.arange(nk), [C.KINDS.index(C.GAP), C.KINDS.index(C.OVERLAP)])
+    change_totals = np.repeat(counts[:, changes].sum(axis=1), nk)
+    count = summary["count"].to_numpy(float)
+    summary.insert(3, "share", np.where(file_totals > 0, count / np.maximum(file_totals, 1), np.nan))
+    summary.insert(4, "share_of_speaker_changes",
+                   np.where(np.tile(changes, nfiles) & (change_totals > 0), count / np.maximum(change_totals, 1),
+                            np.nan))
     return summary
+
+
+_STATS = ("count", "mean_ms", "min_ms", "max_ms", *QUANTILES)
+
+
+def transition_totals(stats_by_kind: dict) -> pd.DataFrame:
+    """The all-files rows of `summarize_transitions` from each kind's figures over all files
+    (as `stats_from_counts` gives them; a kind left out has none), shares included.
+
+    Examples
+    --------
+    >>> rows = transition_totals({"gap": stats_from_counts([100, 300], [3, 1]),
+    ...                           "overlap": stats_from_counts([-50], [1])})
+    >>> rows[["kind", "count", "share", "share_of_speaker_changes"]].values.tolist()[:2]
+    [['gap', 4, 0.8, 0.8], ['overlap', 1, 0.2, 0.2]]
+    """
+    empty = {"count": 0, **dict.fromkeys(_STATS[1:], np.nan)}
+    columns = {name: [stats_by_kind.get(kind, empty)[name] for kind in C.KINDS] for name in _STATS}
+    summary = pd.DataFrame({"count": np.asarray(columns["count"], np.int64),
+                            **{name: np.asarray(columns[name], np.float64) for name in _STATS[1:]}},
+                           index=pd.MultiIndex.from_product([[ALL_FILES], list(C.KINDS)], names=[C.FILE, C.KIND]))
+    return _insert_shares(summary.reset_index(), 1)
 
 
 def floor_transfer_offsets(transitions: pd.DataFrame) -> pd.DataFrame:
@@ -319,8 +481,12 @@ def floor_transfer_offsets(transitions: pd.DataFrame) -> pd.DataFrame:
     """
     ft = transitions[transitions[C.KIND].isin([C.GAP, C.OVERLAP])]
     out = summarize_values(ft, C.OFFSET_MS, by=(C.FILE,))
-    neg = (ft[C.OFFSET_MS] < 0).groupby(ft[C.FILE].astype(object), sort=False).mean()
-    share = out[C.FILE].map(neg)
+    codes, names = _key_codes(ft[C.FILE])
+    has = codes >= 0
+    n = np.bincount(codes[has], minlength=len(names))
+    neg = np.bincount(codes[has], weights=(ft[C.OFFSET_MS].to_numpy() < 0)[has], minlength=len(names))
+    seen = n > 0
+    share = out[C.FILE].map(pd.Series(neg[seen] / n[seen], index=pd.Index(names, dtype=object)[seen]))
     if len(ft):
         share = share.where(out[C.FILE] != ALL_FILES, float((ft[C.OFFSET_MS] < 0).mean()))
     out["overlap_share"] = share.astype(float)

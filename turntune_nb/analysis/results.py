@@ -43,7 +43,8 @@ from .transitions import compute_transitions
 from .turns import compute_pauses, compute_turn_ends
 
 __all__ = ("AnalysisResult", "analyze_transcripts", "analyze_transcripts_isolated", "SavedSummary", "load_summary",
-           "latest_summary", "speaker_source_of", "SPEAKERS_FROM_TRANSCRIPT", "result_caveats")
+           "latest_summary", "speaker_source_of", "SPEAKERS_FROM_TRANSCRIPT", "result_caveats", "caveats_from_sources",
+           "guide_recommendation", "unknown_as_nan")
 
 #: `speaker_source_of` for a transcript whose own speaker labels are taken as they are.
 SPEAKERS_FROM_TRANSCRIPT = "transcript"
@@ -74,8 +75,16 @@ def speaker_source_of(transcript: Transcript) -> str:
 
 def _speaker_caveats(transcripts) -> list[str]:
     """Warnings a recommendation must carry: unknown or estimated speakers, machine-found speech."""
+    return caveats_from_sources({t.name: speaker_source_of(t) for t in transcripts},
+                                [n for t in transcripts for n in t.notes])
+
+
+def caveats_from_sources(sources: dict, notes=()) -> list[str]:
+    """The caveats of a run from each file's speaker source (`speaker_source_of`) and the
+    transcripts' notes (only the offline detector's are caveats): what `analyze_transcripts`
+    reports, and what a distributed run (`turntune_nb.dataset`) builds from its workers'
+    small per-file summaries."""
     out = []
-    sources = {t.name: speaker_source_of(t) for t in transcripts}
     unknown = [n for n, s in sources.items() if s == SPEAKERS_UNKNOWN]
     if unknown:
         out.append(
@@ -90,9 +99,27 @@ def _speaker_caveats(transcripts) -> list[str]:
     if diarised:
         out.append(f"speakers in {len(diarised)} file(s) were told apart by offline diarisation (estimated from "
                    "voices, not known): speaker changes carry its errors")
-    detectors = dict.fromkeys(n for t in transcripts for n in t.notes if n.startswith("speech found by the offline"))
-    out += list(detectors)
+    out += list(dict.fromkeys(n for n in notes if n.startswith("speech found by the offline")))
     return out
+
+
+def guide_recommendation(overall: dict, sources: dict, backend: str) -> StreamingConfig:
+    """The guide's preset for the overall figures (`recommend_preset`), its reason flagged when
+    some files' speakers are unknown; `sources` maps each file to its speaker source."""
+    unknown = [n for n, v in sources.items() if v == SPEAKERS_UNKNOWN]
+    recommendation = recommend_preset(
+        overall["overall_average_gap_ms"], overall["total_files_analyzed"], overall["total_gaps"],
+        {"source": backend, "speaker_sources": sorted(set(sources.values()))},
+    )
+    if unknown and overall["overall_average_gap_ms"] is not None:
+        evidence = dict(recommendation.evidence)
+        evidence["reason"] = (
+            f"SPEAKERS UNKNOWN in {len(unknown)} of {len(sources)} file(s): the 'gaps' there are silences between "
+            "speech segments of one undivided speaker, pauses inside turns and gaps between people mixed, so "
+            "this preset rests on an unknown number of real speaker changes. " + evidence["reason"])
+        evidence["speaker_changes_known"] = False
+        recommendation = StreamingConfig(**{**recommendation.to_dict(), "evidence": evidence})
+    return recommendation
 
 
 def result_caveats(result_or_summary) -> list[str]:
@@ -368,19 +395,8 @@ def analyze_transcripts(transcripts, folder_path=None, failed=(), backend: str =
     turn_ends = compute_turn_ends(utterances, words)
     sources = {t.name: speaker_source_of(t) for t in transcripts}
     unknown = [n for n, v in sources.items() if v == SPEAKERS_UNKNOWN]
-    recommendation = recommend_preset(
-        overall["overall_average_gap_ms"], overall["total_files_analyzed"], overall["total_gaps"],
-        {"source": backend, "speaker_sources": sorted(set(sources.values()))},
-    )
-    if unknown and overall["overall_average_gap_ms"] is not None:
-        evidence = dict(recommendation.evidence)
-        evidence["reason"] = (
-            f"SPEAKERS UNKNOWN in {len(unknown)} of {len(sources)} file(s): the 'gaps' there are silences between "
-            "speech segments of one undivided speaker, pauses inside turns and gaps between people mixed, so "
-            "this preset rests on an unknown number of real speaker changes. " + evidence["reason"])
-        evidence["speaker_changes_known"] = False
-        recommendation = StreamingConfig(**{**recommendation.to_dict(), "evidence": evidence})
-    transition_summary = _unknown_as_nan(summarize_transitions(transitions), unknown, len(unknown) == len(sources))
+    recommendation = guide_recommendation(overall, sources, backend)
+    transition_summary = unknown_as_nan(summarize_transitions(transitions), unknown, len(unknown) == len(sources))
     all_notes = list(notes) + [f"{t.name}: {n}" for t in transcripts for n in t.notes]
     skipped = [dict(s) for s in failed] + [dict(s, stage="analyze") for s in too_few]
     return AnalysisResult(
@@ -428,8 +444,9 @@ def analyze_transcripts_isolated(transcripts, folder_path=None, failed=(), backe
     return analyze_transcripts(good, folder_path, failed, backend, notes)
 
 
-def _unknown_as_nan(summary: pd.DataFrame, unknown: list, all_unknown: bool) -> pd.DataFrame:
-    """Speaker-change rows of files whose speakers are unknown: NaN, not 0."""
+def unknown_as_nan(summary: pd.DataFrame, unknown: list, all_unknown: bool) -> pd.DataFrame:
+    """Speaker-change rows of files whose speakers are unknown: NaN, not 0 (and the all-files
+    rows when every file's are)."""
     if not unknown:
         return summary
     files = list(unknown) + ([ALL_FILES] if all_unknown else [])

@@ -208,16 +208,26 @@ def load_summary(path) -> SavedSummary:
     files = [r["filename"] for r in rows if isinstance(r, dict) and isinstance(r.get("filename"), str)] \
         if isinstance(rows, list) else []
     frames = {}
+    dataset = summary.get("dataset")  # a distributed run (turntune_nb.dataset): its tables are folders of parts
+    parts = {k: tables[k] for k in ("pauses", "turn_ends")}
+    if isinstance(dataset, dict):
+        parts = {k: (dataset.get("folder"), v) for k, v in parts.items()}
     for key in ("pauses", "turn_ends"):
-        name = tables[key]
-        if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
-                or "\0" in name or Path(name).is_absolute():
-            raise InputError(f"{path}: its table name {str(name)[:80]!r} is not a file name beside the summary; "
-                             "only files in the summary's own folder are read. Re-run `turntune analyze`.")
-        frames[key] = _read_table(path, path.parent / name)
+        table = path.parent
+        for name in parts[key] if isinstance(parts[key], tuple) else (parts[key],):
+            if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
+                    or "\0" in name or Path(name).is_absolute():
+                raise InputError(f"{path}: its table name {str(name)[:80]!r} is not a file name beside the summary;"
+                                 " only files in the summary's own folder are read. Re-run `turntune analyze`.")
+            table = table / name
+        if isinstance(dataset, dict) and not table.exists():  # a distributed run writes no part for an empty table
+            require_pyarrow()
+            frames[key] = pd.DataFrame(columns=sorted(_REQUIRED[key]))
+            continue
+        frames[key] = _read_table(path, table, parquet=isinstance(dataset, dict))
         missing = sorted(_REQUIRED[key] - set(frames[key].columns))
         if missing:
-            raise InputError(f"{path}: its table {name} has no {', '.join(missing)} column(s); it is not one "
+            raise InputError(f"{path}: its table {table.name} has no {', '.join(missing)} column(s); it is not one "
                              "`turntune analyze` saves: re-run `turntune analyze`")
     try:
         names = list(dict.fromkeys([str(f) for f in pd.unique(frames["turn_ends"][C.FILE].astype(str))]
@@ -240,10 +250,11 @@ def load_summary(path) -> SavedSummary:
 _REQUIRED = {"pauses": {C.FILE, C.SPEAKER, C.PAUSE_MS}, "turn_ends": {C.FILE, C.SPEAKER, C.END_MS}}
 
 
-def _read_table(path: Path, table: Path) -> pd.DataFrame:
-    """One table saved beside the summary at `path` (CSV, or Parquet by its name)."""
+def _read_table(path: Path, table: Path, parquet: bool = False) -> pd.DataFrame:
+    """One table saved beside the summary at `path` (CSV, or Parquet by its name or when `parquet`: a
+    distributed run's folder of parts)."""
     try:
-        if table.name.endswith(".parquet"):
+        if parquet or table.name.endswith(".parquet"):
             require_pyarrow()
             return pd.read_parquet(table)
         return pd.read_csv(table, keep_default_na=False, dtype={C.FILE: str, C.SPEAKER: str, C.FLOOR_SPEAKER: str},

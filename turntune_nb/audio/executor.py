@@ -3,7 +3,8 @@
 `transcribe_with_executor` ships each file as its path or `RemoteFile` reference
 (never its audio bytes) to `transcribe_file_offline` on a worker; the worker fetches
 a remote object into its own fetch cache (`turntune_nb.remote.fetch`) and returns
-the file's `Transcript` (its speech segments). A file that fails is that file's
+the file's `Transcript` (its speech segments). At most `in_flight_limit` tasks are
+submitted at a time; the next goes as one finishes. A file that fails is that file's
 failure, whatever the worker raised; the progress bar counts completions as they
 arrive from the pool or the cluster.
 
@@ -41,7 +42,7 @@ from .embeddings import VoiceEncoder
 from .offline import transcribe_file_offline
 from .vad import VADSettings
 
-__all__ = ("transcribe_with_executor", "open_executor", "chunk_size", "EXECUTORS")
+__all__ = ("transcribe_with_executor", "open_executor", "chunk_size", "in_flight_limit", "EXECUTORS")
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,25 @@ def chunk_size(n_files: int) -> int:
     (1, 6, 8)
     """
     return 1 if n_files < 64 else min(8, n_files // 64)
+
+
+def in_flight_limit(pool, workers: int | None = None) -> int:
+    """Tasks to keep submitted at once on `pool`: twice its worker threads (a Dask client's, when it is
+    one), at least 4: enough to keep every worker busy, never every task of a million files at once.
+
+    Examples
+    --------
+    >>> in_flight_limit(None, workers=2), in_flight_limit(None, workers=8)
+    (4, 16)
+    """
+    client = getattr(pool, "_client", None)
+    slots = None
+    if client is not None:
+        try:
+            slots = sum(client.nthreads().values()) or None
+        except Exception:  # no reachable scheduler: count the workers asked for
+            slots = None
+    return max(4, 2 * (slots or workers or os.cpu_count() or 1))
 
 
 def open_executor(kind="process", workers: int | None = None, scheduler: str | None = None):
@@ -204,12 +224,21 @@ def transcribe_with_executor(sources, executor="process", *, progress: bool = Tr
     pool, close = open_executor(executor, workers, scheduler)
     results: dict[int, tuple] = {}
     size = chunk if chunk is not None else chunk_size(len(sources))
+    starts = iter(range(0, len(sources), size))
+    in_flight = in_flight_limit(pool, workers)
     try:
-        futures = {pool.submit(_transcribe_chunk, sources[i:i + size], settings, speakers, diarise, fetch_dir): i
-                   for i in range(0, len(sources), size)}
+        futures: dict = {}
         with tqdm(total=len(sources), desc="offline VAD", unit="file", disable=not progress) as bar:
-            for fut in as_completed(futures):
-                first = futures[fut]
+            while True:
+                for first in starts:  # at most `in_flight` tasks submitted and not done (not 125,000 at once)
+                    futures[pool.submit(_transcribe_chunk, sources[first:first + size], settings, speakers, diarise,
+                                        fetch_dir)] = first
+                    if len(futures) >= in_flight:
+                        break
+                if not futures:
+                    break
+                fut = next(as_completed(futures))
+                first = futures.pop(fut)
                 part = sources[first:first + size]
                 try:
                     done = fut.result()

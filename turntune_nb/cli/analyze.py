@@ -208,6 +208,8 @@ def _run_analyze(args) -> int:
         from ..analysis.tables import require_openpyxl
 
         require_openpyxl()
+    if (args.executor or args.scheduler) and not all(_is_audio_input(p) for p in args.paths):
+        return _run_distributed(args)
     result = _analysis_from_args(args)
     _stop_if_interrupted(result)
     _check_analysed(result, args.paths)
@@ -230,6 +232,23 @@ def _run_analyze(args) -> int:
         if report:
             print_saved(out, "Report written to", report)
     return exit_code(result)
+
+
+def _run_distributed(args) -> int:
+    """Transcripts with --executor/--scheduler: each file's tables as a Parquet dataset under --out
+    (`turntune_nb.dataset`), the overall figures built from it."""
+    from ..dataset import DatasetOptions, analyze_to_dataset
+    from ..errors import ConfigError
+
+    if args.speaker or args.channel or getattr(args, "export", None):
+        raise ConfigError("--speaker, --channel and --export need the tables in memory: run without --executor "
+                          "(or re-tune the saved run: turntune recommend OUT/aggregated_analysis_*.json)")
+    run = analyze_to_dataset(args.paths, args.out, DatasetOptions(
+        executor=args.executor or "dask", workers=args.executor_workers, scheduler=args.scheduler,
+        progress=not args.json))
+    print(json.dumps(run.summary, indent=2, ensure_ascii=False) if args.json else
+          f"{run.summary_text()}\nSummary saved to {run.path}")
+    return exit_code(run)
 
 
 # --------------------------------------------------------------------------- recommend

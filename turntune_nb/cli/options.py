@@ -28,8 +28,12 @@ def add_scale_args(p) -> None:
     """--executor, --scheduler, --executor-workers, --upload-codec, --table-format: runs past one machine."""
     p.add_argument("--executor", choices=("serial", "thread", "process", "dask"), default=None,
                    help="where the offline backend runs: dask starts a LocalCluster (pip install "
-                   "'turntune_nb[dask]'); default: a process pool for 16 files or more, else this process")
-    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run the offline backend on this Dask cluster")
+                   "'turntune_nb[dask]'); default: a process pool for 16 files or more, else this process. "
+                   "With transcripts, analyze runs the analysis there: each file's tables go to a Parquet "
+                   "dataset under --out and the overall figures are built from it (turntune_nb.dataset)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help="run on this Dask cluster (the offline backend; with transcripts, the analysis: give "
+                   "--out a folder or URL its workers can write)")
     p.add_argument("--executor-workers", type=int, metavar="N",
                    help="workers of a local pool or cluster (default: CPUs)")
     p.add_argument("--upload-codec", choices=("flac",), default=None,
