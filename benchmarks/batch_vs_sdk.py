@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=20)
     ap.add_argument("--processing", type=float, default=2.0)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (the order alternates)")
+    ap.add_argument("--sdk-path", default="", help="a folder holding the `assemblyai` package (pip install --target)")
     args = ap.parse_args()
+    sdk_env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (args.sdk_path, os.environ.get("PYTHONPATH"))
+                                                          if p))
+    sdk_times, our_times, startups = [], [], []
     with tempfile.TemporaryDirectory() as tmp, FakeAssemblyAI(api_key=KEY, processing_time=args.processing) as fake:
         folder = Path(tmp) / "calls"
         folder.mkdir()
@@ -56,17 +62,32 @@ def main() -> None:
             p = folder / f"call{i:02d}.wav"
             p.write_bytes(wav_bytes(1000 + i, ms=3000, rate=16000))
             files.append(str(p))
-        sdk_s = timed([sys.executable, "-c", SDK, KEY, fake.url, *files])
         env = dict(os.environ, ASSEMBLYAI_API_KEY=KEY, ASSEMBLYAI_BASE_URL=fake.url, PYTHONPATH=str(ROOT))
         env.pop("ASSEMBLYAI_POLLING_INTERVAL", None)
-        ours_s = timed([sys.executable, "-m", "turntune_nb", "analyze", str(folder), "--backend", "assemblyai",
-                        "--cache-dir", str(Path(tmp) / "cache"), "--out", str(Path(tmp) / "out"), "--json"], env)
-        startup_s = timed([sys.executable, "-c", "import turntune_nb.cli"], env)
-    print(f"{args.files} files, fake processing {args.processing:g} s per job, default poll intervals; "
-          f"load {os.getloadavg()}")
-    print(f"  AssemblyAI SDK transcribe_group (transcription only): {sdk_s:6.2f} s")
-    print(f"  turntune analyze (transcription + analysis + summary): {ours_s:6.2f} s  "
-          f"({sdk_s / ours_s:.2f}x the SDK's speed; start-up alone {startup_s:.2f} s)")
+        for r in range(args.rounds):
+            def ours(r=r):
+                # a fresh cache and output folder each round: every file is uploaded, submitted and paid for again
+                return timed([sys.executable, "-m", "turntune_nb", "analyze", str(folder), "--backend", "assemblyai",
+                              "--cache-dir", str(Path(tmp) / f"cache{r}"), "--out", str(Path(tmp) / f"out{r}"),
+                              "--json"], env)
+
+            def sdk():
+                return timed([sys.executable, "-c", SDK, KEY, fake.url, *files], sdk_env)
+
+            first, second = (sdk, ours) if r % 2 == 0 else (ours, sdk)
+            a, b = first(), second()
+            sdk_s, ours_s = (a, b) if first is sdk else (b, a)
+            sdk_times.append(sdk_s)
+            our_times.append(ours_s)
+            startups.append(timed([sys.executable, "-c", "import turntune_nb.cli"], env))
+            print(f"  round {r + 1}: SDK {sdk_s:6.2f} s, turntune {ours_s:6.2f} s ({sdk_s / ours_s:.2f}x); "
+                  f"load {os.getloadavg()[0]:.1f}")
+    sdk_m, ours_m = statistics.median(sdk_times), statistics.median(our_times)
+    print(f"{args.files} files, fake processing {args.processing:g} s per job, default poll intervals, "
+          f"{args.rounds} interleaved rounds; load average {os.getloadavg()}")
+    print(f"  AssemblyAI SDK transcribe_group (transcription only): median {sdk_m:6.2f} s")
+    print(f"  turntune analyze (transcription + analysis + summary): median {ours_m:6.2f} s  "
+          f"({sdk_m / ours_m:.2f}x the SDK's speed; start-up alone {statistics.median(startups):.2f} s)")
 
 
 if __name__ == "__main__":

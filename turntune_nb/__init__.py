@@ -81,6 +81,9 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time each name c
     from .audio.offline import transcribe_offline
     from .audio.vad import SpeechDetector, VADSettings, segment_speech
 
+    # top level: where a backend is chosen, remote folders, measuring the real endpointer
+    from .dataset import DatasetOptions, DatasetRun, analyze_to_dataset
+
     # the error tree; inputs
     from .errors import (
         APIError,
@@ -116,9 +119,6 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time each name c
     from .notebook.plots import plot_offsets, plot_pause_ecdf, plot_per_file, plot_tradeoff
     from .notebook.report import render_report, write_report
     from .notebook.tuner import ThresholdTuner
-
-    # top level: where a backend is chosen, remote folders, measuring the real endpointer
-    from .dataset import DatasetOptions, DatasetRun, analyze_to_dataset
     from .pipeline import analyze_folder, open_session
     from .remote import RemoteFile
     from .replay import ReplayOptions, ReplayResult, plan_replay, replay, rescore

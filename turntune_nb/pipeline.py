@@ -12,13 +12,17 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .analysis.results import AnalysisResult, analyze_transcripts_isolated
 from .errors import ConfigError, InputError
 from .files import collect_inputs, is_url
 from .options import options_from_kwargs
 from .remote import RemoteFile, public_url
+
+if TYPE_CHECKING:
+    from .analysis.results import AnalysisResult
 
 __all__ = ("analyze_folder", "open_session", "BACKENDS", "resolve_backend")
 
@@ -126,6 +130,7 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
     failed = [s.as_failed() for s in skipped]
     notes = []
     if chosen == "assemblyai":
+        warm_analysis_imports()  # pandas and the analysis load while files upload and jobs run
         from .assemblyai.batch import BatchOptions, transcribe_files
         from .assemblyai.cache import default_cache_dir
         from .assemblyai.client import AssemblyAIClient
@@ -179,10 +184,33 @@ def analyze_folder(folder_or_paths, backend: str = "auto", *, api_key: str | Non
             write_segments(transcripts, Path(out_dir) / "segments")
     if not transcripts and not failed:
         raise InputError(f"nothing to analyse in {_folder_label(folder_or_paths)}")
+    from .analysis.results import analyze_transcripts_isolated
+
     result = analyze_transcripts_isolated(transcripts, folder_path=_folder_label(folder_or_paths), failed=failed,
                                           backend=chosen, notes=notes)
     result.interrupted = chosen == "assemblyai" and batch.interrupted
     return result
+
+
+def warm_analysis_imports() -> threading.Thread:
+    """Import the analysis (pandas, the readers, the gap maths) on a daemon thread, and return it.
+
+    The AssemblyAI path needs none of it until its first transcript arrives: imported meanwhile,
+    the seconds a job spends at the service pay for it (`benchmarks/batch_vs_sdk.py`). Python's
+    import locks make the first user of a module wait for this thread's import to finish; an
+    import that fails here fails again, with its traceback, where the module is used.
+    """
+
+    def _import() -> None:
+        try:
+            import turntune_nb.analysis.readers  # noqa: F401
+            import turntune_nb.analysis.results  # noqa: F401
+        except Exception:  # noqa: BLE001  # said where the module is used
+            pass
+
+    thread = threading.Thread(target=_import, name="turntune-warm-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 #: The offline backend runs on a process pool from this many files (when no executor is given).

@@ -27,7 +27,6 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ..analysis.readers import transcript_from_assemblyai
 from ..errors import APIError, AuthenticationError, ConfigError, InputError, TurnTuneError
 from ..files import (
     FAILED,
@@ -293,6 +292,8 @@ class _Run:
                 self.paid.write_failed(f"the cached transcript of {job.name}", err)
         for item in job.items:
             src, name = item
+            from ..analysis.readers import transcript_from_assemblyai  # pandas: imported while jobs run
+
             transcript = transcript_from_assemblyai(data, name)
             path = None
             if self.out is not None:

@@ -21,7 +21,6 @@ import math
 import time
 from dataclasses import dataclass
 
-from ..analysis.readers import transcript_from_assemblyai
 from ..errors import APIError, AuthenticationError, InputError, TurnTuneError
 from ..files import is_url
 from ..remote import RemoteFile, signed_url
@@ -287,6 +286,8 @@ class PaidSteps:
 def transcript_problem(data, name) -> str | None:
     """None when `data` is a usable completed transcript, else why not."""
     try:
+        from ..analysis.readers import transcript_from_assemblyai  # pandas: imported while jobs run
+
         transcript_from_assemblyai(data, name)
     except Exception as err:  # any failure of one transcript is that file's, never the run's
         return getattr(err, "reason", None) or f"{type(err).__name__}: {err}"

@@ -90,9 +90,6 @@ def _is_audio_input(path) -> bool:
 
 def _analysis_from_args(args):
     """An AnalysisResult for the paths of an ``analyze``-like command."""
-    from ..analysis.readers import collect_transcripts
-    from ..analysis.results import analyze_transcripts_isolated
-
     if all(_is_audio_input(p) for p in args.paths):
         from ..pipeline import analyze_folder
 
@@ -117,6 +114,9 @@ def _analysis_from_args(args):
             detail = "; ".join(f"{f['filename']}: {f['reason']}" for f in result.skipped) or "no input"
             raise NothingUsableError(f"nothing usable in {', '.join(map(str, args.paths))} ({detail})")
         return result
+    from ..analysis.readers import collect_transcripts
+    from ..analysis.results import analyze_transcripts_isolated
+
     transcripts, failed = collect_transcripts(args.paths)
     failed += _unreadable_entries(args.paths)
     if not transcripts:

@@ -21,11 +21,7 @@ Examples
 
 from __future__ import annotations
 
-import errno
-import logging
-import os
 import re
-import sys
 
 import pandas as pd
 from rich import box
@@ -38,6 +34,7 @@ from ..analysis.display import format_value, label, readable_rows, short_label
 from ..analysis.gaps import ALL_FILES
 from ..analysis.model import SPEAKERS_UNKNOWN
 from .tables import TextColumn, layout, print_fitted
+from .terminal import FailedFileFilter, make_console, print_error
 
 __all__ = ("make_console", "print_analysis", "print_recommendation", "print_replay", "print_failures",
            "print_error", "print_saved", "print_session_end", "stream_printer", "FailedFileFilter")
@@ -54,51 +51,7 @@ _OVERALL = ("total_files_analyzed", "total_utterances", "total_gaps", "overall_a
             "overall_min_gap_ms", "overall_max_gap_ms", "average_of_file_averages_ms")
 
 
-# --------------------------------------------------------------------------- the console
-def make_console(file=None, stderr: bool = False) -> Console:
-    """A `rich` console on `file` (default: stdout, or stderr with ``stderr=True``).
-
-    Its width is the terminal's; when `file` is not a terminal, ``$COLUMNS`` if set,
-    else 80. No colour or cursor codes unless `file` is a terminal, none with
-    ``NO_COLOR`` set (rich also honours ``FORCE_COLOR``, an explicit request).
-    """
-    file = file if file is not None else (sys.stderr if stderr else sys.stdout)
-    try:
-        tty = file.isatty()
-    except (AttributeError, ValueError, OSError):
-        tty = False
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) > 0 else (None if tty else 80)
-    no_color = bool(os.environ.get("NO_COLOR"))  # https://no-color.org: no styling codes at all
-    return _Console(file=_NoTrailingSpaces(file), width=width, highlight=False, markup=False, emoji=False,
-                    force_jupyter=False, no_color=no_color or None, color_system=None if no_color else "auto",
-                    soft_wrap=False)
-
-
-class _Console(Console):
-    """rich's console, except that a closed pipe raises `BrokenPipeError` (rich would exit
-    with status 1 itself): the command decides, once, how to end (`turntune_nb.cli.parser`)."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
-
-
-class _NoTrailingSpaces:
-    """A text stream that drops the spaces rich pads a table's last column with at a line's end."""
-
-    _TRAILING = re.compile(r" +(?=\n)")
-
-    def __init__(self, file):
-        self._file = file
-
-    def write(self, text: str) -> int:
-        return self._file.write(self._TRAILING.sub("", text))
-
-    def __getattr__(self, name):
-        return getattr(self._file, name)
-
-
+# --------------------------------------------------------------------------- the console (cli.terminal)
 def _heading(out: Console, title: str) -> None:
     out.print(Text(title, style="bold"))
     out.print("=" * min(len(title), out.width))
@@ -148,25 +101,12 @@ def print_saved(out: Console, what: str, path) -> None:
     out.print(line, soft_wrap=True)
 
 
-def print_error(message: str, err: Console | None = None) -> None:
-    """``turntune: <message>`` on stderr, on one line (not wrapped: scripts grep it)."""
-    (err or make_console(stderr=True)).print(f"turntune: {message}", soft_wrap=True)
-
-
 def print_failures(failed, err: Console | None = None) -> None:
     """The files that failed, each once, with its reason (stderr)."""
     err = err or make_console(stderr=True)
     print_error(f"{len(failed)} file(s) failed; the others were analysed:", err)
     for f in failed:
         err.print(f"  - {f['filename']}: {f['reason']}", soft_wrap=True)
-
-
-class FailedFileFilter(logging.Filter):
-    """Drops the log line a wing writes when one file fails (a record with ``failed_file``
-    set): the command names each failed file once, in its final list."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(record, "failed_file", None)
 
 
 # --------------------------------------------------------------------------- analyze

@@ -131,6 +131,6 @@ def redact(text: str, key: str | None = None) -> str:
 
 def print_err(msg: str) -> None:
     """``turntune: <msg>`` on stderr, the key redacted."""
-    from .console import print_error
+    from .terminal import print_error
 
     print_error(redact(msg))

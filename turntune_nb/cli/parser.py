@@ -62,7 +62,7 @@ def main(argv=None) -> int:
         _command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     import logging
 
-    from .console import FailedFileFilter, make_console
+    from .terminal import FailedFileFilter, make_console
 
     # the package's warnings as one `turntune: ...` line each; a failed file only in the final list
     handler = logging.StreamHandler(make_console(stderr=True).file)

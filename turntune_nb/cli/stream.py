@@ -94,7 +94,7 @@ def _run_stream(args) -> int:
 
         note = legacy_note(model)
         if note:
-            from .console import make_console
+            from .terminal import make_console
 
             make_console(stderr=True).print(f"Note: {note}")
     # the file name as given: Path() would print s3://b/x as s3:/b/x
