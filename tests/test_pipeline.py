@@ -19,7 +19,7 @@ from turntune_nb.analysis.presets import StreamingConfig
 from turntune_nb.assemblyai.client import AssemblyAIClient
 from turntune_nb.assemblyai.streaming import StreamingSession
 from turntune_nb.assemblyai.streaming_options import StreamingOptions
-from turntune_nb.errors import APIError, AuthenticationError, ConfigError, MissingAPIKeyError, TurnTuneError
+from turntune_nb.errors import APIError, ConfigError, MissingAPIKeyError, TurnTuneError
 from turntune_nb.live.endpointer import OfflineSession
 from turntune_nb.live.session import SessionOptions
 from turntune_nb.pipeline import analyze_folder, open_session, resolve_backend
@@ -360,3 +360,20 @@ def test_open_session_warns_the_caller_about_the_old_keyword_arguments(monkeypat
     assert (old.base_url, old.pacing_speed, old.inactivity_timeout_s) == ("ws://127.0.0.1:9/v3/ws", None, 4)
     offline = open_session(cfg, bytes(3200), offline=True, options=SessionOptions(pacing_speed=None))
     assert offline.pacing_speed is None
+
+
+def test_the_analysis_is_imported_on_a_thread_while_the_service_works():
+    """The AssemblyAI path starts with no pandas (the batch, the client, the cache); the analysis is imported
+    by `warm_analysis_imports` on a daemon thread, so a job's seconds at the service pay for it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys; import turntune_nb.pipeline as p, turntune_nb.assemblyai.batch, turntune_nb.assemblyai.client;"
+            "before = 'pandas' in sys.modules; t = p.warm_analysis_imports(); t.join(60);"
+            "print(before, t.daemon, 'turntune_nb.analysis.results' in sys.modules, 'pandas' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "True", "True", "True"]

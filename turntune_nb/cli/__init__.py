@@ -15,6 +15,8 @@ prints what came back. Nothing in the package imports it.
 - `options`: the option groups several sub-commands share (one side of the calls,
   speakers, the offline detector, executors, tuning) and the keyword arguments they
   become.
+- `terminal`: the console set-up and the one-line error `main` needs before any heavy import
+  (no pandas: the batch path imports the analysis on a thread while jobs run).
 - `console`: what the command prints, with rich: tables at the terminal's width (80
   when piped), no escape codes off a terminal or with ``NO_COLOR``.
 - `tables`: how a table fits that width: full labels, else short ones with a legend, else
