@@ -135,10 +135,16 @@ def test_known_count_separates_two_real_voices(two_voices):
     assert t.notes[:2] == (DIARISATION_NOTE, "2 speaker(s) found by diarisation, the count as given (speakers=N)")
     assert t.notes[2].startswith("speech found by the offline silero-lite detector")
     assert "speaker_source=diarisation" in DIARISATION_NOTE and t.speaker_source == "diarisation"
-    assert len(t.utterances) == len(truth)
+    # The third piece (10.60-14.40 s of the original) starts inside speaker91's 9.92-11.03 s reference
+    # segment: the first 430 ms are real overlap (RTTM), so the output has one more utterance: speaker91
+    # (spk1) from the piece's start, 6700 ms, to 6700 + 430 = 7130 ms, under speaker90's (spk0) turn.
+    main = [u for u in t.utterances if not (u.speaker == "spk1" and u.end_ms < 8000 and u.start_ms > 6000)]
+    extra = [u for u in t.utterances if u not in main]
+    assert len(main) == len(truth) and len(extra) == 1
+    assert abs(extra[0].start_ms - 6700) <= 50 and abs(extra[0].end_ms - 7130) <= 100
     # first appearance order: speaker90 -> spk0, speaker91 -> spk1
-    assert [u.speaker for u in t.utterances] == ["spk0", "spk1", "spk0", "spk1", "spk0"]
-    for u, (_, a, b) in zip(t.utterances, truth):
+    assert [u.speaker for u in main] == ["spk0", "spk1", "spk0", "spk1", "spk0"]
+    for u, (_, a, b) in zip(main, truth):
         assert abs(u.start_ms - a) <= 50 and abs(u.end_ms - b) <= 60
 
 
@@ -150,6 +156,10 @@ def test_diariser_covers_every_segment_and_only_them(two_voices):
     for i in range(0, len(samples), 16000):
         d.process(samples[i:i + 16000])
     turns = d.finish(segments)
+    # with the overlap of the third piece (see above) as the only exception, turns do not overlap:
+    # drop the overlapping second speaker's turns (those lying inside another's) before checking the tiling
+    turns = [t for t in turns if not any(o is not t and o[1] <= t[1] and t[2] <= o[2] and o[0] != t[0]
+                                         for o in turns)]
     covered = {}
     for _, a, b in turns:
         covered.setdefault(next(i for i, (s, e) in enumerate(segments) if s <= a and b <= e), []).append((a, b))
@@ -157,7 +167,9 @@ def test_diariser_covers_every_segment_and_only_them(two_voices):
         pieces = sorted(covered[i])
         assert pieces[0][0] == s and pieces[-1][1] == e
         assert all(p[1] == q[0] for p, q in zip(pieces, pieces[1:]))
-    assert d.found_speakers == 2 and d.windows >= len(segments)
+    # 18.4 s of audio (6 gaps of 0.7 s and 14.2 s of pieces): 10 s windows at 0 and 5 s, and a last one at
+    # 10 s padded with zeros; each holds both voices (pieces 1-3, 2-4, 3-5): 3 x 2 local speakers embedded
+    assert d.found_speakers == 2 and d.windows == 6
 
 
 def test_one_speaker_and_no_diarisation(two_voices):
@@ -181,7 +193,8 @@ def test_long_segments_are_labelled_in_blocks_with_the_same_result(two_voices, m
     import turntune_nb.audio.diarize as diarize
 
     path, _ = two_voices
-    whole = transcribe_file_offline(path, speakers=2).utterances
+    frames = DiarisationSettings(method="frames")     # the older path labels long segments in blocks
+    whole = transcribe_file_offline(path, speakers=2, diarisation=frames).utterances
     monkeypatch.setattr(diarize, "_BLOCK", 20)   # 0.2 s blocks: every segment crosses several block edges
-    blocked = transcribe_file_offline(path, speakers=2).utterances
+    blocked = transcribe_file_offline(path, speakers=2, diarisation=frames).utterances
     assert [(u.speaker, u.start_ms, u.end_ms) for u in blocked] == [(u.speaker, u.start_ms, u.end_ms) for u in whole]

@@ -52,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from dataclasses import dataclass
 
@@ -60,12 +61,23 @@ import numpy as np
 from ..analysis.model import SPEAKERS_FROM_DIARISATION
 from ..errors import ConfigError
 from .embeddings import N_MELS, TARGET_MEAN_SQUARE, MelFrames, VoiceEncoder
+from .local_speakers import (
+    WindowSegmenter,
+    _smooth_runs,
+    activity_turns,
+    assign_local_speakers,
+    local_masks,
+    speaker_activity,
+)
+from .segmentation import SegmentationModel
 
 __all__ = ("MonoDiariser", "DiarisationSettings", "spherical_kmeans", "cluster_embeddings", "check_speakers",
            "DIARISATION_SOURCE")
 
 #: The value of ``speaker_source`` for transcripts whose speakers came from here.
 DIARISATION_SOURCE = SPEAKERS_FROM_DIARISATION
+#: How local speakers are found: the segmentation model (overlap-aware), or per-frame models (the older path).
+METHODS = ("segmentation", "frames")
 
 
 
@@ -106,6 +118,19 @@ class DiarisationSettings:
         windows (a detector that keeps 60 ms pauses visible would otherwise leave
         windows too short to tell voices apart); frames are still labelled per
         segment, so the pauses stay.
+    method : str
+        ``"segmentation"`` (default): pyannote's segmentation model finds the local
+        speakers of 10 s windows, overlap included, and their embeddings tie them
+        into the file's speakers; ``"frames"``: the older path (one speaker per
+        frame from per-speaker frame models, no overlap).
+    step_ms : int
+        Segmentation windows start this far apart (10 s windows; a smaller step
+        sees each moment in more windows, at proportionally more CPU).
+    min_local_ms : int
+        A window's local speaker needs this much speech (alone, or overlapped when
+        it is never alone) to get an embedding; shorter ones are left out there.
+    min_overlap_ms : int
+        A second speaker's stretch of overlap must last this long to count.
     """
 
     window_ms: int = 1500
@@ -119,9 +144,19 @@ class DiarisationSettings:
     min_turn_ms: int = 300
     embedding_weight: float = 10.0
     bridge_ms: int = 200
+    method: str = "segmentation"
+    step_ms: int = 5000
+    min_local_ms: int = 300
+    min_overlap_ms: int = 100
 
     def __post_init__(self):
-        for name in ("window_ms", "min_window_ms", "embed_every_ms", "smooth_ms", "min_turn_ms", "bridge_ms"):
+        if self.method not in METHODS:
+            raise ConfigError(f"diarisation method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if not isinstance(self.step_ms, (int, np.integer)) or not 100 <= self.step_ms <= 10_000:
+            raise ConfigError(f"diarisation setting step_ms must be a whole number of ms in 100..10000, "
+                              f"got {self.step_ms!r}")
+        for name in ("window_ms", "min_window_ms", "embed_every_ms", "smooth_ms", "min_turn_ms", "bridge_ms",
+                     "min_local_ms", "min_overlap_ms"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 10:
                 raise ConfigError(f"diarisation setting {name} must be a whole number of ms >= 10, got {value!r}")
@@ -231,20 +266,10 @@ def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)[:, None]
 
 
-def _smooth_runs(labels: np.ndarray, min_len: int) -> np.ndarray:
-    """Give runs shorter than `min_len` frames the label of their longer neighbour."""
-    labels = labels.copy()
-    while True:
-        change = np.flatnonzero(np.diff(labels)) + 1
-        starts = np.concatenate([[0], change])
-        ends = np.concatenate([change, [len(labels)]])
-        lengths = ends - starts
-        if len(starts) <= 1 or lengths.min() >= min_len:
-            return labels
-        j = int(np.argmin(lengths))
-        left = lengths[j - 1] if j > 0 else -1
-        right = lengths[j + 1] if j + 1 < len(starts) else -1
-        labels[starts[j]:ends[j]] = labels[starts[j - 1]] if left >= right else labels[starts[j + 1]]
+@functools.lru_cache(maxsize=1)
+def _shared_model() -> SegmentationModel:
+    """The shipped segmentation model, loaded once per process (read-only weights)."""
+    return SegmentationModel()
 
 
 def check_speakers(speakers) -> int | None:
@@ -271,6 +296,8 @@ class MonoDiariser:
     settings : DiarisationSettings, optional
     encoder : VoiceEncoder, optional
         Share one between files to load the weights once.
+    model : SegmentationModel, optional
+        Likewise for the segmentation model (``method="segmentation"``).
 
     Notes
     -----
@@ -279,10 +306,13 @@ class MonoDiariser:
     """
 
     def __init__(self, speakers: int | None = None, settings: DiarisationSettings | None = None,
-                 encoder: VoiceEncoder | None = None):
+                 encoder: VoiceEncoder | None = None, model: SegmentationModel | None = None):
         self.speakers = check_speakers(speakers)
         self.settings = settings or DiarisationSettings()
         self._encoder = encoder
+        self._segmenter = None
+        if self.settings.method == "segmentation":
+            self._segmenter = WindowSegmenter(model or _shared_model(), self.settings.step_ms * 16)
         self._mel = MelFrames()
         self._file = tempfile.TemporaryFile()
         self.frames = 0
@@ -293,6 +323,8 @@ class MonoDiariser:
     def process(self, chunk: np.ndarray) -> None:
         """Add a chunk of 16 kHz int16 samples (the same ones the speech detector sees)."""
         mel, energy = self._mel.process(chunk)
+        if self._segmenter is not None:
+            self._segmenter.process(chunk)
         if len(mel):
             block = np.empty((len(mel), _COLS), np.float16)
             block[:, :N_MELS] = np.log(mel + 1e-8)
@@ -379,6 +411,8 @@ class MonoDiariser:
             ``min_window_ms``).
         """
         try:
+            if self._segmenter is not None:
+                return self._finish_local(list(segments))
             return self._finish(list(segments))
         finally:
             self._file.close()
@@ -434,6 +468,73 @@ class MonoDiariser:
                         turns[-1] = (who, turns[-1][1], e_ms)
                     else:
                         turns.append((who, s_ms, e_ms))
+        order = {}
+        for label, _, _ in turns:
+            order.setdefault(label, f"spk{len(order)}")
+        self.found_speakers = len(order)
+        return [(order[label], s, e) for label, s, e in turns]
+
+    # ------------------------------------------------------------------ the segmentation path
+    def _local_embeddings(self, segments):
+        """One embedding per (window, local speaker) with enough speech inside the speech segments."""
+        seg = self._segmenter
+        seg.flush()
+        speech = np.zeros(self.frames, bool)
+        for start, end in segments:
+            speech[start // 10:end // 10] = True
+        s = self.settings
+        cap, least = s.window_ms // 10, s.min_local_ms // 10
+        masks, items = [], {}
+        for w, (act, start) in enumerate(zip(seg.activity, seg.starts)):
+            first, m = local_masks(act, start, self.frames)
+            masks.append((first, m))
+            if not len(m):
+                continue
+            m = m & speech[first:first + len(m), None]
+            alone = m.sum(1) == 1
+            feats = None
+            for local in np.flatnonzero(m.sum(0) >= least):
+                excl = m[:, local] & alone
+                use = np.flatnonzero(excl if excl.sum() >= least else m[:, local])
+                if len(use) > cap:                   # the middle of its speech
+                    use = use[(len(use) - cap) // 2:(len(use) - cap) // 2 + cap]
+                feats = self._read(first, first + len(m)) if feats is None else feats
+                n = len(use) // 10 * 10
+                items.setdefault(n, []).append((w, int(local), feats[use[:n]], excl.sum() * 10 >= s.min_window_ms))
+        encoder = self._encoder or VoiceEncoder()
+        rows, emb = [], []
+        for _, group in sorted(items.items()):
+            for k in range(0, len(group), _BATCH):
+                batch = group[k:k + _BATCH]
+                mels = np.stack([np.exp(f[:, :N_MELS]) for _, _, f, _ in batch])
+                mean_square = np.array([np.mean(np.exp(f[:, N_MELS])) for _, _, f, _ in batch])
+                mels *= (TARGET_MEAN_SQUARE / np.maximum(mean_square, 1e-10))[:, None, None]
+                emb.append(encoder.embed(mels))
+                rows += [(w, local, reliable) for w, local, _, reliable in batch]
+        return masks, rows, (np.concatenate(emb) if emb else np.empty((0, 256), np.float32))
+
+    def _finish_local(self, segments):
+        if not any(e - s >= self.settings.min_window_ms for s, e in segments):
+            return None                              # too little speech to tell voices apart
+        masks, rows, emb = self._local_embeddings(segments)
+        self.windows = len(rows)
+        if not rows:
+            return None
+        window_of = np.array([w for w, _, _ in rows])
+        reliable = np.array([r for _, _, r in rows], bool)
+        fit = emb[reliable] if reliable.sum() >= 2 else emb
+        if self.speakers == 1:
+            centroids = np.mean(fit, axis=0, keepdims=True)
+        else:
+            _, centroids = cluster_embeddings(fit, self.speakers, self.settings)
+        labels = assign_local_speakers(emb, window_of, centroids)
+        tied = [np.full(3, -1) for _ in masks]
+        for (w, local, _), g in zip(rows, labels):
+            tied[w][local] = g
+        share, count = speaker_activity(((first, m, tied[w]) for w, (first, m) in enumerate(masks)),
+                                        self.frames, len(centroids))
+        turns = activity_turns(share, count, segments, self.settings.min_turn_ms // 10,
+                               self.settings.min_overlap_ms // 10)
         order = {}
         for label, _, _ in turns:
             order.setdefault(label, f"spk{len(order)}")
