@@ -6,8 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from turntune_nb.audio.segmentation import (FRAME_SPAN, FRAME_STEP, POWERSET, SegmentationModel, frame_count,
-                                            to_multilabel)
+from turntune_nb.audio.segmentation import (
+    FRAME_SPAN,
+    FRAME_STEP,
+    POWERSET,
+    SegmentationModel,
+    frame_count,
+    to_multilabel,
+)
 from turntune_nb.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
