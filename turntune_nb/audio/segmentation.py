@@ -126,15 +126,13 @@ class SegmentationModel:
         # sigmoid(x) = (tanh(x / 2) + 1) / 2: the input, forget and output gates are halved, one tanh does all four
         half = np.ones(512, np.float32)
         half[:256] = half[384:] = 0.5
-        self._lstm = []
+        self._lstm = []   # per layer: input weights of both directions side by side, recurrent ones stacked
         for layer in range(4):
-            pair = []
-            for suffix in ("", "_reverse"):
-                name = f"l{layer}{suffix}"
-                pair.append((np.ascontiguousarray(w[f"lstm_weight_ih_{name}"].T * half),
-                             np.ascontiguousarray(w[f"lstm_weight_hh_{name}"].T * half),
-                             (w[f"lstm_bias_ih_{name}"] + w[f"lstm_bias_hh_{name}"]) * half))
-            self._lstm.append(pair)
+            names = (f"l{layer}", f"l{layer}_reverse")
+            self._lstm.append((
+                np.ascontiguousarray(np.concatenate([w[f"lstm_weight_ih_{n}"].T * half for n in names], axis=1)),
+                np.ascontiguousarray(np.stack([w[f"lstm_weight_hh_{n}"].T * half for n in names])),
+                np.concatenate([(w[f"lstm_bias_ih_{n}"] + w[f"lstm_bias_hh_{n}"]) * half for n in names])))
         self._linear = [(np.ascontiguousarray(w[f"linear_{i}_weight"].T), w[f"linear_{i}_bias"]) for i in (0, 1)]
         self._head = (np.ascontiguousarray(w["classifier_weight"].T), w["classifier_bias"])
 
@@ -152,25 +150,29 @@ class SegmentationModel:
     def _bilstm(self, x: np.ndarray) -> np.ndarray:
         """4 bidirectional layers over ``(T, B, C)``; returns ``(T, B, 256)``."""
         steps, batch, _ = x.shape
-        for pair in self._lstm:
-            w_hh = np.stack([pair[0][1], pair[1][1]])                           # (2, 128, 512)
-            flat = x.reshape(steps * batch, -1)
-            gates_in = np.stack([(flat @ w_ih + bias).reshape(steps, batch, 512) for w_ih, _, bias in pair])
-            out = np.empty((steps, batch, 256), np.float32)
+        for w_ih, w_hh, bias in self._lstm:
+            # both directions' input gates in one product; the backward one is read in reversed time, so
+            # step t of the loop adds row t of both
+            gates_in = (x.reshape(steps * batch, -1) @ w_ih + bias).reshape(steps, batch, 2, 512)
+            gates_in = np.ascontiguousarray(np.stack([gates_in[:, :, 0], gates_in[::-1, :, 1]], axis=1))
+            hs = np.empty((steps, 2, batch, 128), np.float32)
             h = np.zeros((2, batch, 128), np.float32)
             c = np.zeros((2, batch, 128), np.float32)
             g = np.empty((2, batch, 512), np.float32)
             for t in range(steps):
                 np.matmul(h, w_hh, out=g)          # PyTorch gate order: input, forget, cell, output
-                g[0] += gates_in[0, t]
-                g[1] += gates_in[1, steps - 1 - t]
+                g += gates_in[t]
                 np.tanh(g, out=g)
-                c *= g[..., 128:256] * 0.5 + 0.5
-                c += (g[..., :128] * 0.5 + 0.5) * g[..., 256:384]
-                h = (g[..., 384:] * 0.5 + 0.5) * np.tanh(c)
-                out[t, :, :128] = h[0]
-                out[steps - 1 - t, :, 128:] = h[1]
-            x = out
+                g[..., :256] += 1.0                # 2 x the input and forget gates' sigmoids
+                g[..., 384:] += 1.0                # 2 x the output gate's
+                c *= g[..., 128:256]
+                c += g[..., :128] * g[..., 256:384]
+                c *= 0.5
+                h = hs[t]
+                np.tanh(c, out=h)
+                h *= g[..., 384:]
+                h *= 0.5
+            x = np.concatenate([hs[:, 0], hs[::-1, 1]], axis=-1)
         return x
 
     def __call__(self, windows: np.ndarray) -> np.ndarray:
