@@ -333,8 +333,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     shared = Path(args.shared)
     encoder = VoiceEncoder()
-    changes_ = {k: (v if not v[:1].isdigit() else float(v) if "." in v else int(v))
-                for k, v in (item.split("=", 1) for item in args.set)}
+    def value(v: str):
+        return {"True": True, "False": False}.get(v, v if not v[:1].isdigit() else float(v) if "." in v else int(v))
+
+    changes_ = {k: value(v) for k, v in (item.split("=", 1) for item in args.set)}
     if args.detector:
         global VAD
         VAD = VADSettings(detector=args.detector)

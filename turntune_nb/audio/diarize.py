@@ -2,41 +2,42 @@
 
 A mono recording holds every party in one channel; the voice activity detector
 (`turntune_nb.audio.vad`) finds speech but not whose. This module splits that speech
-between speakers so that gaps, overlaps and backchannels between people can be
-measured without a key:
+between speakers, two at once where they overlap, so that gaps, overlaps and
+backchannels between people can be measured without a key. The default
+(``DiarisationSettings.method="segmentation"``), as pyannote's pipeline does it:
 
-1. **Features** (streamed, one pass with the detector): a 40-channel mel power
-   spectrogram per 10 ms frame (25 ms Hann window, the parameters Resemblyzer's
-   encoder was trained on) and each frame's energy. They go to a temporary file
-   (about 30 MB per hour, float16), not to memory, so memory stays bounded
-   whatever the length.
-2. **Speaker embeddings** (`turntune_nb.audio.embeddings.VoiceEncoder`, with the
-   features above): Resemblyzer's GE2E encoder (Apache-2.0, converted to
-   ``turntune_nb/data/voice_encoder.npz`` by
-   ``scripts/export_voice_encoder.py``): a 3-layer LSTM run in numpy over windows
-   of up to `DiarisationSettings.window_ms` of each speech segment, at most one
-   window per `DiarisationSettings.embed_every_ms` of speech (the encoder is the
-   costly part: embedding every frame would run at about 80x real time on one core).
+1. **Segmentation** (streamed, one pass with the detector): pyannote's
+   segmentation-3.0 (`turntune_nb.audio.segmentation`, MIT, shipped as
+   ``turntune_nb/data/segmentation.npz``) over 10 s windows every
+   `DiarisationSettings.step_ms`: up to three *local* speakers per ~17 ms frame, two
+   at once where they overlap (`turntune_nb.audio.local_speakers.WindowSegmenter`).
+   Alongside, 40-channel mel frames (10 ms) go to a temporary file (about 30 MB per
+   hour, float16), not to memory.
+2. **Speaker embeddings** (`turntune_nb.audio.embeddings.VoiceEncoder`): Resemblyzer's
+   GE2E encoder (Apache-2.0, ``turntune_nb/data/voice_encoder.npz``) on up to
+   `DiarisationSettings.window_ms` of each local speaker's speech in each window
+   (where they speak alone, if they do for `DiarisationSettings.min_local_ms`).
 3. **Clustering** per file: spherical k-means (k-means++ starts) on the cosine of
-   the embeddings, into ``speakers`` clusters when the count is known; otherwise
-   the count is estimated at the elbow of the mean cosine to the centroids
-   against k (`DiarisationSettings.elbow_ratio`, `DiarisationSettings.min_gain`,
-   chosen on the shared SpokenWOZ calls, their single channels, the AMI clips and
-   the pyannote sample with ``benchmarks/diarisation_eval.py``).
-4. **Frame assignment**: a diagonal Gaussian per speaker on the log-mel frames of
-   that speaker's windows scores every speech frame; the scores are smoothed over
-   `DiarisationSettings.smooth_ms`, each frame is pulled towards the speaker of the
-   nearest window of its segment (`DiarisationSettings.embedding_weight`: the
-   embeddings decide where they exist, the frame models decide segments too short
-   for a window and changes between windows), and a segment is cut where the
-   winning speaker changes for at least `DiarisationSettings.min_turn_ms`.
+   the embeddings of local speakers who speak alone for `min_window_ms`, into
+   ``speakers`` clusters when the count is known; otherwise the count is estimated at
+   the elbow of the mean cosine to the centroids against k
+   (`DiarisationSettings.elbow_ratio`, `DiarisationSettings.min_gain`). Each local
+   speaker then goes to its nearest centroid, two of one window never to the same.
+4. **Aggregation**: per 10 ms frame, the share of covering windows in which each
+   speaker is active and the mean number of active local speakers; a speech frame
+   gets that many speakers (at least one, at most two), the most active ones
+   (`turntune_nb.audio.local_speakers.activity_turns`). Turns may overlap.
 
-Overlapped speech is not detected: each frame gets *one* speaker, so a mono
-recording reports no overlaps (a change inside a speech segment has offset 0).
-With these features the evidence is weak: even with speaker models fit on the
-reference, an overlap score separates overlap from single-speaker frames with an
-area under the ROC curve of 0.67 on the shared AMI and pyannote clips
-(``benchmarks/diarisation_eval.py``), too little to report overlaps as measured.
+With ``method="frames"`` (the older path, no overlap, about twice as fast), the
+embeddings are taken every `DiarisationSettings.embed_every_ms` of speech, a diagonal
+Gaussian per speaker on the log-mel frames scores every speech frame, smoothed over
+`DiarisationSettings.smooth_ms` and pulled towards the nearest window's speaker
+(`DiarisationSettings.embedding_weight`), and a segment is cut where the winner
+changes for at least `DiarisationSettings.min_turn_ms`; each frame gets one speaker.
+
+``benchmarks/diarisation_eval.py`` measures both on the shared AMI clips and
+SpokenWOZ calls (DER at collar 0 with overlap scored, speaker changes, overlap share
+and overlaps started per speaker); ``benchmarks/diarisation.py`` their speed.
 
 Examples
 --------
@@ -131,6 +132,9 @@ class DiarisationSettings:
         it is never alone) to get an embedding; shorter ones are left out there.
     min_overlap_ms : int
         A second speaker's stretch of overlap must last this long to count.
+    add_speech : bool
+        Also give speakers to stretches the segmentation model calls speech and the
+        detector did not (at least 200 ms; ``method="segmentation"`` only).
     """
 
     window_ms: int = 1500
@@ -148,8 +152,11 @@ class DiarisationSettings:
     step_ms: int = 5000
     min_local_ms: int = 300
     min_overlap_ms: int = 100
+    add_speech: bool = False
 
     def __post_init__(self):
+        if not isinstance(self.add_speech, bool):
+            raise ConfigError(f"diarisation setting add_speech must be True or False, got {self.add_speech!r}")
         if self.method not in METHODS:
             raise ConfigError(f"diarisation method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not isinstance(self.step_ms, (int, np.integer)) or not 100 <= self.step_ms <= 10_000:
@@ -264,6 +271,15 @@ def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
     lo = np.clip(np.arange(n) - width // 2, 0, n)
     hi = np.clip(np.arange(n) + (width - width // 2), 0, n)
     return (c[hi] - c[lo]) / (hi - lo)[:, None]
+
+
+def _union(segments, count, min_ms: int = 200):
+    """The speech segments joined with the stretches the segmentation windows call speech."""
+    speech = np.rint(count) >= 1
+    for start, end in segments:
+        speech[start // 10:end // 10] = True
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], speech.astype(np.int8), [0]])))
+    return [(int(a) * 10, int(b) * 10) for a, b in zip(edges[::2], edges[1::2]) if (b - a) * 10 >= min_ms]
 
 
 @functools.lru_cache(maxsize=1)
@@ -533,6 +549,8 @@ class MonoDiariser:
             tied[w][local] = g
         share, count = speaker_activity(((first, m, tied[w]) for w, (first, m) in enumerate(masks)),
                                         self.frames, len(centroids))
+        if self.settings.add_speech:
+            segments = _union(segments, count)
         turns = activity_turns(share, count, segments, self.settings.min_turn_ms // 10,
                                self.settings.min_overlap_ms // 10)
         order = {}
