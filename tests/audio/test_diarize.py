@@ -198,3 +198,24 @@ def test_long_segments_are_labelled_in_blocks_with_the_same_result(two_voices, m
     monkeypatch.setattr(diarize, "_BLOCK", 20)   # 0.2 s blocks: every segment crosses several block edges
     blocked = transcribe_file_offline(path, speakers=2, diarisation=frames).utterances
     assert [(u.speaker, u.start_ms, u.end_ms) for u in blocked] == [(u.speaker, u.start_ms, u.end_ms) for u in whole]
+
+
+def test_overlaps_in_a_real_mono_conversation_are_found_and_counted():
+    """samples/real/sample.wav's human RTTM (samples/real/sample.rttm) has a speaker start before the other
+    ends at 9.92 s (speaker91 over speaker90 until 10.02), 10.57 s (speaker90 over 91 until 11.03),
+    14.49 s (91 over 90 until 14.70) and 27.85 s (90 over 91 until 28.50); 18.15 s is a backchannel inside
+    90's turn. The diarised mono file must show overlaps there, and the analysis must count them."""
+    from turntune_nb.analysis import columns as C
+    from turntune_nb.analysis.gaps import compute_transitions
+    from turntune_nb.analysis.results import analyze_transcripts
+    from turntune_nb.analysis.speakers import speaker_table
+
+    t = transcribe_file_offline(ROOT / "samples" / "real" / "sample.wav", speakers=2)
+    tr = compute_transitions(t.to_frame())
+    overlaps = tr[tr[C.KIND] == C.OVERLAP][C.START_MS].to_numpy()
+    reference = np.array([9920, 10570, 14490, 27850])
+    near = np.abs(overlaps[:, None] - reference[None, :]) <= 300
+    assert near.any(axis=1).all()            # every overlap found is one of the reference's
+    assert near.any(axis=0).sum() >= 3       # and at least 3 of its 4 are found
+    table = speaker_table(analyze_transcripts([t]))
+    assert table["overlaps_started"].sum() == len(overlaps)
