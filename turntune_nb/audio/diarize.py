@@ -260,6 +260,7 @@ def cluster_embeddings(x: np.ndarray, speakers: int | None = None, settings: Dia
 _COLS = N_MELS + 1  # log-mel and log-energy per frame, float16 in the temporary file
 _BATCH = 16        # embedding windows per encoder call (memory: ~10 MB of gates at 150 frames)
 _BLOCK = 6000      # frames (60 s) of a long speech segment labelled at a time
+_SHORT_MS = 60_000  # files shorter than this get a denser segmentation step (at least ~10 windows)
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -327,8 +328,9 @@ class MonoDiariser:
         self.settings = settings or DiarisationSettings()
         self._encoder = encoder
         self._segmenter = None
-        if self.settings.method == "segmentation":
-            self._segmenter = WindowSegmenter(model or _shared_model(), self.settings.step_ms * 16)
+        self._model = model
+        self._head: list[np.ndarray] | None = [] if self.settings.method == "segmentation" else None
+        self._head_samples = 0
         self._mel = MelFrames()
         self._file = tempfile.TemporaryFile()
         self.frames = 0
@@ -341,6 +343,12 @@ class MonoDiariser:
         mel, energy = self._mel.process(chunk)
         if self._segmenter is not None:
             self._segmenter.process(chunk)
+        elif self._head is not None:
+            # the first minute is held back: a file that ends sooner gets a denser step
+            self._head.append(np.asarray(chunk, dtype=np.int16).copy())
+            self._head_samples += len(chunk)
+            if self._head_samples >= _SHORT_MS * 16:
+                self._start_segmenter(self.settings.step_ms)
         if len(mel):
             block = np.empty((len(mel), _COLS), np.float16)
             block[:, :N_MELS] = np.log(mel + 1e-8)
@@ -427,7 +435,10 @@ class MonoDiariser:
             ``min_window_ms``).
         """
         try:
-            if self._segmenter is not None:
+            if self._head is not None:
+                if self._segmenter is None:          # a short file: ~10 windows however short it is
+                    self._start_segmenter(int(np.clip((self._head_samples // 16 - 10_000) // 10, 1000,
+                                                      self.settings.step_ms)))
                 return self._finish_local(list(segments))
             return self._finish(list(segments))
         finally:
@@ -491,6 +502,12 @@ class MonoDiariser:
         return [(order[label], s, e) for label, s, e in turns]
 
     # ------------------------------------------------------------------ the segmentation path
+    def _start_segmenter(self, step_ms: int) -> None:
+        self._segmenter = WindowSegmenter(self._model or _shared_model(), step_ms * 16)
+        for chunk in self._head:
+            self._segmenter.process(chunk)
+        self._head = []
+
     def _local_embeddings(self, segments):
         """One embedding per (window, local speaker) with enough speech inside the speech segments."""
         seg = self._segmenter
