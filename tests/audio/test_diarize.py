@@ -167,9 +167,11 @@ def test_diariser_covers_every_segment_and_only_them(two_voices):
         pieces = sorted(covered[i])
         assert pieces[0][0] == s and pieces[-1][1] == e
         assert all(p[1] == q[0] for p, q in zip(pieces, pieces[1:]))
-    # 18.4 s of audio (6 gaps of 0.7 s and 14.2 s of pieces): 10 s windows at 0 and 5 s, and a last one at
-    # 10 s padded with zeros; each holds both voices (pieces 1-3, 2-4, 3-5): 3 x 2 local speakers embedded
-    assert d.found_speakers == 2 and d.windows == 6
+    # 18.4 s of audio (6 gaps of 0.7 s and 14.2 s of pieces), shorter than a minute: step
+    # (18400 - 10000) // 10 = 840 ms, raised to the 1000 ms floor: 10 s windows at 0, 1, ... 8 s fit
+    # (8 + 10 <= 18.4), and a last one at 9 s padded with zeros: 10 windows, each holding both voices
+    # (every 10 s span here reaches into pieces of both): 10 x 2 local speakers embedded
+    assert d.found_speakers == 2 and d.windows == 20
 
 
 def test_one_speaker_and_no_diarisation(two_voices):
