@@ -6,12 +6,17 @@ child process pinned to one CPU (so peak RSS is each run's own):
 
 - ``decode``: decoding alone, in 1 s chunks (the baseline);
 - ``vad``: decode + the default speech detector;
-- ``diarise``: decode + detector + speaker diarisation (``speakers=2``), i.e.
-  `transcribe_file_offline` as the offline backend runs it.
+- ``frames``: decode + detector + the older diarisation path (``method="frames"``:
+  one speaker per frame, no overlap), ``speakers=2``: the baseline the new default
+  is compared with, in the same run;
+- ``diarise``: decode + detector + the default diarisation (the segmentation model,
+  overlap-aware), ``speakers=2``, i.e. `transcribe_file_offline` as the offline
+  backend runs it.
 
-Prints the real-time factor of each (audio seconds per wall-clock second), the
-ratio of the full run to the decode baseline, and peak RSS. Target: the full run
-at >= 100x real time and < 300 MB peak RSS. Asserts nothing.
+Prints the real-time factor of each in CPU time (user + system seconds of the child,
+one core, BLAS limited to one thread) and in wall-clock time, each run's ratio to the
+decode baseline and to the ``frames`` baseline, and peak RSS. Target: the full run at
+>= 100x real time in CPU time and < 300 MB peak RSS. Asserts nothing.
 
     taskset -c 0 .venv/bin/python benchmarks/diarisation.py [--minutes 60]
 """
@@ -62,6 +67,7 @@ def child(mode: str, path: str) -> None:
     from turntune_nb.audio.vad import SpeechDetector
 
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     info = {}
     if mode == "decode":
         info["samples"] = sum(len(c) for c in iter_audio_chunks(path, chunk_ms=1000))
@@ -69,9 +75,14 @@ def child(mode: str, path: str) -> None:
         det = SpeechDetector(RATE)
         info["segments"] = sum(len(det.process(c)) for c in iter_audio_chunks(path, chunk_ms=1000)) + len(det.flush())
     else:
-        t = transcribe_file_offline(path, speakers=2)
+        from turntune_nb.audio.diarize import DiarisationSettings
+
+        settings = DiarisationSettings(method="frames") if mode == "frames" else None
+        t = transcribe_file_offline(path, speakers=2, diarisation=settings)
         info["utterances"], info["speakers"] = len(t.utterances), list(t.speakers)
     info["seconds"] = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    info["cpu_seconds"] = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(info))
 
@@ -90,17 +101,20 @@ def main(argv=None) -> int:
         build(path, args.minutes)
         print(f"{args.minutes:g} min two-speaker mono FLAC, one core")
         results = {}
-        for mode in ("decode", "vad", "diarise"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        for mode in ("decode", "vad", "frames", "diarise"):
             out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)], check=True,
-                                 capture_output=True, text=True).stdout
+                                 capture_output=True, text=True, env=env).stdout
             results[mode] = json.loads(out.strip().splitlines()[-1])
             r = results[mode]
-            print(f"{mode:8s} {r['seconds']:7.1f} s  {audio_s / r['seconds']:7.0f}x real time  "
+            print(f"{mode:8s} CPU {r['cpu_seconds']:7.1f} s  {audio_s / r['cpu_seconds']:6.0f}x real time  "
+                  f"(wall {r['seconds']:7.1f} s, {audio_s / r['seconds']:6.0f}x)  "
                   f"peak RSS {r['peak_rss_mb']:6.0f} MB  "
-                  f"{ {k: v for k, v in r.items() if k not in ('seconds', 'peak_rss_mb')} }")
-    full = results["diarise"]["seconds"]
-    print(f"decode + detector + diarisation: {audio_s / full:.0f}x real time (target >= 100x), "
-          f"{full / results['decode']['seconds']:.1f}x the decode-alone time, "
+                  f"{ {k: v for k, v in r.items() if k not in ('seconds', 'cpu_seconds', 'peak_rss_mb')} }")
+    full, old = results["diarise"]["cpu_seconds"], results["frames"]["cpu_seconds"]
+    print(f"mono default (decode + detector + diarisation): {audio_s / full:.0f}x real time in CPU time on one core "
+          f"(target >= 100x), {full / results['decode']['cpu_seconds']:.1f}x the decode-alone CPU time, "
+          f"{full / old:.2f}x the older frames path ({audio_s / old:.0f}x real time); "
           f"peak RSS {results['diarise']['peak_rss_mb']:.0f} MB (target < 300 MB)")
     return 0
 

@@ -8,12 +8,19 @@ two-channel file through the whole offline backend (two detectors + crosstalk).
 Prints ratios; asserts nothing. Targets (issue 11): the whole offline pass with
 diarisation >= 100x real time, so the default detector should leave room (>= 400x).
 
-    .venv/bin/python benchmarks/offline_backend.py
+Last, the mono default on a 60-minute file (issue 24): ``benchmarks/diarisation.py``
+run as a child: decode alone (the baseline), decode + detector, the older diarisation
+path and the default one, each in its own process pinned to one core, in CPU time,
+with peak RSS (target: >= 100x real time in CPU time, < 300 MB).
+
+    .venv/bin/python benchmarks/offline_backend.py [--mono-minutes 60 | --mono-minutes 0 to skip]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,7 +65,11 @@ def run(path: Path, settings: VADSettings | None) -> tuple[float, int]:
     return time.perf_counter() - t0, segments
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mono-minutes", type=float, default=60.0,
+                        help="length of the mono file for the default's speed and memory (0: skip)")
+    args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     audio_s = MINUTES * 60
@@ -93,6 +104,10 @@ def main() -> None:
         secs = time.perf_counter() - t0
         print(f"  two channels, whole offline backend (decode + 2 detectors + crosstalk): {secs:6.2f} s  -> "
               f"{audio_s / secs:7.0f}x real time ({len(t.utterances)} segments)")
+    if args.mono_minutes > 0:
+        print()
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "diarisation.py"), "--minutes",
+                        str(args.mono_minutes)], check=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +118,38 @@ def test_the_demo_analyses_the_audio_once_and_installs_with_uv_first():
     common = (ROOT / "scripts" / "_common.sh").read_text()
     body = common.split("install_package() {", 1)[1]
     assert body.index("install_with_uv") < body.index("-m pip install")
+
+
+@pytest.mark.slow
+def test_built_wheel_declares_and_carries_every_licence(tmp_path):
+    """PEP 639: the wheel's metadata has the licence expression of the code and of the shipped weights (MIT
+    package and pyannote's segmentation weights, Apache-2.0 for Resemblyzer's encoder weights), lists each
+    licence file, and the wheel carries their texts and the weights themselves."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src / name)
+    for name in ("LICENSES", "turntune_nb"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "dist"
+    subprocess.run([sys.executable, "-c", f"from setuptools import build_meta; build_meta.build_wheel({str(out)!r})"],
+                   cwd=src, check=True, capture_output=True)
+    (wheel,) = out.glob("turntune_nb-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        meta = zf.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        apache = zf.read(next(n for n in names if n.endswith("licenses/LICENSES/Apache-2.0.txt"))).decode()
+        mit = zf.read(next(n for n in names if n.endswith("licenses/LICENSES/MIT-pyannote.txt"))).decode()
+        notice = zf.read(next(n for n in names if n.endswith("licenses/LICENSES/NOTICE"))).decode()
+    assert "License-Expression: MIT AND Apache-2.0" in meta.splitlines()
+    files = {line.split(": ", 1)[1] for line in meta.splitlines() if line.startswith("License-File: ")}
+    assert files == {"LICENSE", "LICENSES/Apache-2.0.txt", "LICENSES/MIT-pyannote.txt", "LICENSES/NOTICE"}
+    assert "Apache License" in apache and "Version 2.0, January 2004" in apache and "Resemble.AI" in apache
+    assert "Copyright (c) 2020 CNRS" in mit and "MIT License" in mit
+    assert "voice_encoder.npz" in notice and "segmentation.npz" in notice
+    assert {"turntune_nb/data/voice_encoder.npz", "turntune_nb/data/segmentation.npz"} <= set(names)

@@ -5,8 +5,12 @@
 - `crosstalk`: two-channel calls: speech that is only the other channel's leak is dropped.
 - `embeddings`: mel frames and the speaker encoder shipped in the package
   (Resemblyzer's GE2E, run in numpy): windows of speech to speaker embeddings.
-- `diarize`: who spoke when in a mono recording: embeddings clustered per file,
-  every speech frame assigned to a speaker.
+- `segmentation`: pyannote's segmentation-3.0 run in numpy: up to three local
+  speakers per ~17 ms frame of a 10 s window, two at once where they overlap.
+- `local_speakers`: those windows' local speakers tied into a file's speakers
+  (embeddings, one-to-one per window) and aggregated into turns that may overlap.
+- `diarize`: who spoke when in a mono recording: windows segmented, their local
+  speakers embedded and clustered per file, overlapped speech given to two speakers.
 - `offline`: the offline backend: recordings to `Transcript`s with no key and no
   network (one speaker per channel in stereo, diarised speakers in mono).
 - `encode`: lossless FLAC from 16-bit PCM WAV, fewer bytes to upload.

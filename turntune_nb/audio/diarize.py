@@ -2,41 +2,42 @@
 
 A mono recording holds every party in one channel; the voice activity detector
 (`turntune_nb.audio.vad`) finds speech but not whose. This module splits that speech
-between speakers so that gaps, overlaps and backchannels between people can be
-measured without a key:
+between speakers, two at once where they overlap, so that gaps, overlaps and
+backchannels between people can be measured without a key. The default
+(``DiarisationSettings.method="segmentation"``), as pyannote's pipeline does it:
 
-1. **Features** (streamed, one pass with the detector): a 40-channel mel power
-   spectrogram per 10 ms frame (25 ms Hann window, the parameters Resemblyzer's
-   encoder was trained on) and each frame's energy. They go to a temporary file
-   (about 30 MB per hour, float16), not to memory, so memory stays bounded
-   whatever the length.
-2. **Speaker embeddings** (`turntune_nb.audio.embeddings.VoiceEncoder`, with the
-   features above): Resemblyzer's GE2E encoder (Apache-2.0, converted to
-   ``turntune_nb/data/voice_encoder.npz`` by
-   ``scripts/export_voice_encoder.py``): a 3-layer LSTM run in numpy over windows
-   of up to `DiarisationSettings.window_ms` of each speech segment, at most one
-   window per `DiarisationSettings.embed_every_ms` of speech (the encoder is the
-   costly part: embedding every frame would run at about 80x real time on one core).
+1. **Segmentation** (streamed, one pass with the detector): pyannote's
+   segmentation-3.0 (`turntune_nb.audio.segmentation`, MIT, shipped as
+   ``turntune_nb/data/segmentation.npz``) over 10 s windows every
+   `DiarisationSettings.step_ms`: up to three *local* speakers per ~17 ms frame, two
+   at once where they overlap (`turntune_nb.audio.local_speakers.WindowSegmenter`).
+   Alongside, 40-channel mel frames (10 ms) go to a temporary file (about 30 MB per
+   hour, float16), not to memory.
+2. **Speaker embeddings** (`turntune_nb.audio.embeddings.VoiceEncoder`): Resemblyzer's
+   GE2E encoder (Apache-2.0, ``turntune_nb/data/voice_encoder.npz``) on up to
+   `DiarisationSettings.window_ms` of each local speaker's speech in each window
+   (where they speak alone, if they do for `DiarisationSettings.min_local_ms`).
 3. **Clustering** per file: spherical k-means (k-means++ starts) on the cosine of
-   the embeddings, into ``speakers`` clusters when the count is known; otherwise
-   the count is estimated at the elbow of the mean cosine to the centroids
-   against k (`DiarisationSettings.elbow_ratio`, `DiarisationSettings.min_gain`,
-   chosen on the shared SpokenWOZ calls, their single channels, the AMI clips and
-   the pyannote sample with ``benchmarks/diarisation_eval.py``).
-4. **Frame assignment**: a diagonal Gaussian per speaker on the log-mel frames of
-   that speaker's windows scores every speech frame; the scores are smoothed over
-   `DiarisationSettings.smooth_ms`, each frame is pulled towards the speaker of the
-   nearest window of its segment (`DiarisationSettings.embedding_weight`: the
-   embeddings decide where they exist, the frame models decide segments too short
-   for a window and changes between windows), and a segment is cut where the
-   winning speaker changes for at least `DiarisationSettings.min_turn_ms`.
+   the embeddings of local speakers who speak alone for `min_window_ms`, into
+   ``speakers`` clusters when the count is known; otherwise the count is estimated at
+   the elbow of the mean cosine to the centroids against k
+   (`DiarisationSettings.elbow_ratio`, `DiarisationSettings.min_gain`). Each local
+   speaker then goes to its nearest centroid, two of one window never to the same.
+4. **Aggregation**: per 10 ms frame, the share of covering windows in which each
+   speaker is active and the mean number of active local speakers; a speech frame
+   gets that many speakers (at least one, at most two), the most active ones
+   (`turntune_nb.audio.local_speakers.activity_turns`). Turns may overlap.
 
-Overlapped speech is not detected: each frame gets *one* speaker, so a mono
-recording reports no overlaps (a change inside a speech segment has offset 0).
-With these features the evidence is weak: even with speaker models fit on the
-reference, an overlap score separates overlap from single-speaker frames with an
-area under the ROC curve of 0.67 on the shared AMI and pyannote clips
-(``benchmarks/diarisation_eval.py``), too little to report overlaps as measured.
+With ``method="frames"`` (the older path, no overlap, about twice as fast), the
+embeddings are taken every `DiarisationSettings.embed_every_ms` of speech, a diagonal
+Gaussian per speaker on the log-mel frames scores every speech frame, smoothed over
+`DiarisationSettings.smooth_ms` and pulled towards the nearest window's speaker
+(`DiarisationSettings.embedding_weight`), and a segment is cut where the winner
+changes for at least `DiarisationSettings.min_turn_ms`; each frame gets one speaker.
+
+``benchmarks/diarisation_eval.py`` measures both on the shared AMI clips and
+SpokenWOZ calls (DER at collar 0 with overlap scored, speaker changes, overlap share
+and overlaps started per speaker); ``benchmarks/diarisation.py`` their speed.
 
 Examples
 --------
@@ -52,6 +53,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from dataclasses import dataclass
 
@@ -60,12 +62,23 @@ import numpy as np
 from ..analysis.model import SPEAKERS_FROM_DIARISATION
 from ..errors import ConfigError
 from .embeddings import N_MELS, TARGET_MEAN_SQUARE, MelFrames, VoiceEncoder
+from .local_speakers import (
+    WindowSegmenter,
+    _smooth_runs,
+    activity_turns,
+    assign_local_speakers,
+    local_masks,
+    speaker_activity,
+)
+from .segmentation import SegmentationModel
 
 __all__ = ("MonoDiariser", "DiarisationSettings", "spherical_kmeans", "cluster_embeddings", "check_speakers",
            "DIARISATION_SOURCE")
 
 #: The value of ``speaker_source`` for transcripts whose speakers came from here.
 DIARISATION_SOURCE = SPEAKERS_FROM_DIARISATION
+#: How local speakers are found: the segmentation model (overlap-aware), or per-frame models (the older path).
+METHODS = ("segmentation", "frames")
 
 
 
@@ -106,6 +119,22 @@ class DiarisationSettings:
         windows (a detector that keeps 60 ms pauses visible would otherwise leave
         windows too short to tell voices apart); frames are still labelled per
         segment, so the pauses stay.
+    method : str
+        ``"segmentation"`` (default): pyannote's segmentation model finds the local
+        speakers of 10 s windows, overlap included, and their embeddings tie them
+        into the file's speakers; ``"frames"``: the older path (one speaker per
+        frame from per-speaker frame models, no overlap).
+    step_ms : int
+        Segmentation windows start this far apart (10 s windows; a smaller step
+        sees each moment in more windows, at proportionally more CPU).
+    min_local_ms : int
+        A window's local speaker needs this much speech (alone, or overlapped when
+        it is never alone) to get an embedding; shorter ones are left out there.
+    min_overlap_ms : int
+        A second speaker's stretch of overlap must last this long to count.
+    add_speech : bool
+        Also give speakers to stretches the segmentation model calls speech and the
+        detector did not (at least 200 ms; ``method="segmentation"`` only).
     """
 
     window_ms: int = 1500
@@ -119,9 +148,22 @@ class DiarisationSettings:
     min_turn_ms: int = 300
     embedding_weight: float = 10.0
     bridge_ms: int = 200
+    method: str = "segmentation"
+    step_ms: int = 5000
+    min_local_ms: int = 300
+    min_overlap_ms: int = 100
+    add_speech: bool = False
 
     def __post_init__(self):
-        for name in ("window_ms", "min_window_ms", "embed_every_ms", "smooth_ms", "min_turn_ms", "bridge_ms"):
+        if not isinstance(self.add_speech, bool):
+            raise ConfigError(f"diarisation setting add_speech must be True or False, got {self.add_speech!r}")
+        if self.method not in METHODS:
+            raise ConfigError(f"diarisation method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if not isinstance(self.step_ms, (int, np.integer)) or not 100 <= self.step_ms <= 10_000:
+            raise ConfigError(f"diarisation setting step_ms must be a whole number of ms in 100..10000, "
+                              f"got {self.step_ms!r}")
+        for name in ("window_ms", "min_window_ms", "embed_every_ms", "smooth_ms", "min_turn_ms", "bridge_ms",
+                     "min_local_ms", "min_overlap_ms"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 10:
                 raise ConfigError(f"diarisation setting {name} must be a whole number of ms >= 10, got {value!r}")
@@ -218,6 +260,7 @@ def cluster_embeddings(x: np.ndarray, speakers: int | None = None, settings: Dia
 _COLS = N_MELS + 1  # log-mel and log-energy per frame, float16 in the temporary file
 _BATCH = 16        # embedding windows per encoder call (memory: ~10 MB of gates at 150 frames)
 _BLOCK = 6000      # frames (60 s) of a long speech segment labelled at a time
+_SHORT_MS = 60_000  # files shorter than this get a denser segmentation step (at least ~10 windows)
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -231,20 +274,19 @@ def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)[:, None]
 
 
-def _smooth_runs(labels: np.ndarray, min_len: int) -> np.ndarray:
-    """Give runs shorter than `min_len` frames the label of their longer neighbour."""
-    labels = labels.copy()
-    while True:
-        change = np.flatnonzero(np.diff(labels)) + 1
-        starts = np.concatenate([[0], change])
-        ends = np.concatenate([change, [len(labels)]])
-        lengths = ends - starts
-        if len(starts) <= 1 or lengths.min() >= min_len:
-            return labels
-        j = int(np.argmin(lengths))
-        left = lengths[j - 1] if j > 0 else -1
-        right = lengths[j + 1] if j + 1 < len(starts) else -1
-        labels[starts[j]:ends[j]] = labels[starts[j - 1]] if left >= right else labels[starts[j + 1]]
+def _union(segments, count, min_ms: int = 200):
+    """The speech segments joined with the stretches the segmentation windows call speech."""
+    speech = np.rint(count) >= 1
+    for start, end in segments:
+        speech[start // 10:end // 10] = True
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], speech.astype(np.int8), [0]])))
+    return [(int(a) * 10, int(b) * 10) for a, b in zip(edges[::2], edges[1::2]) if (b - a) * 10 >= min_ms]
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_model() -> SegmentationModel:
+    """The shipped segmentation model, loaded once per process (read-only weights)."""
+    return SegmentationModel()
 
 
 def check_speakers(speakers) -> int | None:
@@ -271,6 +313,8 @@ class MonoDiariser:
     settings : DiarisationSettings, optional
     encoder : VoiceEncoder, optional
         Share one between files to load the weights once.
+    model : SegmentationModel, optional
+        Likewise for the segmentation model (``method="segmentation"``).
 
     Notes
     -----
@@ -279,10 +323,14 @@ class MonoDiariser:
     """
 
     def __init__(self, speakers: int | None = None, settings: DiarisationSettings | None = None,
-                 encoder: VoiceEncoder | None = None):
+                 encoder: VoiceEncoder | None = None, model: SegmentationModel | None = None):
         self.speakers = check_speakers(speakers)
         self.settings = settings or DiarisationSettings()
         self._encoder = encoder
+        self._segmenter = None
+        self._model = model
+        self._head: list[np.ndarray] | None = [] if self.settings.method == "segmentation" else None
+        self._head_samples = 0
         self._mel = MelFrames()
         self._file = tempfile.TemporaryFile()
         self.frames = 0
@@ -293,6 +341,14 @@ class MonoDiariser:
     def process(self, chunk: np.ndarray) -> None:
         """Add a chunk of 16 kHz int16 samples (the same ones the speech detector sees)."""
         mel, energy = self._mel.process(chunk)
+        if self._segmenter is not None:
+            self._segmenter.process(chunk)
+        elif self._head is not None:
+            # the first minute is held back: a file that ends sooner gets a denser step
+            self._head.append(np.asarray(chunk, dtype=np.int16).copy())
+            self._head_samples += len(chunk)
+            if self._head_samples >= _SHORT_MS * 16:
+                self._start_segmenter(self.settings.step_ms)
         if len(mel):
             block = np.empty((len(mel), _COLS), np.float16)
             block[:, :N_MELS] = np.log(mel + 1e-8)
@@ -379,6 +435,11 @@ class MonoDiariser:
             ``min_window_ms``).
         """
         try:
+            if self._head is not None:
+                if self._segmenter is None:          # a short file: ~10 windows however short it is
+                    self._start_segmenter(int(np.clip((self._head_samples // 16 - 10_000) // 10, 1000,
+                                                      self.settings.step_ms)))
+                return self._finish_local(list(segments))
             return self._finish(list(segments))
         finally:
             self._file.close()
@@ -434,6 +495,81 @@ class MonoDiariser:
                         turns[-1] = (who, turns[-1][1], e_ms)
                     else:
                         turns.append((who, s_ms, e_ms))
+        order = {}
+        for label, _, _ in turns:
+            order.setdefault(label, f"spk{len(order)}")
+        self.found_speakers = len(order)
+        return [(order[label], s, e) for label, s, e in turns]
+
+    # ------------------------------------------------------------------ the segmentation path
+    def _start_segmenter(self, step_ms: int) -> None:
+        self._segmenter = WindowSegmenter(self._model or _shared_model(), step_ms * 16)
+        for chunk in self._head:
+            self._segmenter.process(chunk)
+        self._head = []
+
+    def _local_embeddings(self, segments):
+        """One embedding per (window, local speaker) with enough speech inside the speech segments."""
+        seg = self._segmenter
+        seg.flush()
+        speech = np.zeros(self.frames, bool)
+        for start, end in segments:
+            speech[start // 10:end // 10] = True
+        s = self.settings
+        cap, least = s.window_ms // 10, s.min_local_ms // 10
+        masks, items = [], {}
+        for w, (act, start) in enumerate(zip(seg.activity, seg.starts)):
+            first, m = local_masks(act, start, self.frames)
+            masks.append((first, m))
+            if not len(m):
+                continue
+            m = m & speech[first:first + len(m), None]
+            alone = m.sum(1) == 1
+            feats = None
+            for local in np.flatnonzero(m.sum(0) >= least):
+                excl = m[:, local] & alone
+                use = np.flatnonzero(excl if excl.sum() >= least else m[:, local])
+                if len(use) > cap:                   # the middle of its speech
+                    use = use[(len(use) - cap) // 2:(len(use) - cap) // 2 + cap]
+                feats = self._read(first, first + len(m)) if feats is None else feats
+                n = len(use) // 10 * 10
+                items.setdefault(n, []).append((w, int(local), feats[use[:n]], excl.sum() * 10 >= s.min_window_ms))
+        encoder = self._encoder or VoiceEncoder()
+        rows, emb = [], []
+        for _, group in sorted(items.items()):
+            for k in range(0, len(group), _BATCH):
+                batch = group[k:k + _BATCH]
+                mels = np.stack([np.exp(f[:, :N_MELS]) for _, _, f, _ in batch])
+                mean_square = np.array([np.mean(np.exp(f[:, N_MELS])) for _, _, f, _ in batch])
+                mels *= (TARGET_MEAN_SQUARE / np.maximum(mean_square, 1e-10))[:, None, None]
+                emb.append(encoder.embed(mels))
+                rows += [(w, local, reliable) for w, local, _, reliable in batch]
+        return masks, rows, (np.concatenate(emb) if emb else np.empty((0, 256), np.float32))
+
+    def _finish_local(self, segments):
+        if not any(e - s >= self.settings.min_window_ms for s, e in segments):
+            return None                              # too little speech to tell voices apart
+        masks, rows, emb = self._local_embeddings(segments)
+        self.windows = len(rows)
+        if not rows:
+            return None
+        window_of = np.array([w for w, _, _ in rows])
+        reliable = np.array([r for _, _, r in rows], bool)
+        fit = emb[reliable] if reliable.sum() >= 2 else emb
+        if self.speakers == 1:
+            centroids = np.mean(fit, axis=0, keepdims=True)
+        else:
+            _, centroids = cluster_embeddings(fit, self.speakers, self.settings)
+        labels = assign_local_speakers(emb, window_of, centroids)
+        tied = [np.full(3, -1) for _ in masks]
+        for (w, local, _), g in zip(rows, labels):
+            tied[w][local] = g
+        share, count = speaker_activity(((first, m, tied[w]) for w, (first, m) in enumerate(masks)),
+                                        self.frames, len(centroids))
+        if self.settings.add_speech:
+            segments = _union(segments, count)
+        turns = activity_turns(share, count, segments, self.settings.min_turn_ms // 10,
+                               self.settings.min_overlap_ms // 10)
         order = {}
         for label, _, _ in turns:
             order.setdefault(label, f"spk{len(order)}")
