@@ -55,10 +55,8 @@ MODEL = "universal-3-6-pro"  # AssemblyAI's streaming default; also universal-3-
 TARGET_CUTOFF = 0.05
 """, "parameters"),
     code("""
-from turntune_nb import (RecommendOptions, analyze_folder, choose_backend, plot_offsets, plot_pause_ecdf,
-                         plot_per_file, recommend_config, write_report)
-from turntune_nb.notebook.listen import listen_examples
-from turntune_nb.notebook.outputs import output_links
+from turntune_nb import (RecommendOptions, analyze_folder, choose_backend, listen_examples, output_links,
+                         plot_offsets, plot_pause_ecdf, plot_per_file, recommend_config, write_report)
 """),
     md("""
 The backend for this run, decided at once (nothing waits for typing, so *Run All* goes
@@ -226,11 +224,9 @@ OUT_DIR = os.environ.get("TURNTUNE_OUT", "turntune-output")  # beside this noteb
 """, "parameters"),
     code("""
 from turntune_nb import (
-    agent_report, analyze_folder, choose_backend, load_config, plot_barge_in_stops, plot_response_gaps, read_rttm,
-    write_report,
+    agent_report, analyze_folder, check_gates, choose_backend, load_config, output_links, parse_gate,
+    plot_barge_in_stops, plot_response_gaps, read_rttm, write_report,
 )
-from turntune_nb.notebook.outputs import output_links
-from turntune_nb.analysis.agent_gates import check_gates, parse_gate
 """),
     md("Each call segmented per channel (offline speech detection without a key, AssemblyAI's multichannel with one)."),
     code("backend = choose_backend(BACKEND)\nresult = analyze_folder(AGENT_CALLS, backend=backend, out_dir=OUT_DIR)\nresult"),

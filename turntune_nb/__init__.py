@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time each name c
     # analysis: pure (the data model, gap math, the simulator, the recommendation, displays)
     from .analysis import columns
     from .analysis.agent import AgentReport, AgentThresholds, agent_report
+    from .analysis.agent_gates import check_gates, parse_gate
     from .analysis.display import readable
     from .analysis.eotbench import EOT_BENCH_ROWS, TURNBENCH_ROWS, eot_cells, eot_table
     from .analysis.export import export_settings, export_table
@@ -127,6 +128,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time each name c
 _SOURCES = {
     "analysis": ("columns",),
     "analysis.agent": ("AgentReport", "AgentThresholds", "agent_report"),
+    "analysis.agent_gates": ("check_gates", "parse_gate"),
     "analysis.display": ("readable",),
     "analysis.eotbench": ("EOT_BENCH_ROWS", "TURNBENCH_ROWS", "eot_cells", "eot_table"),
     "analysis.export": ("export_settings", "export_table"),
@@ -294,6 +296,8 @@ __all__ = (
     "agent_report",
     "AgentReport",
     "AgentThresholds",
+    "check_gates",
+    "parse_gate",
     "EOT_BENCH_ROWS",
     "TURNBENCH_ROWS",
     "eot_cells",
