@@ -337,6 +337,9 @@ class MonoDiariser:
         #: After `finish`: how many speakers were found, and how many embedding windows were used.
         self.found_speakers = None
         self.windows = 0
+        #: ``"frames"`` when the segmentation path heard one voice per window though the count
+        #: given was 2 or more, and the per-frame path was used instead.
+        self.fallback = None
 
     def process(self, chunk: np.ndarray) -> None:
         """Add a chunk of 16 kHz int16 samples (the same ones the speech detector sees)."""
@@ -553,6 +556,12 @@ class MonoDiariser:
         self.windows = len(rows)
         if not rows:
             return None
+        heard = np.bincount([w for w, _, _ in rows]).max()
+        if self.speakers is not None and self.speakers >= 2 and heard < 2:
+            # the model hears one voice in every window while the user says there are more:
+            # the local speakers would mix the voices, so the per-frame path tells them apart
+            self.fallback = "frames"
+            return self._finish(segments)
         window_of = np.array([w for w, _, _ in rows])
         reliable = np.array([r for _, _, r in rows], bool)
         fit = emb[reliable] if reliable.sum() >= 2 else emb
