@@ -153,7 +153,7 @@ def test_segments_are_written_as_private_rttm_files(tmp_path):
     calls = [
         Transcript("call one.wav", [Utterance("spk0", 0, 1250), Utterance("spk1", 1300, 2001), Utterance("spk0", 1900, 4000)]),
         Transcript("b.flac", [Utterance("ch0", 5, 999, channel=0), Utterance("ch1", 10_500, 61_234, channel=1)]),
-        Transcript("b.flac", [Utterance(UNKNOWN_SPEAKER, 40, 70)]),   # same name from another folder
+        Transcript("b.flac", [Utterance(UNKNOWN_SPEAKER, 40, 70)], notes=("conditions: layout mono", "n2")),
     ]
     paths = write_segments(calls, tmp_path / "segments")
     assert [p.name for p in paths] == ["call_one.wav.rttm", "b.flac.rttm", "b.flac-2.rttm"]
@@ -164,6 +164,10 @@ def test_segments_are_written_as_private_rttm_files(tmp_path):
         want = [(t.name.rsplit(".", 1)[0].replace(" ", "_"), "1" if u.channel is None else str(u.channel + 1),
                  u.speaker, u.start_ms, u.end_ms) for u in t.utterances]
         assert parse_rttm(path.read_text()) == want
+    # the notes (channel layout, conditions) beside the RTTM of the transcript that has them, one per line
+    assert sorted(p.name for p in (tmp_path / "segments").glob("*.notes.txt")) == ["b.flac-2.notes.txt"]
+    notes = tmp_path / "segments" / "b.flac-2.notes.txt"
+    assert notes.read_text() == "conditions: layout mono\nn2\n" and notes.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_folder_reuses_its_detectors_and_each_file_starts_afresh():
@@ -254,3 +258,17 @@ def test_a_party_40_db_quieter_keeps_its_speech(tmp_path, conv1):
     assert quiet.conditions["layout"] == "stereo"
     ms = [sum(u.end_ms - u.start_ms for u in t.utterances if u.speaker == "ch1") for t in (loud, quiet)]
     assert ms[0] > 2000 and ms[1] >= 0.9 * ms[0]
+
+
+def test_telephone_bandwidth_runs_the_8_khz_model_and_conditions_are_reported(tmp_path):
+    from turntune_nb.audio.decode import decode_audio
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    phone = decode_audio(SYNTH / "conv1.wav", sample_rate=8000, mono=False).samples     # 8 kHz: nothing over 4 kHz
+    t = transcribe_file_offline(_write(tmp_path / "phone.wav", phone, rate=8000))
+    assert t.conditions["bandwidth_hz"] <= 4500 and t.conditions["layout"] == "stereo"
+    assert any(n.startswith("telephone bandwidth") and "8 kHz model" in n for n in t.notes)
+    wide = transcribe_file_offline(SYNTH / "conv1.wav")
+    assert wide.conditions["bandwidth_hz"] > 4500 and not any(n.startswith("telephone") for n in wide.notes)
+    # the accuracy sentence names the file's measured SNR band (espeak over -70 dBFS noise: clean)
+    assert wide.conditions["snr_db"] >= 30 and "validated in this condition (clean" in wide.notes[-1]

@@ -397,7 +397,8 @@ def write_segments(transcripts, folder) -> list[Path]:
     The speaker labels are the ones the analysis used (``ch0``/``ch1``, ``spk0``...,
     or ``UNKNOWN``). File names are the transcript names made safe, ending in
     ``.rttm`` (``call 1.wav`` -> ``call_1.wav.rttm``); the RTTM file id is the name
-    without its extension.
+    without its extension. A transcript with notes (the offline backend's: channel layout,
+    conditions and the accuracy validated for them) also gets ``<name>.notes.txt`` beside it.
 
     Returns
     -------
@@ -414,4 +415,6 @@ def write_segments(transcripts, folder) -> list[Path]:
             name = f"{stem}-{n}"
         used.add(name)
         written.append(atomic_write_text(folder / f"{name}.rttm", format_rttm(t)))
+        if t.notes:
+            atomic_write_text(folder / f"{name}.notes.txt", "".join(f"{note}\n" for note in t.notes))
     return written
