@@ -122,7 +122,7 @@ def write_wav(path: Path, x: np.ndarray, rate: int) -> None:
         w.writeframes(np.ascontiguousarray(y.T).tobytes())
 
 
-def build(tmp: Path, quick: bool) -> list[dict]:
+def build(tmp: Path, quick: bool, meetings: bool = True) -> list[dict]:
     """Write every test file; return their manifests (path, kind, condition, references)."""
     rng = np.random.default_rng(24)
     items = []
@@ -155,7 +155,7 @@ def build(tmp: Path, quick: bool) -> list[dict]:
                           "clean_db": [frame_db(x[ch], 8000).tolist() for ch in (0, 1)]})
     ami = DATA / "ami_debug_train"
     refs = read_rttm(ami / "debug.train.rttm")
-    clips = sorted(ami.glob("*.wav"))[: 4 if quick else 10]
+    clips = sorted(ami.glob("*.wav"))[: (4 if quick else 10) if meetings else 0]
     samples = {w: decode_audio(w).samples[0].astype(np.float64) for w in sorted(ami.glob("*.wav"))}
     for i, wav in enumerate(clips):
         x = samples[wav]
@@ -183,7 +183,7 @@ out = {}
 for p in json.load(sys.stdin):
     t = transcribe_file_offline(p)
     out[p] = {"utts": [[u.speaker, u.start_ms, u.end_ms] for u in t.utterances], "source": t.speaker_source,
-              "notes": list(t.notes)}
+              "notes": list(t.notes), "snr": (getattr(t, "conditions", None) or {}).get("snr_db")}
 print(json.dumps(out))
 """
 
@@ -245,6 +245,8 @@ def score(item: dict, hyp: dict) -> dict:
         hyp_c, _ = ctk.changes(hyp_t)
         out.update(ref_changes=len(ref_c), found_changes=len(hyp_c), matched=ctk.matched(ref_c, hyp_c),
                    speakers=len({u[0] for u in utts}))
+    if hyp.get("snr") is not None:
+        out["snr"] = hyp["snr"]
     return out
 
 
@@ -266,6 +268,8 @@ def fmt(acc: dict) -> str:
         m, r, f = s(acc["matched"]), s(acc["ref_changes"]), s(acc["found_changes"])
         txt += (f"  changes {100 * m / max(r, 1):5.1f} / {100 * m / max(f, 1):5.1f} %"
                 f"  speakers {min(acc['speakers'])}-{max(acc['speakers'])}")
+    if acc.get("snr"):
+        txt += f"  measured SNR {min(acc['snr']):.0f}-{max(acc['snr']):.0f} dB"
     return txt
 
 
@@ -273,13 +277,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 calls and 4 meeting clips")
     parser.add_argument("--baseline", default=BASELINE, help="git ref of the 'before' package")
+    parser.add_argument("--after-only", action="store_true", help="skip the 'before' run (while tuning)")
+    parser.add_argument("--calls-only", action="store_true", help="skip the meeting clips")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        items = build(tmp, args.quick)
+        items = build(tmp, args.quick, not args.calls_only)
         paths = [i["path"] for i in items]
-        before = table(items, run(baseline_tree(args.baseline, tmp), paths))
         after = table(items, run(ROOT, paths))
+        before = after if args.after_only else table(items, run(baseline_tree(args.baseline, tmp), paths))
     print(f"{'data':<8} {'condition':<13} before / after")
     for key in before:
         print(f"{key[0]:<8} {key[1]:<13} before: {fmt(before[key])}")

@@ -43,6 +43,8 @@ TELEPHONE_MAX_HZ = 4500
 FRAME_MS = 10
 #: The long-term spectrum is taken over this much of the start of the file (bandwidth does not change in a call).
 SPECTRUM_MS = 300_000
+#: The start of the file kept for the noise spectrum (`turntune_nb.audio.denoise`).
+HEAD_MS = 60_000
 #: Two channels whose samples correlate at least this much hold the same audio.
 IDENTICAL_CORRELATION = 0.95
 #: A frame is a channel's own activity when it is this far over the channel's floor while the other channel
@@ -80,6 +82,7 @@ class LayoutScan:
         self._power = None                      # long-term power spectrum (sum), 512-point frames
         self._spectrum_frames = 0
         self._fed = 0
+        self._head: list[np.ndarray] = []       # the first `HEAD_MS` of samples, for the noise spectrum
 
     def process(self, block: np.ndarray) -> None:
         """Add int16 samples shaped ``(channels, n)``; ``n`` a multiple of 10 ms keeps the frames aligned."""
@@ -95,7 +98,13 @@ class LayoutScan:
                 power = np.abs(np.fft.rfft(frames * np.hanning(512), axis=1)) ** 2
                 self._power = power.sum(axis=0) + (0 if self._power is None else self._power)
                 self._spectrum_frames += len(frames)
+        if self._fed * 1000 < HEAD_MS * self.sample_rate:
+            self._head.append(block.copy())
         self._fed += block.shape[1]
+
+    def head(self) -> np.ndarray:
+        """The first `HEAD_MS` (or less) of samples, ``(channels, n)`` int16."""
+        return np.concatenate(self._head, axis=1) if self._head else np.zeros((1, 0), np.int16)
 
     @property
     def fed_ms(self) -> int:

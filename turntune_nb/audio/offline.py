@@ -46,6 +46,7 @@ from ..files import atomic_write_text, safe_filename
 from .conditions import TELEPHONE_MAX_HZ, Conditions, LayoutScan, accuracy_note, detect_layout, measure_conditions
 from .crosstalk import LEVEL_FRAME_MS, resolve_crosstalk
 from .decode import DEFAULT_SAMPLE_RATE, DecodeReport, iter_audio_chunks
+from .denoise import BACKGROUND_DB, NOISY_SPREAD_DB, NoiseReducer, drop_background, estimate_noise_psd, level_spread_db
 from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, check_speakers
 from .embeddings import VoiceEncoder
 from .vad import SpeechDetector, VADSettings, frame_levels_db
@@ -153,6 +154,20 @@ def _gains(levels: np.ndarray, layout: str, live: int | None) -> np.ndarray:
     return 10 ** (np.clip(TARGET_PEAK_DB - peaks, 0, MAX_GAIN_DB) / 20)
 
 
+def _noise(head: np.ndarray, layout: str, live: int | None, gains: np.ndarray) -> list:
+    """Per analysed channel: the noise spectrum to subtract (`turntune_nb.audio.denoise`) when the channel is
+    noisy (its level spread under `NOISY_SPREAD_DB`), else None."""
+    hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
+    multi = layout == "multichannel"
+    x = head.mean(axis=0, keepdims=True).astype(np.int16) if multi else _as_analysed(layout, live)(head)
+    out = []
+    for ch, g in zip(x, gains):
+        spread = level_spread_db(frame_levels_db(ch[: len(ch) // hop * hop].reshape(-1, hop)))
+        out.append(estimate_noise_psd(ch[None, :])[0] * g * g if len(ch) >= hop and spread < NOISY_SPREAD_DB
+                   else None)
+    return out
+
+
 def _as_analysed(layout: str, live: int | None):
     """The blocks the detectors see, from the decoder's ``(channels, n)`` blocks."""
     if layout == "identical":
@@ -220,7 +235,8 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
     if settings.detector == "silero-lite" and settings.model_rate is None and bandwidth and bandwidth <= \
             TELEPHONE_MAX_HZ:
         run = settings.with_(model_rate=8000)
-    plan = (layout, live, _gains(scan.level_matrix(), layout, live))
+    gains = _gains(scan.level_matrix(), layout, live)
+    plan = (layout, live, gains, _noise(scan.head(), layout, live, gains))
     found = _analyse(path, run, plan, speakers if diarise else None, diarise, diarisation, encoder, crosstalk,
                      detectors)
     if found is None:       # crosstalk removal emptied a channel: the channels carry the same people
@@ -245,7 +261,8 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
 def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, crosstalk, detectors):
     """The main pass: (utterances, notes, speaker_source, Conditions, samples), or None when crosstalk
     removal emptied a channel. `plan`: the layout, its live channel and the gains (`_gains`)."""
-    layout, live, gains = plan
+    layout, live, gains, noise = plan
+    reducers = [None if psd is None else NoiseReducer(psd) for psd in noise]
     n = 0
     report = DecodeReport()
     multi = layout == "multichannel"
@@ -265,13 +282,22 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
         whole = block.shape[1] // hop * hop
         heard = np.clip(block * gains[:, None], -32768, 32767).astype(np.int16) if raise_level else block
         for ch, det in enumerate(detectors):
-            segments[ch] += det.process(heard[ch])
+            segments[ch] += det.process(heard[ch] if reducers[ch] is None else reducers[ch].process(heard[ch]))
             levels[ch].append(frame_levels_db(block[ch, :whole].reshape(-1, hop)))
         if diariser is not None:
             diariser.process(heard[0])
     for ch, det in enumerate(detectors):
-        segments[ch] += det.flush()
+        segments[ch] += (det.process(reducers[ch].flush()) if reducers[ch] is not None else []) + det.flush()
     levels = np.vstack([np.concatenate(lv) for lv in levels])
+    for ch, red in enumerate(reducers):
+        if red is not None:
+            segments[ch], dropped = drop_background(segments[ch], levels[ch])
+            who = f"ch{ch}" if channels == 2 else "the recording"
+            lost = sum(b - a for a, b in dropped) / 1000
+            notes.append(f"noise: {who} is noisy (its speech stands less than {NOISY_SPREAD_DB:.0f} dB over its "
+                         "quiet): its steady noise was subtracted before speech detection"
+                         + (f", and {len(dropped)} stretch(es) of background talk ({lost:.1f} s, more than "
+                            f"{BACKGROUND_DB:.0f} dB under its usual speech) not counted" if dropped else ""))
     if channels == 2 and crosstalk:
         before = [sum(b - a for a, b in segs) for segs in segments]
         segments = resolve_crosstalk(segments, levels, min_speech_ms=settings.min_speech_ms,
