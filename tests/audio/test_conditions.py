@@ -30,8 +30,9 @@ def test_two_parties_are_stereo_even_when_one_is_40_db_quieter():
     lv[1, lv[1] == -70.0] = -95.0
     assert detect_layout(lv, 0.01)[0] == "stereo"
     # own activity: each party's 20 s (2 x 1000 frames of 10 ms), minus the 300 ms (30 frames) right after the
-    # other stops: ch1 starts twice just as ch0 stops (10 s, 30 s), ch0 once just as ch1 stops (20 s)
-    assert own_activity_ms(lv) == [20_000 - 300, 20_000 - 2 * 300]
+    # other stops, where a party counts only 10 dB louder than the other's loudest of the last 300 ms: ch1 (-60)
+    # loses 300 ms at 10 s and at 30 s (ch0 was at -20), ch0 (-20) nothing at 20 s (ch1 was at -60: 40 dB under)
+    assert own_activity_ms(lv) == [20_000, 20_000 - 2 * 300]
 
 
 def test_identical_channels_by_correlation():

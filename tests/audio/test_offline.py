@@ -272,3 +272,21 @@ def test_telephone_bandwidth_runs_the_8_khz_model_and_conditions_are_reported(tm
     assert wide.conditions["bandwidth_hz"] > 4500 and not any(n.startswith("telephone") for n in wide.notes)
     # the accuracy sentence names the file's measured SNR band (espeak over -70 dBFS noise: clean)
     assert wide.conditions["snr_db"] >= 30 and "validated in this condition (clean" in wide.notes[-1]
+
+
+def test_a_noisy_file_has_its_noise_subtracted_keeps_its_speech_and_says_so(tmp_path, conv1):
+    import numpy as np
+
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    clean = transcribe_file_offline(SYNTH / "conv1.wav")
+    rng = np.random.default_rng(7)
+    # white noise 15 dB under speech at about -20 dBFS (espeak's level): sd 32768 * 10^(-35/20) = 583
+    noisy = transcribe_file_offline(_write(tmp_path / "noisy.wav", conv1 + rng.normal(0, 583, conv1.shape)))
+    assert any(n.startswith("noise: ch0 is noisy") for n in noisy.notes)
+    assert not any(n.startswith("noise:") for n in clean.notes)
+    for ch in ("ch0", "ch1"):
+        ms = [sum(u.end_ms - u.start_ms for u in t.utterances if u.speaker == ch) for t in (clean, noisy)]
+        assert ms[1] >= 0.85 * ms[0], (ch, ms)
+    # measured SNR: under the clean file's, and the accuracy sentence names the file's band
+    assert noisy.conditions["snr_db"] < clean.conditions["snr_db"]

@@ -52,6 +52,9 @@ IDENTICAL_CORRELATION = 0.95
 OWN_ACTIVITY_DB = 15.0
 OTHER_QUIET_DB = 15.0
 LEAK_TAIL_MS = 300
+#: ... or while it is this much louder than the other channel has been over `LEAK_TAIL_MS` (the other then holds
+#: at most its leak).
+LOUDER_DB = 10.0
 #: A channel with less own activity than this share of the file and `SILENT_MAX_MS` holds nobody.
 SILENT_MAX_SHARE = 0.005
 SILENT_MAX_MS = 500
@@ -162,9 +165,16 @@ def _quiet_dilated(levels: np.ndarray) -> np.ndarray:
     return recent == 0
 
 
+def _recent_max(levels: np.ndarray) -> np.ndarray:
+    """The loudest level over the current and the previous `LEAK_TAIL_MS` of frames."""
+    tail = LEAK_TAIL_MS // FRAME_MS
+    padded = np.concatenate([np.full(tail, levels.min() if len(levels) else LEVEL_MIN_DB), levels])
+    return np.lib.stride_tricks.sliding_window_view(padded, tail + 1).max(axis=1)
+
+
 def own_activity_ms(levels: np.ndarray) -> list[int]:
     """Per channel of a ``(2, n)`` level matrix: ms where it is `OWN_ACTIVITY_DB` over its floor while the other
-    has been quiet (so it is neither the other's leak nor its echo).
+    has been quiet, or while it is `LOUDER_DB` louder than the other has been (so it is neither the other's leak nor its echo).
 
     Examples
     --------
@@ -178,7 +188,8 @@ def own_activity_ms(levels: np.ndarray) -> list[int]:
     out = []
     for ch in (0, 1):
         floor = _floor(lv[ch])
-        own = (lv[ch] >= floor + OWN_ACTIVITY_DB) & _quiet_dilated(lv[1 - ch])
+        alone = _quiet_dilated(lv[1 - ch]) | (lv[ch] >= _recent_max(lv[1 - ch]) + LOUDER_DB)
+        own = (lv[ch] >= floor + OWN_ACTIVITY_DB) & alone
         out.append(int(own.sum()) * FRAME_MS)
     return out
 
@@ -353,7 +364,7 @@ def accuracy_note(conditions: Conditions, detector: str = "silero-lite") -> str:
 
     Examples
     --------
-    >>> accuracy_note(Conditions("stereo", 4000, -30.0, -36.0)).split(":")[0]
+    >>> accuracy_note(Conditions("stereo", 4000, -30.0, -36.0)).split(": OUTSIDE")[0]
     'conditions: layout stereo, bandwidth 4.0 kHz (telephone), speech level -30 dBFS, SNR 5 dB'
     >>> "OUTSIDE" in accuracy_note(Conditions("stereo", 4000, -30.0, -36.0))
     True

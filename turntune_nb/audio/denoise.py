@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .crosstalk import trim_segments
+
 __all__ = ("NoiseReducer", "estimate_noise_psd", "level_spread_db", "drop_background", "NOISY_SPREAD_DB",
-           "BACKGROUND_DB")
+           "BACKGROUND_DB", "trim_background")
 
 FRAME = 512
 HOP = 256
@@ -160,10 +162,40 @@ def drop_background(segments: list, levels: np.ndarray, below_db: float = BACKGR
     """
     if not segments:
         return [], []
+    p90, usual = _usual_db(segments, levels)
+    keep = p90 >= usual - below_db
+    return ([s for s, k in zip(segments, keep) if k], [s for s, k in zip(segments, keep) if not k])
+
+
+#: Inside speech on a channel with background talk, a stretch at least this long more than `BACKGROUND_DB` under
+#: the usual speech cuts the segment (the talk had bridged the party's pause).
+BACKGROUND_GAP_MS = 200
+
+
+def _usual_db(segments, levels):
+    """Each segment's 90th-percentile level, and their duration-weighted median (the channel's usual speech)."""
     p90 = np.array([np.percentile(levels[a // 10: max(-(-b // 10), a // 10 + 1)], 90) for a, b in segments])
     dur = np.array([b - a for a, b in segments], dtype=float)
     order = np.argsort(p90)
     cum = np.cumsum(dur[order])
-    usual = p90[order][np.searchsorted(cum, cum[-1] / 2)]
-    keep = p90 >= usual - below_db
-    return ([s for s, k in zip(segments, keep) if k], [s for s, k in zip(segments, keep) if not k])
+    return p90, float(p90[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def trim_background(segments: list, levels: np.ndarray, min_speech_ms: int = 100,
+                    below_db: float = BACKGROUND_DB) -> tuple[list, list]:
+    """`drop_background`, then each kept segment cut where it holds `BACKGROUND_GAP_MS` or more of background
+    (10 ms frames, smoothed over 30 ms, `below_db` under the usual speech): (kept, dropped).
+
+    Examples
+    --------
+    >>> lv = np.full(400, -70.0); lv[0:100] = -20.0; lv[100:200] = -40.0; lv[200:300] = -21.0
+    >>> trim_background([(0, 3000)], lv)   # 1 s of babble bridged two utterances (edges: the 30 ms smoothing)
+    ([(0, 1000), (2000, 2990)], [])
+    """
+    kept, dropped = drop_background(segments, levels, below_db)
+    if not kept:
+        return kept, dropped
+    _, usual = _usual_db(kept, levels)
+    smooth = np.convolve(levels, np.ones(3) / 3, mode="same")
+    quiet = smooth < usual - below_db
+    return trim_segments(kept, quiet, ~quiet, min_speech_ms, BACKGROUND_GAP_MS), dropped

@@ -46,7 +46,15 @@ from ..files import atomic_write_text, safe_filename
 from .conditions import TELEPHONE_MAX_HZ, Conditions, LayoutScan, accuracy_note, detect_layout, measure_conditions
 from .crosstalk import LEVEL_FRAME_MS, resolve_crosstalk
 from .decode import DEFAULT_SAMPLE_RATE, DecodeReport, iter_audio_chunks
-from .denoise import BACKGROUND_DB, NOISY_SPREAD_DB, NoiseReducer, drop_background, estimate_noise_psd, level_spread_db
+from .denoise import (
+    BACKGROUND_DB,
+    NOISY_SPREAD_DB,
+    NoiseReducer,
+    drop_background,
+    estimate_noise_psd,
+    level_spread_db,
+    trim_background,
+)
 from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, check_speakers
 from .embeddings import VoiceEncoder
 from .vad import SpeechDetector, VADSettings, frame_levels_db
@@ -111,6 +119,11 @@ MONO_SCAN_MS = 120_000
 #: detector and the diariser see it (the model scores quiet speech low), by at most `MAX_GAIN_DB`.
 TARGET_PEAK_DB = -20.0
 MAX_GAIN_DB = 40.0
+#: A channel where at least this share of the speech segments (and `BABBLE_MIN_SEGMENTS`) lie more than
+#: `turntune_nb.audio.denoise.BACKGROUND_DB` under its usual speech holds background talk (babble), dropped.
+#: Measured (benchmarks/noise_eval.py data): clean calls 0-25 % of a channel's segments, babble at 20 dB 55-77 %.
+BABBLE_SHARE = 0.4
+BABBLE_MIN_SEGMENTS = 5
 LAYOUT_NOTES = {
     "identical": "channel layout: identical channels ({why}): a mono call saved as stereo, analysed as mono",
     "one-silent": "channel layout: one live channel ({why}): ch{live} analysed as mono",
@@ -290,14 +303,19 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
         segments[ch] += (det.process(reducers[ch].flush()) if reducers[ch] is not None else []) + det.flush()
     levels = np.vstack([np.concatenate(lv) for lv in levels])
     for ch, red in enumerate(reducers):
+        kept, dropped = drop_background(segments[ch], levels[ch])
+        babble = len(dropped) >= BABBLE_MIN_SEGMENTS and len(dropped) >= BABBLE_SHARE * len(segments[ch])
+        if red is None and not babble:
+            continue
+        segments[ch] = trim_background(segments[ch], levels[ch], settings.min_speech_ms)[0] if babble else kept
+        who = f"ch{ch}" if channels == 2 else "the recording"
+        lost = sum(b - a for a, b in dropped) / 1000
         if red is not None:
-            segments[ch], dropped = drop_background(segments[ch], levels[ch])
-            who = f"ch{ch}" if channels == 2 else "the recording"
-            lost = sum(b - a for a, b in dropped) / 1000
             notes.append(f"noise: {who} is noisy (its speech stands less than {NOISY_SPREAD_DB:.0f} dB over its "
-                         "quiet): its steady noise was subtracted before speech detection"
-                         + (f", and {len(dropped)} stretch(es) of background talk ({lost:.1f} s, more than "
-                            f"{BACKGROUND_DB:.0f} dB under its usual speech) not counted" if dropped else ""))
+                         "quiet): its steady noise was subtracted before speech detection")
+        if dropped:
+            notes.append(f"noise: {len(dropped)} stretch(es) of background talk on {who} ({lost:.1f} s, more than "
+                         f"{BACKGROUND_DB:.0f} dB under its usual speech) not counted as speech")
     if channels == 2 and crosstalk:
         before = [sum(b - a for a, b in segs) for segs in segments]
         segments = resolve_crosstalk(segments, levels, min_speech_ms=settings.min_speech_ms,
