@@ -190,8 +190,9 @@ print(json.dumps(out))
 
 def run(package_root: Path, paths: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(package_root)}
+    # run from the package's own folder: ``python -c`` puts the working directory first on sys.path
     done = subprocess.run([sys.executable, "-c", WORKER], input=json.dumps(paths), capture_output=True, text=True,
-                          env=env, check=True, cwd=str(ROOT))
+                          env=env, check=True, cwd=str(package_root))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
