@@ -94,9 +94,11 @@ def test_snr_and_level_from_the_speech_found():
 def test_accuracy_note_comes_from_the_condition_or_says_outside():
     clean = accuracy_note(Conditions("stereo", 8000, -20.0, -60.0))
     v = VALIDATED["clean"]
-    assert f"about {v['missed']:g} % of the speech missed" in clean and "SNR 30 dB and over" in clean
-    noisy = accuracy_note(Conditions("stereo", 8000, -20.0, -45.0))         # SNR 25 dB
-    assert "(noisy, SNR 20-30 dB" in noisy and f"{VALIDATED['noisy']['precision']:g} % precise" in noisy
+    assert f"about {v['missed']:g} % of the speech missed" in clean and "SNR 25 dB and over" in clean
+    noisy = accuracy_note(Conditions("stereo", 8000, -20.0, -40.0))         # SNR 10*log10((1e-2 - 1e-4)/1e-4) = 20.0
+    assert "(noisy, SNR 15-25 dB" in noisy and f"{VALIDATED['noisy']['precision']:g} % precise" in noisy
+    very = accuracy_note(Conditions("stereo", 8000, -20.0, -32.0))          # 10*log10((1e-2 - 10^-3.2)/10^-3.2) = 11.7
+    assert "(very noisy, SNR 10-15 dB" in very
     outside = accuracy_note(Conditions("stereo", 8000, -20.0, -27.0))       # SNR 10*log10(10^-2-10^-2.7)/10^-2.7 = 6.0
     assert "SNR 6 dB" in outside and "OUTSIDE every validated condition" in outside
     assert condition_band(Conditions("mono")) is None
