@@ -158,12 +158,13 @@ def _detectors(pool, settings: VADSettings, channels: int) -> list:
 
 
 def _gains(levels: np.ndarray, layout: str, live: int | None) -> np.ndarray:
-    """Linear gain per analysed channel that brings a quiet recording up to `TARGET_PEAK_DB` (never down)."""
+    """Linear gain per analysed channel that brings a quiet party (a channel of a stereo file) up to
+    `TARGET_PEAK_DB` (never down); 1 for mono recordings."""
     peaks = np.array([np.percentile(lv[lv > -99] if (lv > -99).any() else [-100.0], 99) for lv in levels])
     if layout == "one-silent":
         peaks = peaks[live:live + 1]
-    elif layout != "stereo":
-        peaks = peaks.max(keepdims=True)
+    elif layout != "stereo":    # a mono recording keeps its level (raising it cost meetings missed speech)
+        return np.ones(1)
     return 10 ** (np.clip(TARGET_PEAK_DB - peaks, 0, MAX_GAIN_DB) / 20)
 
 
