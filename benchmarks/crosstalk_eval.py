@@ -37,7 +37,8 @@ from turntune_nb.analysis.model import Transcript, Utterance  # noqa: E402
 from turntune_nb.audio.decode import decode_audio  # noqa: E402
 from turntune_nb.audio.offline import transcribe_file_offline  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "spokenwoz"
+DATA = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+            ROOT.parent / "shared" / "data") / "spokenwoz"
 TOLERANCE_MS = 500
 BLEED_DELAY_MS = 40
 CODECS = {"pcm16": "pcm_s16le", "mu-law": "pcm_mulaw", "A-law": "pcm_alaw"}

@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 from turntune_nb.audio.decode import decode_audio  # noqa: E402
 from turntune_nb.audio.vad import VADSettings, segment_speech  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+            ROOT.parent / "shared" / "data")
 RATE = 16000
 FRAME_MS = 10
 AUDIBLE_DB = 20.0

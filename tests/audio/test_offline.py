@@ -45,7 +45,8 @@ def test_two_channels_become_two_speakers(offline):
             assert all(u.channel == int(u.speaker[2]) for u in tr.utterances)
             assert tr.speaker_source == "channels"
             assert tr.notes[0] == CHANNELS_NOTE and "speaker_source=channels" in CHANNELS_NOTE
-            assert len(tr.notes) == 2 and tr.notes[1].startswith("speech found by the offline silero-lite detector")
+            assert tr.notes[1].startswith("channel layout: two-party stereo")
+            assert len(tr.notes) == 3 and tr.notes[2].startswith("speech found by the offline silero-lite detector")
             assert len(tr.utterances) == len(t["segments"])
 
 
@@ -155,7 +156,7 @@ def test_segments_are_written_as_private_rttm_files(tmp_path):
     calls = [
         Transcript("call one.wav", [Utterance("spk0", 0, 1250), Utterance("spk1", 1300, 2001), Utterance("spk0", 1900, 4000)]),
         Transcript("b.flac", [Utterance("ch0", 5, 999, channel=0), Utterance("ch1", 10_500, 61_234, channel=1)]),
-        Transcript("b.flac", [Utterance(UNKNOWN_SPEAKER, 40, 70)]),   # same name from another folder
+        Transcript("b.flac", [Utterance(UNKNOWN_SPEAKER, 40, 70)], notes=("conditions: layout mono", "n2")),
     ]
     paths = write_segments(calls, tmp_path / "segments")
     assert [p.name for p in paths] == ["call_one.wav.rttm", "b.flac.rttm", "b.flac-2.rttm"]
@@ -166,6 +167,10 @@ def test_segments_are_written_as_private_rttm_files(tmp_path):
         want = [(t.name.rsplit(".", 1)[0].replace(" ", "_"), "1" if u.channel is None else str(u.channel + 1),
                  u.speaker, u.start_ms, u.end_ms) for u in t.utterances]
         assert parse_rttm(path.read_text()) == want
+    # the notes (channel layout, conditions) beside the RTTM of the transcript that has them, one per line
+    assert sorted(p.name for p in (tmp_path / "segments").glob("*.notes.txt")) == ["b.flac-2.notes.txt"]
+    notes = tmp_path / "segments" / "b.flac-2.notes.txt"
+    assert notes.read_text() == "conditions: layout mono\nn2\n" and notes.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_folder_reuses_its_detectors_and_each_file_starts_afresh():
@@ -176,3 +181,115 @@ def test_a_folder_reuses_its_detectors_and_each_file_starts_afresh():
     together, failed = transcribe_offline([SYNTH / n for n in ("conv1.wav", "mono_pauses.ogg", "conv2.flac")],
                                           progress=False)
     assert failed == [] and [t.utterances for t in together] == [t.utterances for t in alone]
+
+
+# ----------------------------------------------------------------------------- channel layouts
+def _write(path, x, rate=16000):
+    """int16 samples shaped (channels, n) to a PCM WAV (independent of the package's writers)."""
+    import wave
+
+    import numpy as np
+
+    x = np.atleast_2d(x)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(x.shape[0])
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.ascontiguousarray(np.clip(x, -32768, 32767).astype("<i2").T).tobytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def conv1():
+    from turntune_nb.audio.decode import decode_audio
+
+    return decode_audio(SYNTH / "conv1.wav", mono=False).samples.astype("int32")
+
+
+def test_identical_channels_are_analysed_as_mono_and_diarised(tmp_path, conv1):
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    mono = conv1.sum(axis=0)
+    t = transcribe_file_offline(_write(tmp_path / "same.wav", [mono, mono]), speakers=2)
+    assert t.speaker_source == "diarisation" and set(t.speakers) == {"spk0", "spk1"}
+    assert t.conditions["layout"] == "identical"
+    assert any(n.startswith("channel layout: identical channels") for n in t.notes)
+    assert "2 speaker(s) found by diarisation, the count as given (speakers=N)" in t.notes
+
+
+@pytest.mark.parametrize("live", [0, 1])
+def test_one_silent_channel_analyses_the_other_as_mono(tmp_path, conv1, live):
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    x = [conv1.sum(axis=0) * 0, conv1.sum(axis=0) * 0]
+    x[live] = conv1.sum(axis=0)
+    t = transcribe_file_offline(_write(tmp_path / "one.wav", x), speakers=2)
+    assert t.conditions["layout"] == "one-silent" and t.speaker_source == "diarisation"
+    assert any(n.startswith("channel layout: one live channel") and f"ch{live} analysed as mono" in n
+               for n in t.notes)
+    # the truth's speech (both parties, on one channel now) is found
+    truth = json.loads((SYNTH / "truth" / "conv1.wav.json").read_text())["segments"]
+    covered = set().union(*(range(s["start_ms"], s["end_ms"]) for s in truth))   # ms of speech, either party
+    found = set().union(*(range(u.start_ms, u.end_ms) for u in t.utterances))
+    assert len(covered & found) >= 0.9 * len(covered)
+
+
+def test_crosstalk_emptying_a_channel_falls_back_to_mono_and_says_so(tmp_path, conv1):
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    mono = conv1.sum(axis=0)
+    t = transcribe_file_offline(_write(tmp_path / "same.wav", [mono, mono]), layout="stereo", diarise=False)
+    # as two parties, each channel is all "leak" of the other; the file is analysed as mono instead of emptied
+    assert t.speaker_source == "unknown" and len(t.utterances) >= 3
+    assert any("crosstalk removal left one with almost none of its speech" in n for n in t.notes)
+
+
+def test_speakers_on_a_two_party_stereo_file_is_refused_with_a_reason_or_agrees(conv1):
+    transcripts, failed = transcribe_offline([SYNTH / "conv1.wav"], progress=False, speakers=3, diarise=False)
+    assert transcripts == [] and failed[0]["filename"] == "conv1.wav"
+    assert failed[0]["reason"].startswith("--speakers 3 does not apply: it is a two-party stereo call")
+    (t,), failed = transcribe_offline([SYNTH / "conv1.wav"], progress=False, speakers=2)
+    assert failed == [] and "speakers=2 as given: one party per channel" in t.notes
+    assert t.speakers in (("ch0", "ch1"), ("ch1", "ch0"))
+
+
+def test_a_party_40_db_quieter_keeps_its_speech(tmp_path, conv1):
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    loud = transcribe_file_offline(SYNTH / "conv1.wav")
+    quiet = transcribe_file_offline(_write(tmp_path / "quiet.wav", [conv1[0], conv1[1] // 100]))   # -40 dB
+    assert quiet.conditions["layout"] == "stereo"
+    ms = [sum(u.end_ms - u.start_ms for u in t.utterances if u.speaker == "ch1") for t in (loud, quiet)]
+    assert ms[0] > 2000 and ms[1] >= 0.9 * ms[0]
+
+
+def test_telephone_bandwidth_runs_the_8_khz_model_and_conditions_are_reported(tmp_path):
+    from turntune_nb.audio.decode import decode_audio
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    phone = decode_audio(SYNTH / "conv1.wav", sample_rate=8000, mono=False).samples     # 8 kHz: nothing over 4 kHz
+    t = transcribe_file_offline(_write(tmp_path / "phone.wav", phone, rate=8000))
+    assert t.conditions["bandwidth_hz"] <= 4500 and t.conditions["layout"] == "stereo"
+    assert any(n.startswith("telephone bandwidth") and "8 kHz model" in n for n in t.notes)
+    wide = transcribe_file_offline(SYNTH / "conv1.wav")
+    assert wide.conditions["bandwidth_hz"] > 4500 and not any(n.startswith("telephone") for n in wide.notes)
+    # the accuracy sentence names the file's measured SNR band (espeak over -70 dBFS noise: clean)
+    assert wide.conditions["snr_db"] >= 30 and "validated in this condition (clean" in wide.notes[-1]
+
+
+def test_a_noisy_file_has_its_noise_subtracted_keeps_its_speech_and_says_so(tmp_path, conv1):
+    import numpy as np
+
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    clean = transcribe_file_offline(SYNTH / "conv1.wav")
+    rng = np.random.default_rng(7)
+    # white noise 15 dB under speech at about -20 dBFS (espeak's level): sd 32768 * 10^(-35/20) = 583
+    noisy = transcribe_file_offline(_write(tmp_path / "noisy.wav", conv1 + rng.normal(0, 583, conv1.shape)))
+    assert any(n.startswith("noise: ch0 is noisy") for n in noisy.notes)
+    assert not any(n.startswith("noise:") for n in clean.notes)
+    for ch in ("ch0", "ch1"):
+        ms = [sum(u.end_ms - u.start_ms for u in t.utterances if u.speaker == ch) for t in (clean, noisy)]
+        assert ms[1] >= 0.85 * ms[0], (ch, ms)
+    # measured SNR: under the clean file's, and the accuracy sentence names the file's band
+    assert noisy.conditions["snr_db"] < clean.conditions["snr_db"]

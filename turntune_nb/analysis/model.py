@@ -7,7 +7,7 @@ are integer milliseconds (``end_ms >= start_ms >= 0``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -161,6 +161,9 @@ class Transcript:
         ``"diarisation"`` (told apart by their voices), ``"unknown"`` (one
         undivided speaker: speaker changes cannot be counted); None when the
         transcript's own labels are taken as they are (AssemblyAI, RTTM, CSV).
+    conditions : dict, optional
+        The recording conditions measured by the offline backend (layout, bandwidth_hz,
+        speech_level_db, noise_level_db, snr_db); None otherwise.
 
     Examples
     --------
@@ -177,6 +180,7 @@ class Transcript:
     notes: tuple[str, ...] = ()
     duration_ms: int | None = None
     speaker_source: str | None = None
+    conditions: dict | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.speaker_source is not None and self.speaker_source not in SPEAKER_SOURCES:

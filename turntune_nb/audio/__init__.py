@@ -3,6 +3,10 @@
 - `decode`: any container or codec PyAV reads, to 16 kHz mono PCM, streamed.
 - `vad`: speech detection (WebRTC or Silero) into speech segments.
 - `crosstalk`: two-channel calls: speech that is only the other channel's leak is dropped.
+- `conditions`: a file's channel layout (identical channels, one silent channel, two
+  parties), bandwidth, speech level and SNR, and the accuracy validated for them.
+- `denoise`: noise hardening: steady noise subtracted before detection, background
+  talk (babble) dropped after it, on noisy channels.
 - `embeddings`: mel frames and the speaker encoder shipped in the package
   (Resemblyzer's GE2E, run in numpy): windows of speech to speaker embeddings.
 - `segmentation`: pyannote's segmentation-3.0 run in numpy: up to three local

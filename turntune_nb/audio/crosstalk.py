@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ("LEVEL_FRAME_MS", "Leak", "estimate_leak", "resolve_crosstalk", "leak_mask")
+__all__ = ("LEVEL_FRAME_MS", "Leak", "estimate_leak", "resolve_crosstalk", "leak_mask", "trim_segments")
 
 #: The frame of the energy envelopes compared across channels.
 LEVEL_FRAME_MS = 10
@@ -140,9 +140,13 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
-def _trim(segments, leak: np.ndarray, evidence: np.ndarray, min_speech_ms: int,
-          min_silence_ms: int) -> list[tuple[int, int]]:
-    """Cut each segment at its leak runs; keep the pieces with enough evidence of own speech."""
+def trim_segments(segments, leak: np.ndarray, evidence: np.ndarray, min_speech_ms: int,
+                  min_silence_ms: int) -> list[tuple[int, int]]:
+    """Cut each segment at its runs of `leak` frames (10 ms; runs shorter than `min_silence_ms` do not cut);
+    keep the pieces with `evidence` frames for at least half of `min_speech_ms` and `min_speech_ms` long.
+
+    Also used for background talk (`turntune_nb.audio.denoise.trim_background`).
+    """
     f = LEVEL_FRAME_MS
     out = []
     for a, b in segments:
@@ -199,5 +203,5 @@ def resolve_crosstalk(segments: list, levels_db: np.ndarray, margin_db: float | 
         leak = leak_mask(levels_db, dst, estimate_leak(levels_db, 1 - dst, dst), margin_db)
         d = levels_db[dst]
         evidence = ~leak & (d >= float(np.percentile(d, 5)) + EVIDENCE_DB)
-        out.append(_trim(segments[dst], leak, evidence, min_speech_ms, min_silence_ms))
+        out.append(trim_segments(segments[dst], leak, evidence, min_speech_ms, min_silence_ms))
     return out

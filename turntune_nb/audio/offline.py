@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -42,14 +43,24 @@ from ..analysis.model import SPEAKERS_FROM_CHANNELS, SPEAKERS_FROM_DIARISATION, 
 from ..analysis.readers import format_rttm
 from ..errors import AudioDecodeError, ConfigError
 from ..files import atomic_write_text, safe_filename
+from .conditions import TELEPHONE_MAX_HZ, Conditions, LayoutScan, accuracy_note, detect_layout, measure_conditions
 from .crosstalk import LEVEL_FRAME_MS, resolve_crosstalk
 from .decode import DEFAULT_SAMPLE_RATE, DecodeReport, iter_audio_chunks
+from .denoise import (
+    BACKGROUND_DB,
+    NOISY_SPREAD_DB,
+    NoiseReducer,
+    drop_background,
+    estimate_noise_psd,
+    level_spread_db,
+    trim_background,
+)
 from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, check_speakers
 from .embeddings import VoiceEncoder
 from .vad import SpeechDetector, VADSettings, frame_levels_db
 
 __all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE",
-           "CHANNELS_NOTE", "DIARISATION_NOTE", "write_segments")
+           "CHANNELS_NOTE", "DIARISATION_NOTE", "write_segments", "SpeakersNotApplicable")
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +92,120 @@ def _settings(settings: VADSettings | None, options: dict) -> VADSettings:
         raise ConfigError(f"unknown offline backend setting: {err}; see turntune_nb.audio.vad.VADSettings") from err
 
 
+class SpeakersNotApplicable(ConfigError):
+    """``speakers=N`` given for a two-party stereo file, where each channel is one party.
+
+    Attributes
+    ----------
+    filename : str
+    reason : str
+        One line: why, and what to do.
+    """
+
+    def __init__(self, path, speakers: int):
+        self.filename = Path(path).name
+        self.reason = (f"--speakers {speakers} does not apply: it is a two-party stereo call (one party per channel, "
+                       "each channel with sound of its own); leave --speakers out for it, or give --speakers 2")
+        super().__init__(f"{self.filename}: {self.reason}")
+
+
+#: A channel that crosstalk removal leaves with less than this share of its speech (and had at least
+#: `EMPTIED_MIN_MS`) was emptied: the channels carry the same people, and the file is analysed as mono instead.
+EMPTIED_SHARE = 0.1
+EMPTIED_MIN_MS = 1000
+#: A mono file's bandwidth is read off this much of its start (its layout needs no scan).
+MONO_SCAN_MS = 120_000
+#: A quiet channel is raised so that its loud frames (99th percentile of the 10 ms levels) reach this before the
+#: detector and the diariser see it (the model scores quiet speech low), by at most `MAX_GAIN_DB`.
+TARGET_PEAK_DB = -20.0
+MAX_GAIN_DB = 40.0
+#: A channel where at least this share of the speech segments (and `BABBLE_MIN_SEGMENTS`) lie more than
+#: `turntune_nb.audio.denoise.BACKGROUND_DB` under its usual speech holds background talk (babble), dropped.
+#: Measured (benchmarks/noise_eval.py data): clean calls 0-25 % of a channel's segments, babble at 20 dB 55-77 %.
+BABBLE_SHARE = 0.4
+BABBLE_MIN_SEGMENTS = 5
+LAYOUT_NOTES = {
+    "identical": "channel layout: identical channels ({why}): a mono call saved as stereo, analysed as mono",
+    "one-silent": "channel layout: one live channel ({why}): ch{live} analysed as mono",
+    "multichannel": "channel layout: {why}, downmixed to one (no telling which channel is whom)",
+    "stereo": "channel layout: two-party stereo ({why})",
+    "mono": "channel layout: mono",
+}
+
+
+def _scan(path: Path) -> LayoutScan:
+    """The pre-scan: levels and correlation of the whole file (stereo), or the start's spectrum (mono)."""
+    scan = LayoutScan(DEFAULT_SAMPLE_RATE)
+    for block in iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=False):
+        scan.process(block)
+        if block.shape[0] == 1 and scan.fed_ms >= MONO_SCAN_MS:
+            break
+    return scan
+
+
+def _detectors(pool, settings: VADSettings, channels: int) -> list:
+    """`channels` detectors with `settings` from `pool` (a list for one setting, or a dict by setting), reset."""
+    if isinstance(pool, dict):
+        pool = pool.setdefault(settings, [])
+    elif pool is None:
+        pool = []
+    elif pool and pool[0].settings != settings:
+        pool.clear()
+    pool += [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels - len(pool))]
+    for det in pool[:channels]:
+        det.reset()
+    return pool[:channels]
+
+
+def _gains(levels: np.ndarray, layout: str, live: int | None) -> np.ndarray:
+    """Linear gain per analysed channel that brings a quiet party (a channel of a stereo file) up to
+    `TARGET_PEAK_DB` (never down); 1 for mono recordings."""
+    peaks = np.array([np.percentile(lv[lv > -99] if (lv > -99).any() else [-100.0], 99) for lv in levels])
+    if layout == "one-silent":
+        peaks = peaks[live:live + 1]
+    elif layout != "stereo":    # a mono recording keeps its level (raising it cost meetings missed speech)
+        return np.ones(1)
+    return 10 ** (np.clip(TARGET_PEAK_DB - peaks, 0, MAX_GAIN_DB) / 20)
+
+
+def _noise(head: np.ndarray, layout: str, live: int | None, gains: np.ndarray) -> list:
+    """Per analysed channel: the noise spectrum to subtract (`turntune_nb.audio.denoise`) when the channel is
+    noisy (its level spread under `NOISY_SPREAD_DB`), else None."""
+    hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
+    multi = layout == "multichannel"
+    x = head.mean(axis=0, keepdims=True).astype(np.int16) if multi else _as_analysed(layout, live)(head)
+    out = []
+    for ch, g in zip(x, gains):
+        spread = level_spread_db(frame_levels_db(ch[: len(ch) // hop * hop].reshape(-1, hop)))
+        out.append(estimate_noise_psd(ch[None, :])[0] * g * g if len(ch) >= hop and spread < NOISY_SPREAD_DB
+                   else None)
+    return out
+
+
+def _as_analysed(layout: str, live: int | None):
+    """The blocks the detectors see, from the decoder's ``(channels, n)`` blocks."""
+    if layout == "identical":
+        return lambda b: ((b[0].astype(np.int32) + b[1]) // 2).astype(np.int16)[None, :]
+    if layout == "one-silent":
+        return lambda b: b[live:live + 1]
+    return lambda b: b
+
+
 def transcribe_file_offline(path, settings: VADSettings | None = None, speakers: int | None = None,
                             diarise: bool = True, diarisation: DiarisationSettings | None = None,
                             encoder: VoiceEncoder | None = None, crosstalk: bool = True,
-                            detectors: list | None = None) -> Transcript:
+                            detectors: list | dict | None = None, layout: str | None = None) -> Transcript:
     """Speech segments of one file.
 
     Parameters
     ----------
     path : str or Path
     settings : VADSettings, optional
+        With ``model_rate=None`` (the default), silero-lite runs its 8 kHz model on telephone-band audio.
     speakers : int, optional
-        For a mono recording: how many people speak, when known (else estimated).
+        How many people speak, when known (else estimated): for a mono recording, or a stereo file
+        treated as mono (identical channels, or one live channel). A two-party stereo file takes
+        only 2 (one per channel); another count raises `SpeakersNotApplicable`.
     diarise : bool
         Split a mono recording's speech between speakers (default); False gives
         one ``UNKNOWN`` speaker.
@@ -102,67 +215,121 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
     crosstalk : bool
         In two-channel files, drop speech that is only the other channel's leak
         (`turntune_nb.audio.crosstalk`).
-    detectors : list, optional
-        Speech detectors (`SpeechDetector`) with these `settings` to reuse (reset first), extended
-        as needed: loading the model costs about 90 ms, so a folder of short files
-        shares them (`transcribe_offline` does).
+    detectors : list or dict, optional
+        Speech detectors (`SpeechDetector`) to reuse (reset first), extended as needed: loading the
+        model costs about 90 ms, so a folder of short files shares them (`transcribe_offline` passes
+        a dict, one list per setting: telephone audio runs other settings).
+    layout : str, optional
+        Force a channel layout (`turntune_nb.audio.conditions.LAYOUTS`) instead of detecting it.
 
     Returns
     -------
     Transcript
-        ``source="offline-vad"``, with ``duration_ms`` and ``speaker_source``
-        (``"channels"`` for two channels, ``"unknown"`` for mono); see the module
-        docstring for how channels become speakers.
+        ``source="offline-vad"``, with ``duration_ms``, ``speaker_source`` and ``conditions``
+        (`turntune_nb.audio.conditions.Conditions.as_dict`); see the module docstring.
 
     Raises
     ------
     AudioDecodeError
         When the file cannot be decoded.
+    SpeakersNotApplicable
+        For ``speakers`` other than 2 on a two-party stereo file.
     """
     settings = settings or VADSettings()
     path = Path(path)
+    scan = _scan(path)
+    bandwidth = scan.bandwidth_hz()
+    if layout is None:
+        layout, live, why = detect_layout(scan.level_matrix(), scan.correlation)
+    else:
+        live, why = (int(np.argmax(scan.level_matrix().max(axis=1))) if layout == "one-silent" else None), "as asked"
+    if layout == "stereo" and speakers is not None and speakers != 2:
+        raise SpeakersNotApplicable(path, speakers)
+    run = settings
+    if settings.detector == "silero-lite" and settings.model_rate is None and bandwidth and bandwidth <= \
+            TELEPHONE_MAX_HZ:
+        run = settings.with_(model_rate=8000)
+    gains = _gains(scan.level_matrix(), layout, live)
+    plan = (layout, live, gains, _noise(scan.head(), layout, live, gains))
+    found = _analyse(path, run, plan, speakers if diarise else None, diarise, diarisation, encoder, crosstalk,
+                     detectors)
+    if found is None:       # crosstalk removal emptied a channel: the channels carry the same people
+        t = transcribe_file_offline(path, settings, speakers, diarise, diarisation, encoder, False, detectors,
+                                    layout="identical")
+        notes = [n for n in t.notes if not n.startswith("channel layout")]
+        notes.insert(1, "channel layout: two channels, but crosstalk removal left one with almost none of its "
+                        "speech (both carry the same people): analysed as mono (the channels averaged) instead")
+        return replace(t, notes=tuple(notes))
+    utts, notes, source, conditions, n = found
+    conditions = replace(conditions, bandwidth_hz=bandwidth)
+    notes.insert(1, LAYOUT_NOTES[layout].format(why=why, live=live))
+    if bandwidth and run is not settings:
+        notes.append(f"telephone bandwidth ({bandwidth / 1000:.1f} kHz): the detector ran its 8 kHz model")
+    if layout == "stereo" and speakers == 2:
+        notes.append("speakers=2 as given: one party per channel")
+    notes.append(detector_note(settings, conditions))
+    return Transcript(path.name, utts, source=OFFLINE_SOURCE, notes=tuple(notes), duration_ms=n * 1000 //
+                      DEFAULT_SAMPLE_RATE, speaker_source=source, conditions=conditions.as_dict())
+
+
+def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, crosstalk, detectors):
+    """The main pass: (utterances, notes, speaker_source, Conditions, samples), or None when crosstalk
+    removal emptied a channel. `plan`: the layout, its live channel and the gains (`_gains`)."""
+    layout, live, gains, noise = plan
+    reducers = [None if psd is None else NoiseReducer(psd) for psd in noise]
     n = 0
     report = DecodeReport()
-    chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=False, report=report)
-    first = next(chunks)
-    if first.shape[0] > 2:  # no telling who is on which of many channels: downmix
-        report = DecodeReport()
-        chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=True, report=report)
-        notes = [MONO_NOTE, f"{path.name}: more than two channels, downmixed to one"]
-        first, channels = next(chunks)[None, :], 1
-        stream = (c[None, :] for c in chunks)
-    else:
-        channels, notes, stream = first.shape[0], [MONO_NOTE] if first.shape[0] == 1 else [CHANNELS_NOTE], chunks
-    pool = detectors if detectors is not None else []
-    pool += [SpeechDetector(DEFAULT_SAMPLE_RATE, settings) for _ in range(channels - len(pool))]
-    detectors = pool[:channels]
-    for det in detectors:
-        det.reset()
+    multi = layout == "multichannel"
+    chunks = iter_audio_chunks(path, chunk_ms=CHUNK_MS, sample_rate=DEFAULT_SAMPLE_RATE, mono=multi, report=report)
+    pick = (lambda b: b[None, :]) if multi else _as_analysed(layout, live)
+    channels = 2 if layout == "stereo" else 1
+    notes = [MONO_NOTE] if channels == 1 else [CHANNELS_NOTE]
+    detectors = _detectors(detectors, settings, channels)
     diariser = MonoDiariser(speakers, diarisation, encoder) if channels == 1 and diarise else None
     segments = [[] for _ in range(channels)]
     hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
-    levels = [[] for _ in range(channels)] if channels == 2 and crosstalk else None
-    for block in _chain(first, stream):
+    levels = [[] for _ in range(channels)]
+    raise_level = bool((gains > 1).any())
+    for raw in chunks:
+        block = pick(raw)
         n += block.shape[1]
+        whole = block.shape[1] // hop * hop
+        heard = np.clip(block * gains[:, None], -32768, 32767).astype(np.int16) if raise_level else block
         for ch, det in enumerate(detectors):
-            segments[ch] += det.process(block[ch])
-            if levels is not None:
-                whole = block.shape[1] // hop * hop
-                levels[ch].append(frame_levels_db(block[ch, :whole].reshape(-1, hop)))
+            segments[ch] += det.process(heard[ch] if reducers[ch] is None else reducers[ch].process(heard[ch]))
+            levels[ch].append(frame_levels_db(block[ch, :whole].reshape(-1, hop)))
         if diariser is not None:
-            diariser.process(block[0])
+            diariser.process(heard[0])
     for ch, det in enumerate(detectors):
-        segments[ch] += det.flush()
-    if levels is not None:
+        segments[ch] += (det.process(reducers[ch].flush()) if reducers[ch] is not None else []) + det.flush()
+    levels = np.vstack([np.concatenate(lv) for lv in levels])
+    for ch, red in enumerate(reducers):
+        kept, dropped = drop_background(segments[ch], levels[ch])
+        babble = len(dropped) >= BABBLE_MIN_SEGMENTS and len(dropped) >= BABBLE_SHARE * len(segments[ch])
+        if red is None and not babble:
+            continue
+        segments[ch] = trim_background(segments[ch], levels[ch], settings.min_speech_ms)[0] if babble else kept
+        who = f"ch{ch}" if channels == 2 else "the recording"
+        lost = sum(b - a for a, b in dropped) / 1000
+        if red is not None:
+            notes.append(f"noise: {who} is noisy (its speech stands less than {NOISY_SPREAD_DB:.0f} dB over its "
+                         "quiet): its steady noise was subtracted before speech detection")
+        if dropped:
+            notes.append(f"noise: {len(dropped)} stretch(es) of background talk on {who} ({lost:.1f} s, more than "
+                         f"{BACKGROUND_DB:.0f} dB under its usual speech) not counted as speech")
+    if channels == 2 and crosstalk:
         before = [sum(b - a for a, b in segs) for segs in segments]
-        segments = resolve_crosstalk(segments, np.vstack([np.concatenate(lv) for lv in levels]),
-                                     min_speech_ms=settings.min_speech_ms, min_silence_ms=settings.min_silence_ms)
+        segments = resolve_crosstalk(segments, levels, min_speech_ms=settings.min_speech_ms,
+                                     min_silence_ms=settings.min_silence_ms)
         for ch in (0, 1):
-            removed = before[ch] - sum(b - a for a, b in segments[ch])
-            if removed >= 1000:
-                notes.append(f"crosstalk: {removed / 1000:.1f} s of ch{ch} was only ch{1 - ch}'s leak and is not "
-                             f"counted as ch{ch}'s speech")
+            after = sum(b - a for a, b in segments[ch])
+            if before[ch] >= EMPTIED_MIN_MS and after < EMPTIED_SHARE * before[ch]:
+                return None
+            if before[ch] - after >= 1000:
+                notes.append(f"crosstalk: {(before[ch] - after) / 1000:.1f} s of ch{ch} was only ch{1 - ch}'s leak "
+                             f"and is not counted as ch{ch}'s speech")
     notes += report.notes()   # a truncated or damaged file: how much of it was analysed
+    conditions = measure_conditions(levels, segments, layout, None)
     turns = diariser.finish(segments[0]) if diariser is not None else None
     source = SPEAKERS_FROM_CHANNELS if channels == 2 else SPEAKERS_UNKNOWN
     if turns is not None:
@@ -176,10 +343,7 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
         utts = [Utterance(UNKNOWN_SPEAKER, a, b) for a, b in segments[0]]
     else:
         utts = [Utterance(f"ch{ch}", a, b, channel=ch) for ch in range(channels) for a, b in segments[ch]]
-    notes.append(detector_note(settings))
-    return Transcript(path.name, utts, source=OFFLINE_SOURCE, notes=tuple(notes),
-                      duration_ms=n * 1000 // DEFAULT_SAMPLE_RATE,
-                      speaker_source=source)
+    return utts, notes, source, conditions, n
 
 
 #: What benchmarks/vad_eval.py measured for each detector at its default settings (real meetings
@@ -194,8 +358,11 @@ _MEASURED = {
 }
 
 
-def detector_note(settings: VADSettings) -> str:
+def detector_note(settings: VADSettings, conditions: Conditions | None = None) -> str:
     """What found the speech, and how far to trust it (goes into every offline transcript's notes).
+
+    With the file's `conditions`, the accuracy comes from the figures validated for them
+    (`turntune_nb.audio.conditions.accuracy_note`); without, from the clean-audio evaluation.
 
     Examples
     --------
@@ -203,6 +370,10 @@ def detector_note(settings: VADSettings) -> str:
     True
     """
     evaluated = settings == VADSettings(detector=settings.detector)
+    if conditions is not None and evaluated:
+        return (f"speech found by the offline {settings.detector} detector (onset {settings.onset}, "
+                f"min silence {settings.min_silence_ms} ms, noise gate {'on' if settings.gate else 'off'}), "
+                f"not by a human or a transcription service; {accuracy_note(conditions, settings.detector)}")
     how = _MEASURED.get(settings.detector, "") if evaluated else (
         "with settings other than those evaluated in benchmarks/vad_eval.py, so its accuracy is not measured")
     return (f"speech found by the offline {settings.detector} detector (onset {settings.onset}, "
@@ -250,7 +421,7 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
     speakers = check_speakers(speakers)  # before any file is read
     encoder = VoiceEncoder() if diarise else None
     transcripts, failed = [], []
-    detectors: list = []    # one model per channel, loaded once for the whole folder
+    detectors: dict = {}    # per setting, one model per channel, loaded once for the whole folder
     files = list(files)
     for path in tqdm(files, desc="offline VAD", unit="file", disable=not progress):
         try:
@@ -259,6 +430,9 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
         except AudioDecodeError as err:
             log.warning("%s", err, extra={"failed_file": Path(path).name})  # the CLI lists it once, at the end
             failed.append({"filename": Path(path).name, "reason": err.reason})
+        except SpeakersNotApplicable as err:
+            log.warning("%s", err, extra={"failed_file": err.filename})
+            failed.append({"filename": err.filename, "reason": err.reason})
     return transcripts, failed
 
 
@@ -268,7 +442,8 @@ def write_segments(transcripts, folder) -> list[Path]:
     The speaker labels are the ones the analysis used (``ch0``/``ch1``, ``spk0``...,
     or ``UNKNOWN``). File names are the transcript names made safe, ending in
     ``.rttm`` (``call 1.wav`` -> ``call_1.wav.rttm``); the RTTM file id is the name
-    without its extension.
+    without its extension. A transcript with notes (the offline backend's: channel layout,
+    conditions and the accuracy validated for them) also gets ``<name>.notes.txt`` beside it.
 
     Returns
     -------
@@ -285,4 +460,6 @@ def write_segments(transcripts, folder) -> list[Path]:
             name = f"{stem}-{n}"
         used.add(name)
         written.append(atomic_write_text(folder / f"{name}.rttm", format_rttm(t)))
+        if t.notes:
+            atomic_write_text(folder / f"{name}.notes.txt", "".join(f"{note}\n" for note in t.notes))
     return written

@@ -31,9 +31,10 @@ the speech it finds is grown on the energy, and segment edges are placed on it:
 - **noise floor**: the 10th percentile of the last 20 s of frame levels (digital
   silence counts as -85 dB), recomputed every 8 frames;
 - **noise gate** (``gate``): frames under the floor plus ``gate_db``, or under -70
-  dBFS, are silence and the model is not run on them; speech can only start on a
-  frame ``edge_db`` over the floor whose spectrum is not noise-flat
-  (``max_flatness``), so loud noise is never speech;
+  dBFS (on a quiet channel: 50 dB under its loudest frame of the last 20 s), are
+  silence and the model is not run on them; speech can only start on a frame
+  ``edge_db`` over the floor whose spectrum is not noise-flat (``max_flatness``), so
+  loud noise is never speech;
 - **growth** (``grow_ms``, ``grow_db``): loud frames (``grow_db`` over the floor and
   within 30 dB of the speech's loudest) next to the model's speech join it, up to
   ``grow_ms`` beyond it; quiet frames never do, so pauses stay visible;
@@ -94,8 +95,11 @@ EDGE_RING = 48
 EDGE_BELOW_PEAK_DB = 40.0
 #: Growth (`VADSettings.grow_ms`) takes in only frames within this many dB of the speech's loudest.
 GROW_BELOW_PEAK_DB = 30.0
-#: With the gate on, frames quieter than this (dB re full scale) are never speech.
+#: With the gate on, frames quieter than this (dB re full scale) are never speech, unless the channel is quiet
+#: throughout: the limit is then `GATE_BELOW_PEAK_DB` under the loudest frame of the floor's window, so a party
+#: recorded 40 dB quieter than usual keeps its speech.
 GATE_MIN_DB = -70.0
+GATE_BELOW_PEAK_DB = 50.0
 
 
 def frame_levels_db(frames: np.ndarray) -> np.ndarray:
@@ -375,6 +379,7 @@ class SpeechDetector:
         self._announced = False
         self._prev_end_ms = 0         # end of the last reported segment (padding never crosses it)
         self._floor_db = None         # the noise floor tracked so far (dB re full scale)
+        self._gate_min_db = GATE_MIN_DB   # nothing quieter is speech (relative to the channel's loudest)
         self._levels = np.full(self._floor_window, np.nan)   # recent frame levels (ring), NaN = none yet
         self._subs = np.full((EDGE_RING, EDGE_BLOCKS), -240.0)  # quarter-frame levels of recent frames (ring)
         self._peak_db = -240.0        # loudest frame of the current speech run
@@ -453,8 +458,9 @@ class SpeechDetector:
         if self._frames % FLOOR_EVERY == 0 or self._floor_db is None:
             seen = self._levels[~np.isnan(self._levels)]
             self._floor_db = float(np.percentile(seen, FLOOR_PERCENTILE)) if len(seen) else FLOOR_MIN_DB
+            self._gate_min_db = min(GATE_MIN_DB, float(seen.max()) - GATE_BELOW_PEAK_DB) if len(seen) else GATE_MIN_DB
         floor = self._floor_db
-        gated = s.gate and (level_db < floor + s.gate_db or level_db < GATE_MIN_DB)
+        gated = s.gate and (level_db < floor + s.gate_db or level_db < self._gate_min_db)
         if gated:
             score = 0.0
         else:

@@ -71,7 +71,9 @@ def add_speakers_arg(p) -> None:
     """--speakers N and --no-diarise, for audio."""
     p.add_argument("--speakers", type=int, default=None, metavar="N",
                    help="for audio: how many people speak in each recording, when you know it; offline, mono "
-                   "recordings are split into N speakers (estimated when not given); AssemblyAI: speaker_options for "
+                   "recordings (and two-channel files whose channels are identical or one silent) are split into N "
+                   "speakers (estimated when not given); a two-party two-channel file takes only 2 (one per channel), "
+                   "another N fails that file with the reason; AssemblyAI: speaker_options for "
                    "mono files (a two-channel file is split by channel). "
                    "With --backend offline, analyze writes the speaker segments it found as RTTM under OUT/segments/")
     p.add_argument("--no-diarise", dest="diarise", action="store_false",
