@@ -174,7 +174,8 @@ def _recent_max(levels: np.ndarray) -> np.ndarray:
 
 def own_activity_ms(levels: np.ndarray) -> list[int]:
     """Per channel of a ``(2, n)`` level matrix: ms where it is `OWN_ACTIVITY_DB` over its floor while the other
-    has been quiet, or while it is `LOUDER_DB` louder than the other has been (so it is neither the other's leak nor its echo).
+    has been quiet, or while it is `LOUDER_DB` louder than the other has been (so it is neither the other's leak
+    nor its echo).
 
     Examples
     --------
