@@ -2,7 +2,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from turntune_nb import columns as C
@@ -332,6 +332,13 @@ def test_csv_and_words_only_json_give_the_same_pauses_and_turn_ends(tmp_path_fac
     from turntune_nb.analysis.results import analyze_transcripts
 
     words = sorted((a, a + d, s, f"w{i}") for i, (a, d, s) in enumerate(raw))
+    # Two speakers' words starting at the same ms are left out: by the README's tie rule (shorter first) a
+    # speaker's words rebuilt into one longer utterance sort after the other's word, the per-word CSV rows
+    # before it (A 0-1 + A 12-13 as A 0-13 beside B 0-1: B then A, an overlap; per word: B inside A)
+    starts = {}
+    for a, _, s, _ in words:
+        starts.setdefault(a, set()).add(s)
+    assume(all(len(who) == 1 for who in starts.values()))
     csv_t, json_t = _words_both_forms(tmp_path_factory.mktemp("w"), words)
     a, b = analyze_transcripts([csv_t]), analyze_transcripts([json_t])
     cols = [C.SPEAKER, C.START_MS, C.END_MS, C.PAUSE_MS, C.FLOOR_SPEAKER]

@@ -242,3 +242,14 @@ def test_one_voice_per_window_with_a_count_given_falls_back_to_frames():
         assert abs(u.start_ms - s["start_ms"]) <= 100 and abs(u.end_ms - s["end_ms"]) <= 100
     # no count given: nothing contradicts the model, no fallback
     assert FRAMES_FALLBACK_NOTE not in transcribe_file_offline(path).notes
+
+
+def test_diarise_names_the_method_or_is_refused():
+    from turntune_nb.audio.diarize import with_method
+
+    assert with_method(None, "frames").method == "frames"
+    assert with_method(DiarisationSettings(step_ms=2000), "frames") == DiarisationSettings(step_ms=2000,
+                                                                                           method="frames")
+    assert with_method(None, True) is None and with_method(None, False) is None
+    with pytest.raises(ConfigError, match="diarise must be True, False or a diarisation method"):
+        transcribe_file_offline(ROOT / "samples" / "synthetic" / "mono_pauses.ogg", diarise="kmeans")

@@ -316,8 +316,12 @@ def test_cli_analyze_offline_writes_what_it_found_as_rttm(tmp_path, capsys, monk
     assert main(["analyze", str(folder), "--backend", "offline", "--out", str(out), "--speakers", "2", "--json"]) == 0
     json.loads(capsys.readouterr().out)
     written = sorted(p.name for p in (out / "segments").iterdir())
-    assert written == ["conv1.wav.rttm", "mono_pauses.ogg.rttm"]
+    assert written == ["conv1.wav.notes.txt", "conv1.wav.rttm", "mono_pauses.ogg.notes.txt", "mono_pauses.ogg.rttm"]
     assert all((out / "segments" / n).stat().st_mode & 0o777 == 0o600 for n in written)
+    # the notes say where the speakers came from, and the layout found
+    assert "speaker_source=channels" in (out / "segments" / "conv1.wav.notes.txt").read_text()
+    mono_notes = (out / "segments" / "mono_pauses.ogg.notes.txt").read_text()
+    assert "speaker_source=diarisation" in mono_notes and "channel layout: mono" in mono_notes
 
     def rows(path):   # an independent reader: field positions of the RTTM format
         for line in Path(path).read_text().splitlines():
@@ -335,6 +339,38 @@ def test_cli_analyze_offline_writes_what_it_found_as_rttm(tmp_path, capsys, monk
     assert [r[1:] for r in got] == [(u.speaker, u.start_ms, u.end_ms) for u in used.utterances]
     mono = list(rows(out / "segments" / "mono_pauses.ogg.rttm"))
     assert len(mono) == 4 and {r[1] for r in mono} == {"spk0", "spk1"}
+
+
+def test_cli_diarise_method_chooses_how_mono_speakers_are_told_apart(tmp_path, capsys, monkeypatch):
+    """samples/real/sample.wav (pyannote's sample, mono) holds overlapped speech in its reference RTTM: the
+    default (segmentation) finds some of it, frames never gives two speakers at once."""
+    from pathlib import Path
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+
+    def rows(path):   # an independent reader: field positions of the RTTM format
+        for line in Path(path).read_text().splitlines():
+            f = line.split()
+            yield f[7], float(f[3]), float(f[3]) + float(f[4])
+
+    def overlaps(segs):
+        return [(max(a[1], b[1]), min(a[2], b[2])) for i, a in enumerate(segs) for b in segs[i + 1:]
+                if a[0] != b[0] and max(a[1], b[1]) < min(a[2], b[2])]
+
+    found = {}
+    for method in (None, "frames"):
+        out = tmp_path / str(method)
+        extra = [] if method is None else ["--diarise-method", method]
+        assert main(["analyze", "samples/real/sample.wav", "--backend", "offline", "--speakers", "2", "--out",
+                     str(out), "--json", *extra]) == 0
+        capsys.readouterr()
+        found[method] = overlaps(list(rows(out / "segments" / "sample.wav.rttm")))
+    reference = overlaps(list(rows("samples/real/sample.rttm")))
+    assert reference and found["frames"] == []
+    assert found[None] and any(a < d and c < b for a, b in found[None] for c, d in reference)
+    with pytest.raises(SystemExit) as stop:
+        main(["analyze", "samples/real/sample.wav", "--backend", "offline", "--diarise-method", "kmeans"])
+    assert stop.value.code == 2 and "invalid choice: 'kmeans'" in capsys.readouterr().err
 
 
 def test_cli_speakers_must_be_positive(tmp_path, capsys):

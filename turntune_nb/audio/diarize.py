@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -72,8 +72,8 @@ from .local_speakers import (
 )
 from .segmentation import SegmentationModel
 
-__all__ = ("MonoDiariser", "DiarisationSettings", "spherical_kmeans", "cluster_embeddings", "check_speakers",
-           "DIARISATION_SOURCE")
+__all__ = ("MonoDiariser", "DiarisationSettings", "with_method", "spherical_kmeans", "cluster_embeddings",
+           "check_speakers", "DIARISATION_SOURCE")
 
 #: The value of ``speaker_source`` for transcripts whose speakers came from here.
 DIARISATION_SOURCE = SPEAKERS_FROM_DIARISATION
@@ -179,6 +179,16 @@ class DiarisationSettings:
 
 
 # --------------------------------------------------------------------------- clustering
+def with_method(settings: DiarisationSettings | None, diarise) -> DiarisationSettings | None:
+    """`settings` with the method `diarise` names; a bool (diarise or not) leaves them as they are."""
+    if diarise is None or isinstance(diarise, bool):
+        return settings
+    if diarise not in METHODS:
+        raise ConfigError(f"diarise must be True, False or a diarisation method ({', '.join(METHODS)}), "
+                          f"got {diarise!r}")
+    return replace(settings or DiarisationSettings(), method=diarise)
+
+
 def spherical_kmeans(x: np.ndarray, k: int, restarts: int = 8, iterations: int = 30, seed: int = 0):
     """k-means on the unit sphere (cosine similarity), best of several k-means++ starts.
 

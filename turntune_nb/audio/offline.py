@@ -55,7 +55,7 @@ from .denoise import (
     level_spread_db,
     trim_background,
 )
-from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, check_speakers
+from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, check_speakers, with_method
 from .embeddings import VoiceEncoder
 from .vad import SpeechDetector, VADSettings, frame_levels_db
 
@@ -198,7 +198,7 @@ def _as_analysed(layout: str, live: int | None):
 
 
 def transcribe_file_offline(path, settings: VADSettings | None = None, speakers: int | None = None,
-                            diarise: bool = True, diarisation: DiarisationSettings | None = None,
+                            diarise: bool | str = True, diarisation: DiarisationSettings | None = None,
                             encoder: VoiceEncoder | None = None, crosstalk: bool = True,
                             detectors: list | dict | None = None, layout: str | None = None) -> Transcript:
     """Speech segments of one file.
@@ -212,9 +212,10 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
         How many people speak, when known (else estimated): for a mono recording, or a stereo file
         treated as mono (identical channels, or one live channel). A two-party stereo file takes
         only 2 (one per channel); another count raises `SpeakersNotApplicable`.
-    diarise : bool
+    diarise : bool or str
         Split a mono recording's speech between speakers (default); False gives
-        one ``UNKNOWN`` speaker.
+        one ``UNKNOWN`` speaker; a method name (``"segmentation"``, ``"frames"``:
+        `turntune_nb.audio.diarize.METHODS`) diarises with that method.
     diarisation : DiarisationSettings, optional
     encoder : VoiceEncoder, optional
         Share one between files (the weights are loaded once).
@@ -242,6 +243,7 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
         For ``speakers`` other than 2 on a two-party stereo file.
     """
     settings = settings or VADSettings()
+    diarisation = with_method(diarisation, diarise)
     path = Path(path)
     scan = _scan(path)
     bandwidth = scan.bandwidth_hz()
@@ -395,7 +397,7 @@ def _chain(first, rest):
 
 
 def transcribe_offline(files, progress: bool = True, settings: VADSettings | None = None,
-                       speakers: int | None = None, diarise: bool = True, **vad_settings):
+                       speakers: int | None = None, diarise: bool | str = True, **vad_settings):
     """Speech segments of every file, with a per-file error list instead of stopping.
 
     Parameters
@@ -408,8 +410,9 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
         (``min_silence_ms=300``, ``detector="silero"``...).
     speakers : int, optional
         How many people speak in each mono recording, when known; estimated otherwise.
-    diarise : bool
-        Split mono recordings between speakers (default True).
+    diarise : bool or str
+        Split mono recordings between speakers (default True); or the diarisation
+        method's name (``"segmentation"``, the default, or ``"frames"``: faster, no overlap).
 
     Returns
     -------
@@ -427,6 +430,7 @@ def transcribe_offline(files, progress: bool = True, settings: VADSettings | Non
 
     settings = _settings(settings, vad_settings)
     speakers = check_speakers(speakers)  # before any file is read
+    with_method(None, diarise)
     encoder = VoiceEncoder() if diarise else None
     transcripts, failed = [], []
     detectors: dict = {}    # per setting, one model per channel, loaded once for the whole folder

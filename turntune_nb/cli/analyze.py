@@ -98,6 +98,8 @@ def _analysis_from_args(args):
             extra["speakers"] = args.speakers
         if getattr(args, "diarise", True) is False:
             extra["diarise"] = False
+        elif getattr(args, "diarise_method", None):
+            extra["diarise"] = args.diarise_method
         for name in ("scheduler", "executor_workers", "upload_codec"):
             if getattr(args, name, None) is not None:
                 extra[name] = getattr(args, name)

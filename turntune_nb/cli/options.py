@@ -68,7 +68,7 @@ def side(args) -> dict:
 
 
 def add_speakers_arg(p) -> None:
-    """--speakers N and --no-diarise, for audio."""
+    """--speakers N, --no-diarise and --diarise-method, for audio."""
     p.add_argument("--speakers", type=int, default=None, metavar="N",
                    help="for audio: how many people speak in each recording, when you know it; offline, mono "
                    "recordings (and two-channel files whose channels are identical or one silent) are split into N "
@@ -79,7 +79,14 @@ def add_speakers_arg(p) -> None:
     p.add_argument("--no-diarise", dest="diarise", action="store_false",
                    help="offline: keep a mono recording's speech as one UNKNOWN speaker (no speaker diarisation); "
                    "speaker changes are then reported as unknown")
+    p.add_argument("--diarise-method", choices=DIARISE_METHODS, default=None,
+                   help="offline, mono recordings: how speakers are told apart: segmentation (default: pyannote's "
+                   "segmentation model, finds overlapped speech) or frames (per-frame voice models: about 2.7x "
+                   "faster, no overlap, less accurate on meetings; see benchmarks/diarisation_eval.py)")
 
+
+#: `turntune_nb.audio.diarize.METHODS`, spelled here so that ``--help`` loads no numpy (tests/cli/test_options.py).
+DIARISE_METHODS = ("segmentation", "frames")
 
 #: `turntune_nb.audio.vad.DETECTORS`, spelled here so that building the parser (``--help``) loads no numpy
 #: (tests/cli/test_options.py checks the two agree).
