@@ -59,6 +59,10 @@ def test_the_parsers_detector_names_are_the_audio_wings():
     from turntune_nb.cli.options import VAD_DETECTORS
 
     assert VAD_DETECTORS == DETECTORS
+    from turntune_nb.audio.diarize import METHODS
+    from turntune_nb.cli.options import DIARISE_METHODS
+
+    assert DIARISE_METHODS == METHODS
 
 
 @pytest.mark.parametrize(("content", "message"), [
