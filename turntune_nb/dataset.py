@@ -60,6 +60,7 @@ from .analysis.results import (
     guide_recommendation,
     unknown_as_nan,
 )
+from .analysis.summaries import json_records, json_safe
 from .errors import ConfigError, InputError
 from .remote import filesystem, is_remote
 
@@ -434,23 +435,6 @@ class DatasetRun:
         return "\n".join(lines)
 
 
-def _clean(value):
-    """JSON-safe: numpy scalars to Python, NaN and NA to None."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return None if value is pd.NA else value
-
-
-def _records(frame: pd.DataFrame) -> list:
-    return _clean(frame.astype(object).to_dict(orient="records"))
-
-
 def _write_summary(out: str, name: str, summary: dict) -> str:
     text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     if is_remote(out):
@@ -491,15 +475,15 @@ def _summarize(parts: list, dataset: str, options: DatasetOptions, backend: str,
     width = max(figures[t][1] for t in (*_MEASURED, "floor_transfer"))
     quantiles = "exact" if width == 1 else f"approximate: within {width} ms (values counted in {width} ms bins)"
     name = Path(dataset.rstrip("/")).name
-    summary = _clean({
+    summary = json_safe({
         "analysis_date": datetime.now().isoformat(timespec="seconds"),
         "folder_path": None if folder is None else str(folder),
         "backend": backend,
         "aggregated_statistics": {**overall, "median_convention": "true median (mean of the two middle gaps when "
                                                                   "their count is even)"},
-        "per_file_results": _records(per_file) if len(per_file) <= PER_FILE_IN_JSON else [],
+        "per_file_results": json_records(per_file) if len(per_file) <= PER_FILE_IN_JSON else [],
         "skipped_files": skipped,
-        "transitions": {"overlap_share_of_speaker_changes": overlap_share, "summary": _records(totals)},
+        "transitions": {"overlap_share_of_speaker_changes": overlap_share, "summary": json_records(totals)},
         "pauses_within_turns": [{C.FILE: ALL_FILES, **{k: pauses[0][k] for k in _STAT_COLUMNS}}] if 0 in pauses
         else [],
         "floor_transfer_offsets": fto_rows,

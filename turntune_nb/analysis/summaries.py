@@ -24,28 +24,26 @@ from . import columns as C
 from .presets import StreamingConfig
 from .tables import parquet_bytes, require_pyarrow
 
-__all__ = ("SavedSummary", "summary_json", "save_summary", "load_summary", "latest_summary")
+__all__ = ("SavedSummary", "summary_json", "save_summary", "load_summary", "latest_summary", "json_safe",
+           "json_records")
 
 
-def _clean(value):
-    """JSON-safe scalars: numpy to Python, NaN to None."""
+def json_safe(value):
+    """JSON-safe: numpy scalars to Python, NaN, NA and NaT to None, keys to strings (dicts and lists walked)."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if value is pd.NA or value is pd.NaT:
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
         return None
-    return value
+    return None if value is pd.NA or value is pd.NaT else value
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [_clean(r) for r in frame.astype(object).to_dict(orient="records")]
+def json_records(frame: pd.DataFrame) -> list[dict]:
+    """A table's rows as JSON-safe dicts."""
+    return [json_safe(r) for r in frame.astype(object).to_dict(orient="records")]
 
 
 def summary_json(result) -> dict:
@@ -76,9 +74,9 @@ def summary_json(result) -> dict:
             "min_gap_ms": r["min_gap_ms"],
             "max_gap_ms": r["max_gap_ms"],
         }
-        for r in _records(result.per_file)
+        for r in json_records(result.per_file)
     ]
-    return _clean({
+    return json_safe({
         "analysis_date": result.analysis_date,
         "folder_path": result.folder_path,
         "backend": result.backend,
@@ -87,10 +85,10 @@ def summary_json(result) -> dict:
         "skipped_files": list(result.skipped),
         "transitions": {
             "overlap_share_of_speaker_changes": result.overlap_share,
-            "summary": _records(result.transition_summary),
+            "summary": json_records(result.transition_summary),
         },
-        "pauses_within_turns": _records(result.pause_summary),
-        "floor_transfer_offsets": _records(result.floor_transfer),
+        "pauses_within_turns": json_records(result.pause_summary),
+        "floor_transfer_offsets": json_records(result.floor_transfer),
         "side": result.side,
         "turn_ends": {
             "count": int(len(result.turn_ends)),
