@@ -23,8 +23,8 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ("MelFrames", "VoiceEncoder", "mel_filterbank", "ENCODER_PATH", "SAMPLE_RATE", "HOP", "N_FFT", "N_MELS",
-           "TARGET_MEAN_SQUARE")
+__all__ = ("MelFrames", "VoiceEncoder", "mel_filterbank", "load_weights", "tanh_gate_scale", "ENCODER_PATH",
+           "SAMPLE_RATE", "HOP", "N_FFT", "N_MELS", "TARGET_MEAN_SQUARE")
 
 #: Resemblyzer's GE2E weights, converted (see ``scripts/export_voice_encoder.py``).
 ENCODER_PATH = Path(__file__).resolve().parents[1] / "data" / "voice_encoder.npz"
@@ -111,6 +111,39 @@ class MelFrames:
         return power @ self._fb, energy
 
 
+# --------------------------------------------------------------------------- shipped weights
+def load_weights(path: Path, what: str, script: str, keep) -> dict[str, np.ndarray]:
+    """The float32 arrays of a converted model's ``.npz`` whose names `keep` accepts.
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read, naming it and the script that rebuilds it.
+    """
+    try:
+        data = np.load(path)
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"cannot read the {what} weights {path} ({err}); reinstall turntune_nb "
+                          f"or rebuild them with scripts/{script}") from err
+    with data:
+        return {k: data[k].astype(np.float32) for k in data.files if keep(k)}
+
+
+def tanh_gate_scale(hidden: int) -> np.ndarray:
+    """Per LSTM gate row (PyTorch order: input, forget, cell, output) the factor for its weights: 0.5 for the
+    three sigmoid gates, 1 for the cell. As sigmoid(x) = (tanh(x / 2) + 1) / 2, one tanh over the scaled
+    gates then does the work of three sigmoids and a tanh.
+
+    Examples
+    --------
+    >>> tanh_gate_scale(1).tolist()
+    [0.5, 0.5, 1.0, 0.5]
+    """
+    scale = np.full(4 * hidden, 0.5, np.float32)
+    scale[2 * hidden:3 * hidden] = 1.0
+    return scale
+
+
 # --------------------------------------------------------------------------- encoder
 class VoiceEncoder:
     """Resemblyzer's GE2E speaker encoder, in numpy.
@@ -129,18 +162,9 @@ class VoiceEncoder:
     """
 
     def __init__(self, path=None):
-        path = Path(path or ENCODER_PATH)
-        try:
-            data = np.load(path)
-        except (OSError, ValueError) as err:
-            raise ConfigError(f"cannot read the voice encoder weights {path} ({err}); reinstall turntune_nb "
-                              "or rebuild them with scripts/export_voice_encoder.py") from err
-        with data:
-            w = {k: data[k].astype(np.float32) for k in data.files if k.startswith(("lstm_", "linear_"))}
-        # sigmoid(x) = (tanh(x / 2) + 1) / 2: the input, forget and output gates' weights are halved here,
-        # so one tanh over all four gates does the work of three sigmoids and a tanh
-        half = np.ones(1024, np.float32)
-        half[:512] = half[768:] = 0.5
+        w = load_weights(Path(path or ENCODER_PATH), "voice encoder", "export_voice_encoder.py",
+                         lambda k: k.startswith(("lstm_", "linear_")))
+        half = tanh_gate_scale(256)   # the sigmoid gates' weights halved: one tanh does all four gates
         self._layers = [(np.ascontiguousarray(w[f"lstm_weight_ih_l{i}"].T * half),
                          np.ascontiguousarray(w[f"lstm_weight_hh_l{i}"].T * half),
                          (w[f"lstm_bias_ih_l{i}"] + w[f"lstm_bias_hh_l{i}"]) * half) for i in range(3)]

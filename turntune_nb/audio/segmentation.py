@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from .embeddings import load_weights, tanh_gate_scale
 
 __all__ = ("SegmentationModel", "POWERSET", "SEGMENTATION_PATH", "WINDOW_SAMPLES", "FRAME_STEP", "FRAME_SPAN",
            "frame_count", "to_multilabel")
@@ -110,22 +110,14 @@ class SegmentationModel:
     """
 
     def __init__(self, path=None):
-        path = Path(path or SEGMENTATION_PATH)
-        try:
-            data = np.load(path)
-        except (OSError, ValueError) as err:
-            raise ConfigError(f"cannot read the segmentation weights {path} ({err}); reinstall turntune_nb "
-                              "or rebuild them with scripts/export_segmentation.py") from err
-        with data:
-            w = {k: data[k].astype(np.float32) for k in data.files if k not in ("licence", "source")}
+        w = load_weights(Path(path or SEGMENTATION_PATH), "segmentation", "export_segmentation.py",
+                         lambda k: k not in ("licence", "source"))
         self._wav_norm = (w["sincnet_wav_norm1d_weight"], w["sincnet_wav_norm1d_bias"])
         self._sinc = np.ascontiguousarray(w["sinc_filters"].T)                     # (251, 80)
         self._convs = [(np.ascontiguousarray(w[f"sincnet_conv1d_{i}_weight"].transpose(2, 1, 0).reshape(-1, 60)),
                         w[f"sincnet_conv1d_{i}_bias"]) for i in (1, 2)]
         self._norms = [(w[f"sincnet_norm1d_{i}_weight"], w[f"sincnet_norm1d_{i}_bias"]) for i in range(3)]
-        # sigmoid(x) = (tanh(x / 2) + 1) / 2: the input, forget and output gates are halved, one tanh does all four
-        half = np.ones(512, np.float32)
-        half[:256] = half[384:] = 0.5
+        half = tanh_gate_scale(128)   # the sigmoid gates' weights halved: one tanh does all four gates
         self._lstm = []   # per layer: input weights of both directions side by side, recurrent ones stacked
         for layer in range(4):
             names = (f"l{layer}", f"l{layer}_reverse")
