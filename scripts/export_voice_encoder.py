@@ -29,91 +29,19 @@ Usage::
 
 from __future__ import annotations
 
-import io
-import pickle
-import struct
 import subprocess
 import sys
 import tempfile
 import zipfile
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+from torch_checkpoint import read_legacy as read_legacy_torch
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "turntune_nb" / "data" / "voice_encoder.npz"
 SOURCE = "resemblyzer 0.1.4 (PyPI wheel), resemblyzer/pretrained.pt, (c) Resemble AI"
 LICENCE = "Apache-2.0"
-_DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "LongStorage": np.int64,
-           "IntStorage": np.int32, "HalfStorage": np.float16}
-
-
-class _Storage:
-    def __init__(self, kind, key):
-        self.kind, self.key, self.data = kind, key, None
-
-
-class _Tensor:
-    def __init__(self, storage, offset, size, stride):
-        self.storage, self.offset, self.size, self.stride = storage, offset, tuple(size), tuple(stride)
-
-    def array(self) -> np.ndarray:
-        item = self.storage.data.itemsize
-        return np.lib.stride_tricks.as_strided(
-            self.storage.data[self.offset:], shape=self.size, strides=[s * item for s in self.stride]).copy()
-
-
-class _Unpickler(pickle.Unpickler):
-    """Only what a legacy torch state dict needs; anything else is refused."""
-
-    def __init__(self, fh, storages):
-        super().__init__(fh)
-        self._storages = storages
-
-    def find_class(self, module, name):
-        if (module, name) == ("collections", "OrderedDict"):
-            return OrderedDict
-        if module == "torch._utils" and name in ("_rebuild_tensor_v2", "_rebuild_tensor"):
-            return lambda storage, offset, size, stride, *rest: _Tensor(storage, offset, size, stride)
-        if module == "torch" and name in _DTYPES:
-            return name
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-
-    def persistent_load(self, pid):
-        kind, storage_kind, key, *_ = pid
-        if kind != "storage":
-            raise pickle.UnpicklingError(f"unexpected persistent id {pid!r}")
-        return self._storages.setdefault(key, _Storage(storage_kind, key))
-
-
-def read_legacy_torch(raw: bytes) -> dict[str, np.ndarray]:
-    """The tensors of a legacy-format torch checkpoint, as numpy arrays (flattened names)."""
-    fh = io.BytesIO(raw)
-    pickle.load(fh)  # magic number
-    pickle.load(fh)  # protocol version
-    pickle.load(fh)  # sys info
-    storages: dict = {}
-    obj = _Unpickler(fh, storages).load()
-    keys = pickle.load(fh)
-    for key in keys:
-        st = storages[key]
-        (numel,) = struct.unpack("<q", fh.read(8))
-        dtype = np.dtype(_DTYPES[st.kind])
-        st.data = np.frombuffer(fh.read(numel * dtype.itemsize), dtype=dtype.newbyteorder("<"))
-    out = {}
-
-    def walk(prefix, value):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else str(k), v)
-        elif isinstance(value, _Tensor):
-            out[prefix] = value.array()
-
-    walk("", obj)
-    return out
-
-
 def _pt_bytes(arg: str | None) -> bytes:
     if arg and arg.endswith(".pt"):
         return Path(arg).read_bytes()
