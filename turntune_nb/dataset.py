@@ -165,19 +165,23 @@ def _part_path(out: str, table: str, part: int) -> str:
     return f"{out.rstrip('/')}/{table}/part-{part:06d}.parquet"
 
 
-def _write_part(out: str, table: str, part: int, frame: pd.DataFrame) -> None:
-    from .analysis.tables import parquet_bytes
-
-    data = parquet_bytes(_plain(frame))
-    if is_remote(out):
-        fs, path = filesystem(_part_path(out, table, part))
+def _write(url: str, data: bytes) -> str:
+    """`data` at `url`: a local file written atomically and private (0600 in 0700 folders), or an fsspec object."""
+    if is_remote(url):
+        fs, path = filesystem(url)
         fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
         with fs.open(path, "wb") as f:
             f.write(data)
-    else:
-        from .files import atomic_write_bytes
+        return url
+    from .files import atomic_write_bytes
 
-        atomic_write_bytes(_part_path(out, table, part), data)  # 0600 in 0700 folders
+    return str(atomic_write_bytes(url, data))
+
+
+def _write_part(out: str, table: str, part: int, frame: pd.DataFrame) -> None:
+    from .analysis.tables import parquet_bytes
+
+    _write(_part_path(out, table, part), parquet_bytes(_plain(frame)))
 
 
 def _remove_part(out: str, part: int) -> None:
@@ -436,16 +440,7 @@ class DatasetRun:
 
 
 def _write_summary(out: str, name: str, summary: dict) -> str:
-    text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
-    if is_remote(out):
-        fs, path = filesystem(f"{out.rstrip('/')}/{name}")
-        fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-        with fs.open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        return f"{out.rstrip('/')}/{name}"
-    from .files import atomic_write_text
-
-    return str(atomic_write_text(Path(out) / name, text))
+    return _write(f"{out.rstrip('/')}/{name}", (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode())
 
 
 def _summarize(parts: list, dataset: str, options: DatasetOptions, backend: str, folder) -> tuple[dict, dict]:
