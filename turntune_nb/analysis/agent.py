@@ -36,6 +36,7 @@ import pandas as pd
 
 from ..errors import ConfigError, InputError
 from . import columns as C
+from .summaries import json_safe
 from .transitions import MERGE_MS, merge_and_link
 
 __all__ = ("AgentThresholds", "AgentReport", "agent_report", "agent_speakers", "agent_figures", "worst_first",
@@ -115,23 +116,13 @@ class AgentReport:
 
     def to_dict(self) -> dict:
         """``{"per_call": [...], "overall": {...}}`` with the agent, thresholds and setting; NaN as None."""
-        rows = [{k: _plain(v) for k, v in row.items()} for row in self.per_call.to_dict("records")]
-        out = {"agent": list(self.agent), "thresholds": dict(vars(self.thresholds)), "per_call": rows,
-               "overall": {k: _plain(v) for k, v in self.overall.items()}}
+        out = {"agent": list(self.agent), "thresholds": dict(vars(self.thresholds)),
+               "per_call": self.per_call.to_dict("records"), "overall": self.overall}
         if self.setting is not None:
-            out["setting"] = {k: _plain(v) for k, v in self.setting.items()}
+            out["setting"] = self.setting
         if self.notes:
             out["notes"] = list(self.notes)
-        return out
-
-
-def _plain(value):
-    """A JSON-ready scalar: numpy numbers as Python's, NaN as None."""
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if value != value else float(value)
-    return value
+        return json_safe(out)
 
 
 def _utterances_of(source) -> pd.DataFrame:
