@@ -35,7 +35,7 @@ TABLE_COLUMNS = ("file", "responses", "response_median_ms", "response_p90_ms", "
 
 def add_agent(sub) -> None:
     """Register ``turntune agent``."""
-    from .options import MODEL_CHOICES, add_speakers_arg, add_vad_args
+    from .options import MODEL_CHOICES, add_speakers_arg, add_transcription_args, add_vad_args
 
     p = sub.add_parser(
         "agent",
@@ -71,11 +71,7 @@ def add_agent(sub) -> None:
                    help="a silence between both parties at least this long is dead air (default: 3000)")
     p.add_argument("--pause-min-ms", type=int, default=2500, metavar="MS",
                    help="a silence inside a turn at least this long is a long pause (default: 2500)")
-    p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
-                   help="for audio: AssemblyAI (two channels as multichannel) or offline; auto (default) uses "
-                   "AssemblyAI when ASSEMBLYAI_API_KEY is set, else offline")
-    p.add_argument("--workers", type=int, default=8, metavar="N", help="AssemblyAI uploads at once (default: 8)")
-    p.add_argument("--cache-dir", default=None, metavar="DIR", help="AssemblyAI transcript cache")
+    add_transcription_args(p)
     add_speakers_arg(p)
     add_vad_args(p)
     p.set_defaults(func=_run_agent)

@@ -22,6 +22,7 @@ from .options import (
     add_scale_args,
     add_side_args,
     add_speakers_arg,
+    add_transcription_args,
     add_tuning_args,
     add_vad_args,
     side,
@@ -52,14 +53,7 @@ def add_analyze(sub) -> None:
     p.add_argument("--report", metavar="REPORT.html",
                    help="also write the shareable HTML report of this analysis, with the data-driven setting at "
                    "the default target (what `turntune report` writes), so nothing is analysed twice")
-    p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
-                   help="for audio: AssemblyAI, or offline voice activity detection; auto (default) "
-                   "uses AssemblyAI when ASSEMBLYAI_API_KEY is set, else offline")
-    p.add_argument("--workers", type=int, default=8, metavar="N",
-                   help="AssemblyAI uploads/submissions at once (default: 8); every submitted job is polled")
-    p.add_argument("--cache-dir", default=None, metavar="DIR",
-                   help="AssemblyAI transcript cache; a re-run makes no request for cached files "
-                   "(default: ~/.cache/turntune_nb/assemblyai)")
+    add_transcription_args(p)
     add_side_args(p)
     add_speakers_arg(p)
     add_vad_args(p)

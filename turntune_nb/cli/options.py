@@ -21,7 +21,7 @@ from ..analysis.surface import MODES
 from ..errors import ConfigError
 
 __all__ = ("add_preset_args", "add_scale_args", "add_side_args", "side", "add_speakers_arg", "add_vad_args",
-           "vad_options", "add_tuning_args", "check_config_file")
+           "vad_options", "add_tuning_args", "add_backend_arg", "add_transcription_args", "check_config_file")
 
 
 def add_scale_args(p) -> None:
@@ -145,6 +145,23 @@ def add_preset_args(p) -> None:
                    help="streaming diarisation: start from the diarisation profile (640/768 ms, a 10 s turn cap)")
 
 
+def add_backend_arg(p) -> None:
+    """--backend: who transcribes audio."""
+    p.add_argument("--backend", choices=("auto", "assemblyai", "offline"), default="auto",
+                   help="for audio: AssemblyAI, or offline voice activity detection; auto (default) "
+                   "uses AssemblyAI when ASSEMBLYAI_API_KEY is set, else offline")
+
+
+def add_transcription_args(p) -> None:
+    """--backend, --workers and --cache-dir: how audio is transcribed (analyze, agent)."""
+    add_backend_arg(p)
+    p.add_argument("--workers", type=int, default=8, metavar="N",
+                   help="AssemblyAI uploads/submissions at once (default: 8); every submitted job is polled")
+    p.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="AssemblyAI transcript cache; a re-run makes no request for cached files "
+                   "(default: ~/.cache/turntune_nb/assemblyai)")
+
+
 def add_tuning_args(p) -> None:
     """--model, --target-cutoff and --backend, shared by recommend and report."""
     p.add_argument("--model", default="universal-3-6-pro", metavar="MODEL",  # legacy u3-rt-pro: a note, on stderr
@@ -154,8 +171,7 @@ def add_tuning_args(p) -> None:
                    "accepted as a legacy name")
     p.add_argument("--target-cutoff", type=float, default=0.05, metavar="SHARE",
                    help="highest acceptable false cut-off rate, 0..1 (default: 0.05)")
-    p.add_argument("--backend", default="auto", choices=("auto", "assemblyai", "offline"),
-                   help="for audio: who transcribes (default: auto: AssemblyAI with ASSEMBLYAI_API_KEY, else offline)")
+    add_backend_arg(p)
     p.add_argument("--grid-max-ms", type=int, metavar="MS",
                    help="longest min/max_turn_silence and silence threshold to try, up to 10000 (default: "
                    "min up to 2450 and max up to 5000, both widened to 10000 when nothing lower meets the target)")
