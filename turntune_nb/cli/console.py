@@ -41,12 +41,13 @@ __all__ = ("make_console", "print_analysis", "print_recommendation", "print_repl
 
 #: The per-file columns, most important first: a narrow terminal leaves out the last (every figure is in
 #: ``--json`` and the saved summary); the file name and its median gap are always shown.
-NARROW_FILE_COLUMNS = ("filename", "speakers", "median_gap_ms", "overlap_share", "pause_median_ms", "pause_p90_ms",
-                       "floor_transfer_median_ms", "average_gap_ms", "utterances", "total_gaps", "gaps", "overlaps",
-                       "pauses", "contained", "speaker_source")
-WIDE_FILE_COLUMNS = ("filename", "speaker_source", "speakers", "utterances", "average_gap_ms", "median_gap_ms",
-                     "total_gaps", "gaps", "overlaps", "pauses", "contained", "overlap_share", "pause_median_ms",
-                     "pause_p90_ms", "floor_transfer_median_ms")
+FILE_COLUMN_PRIORITY = ("filename", "speakers", "median_gap_ms", "overlap_share", "pause_median_ms", "pause_p90_ms",
+                        "floor_transfer_median_ms", "average_gap_ms", "utterances", "total_gaps", "gaps", "overlaps",
+                        "pauses", "contained", "speaker_source")
+#: The per-file columns in the order they are shown (those that fit).
+FILE_COLUMNS = ("filename", "speaker_source", "speakers", "utterances", "average_gap_ms", "median_gap_ms",
+                "total_gaps", "gaps", "overlaps", "pauses", "contained", "overlap_share", "pause_median_ms",
+                "pause_p90_ms", "floor_transfer_median_ms")
 _OVERALL = ("total_files_analyzed", "total_utterances", "total_gaps", "overall_average_gap_ms", "overall_median_gap_ms",
             "overall_min_gap_ms", "overall_max_gap_ms", "average_of_file_averages_ms")
 
@@ -184,10 +185,10 @@ def print_analysis(result, out: Console, failed=()) -> None:
         out.print(f"Figures restricted to {result.side}")
     if len(result.transcripts):
         files = result.files
-        wide = files[[c for c in WIDE_FILE_COLUMNS if c in files.columns]]
+        shown = files[[c for c in FILE_COLUMNS if c in files.columns]]
         out.print()
-        print_fitted(out, _frame_columns(wide, "filename", required=("median_gap_ms",)),
-                     priority=NARROW_FILE_COLUMNS)
+        print_fitted(out, _frame_columns(shown, "filename", required=("median_gap_ms",)),
+                     priority=FILE_COLUMN_PRIORITY)
     rows = _overall_rows(result)
     if rows:
         out.print()
