@@ -163,11 +163,11 @@ def _group_rows(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return rows, groups.astype(np.int64, copy=False), np.asarray(uniques, np.int64)
 
 
-def _decode(codes: np.ndarray, radices: list) -> list[np.ndarray]:
-    """The per-key codes of combined codes (inverse of `_combined_codes`' mixed radix)."""
+def _decode(codes: np.ndarray, radices: list, values: list) -> list[list]:
+    """Each key's values for combined codes (inverse of `_combined_codes`' mixed radix)."""
     out = []
-    for size in reversed(radices):
-        out.append(codes % size)
+    for size, key_values in zip(reversed(radices), reversed(values)):
+        out.append([key_values[c] for c in codes % size])
         codes = codes // size
     return out[::-1]
 
@@ -190,13 +190,12 @@ def summarize_values(frame: pd.DataFrame, value: str, by=(C.FILE,), overall: boo
     combined, radices, values = _combined_codes(frame, by)
     rows, groups, uniques = _group_rows(combined)
     parts = [pd.DataFrame(_sorted_group_stats(groups, vals[rows], len(uniques)))]
-    keys = [[values[k][c] for c in codes] for k, codes in enumerate(_decode(uniques, radices))]
+    keys = _decode(uniques, radices, values)
     if overall:
         if len(by) > 1:  # every combination of the other keys, over all rows (missing first keys too)
             rest, rest_radices, rest_values = _combined_codes(frame, by[1:])
             all_rows, all_groups, all_uniques = _group_rows(rest)
-            rest_keys = [[rest_values[k][c] for c in codes] for k, codes in enumerate(_decode(all_uniques,
-                                                                                              rest_radices))]
+            rest_keys = _decode(all_uniques, rest_radices, rest_values)
         else:
             all_rows, all_groups, rest_keys = np.arange(len(vals)), np.zeros(len(vals), np.int64), []
             all_uniques = np.zeros(min(len(vals), 1), np.int64)  # no rows: no all-files row either
