@@ -33,13 +33,11 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import columns as C
-from ..analysis.metrics import PUNCTUATION, SILENCE, model_rule
+from ..analysis.metrics import HOLD_MIN_MS, PUNCTUATION, SILENCE, model_rule  # holds as the simulator counts
 from ..analysis.surface import DEFAULT_STREAMING_MODEL
 
 __all__ = ("Clip", "ListenTable", "cut_holds", "slowest_turn_ends", "clip_bounds", "wav_bytes", "listen_examples")
 
-#: Pauses shorter than this are not holds (as the simulator and eot-bench count).
-HOLD_MIN_MS = 100
 SAMPLE_RATE = 16000
 
 
