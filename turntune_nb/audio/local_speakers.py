@@ -26,7 +26,7 @@ import itertools
 
 import numpy as np
 
-from .segmentation import FRAME_SPAN, FRAME_STEP, WINDOW_SAMPLES, SegmentationModel, frame_count, to_multilabel
+from .segmentation import FRAME_SPAN, FRAME_STEP, WINDOW_SAMPLES, SegmentationModel, to_multilabel
 
 __all__ = ("WindowSegmenter", "local_masks", "assign_local_speakers", "speaker_activity", "activity_turns")
 
@@ -287,8 +287,3 @@ def _drop_short(track: np.ndarray, min_len: int) -> np.ndarray:
         if track[s] >= 0 and e - s < min_len:
             track[s:e] = -1
     return track
-
-
-def window_frames() -> int:
-    """Model frames per window (589)."""
-    return frame_count(WINDOW_SAMPLES)

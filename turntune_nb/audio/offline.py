@@ -391,11 +391,6 @@ def detector_note(settings: VADSettings, conditions: Conditions | None = None) -
             f"not by a human or a transcription service: {how} (benchmarks/vad_eval.py)")
 
 
-def _chain(first, rest):
-    yield first
-    yield from rest
-
-
 def transcribe_offline(files, progress: bool = True, settings: VADSettings | None = None,
                        speakers: int | None = None, diarise: bool | str = True, **vad_settings):
     """Speech segments of every file, with a per-file error list instead of stopping.
