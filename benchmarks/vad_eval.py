@@ -249,6 +249,10 @@ def candidates(quick: bool) -> list[tuple[str, VADSettings]]:
         out.append((f"silero-lite {on}/{off}", VADSettings(onset=on, offset=off, **plain)))
     if not quick:
         out.append(("silero-lite 0.25/0.15, 8 kHz model", VADSettings(model_rate=8000, **plain)))
+        out.append(("silero-lite 0.25/0.15, 8 kHz, unconfirmed", VADSettings(model_rate=8000, confirm_wideband=False,
+                                                                             **plain)))
+        out.append(("default, 8 kHz model", VADSettings(model_rate=8000)))
+        out.append(("default, 8 kHz model, unconfirmed", VADSettings(model_rate=8000, confirm_wideband=False)))
         out.append(("silero-lite 0.25/0.15 + gate", VADSettings(grow_ms=0, edge_db=None)))
         out.append(("silero-lite + gate + edges", VADSettings(grow_ms=0)))
         out.append(("webrtc m3 + gate + growth + edges", VADSettings(detector="webrtc", onset=0.5, offset=0.35)))
@@ -264,6 +268,7 @@ def candidates(quick: bool) -> list[tuple[str, VADSettings]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer candidates")
+    ap.add_argument("--only", metavar="TEXT", help="only the candidates whose label holds TEXT (and the default)")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -281,6 +286,8 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for label, settings in candidates(args.quick):
+        if args.only and args.only not in label and not label.startswith("DEFAULT"):
+            continue
         row = {}
         for g, prefixes in groups.items():
             tot = {"audible": 0, "missed": 0, "reference": 0, "fa": 0}

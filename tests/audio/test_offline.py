@@ -277,6 +277,27 @@ def test_telephone_bandwidth_runs_the_8_khz_model_and_conditions_are_reported(tm
     assert wide.conditions["snr_db"] >= 30 and "validated in this condition (clean" in wide.notes[-1]
 
 
+def test_band_limited_music_is_not_speech_though_telephone_bandwidth_picks_the_8_khz_model(tmp_path):
+    """Music with nothing over 4 kHz (as on a phone line): the 8 kHz model alone calls it speech; not the backend."""
+    import numpy as np
+
+    from turntune_nb.audio.offline import transcribe_file_offline
+    from turntune_nb.audio.vad import VADSettings
+
+    rate = 16000
+    t = np.arange(rate) / rate
+    note = np.repeat([220.0, 277.2, 329.6, 440.0], rate // 4)              # four notes, harmonics up to 4 kHz
+    y = sum(np.sin(2 * np.pi * note * k * t) / k for k in range(1, 10)) * 0.2
+    faint = np.random.default_rng(5).standard_normal(rate // 2) * 0.001
+    x = (np.concatenate([faint, y, faint]) * 32767).astype(np.int16)
+    path = _write(tmp_path / "hold.wav", x, rate=rate)
+    t = transcribe_file_offline(path, diarise=False)
+    assert any(n.startswith("telephone bandwidth") for n in t.notes)
+    assert t.utterances == ()
+    alone = transcribe_file_offline(path, VADSettings(confirm_wideband=False), diarise=False)
+    assert sum(u.end_ms - u.start_ms for u in alone.utterances) >= 500
+
+
 def test_a_noisy_file_has_its_noise_subtracted_keeps_its_speech_and_says_so(tmp_path, conv1):
     import numpy as np
 

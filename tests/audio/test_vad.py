@@ -17,6 +17,7 @@ REAL = ROOT / "samples" / "real"
     {"detector": "torch"}, {"onset": 0.3, "offset": 0.5}, {"offset": 0.0}, {"min_silence_ms": -1},
     {"min_speech_ms": 1.5}, {"webrtc_mode": 4}, {"webrtc_frame_ms": 15}, {"hangover_ms": -10},
     {"model_rate": 22050}, {"grow_ms": -1}, {"grow_db": 80}, {"gate_db": -3}, {"max_flatness": 0},
+    {"confirm_wideband": 1},
 ])
 def test_bad_settings_raise_config_error(bad):
     with pytest.raises(ConfigError):
@@ -294,6 +295,52 @@ def test_8khz_audio_runs_the_8khz_model():
     for a, b in got8:
         assert any(abs(a - c) <= 100 for c, _ in got16) or any(c <= a <= d for c, d in got16)
     assert av is not None
+
+
+def test_8_khz_model_on_16_khz_audio_keeps_only_what_the_16_khz_model_also_hears():
+    """silero-lite's 8 kHz model calls band-limited music speech (the whole second of it); with
+    ``confirm_wideband`` (the default) a segment also needs the 16 kHz model to reach ``onset`` once."""
+    x = _loud("music-like", np.random.default_rng(3))
+    unconfirmed = VADSettings(model_rate=8000, confirm_wideband=False)
+    assert sum(b - a for a, b in segment_speech(x, settings=unconfirmed)) >= 900
+    assert segment_speech(x, settings=VADSettings(model_rate=8000)) == []
+    # real speech keeps its segments: agreement with the human reference (the 16 kHz model's figure, 0.97)
+    audio = decode_audio(REAL / "sample.wav")
+    hyp = segment_speech(audio.samples[0], settings=VADSettings(model_rate=8000))
+    assert frame_agreement(read_rttm_union(REAL / "sample.rttm"), hyp, audio.duration_ms) >= 0.96
+    # a live stream is not told of speech the 16 kHz model has not confirmed
+    starts = []
+    det = SpeechDetector(16000, VADSettings(model_rate=8000), on_speech_start=starts.append)
+    assert det.process(x) + det.flush() == [] and starts == []
+
+
+class _ScriptedWide:
+    """A scorer that says, per 32 ms frame, the 8 kHz model's score and the 16 kHz model's (`wide`)."""
+
+    frame_samples = 512
+
+    def __init__(self, scores, wide):
+        self.scores, self.wides, self.i, self.wide = scores, wide, 0, 1.0
+
+    def score(self, frame):
+        self.wide = self.wides[self.i]
+        self.i += 1
+        return self.scores[self.i - 1]
+
+    def reset(self):
+        self.i = 0
+
+
+@pytest.mark.parametrize("confirmed_from", [5, 12, None])
+def test_a_segment_is_confirmed_by_any_of_its_frames(confirmed_from):
+    # frames 5-20 speech to the 8 kHz model; the 16 kHz model agrees from frame `confirmed_from` on (or never).
+    # Plain settings (no gate, edges or growth): the segment is frames 5-20, 160-672 ms.
+    det = SpeechDetector(16000, VADSettings(model_rate=8000, gate=False, grow_ms=0, edge_db=None))
+    scores = [0.9 if 5 <= i <= 20 else 0.0 for i in range(40)]
+    wide = [0.9 if confirmed_from is not None and i >= confirmed_from else 0.0 for i in range(40)]
+    det._scorer = _ScriptedWide(scores, wide)
+    found = det.process(np.zeros(40 * 512, np.int16)) + det.flush()
+    assert found == ([] if confirmed_from is None else [(160, 672)])
 
 
 def test_model_rate_must_fit_the_audio():

