@@ -113,5 +113,19 @@ def test_frames_no_window_explains_take_the_nearest_speaker():
     assert activity_turns(share, np.ones(50), [(0, 500)], 1, 1) == [(1, 0, 250), (0, 250, 500)]
 
 
+def test_a_segment_the_model_gives_nobody_keeps_its_speech_with_the_nearest_speaker():
+    """The detector says what is speech; the model only who: a segment no window gives anyone is not dropped."""
+    share = np.zeros((100, 2), np.float32)
+    share[:20, 1] = 1.0          # speaker 1 in 0-200 ms
+    share[70:, 0] = 1.0          # speaker 0 from 700 ms
+    segments = [(0, 200), (300, 400), (500, 600), (700, 1000)]
+    # 300-400 ms: its middle (frame 35) is 16 frames from frame 19 (speaker 1), 35 from frame 70: speaker 1;
+    # 500-600 ms: its middle (frame 55) is 36 frames from frame 19, 15 from frame 70: speaker 0
+    assert activity_turns(share, np.ones(100), segments, 1, 1) == [
+        (1, 0, 200), (1, 300, 400), (0, 500, 600), (0, 700, 1000)]
+    # a file the model gives nobody at all: nothing to name the speech after
+    assert activity_turns(np.zeros((100, 2), np.float32), np.zeros(100), segments, 1, 1) == []
+
+
 def test_powerset_has_no_triple():
     assert POWERSET.sum(1).tolist() == [0, 1, 1, 1, 2, 2, 2]

@@ -215,7 +215,9 @@ def activity_turns(share: np.ndarray, count: np.ndarray, segments, min_turn: int
 
     Every speech frame gets ``max(1, round(count))`` speakers (at most two): the most
     active ones; a frame no window gives anyone takes the speakers of the nearest
-    frame that has some. The main speaker's runs shorter than `min_turn` frames take
+    frame of its segment that has some, and a segment with none at all the main speaker
+    of the nearest frame in the file that has one (the detector says what is speech; the
+    model only says who). The main speaker's runs shorter than `min_turn` frames take
     their longer neighbour's; second speakers' runs shorter than `min_overlap` frames
     are dropped.
 
@@ -225,6 +227,7 @@ def activity_turns(share: np.ndarray, count: np.ndarray, segments, min_turn: int
     """
     turns = []
     order = np.argsort(-share, axis=1, kind="stable")
+    anyone = np.flatnonzero(share.max(axis=1) > 0)
     for start, end in segments:
         a, b = start // 10, max(start // 10 + 1, min(end // 10, len(share)))
         if a >= len(share):
@@ -232,7 +235,8 @@ def activity_turns(share: np.ndarray, count: np.ndarray, segments, min_turn: int
         sh, top = share[a:b], order[a:b]
         known = sh.max(axis=1) > 0
         if not known.any():
-            main = np.full(b - a, -1)
+            near = anyone[np.argmin(np.abs(anyone - (a + b) // 2))] if len(anyone) else None
+            main = np.full(b - a, -1 if near is None else order[near, 0])
         else:
             idx = np.flatnonzero(known)
             nearest = idx[np.clip(np.searchsorted(idx, np.arange(b - a)), 0, len(idx) - 1)]
