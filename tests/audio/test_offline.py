@@ -270,7 +270,8 @@ def test_telephone_bandwidth_runs_the_8_khz_model_and_conditions_are_reported(tm
     phone = decode_audio(SYNTH / "conv1.wav", sample_rate=8000, mono=False).samples     # 8 kHz: nothing over 4 kHz
     t = transcribe_file_offline(_write(tmp_path / "phone.wav", phone, rate=8000))
     assert t.conditions["bandwidth_hz"] <= 4500 and t.conditions["layout"] == "stereo"
-    assert any(n.startswith("telephone bandwidth") and "8 kHz model" in n for n in t.notes)
+    assert any(n.startswith("telephone bandwidth") and "8 kHz model, each segment confirmed by its 16 kHz model" in n
+               for n in t.notes)
     wide = transcribe_file_offline(SYNTH / "conv1.wav")
     assert wide.conditions["bandwidth_hz"] > 4500 and not any(n.startswith("telephone") for n in wide.notes)
     # the accuracy sentence names the file's measured SNR band (espeak over -70 dBFS noise: clean)
@@ -296,6 +297,7 @@ def test_band_limited_music_is_not_speech_though_telephone_bandwidth_picks_the_8
     assert t.utterances == ()
     alone = transcribe_file_offline(path, VADSettings(confirm_wideband=False), diarise=False)
     assert sum(u.end_ms - u.start_ms for u in alone.utterances) >= 500
+    assert any(n.endswith("the detector ran its 8 kHz model") for n in alone.notes)
 
 
 def test_a_noisy_file_has_its_noise_subtracted_keeps_its_speech_and_says_so(tmp_path, conv1):

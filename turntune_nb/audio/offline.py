@@ -272,7 +272,8 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
     conditions = replace(conditions, bandwidth_hz=bandwidth)
     notes.insert(1, LAYOUT_NOTES[layout].format(why=why, live=live))
     if bandwidth and run is not settings:
-        notes.append(f"telephone bandwidth ({bandwidth / 1000:.1f} kHz): the detector ran its 8 kHz model")
+        notes.append(f"telephone bandwidth ({bandwidth / 1000:.1f} kHz): the detector ran its 8 kHz model"
+                     + (", each segment confirmed by its 16 kHz model" if run.confirm_wideband else ""))
     if layout == "stereo" and speakers == 2:
         notes.append("speakers=2 as given: one party per channel")
     notes.append(detector_note(settings, conditions))
