@@ -315,17 +315,19 @@ def test_8_khz_model_on_16_khz_audio_keeps_only_what_the_16_khz_model_also_hears
 
 
 class _ScriptedWide:
-    """A scorer that says, per 32 ms frame, the 8 kHz model's score and the 16 kHz model's (`wide`)."""
+    """A scorer that says, per 32 ms frame, the 8 kHz model's score and the 16 kHz model's (`wide_score`)."""
 
     frame_samples = 512
 
     def __init__(self, scores, wide):
-        self.scores, self.wides, self.i, self.wide = scores, wide, 0, 1.0
+        self.scores, self.wides, self.i = scores, wide, 0
 
     def score(self, frame):
-        self.wide = self.wides[self.i]
         self.i += 1
         return self.scores[self.i - 1]
+
+    def wide_score(self, fresh):
+        return self.wides[self.i - 1]
 
     def reset(self):
         self.i = 0

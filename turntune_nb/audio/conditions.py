@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .vad import frame_levels_db
+from .levels import frame_levels_db
 
 __all__ = ("Conditions", "LayoutScan", "detect_layout", "estimate_bandwidth", "measure_conditions",
            "condition_band", "accuracy_note", "VALIDATED", "LAYOUTS", "TELEPHONE_MAX_HZ")

@@ -183,7 +183,7 @@ def resolve_crosstalk(segments: list, levels_db: np.ndarray, margin_db: float | 
         The detector's segments per channel.
     levels_db : numpy.ndarray
         Shaped ``(2, n)``: the energy of each channel per 10 ms frame, dB re full
-        scale (`turntune_nb.audio.vad.frame_levels_db`).
+        scale (`turntune_nb.audio.levels.frame_levels_db`).
     margin_db : float, optional
         How much louder than the predicted leak a frame must be to be the
         channel's own speech (default `MARGIN_DB`).

@@ -57,7 +57,8 @@ from .denoise import (
 )
 from .diarize import DIARISATION_SOURCE, DiarisationSettings, MonoDiariser, check_speakers, with_method
 from .embeddings import VoiceEncoder
-from .vad import SpeechDetector, VADSettings, frame_levels_db
+from .levels import frame_levels_db
+from .vad import SpeechDetector, VADSettings
 
 __all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE",
            "CHANNELS_NOTE", "DIARISATION_NOTE", "write_segments", "SpeakersNotApplicable")

@@ -63,12 +63,14 @@ Examples
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import ConfigError
+from .levels import frame_levels_db, spectral_flatness
 
 __all__ = ("VADSettings", "SpeechDetector", "segment_speech", "DETECTORS", "HANGOVER_MS")
 
@@ -99,38 +101,9 @@ GROW_BELOW_PEAK_DB = 30.0
 #: recorded 40 dB quieter than usual keeps its speech.
 GATE_MIN_DB = -70.0
 GATE_BELOW_PEAK_DB = 50.0
-
-
-def frame_levels_db(frames: np.ndarray) -> np.ndarray:
-    """Energy of each row of int16 samples, in dB re full scale (-240 for digital silence).
-
-    Examples
-    --------
-    >>> [round(float(v), 2) for v in frame_levels_db(np.full((1, 160), 16384, dtype=np.int16))]
-    [-6.02]
-    """
-    x = frames.astype(np.float32) * (1.0 / 32768.0)
-    return 10.0 * np.log10(np.einsum("ij,ij->i", x, x) / frames.shape[1] + 1e-24)
-
-
-def spectral_flatness(frame: np.ndarray, sample_rate: int = 16000) -> float:
-    """Geometric over arithmetic mean of the power spectrum between 100 Hz and 4 kHz (or Nyquist).
-
-    Near 0.56 for white noise (the mean of a chi-square's log), far lower for voiced
-    speech; the gate lets no noise-like frame start speech.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> 0.45 < spectral_flatness((rng.standard_normal(512) * 3000).astype(np.int16)) < 0.65
-    True
-    """
-    n = len(frame)
-    power = np.abs(np.fft.rfft(frame.astype(np.float32) * np.hanning(n).astype(np.float32))) ** 2 + 1e-6
-    lo = max(1, n * 100 // sample_rate)
-    hi = max(lo + 1, min(n // 2, n * 4000 // sample_rate))
-    band = power[lo:hi]
-    return float(np.exp(np.mean(np.log(band))) / np.mean(band))
+#: The 16 kHz model confirming the 8 kHz one's speech (`VADSettings.confirm_wideband`) hears this many frames
+#: before a run's first (its context), then the run's frames until it agrees.
+WIDE_CONTEXT = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +139,8 @@ class VADSettings:
         The rate silero-lite's model runs at; None: the audio's (16 kHz audio may run the 8 kHz one).
     confirm_wideband : bool
         With the 8 kHz model on 16 kHz audio, a segment also needs the 16 kHz model to
-        score ``onset`` in one of its frames (the 8 kHz model hears speech in music).
+        score ``onset`` in one of its frames (the 8 kHz model hears speech in music); that
+        model runs only from `WIDE_CONTEXT` frames before a run until it agrees.
     gate : bool
         The noise gate (see the module docstring); off, every frame goes to the model.
     gate_db : float
@@ -297,14 +271,26 @@ class _SileroLiteScorer:
         self._buf = np.empty(self._vad.window_size_samples, dtype=np.float32)
         self._tail = np.zeros(len(_HALFBAND) - 1, dtype=np.float32)
         self._wide = SileroVAD(sample_rate) if self._step > 1 and settings.confirm_wideband else None
-        self.wide = 1.0   # the 16 kHz model's score of the last frame scored (1 when it does not run)
+        self._recent: deque = deque(maxlen=WIDE_CONTEXT + 1)   # the frames scored last, for the 16 kHz model
+
+    def wide_score(self, fresh: bool) -> float:
+        """The 16 kHz model's score of the frame just scored (1 when it does not run). Asked only in speech:
+        `fresh` at a run's start, where it restarts on the last `WIDE_CONTEXT` frames for context."""
+        if self._wide is None:
+            return 1.0
+        if fresh:
+            self._wide.reset()
+        for x in self._recent if fresh else [self._recent[-1]]:
+            score = float(self._wide.process(memoryview(x.data)))
+        return score
 
     def score(self, frame: np.ndarray) -> float:
         if self._step == 1:
             np.multiply(frame, 1.0 / 32768.0, out=self._buf, casting="unsafe")
-        else:   # the 16 kHz model hears every frame the 8 kHz one does: without that context it confirms less
+        else:
             x = frame.astype(np.float32) * (1.0 / 32768.0)
-            self.wide = 1.0 if self._wide is None else float(self._wide.process(memoryview(x.data)))
+            if self._wide is not None:
+                self._recent.append(x)
             x = np.concatenate([self._tail, x])
             self._tail = x[-(len(_HALFBAND) - 1):]
             self._buf[:] = np.convolve(x, _HALFBAND, mode="valid")[::2]
@@ -314,6 +300,7 @@ class _SileroLiteScorer:
         for vad in filter(None, (self._vad, self._wide)):
             vad.reset()
         self._tail[:] = 0
+        self._recent.clear()
 
 
 #: A 15-tap half-band low-pass (Hamming-windowed sinc, cut-off at a quarter of the rate): 16 -> 8 kHz.
@@ -483,10 +470,10 @@ class SpeechDetector:
                 self._peak_db = level_db
                 self._run_start = self._refine_start(frame_start - self._grow_back(floor) * fs, frame_end)
                 self._last_speech = self._last_model = frame_end
-                self._confirmed = self._heard()
+                self._confirmed = self._heard(True)
         elif score >= s.offset:
             self._last_speech = self._last_model = frame_end
-            self._confirmed = self._confirmed or self._heard()
+            self._confirmed = self._confirmed or self._heard(False)
             self._peak_db = max(self._peak_db, level_db)
         elif s.grow_ms and level_db >= self._grow_threshold(floor) and self._last_speech == frame_start \
                 and frame_end - self._last_model <= s.grow_ms * rate // 1000:
@@ -500,8 +487,8 @@ class SpeechDetector:
                 self.on_speech_start(self.speech_start_ms)
         return seg
 
-    def _heard(self) -> bool:   # the 16 kHz model agrees with the frame just scored (VADSettings.confirm_wideband)
-        return getattr(self._scorer, "wide", 1.0) >= self.settings.onset
+    def _heard(self, fresh: bool) -> bool:   # the 16 kHz model agrees (VADSettings.confirm_wideband)
+        return not hasattr(self._scorer, "wide_score") or self._scorer.wide_score(fresh) >= self.settings.onset
 
     def _grow_threshold(self, floor: float) -> float:
         """Loud enough to belong to the speech next to it: `grow_db` over the floor, and within
