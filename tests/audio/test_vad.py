@@ -348,16 +348,3 @@ def test_a_segment_is_confirmed_by_any_of_its_frames(confirmed_from):
 def test_model_rate_must_fit_the_audio():
     with pytest.raises(ConfigError, match="8 or 16 kHz"):
         SpeechDetector(8000, VADSettings(model_rate=16000))
-
-
-@pytest.mark.parametrize("rate", [8000, 16000])
-def test_spectral_flatness_tells_noise_from_a_voice_like_tone(rate):
-    from turntune_nb.audio.vad import spectral_flatness
-
-    n = rate * 32 // 1000
-    t = np.arange(n) / rate
-    voiced = sum(np.sin(2 * np.pi * 150 * k * t) / k for k in range(1, 20)) * 3000     # 150 Hz and harmonics
-    noise = np.random.default_rng(1).standard_normal(n) * 3000
-    # white noise: the mean of a chi-square's log, e^-0.577 = 0.56; a harmonic spectrum is mostly empty
-    assert 0.4 < spectral_flatness(noise.astype(np.int16), rate) < 0.7
-    assert spectral_flatness(voiced.astype(np.int16), rate) < 0.1

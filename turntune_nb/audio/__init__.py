@@ -2,6 +2,8 @@
 
 - `decode`: any container or codec PyAV reads, to 16 kHz mono PCM, streamed.
 - `vad`: speech detection (WebRTC or Silero) into speech segments.
+- `levels`: frame levels (dB re full scale) and spectral flatness, shared by the detector,
+  the conditions and crosstalk.
 - `crosstalk`: two-channel calls: speech that is only the other channel's leak is dropped.
 - `conditions`: a file's channel layout (identical channels, one silent channel, two
   parties), bandwidth, speech level and SNR, and the accuracy validated for them.
