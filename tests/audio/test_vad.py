@@ -40,15 +40,20 @@ def test_silence_has_no_speech():
 
 
 class _Scripted:
-    """A scorer that replays given frame scores (10 ms frames at 1 kHz: 10 samples)."""
+    """A scorer that replays given frame scores (10 ms frames at 1 kHz: 10 samples), and with `wide` the
+    16 kHz model's score of each frame (`wide_score`, 1 when not given)."""
 
     frame_samples = 10
 
-    def __init__(self, scores):
-        self.scores = iter(scores)
+    def __init__(self, scores, wide=None):
+        self.scores, self.wides, self.i = list(scores), wide, 0
 
     def score(self, frame):
-        return next(self.scores)
+        self.i += 1
+        return self.scores[self.i - 1]
+
+    def wide_score(self, fresh):
+        return 1.0 if self.wides is None else self.wides[self.i - 1]
 
     def reset(self):
         pass
@@ -314,25 +319,6 @@ def test_8_khz_model_on_16_khz_audio_keeps_only_what_the_16_khz_model_also_hears
     assert det.process(x) + det.flush() == [] and starts == []
 
 
-class _ScriptedWide:
-    """A scorer that says, per 32 ms frame, the 8 kHz model's score and the 16 kHz model's (`wide_score`)."""
-
-    frame_samples = 512
-
-    def __init__(self, scores, wide):
-        self.scores, self.wides, self.i = scores, wide, 0
-
-    def score(self, frame):
-        self.i += 1
-        return self.scores[self.i - 1]
-
-    def wide_score(self, fresh):
-        return self.wides[self.i - 1]
-
-    def reset(self):
-        self.i = 0
-
-
 @pytest.mark.parametrize("confirmed_from", [5, 12, None])
 def test_a_segment_is_confirmed_by_any_of_its_frames(confirmed_from):
     # frames 5-20 speech to the 8 kHz model; the 16 kHz model agrees from frame `confirmed_from` on (or never).
@@ -340,7 +326,7 @@ def test_a_segment_is_confirmed_by_any_of_its_frames(confirmed_from):
     det = SpeechDetector(16000, VADSettings(model_rate=8000, gate=False, grow_ms=0, edge_db=None))
     scores = [0.9 if 5 <= i <= 20 else 0.0 for i in range(40)]
     wide = [0.9 if confirmed_from is not None and i >= confirmed_from else 0.0 for i in range(40)]
-    det._scorer = _ScriptedWide(scores, wide)
+    det._scorer = _Scripted(scores, wide)      # the detector keeps its own 512-sample frames
     found = det.process(np.zeros(40 * 512, np.int16)) + det.flush()
     assert found == ([] if confirmed_from is None else [(160, 672)])
 
