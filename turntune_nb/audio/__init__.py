@@ -15,6 +15,8 @@
   speakers per ~17 ms frame of a 10 s window, two at once where they overlap.
 - `local_speakers`: those windows' local speakers tied into a file's speakers
   (embeddings, one-to-one per window) and aggregated into turns that may overlap.
+- `clustering`: speaker embeddings clustered into a file's speakers (spherical
+  k-means), the count estimated at the elbow when not given.
 - `diarize`: who spoke when in a mono recording: windows segmented, their local
   speakers embedded and clustered per file, overlapped speech given to two speakers.
 - `offline`: the offline backend: recordings to `Transcript`s with no key and no
