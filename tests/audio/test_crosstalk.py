@@ -169,3 +169,34 @@ def test_a_short_own_reply_inside_the_other_partys_speech_survives():
     # the detector heard ch1 from 110 to 1510 ms: leak and reply as one segment
     got = resolve_crosstalk([[(100, 1500)], [(110, 1510)]], levels)
     assert got == [[(100, 1500)], [(700, 820)]]
+
+
+def test_a_party_18_db_quieter_in_a_mono_mix_is_kept_not_taken_for_background_talk(tmp_path):
+    """A mono recording of the same call with ch1's party 18 dB under ch0's (a far end mixed low; their
+    voices' loud frames then stand about 16 dB apart): that party's five utterances outside the other's
+    speech are not background talk, so each keeps most of its time as speech (before, the rule for a
+    two-party channel's background talk dropped all five on mono too)."""
+    src = decode_audio(SOURCE, mono=False).samples.astype(np.float64)
+    x = np.zeros(19500 * 16)
+    for name, at in LAYOUT:
+        ch, a, b = PIECES[name]
+        x[at * 16:(at + b - a) * 16] += src[ch, a * 16:b * 16] * (10 ** (-18 / 20) if ch else 1.0)
+    x += np.random.default_rng(11).standard_normal(len(x)) * 20
+    path = tmp_path / "mono_quiet_party.wav"
+    with av.open(str(path), "w", format="wav") as out:
+        stream = out.add_stream("pcm_s16le", rate=16000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.clip(np.round(x), -32768, 32767).astype(np.int16)[None, :],
+                                           format="s16", layout="mono")
+        frame.rate = 16000
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    t = transcribe_file_offline(path, diarise=False)
+    speech = np.zeros(19500 // 10, bool)
+    for u in t.utterances:
+        speech[u.start_ms // 10:u.end_ms // 10] = True
+    quiet = [(at, at + PIECES[name][2] - PIECES[name][1]) for name, at in LAYOUT
+             if PIECES[name][0] == 1 and name != "b"]
+    assert len(quiet) == 5
+    for a, b in quiet:
+        assert speech[a // 10:b // 10].mean() >= 0.8, (a, b, speech[a // 10:b // 10].mean())
+    assert not any("background talk" in n for n in t.notes)

@@ -126,9 +126,12 @@ MONO_SCAN_MS = 120_000
 #: detector and the diariser see it (the model scores quiet speech low), by at most `MAX_GAIN_DB`.
 TARGET_PEAK_DB = -20.0
 MAX_GAIN_DB = 40.0
-#: A channel where at least this share of the speech segments (and `BABBLE_MIN_SEGMENTS`) lie more than
-#: `turntune_nb.audio.denoise.BACKGROUND_DB` under its usual speech holds background talk (babble), dropped.
-#: Measured (benchmarks/noise_eval.py data): clean calls 0-25 % of a channel's segments, babble at 20 dB 55-77 %.
+#: A channel of a two-party call where at least this share of the speech segments (and `BABBLE_MIN_SEGMENTS`)
+#: lie more than `turntune_nb.audio.denoise.BACKGROUND_DB` under its usual speech holds background talk (babble),
+#: dropped. Measured (benchmarks/noise_eval.py data): clean calls 0-25 % of a channel's segments, babble at 20 dB
+#: 55-77 %. Not on a mono recording (unless it is noisy): there a voice that much quieter is as likely a party
+#: mixed low or far from the microphone (a mono mix of a real call with one party 12 dB down met the rule and
+#: lost that party whole), and level alone cannot tell the two apart.
 BABBLE_SHARE = 0.4
 BABBLE_MIN_SEGMENTS = 5
 LAYOUT_NOTES = {
@@ -315,7 +318,8 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
     levels = np.vstack([np.concatenate(lv) for lv in levels])
     for ch, red in enumerate(reducers):
         kept, dropped = drop_background(segments[ch], levels[ch])
-        babble = len(dropped) >= BABBLE_MIN_SEGMENTS and len(dropped) >= BABBLE_SHARE * len(segments[ch])
+        babble = (channels == 2 and len(dropped) >= BABBLE_MIN_SEGMENTS
+                  and len(dropped) >= BABBLE_SHARE * len(segments[ch]))
         if red is None and not babble:
             continue
         segments[ch] = trim_background(segments[ch], levels[ch], settings.min_speech_ms)[0] if babble else kept
