@@ -13,6 +13,7 @@ from turntune_nb.audio.diarize import DiarisationSettings, MonoDiariser, _smooth
 from turntune_nb.audio.offline import DIARISATION_NOTE, transcribe_file_offline
 from turntune_nb.audio.vad import VADSettings, segment_speech
 from turntune_nb.errors import ConfigError
+from tests.audio.test_clustering import unit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,20 +167,68 @@ def test_overlaps_in_a_real_mono_conversation_are_found_and_counted():
 def test_one_voice_per_window_with_a_count_given_falls_back_to_frames():
     """mono_pauses.ogg: two synthetic voices taking turns (truth written when the audio was made). The
     segmentation model hears one voice in each of its windows there, so with speakers=2 its local speakers
-    would mix the two; the per-frame path is used, and the note says so."""
+    would mix the two; the per-frame path is used, and the note says why."""
     from turntune_nb.audio.offline import FRAMES_FALLBACK_NOTE
 
     path = ROOT / "samples" / "synthetic" / "mono_pauses.ogg"
     truth = json.loads((ROOT / "samples" / "synthetic" / "truth" / "mono_pauses.ogg.json").read_text())["segments"]
     t = transcribe_file_offline(path, speakers=2)
-    assert FRAMES_FALLBACK_NOTE in t.notes and t.speaker_source == "diarisation"
+    why = "the segmentation model heard one voice in every window though the count given was 2"
+    assert FRAMES_FALLBACK_NOTE.format(why=why) in t.notes and t.speaker_source == "diarisation"
     assert len(t.utterances) == len(truth) == 4
     # A, B, A, B in the truth: spk0, spk1, spk0, spk1 by first appearance
     assert [u.speaker for u in t.utterances] == ["spk0", "spk1", "spk0", "spk1"]
     for u, s in zip(t.utterances, truth):
         assert abs(u.start_ms - s["start_ms"]) <= 100 and abs(u.end_ms - s["end_ms"]) <= 100
-    # no count given: nothing contradicts the model, no fallback
-    assert FRAMES_FALLBACK_NOTE not in transcribe_file_offline(path).notes
+    # no count given: the per-frame path's windows (4 utterances) hear one voice too: nothing contradicts it
+    tail = FRAMES_FALLBACK_NOTE.format(why="")
+    assert not any(n.endswith(tail) for n in transcribe_file_offline(path).notes)
+
+
+def _probes(firsts, embeddings, length=50):
+    emb = unit(embeddings)
+    return (np.zeros(len(emb), int), np.array(firsts), np.full(len(emb), length), emb, [])
+
+
+def test_a_segmentation_result_that_short_windows_contradict_is_refused():
+    """`MonoDiariser._mixed_voices`, worked by hand. The result gives speaker 0 frames 0-199, speaker 1
+    frames 200-399; the probes are 50-frame windows, labelled by their nearest centroid (the axes)."""
+    share = np.zeros((400, 2)); share[:200, 0] = 1; share[200:, 1] = 1
+    centroids = np.eye(2)
+    d = MonoDiariser(speakers=2)
+    # 4 of 5 agree: 80 % is not under min_agreement (0.8)
+    agree = _probes([0, 100, 200, 300, 150], [[1, 0.1], [1, 0], [0, 1], [0.1, 1], [0, 1]])
+    assert d._mixed_voices(agree, share, centroids) is None
+    # 3 of 5 agree (the windows at 0 and 300 sound like the other speaker): 60 %
+    mixed = _probes([0, 100, 200, 300, 150], [[0, 1], [1, 0], [0, 1], [1, 0.2], [1, 0]])
+    assert "only 60% of 5 short windows" in d._mixed_voices(mixed, share, centroids)
+    # a window where no one is active is not scored: 3 of 4 (75 %)
+    quiet = _probes([0, 100, 200, 300, 400], [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]])
+    assert "only 75% of 4 short windows" in d._mixed_voices(quiet, np.vstack([share, np.zeros((50, 2))]),
+                                                             centroids)
+    # three speakers: not checked (a short window's nearest of three is too unsure)
+    three = np.zeros((400, 3)); three[:, :2] = share
+    mixed3 = _probes([0, 100, 200, 300, 150], [[0, 1, 0], [1, 0, 0], [0, 1, 0], [1, 0.2, 0], [1, 0, 0]])
+    assert MonoDiariser(speakers=3)._mixed_voices(mixed3, three, np.eye(3)) is None
+    assert MonoDiariser()._mixed_voices(mixed3, three, np.eye(3)) is None   # nor three found
+    for bad in (1.5, -0.1, True, "0.8"):
+        with pytest.raises(ConfigError, match="min_agreement must be a share in 0..1"):
+            DiarisationSettings(min_agreement=bad)
+
+
+def test_one_voice_found_where_short_windows_hear_two_is_refused_when_the_count_is_estimated():
+    share = np.zeros((400, 1)); share[:, 0] = 1
+    # probes in two tight groups on orthogonal axes: the count estimate says 2 (as in
+    # test_cluster_count_is_estimated_at_the_elbow), the segmentation result one voice
+    two = _probes([0, 50, 100, 150, 200, 250], [[1, 0.02, 0], [1, 0, 0.02], [1, 0.01, 0], [0, 1, 0.01],
+                                                 [0.02, 1, 0], [0, 1, 0.02]])
+    one = _probes([0, 50, 100, 150], [[1, 0.01 * i, 0] for i in range(4)])
+    centroid = unit([[1, 0.5, 0]])
+    estimated = MonoDiariser()
+    assert "made one voice of what short windows of speech tell apart" in estimated._mixed_voices(two, share, centroid)
+    assert estimated._mixed_voices(one, share, centroid) is None
+    # a count of 1 given is not second-guessed
+    assert MonoDiariser(speakers=1)._mixed_voices(two, share, centroid) is None
 
 
 def test_diarise_names_the_method_or_is_refused():

@@ -69,6 +69,7 @@ from .local_speakers import (
     activity_turns,
     assign_local_speakers,
     local_masks,
+    probe_agreement,
     speaker_activity,
 )
 from .segmentation import SegmentationModel
@@ -136,6 +137,16 @@ class DiarisationSettings:
     add_speech : bool
         Also give speakers to stretches the segmentation model calls speech and the
         detector did not (at least 200 ms; ``method="segmentation"`` only).
+    min_agreement : float
+        ``method="segmentation"``, two speakers given or found: the result is checked
+        against the per-frame path's short windows of speech (each embedded, matched to
+        the nearer of the two): when fewer than this share get the speaker the result
+        gives most of their frames, its local speakers mixed the voices (as on a phone
+        call with one party mixed 6 dB lower) and the per-frame path is used instead
+        (`MonoDiariser.fallback`); likewise, count estimated, when those windows hold two
+        voices or more where it found one. Not with three or more speakers: a short
+        window's nearest speaker is then too unsure (overlap, like voices) to overrule
+        the model. 0 turns the check off.
     """
 
     window_ms: int = 1500
@@ -154,10 +165,14 @@ class DiarisationSettings:
     min_local_ms: int = 300
     min_overlap_ms: int = 100
     add_speech: bool = False
+    min_agreement: float = 0.8
 
     def __post_init__(self):
         if not isinstance(self.add_speech, bool):
             raise ConfigError(f"diarisation setting add_speech must be True or False, got {self.add_speech!r}")
+        if isinstance(self.min_agreement, bool) or not isinstance(self.min_agreement, (int, float)) \
+                or not 0.0 <= self.min_agreement <= 1.0:
+            raise ConfigError(f"diarisation setting min_agreement must be a share in 0..1, got {self.min_agreement!r}")
         if self.method not in METHODS:
             raise ConfigError(f"diarisation method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not isinstance(self.step_ms, (int, np.integer)) or not 100 <= self.step_ms <= 10_000:
@@ -271,9 +286,11 @@ class MonoDiariser:
         #: After `finish`: how many speakers were found, and how many embedding windows were used.
         self.found_speakers = None
         self.windows = 0
-        #: ``"frames"`` when the segmentation path heard one voice per window though the count
-        #: given was 2 or more, and the per-frame path was used instead.
+        #: ``"frames"`` when the segmentation path's local speakers mixed voices (it heard one voice per
+        #: window though the count given was 2 or more, or its result disagreed with short windows of
+        #: speech: `DiarisationSettings.min_agreement`) and the per-frame path was used instead; and why.
         self.fallback = None
+        self.fallback_reason = None
 
     def process(self, chunk: np.ndarray) -> None:
         """Add a chunk of 16 kHz int16 samples (the same ones the speech detector sees)."""
@@ -381,9 +398,9 @@ class MonoDiariser:
         finally:
             self._file.close()
 
-    def _finish(self, segments):
-        # windows are taken from stretches of speech (segments closer than bridge_ms joined);
-        # each segment's frames are pulled towards its stretch's windows
+    def _probes(self, segments):
+        """Stretches of speech (segments closer than bridge_ms joined), each segment's stretch, and the
+        embedding windows taken from the stretches (`_embed`)."""
         stretches, stretch_of = [], []
         for start, end in segments:
             if stretches and start - stretches[-1][1] < self.settings.bridge_ms:
@@ -391,7 +408,12 @@ class MonoDiariser:
             else:
                 stretches.append((start, end))
             stretch_of.append(len(stretches) - 1)
-        seg_rows, win_first, win_len, emb, stats = self._embed(stretches)
+        return stretches, stretch_of, self._embed(stretches)
+
+    def _finish(self, segments, probes=None):
+        # windows are taken from stretches of speech; each segment's frames are pulled towards its
+        # stretch's windows
+        stretches, stretch_of, (seg_rows, win_first, win_len, emb, stats) = probes or self._probes(segments)
         self.windows = len(seg_rows)
         if not len(seg_rows):
             return None
@@ -483,6 +505,21 @@ class MonoDiariser:
                 rows += [(w, local, reliable) for w, local, _, reliable in batch]
         return masks, rows, (np.concatenate(emb) if emb else np.empty((0, 256), np.float32))
 
+    def _mixed_voices(self, probes, share, centroids) -> str | None:
+        """Why the segmentation result mixes voices, by the per-frame path's windows (`probes`), or None."""
+        _, firsts, lengths, emb, _ = probes
+        if not len(emb):
+            return None
+        if len(centroids) == 2:   # with more, a short window's nearest speaker is too unsure to overrule the model
+            agree, n = probe_agreement(share, firsts, lengths, np.argmax(emb @ centroids.T, axis=1))
+            if n and agree < self.settings.min_agreement:
+                return (f"only {agree:.0%} of {n} short windows of speech got the speaker the segmentation model's "
+                        f"result gives them (its local speakers mixed voices)")
+        elif (len(centroids) == 1 and self.speakers is None
+              and len(cluster_embeddings(emb, None, self.settings)[1]) >= 2):
+            return "the segmentation model's local speakers made one voice of what short windows of speech tell apart"
+        return None
+
     def _finish_local(self, segments):
         if not any(e - s >= self.settings.min_window_ms for s, e in segments):
             return None                              # too little speech to tell voices apart
@@ -495,6 +532,8 @@ class MonoDiariser:
             # the model hears one voice in every window while the user says there are more:
             # the local speakers would mix the voices, so the per-frame path tells them apart
             self.fallback = "frames"
+            self.fallback_reason = (f"the segmentation model heard one voice in every window though the count given "
+                                    f"was {self.speakers}")
             return self._finish(segments)
         window_of = np.array([w for w, _, _ in rows])
         reliable = np.array([r for _, _, r in rows], bool)
@@ -509,6 +548,12 @@ class MonoDiariser:
             tied[w][local] = g
         share, count = speaker_activity(((first, m, tied[w]) for w, (first, m) in enumerate(masks)),
                                         self.frames, len(centroids))
+        if self.settings.min_agreement > 0 and self.speakers != 1:
+            probes = self._probes(segments)
+            why = self._mixed_voices(probes[2], share, centroids)
+            if why:
+                self.fallback, self.fallback_reason = "frames", why
+                return self._finish(segments, probes)
         if self.settings.add_speech:
             segments = _union(segments, count)
         turns = activity_turns(share, count, segments, self.settings.min_turn_ms // 10,

@@ -18,6 +18,8 @@ does the rest, numpy only:
    that count says (at least one inside the detector's speech, none outside).
 5. `activity_turns`: each speaker's runs of activity inside the speech segments, as
    ``(speaker, start_ms, end_ms)`` turns, which may overlap another speaker's.
+6. `probe_agreement`: a check of the result against short windows of speech labelled
+   by their own embeddings (where local speakers mix voices, few agree).
 """
 
 from __future__ import annotations
@@ -208,6 +210,41 @@ def speaker_activity(windows, frames: int, speakers: int) -> tuple[np.ndarray, n
                 score[first:first + n, g] += masks[:, local]
     cover = np.maximum(cover, 1)
     return score / cover[:, None], count / cover
+
+
+def probe_agreement(share: np.ndarray, firsts, lengths, labels) -> tuple[float, int]:
+    """How far short windows of speech, each labelled by its own embedding, agree with aggregated activity.
+
+    Parameters
+    ----------
+    share : numpy.ndarray
+        ``(frames, speakers)`` from `speaker_activity`.
+    firsts, lengths : sequence of int
+        Each window's first 10 ms frame and length in frames.
+    labels : sequence of int
+        Each window's speaker (its embedding's nearest centroid).
+
+    Returns
+    -------
+    agreement : float
+        Of the windows where anyone is active, the share whose label is the speaker
+        with the most activity over the window's frames (1.0 when there are none).
+    scored : int
+        How many windows that is.
+
+    Examples
+    --------
+    >>> share = np.zeros((300, 2)); share[:100, 0] = 1; share[100:200, 1] = 1
+    >>> probe_agreement(share, [0, 100, 150, 200], [50, 50, 50, 50], [0, 1, 0, 1])   # the last: no one active
+    (0.6666666666666666, 3)
+    """
+    ok = scored = 0
+    for first, n, label in zip(firsts, lengths, labels):
+        total = share[first:first + n].sum(axis=0)
+        if len(total) and total.max() > 0:
+            scored += 1
+            ok += int(np.argmax(total) == label)
+    return (ok / scored if scored else 1.0), scored
 
 
 def activity_turns(share: np.ndarray, count: np.ndarray, segments, min_turn: int, min_overlap: int):

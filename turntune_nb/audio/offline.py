@@ -85,9 +85,9 @@ DIARISATION_NOTE = (
     "overlap on the shared meeting clips)"
 )
 
-#: Added when the segmentation model heard one voice in every window though the count given was 2 or more.
-FRAMES_FALLBACK_NOTE = ("the segmentation model heard one voice in every window though the count given was 2 or "
-                        "more, so speakers were told apart frame by frame instead (no overlap detected in this file)")
+#: Added when the segmentation path's local speakers mixed voices (`MonoDiariser.fallback`), with its reason.
+FRAMES_FALLBACK_NOTE = ("{why}, so speakers were told apart frame by frame instead (the older path: no overlap "
+                        "detected in this file)")
 
 
 def _settings(settings: VADSettings | None, options: dict) -> VADSettings:
@@ -353,7 +353,7 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
                else "estimated; give the number if you know it (--speakers N; speakers=N in Python)")
         notes.append(f"{diariser.found_speakers} speaker(s) found by diarisation, the count {how}")
         if diariser.fallback == "frames":
-            notes.append(FRAMES_FALLBACK_NOTE)
+            notes.append(FRAMES_FALLBACK_NOTE.format(why=diariser.fallback_reason))
         source = SPEAKERS_FROM_DIARISATION
     elif channels == 1:
         utts = [Utterance(UNKNOWN_SPEAKER, a, b) for a, b in segments[0]]
