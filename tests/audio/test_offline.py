@@ -316,3 +316,19 @@ def test_a_noisy_file_has_its_noise_subtracted_keeps_its_speech_and_says_so(tmp_
         assert ms[1] >= 0.85 * ms[0], (ch, ms)
     # measured SNR: under the clean file's, and the accuracy sentence names the file's band
     assert noisy.conditions["snr_db"] < clean.conditions["snr_db"]
+
+
+def test_a_very_quiet_mono_recording_is_raised_and_keeps_its_speech(tmp_path):
+    """The real two-person sample turned down 30 dB (its loud frames from about -23 to -53 dBFS): the
+    detector, left at that level, lost most of the speech; the recording is raised to -40 dBFS first."""
+    import numpy as np
+
+    from turntune_nb.audio.decode import decode_audio
+    from turntune_nb.audio.offline import transcribe_file_offline
+
+    real = ROOT / "samples" / "real" / "sample.wav"
+    x = decode_audio(real).samples[0].astype(np.float64)
+    quiet = _write(tmp_path / "quiet.wav", np.round(x * 10 ** (-30 / 20)))
+    ms = [sum(u.end_ms - u.start_ms for u in transcribe_file_offline(p, diarise=False).utterances)
+          for p in (real, quiet)]
+    assert ms[0] > 15_000 and ms[1] >= 0.9 * ms[0], ms

@@ -126,6 +126,11 @@ MONO_SCAN_MS = 120_000
 #: detector and the diariser see it (the model scores quiet speech low), by at most `MAX_GAIN_DB`.
 TARGET_PEAK_DB = -20.0
 MAX_GAIN_DB = 40.0
+#: A mono recording keeps its level (raising it to `TARGET_PEAK_DB` cost meetings missed speech) unless its loud
+#: frames are under this: then it is raised to it. The detector loses speech in very quiet files: on the shared
+#: calls mixed to mono and turned down, 0.3-6 % of their speech at -36..-40 dBFS, 13-55 % at -41..-50 (every
+#: shared meeting clip and call lies between -39 and -15 dBFS, so none is raised).
+QUIET_MONO_PEAK_DB = -40.0
 #: A channel of a two-party call where at least this share of the speech segments (and `BABBLE_MIN_SEGMENTS`)
 #: lie more than `turntune_nb.audio.denoise.BACKGROUND_DB` under its usual speech holds background talk (babble),
 #: dropped. Measured (benchmarks/noise_eval.py data): clean calls 0-25 % of a channel's segments, babble at 20 dB
@@ -169,13 +174,14 @@ def _detectors(pool, settings: VADSettings, channels: int) -> list:
 
 def _gains(levels: np.ndarray, layout: str, live: int | None) -> np.ndarray:
     """Linear gain per analysed channel that brings a quiet party (a channel of a stereo file) up to
-    `TARGET_PEAK_DB` (never down); 1 for mono recordings."""
+    `TARGET_PEAK_DB`, a very quiet mono recording up to `QUIET_MONO_PEAK_DB` (never down)."""
     peaks = np.array([np.percentile(lv[lv > -99] if (lv > -99).any() else [-100.0], 99) for lv in levels])
+    target = TARGET_PEAK_DB
     if layout == "one-silent":
         peaks = peaks[live:live + 1]
-    elif layout != "stereo":    # a mono recording keeps its level (raising it cost meetings missed speech)
-        return np.ones(1)
-    return 10 ** (np.clip(TARGET_PEAK_DB - peaks, 0, MAX_GAIN_DB) / 20)
+    elif layout != "stereo":
+        peaks, target = peaks.max(keepdims=True), QUIET_MONO_PEAK_DB
+    return 10 ** (np.clip(target - peaks, 0, MAX_GAIN_DB) / 20)
 
 
 def _noise(head: np.ndarray, layout: str, live: int | None, gains: np.ndarray) -> list:
