@@ -132,6 +132,26 @@ def test_too_little_speech_stays_unknown(tmp_path):
     assert d.finish([(300, 600)]) is None and d.windows == 0
 
 
+def test_the_check_embeds_an_evenly_spaced_sample_of_short_windows(two_voices):
+    """`_embed(..., limit)`: of n windows in time order, the ones at k (n - 1) / (limit - 1), rounded down,
+    the first and the last among them, each embedded as in the full set."""
+    path, _ = two_voices
+    audio = decode_audio(path).samples[0]
+    diariser = MonoDiariser(settings=DiarisationSettings(method="frames"))
+    diariser.process(audio)
+    segments = [(0, len(audio) // 16)]
+    _, f_all, _, e_all, _ = diariser._embed(segments)
+    order = np.argsort(f_all, kind="stable")
+    n = len(order)
+    assert n > 12
+    _, f_cap, _, e_cap, _ = diariser._embed(segments, limit=5)
+    picked = order[[k * (n - 1) // 4 for k in range(5)]]
+    assert sorted(f_cap.tolist()) == sorted(f_all[picked].tolist())
+    by_first = dict(zip(f_all.tolist(), e_all))
+    assert all(np.allclose(by_first[f], e, atol=1e-6) for f, e in zip(f_cap.tolist(), e_cap))
+    assert len(diariser._embed(segments, limit=n + 5)[1]) == n   # a limit over n changes nothing
+
+
 def test_long_segments_are_labelled_in_blocks_with_the_same_result(two_voices, monkeypatch):
     import turntune_nb.audio.diarize as diarize
 
