@@ -104,3 +104,21 @@ def test_accuracy_note_comes_from_the_condition_or_says_outside():
     assert condition_band(Conditions("mono")) is None
     with pytest.raises(ValueError, match="layout"):
         Conditions("quad")
+
+
+def test_the_scan_takes_a_dc_offset_out_of_levels_and_correlation():
+    """Two independent noises (std 300, -41 dBFS) over the same DC 2000 (-24 dBFS), then a silent channel over DC
+    -1500: uncentred, the first pair correlates at 2000^2 / (2000^2 + 300^2) = 0.98 (it would read as one mono
+    call saved twice) and the silent channel sits at -27 dBFS. Centred: about 0, and digital silence."""
+    rng = np.random.default_rng(3)
+    a, b = (np.round(rng.normal(0, 300, 32000)) for _ in range(2))
+    scan = LayoutScan(16000)
+    for k in range(0, 32000, 16000):                     # two 1 s blocks: the offset is known from the first
+        scan.process(np.vstack([a[k:k + 16000] + 2000, b[k:k + 16000] + 2000]).astype(np.int16))
+    assert abs(scan.correlation) < 0.03
+    assert scan.dc == pytest.approx([2000, 2000], abs=4)        # the noise's mean over 2 s: std 300 / sqrt(32000)
+    assert np.median(scan.level_matrix()) == pytest.approx(20 * np.log10(300 / 32768), abs=0.5)
+    quiet = LayoutScan(16000)
+    quiet.process(np.vstack([a[:16000] + 2000, np.full(16000, -1500)]).astype(np.int16))
+    assert quiet.correlation is None and quiet.dc[1] == -1500
+    assert quiet.level_matrix()[1].max() < -200                 # digital silence once the offset is out

@@ -2,7 +2,8 @@
 
 The offline backend (`turntune_nb.audio.offline`) scans each file once before it
 looks for speech (`LayoutScan`: 10 ms levels per channel, the channels' sample
-correlation, a long-term spectrum of the first minutes), so it knows
+correlation, a long-term spectrum of the first minutes, each taken without the
+channel's DC offset, which it measures too), so it knows
 
 - the **channel layout** (`detect_layout`): ``"mono"``; ``"stereo"`` (one party per
   channel); ``"identical"`` (the same audio on both channels, a mono call saved as
@@ -86,13 +87,20 @@ class LayoutScan:
         self._spectrum_frames = 0
         self._fed = 0
         self._head: list[np.ndarray] = []       # the first `HEAD_MS` of samples, for the noise spectrum
+        self._sum = None                        # per channel: sum of the samples (the DC offset is their mean)
 
     def process(self, block: np.ndarray) -> None:
-        """Add int16 samples shaped ``(channels, n)``; ``n`` a multiple of 10 ms keeps the frames aligned."""
+        """Add int16 samples shaped ``(channels, n)``; ``n`` a multiple of 10 ms keeps the frames aligned.
+
+        Levels, correlation and spectrum are taken with the DC offset seen so far (`dc`, in whole samples)
+        taken out.
+        """
         hop = self.sample_rate * FRAME_MS // 1000
         whole = block.shape[1] // hop * hop
-        self.levels.append(np.vstack([frame_levels_db(ch[:whole].reshape(-1, hop)) for ch in block]))
-        x = block.astype(np.float64)
+        sums = block.sum(axis=1, dtype=np.float64)
+        self._sum = sums if self._sum is None or len(self._sum) != len(sums) else self._sum + sums
+        x = block - np.round(self._sum / (self._fed + block.shape[1]))[:, None]   # float64
+        self.levels.append(np.vstack([frame_levels_db(ch[:whole].reshape(-1, hop)) for ch in x]))
         if block.shape[0] == 2:
             self._cross += ((x[0] * x[1]).sum(), (x[0] ** 2).sum(), (x[1] ** 2).sum())
         if self._fed * 1000 < SPECTRUM_MS * self.sample_rate:
@@ -113,6 +121,13 @@ class LayoutScan:
     def fed_ms(self) -> int:
         """How much audio was fed."""
         return self._fed * 1000 // self.sample_rate
+
+    @property
+    def dc(self) -> np.ndarray:
+        """The DC offset of each channel in whole samples: the mean of its samples so far, rounded (a sound
+        card's bias; zero when none were fed). Every level would count it as sound: the offline backend takes it
+        out before analysing."""
+        return np.zeros(1) if self._sum is None else np.round(self._sum / max(self._fed, 1))
 
     @property
     def correlation(self) -> float | None:

@@ -17,6 +17,9 @@ without text (``source="offline-vad"``):
   tell voices apart, it gives segments of one ``UNKNOWN`` speaker
   (``speaker_source="unknown"``) and a note saying that only pauses and gaps
   between speech segments are measured;
+- a DC offset (a sound card's bias: the mean of a channel's samples, from the
+  pre-scan) is taken out before anything is measured, as every level would count
+  it as sound;
 - every transcript's notes name the detector and its settings; a truncated or
   damaged file is analysed as far as it decodes, with a note giving the decoded
   and expected durations (`turntune_nb.audio.decode.DecodeReport`);
@@ -116,6 +119,9 @@ class SpeakersNotApplicable(ConfigError):
         super().__init__(f"{self.filename}: {self.reason}")
 
 
+#: A DC offset (whole samples) at least this large is taken out of a file before it is analysed (`_dc`): 8 is
+#: -72 dBFS.
+DC_MIN = 8
 #: A channel that crosstalk removal leaves with less than this share of its speech (and had at least
 #: `EMPTIED_MIN_MS`) was emptied: the channels carry the same people, and the file is analysed as mono instead.
 EMPTIED_SHARE = 0.1
@@ -184,18 +190,43 @@ def _gains(levels: np.ndarray, layout: str, live: int | None) -> np.ndarray:
     return 10 ** (np.clip(target - peaks, 0, MAX_GAIN_DB) / 20)
 
 
-def _noise(head: np.ndarray, layout: str, live: int | None, gains: np.ndarray) -> list:
+def _dc(offsets: np.ndarray, layout: str, live: int | None) -> np.ndarray:
+    """The DC offset of each analysed channel (whole samples), from the file's channels' (`LayoutScan.dc`).
+
+    It is taken out of every block before anything is measured: every level counts it as sound (2000, -24 dBFS,
+    on both channels of a shared call made one party "noise or leak" and lost it; mixed to mono it moved the
+    median floor-transfer offset by 100-350 ms). A file of more than two channels is downmixed by FFmpeg with
+    weights of its own, so its offset is left in. So is one smaller than `DC_MIN` (under the quietest noise
+    floors and the detector's -70 dBFS gate, it changes no level that matters).
+    """
+    offsets = np.where(np.abs(offsets) >= DC_MIN, offsets, 0)
+    if layout == "multichannel":
+        return np.zeros(1)
+    if layout == "identical":
+        return np.round(offsets[:2].mean(keepdims=True))
+    return offsets[live:live + 1] if layout == "one-silent" else offsets
+
+
+def _noise(head: np.ndarray, layout: str, live: int | None, gains: np.ndarray, dc: np.ndarray) -> list:
     """Per analysed channel: the noise spectrum to subtract (`turntune_nb.audio.denoise`) when the channel is
     noisy (its level spread under `NOISY_SPREAD_DB`), else None."""
     hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
     multi = layout == "multichannel"
     x = head.mean(axis=0, keepdims=True).astype(np.int16) if multi else _as_analysed(layout, live)(head)
+    x = _without_dc(x, dc)
     out = []
     for ch, g in zip(x, gains):
         spread = level_spread_db(frame_levels_db(ch[: len(ch) // hop * hop].reshape(-1, hop)))
         out.append(estimate_noise_psd(ch[None, :])[0] * g * g if len(ch) >= hop and spread < NOISY_SPREAD_DB
                    else None)
     return out
+
+
+def _without_dc(block: np.ndarray, dc: np.ndarray) -> np.ndarray:
+    """int16 ``(channels, n)`` samples less each channel's DC offset (`_dc`), clipped to int16."""
+    if not dc.any():
+        return block
+    return np.clip(block - dc[:, None], -32768, 32767).astype(np.int16)
 
 
 def _as_analysed(layout: str, live: int | None):
@@ -268,7 +299,8 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
             TELEPHONE_MAX_HZ:
         run = settings.with_(model_rate=8000)
     gains = _gains(scan.level_matrix(), layout, live)
-    plan = (layout, live, gains, _noise(scan.head(), layout, live, gains))
+    dc = _dc(scan.dc, layout, live)
+    plan = (layout, live, gains, _noise(scan.head(), layout, live, gains, dc), dc)
     found = _analyse(path, run, plan, speakers if diarise else None, diarise, diarisation, encoder, crosstalk,
                      detectors)
     if found is None:       # crosstalk removal emptied a channel: the channels carry the same people
@@ -293,8 +325,9 @@ def transcribe_file_offline(path, settings: VADSettings | None = None, speakers:
 
 def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, crosstalk, detectors):
     """The main pass: (utterances, notes, speaker_source, Conditions, samples), or None when crosstalk
-    removal emptied a channel. `plan`: the layout, its live channel and the gains (`_gains`)."""
-    layout, live, gains, noise = plan
+    removal emptied a channel. `plan`: the layout, its live channel, the gains (`_gains`), the noise spectra
+    (`_noise`) and the DC offsets (`_dc`)."""
+    layout, live, gains, noise, dc = plan
     reducers = [None if psd is None else NoiseReducer(psd) for psd in noise]
     n = 0
     report = DecodeReport()
@@ -310,7 +343,7 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
     levels = [[] for _ in range(channels)]
     raise_level = bool((gains > 1).any())
     for raw in chunks:
-        block = pick(raw)
+        block = _without_dc(pick(raw), dc)
         n += block.shape[1]
         whole = block.shape[1] // hop * hop
         heard = np.clip(block * gains[:, None], -32768, 32767).astype(np.int16) if raise_level else block
