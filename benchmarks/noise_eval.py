@@ -17,7 +17,9 @@ Conditions, each written to a temporary WAV and run through the offline backend'
   an offset of its own per channel, at the same SNRs;
 - **identical**: a call's two channels summed into one mono call, saved as two identical
   channels; **one channel**: the same mono call on channel 0, channel 1 holding only a faint
-  noise (-80 dBFS).
+  noise (-80 dBFS); **DC +2000**: the call as recorded over a constant 2000 (-24 dBFS, a sound
+  card's bias) on both channels (``--baseline 82c2970`` runs the backend from before offsets were
+  taken out).
 
 Figures (10 ms frames):
 
@@ -148,6 +150,7 @@ def build(tmp: Path, quick: bool, meetings: bool = True) -> list[dict]:
         mono = x.sum(axis=0)
         variants["identical"] = np.vstack([mono, mono])
         variants["one channel"] = np.vstack([mono, rng.standard_normal(len(mono)) * 32768 * 10 ** (-80 / 20)])
+        variants["DC +2000"] = x + 2000
         for cond, y in variants.items():
             path = tmp / f"{wav.stem}.{cond.replace(' ', '_')}.wav"
             write_wav(path, y, 8000)

@@ -195,7 +195,7 @@ def _dc(offsets: np.ndarray, layout: str, live: int | None) -> np.ndarray:
 
     It is taken out of every block before anything is measured: every level counts it as sound (2000, -24 dBFS,
     on both channels of a shared call made one party "noise or leak" and lost it; mixed to mono it moved the
-    median floor-transfer offset by 100-350 ms). A file of more than two channels is downmixed by FFmpeg with
+    median floor-transfer offset by up to 376 ms). A file of more than two channels is downmixed by FFmpeg with
     weights of its own, so its offset is left in. So is one smaller than `DC_MIN` (under the quietest noise
     floors and the detector's -70 dBFS gate, it changes no level that matters).
     """
