@@ -119,7 +119,7 @@ def scale_out(count: int) -> None:
         print(f"  serial:                      {serial_s:7.1f} s           CPU {serial_cpu * 1000:4.0f} ms/file   "
               f"load {_load()}")
         c0, k0 = _cpu_self(), _cpu_children()
-        pool_s, got = time_executor(files, "process")  # start-up (fork, imports in the workers) counted
+        pool_s, got = time_executor(files, "process")  # start-up (the fork server, imports in the workers) counted
         pool_cpu = (_cpu_self() - c0 + _cpu_children() - k0) / count
         same_pool = [t.utterances for t in got] == [t.utterances for t in ref]
         print(f"  2-worker process pool:       {pool_s:7.1f} s  {serial_s / pool_s:5.2f}x   CPU {pool_cpu * 1000:4.0f} "

@@ -197,3 +197,18 @@ def test_tasks_in_flight_are_bounded(tmp_path):
     assert in_flight_limit(pool, workers=2) == 4
     assert pool.submitted == 200 and pool.most <= 4
     assert transcripts == [] and [f["filename"] for f in failed] == [f.name for f in files]
+
+
+def test_process_workers_are_not_forks_of_this_process():
+    """A fork copies the model runtimes' thread pools mid-lock: a CI run hung with both forked workers waiting on
+    a lock. The process pool starts its workers from a fork server instead: their parent is that server."""
+    import os
+
+    from turntune_nb.audio.executor import open_executor
+
+    pool, close = open_executor("process", workers=2)
+    try:
+        parents = {pool.submit(os.getppid).result() for _ in range(4)}
+    finally:
+        close()
+    assert os.getpid() not in parents and len(parents) == 1

@@ -11,7 +11,8 @@ arrive from the pool or the cluster.
 Executors:
 
 - ``"serial"``: in this process, one file after another (the reference);
-- ``"thread"`` / ``"process"``: a local `ThreadPoolExecutor` / `ProcessPoolExecutor`;
+- ``"thread"`` / ``"process"``: a local `ThreadPoolExecutor` / `ProcessPoolExecutor` (its workers
+  started by a "forkserver", not forked from this process and its model runtimes' threads);
 - ``"dask"``: a `distributed.LocalCluster` on this machine; ``scheduler="tcp://host:8786"``
   joins a running one (``pip install 'turntune_nb[dask]'``);
 - any `concurrent.futures.Executor` object, e.g. a Dask ``Client(...).get_executor()``:
@@ -27,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -162,7 +164,10 @@ def open_executor(kind="process", workers: int | None = None, scheduler: str | N
         pool = ThreadPoolExecutor(n, thread_name_prefix="turntune-offline")
         return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
     if kind == "process":
-        pool = ProcessPoolExecutor(n)
+        # workers start from a fresh server process, not as forks of this one: a fork copies the thread pools
+        # of the model runtimes (onnxruntime, BLAS) mid-lock, and a CI run hung 11 minutes with both forked
+        # workers waiting on such a lock (Python 3.14 makes "forkserver" the default on Linux for this reason)
+        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("forkserver"))
         return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
     try:
         from distributed import Client, LocalCluster
