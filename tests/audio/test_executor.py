@@ -212,3 +212,23 @@ def test_process_workers_are_not_forks_of_this_process():
     finally:
         close()
     assert os.getpid() not in parents and len(parents) == 1
+
+
+def test_process_workers_see_the_environment_of_when_the_pool_was_opened(monkeypatch):
+    """The fork server keeps the environment it started with; credentials set since (an S3 key in a notebook)
+    must still reach the workers of a pool opened after them."""
+    import os
+
+    from turntune_nb.audio.executor import open_executor
+
+    pool, close = open_executor("process", workers=1)
+    try:
+        assert pool.submit(os.getenv, "TURNTUNE_TEST_SETTING").result() is None   # the server runs now
+    finally:
+        close()
+    monkeypatch.setenv("TURNTUNE_TEST_SETTING", "set after the fork server started")
+    pool, close = open_executor("process", workers=1)
+    try:
+        assert pool.submit(os.getenv, "TURNTUNE_TEST_SETTING").result() == "set after the fork server started"
+    finally:
+        close()

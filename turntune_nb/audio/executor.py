@@ -133,6 +133,12 @@ def in_flight_limit(pool, workers: int | None = None) -> int:
     return max(4, 2 * (slots or workers or os.cpu_count() or 1))
 
 
+def _adopt_environment(env: dict) -> None:
+    """In a process-pool worker: take the environment of the process that opened the pool."""
+    os.environ.clear()
+    os.environ.update(env)
+
+
 def open_executor(kind="process", workers: int | None = None, scheduler: str | None = None):
     """An executor and the context that closes it: ``(executor, closer)``; ``closer()`` shuts it down.
 
@@ -167,7 +173,10 @@ def open_executor(kind="process", workers: int | None = None, scheduler: str | N
         # workers start from a fresh server process, not as forks of this one: a fork copies the thread pools
         # of the model runtimes (onnxruntime, BLAS) mid-lock, and a CI run hung 11 minutes with both forked
         # workers waiting on such a lock (Python 3.14 makes "forkserver" the default on Linux for this reason)
-        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("forkserver"))
+        # workers forked from the server would see the environment it started with: each takes this one's
+        # (credentials and settings set since, e.g. in a notebook, reach them as they did with fork)
+        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=_adopt_environment, initargs=(dict(os.environ),))
         return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
     try:
         from distributed import Client, LocalCluster
