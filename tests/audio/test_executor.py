@@ -214,7 +214,7 @@ def test_process_workers_are_not_forks_of_this_process():
     assert os.getpid() not in parents and len(parents) == 1
 
 
-def test_process_workers_see_the_environment_of_when_the_pool_was_opened(monkeypatch):
+def test_process_workers_see_the_environment_of_when_the_pool_was_opened(monkeypatch, tmp_path):
     """The fork server keeps the environment it started with; credentials set since (an S3 key in a notebook)
     must still reach the workers of a pool opened after them."""
     import os
@@ -227,8 +227,10 @@ def test_process_workers_see_the_environment_of_when_the_pool_was_opened(monkeyp
     finally:
         close()
     monkeypatch.setenv("TURNTUNE_TEST_SETTING", "set after the fork server started")
+    monkeypatch.chdir(tmp_path)            # the working directory too (multiprocessing passes it on itself)
     pool, close = open_executor("process", workers=1)
     try:
         assert pool.submit(os.getenv, "TURNTUNE_TEST_SETTING").result() == "set after the fork server started"
+        assert pool.submit(os.getcwd).result() == str(tmp_path)
     finally:
         close()

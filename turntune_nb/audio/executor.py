@@ -134,7 +134,8 @@ def in_flight_limit(pool, workers: int | None = None) -> int:
 
 
 def _adopt_environment(env: dict) -> None:
-    """In a process-pool worker: take the environment of the process that opened the pool."""
+    """In a process-pool worker: take the environment of the process that opened the pool (multiprocessing
+    already gives it that process's working directory and ``sys.path``)."""
     os.environ.clear()
     os.environ.update(env)
 
