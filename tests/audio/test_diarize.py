@@ -123,6 +123,96 @@ def test_one_speaker_and_no_diarisation(two_voices):
     assert off.speakers == ("UNKNOWN",) and "speakers are unknown" in off.notes[0]
 
 
+def test_one_speaker_given_runs_no_model_and_gives_every_segment_to_spk0(two_voices, monkeypatch):
+    """speakers=1: nothing to tell apart. The segments are the detector's own (the run without
+    diarisation gives them, an independent path), each spk0's; no diariser is built."""
+    import turntune_nb.audio.offline as offline
+
+    path, _ = two_voices
+    plain = transcribe_file_offline(path, PIECEWISE, diarise=False)
+
+    def refuse(*a, **k):
+        raise AssertionError("a diariser was built for speakers=1")
+
+    monkeypatch.setattr(offline, "MonoDiariser", refuse)
+    one = transcribe_file_offline(path, PIECEWISE, speakers=1)
+    assert [(u.start_ms, u.end_ms) for u in one.utterances] == [(u.start_ms, u.end_ms) for u in plain.utterances]
+    assert one.speakers == ("spk0",) and one.speaker_source == "diarisation"
+    assert one.notes[0] == offline.ONE_SPEAKER_NOTE and "speakers=1 as given" in one.notes[0]
+
+
+def test_a_model_that_hears_no_one_falls_back_to_the_frames_path(two_voices, monkeypatch):
+    """The segmentation model finding no local speaker in any window (quiet or far speech, as on one
+    shared AMI clip) used to leave the file UNKNOWN with no word why; the per-frame path tells the voices
+    apart instead. Its turns must be exactly the frames method's own on the same file."""
+    import turntune_nb.audio.diarize as diarize
+    from turntune_nb.audio.offline import FRAMES_DIARISATION_NOTE, FRAMES_FALLBACK_NOTE
+
+    path, truth = two_voices
+    frames = transcribe_file_offline(path, PIECEWISE, speakers=2, diarise="frames")
+    assert frames.notes[0] == FRAMES_DIARISATION_NOTE and "overlapped speech is not detected" in frames.notes[0]
+
+    class Deaf:   # powerset class 0 (no one) wins every frame
+        def __call__(self, windows):
+            out = np.full((len(windows), 589, 7), -10.0, np.float32)
+            out[..., 0] = 0.0
+            return out
+
+    monkeypatch.setattr(diarize, "_shared_model", Deaf)
+    t = transcribe_file_offline(path, PIECEWISE, speakers=2)
+    assert t.utterances == frames.utterances and len({u.speaker for u in t.utterances}) == 2
+    why = "the segmentation model found no one speaking for 300 ms in any 10 s window"
+    assert FRAMES_FALLBACK_NOTE.format(why=why) in t.notes and t.notes[0] == FRAMES_DIARISATION_NOTE
+    # the frames path still separates the two real voices: speaker of each piece, by first appearance
+    assert [u.speaker for u in frames.utterances] == ["spk0", "spk1", "spk0", "spk1", "spk0"] == \
+        [{"speaker90": "spk0", "speaker91": "spk1"}[who] for who, _, _ in truth]
+
+
+def test_too_little_speech_with_a_count_given_says_so(tmp_path):
+    """300 ms of real speech (inside one reference segment of sample.wav) between two seconds
+    of silence: no voice embedding is possible (400 ms), so the count given cannot be applied, and the
+    note says how much speech there was (checked against the transcript's own segments)."""
+    from turntune_nb.audio.offline import MONO_NOTE, UNSPLIT_NOTE
+
+    audio = decode_audio(ROOT / "samples" / "real" / "sample.wav").samples[0]
+    piece = audio[int(9.00 * 16000):int(9.30 * 16000)]
+    x = np.concatenate([np.zeros(32000, np.int16), piece, np.zeros(32000, np.int16)])
+    path = tmp_path / "short.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(x.tobytes())
+    t = transcribe_file_offline(path, speakers=3)
+    assert t.speakers == ("UNKNOWN",) and t.notes[0] == MONO_NOTE and t.speaker_source == "unknown"
+    lengths = [u.end_ms - u.start_ms for u in t.utterances]
+    assert lengths and max(lengths) < 400
+    (note,) = [n for n in t.notes if n.startswith("diarisation could not split")]
+    assert f"({sum(lengths) / 1000:.1f} s in all, the longest segment {max(lengths)} ms, under the 400 ms" in note
+    assert note.endswith("it stays one UNKNOWN speaker (the speakers=3 given could not be applied)")
+    with wave.open(str(path), "wb") as w:    # silence only
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(np.zeros(48000, np.int16).tobytes())
+    quiet = transcribe_file_offline(path, speakers=2)
+    assert not quiet.utterances and UNSPLIT_NOTE.format(
+        why="no speech was found", given=" (the speakers=2 given could not be applied)") in quiet.notes
+
+
+def test_fewer_speakers_found_than_given_are_said_to_be_fewer(tmp_path):
+    """800 ms of one real voice (inside speaker90's reference segment) with speakers=3: one embedding
+    window, one speaker; the note must not say the count was met."""
+    audio = decode_audio(ROOT / "samples" / "real" / "sample.wav").samples[0]
+    x = np.concatenate([np.zeros(32000, np.int16), audio[int(9.0 * 16000):int(9.8 * 16000)],
+                        np.zeros(32000, np.int16)])
+    path = tmp_path / "one voice.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes(x.tobytes())
+    t = transcribe_file_offline(path, speakers=3)
+    assert t.speakers == ("spk0",)
+    assert ("1 speaker(s) found by diarisation, of the 3 given (speakers=N): too little speech to tell the others "
+            "apart, if they spoke") in t.notes
+    assert not any("the count as given" in n for n in t.notes)
+
+
 def test_too_little_speech_stays_unknown(tmp_path):
     # 300 ms of a tone: speech to the detector, but shorter than min_window_ms (400): no embedding
     t = np.arange(16000) / 16000
@@ -130,6 +220,8 @@ def test_too_little_speech_stays_unknown(tmp_path):
     d = MonoDiariser()
     d.process(x)
     assert d.finish([(300, 600)]) is None and d.windows == 0
+    assert d.unsplit_reason == ("too little speech to tell voices apart (0.3 s in all, the longest segment "
+                                "300 ms, under the 400 ms a voice embedding needs)")
 
 
 def test_the_check_embeds_an_evenly_spaced_sample_of_short_windows(two_voices):

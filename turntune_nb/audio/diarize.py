@@ -292,6 +292,8 @@ class MonoDiariser:
         #: speech: `DiarisationSettings.min_agreement`) and the per-frame path was used instead; and why.
         self.fallback = None
         self.fallback_reason = None
+        #: After `finish` returned None: why the speech could not be split between speakers.
+        self.unsplit_reason = None
 
     def process(self, chunk: np.ndarray) -> None:
         """Add a chunk of 16 kHz int16 samples (the same ones the speech detector sees)."""
@@ -392,8 +394,10 @@ class MonoDiariser:
         list of (speaker, start_ms, end_ms) or None
             Speakers are ``spk0``, ``spk1``... in order of first appearance; every
             segment is covered, cut where the speaker changes. None when there is
-            too little speech to tell speakers apart (no segment reaches
-            ``min_window_ms``).
+            too little speech to tell speakers apart (no stretch of speech reaches
+            ``min_window_ms``); `unsplit_reason` then says so. When the segmentation
+            model finds no local speaker with ``min_local_ms`` of speech in any
+            window, the per-frame path is tried (`fallback`).
         """
         try:
             if self._head is not None:
@@ -423,7 +427,7 @@ class MonoDiariser:
         stretches, stretch_of, (seg_rows, win_first, win_len, emb, stats) = probes or self._probes(segments)
         self.windows = len(seg_rows)
         if not len(seg_rows):
-            return None
+            return self._unsplit(segments)
         if self.speakers == 1:
             labels, k = np.zeros(len(emb), int), 1
         else:
@@ -527,13 +531,26 @@ class MonoDiariser:
             return "the segmentation model's local speakers made one voice of what short windows of speech tell apart"
         return None
 
+    def _unsplit(self, segments) -> None:
+        """None, with `unsplit_reason` saying how little speech there was to tell voices apart."""
+        total, longest = sum(e - s for s, e in segments), max((e - s for s, e in segments), default=0)
+        self.unsplit_reason = "no speech was found" if not total else (
+            f"too little speech to tell voices apart ({total / 1000:.1f} s in all, the longest segment {longest} ms, "
+            f"under the {self.settings.min_window_ms} ms a voice embedding needs)")
+        return None
+
     def _finish_local(self, segments):
         if not any(e - s >= self.settings.min_window_ms for s, e in segments):
-            return None                              # too little speech to tell voices apart
+            return self._unsplit(segments)           # too little speech to tell voices apart
         masks, rows, emb = self._local_embeddings(segments)
         self.windows = len(rows)
         if not rows:
-            return None
+            # the model heard no one long enough in any window (quiet or far speech): short windows of
+            # the detector's speech may still tell the voices apart
+            self.fallback = "frames"
+            self.fallback_reason = (f"the segmentation model found no one speaking for {self.settings.min_local_ms} "
+                                    f"ms in any 10 s window")
+            return self._finish(segments)
         heard = np.bincount([w for w, _, _ in rows]).max()
         if self.speakers is not None and self.speakers >= 2 and heard < 2:
             # the model hears one voice in every window while the user says there are more:

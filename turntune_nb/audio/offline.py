@@ -12,9 +12,12 @@ without text (``source="offline-vad"``):
   (`turntune_nb.audio.crosstalk`);
 - a mono recording is diarised (`turntune_nb.audio.diarize`): its speech is split
   between speakers ``spk0``, ``spk1``... (``speakers=N`` when the count is known,
-  estimated otherwise; ``speaker_source="diarisation"``), with a note
-  (`DIARISATION_NOTE`) saying so; with ``diarise=False``, or too little speech to
-  tell voices apart, it gives segments of one ``UNKNOWN`` speaker
+  estimated otherwise; ``speaker_source="diarisation"``), with a note saying how
+  (`DIARISATION_NOTE`, or `FRAMES_DIARISATION_NOTE` when the per-frame path was
+  used: no overlap then); ``speakers=1`` needs no diarisation: all speech is
+  ``spk0``'s (`ONE_SPEAKER_NOTE`); with ``diarise=False``, or too little speech
+  to tell voices apart (a note says how little, and that a ``speakers`` given
+  could not be applied), it gives segments of one ``UNKNOWN`` speaker
   (``speaker_source="unknown"``) and a note saying that only pauses and gaps
   between speech segments are measured;
 - a DC offset (a sound card's bias: the mean of a channel's samples, from the
@@ -64,7 +67,8 @@ from .levels import frame_levels_db
 from .vad import SpeechDetector, VADSettings
 
 __all__ = ("transcribe_offline", "transcribe_file_offline", "detector_note", "OFFLINE_SOURCE", "MONO_NOTE",
-           "CHANNELS_NOTE", "DIARISATION_NOTE", "write_segments", "SpeakersNotApplicable")
+           "CHANNELS_NOTE", "DIARISATION_NOTE", "FRAMES_DIARISATION_NOTE", "ONE_SPEAKER_NOTE", "write_segments",
+           "SpeakersNotApplicable")
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +91,21 @@ DIARISATION_NOTE = (
     "given to both speakers, so overlaps are reported, though fewer than there are (about half of the reference "
     "overlap on the shared meeting clips)"
 )
+
+#: The note on a mono recording diarised frame by frame (``diarise="frames"``, or the fallback below).
+FRAMES_DIARISATION_NOTE = (
+    f"speaker_source={DIARISATION_SOURCE}: a mono recording, split between speakers by offline speaker "
+    "diarisation (voice embeddings of short windows of speech clustered per file, then one speaker per 10 ms "
+    "frame); overlapped speech is not detected: each moment goes to one speaker"
+)
+#: The note on a mono recording with ``speakers=1``: nothing to tell apart, so no diarisation runs.
+ONE_SPEAKER_NOTE = (
+    f"speaker_source={DIARISATION_SOURCE}: a mono recording of one speaker (speakers=1 as given): all its speech "
+    "is spk0's, so every silence is a pause inside the turn; no diarisation was needed"
+)
+#: Added when a mono recording's speech could not be split (`MonoDiariser.unsplit_reason`).
+UNSPLIT_NOTE = ("diarisation could not split the speech between speakers: {why}; it stays one "
+                f"{UNKNOWN_SPEAKER} speaker{{given}}")
 
 #: Added when the segmentation path's local speakers mixed voices (`MonoDiariser.fallback`), with its reason.
 FRAMES_FALLBACK_NOTE = ("{why}, so speakers were told apart frame by frame instead (the older path: no overlap "
@@ -337,7 +356,8 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
     channels = 2 if layout == "stereo" else 1
     notes = [MONO_NOTE] if channels == 1 else [CHANNELS_NOTE]
     detectors = _detectors(detectors, settings, channels)
-    diariser = MonoDiariser(speakers, diarisation, encoder) if channels == 1 and diarise else None
+    one_voice = channels == 1 and diarise and speakers == 1   # nothing to tell apart: no model runs
+    diariser = MonoDiariser(speakers, diarisation, encoder) if channels == 1 and diarise and not one_voice else None
     segments = [[] for _ in range(channels)]
     hop = DEFAULT_SAMPLE_RATE * LEVEL_FRAME_MS // 1000
     levels = [[] for _ in range(channels)]
@@ -387,15 +407,29 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
     source = SPEAKERS_FROM_CHANNELS if channels == 2 else SPEAKERS_UNKNOWN
     if turns is not None:
         utts = [Utterance(who, a, b) for who, a, b in turns]
-        notes = [DIARISATION_NOTE if note == MONO_NOTE else note for note in notes]
+        frames = diariser.fallback == "frames" or diariser.settings.method == "frames"
+        notes = [(FRAMES_DIARISATION_NOTE if frames else DIARISATION_NOTE) if note == MONO_NOTE else note
+                 for note in notes]
         how = ("as given (speakers=N)" if diariser.speakers is not None
                else "estimated; give the number if you know it (--speakers N; speakers=N in Python)")
-        notes.append(f"{diariser.found_speakers} speaker(s) found by diarisation, the count {how}")
+        found = f"{diariser.found_speakers} speaker(s) found by diarisation"
+        if diariser.speakers is not None and diariser.found_speakers < diariser.speakers:
+            notes.append(f"{found}, of the {diariser.speakers} given (speakers=N): too little speech to tell the "
+                         "others apart, if they spoke")
+        else:
+            notes.append(f"{found}, the count {how}")
         if diariser.fallback == "frames":
             notes.append(FRAMES_FALLBACK_NOTE.format(why=diariser.fallback_reason))
         source = SPEAKERS_FROM_DIARISATION
+    elif one_voice:
+        utts = [Utterance("spk0", a, b) for a, b in segments[0]]
+        notes = [ONE_SPEAKER_NOTE if note == MONO_NOTE else note for note in notes]
+        source = SPEAKERS_FROM_DIARISATION
     elif channels == 1:
         utts = [Utterance(UNKNOWN_SPEAKER, a, b) for a, b in segments[0]]
+        if diariser is not None and diariser.unsplit_reason:
+            given = f" (the speakers={speakers} given could not be applied)" if speakers else ""
+            notes.append(UNSPLIT_NOTE.format(why=diariser.unsplit_reason, given=given))
     else:
         utts = [Utterance(f"ch{ch}", a, b, channel=ch) for ch in range(channels) for a, b in segments[ch]]
     return utts, notes, source, conditions, n
