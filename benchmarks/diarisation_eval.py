@@ -15,8 +15,12 @@ Three checks, each printed as a table:
 - **AMI meeting clips** (``../shared/data/ami_debug_train``, 10 x 30 s, 2-4 speakers) and
   the **pyannote sample** (30 s, 2 speakers): speaker changes against the human RTTM
   (within 500 ms), the estimated speaker count against the reference, and the
-  diarisation error rate (missed + false alarm + confusion, no collar, overlaps
-  scored for one speaker) with the count known and estimated.
+  diarisation error rate at collar 0 with overlap scored (missed + false alarm +
+  confusion; ``der_1spk``: the older one-speaker-per-frame scoring) with the count
+  known and estimated. The missed part is split three ways (``quiet``: no one found
+  where the audio is under 20 dB over the clip's floor, mostly pauses the references
+  bridge; ``heard``: no one found in audible audio; ``ovl``: overlapped speakers not
+  found), and a line gives the AMI mean DER in those parts.
 
 - **Overlap evidence**: can overlapped speech be told from one speaker in a mono
   mix with the frame features the diariser has? With *oracle* speaker models (fit
@@ -35,6 +39,7 @@ Usage: ``python benchmarks/diarisation_eval.py [--shared ../shared/data]``
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import tempfile
@@ -54,6 +59,10 @@ from turntune_nb.audio.diarize import DiarisationSettings  # noqa: E402
 from turntune_nb.audio.embeddings import VoiceEncoder  # noqa: E402
 from turntune_nb.audio.offline import transcribe_file_offline as _transcribe  # noqa: E402
 from turntune_nb.audio.vad import VADSettings  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("vad_eval", Path(__file__).with_name("vad_eval.py"))
+vad_eval = sys.modules["vad_eval"] = importlib.util.module_from_spec(_spec)   # its "audible" frames
+_spec.loader.exec_module(vad_eval)
 
 TOLERANCE_MS = 500
 VAD = None  # the package's default detector unless --detector says otherwise
@@ -109,7 +118,7 @@ def activity(t, n: int) -> tuple[np.ndarray, list]:
     return act[:, :len(spk)], spk
 
 
-def der_overlap(ref, hyp, duration_ms: int) -> dict:
+def der_overlap(ref, hyp, duration_ms: int, audible: np.ndarray | None = None) -> dict:
     """Diarisation error rate at collar 0 with overlap scored (pyannote.metrics' definition, 10 ms frames).
 
     Per frame with N_ref reference and N_hyp hypothesis speakers: missed max(0, N_ref - N_hyp), false alarm
@@ -117,6 +126,14 @@ def der_overlap(ref, hyp, duration_ms: int) -> dict:
     speakers whose mapped hypothesis speaker is active (the one-to-one mapping maximising the total); all over
     the total of N_ref. Worked example: ref A on frames 0-9, B on 5-9; hyp x on 0-9: N_ref = 10 + 5 = 15,
     missed 5 (frames 5-9 have 2 ref, 1 hyp), confusion 0 (x -> A), DER 5 / 15.
+
+    With `audible` (bool per 10 ms frame), the missed part is split three ways: ``miss_quiet``, frames
+    where the hypothesis has no one and the audio is not audible (under 20 dB over the clip's floor:
+    pauses the reference bridges, very quiet talkers); ``miss_heard``, no one where the audio is
+    audible; ``miss_ovl``, reference speakers beyond the hypothesis' count where it has someone
+    (overlapped speakers not found). The three add up to ``miss``. Worked example: ref A on frames 0-9,
+    B on 5-9; hyp x on 0-4 only; frames 0-7 audible: missed 10 of 15 (frames 5-9, two each), all where
+    the hypothesis has no one: 6 heard (frames 5-7), 4 quiet (8-9), 0 overlapped.
     """
     import itertools
 
@@ -134,9 +151,16 @@ def der_overlap(ref, hyp, duration_ms: int) -> dict:
             best = max(best, sum(big[p, j] for j, p in enumerate(perm)))
     conf = np.minimum(nr, nh).sum() - best
     total = max(nr.sum(), 1)
-    return dict(der=(miss + fa + conf) / total, miss=miss / total, fa=fa / total, conf=conf / total,
-                ovl_ref=float(np.mean(nr[nr > 0] >= 2)) if np.any(nr > 0) else 0.0,
-                ovl_hyp=float(np.mean(nh[nh > 0] >= 2)) if np.any(nh > 0) else 0.0)
+    out = dict(der=(miss + fa + conf) / total, miss=miss / total, fa=fa / total, conf=conf / total,
+               ovl_ref=float(np.mean(nr[nr > 0] >= 2)) if np.any(nr > 0) else 0.0,
+               ovl_hyp=float(np.mean(nh[nh > 0] >= 2)) if np.any(nh > 0) else 0.0)
+    if audible is not None:
+        heard = np.zeros(n, bool)
+        heard[:min(n, len(audible))] = audible[:n]
+        none = np.where(nh == 0, nr, 0)
+        out.update(miss_quiet=none[~heard].sum() / total, miss_heard=none[heard].sum() / total,
+                   miss_ovl=np.maximum(nr - nh, 0)[nh > 0].sum() / total)
+    return out
 
 
 def der(ref, hyp, duration_ms: int) -> float:
@@ -218,11 +242,14 @@ def meetings(pairs, encoder, settings):
         h_t, _, _ = changes(known)
         m = match(r_t, h_t)
         dur = known.duration_ms
-        scored, scored_est = der_overlap(ref, known, dur), der_overlap(ref, est, dur)
+        db = vad_eval.frame_db(decode_audio(wav).samples[0])
+        audible = db >= vad_eval.noise_floor_db(db) + vad_eval.AUDIBLE_DB
+        scored, scored_est = der_overlap(ref, known, dur, audible), der_overlap(ref, est, dur)
         rows.append(dict(file=wav.stem, ref_speakers=n_ref, est_speakers=len(est.speakers),
                          ref_changes=len(r_t), hyp_changes=len(h_t),
                          recall=m / max(len(r_t), 1), precision=m / max(len(h_t), 1),
-                         der_known=scored["der"], miss=scored["miss"], fa=scored["fa"], conf=scored["conf"],
+                         der_known=scored["der"], miss=scored["miss"], quiet=scored["miss_quiet"],
+                         heard=scored["miss_heard"], ovl=scored["miss_ovl"], fa=scored["fa"], conf=scored["conf"],
                          der_est=scored_est["der"], ovl_ref=scored["ovl_ref"], ovl_hyp=scored["ovl_hyp"],
                          der_1spk=der(ref, known, dur)[0]))
     return rows
@@ -316,6 +343,13 @@ def evaluate(shared: Path, method: str, changes_: dict, encoder, calls_only: boo
     print(f"all clips: change recall {out['meet_recall']:.0%}, precision {out['meet_precision']:.0%}; "
           f"speaker count right in {out['count_right']}; AMI mean DER (collar 0, overlap scored) known count "
           f"{out['ami_der_known']:.0%}, estimated {out['ami_der_est']:.0%} (target <= 40 %)")
+    parts = {k: float(ami_only[k].mean()) for k in ("quiet", "heard", "ovl", "conf", "fa")}
+    out.update({f"ami_{k}": v for k, v in parts.items()})
+    print(f"AMI mean DER with the count known, {out['ami_der_known']:.1%}, in parts (means of the clips' shares): "
+          f"{parts['quiet']:.1%} reference speech where the tool found no one and the audio is under "
+          f"{vad_eval.AUDIBLE_DB:.0f} dB over the clip's floor (pauses the references bridge, very quiet talkers); "
+          f"{parts['heard']:.1%} audible speech where it found no one; {parts['ovl']:.1%} overlapped speakers "
+          f"not found; {parts['conf']:.1%} speaker confusion; {parts['fa']:.1%} false alarm")
     return out
 
 
