@@ -11,7 +11,11 @@ Each call is mixed to one channel and written as:
   (mobile telephony), Opus 16 kbit/s and MP3 32 kbit/s at 16 kHz (VoIP and archives);
 - **quiet**: the whole mix 25 dB down;
 - **DC offset**: the mix over a constant 2000 (-24 dBFS; a sound card's bias), which every
-  level measure counts as sound unless it is taken out.
+  level measure counts as sound unless it is taken out;
+- **overlapping turns** (``agent 600 ms early``): the agent's channel moved 600 ms earlier
+  before the mix, so gaps under 600 ms become overlaps and many changes come without a
+  pause; scored against the references moved the same way, its FTO against its own
+  two-channel version.
 
 Every file runs through the offline backend's default, the speaker count left to the
 tool (`transcribe_file_offline(path)`), scored as ``benchmarks/noise_eval.py`` scores
@@ -40,6 +44,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import tempfile
+import wave
 from pathlib import Path
 
 import av
@@ -54,6 +59,8 @@ _spec.loader.exec_module(ne)
 
 BASELINE = "82c2970"
 LEVELS = (6, 12, 20)
+#: The "agent ... ms early" condition: the agent's channel moved this much earlier before the mix.
+EARLIER_MS = 600
 CODECS = {   # name: (container, codec, rate, bit rate)
     "wav 16 kHz": ("wav", "pcm_s16le", 16000, None),
     "mu-law": ("wav", "pcm_mulaw", 8000, None),
@@ -100,6 +107,9 @@ def build(tmp: Path) -> list[dict]:
                 g[ch] = 10 ** (-db / 20)
                 variants[f"{who} -{db} dB"] = ((x * g[:, None]).sum(axis=0) / 2, "wav", "pcm_s16le", 8000, None)
         for name, (fmt, codec, rate, bit_rate) in CODECS.items():
+            if codec not in av.codecs_available:   # PyAV 18's wheels build FFmpeg without the AMR-NB encoder
+                print(f"skipped {name!r}: this PyAV's FFmpeg has no {codec} encoder")
+                continue
             variants[name] = (resample(x.sum(axis=0) / 2, rate), fmt, codec, rate, bit_rate)
         variants["quiet -25 dB"] = (x.sum(axis=0) / 2 * 10 ** (-25 / 20), "wav", "pcm_s16le", 8000, None)
         variants["DC +2000"] = (x.sum(axis=0) / 2 + 2000, "wav", "pcm_s16le", 8000, None)
@@ -107,7 +117,26 @@ def build(tmp: Path) -> list[dict]:
             path = tmp / f"{wav.stem}.{cond.replace(' ', '_')}.{fmt}"
             write(path, y, fmt, codec, rate, bit_rate)
             items.append({**base, "condition": cond, "path": str(path)})
+        items.append(overlapping_turns(tmp, wav.stem, x, ref, base))
     return items
+
+
+def overlapping_turns(tmp: Path, stem: str, x: np.ndarray, ref: dict, base: dict) -> dict:
+    """The call with the agent (ch1) `EARLIER_MS` earlier: gaps shorter than that become overlaps, and
+    changes come without a pause (what the segmentation model is for). It is scored against references
+    moved the same way, and its FTO against its own two-channel version, run like the originals."""
+    s = EARLIER_MS * 8
+    y = np.stack([x[0], np.concatenate([x[1, s:], np.zeros(s)])])
+    stereo = tmp / f"{stem}.agent_earlier_2ch.wav"
+    with wave.open(str(stereo), "wb") as w:
+        w.setnchannels(2), w.setsampwidth(2), w.setframerate(8000)
+        w.writeframes(np.clip(np.round(y.T), -32768, 32767).astype(np.int16).tobytes())
+    mono = tmp / f"{stem}.agent_earlier.wav"
+    write(mono, y.sum(axis=0) / 2, "wav", "pcm_s16le", 8000, None)
+    agent = [(max(a - EARLIER_MS, 0), b - EARLIER_MS) for a, b in ref.get("B", []) if b > EARLIER_MS]
+    return {**base, "parties": [ref.get("A", []), agent], "original": str(stereo),
+            "clean_db": [ne.frame_db(y[ch], 8000).tolist() for ch in (0, 1)],
+            "condition": f"agent {EARLIER_MS} ms early", "path": str(mono)}
 
 
 def median_fto(t: Transcript) -> float:
