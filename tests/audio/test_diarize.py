@@ -208,8 +208,8 @@ def test_fewer_speakers_found_than_given_are_said_to_be_fewer(tmp_path):
         w.writeframes(x.tobytes())
     t = transcribe_file_offline(path, speakers=3)
     assert t.speakers == ("spk0",)
-    assert ("1 speaker(s) found by diarisation, of the 3 given (speakers=N): too little speech to tell the others "
-            "apart, if they spoke") in t.notes
+    assert ("1 speaker(s) found by diarisation, of the 3 given (speakers=N): the others, if they spoke, were not "
+            "told apart from them (too little of their speech, or voices too alike)") in t.notes
     assert not any("the count as given" in n for n in t.notes)
 
 

@@ -414,8 +414,8 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
                else "estimated; give the number if you know it (--speakers N; speakers=N in Python)")
         found = f"{diariser.found_speakers} speaker(s) found by diarisation"
         if diariser.speakers is not None and diariser.found_speakers < diariser.speakers:
-            notes.append(f"{found}, of the {diariser.speakers} given (speakers=N): too little speech to tell the "
-                         "others apart, if they spoke")
+            notes.append(f"{found}, of the {diariser.speakers} given (speakers=N): the others, if they spoke, "
+                         "were not told apart from them (too little of their speech, or voices too alike)")
         else:
             notes.append(f"{found}, the count {how}")
         if diariser.fallback == "frames":
