@@ -81,9 +81,18 @@ def _cpu_self() -> float:
     return t.user + t.system
 
 
-def _cpu_children() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)  # reaped children: the pool's workers after shutdown
-    return r.ru_utime + r.ru_stime
+def _cpu_descendants() -> float:
+    """CPU seconds of this process's live descendants: the process pool's fork server and its workers
+    (the workers are the fork server's children, not this process's, so RUSAGE_CHILDREN never sees them)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            total += sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return total
 
 
 def _load() -> str:
@@ -102,9 +111,9 @@ def time_executor(files, kind) -> tuple[float, list]:
 def scale_out(count: int) -> None:
     """Serial, then the process pool, then Dask, each timed (wall) and its CPU per file counted.
 
-    CPU seconds per file (this process, the pool's reaped workers, the Dask workers as psutil sees
-    them) hardly depend on what else the machine runs; the wall-clock ratios do: the load average
-    is printed beside each.
+    CPU seconds per file (this process, the pool's fork server and workers as psutil sees them while
+    they live, the Dask workers likewise) hardly depend on what else the machine runs; the wall-clock
+    ratios do: the load average is printed beside each.
     """
     import psutil
 
@@ -118,9 +127,14 @@ def scale_out(count: int) -> None:
         serial_cpu = (_cpu_self() - c0) / count
         print(f"  serial:                      {serial_s:7.1f} s           CPU {serial_cpu * 1000:4.0f} ms/file   "
               f"load {_load()}")
-        c0, k0 = _cpu_self(), _cpu_children()
-        pool_s, got = time_executor(files, "process")  # start-up (the fork server, imports in the workers) counted
-        pool_cpu = (_cpu_self() - c0 + _cpu_children() - k0) / count
+        executor, close = open_executor("process", workers=2)  # as --executor process opens it
+        try:
+            c0, k0 = _cpu_self(), _cpu_descendants()
+            # start-up (the fork server, imports in the workers) counted: the pool starts them on first use
+            pool_s, got = time_executor(files, executor)
+            pool_cpu = (_cpu_self() - c0 + _cpu_descendants() - k0) / count   # read while the workers live
+        finally:
+            close()
         same_pool = [t.utterances for t in got] == [t.utterances for t in ref]
         print(f"  2-worker process pool:       {pool_s:7.1f} s  {serial_s / pool_s:5.2f}x   CPU {pool_cpu * 1000:4.0f} "
               f"ms/file   load {_load()}   same segments: {same_pool}")
