@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import tempfile
-import wave
 from pathlib import Path
 
 import av
@@ -128,9 +127,7 @@ def overlapping_turns(tmp: Path, stem: str, x: np.ndarray, ref: dict, base: dict
     s = EARLIER_MS * 8
     y = np.stack([x[0], np.concatenate([x[1, s:], np.zeros(s)])])
     stereo = tmp / f"{stem}.agent_earlier_2ch.wav"
-    with wave.open(str(stereo), "wb") as w:
-        w.setnchannels(2), w.setsampwidth(2), w.setframerate(8000)
-        w.writeframes(np.clip(np.round(y.T), -32768, 32767).astype(np.int16).tobytes())
+    ne.write_wav(stereo, y, 8000)
     mono = tmp / f"{stem}.agent_earlier.wav"
     write(mono, y.sum(axis=0) / 2, "wav", "pcm_s16le", 8000, None)
     agent = [(max(a - EARLIER_MS, 0), b - EARLIER_MS) for a, b in ref.get("B", []) if b > EARLIER_MS]

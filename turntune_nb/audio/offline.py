@@ -407,17 +407,18 @@ def _analyse(path, settings, plan, speakers, diarise, diarisation, encoder, cros
     source = SPEAKERS_FROM_CHANNELS if channels == 2 else SPEAKERS_UNKNOWN
     if turns is not None:
         utts = [Utterance(who, a, b) for who, a, b in turns]
-        frames = diariser.fallback == "frames" or diariser.settings.method == "frames"
+        frames = (diariser.fallback or diariser.settings.method) == "frames"   # the path that gave the turns
         notes = [(FRAMES_DIARISATION_NOTE if frames else DIARISATION_NOTE) if note == MONO_NOTE else note
                  for note in notes]
-        how = ("as given (speakers=N)" if diariser.speakers is not None
-               else "estimated; give the number if you know it (--speakers N; speakers=N in Python)")
-        found = f"{diariser.found_speakers} speaker(s) found by diarisation"
-        if diariser.speakers is not None and diariser.found_speakers < diariser.speakers:
-            notes.append(f"{found}, of the {diariser.speakers} given (speakers=N): the others, if they spoke, "
-                         "were not told apart from them (too little of their speech, or voices too alike)")
+        given, found = diariser.speakers, diariser.found_speakers
+        if given is None:
+            count = "the count estimated; give the number if you know it (--speakers N; speakers=N in Python)"
+        elif found < given:
+            count = (f"of the {given} given (speakers=N): the others, if they spoke, were not told apart from them "
+                     "(too little of their speech, or voices too alike)")
         else:
-            notes.append(f"{found}, the count {how}")
+            count = "the count as given (speakers=N)"
+        notes.append(f"{found} speaker(s) found by diarisation, {count}")
         if diariser.fallback == "frames":
             notes.append(FRAMES_FALLBACK_NOTE.format(why=diariser.fallback_reason))
         source = SPEAKERS_FROM_DIARISATION
