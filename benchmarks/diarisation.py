@@ -11,14 +11,18 @@ child process pinned to one CPU (so peak RSS is each run's own):
   is compared with, in the same run;
 - ``diarise``: decode + detector + the default diarisation (the segmentation model,
   overlap-aware), ``speakers=2``, i.e. `transcribe_file_offline` as the offline
-  backend runs it.
+  backend runs it;
+- ``variant`` (with ``--set NAME=VALUE``): the same with those `DiarisationSettings`
+  changed, timed against ``diarise`` in the same run (``--set step_ms=10000``: the
+  segmentation windows 10 s apart instead of 5; what that costs in accuracy,
+  ``benchmarks/mono_robustness.py --baseline HEAD --set step_ms=10000`` measures).
 
 Prints the real-time factor of each in CPU time (user + system seconds of the child,
 one core, BLAS limited to one thread) and in wall-clock time, each run's ratio to the
 decode baseline and to the ``frames`` baseline, and peak RSS. Target: the full run at
 >= 100x real time in CPU time and < 300 MB peak RSS. Asserts nothing.
 
-    taskset -c 0 .venv/bin/python benchmarks/diarisation.py [--minutes 60]
+    taskset -c 0 .venv/bin/python benchmarks/diarisation.py [--minutes 60] [--set NAME=VALUE]
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ def build(path: Path, minutes: float) -> None:
             out.mux(packet)
 
 
-def child(mode: str, path: str) -> None:
+def child(mode: str, path: str, changes: dict) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     from turntune_nb.audio.decode import iter_audio_chunks
@@ -77,7 +81,8 @@ def child(mode: str, path: str) -> None:
     else:
         from turntune_nb.audio.diarize import DiarisationSettings
 
-        settings = DiarisationSettings(method="frames") if mode == "frames" else None
+        settings = {"frames": DiarisationSettings(method="frames"), "diarise": None,
+                    "variant": DiarisationSettings(**changes)}[mode]
         t = transcribe_file_offline(path, speakers=2, diarisation=settings)
         info["utterances"], info["speakers"] = len(t.utterances), list(t.speakers)
     info["seconds"] = time.perf_counter() - t0
@@ -90,11 +95,16 @@ def child(mode: str, path: str) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="also time the default diarisation with this DiarisationSettings change (repeatable)")
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "SETTINGS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(*args.child)
+        child(*args.child[:2], json.loads(args.child[2]))
         return 0
+    from noise_eval import setting_changes  # here, not at the top: the timed children stay as light as before
+
+    changes = setting_changes(args.set)
     audio_s = args.minutes * 60
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.flac"
@@ -102,9 +112,9 @@ def main(argv=None) -> int:
         print(f"{args.minutes:g} min two-speaker mono FLAC, one core")
         results = {}
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        for mode in ("decode", "vad", "frames", "diarise"):
-            out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)], check=True,
-                                 capture_output=True, text=True, env=env).stdout
+        for mode in ("decode", "vad", "frames", "diarise") + (("variant",) if changes else ()):
+            out = subprocess.run([sys.executable, __file__, "--child", mode, str(path), json.dumps(changes)],
+                                 check=True, capture_output=True, text=True, env=env).stdout
             results[mode] = json.loads(out.strip().splitlines()[-1])
             r = results[mode]
             print(f"{mode:8s} CPU {r['cpu_seconds']:7.1f} s  {audio_s / r['cpu_seconds']:6.0f}x real time  "
@@ -116,6 +126,10 @@ def main(argv=None) -> int:
           f"(target >= 100x), {full / results['decode']['cpu_seconds']:.1f}x the decode-alone CPU time, "
           f"{full / old:.2f}x the older frames path ({audio_s / old:.0f}x real time); "
           f"peak RSS {results['diarise']['peak_rss_mb']:.0f} MB (target < 300 MB)")
+    if changes:
+        var = results["variant"]["cpu_seconds"]
+        print(f"with {changes}: {audio_s / var:.0f}x real time in CPU time, {full / var:.2f}x the default's speed "
+              f"(same file, same run); peak RSS {results['variant']['peak_rss_mb']:.0f} MB")
     return 0
 
 

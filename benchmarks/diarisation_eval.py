@@ -63,6 +63,9 @@ from turntune_nb.audio.vad import VADSettings  # noqa: E402
 _spec = importlib.util.spec_from_file_location("vad_eval", Path(__file__).with_name("vad_eval.py"))
 vad_eval = sys.modules["vad_eval"] = importlib.util.module_from_spec(_spec)   # its "audible" frames
 _spec.loader.exec_module(vad_eval)
+_spec = importlib.util.spec_from_file_location("noise_eval", Path(__file__).with_name("noise_eval.py"))
+noise_eval = importlib.util.module_from_spec(_spec)   # its --set parsing
+_spec.loader.exec_module(noise_eval)
 
 TOLERANCE_MS = 500
 VAD = None  # the package's default detector unless --detector says otherwise
@@ -367,10 +370,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     shared = Path(args.shared)
     encoder = VoiceEncoder()
-    def value(v: str):
-        return {"True": True, "False": False}.get(v, v if not v[:1].isdigit() else float(v) if "." in v else int(v))
-
-    changes_ = {k: value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    changes_ = noise_eval.setting_changes(args.set)
     if args.detector:
         global VAD
         VAD = VADSettings(detector=args.detector)

@@ -32,9 +32,11 @@ Figures (10 ms frames):
 - **speakers**: how many the mono layouts were split into.
 
 "before" is the package at ``BASELINE`` (the commit this work started from, extracted with
-``git archive`` and run in a subprocess), "after" the working tree, on the same files.
+``git archive`` and run in a subprocess), "after" the working tree, on the same files;
+``--set NAME=VALUE`` runs "after" with that `DiarisationSettings` change (with ``--baseline HEAD``:
+the default beside the change).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/noise_eval.py [--quick] [--baseline REF]
+    PYTHONPATH=. .venv/bin/python benchmarks/noise_eval.py [--quick] [--baseline REF] [--set NAME=VALUE]
 
 Targets (issue 24): white 20 dB missed <= 8 %, babble 20 dB change precision >= 70 %, the two
 mono layouts >= 2 speakers and changes >= 70 / 70 %; meetings clean must not get worse.
@@ -182,21 +184,48 @@ def build(tmp: Path, quick: bool, meetings: bool = True) -> list[dict]:
 WORKER = """
 import json, sys
 from turntune_nb.audio.offline import transcribe_file_offline
+job = json.load(sys.stdin)
+if job["diarisation"]:
+    from turntune_nb.audio.diarize import DiarisationSettings
+    settings = DiarisationSettings(**job["diarisation"])
+else:
+    settings = None
 out = {}
-for p in json.load(sys.stdin):
-    t = transcribe_file_offline(p)
+for p in job["paths"]:
+    t = transcribe_file_offline(p, diarisation=settings)
     out[p] = {"utts": [[u.speaker, u.start_ms, u.end_ms] for u in t.utterances], "source": t.speaker_source,
               "notes": list(t.notes), "snr": (getattr(t, "conditions", None) or {}).get("snr_db")}
 print(json.dumps(out))
 """
 
 
-def run(package_root: Path, paths: list[str]) -> dict:
+def run(package_root: Path, paths: list[str], diarisation: dict | None = None) -> dict:
+    """Each path through `package_root`'s offline backend, its default but for the `diarisation` settings given."""
     env = {**os.environ, "PYTHONPATH": str(package_root)}
     # run from the package's own folder: ``python -c`` puts the working directory first on sys.path
-    done = subprocess.run([sys.executable, "-c", WORKER], input=json.dumps(paths), capture_output=True, text=True,
+    job = json.dumps({"paths": paths, "diarisation": diarisation or {}})
+    done = subprocess.run([sys.executable, "-c", WORKER], input=job, capture_output=True, text=True,
                           env=env, check=True, cwd=str(package_root))
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def setting_changes(items: list[str]) -> dict:
+    """``--set NAME=VALUE`` items as `DiarisationSettings` changes: whole numbers, decimals and True/False typed.
+
+    >>> setting_changes(["step_ms=10000", "min_agreement=0.7", "add_speech=True", "method=frames"])
+    {'step_ms': 10000, 'min_agreement': 0.7, 'add_speech': True, 'method': 'frames'}
+    """
+    def value(v: str):
+        return {"True": True, "False": False}.get(v, v if not v[:1].isdigit() else float(v) if "." in v else int(v))
+
+    return {name: value(v) for name, v in (item.split("=", 1) for item in items)}
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """The benchmarks' ``--set NAME=VALUE``: a `DiarisationSettings` change for the "after" run."""
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a DiarisationSettings value for the 'after' run (repeatable); with --baseline HEAD, "
+                             "the package's default beside the change, in one run")
 
 
 def baseline_tree(ref: str, tmp: Path) -> Path:
@@ -283,13 +312,16 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE, help="git ref of the 'before' package")
     parser.add_argument("--after-only", action="store_true", help="skip the 'before' run (while tuning)")
     parser.add_argument("--calls-only", action="store_true", help="skip the meeting clips")
+    add_set_option(parser)
     args = parser.parse_args()
+    changes = setting_changes(args.set)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         items = build(tmp, args.quick, not args.calls_only)
         paths = [i["path"] for i in items]
-        after = table(items, run(ROOT, paths))
+        after = table(items, run(ROOT, paths, changes))
         before = after if args.after_only else table(items, run(baseline_tree(args.baseline, tmp), paths))
+    print(f"before = {args.baseline}, after = working tree{f' with {changes}' if changes else ''}")
     print(f"{'data':<8} {'condition':<13} before / after")
     for key in before:
         print(f"{key[0]:<8} {key[1]:<13} before: {fmt(before[key])}")
