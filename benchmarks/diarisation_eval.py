@@ -64,7 +64,7 @@ _spec = importlib.util.spec_from_file_location("vad_eval", Path(__file__).with_n
 vad_eval = sys.modules["vad_eval"] = importlib.util.module_from_spec(_spec)   # its "audible" frames
 _spec.loader.exec_module(vad_eval)
 _spec = importlib.util.spec_from_file_location("noise_eval", Path(__file__).with_name("noise_eval.py"))
-noise_eval = importlib.util.module_from_spec(_spec)   # its --set parsing
+noise_eval = importlib.util.module_from_spec(_spec)   # its --set option
 _spec.loader.exec_module(noise_eval)
 
 TOLERANCE_MS = 500
@@ -359,8 +359,7 @@ def evaluate(shared: Path, method: str, changes_: dict, encoder, calls_only: boo
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a DiarisationSettings value to try (repeatable)")
+    noise_eval.add_set_option(parser, help="a DiarisationSettings value to try (repeatable)")
     parser.add_argument("--method", action="append", choices=("frames", "segmentation"),
                         help="the diarisation method(s) to evaluate (default: both, the older one first)")
     parser.add_argument("--calls-only", action="store_true", help="only the SpokenWOZ table")

@@ -221,11 +221,11 @@ def setting_changes(items: list[str]) -> dict:
     return {name: value(v) for name, v in (item.split("=", 1) for item in items)}
 
 
-def add_set_option(parser: argparse.ArgumentParser) -> None:
-    """The benchmarks' ``--set NAME=VALUE``: a `DiarisationSettings` change for the "after" run."""
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a DiarisationSettings value for the 'after' run (repeatable); with --baseline HEAD, "
-                             "the package's default beside the change, in one run")
+def add_set_option(parser: argparse.ArgumentParser,
+                   help: str = "a DiarisationSettings value for the 'after' run (repeatable); with --baseline HEAD, "
+                               "the package's default beside the change, in one run") -> None:
+    """The benchmarks' ``--set NAME=VALUE`` (`setting_changes` reads it): by default, a change for the "after" run."""
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help=help)
 
 
 def baseline_tree(ref: str, tmp: Path) -> Path:
